@@ -1,0 +1,27 @@
+#pragma once
+// Where data lives and where an operation runs: cpu(i), gpu(i), cpu_pinned(i).
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace mx {
+
+enum class DeviceType : std::int8_t { kCPU = 1, kGPU = 2, kCPUPinned = 3 };
+
+struct Context {
+  DeviceType dev_type = DeviceType::kCPU;
+  int dev_id = 0;
+
+  bool is_gpu() const { return dev_type == DeviceType::kGPU; }
+  bool operator==(const Context&) const = default;
+  // MXNet's spelling: "cpu(0)", "gpu(1)", "cpu_pinned(0)".
+  std::string str() const;
+};
+
+inline Context cpu(int dev_id = 0) { return {DeviceType::kCPU, dev_id}; }
+inline Context gpu(int dev_id = 0) { return {DeviceType::kGPU, dev_id}; }
+inline Context cpu_pinned(int dev_id = 0) { return {DeviceType::kCPUPinned, dev_id}; }
+
+std::ostream& operator<<(std::ostream& os, const Context& ctx);
+
+}  // namespace mx

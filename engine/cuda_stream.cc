@@ -1,0 +1,62 @@
+#include <mx/engine/cuda_stream.h>
+
+#include <string>
+
+#include <mx/engine/error.h>
+
+#if MXPP_USE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+namespace mx::engine::detail {
+
+#if MXPP_USE_CUDA
+
+namespace {
+void check(cudaError_t status, const char* what) {
+  if (status != cudaSuccess) {
+    throw EngineError(std::string(what) + ": " + cudaGetErrorName(status) + ": " + cudaGetErrorString(status));
+  }
+}
+}  // namespace
+
+int cuda_device_count() {
+  static const int count = [] {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+      cudaGetLastError();  // no driver or no device: clear the sticky error and run CPU-only
+      return 0;
+    }
+    return n;
+  }();
+  return count;
+}
+
+void cuda_synchronize(void* stream) {
+  check(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)), "CUDA stream");
+}
+
+CudaStream::CudaStream(int device) : device_(device) {
+  check(cudaSetDevice(device), "cudaSetDevice");
+  cudaStream_t stream = nullptr;
+  check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+  stream_ = stream;
+}
+
+CudaStream::~CudaStream() {
+  cudaSetDevice(device_);
+  cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+}
+
+#else  // built without CUDA
+
+int cuda_device_count() { return 0; }
+void cuda_synchronize(void*) {}
+CudaStream::CudaStream(int device) : device_(device) {
+  throw EngineError("gpu(" + std::to_string(device) + "): mxpp was built without CUDA");
+}
+CudaStream::~CudaStream() = default;
+
+#endif
+
+}  // namespace mx::engine::detail

@@ -1,0 +1,26 @@
+#pragma once
+// The few CUDA runtime calls the engine needs. Without CUDA support they report zero devices.
+namespace mx::engine::detail {
+
+// Number of usable CUDA devices (0 without CUDA support, a driver or a device); asked once.
+int cuda_device_count();
+
+// Waits for the stream's work; throws mx::EngineError with CUDA's message if that work failed.
+void cuda_synchronize(void* stream);
+
+// A non-blocking stream on one device, owned by one engine worker.
+class CudaStream {
+ public:
+  explicit CudaStream(int device);  // throws mx::EngineError
+  ~CudaStream();
+  CudaStream(const CudaStream&) = delete;
+  CudaStream& operator=(const CudaStream&) = delete;
+  void* handle() const { return stream_; }
+  int device() const { return device_; }
+
+ private:
+  int device_;
+  void* stream_ = nullptr;
+};
+
+}  // namespace mx::engine::detail

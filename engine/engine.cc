@@ -1,0 +1,54 @@
+#include <mx/engine/engine.h>
+
+#include <thread>
+
+#include <mx/engine/env.h>
+#include <mx/engine/error.h>
+#include <mx/engine/logging.h>
+#include <mx/engine/naive_engine.h>
+#include <mx/engine/threaded_engine.h>
+
+namespace mx::engine {
+
+EngineConfig EngineConfig::from_env() {
+  EngineConfig config;
+  const std::string type = detail::env_string("MX_ENGINE_TYPE", "ThreadedEngine");
+  if (type == "NaiveEngine") {
+    config.type = EngineType::kNaive;
+  } else if (type == "ThreadedEngine" || type == "ThreadedEnginePerDevice") {
+    config.type = EngineType::kThreaded;
+  } else {
+    throw EngineError("MX_ENGINE_TYPE='" + type + "': expected ThreadedEngine or NaiveEngine");
+  }
+  config.cpu_workers = detail::env_int("MX_CPU_WORKER_NTHREADS", 0, 1);
+  config.cpu_priority_workers = detail::env_int("MX_CPU_PRIORITY_NTHREADS", config.cpu_priority_workers, 1);
+  config.gpu_compute_streams = detail::env_int("MX_GPU_WORKER_NTHREADS", config.gpu_compute_streams, 1);
+  return config;
+}
+
+std::unique_ptr<Engine> create(const EngineConfig& config) {
+  if (config.type == EngineType::kNaive) return std::make_unique<detail::NaiveEngine>();
+  EngineConfig resolved = config;
+  if (resolved.cpu_workers <= 0) resolved.cpu_workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (resolved.cpu_priority_workers < 1 || resolved.gpu_compute_streams < 1) {
+    throw EngineError("engine config: cpu_priority_workers and gpu_compute_streams must be at least 1");
+  }
+  return std::make_unique<detail::ThreadedEngine>(resolved);
+}
+
+std::shared_ptr<Engine> Engine::get_shared() {
+  static const std::shared_ptr<Engine> engine = [] {
+    const EngineConfig config = EngineConfig::from_env();
+    std::shared_ptr<Engine> made = create(config);
+    if (config.type != EngineType::kThreaded) log().info("using {} (MX_ENGINE_TYPE)", made->type_name());
+    return made;
+  }();
+  return engine;
+}
+
+Engine& Engine::get() {
+  static Engine* const engine = get_shared().get();
+  return *engine;
+}
+
+}  // namespace mx::engine

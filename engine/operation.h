@@ -1,0 +1,82 @@
+#pragma once
+// One pushed operation: its function, where it runs, and one entry per distinct variable it uses. Allocated
+// in one block with its entries; shared by both engines.
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include <mx/engine/engine.h>
+#include <mx/engine/failure.h>
+#include <mx/engine/var.h>
+
+namespace mx::engine::detail {
+
+struct OprBlock;
+
+// One (operation, variable) pair; the threaded engine queues it on the variable while the operation waits.
+struct VarEntry {
+  Var* var;
+  OprBlock* op;
+  VarEntry* next;  // guarded by var->mutex while queued
+  bool read;       // read and write together: an in-place update, which inherits the variable's failure
+  bool write;
+};
+
+enum class OpKind : std::uint8_t {
+  kSync,
+  kAsync,
+  kDelete,  // delete_variable: never skipped, runs where it becomes ready
+  kWait,    // wait_for_var's marker: never skipped, runs where it becomes ready
+};
+
+struct OprBlock {
+  std::atomic<int> wait{0};            // variables still to allow it, plus one while it is being pushed
+  std::atomic<int> refs{1};            // async: one for the function's return, one for its completion
+  std::atomic<bool> completed{false};  // async: OnComplete was called
+  OpKind kind = OpKind::kSync;
+  FnProperty prop = FnProperty::kNormal;
+  int priority = 0;
+  const char* name = "unnamed";
+  Context ctx;
+  void* engine = nullptr;
+  SyncFn sync_fn;
+  AsyncFn async_fn;
+  std::uint32_t num_entries = 0;
+  int worker_id = -1;          // async: the worker that started it, for the profiler
+  std::int64_t start_ns = 0;   // async: when it started, for the profiler
+
+  std::span<VarEntry> entries() { return {reinterpret_cast<VarEntry*>(this + 1), num_entries}; }
+  std::span<const VarEntry> entries() const {
+    return {reinterpret_cast<const VarEntry*>(this + 1), num_entries};
+  }
+  bool skippable() const { return kind == OpKind::kSync || kind == OpKind::kAsync; }
+
+  // Builds the block, merging repeated variables. Throws mx::EngineError for a null or deleted variable.
+  static OprBlock* create(OpKind kind, Context ctx, VarList reads, VarList writes, const PushOptions& options);
+  static void destroy(OprBlock* op);
+
+  // The first failure held by a variable this operation reads (in-place updates included), if any.
+  FailurePtr input_failure() const;
+};
+
+// The failure an operation ends with, and whether it started there (rather than being inherited).
+struct Outcome {
+  FailurePtr failure;
+  bool originated = false;
+};
+
+// Runs a synchronous operation on the calling thread, unless an input failed; on a GPU context it then waits
+// for the stream. Records the run for the profiler under worker `worker_id`.
+Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id);
+
+// Starts an asynchronous operation, unless an input failed. Returns a failure (inherited, or thrown by the
+// function) that the caller must finish the operation with, unless the function already called OnComplete.
+Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnComplete on_complete);
+
+// Records an asynchronous operation's end for the profiler and turns its reported error into a failure.
+Outcome end_async(OprBlock& op, std::exception_ptr error);
+
+// True on a thread that is inside an operation's function (waiting there could deadlock the engine).
+bool inside_operation();
+
+}  // namespace mx::engine::detail

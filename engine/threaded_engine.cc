@@ -1,0 +1,247 @@
+#include <mx/engine/threaded_engine.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <thread>
+
+#include <mx/engine/error.h>
+#include <mx/engine/logging.h>
+#include <mx/engine/threaded_var.h>
+
+namespace mx::engine::detail {
+namespace {
+
+// Per thread: the pool whose worker is completing an operation (its successors for that pool may run next on
+// this thread, skipping the queue), and the operations waiting to run inline here.
+struct ThreadState {
+  WorkerPool* completing_for = nullptr;
+  OprBlock* next_on_this_worker = nullptr;
+  std::deque<OprBlock*> inline_queue;
+  bool draining_inline = false;
+};
+thread_local ThreadState tls;
+
+// A chain may keep one worker busy this many operations before the rest of its pool's queue gets a turn.
+constexpr int kMaxChainOnOneWorker = 256;
+
+ThreadedVar* threaded(Var* var) { return static_cast<ThreadedVar*>(var); }
+
+}  // namespace
+
+ThreadedEngine::ThreadedEngine(const EngineConfig& config)
+    : pools_(std::make_unique<DevicePools>(config, *this)) {}
+
+ThreadedEngine::~ThreadedEngine() {
+  // Finish what was pushed. An operation that never completes is reported, not waited for forever.
+  using namespace std::chrono;
+  auto last_progress = steady_clock::now();
+  std::int64_t last_pending = pending_.load();
+  while (pending_.load() > 0 || finishing_.load() > 0) {
+    std::this_thread::sleep_for(microseconds(200));
+    const std::int64_t now_pending = pending_.load();
+    if (now_pending != last_pending) {
+      last_pending = now_pending;
+      last_progress = steady_clock::now();
+    } else if (now_pending > 0 && steady_clock::now() - last_progress > seconds(10)) {
+      log().error("engine destroyed with {} operation(s) that made no progress for 10 s (an asynchronous "
+                  "operation that never called OnComplete?); abandoning them and their workers",
+                  now_pending);
+      (void)pools_.release();  // tearing down pools with work inside them is undefined; leak them instead
+      return;
+    }
+  }
+  for (const FailurePtr& failure : failures_.take_unreported()) {
+    log().warn("engine destroyed with an unreported failure of operation '{}': {}", failure->op_name,
+               describe(failure->error));
+  }
+}
+
+VarHandle ThreadedEngine::new_variable() { return new ThreadedVar(); }
+
+void ThreadedEngine::push_sync(SyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) {
+  pools_->ensure(ctx);
+  OprBlock* op = OprBlock::create(OpKind::kSync, ctx, reads, writes, options);
+  op->sync_fn = std::move(fn);
+  push(op);
+}
+
+void ThreadedEngine::push_async(AsyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) {
+  pools_->ensure(ctx);
+  OprBlock* op = OprBlock::create(OpKind::kAsync, ctx, reads, writes, options);
+  op->async_fn = std::move(fn);
+  push(op);
+}
+
+void ThreadedEngine::delete_variable(SyncFn on_delete, Context ctx, VarHandle var) {
+  OprBlock* op = OprBlock::create(OpKind::kDelete, ctx, {}, {var}, {.name = "delete_variable"});
+  op->sync_fn = std::move(on_delete);
+  var->deleted.store(true, std::memory_order_relaxed);
+  push(op);
+}
+
+void ThreadedEngine::push(OprBlock* op) {
+  op->engine = this;
+  pending_.fetch_add(1, std::memory_order_relaxed);
+  // The extra count keeps the operation from starting while its entries are still being appended.
+  op->wait.store(static_cast<int>(op->num_entries) + 1, std::memory_order_relaxed);
+  int allowed_now = 1;
+  for (VarEntry& entry : op->entries()) {
+    ThreadedVar* var = threaded(entry.var);
+    allowed_now += entry.write ? var->append_write(&entry) : var->append_read(&entry);
+  }
+  if (op->wait.fetch_sub(allowed_now, std::memory_order_acq_rel) == allowed_now) schedule(op);
+}
+
+void ThreadedEngine::release(VarEntry* entries) {
+  while (entries != nullptr) {
+    VarEntry* next = entries->next;  // read first: once released, the entry's operation may run and be freed
+    OprBlock* op = entries->op;
+    if (op->wait.fetch_sub(1, std::memory_order_acq_rel) == 1) schedule(op);
+    entries = next;
+  }
+}
+
+void ThreadedEngine::schedule(OprBlock* op) {
+  const bool runs_inline = op->kind == OpKind::kDelete || op->kind == OpKind::kWait ||
+                           (op->prop == FnProperty::kAsync && !op->ctx.is_gpu());
+  if (runs_inline) {
+    run_inline(op);
+    return;
+  }
+  WorkerPool& pool = pools_->route(op->ctx, op->prop);
+  if (tls.completing_for == &pool && tls.next_on_this_worker == nullptr && pool.fifo()) {
+    tls.next_on_this_worker = op;
+  } else {
+    pool.submit(op);
+  }
+}
+
+void ThreadedEngine::run_on_worker(OprBlock* op, WorkerPool& pool) {
+  const RunContext& rctx = pool.run_context();
+  const int worker_id = pool.worker_id();
+  for (int chain = 0; op != nullptr; ++chain) {
+    execute(op, rctx, worker_id, &pool);
+    op = std::exchange(tls.next_on_this_worker, nullptr);
+    if (op != nullptr && chain >= kMaxChainOnOneWorker) {
+      pool.submit(op);
+      return;
+    }
+  }
+}
+
+void ThreadedEngine::run_inline(OprBlock* op) {
+  // Queued rather than recursive: a long chain of inline operations must not grow the stack.
+  tls.inline_queue.push_back(op);
+  if (tls.draining_inline) return;
+  tls.draining_inline = true;
+  WorkerPool* const completing_for = std::exchange(tls.completing_for, nullptr);
+  while (!tls.inline_queue.empty()) {
+    OprBlock* next = tls.inline_queue.front();
+    tls.inline_queue.pop_front();
+    execute(next, RunContext{next->ctx}, -1, nullptr);
+  }
+  tls.completing_for = completing_for;
+  tls.draining_inline = false;
+}
+
+void ThreadedEngine::execute(OprBlock* op, const RunContext& rctx, int worker_id, WorkerPool* pool) {
+  // Pairs with the release in push()/release(): what the pusher wrote into the block is visible here even
+  // though the hand-over went through oneTBB's queue.
+  (void)op->wait.load(std::memory_order_acquire);
+  if (op->kind != OpKind::kAsync) {
+    const Outcome outcome = run_sync(*op, rctx, worker_id);
+    tls.completing_for = pool;
+    finish(op, outcome);
+    tls.completing_for = nullptr;
+    return;
+  }
+  // Two references: the function's return (dropped below) and its completion (dropped by finish()).
+  op->refs.store(2, std::memory_order_relaxed);
+  Outcome outcome = start_async(*op, rctx, worker_id, OnComplete(&ThreadedEngine::complete_async, op));
+  if (outcome.failure) {
+    if (!op->completed.exchange(true, std::memory_order_acq_rel)) {
+      finish(op, outcome);
+    } else {
+      log().error("operation '{}' threw after calling OnComplete; the error is dropped: {}", op->name,
+                  describe(outcome.failure->error));
+    }
+  }
+  drop_async_ref(op);
+}
+
+void ThreadedEngine::complete_async(void* opaque, std::exception_ptr error) {
+  auto* op = static_cast<OprBlock*>(opaque);
+  auto* engine = static_cast<ThreadedEngine*>(op->engine);
+  if (op->completed.exchange(true, std::memory_order_acq_rel)) {
+    log().error("operation '{}' called OnComplete twice; the second call is ignored", op->name);
+    return;
+  }
+  engine->finish(op, end_async(*op, std::move(error)));
+}
+
+void ThreadedEngine::drop_async_ref(OprBlock* op) {
+  if (op->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) OprBlock::destroy(op);
+}
+
+void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
+  finishing_.fetch_add(1, std::memory_order_acq_rel);
+  for (VarEntry& entry : op->entries()) {
+    ThreadedVar* var = threaded(entry.var);
+    release(entry.write ? var->complete_write(outcome.failure) : var->complete_read());
+  }
+  if (outcome.originated) failures_.add(outcome.failure);
+  if (op->kind == OpKind::kDelete) {
+    delete threaded(op->entries()[0].var);
+  }
+  if (op->kind == OpKind::kAsync) {
+    drop_async_ref(op);
+  } else {
+    OprBlock::destroy(op);
+  }
+  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_all();
+  finishing_.fetch_sub(1, std::memory_order_release);
+}
+
+void ThreadedEngine::check_not_inside_operation(const char* call) const {
+  if (inside_operation()) {
+    throw EngineError(std::string(call) +
+                      " called inside an engine operation: it would wait for work queued behind itself");
+  }
+}
+
+void ThreadedEngine::wait_for_var(VarHandle var) {
+  check_not_inside_operation("wait_for_var");
+  FailurePtr failure;
+  if (!threaded(var)->readable(&failure)) {
+    // A marker that reads the variable; it runs on whichever thread completes the last write before it.
+    struct Signal {
+      std::mutex mutex;
+      std::condition_variable done_cv;
+      bool done = false;  // guarded by mutex
+      FailurePtr failure;
+    } signal;
+    OprBlock* op = OprBlock::create(OpKind::kWait, cpu(), {var}, {}, {.name = "wait_for_var"});
+    op->sync_fn = [&signal, var](RunContext) {
+      std::lock_guard lock(signal.mutex);
+      signal.failure = var->failure;
+      signal.done = true;
+      signal.done_cv.notify_one();  // under the lock: the waiter cannot leave (and free `signal`) before this
+    };
+    push(op);
+    std::unique_lock lock(signal.mutex);
+    signal.done_cv.wait(lock, [&] { return signal.done; });
+    failure = signal.failure;
+  }
+  if (failure) failure->rethrow();
+}
+
+void ThreadedEngine::wait_for_all() {
+  check_not_inside_operation("wait_for_all");
+  for (std::int64_t n = pending_.load(std::memory_order_acquire); n != 0; n = pending_.load(std::memory_order_acquire)) {
+    pending_.wait(n, std::memory_order_acquire);
+  }
+  failures_.rethrow_first_unreported();
+}
+
+}  // namespace mx::engine::detail

@@ -1,0 +1,47 @@
+#pragma once
+// The default engine: dependency tracking per variable, ready work dispatched to per-device worker pools.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include <mx/engine/device_pools.h>
+#include <mx/engine/engine.h>
+#include <mx/engine/failure.h>
+#include <mx/engine/operation.h>
+
+namespace mx::engine::detail {
+
+class ThreadedEngine final : public Engine {
+ public:
+  explicit ThreadedEngine(const EngineConfig& config);
+  ~ThreadedEngine() override;
+
+  VarHandle new_variable() override;
+  void push_sync(SyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) override;
+  void push_async(AsyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) override;
+  void delete_variable(SyncFn on_delete, Context ctx, VarHandle var) override;
+  void wait_for_var(VarHandle var) override;
+  void wait_for_all() override;
+  const char* type_name() const override { return "ThreadedEngine"; }
+
+  // A worker's entry point: runs `op`, then what its completion made ready for the same pool.
+  void run_on_worker(OprBlock* op, WorkerPool& pool);
+
+ private:
+  void push(OprBlock* op);
+  void release(VarEntry* ready_entries);
+  void schedule(OprBlock* op);
+  void run_inline(OprBlock* op);
+  void execute(OprBlock* op, const RunContext& rctx, int worker_id, WorkerPool* pool);
+  void finish(OprBlock* op, const Outcome& outcome);
+  static void complete_async(void* op, std::exception_ptr error);
+  void drop_async_ref(OprBlock* op);
+  void check_not_inside_operation(const char* call) const;
+
+  std::atomic<std::int64_t> pending_{0};  // pushed and not yet finished
+  std::atomic<int> finishing_{0};         // threads inside finish(): the destructor waits for them too
+  FailureLog failures_;
+  std::unique_ptr<DevicePools> pools_;
+};
+
+}  // namespace mx::engine::detail

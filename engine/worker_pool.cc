@@ -1,0 +1,40 @@
+#include <mx/engine/worker_pool.h>
+
+#include <mx/engine/threaded_engine.h>
+#include <mx/engine/trace.h>
+
+namespace mx::engine::detail {
+
+WorkerPool::WorkerPool(std::string name, RunContext run_context, int threads, Order order, ThreadedEngine& engine)
+    : run_context_(run_context),
+      order_(order),
+      engine_(engine),
+      threads_(threads),
+      arena_(threads, /*reserved_for_masters=*/0) {
+  for (int slot = 0; slot < threads; ++slot) {
+    worker_ids_.push_back(trace::register_worker(threads == 1 ? name : name + " " + std::to_string(slot)));
+  }
+  arena_.initialize();
+}
+
+WorkerPool::~WorkerPool() { arena_.terminate(); }
+
+int WorkerPool::worker_id() const {
+  const int slot = tbb::this_task_arena::current_thread_index();
+  return slot >= 0 && slot < static_cast<int>(worker_ids_.size()) ? worker_ids_[slot] : -1;
+}
+
+void WorkerPool::submit(OprBlock* op) {
+  if (order_ == Order::kFifo) {
+    arena_.enqueue([this, op] { engine_.run_on_worker(op, *this); });
+    return;
+  }
+  // Each task runs whichever queued operation comes first by then, not necessarily the one it was made for.
+  priority_queue_.push({op->priority, next_sequence_.fetch_add(1, std::memory_order_relaxed), op});
+  arena_.enqueue([this] {
+    Queued next{};
+    if (priority_queue_.try_pop(next)) engine_.run_on_worker(next.op, *this);
+  });
+}
+
+}  // namespace mx::engine::detail

@@ -1,0 +1,6 @@
+#pragma once
+// Everything an mxpp user needs: #include <mx/mx.h>
+#include <mx/engine/context.h>
+#include <mx/engine/engine.h>
+#include <mx/engine/error.h>
+#include <mx/engine/trace.h>

@@ -1,0 +1,68 @@
+// MX_* environment variables choose and size the engine; values it does not understand are errors naming them.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include <mx/engine/engine.h>
+#include <mx/engine/error.h>
+
+using namespace mx;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// Sets an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_.empty()) {
+      unsetenv(name_);
+    } else {
+      setenv(name_, old_.c_str(), 1);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::string old_;
+};
+
+}  // namespace
+
+TEST_CASE("MX_ENGINE_TYPE picks the engine", "[engine][config]") {
+  {
+    ScopedEnv env("MX_ENGINE_TYPE", "NaiveEngine");
+    CHECK(engine::EngineConfig::from_env().type == engine::EngineType::kNaive);
+    CHECK(std::string(engine::create(engine::EngineConfig::from_env())->type_name()) == "NaiveEngine");
+  }
+  {
+    ScopedEnv env("MX_ENGINE_TYPE", "ThreadedEnginePerDevice");  // MXNet's name for the default
+    CHECK(engine::EngineConfig::from_env().type == engine::EngineType::kThreaded);
+  }
+  ScopedEnv env("MX_ENGINE_TYPE", "FastEngine");
+  CHECK_THROWS_WITH(engine::EngineConfig::from_env(), Contains("MX_ENGINE_TYPE") && Contains("FastEngine"));
+}
+
+TEST_CASE("worker counts come from the environment", "[engine][config]") {
+  ScopedEnv workers("MX_CPU_WORKER_NTHREADS", "3");
+  ScopedEnv streams("MX_GPU_WORKER_NTHREADS", "4");
+  const auto config = engine::EngineConfig::from_env();
+  CHECK(config.cpu_workers == 3);
+  CHECK(config.gpu_compute_streams == 4);
+  ScopedEnv bad("MX_CPU_PRIORITY_NTHREADS", "two");
+  CHECK_THROWS_WITH(engine::EngineConfig::from_env(), Contains("MX_CPU_PRIORITY_NTHREADS") && Contains("two"));
+  ScopedEnv zero("MX_CPU_PRIORITY_NTHREADS", "0");
+  CHECK_THROWS_AS(engine::EngineConfig::from_env(), EngineError);
+}
+
+TEST_CASE("contexts print as MXNet prints them", "[engine][config]") {
+  CHECK(cpu().str() == "cpu(0)");
+  CHECK(gpu(1).str() == "gpu(1)");
+  CHECK(cpu_pinned(0).str() == "cpu_pinned(0)");
+  CHECK(cpu(2) == Context{DeviceType::kCPU, 2});
+  CHECK_FALSE(cpu(0) == gpu(0));
+}

@@ -1,0 +1,100 @@
+// The profiling hook: each operation's start and end, per device and worker, written as Chrome trace JSON.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include <mx/engine/engine.h>
+#include <mx/engine/trace.h>
+
+#include "engine_test_util.h"
+
+using namespace mx;
+using json = nlohmann::json;
+
+namespace {
+
+// Checks the structure chrome://tracing and Perfetto expect; returns the operation events by name.
+std::multimap<std::string, json> check_chrome_trace(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  const json trace = json::parse(in);  // throws on malformed JSON
+  REQUIRE(trace.contains("traceEvents"));
+  std::map<int, std::string> processes;
+  std::map<std::pair<int, int>, std::string> threads;
+  std::multimap<std::string, json> ops;
+  for (const json& event : trace["traceEvents"]) {
+    const std::string ph = event.at("ph");
+    if (ph == "M" && event.at("name") == "process_name") processes[event.at("pid")] = event["args"]["name"];
+    if (ph == "M" && event.at("name") == "thread_name") {
+      threads[{event.at("pid"), event.at("tid")}] = event["args"]["name"];
+    }
+    if (ph == "X") {
+      CHECK(event.at("dur").get<double>() >= 0);
+      CHECK(event.at("ts").get<double>() >= 0);
+      ops.emplace(event.at("name"), event);
+    }
+  }
+  for (const auto& [name, event] : ops) {
+    CHECK(processes.count(event.at("pid")) == 1);  // every event sits on a named device and worker
+    CHECK(threads.count({event.at("pid"), event.at("tid")}) == 1);
+  }
+  return ops;
+}
+
+}  // namespace
+
+TEST_CASE("the profiler hook records every operation with its device and worker", "[engine][trace]") {
+  for (const auto& [label, config] : test::all_configs()) {
+    INFO(label);
+    auto eng = engine::create(config);
+    engine::trace::clear();
+    engine::trace::enable();
+    engine::VarHandle a = eng->new_variable(), b = eng->new_variable();
+    for (int i = 0; i < 10; ++i) {
+      eng->push_sync([](engine::RunContext) {}, cpu(), {a}, {b}, {.name = "traced \"op\""});
+    }
+    eng->push_async([](engine::RunContext, engine::OnComplete done) { done(); }, cpu(), {}, {a},
+                    {.name = "traced_async"});
+    eng->wait_for_all();
+    engine::trace::disable();
+    eng->push_sync([](engine::RunContext) {}, cpu(), {}, {a}, {.name = "not traced"});
+    eng->wait_for_all();
+
+    const auto events = engine::trace::events();
+    int sync_count = 0, async_count = 0;
+    for (const auto& e : events) {
+      CHECK(e.start_ns <= e.end_ns);
+      CHECK(e.ctx == cpu());
+      CHECK(e.name != "not traced");
+      if (e.name == "traced \"op\"") ++sync_count;
+      if (e.name == "traced_async") ++async_count;
+    }
+    CHECK(sync_count == 10);
+    CHECK(async_count == 1);
+
+    const auto path = (std::filesystem::temp_directory_path() / "mxpp_trace_test.json").string();
+    engine::trace::write_chrome_trace(path);
+    const auto ops = check_chrome_trace(path);
+    CHECK(ops.count("traced \"op\"") == 10);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_CASE("writing a trace where it cannot be written names the file", "[engine][trace]") {
+  CHECK_THROWS_WITH(engine::trace::write_chrome_trace("/nonexistent-dir/trace.json"),
+                    Catch::Matchers::Contains("/nonexistent-dir/trace.json"));
+}
+
+// Run by CTest after mx_engine_trace_demo wrote MX_TRACE_TO_CHECK with MX_PROFILER set.
+TEST_CASE("MX_PROFILER writes a trace at exit with no code change", "[.profiler_env]") {
+  const char* path = std::getenv("MX_TRACE_TO_CHECK");
+  REQUIRE(path != nullptr);
+  const auto ops = check_chrome_trace(path);
+  CHECK(ops.count("demo_produce") == 100);
+  CHECK(ops.count("demo_consume") == 100);
+  for (const auto& [name, event] : ops) CHECK(event.at("cat") == "operator");
+}
