@@ -36,7 +36,7 @@ NaiveEngine::~NaiveEngine() {
   }
 }
 
-VarHandle NaiveEngine::new_variable() { return new Var(); }
+VarHandle NaiveEngine::new_variable() { return vars_.make(); }
 
 RunContext NaiveEngine::run_context(Context ctx) {
   if (!ctx.is_gpu()) return RunContext{ctx};
@@ -97,7 +97,7 @@ void NaiveEngine::run(OprBlock* op, const RunContext& rctx) {
     entry.var->failure = outcome.failure;
   }
   if (outcome.originated) failures_.add(outcome.failure);
-  if (op->kind == OpKind::kDelete) delete op->entries()[0].var;
+  if (op->kind == OpKind::kDelete) vars_.destroy(op->entries()[0].var);
   OprBlock::destroy(op);
 }
 

@@ -9,6 +9,7 @@
 #include <mx/engine/engine.h>
 #include <mx/engine/failure.h>
 #include <mx/engine/operation.h>
+#include <mx/engine/var.h>
 
 namespace mx::engine::detail {
 
@@ -36,6 +37,7 @@ class NaiveEngine final : public Engine {
   std::array<std::unique_ptr<CudaStream>, kMaxGpuDevices> streams_;  // guarded by run_mutex_
   const int worker_id_;
   FailureLog failures_;
+  LiveVars<Var> vars_;
 };
 
 }  // namespace mx::engine::detail

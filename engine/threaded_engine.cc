@@ -37,7 +37,7 @@ ThreadedEngine::~ThreadedEngine() {
   using namespace std::chrono;
   auto last_progress = steady_clock::now();
   std::int64_t last_pending = pending_.load();
-  while (pending_.load() > 0 || finishing_.load() > 0) {
+  while (pending_.load() > 0 || busy_threads_.load() > 0) {
     std::this_thread::sleep_for(microseconds(200));
     const std::int64_t now_pending = pending_.load();
     if (now_pending != last_pending) {
@@ -47,7 +47,9 @@ ThreadedEngine::~ThreadedEngine() {
       log().error("engine destroyed with {} operation(s) that made no progress for 10 s (an asynchronous "
                   "operation that never called OnComplete?); abandoning them and their workers",
                   now_pending);
-      (void)pools_.release();  // tearing down pools with work inside them is undefined; leak them instead
+      // Tearing down pools or variables that work still uses is undefined; leave them allocated instead.
+      (void)pools_.release();
+      vars_.abandon();
       return;
     }
   }
@@ -57,7 +59,7 @@ ThreadedEngine::~ThreadedEngine() {
   }
 }
 
-VarHandle ThreadedEngine::new_variable() { return new ThreadedVar(); }
+VarHandle ThreadedEngine::new_variable() { return vars_.make(); }
 
 void ThreadedEngine::push_sync(SyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) {
   pools_->ensure(ctx);
@@ -118,6 +120,9 @@ void ThreadedEngine::schedule(OprBlock* op) {
 }
 
 void ThreadedEngine::run_on_worker(OprBlock* op, WorkerPool& pool) {
+  // Counted until the very end: a submit below may still be inside oneTBB after the operation it handed over
+  // has run, and the engine must not be destroyed under it.
+  busy_threads_.fetch_add(1, std::memory_order_acq_rel);
   const RunContext& rctx = pool.run_context();
   const int worker_id = pool.worker_id();
   for (int chain = 0; op != nullptr; ++chain) {
@@ -125,9 +130,10 @@ void ThreadedEngine::run_on_worker(OprBlock* op, WorkerPool& pool) {
     op = std::exchange(tls.next_on_this_worker, nullptr);
     if (op != nullptr && chain >= kMaxChainOnOneWorker) {
       pool.submit(op);
-      return;
+      break;
     }
   }
+  busy_threads_.fetch_sub(1, std::memory_order_release);
 }
 
 void ThreadedEngine::run_inline(OprBlock* op) {
@@ -146,9 +152,6 @@ void ThreadedEngine::run_inline(OprBlock* op) {
 }
 
 void ThreadedEngine::execute(OprBlock* op, const RunContext& rctx, int worker_id, WorkerPool* pool) {
-  // Pairs with the release in push()/release(): what the pusher wrote into the block is visible here even
-  // though the hand-over went through oneTBB's queue.
-  (void)op->wait.load(std::memory_order_acquire);
   if (op->kind != OpKind::kAsync) {
     const Outcome outcome = run_sync(*op, rctx, worker_id);
     tls.completing_for = pool;
@@ -185,14 +188,14 @@ void ThreadedEngine::drop_async_ref(OprBlock* op) {
 }
 
 void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
-  finishing_.fetch_add(1, std::memory_order_acq_rel);
+  busy_threads_.fetch_add(1, std::memory_order_acq_rel);  // also for completions from threads of no pool
   for (VarEntry& entry : op->entries()) {
     ThreadedVar* var = threaded(entry.var);
     release(entry.write ? var->complete_write(outcome.failure) : var->complete_read());
   }
   if (outcome.originated) failures_.add(outcome.failure);
   if (op->kind == OpKind::kDelete) {
-    delete threaded(op->entries()[0].var);
+    vars_.destroy(op->entries()[0].var);
   }
   if (op->kind == OpKind::kAsync) {
     drop_async_ref(op);
@@ -200,7 +203,7 @@ void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
     OprBlock::destroy(op);
   }
   if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_all();
-  finishing_.fetch_sub(1, std::memory_order_release);
+  busy_threads_.fetch_sub(1, std::memory_order_release);
 }
 
 void ThreadedEngine::check_not_inside_operation(const char* call) const {

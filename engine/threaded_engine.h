@@ -8,6 +8,7 @@
 #include <mx/engine/engine.h>
 #include <mx/engine/failure.h>
 #include <mx/engine/operation.h>
+#include <mx/engine/threaded_var.h>
 
 namespace mx::engine::detail {
 
@@ -39,8 +40,9 @@ class ThreadedEngine final : public Engine {
   void check_not_inside_operation(const char* call) const;
 
   std::atomic<std::int64_t> pending_{0};  // pushed and not yet finished
-  std::atomic<int> finishing_{0};         // threads inside finish(): the destructor waits for them too
+  std::atomic<int> busy_threads_{0};      // threads in a worker loop or finish(): the destructor waits for them
   FailureLog failures_;
+  LiveVars<ThreadedVar> vars_;  // outlives pools_: workers finish before variables go
   std::unique_ptr<DevicePools> pools_;
 };
 

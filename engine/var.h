@@ -1,5 +1,5 @@
 #pragma once
-// What both engines keep per variable: the failure it holds and whether it is being deleted.
+// What both engines keep per variable, and the list of variables an engine owns.
 #include <atomic>
 #include <mutex>
 
@@ -12,6 +12,57 @@ class Var {
   std::mutex mutex;
   detail::FailurePtr failure;        // guarded by mutex; set when the last write failed, cleared by a good one
   std::atomic<bool> deleted{false};  // delete_variable was pushed; a later push is a usage error
+
+  Var* prev_live = nullptr;  // guarded by the owning LiveVars' mutex
+  Var* next_live = nullptr;
 };
 
+namespace detail {
+
+// The variables an engine made and has not deleted. Those still alive when the engine goes are freed with it:
+// their handles die with the engine anyway.
+template <class V>
+class LiveVars {
+ public:
+  LiveVars() = default;
+  LiveVars(const LiveVars&) = delete;
+  LiveVars& operator=(const LiveVars&) = delete;
+  ~LiveVars() {
+    for (Var* v = head_; v != nullptr;) {
+      Var* next = v->next_live;
+      delete static_cast<V*>(v);
+      v = next;
+    }
+  }
+
+  V* make() {
+    auto* v = new V();
+    std::lock_guard lock(mutex_);
+    v->next_live = head_;
+    if (head_ != nullptr) head_->prev_live = v;
+    head_ = v;
+    return v;
+  }
+
+  void destroy(Var* v) {
+    {
+      std::lock_guard lock(mutex_);
+      (v->prev_live != nullptr ? v->prev_live->next_live : head_) = v->next_live;
+      if (v->next_live != nullptr) v->next_live->prev_live = v->prev_live;
+    }
+    delete static_cast<V*>(v);
+  }
+
+  // Leaves the variables allocated: for an engine that abandons work still using them.
+  void abandon() {
+    std::lock_guard lock(mutex_);
+    head_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  Var* head_ = nullptr;  // guarded by mutex_
+};
+
+}  // namespace detail
 }  // namespace mx::engine

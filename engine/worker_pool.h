@@ -25,6 +25,9 @@ class WorkerPool {
 
   // Thread-safe. The operation is ready: every variable allows it.
   void submit(OprBlock* op);
+  // On a worker: runs `op` (FIFO), or the first queued operation by priority.
+  void run(OprBlock* op);
+  void run_first_by_priority();
 
   const RunContext& run_context() const { return run_context_; }
   bool fifo() const { return order_ == Order::kFifo; }
@@ -50,7 +53,7 @@ class WorkerPool {
   std::vector<int> worker_ids_;  // by arena slot
   tbb::task_arena arena_;
   tbb::concurrent_priority_queue<Queued, RunsFirst> priority_queue_;  // kPriority only
-  std::atomic<std::uint64_t> next_sequence_{0};
+  std::atomic<std::uint64_t> next_sequence_{0};  // also the priority queue's hand-over point
 };
 
 }  // namespace mx::engine::detail
