@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
       json_path = argv[++i];
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
-      only = argv[++i];  // measure only the peers whose name contains this (mxpp threaded is always first)
+      only = argv[++i];  // measure only the peers whose name contains this (mxpp threaded always comes first)
     } else {
       std::fprintf(stderr, "usage: %s [--quick] [--only NAME] [--json FILE]\n", argv[0]);
       return 2;
@@ -163,17 +163,18 @@ int main(int argc, char** argv) {
   }
   use_one_blas_thread();
 
-  std::vector<std::unique_ptr<Peer>> peers;
-  peers.push_back(make_mxpp_peer(true));
-  peers.push_back(make_mxpp_peer(false));
+  // Each peer exists only while it is measured: an idle runtime's threads (StarPU's poll) must not take
+  // cores from the next one.
+  using MakePeer = std::function<std::unique_ptr<Peer>()>;
+  const std::vector<MakePeer> makers = {[] { return make_mxpp_peer(true); }, [] { return make_mxpp_peer(false); },
+                                        make_torch_peer, make_starpu_peer};
   std::vector<Result> results;
-  results.push_back(measure(*peers[0], w));
-  for (auto make : {make_torch_peer, make_starpu_peer}) {
-    if (!only.empty() && only.find("mxpp") != std::string::npos) break;
-    if (auto peer = make()) peers.push_back(std::move(peer));
-  }
-  for (std::size_t i = 1; i < peers.size(); ++i) {
-    if (only.empty() || peers[i]->name().find(only) != std::string::npos) results.push_back(measure(*peers[i], w));
+  for (const MakePeer& make : makers) {
+    std::unique_ptr<Peer> peer = make();
+    if (!peer) continue;
+    if (results.empty() || only.empty() || peer->name().find(only) != std::string::npos) {
+      results.push_back(measure(*peer, w));
+    }
   }
   results.push_back(measure_ceiling(w));
   print_table(results, w);
