@@ -1,5 +1,7 @@
 #pragma once
 // What both engines keep per variable, and the list of variables an engine owns.
+#include <tbb/spin_mutex.h>
+
 #include <atomic>
 #include <mutex>
 
@@ -9,7 +11,9 @@ namespace mx::engine {
 
 class Var {
  public:
-  std::mutex mutex;
+  // Held for a few pointer moves at a time, by the pushing thread and a completing worker at once on a chain:
+  // spinning beats a futex sleep there.
+  tbb::spin_mutex mutex;
   detail::FailurePtr failure;        // guarded by mutex; set when the last write failed, cleared by a good one
   std::atomic<bool> deleted{false};  // delete_variable was pushed; a later push is a usage error
 

@@ -16,7 +16,7 @@ struct Workloads {
   int gemm_per_stream = 50;  // (d) two independent streams of single-threaded sgemm
   int gemm_size = 512;
   long integer_iterations = 2'500'000;  // (d') the same with integer-bound operations of about as long
-  int repeats = 3;  // each figure is the best of this many runs
+  int repeats = 5;  // each figure is the best of this many runs
 
   long fan_ops() const { return static_cast<long>(fan_rounds) * (fan_width + 2); }
 };
