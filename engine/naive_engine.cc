@@ -50,18 +50,20 @@ RunContext NaiveEngine::run_context(Context ctx) {
 }
 
 void NaiveEngine::push_sync(SyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) {
-  std::lock_guard lock(run_mutex_);
-  const RunContext rctx = run_context(ctx);
-  OprBlock* op = OprBlock::create(OpKind::kSync, ctx, reads, writes, options);
-  op->sync_fn = std::move(fn);
-  run(op, rctx);
+  push(OpKind::kSync, &OprBlock::sync_fn, std::move(fn), ctx, reads, writes, options);
 }
 
 void NaiveEngine::push_async(AsyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) {
+  push(OpKind::kAsync, &OprBlock::async_fn, std::move(fn), ctx, reads, writes, options);
+}
+
+template <class Fn>
+void NaiveEngine::push(OpKind kind, Fn OprBlock::*slot, Fn fn, Context ctx, VarList reads, VarList writes,
+                       const PushOptions& options) {
   std::lock_guard lock(run_mutex_);
-  const RunContext rctx = run_context(ctx);
-  OprBlock* op = OprBlock::create(OpKind::kAsync, ctx, reads, writes, options);
-  op->async_fn = std::move(fn);
+  const RunContext rctx = run_context(ctx);  // an unusable context throws before anything is made
+  OprBlock* op = OprBlock::create(kind, ctx, reads, writes, options);
+  op->*slot = std::move(fn);
   run(op, rctx);
 }
 

@@ -30,6 +30,9 @@ class NaiveEngine final : public Engine {
   static constexpr int kMaxGpuDevices = 16;
 
   RunContext run_context(Context ctx);  // throws mx::EngineError for an unusable context
+  template <class Fn>
+  void push(OpKind kind, Fn OprBlock::*slot, Fn fn, Context ctx, VarList reads, VarList writes,
+            const PushOptions& options);
   void run(OprBlock* op, const RunContext& rctx);
 
   // Recursive: an operation may push another, which then runs inside it, as pushes always run at once.

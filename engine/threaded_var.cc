@@ -11,6 +11,15 @@ void ThreadedVar::enqueue(VarEntry* entry) {
   tail_ = entry;
 }
 
+VarEntry* ThreadedVar::start_queued_write() {
+  VarEntry* write = head_;
+  head_ = write->next;
+  if (head_ == nullptr) tail_ = nullptr;
+  write->next = nullptr;
+  write_running_ = true;
+  return write;
+}
+
 bool ThreadedVar::append_read(VarEntry* entry) {
   std::lock_guard lock(mutex);
   if (!write_running_ && head_ == nullptr) {
@@ -36,12 +45,7 @@ VarEntry* ThreadedVar::complete_read() {
   --running_reads_;
   // A queued read never heads the queue here: it would have started with the reads now running.
   if (running_reads_ > 0 || head_ == nullptr) return nullptr;
-  VarEntry* write = head_;
-  head_ = write->next;
-  if (head_ == nullptr) tail_ = nullptr;
-  write->next = nullptr;
-  write_running_ = true;
-  return write;
+  return start_queued_write();
 }
 
 VarEntry* ThreadedVar::complete_write(FailurePtr new_failure) {
@@ -49,14 +53,7 @@ VarEntry* ThreadedVar::complete_write(FailurePtr new_failure) {
   write_running_ = false;
   failure = std::move(new_failure);
   if (head_ == nullptr) return nullptr;
-  if (head_->write) {
-    VarEntry* write = head_;
-    head_ = write->next;
-    if (head_ == nullptr) tail_ = nullptr;
-    write->next = nullptr;
-    write_running_ = true;
-    return write;
-  }
+  if (head_->write) return start_queued_write();
   // Release the run of reads up to the next write.
   VarEntry* first = head_;
   VarEntry* last = head_;

@@ -23,6 +23,7 @@ class ThreadedVar : public Var {
 
  private:
   void enqueue(VarEntry* entry);
+  VarEntry* start_queued_write();  // the queue's head is a write: it starts now
 
   // All guarded by mutex. The queue is non-empty only while a write runs, or reads run and a write waits.
   VarEntry* head_ = nullptr;  // waiting entries, in push order
