@@ -4,3 +4,7 @@
 #include <mx/engine/engine.h>
 #include <mx/engine/error.h>
 #include <mx/engine/trace.h>
+#include <mx/ndarray/dtype.h>
+#include <mx/ndarray/error.h>
+#include <mx/ndarray/shape.h>
+#include <mx/ndarray/storage.h>

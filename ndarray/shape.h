@@ -1,0 +1,49 @@
+#pragma once
+// The shape of an array: its extent along each axis. A scalar has no axes and one element.
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mx {
+
+class Shape {
+ public:
+  Shape() = default;
+  Shape(std::initializer_list<std::int64_t> dims) : dims_(dims) {}
+  explicit Shape(std::vector<std::int64_t> dims) : dims_(std::move(dims)) {}
+
+  int ndim() const { return static_cast<int>(dims_.size()); }
+  std::int64_t size() const;  // the number of elements
+  std::int64_t operator[](int axis) const { return dims_[axis]; }
+  std::int64_t& operator[](int axis) { return dims_[axis]; }
+  std::span<const std::int64_t> dims() const { return dims_; }
+  auto begin() const { return dims_.begin(); }
+  auto end() const { return dims_.end(); }
+  bool operator==(const Shape&) const = default;
+
+  // As MXNet and NumPy print it: "(5, 3)", "(4,)", "()".
+  std::string str() const;
+
+ private:
+  std::vector<std::int64_t> dims_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Shape& shape);
+
+// An axis given by a caller (negative counts from the end) as an index in [0, ndim); throws mx::ShapeError
+// naming `op` when it is out of range.
+int normalize_axis(int axis, int ndim, std::string_view op);
+
+// NumPy broadcasting: shapes align at their last axes, and an extent of 1 stretches. Throws mx::ShapeError
+// naming `op` and both shapes when they cannot.
+Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op);
+
+// The shape MXNet's reshape gives `from` for `spec`: 0 copies the extent at the same position, -1 takes
+// whatever is left (at most once). Throws mx::ShapeError when the element counts cannot match.
+Shape infer_reshape(const Shape& from, std::span<const std::int64_t> spec);
+
+}  // namespace mx
