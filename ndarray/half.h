@@ -48,30 +48,23 @@ constexpr float bfloat16_bits_to_float(std::uint16_t bits) {
   return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16);
 }
 
+// A 16-bit float stored as bits, converted through float by the given pair of functions.
+template <std::uint16_t (*kToBits)(float), float (*kToFloat)(std::uint16_t)>
+struct Float16Storage {
+  std::uint16_t bits = 0;
+  constexpr Float16Storage() = default;
+  constexpr Float16Storage(float value) : bits(kToBits(value)) {}
+  constexpr operator float() const { return kToFloat(bits); }
+  static constexpr Float16Storage from_bits(std::uint16_t b) {
+    Float16Storage h;
+    h.bits = b;
+    return h;
+  }
+};
+
 }  // namespace detail
 
-struct float16 {
-  std::uint16_t bits = 0;
-  constexpr float16() = default;
-  constexpr float16(float value) : bits(detail::float_to_half_bits(value)) {}
-  constexpr operator float() const { return detail::half_bits_to_float(bits); }
-  static constexpr float16 from_bits(std::uint16_t b) {
-    float16 h;
-    h.bits = b;
-    return h;
-  }
-};
-
-struct bfloat16 {
-  std::uint16_t bits = 0;
-  constexpr bfloat16() = default;
-  constexpr bfloat16(float value) : bits(detail::float_to_bfloat16_bits(value)) {}
-  constexpr operator float() const { return detail::bfloat16_bits_to_float(bits); }
-  static constexpr bfloat16 from_bits(std::uint16_t b) {
-    bfloat16 h;
-    h.bits = b;
-    return h;
-  }
-};
+using float16 = detail::Float16Storage<&detail::float_to_half_bits, &detail::half_bits_to_float>;
+using bfloat16 = detail::Float16Storage<&detail::float_to_bfloat16_bits, &detail::bfloat16_bits_to_float>;
 
 }  // namespace mx
