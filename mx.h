@@ -6,5 +6,14 @@
 #include <mx/engine/trace.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/ndarray.h>
 #include <mx/ndarray/shape.h>
 #include <mx/ndarray/storage.h>
+#include <mx/operators/copy.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/dot.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/nn.h>
+#include <mx/operators/random.h>
+#include <mx/operators/reduce.h>
+#include <mx/operators/shape_ops.h>

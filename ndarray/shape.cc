@@ -6,19 +6,41 @@
 
 namespace mx {
 
+void Shape::assign(const std::int64_t* dims, std::size_t ndim) {
+  if (ndim > static_cast<std::size_t>(kMaxNdim)) {
+    throw ShapeError("shape: " + std::to_string(ndim) + " axes given; arrays have at most " +
+                     std::to_string(kMaxNdim));
+  }
+  for (std::size_t i = 0; i < ndim; ++i) dims_[i] = dims[i];
+  ndim_ = static_cast<int>(ndim);
+}
+
+void Shape::push_back(std::int64_t extent) {
+  if (ndim_ == kMaxNdim) throw ShapeError("shape: arrays have at most " + std::to_string(kMaxNdim) + " axes");
+  dims_[ndim_++] = extent;
+}
+
+bool Shape::operator==(const Shape& other) const {
+  if (ndim_ != other.ndim_) return false;
+  for (int i = 0; i < ndim_; ++i) {
+    if (dims_[i] != other.dims_[i]) return false;
+  }
+  return true;
+}
+
 std::int64_t Shape::size() const {
   std::int64_t n = 1;
-  for (std::int64_t d : dims_) n *= d;
+  for (int i = 0; i < ndim_; ++i) n *= dims_[i];
   return n;
 }
 
 std::string Shape::str() const {
   std::string text = "(";
-  for (std::size_t i = 0; i < dims_.size(); ++i) {
+  for (int i = 0; i < ndim_; ++i) {
     if (i > 0) text += ", ";
     text += std::to_string(dims_[i]);
   }
-  if (dims_.size() == 1) text += ",";
+  if (ndim_ == 1) text += ",";
   return text + ")";
 }
 
@@ -35,7 +57,7 @@ int normalize_axis(int axis, int ndim, std::string_view op) {
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
   const int ndim = std::max(a.ndim(), b.ndim());
-  std::vector<std::int64_t> out(ndim);
+  Shape out;
   for (int i = 0; i < ndim; ++i) {
     const int ia = a.ndim() - ndim + i, ib = b.ndim() - ndim + i;
     const std::int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
@@ -43,9 +65,9 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
       throw ShapeError(std::string(op) + ": shapes " + a.str() + " and " + b.str() +
                        " cannot be broadcast together");
     }
-    out[i] = da == 1 ? db : da;
+    out.push_back(da == 1 ? db : da);
   }
-  return Shape(std::move(out));
+  return out;
 }
 
 Shape infer_reshape(const Shape& from, std::span<const std::int64_t> spec) {
@@ -79,7 +101,7 @@ Shape infer_reshape(const Shape& from, std::span<const std::int64_t> spec) {
   } else if (known != from.size()) {
     fail(std::to_string(from.size()) + " elements cannot become " + std::to_string(known));
   }
-  return Shape(std::move(out));
+  return Shape(out);
 }
 
 }  // namespace mx

@@ -1,5 +1,7 @@
 #pragma once
-// The shape of an array: its extent along each axis. A scalar has no axes and one element.
+// The shape of an array: its extent along each axis. A scalar has no axes and one element. Extents are stored
+// inline (at most kMaxNdim axes), so copying a shape, as every array handle and operation does, never allocates.
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
@@ -12,24 +14,33 @@ namespace mx {
 
 class Shape {
  public:
-  Shape() = default;
-  Shape(std::initializer_list<std::int64_t> dims) : dims_(dims) {}
-  explicit Shape(std::vector<std::int64_t> dims) : dims_(std::move(dims)) {}
+  static constexpr int kMaxNdim = 8;
 
-  int ndim() const { return static_cast<int>(dims_.size()); }
+  Shape() = default;
+  // Throw mx::ShapeError for more than kMaxNdim axes.
+  Shape(std::initializer_list<std::int64_t> dims) { assign(dims.begin(), dims.size()); }
+  explicit Shape(std::span<const std::int64_t> dims) { assign(dims.data(), dims.size()); }
+  explicit Shape(const std::vector<std::int64_t>& dims) { assign(dims.data(), dims.size()); }
+
+  int ndim() const { return ndim_; }
   std::int64_t size() const;  // the number of elements
   std::int64_t operator[](int axis) const { return dims_[axis]; }
   std::int64_t& operator[](int axis) { return dims_[axis]; }
-  std::span<const std::int64_t> dims() const { return dims_; }
-  auto begin() const { return dims_.begin(); }
-  auto end() const { return dims_.end(); }
-  bool operator==(const Shape&) const = default;
+  std::span<const std::int64_t> dims() const { return {dims_.data(), static_cast<std::size_t>(ndim_)}; }
+  const std::int64_t* begin() const { return dims_.data(); }
+  const std::int64_t* end() const { return dims_.data() + ndim_; }
+  bool operator==(const Shape& other) const;
+  // The shape with `extent` appended (throws mx::ShapeError past kMaxNdim).
+  void push_back(std::int64_t extent);
 
   // As MXNet and NumPy print it: "(5, 3)", "(4,)", "()".
   std::string str() const;
 
  private:
-  std::vector<std::int64_t> dims_;
+  void assign(const std::int64_t* dims, std::size_t ndim);
+
+  std::array<std::int64_t, kMaxNdim> dims_{};
+  int ndim_ = 0;
 };
 
 std::ostream& operator<<(std::ostream& os, const Shape& shape);

@@ -1,0 +1,111 @@
+#include <mx/ndarray/ndarray.h>
+
+#include <cstring>
+#include <string>
+
+#include <mx/ndarray/chunk.h>
+#include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
+
+namespace mx {
+
+NDArray::NDArray(const Shape& shape, Context ctx, DType dtype)
+    : chunk_(std::make_shared<detail::Chunk>(ctx, static_cast<std::size_t>(shape.size()) * dtype_size(dtype))),
+      shape_(shape),
+      dtype_(dtype) {
+  for (std::int64_t extent : shape.dims()) {
+    if (extent < 0) throw ShapeError("NDArray: negative extent in shape " + shape.str());
+  }
+}
+
+Context NDArray::context() const { return chunk_ ? chunk_->ctx : Context{}; }
+
+Blob NDArray::blob() const {
+  if (!chunk_) throw Error("NDArray: the array is empty (a default-constructed handle)");
+  auto* base = static_cast<std::byte*>(chunk_->data());
+  return {base == nullptr ? nullptr : base + offset_ * static_cast<std::int64_t>(dtype_size(dtype_)), shape_, dtype_};
+}
+
+engine::VarHandle NDArray::var() const {
+  if (!chunk_) throw Error("NDArray: the array is empty (a default-constructed handle)");
+  return chunk_->var;
+}
+
+NDArray NDArray::reshape(std::span<const std::int64_t> spec) const {
+  NDArray view = *this;
+  view.shape_ = infer_reshape(shape_, spec);
+  return view;
+}
+
+NDArray NDArray::slice(std::int64_t begin, std::int64_t end) const {
+  if (ndim() == 0) throw ShapeError("slice: a 0-dimensional array has no first axis to slice");
+  const std::int64_t rows = shape_[0];
+  const std::int64_t b = begin < 0 ? begin + rows : begin, e = end < 0 ? end + rows : end;
+  if (b < 0 || e > rows || b > e) {
+    throw ShapeError("slice: [" + std::to_string(begin) + ", " + std::to_string(end) +
+                     ") is out of range for an array of shape " + shape_.str());
+  }
+  NDArray view = *this;
+  view.shape_[0] = e - b;
+  view.offset_ += b * (size() / std::max<std::int64_t>(rows, 1));
+  return view;
+}
+
+NDArray NDArray::at(std::int64_t index) const {
+  if (ndim() == 0) throw ShapeError("at: a 0-dimensional array has no first axis to index");
+  const std::int64_t rows = shape_[0];
+  const std::int64_t i = index < 0 ? index + rows : index;
+  if (i < 0 || i >= rows) {
+    throw ShapeError("at: index " + std::to_string(index) + " is out of range for an array of shape " +
+                     shape_.str());
+  }
+  NDArray view = slice(i, i + 1);
+  view.shape_ = Shape(shape_.dims().subspan(1));
+  return view;
+}
+
+void NDArray::wait_to_read() const {
+  if (chunk_) chunk_->engine->wait_for_var(chunk_->var);
+}
+
+void NDArray::wait_to_write() const {
+  if (!chunk_) return;
+  // An empty operation that reads and writes the variable: it runs after every pending read and write, and
+  // keeps (rather than clears) an error the variable holds, so that waiting rethrows it.
+  engine::VarHandle var = chunk_->var;
+  chunk_->engine->push_sync([](engine::RunContext) {}, chunk_->ctx, {var}, {var}, {.name = "wait_to_write"});
+  chunk_->engine->wait_for_var(var);
+}
+
+void NDArray::copy_to_host(void* dst, DType dst_dtype, std::size_t count) const {
+  if (count != static_cast<std::size_t>(size())) {
+    throw ShapeError("asnumpy: the host buffer holds " + std::to_string(count) + " values; the array " +
+                     shape_.str() + " has " + std::to_string(size()));
+  }
+  if (context().is_gpu()) throw Error("asnumpy: arrays on " + context().str() + " need the GPU backend");
+  wait_to_read();
+  if (count == 0) return;
+  convert_values(blob().data, dtype_, dst, dst_dtype, count);
+}
+
+void NDArray::copy_scalar_to_host(void* dst, DType dst_dtype) const {
+  if (size() != 1) throw ShapeError("asscalar: the array has shape " + shape_.str() + ", not one element");
+  copy_to_host(dst, dst_dtype, 1);
+}
+
+void NDArray::copy_from_host(const void* src, DType src_dtype, std::size_t count) {
+  if (count != static_cast<std::size_t>(size())) {
+    throw ShapeError("copy_from_host: " + std::to_string(count) + " values given for an array of shape " +
+                     shape_.str());
+  }
+  if (context().is_gpu()) throw Error("copy_from_host: arrays on " + context().str() + " need the GPU backend");
+  wait_to_write();
+  if (count == 0) return;
+  convert_values(src, src_dtype, blob().data, dtype_, count);
+}
+
+namespace nd {
+void waitall() { engine::Engine::get().wait_for_all(); }
+}  // namespace nd
+
+}  // namespace mx

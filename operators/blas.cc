@@ -1,0 +1,111 @@
+#include <mx/operators/blas.h>
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
+
+namespace mx::op {
+namespace {
+
+// Runs once when the library loads, before any operator can run.
+[[maybe_unused]] const bool kSingleThreadedBlas = [] {
+  openblas_set_num_threads(1);
+  return true;
+}();
+
+constexpr std::int64_t kRowsPerTask = 64;  // below this, a slice of C is too thin for an efficient kernel
+
+template <class T>
+void gemm_serial(const GemmArgs& g, const T* a, const T* b, T* c, std::int64_t m) {
+  const auto ta = g.trans_a ? CblasTrans : CblasNoTrans, tb = g.trans_b ? CblasTrans : CblasNoTrans;
+  const auto lda = static_cast<blasint>(g.trans_a ? g.m : g.k), ldb = static_cast<blasint>(g.trans_b ? g.k : g.n),
+             ldc = static_cast<blasint>(g.n);
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(g.n), static_cast<blasint>(g.k),
+                static_cast<float>(g.alpha), a, lda, b, ldb, static_cast<float>(g.beta), c, ldc);
+  } else {
+    cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(g.n), static_cast<blasint>(g.k),
+                g.alpha, a, lda, b, ldb, g.beta, c, ldc);
+  }
+}
+
+// Splits the rows of C into one slice per worker, each an independent single-threaded BLAS call.
+template <class T>
+void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
+  const std::int64_t workers = tbb::this_task_arena::max_concurrency();
+  const std::int64_t flops = g.m * g.n * g.k;
+  const std::int64_t parts = flops < (std::int64_t{1} << 21) ? 1 : std::clamp(g.m / kRowsPerTask, std::int64_t{1}, workers);
+  if (parts <= 1) {
+    gemm_serial(g, a, b, c, g.m);
+    return;
+  }
+  tbb::parallel_for(std::int64_t{0}, parts, [&](std::int64_t part) {
+    const std::int64_t begin = g.m * part / parts, end = g.m * (part + 1) / parts;
+    const T* a_rows = g.trans_a ? a + begin : a + begin * g.k;
+    gemm_serial(g, a_rows, b, c + begin * g.n, end - begin);
+  });
+}
+
+// 16-bit floats: widen to float, multiply, narrow.
+template <class T>
+void gemm_widened(const GemmArgs& g, const T* a, const T* b, T* c) {
+  std::vector<float> fa(static_cast<std::size_t>(g.m * g.k)), fb(static_cast<std::size_t>(g.k * g.n)),
+      fc(static_cast<std::size_t>(g.m * g.n));
+  convert_values(a, dtype_of<T>(), fa.data(), DType::kFloat32, fa.size());
+  convert_values(b, dtype_of<T>(), fb.data(), DType::kFloat32, fb.size());
+  if (g.beta != 0) convert_values(c, dtype_of<T>(), fc.data(), DType::kFloat32, fc.size());
+  gemm_parallel(g, fa.data(), fb.data(), fc.data());
+  convert_values(fc.data(), DType::kFloat32, c, dtype_of<T>(), fc.size());
+}
+
+}  // namespace
+
+bool gemm_supports(DType dtype) {
+  return dtype == DType::kFloat32 || dtype == DType::kFloat64 || dtype == DType::kFloat16 ||
+         dtype == DType::kBFloat16;
+}
+
+void gemm(const GemmArgs& g, DType dtype, const void* a, const void* b, void* c) {
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) {  // BLAS may leave C untouched when k is 0; the product of empty matrices is zeros
+    if (!gemm_supports(dtype)) throw DTypeError(std::string("gemm: ") + dtype_name(dtype) + " is not supported");
+    std::vector<double> scaled(static_cast<std::size_t>(g.m * g.n));
+    convert_values(c, dtype, scaled.data(), DType::kFloat64, scaled.size());
+    for (double& v : scaled) v = g.beta == 0 ? 0.0 : g.beta * v;
+    convert_values(scaled.data(), DType::kFloat64, c, dtype, scaled.size());
+    return;
+  }
+  switch (dtype) {
+    case DType::kFloat32:
+      return gemm_parallel(g, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(c));
+    case DType::kFloat64:
+      return gemm_parallel(g, static_cast<const double*>(a), static_cast<const double*>(b), static_cast<double*>(c));
+    case DType::kFloat16:
+      return gemm_widened(g, static_cast<const float16*>(a), static_cast<const float16*>(b), static_cast<float16*>(c));
+    case DType::kBFloat16:
+      return gemm_widened(g, static_cast<const bfloat16*>(a), static_cast<const bfloat16*>(b),
+                          static_cast<bfloat16*>(c));
+    default:
+      throw DTypeError(std::string("gemm: ") + dtype_name(dtype) + " is not supported; use a floating dtype");
+  }
+}
+
+void batched_gemm(const GemmArgs& g, DType dtype, std::int64_t batch, const void* a, std::int64_t stride_a,
+                  const void* b, std::int64_t stride_b, void* c, std::int64_t stride_c) {
+  const std::size_t size = dtype_size(dtype);
+  tbb::parallel_for(std::int64_t{0}, batch, [&](std::int64_t i) {
+    gemm(g, dtype, static_cast<const std::byte*>(a) + i * stride_a * size,
+         static_cast<const std::byte*>(b) + i * stride_b * size, static_cast<std::byte*>(c) + i * stride_c * size);
+  });
+}
+
+}  // namespace mx::op

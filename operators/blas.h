@@ -1,0 +1,27 @@
+#pragma once
+// Row-major matrix products on OpenBLAS, split across the engine's CPU workers. OpenBLAS runs single-threaded
+// inside mxpp (set when the operators library loads): the engine's workers are the only threads computing, so
+// BLAS threads and workers together never exceed the cores.
+#include <cstdint>
+
+#include <mx/ndarray/blob.h>
+
+namespace mx::op {
+
+// C = alpha * op(A) * op(B) + beta * C for row-major matrices, op(X) = X or its transpose; C is m x n, the inner
+// extent k. float, double, and 16-bit floats (computed in float); other dtypes throw mx::DTypeError.
+struct GemmArgs {
+  bool trans_a = false, trans_b = false;
+  std::int64_t m = 0, n = 0, k = 0;
+  double alpha = 1, beta = 0;
+};
+void gemm(const GemmArgs& args, DType dtype, const void* a, const void* b, void* c);
+
+// `batch` independent products, the i-th reading a + i*stride_a... (strides in elements).
+void batched_gemm(const GemmArgs& args, DType dtype, std::int64_t batch, const void* a, std::int64_t stride_a,
+                  const void* b, std::int64_t stride_b, void* c, std::int64_t stride_c);
+
+// Whether gemm supports `dtype`.
+bool gemm_supports(DType dtype);
+
+}  // namespace mx::op

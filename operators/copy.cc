@@ -1,0 +1,71 @@
+// _copy, Cast and _copyto (copies between contexts).
+#include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
+#include <mx/operators/copy.h>
+#include <mx/operators/invoke.h>
+#include <mx/operators/parallel.h>
+
+namespace mx::nd {
+namespace {
+
+using op::ArrayInfo;
+using op::ComputeContext;
+
+struct CastParams {
+  DType dtype = DType::kFloat32;
+};
+
+void infer_cast(const CastParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  out[0] = {in[0].shape, p.dtype};
+}
+
+void convert_blob(const Blob& in, const Blob& out) {
+  const std::size_t in_size = dtype_size(in.dtype), out_size = dtype_size(out.dtype);
+  op::parallel_for(out.size(), [&](std::int64_t begin, std::int64_t end) {
+    convert_values(static_cast<const std::byte*>(in.data) + begin * in_size, in.dtype,
+                   static_cast<std::byte*>(out.data) + begin * out_size, out.dtype,
+                   static_cast<std::size_t>(end - begin));
+  });
+}
+
+void cast_cpu(const CastParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  if (in[0].data != out[0].data) convert_blob(in[0], out[0]);
+}
+
+const op::Operator<CastParams> kCast =
+    op::define<CastParams>({.name = "Cast", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu});
+const op::Operator<CastParams> kCopy =
+    op::define<CastParams>({.name = "_copy", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu});
+
+}  // namespace
+
+NDArray copy(const NDArray& x) { return op::invoke1(kCopy, {x}, CastParams{x.dtype()}); }
+
+NDArray astype(const NDArray& x, DType dtype) { return op::invoke1(kCast, {x}, CastParams{dtype}); }
+
+void copyto(const NDArray& x, NDArray& out) {
+  if (x.is_none() || out.is_none()) throw Error("copyto: source and destination must be arrays, not empty handles");
+  if (x.shape() != out.shape()) {
+    throw ShapeError("copyto: source has shape " + x.shape().str() + ", destination " + out.shape().str());
+  }
+  if (x.context() == out.context()) {
+    op::invoke_into(kCast, {x}, out, CastParams{out.dtype()});
+    return;
+  }
+  if (x.context().is_gpu() || out.context().is_gpu()) {
+    throw Error("copyto: copies between " + x.context().str() + " and " + out.context().str() +
+                " need the GPU backend");
+  }
+  // Between CPU contexts: the copy runs on the destination's workers, after the source's writers.
+  engine::Engine::get().push_sync([in = x.blob(), dst = out.blob()](engine::RunContext) { convert_blob(in, dst); },
+                                  out.context(), {x.var()}, {out.var()}, {.name = "_copyto"});
+}
+
+NDArray as_in_context(const NDArray& x, Context ctx) {
+  if (x.context() == ctx) return x;
+  NDArray out(x.shape(), ctx, x.dtype());
+  copyto(x, out);
+  return out;
+}
+
+}  // namespace mx::nd

@@ -1,0 +1,41 @@
+#pragma once
+// Creating arrays: from host values, filled with a constant, ranges. float32 on cpu(0) unless told otherwise.
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd {
+
+NDArray empty(const Shape& shape, Context ctx = cpu(), DType dtype = DType::kFloat32);
+NDArray zeros(const Shape& shape, Context ctx = cpu(), DType dtype = DType::kFloat32);
+NDArray ones(const Shape& shape, Context ctx = cpu(), DType dtype = DType::kFloat32);
+NDArray full(const Shape& shape, double value, Context ctx = cpu(), DType dtype = DType::kFloat32);
+NDArray zeros_like(const NDArray& like);
+NDArray ones_like(const NDArray& like);
+NDArray full_like(const NDArray& like, double value);
+
+// [start, stop) in steps of `step`, each value repeated `repeat` times, as MXNet's arange. With one bound, it is
+// the stop: arange(5) is 0..4.
+NDArray arange(double start, std::optional<double> stop = std::nullopt, double step = 1, int repeat = 1,
+               Context ctx = cpu(), DType dtype = DType::kFloat32);
+
+// An array holding `values` (converted to `dtype`), shaped `shape` (one axis when not given). Throws
+// mx::ShapeError when the shape holds a different number of values.
+NDArray array(std::span<const double> values, std::optional<Shape> shape = std::nullopt, Context ctx = cpu(),
+              DType dtype = DType::kFloat32);
+inline NDArray array(std::initializer_list<double> values, std::optional<Shape> shape = std::nullopt,
+                     Context ctx = cpu(), DType dtype = DType::kFloat32) {
+  return array(std::span(values.begin(), values.size()), std::move(shape), ctx, dtype);
+}
+// Typed host data keeps its dtype: array(std::vector<int32_t>{...}) is int32.
+template <class T>
+NDArray array(const std::vector<T>& values, std::optional<Shape> shape = std::nullopt, Context ctx = cpu()) {
+  NDArray out(shape.value_or(Shape{static_cast<std::int64_t>(values.size())}), ctx, dtype_of<T>());
+  out.copy_from_host(values.data(), dtype_of<T>(), values.size());
+  return out;
+}
+
+}  // namespace mx::nd

@@ -1,0 +1,196 @@
+// dot, batch_dot and FullyConnected, all through op::gemm.
+#include <string>
+#include <type_traits>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/blas.h>
+#include <mx/operators/dot.h>
+#include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/invoke.h>
+
+namespace mx::nd {
+namespace {
+
+using op::ArrayInfo;
+using op::ComputeContext;
+
+void check_float(const char* name, std::span<const ArrayInfo> in) {
+  for (std::size_t i = 1; i < in.size(); ++i) {
+    if (in[i].dtype != in[0].dtype) {
+      throw DTypeError(std::string(name) + ": inputs have different dtypes, " + dtype_name(in[0].dtype) + " and " +
+                       dtype_name(in[i].dtype));
+    }
+  }
+  if (!op::gemm_supports(in[0].dtype)) {
+    throw DTypeError(std::string(name) + ": " + dtype_name(in[0].dtype) +
+                     " is not supported; convert to a floating dtype with astype");
+  }
+}
+
+struct DotParams {
+  bool transpose_a = false, transpose_b = false;
+};
+
+// The product as one gemm: m x k times k x n, from the operands' shapes and flags.
+op::GemmArgs plan_dot(const DotParams& p, const Shape& a, const Shape& b, Shape* out) {
+  auto fail = [&](const std::string& why) -> op::GemmArgs {
+    throw ShapeError("dot: cannot multiply " + a.str() + (p.transpose_a ? " (transposed)" : "") + " by " + b.str() +
+                     (p.transpose_b ? " (transposed)" : "") + ": " + why);
+  };
+  if (a.ndim() == 0 || b.ndim() == 0) return fail("operands need at least one axis");
+  if ((p.transpose_a && a.ndim() > 2) || (p.transpose_b && b.ndim() > 2)) return fail("transposes need 2-D operands");
+  op::GemmArgs g{.trans_a = p.transpose_a && a.ndim() == 2, .trans_b = p.transpose_b && b.ndim() == 2};
+  Shape result;
+  if (g.trans_a) {
+    g.k = a[0];
+    g.m = a[1];
+    result.push_back(a[1]);
+  } else {
+    g.k = a[a.ndim() - 1];
+    g.m = 1;
+    for (int i = 0; i < a.ndim() - 1; ++i) {
+      g.m *= a[i];
+      result.push_back(a[i]);
+    }
+  }
+  std::int64_t kb;
+  if (g.trans_b) {
+    kb = b[1];
+    g.n = b[0];
+    result.push_back(b[0]);
+  } else {
+    kb = b[0];
+    g.n = 1;
+    for (int i = 1; i < b.ndim(); ++i) {
+      g.n *= b[i];
+      result.push_back(b[i]);
+    }
+  }
+  if (kb != g.k) return fail("inner extents " + std::to_string(g.k) + " and " + std::to_string(kb) + " differ");
+  if (result.ndim() == 0) result.push_back(1);  // two vectors: MXNet's shape (1,)
+  if (out) *out = result;
+  return g;
+}
+
+void infer_dot(const DotParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  check_float("dot", in);
+  plan_dot(p, in[0].shape, in[1].shape, &out[0].shape);
+  out[0].dtype = in[0].dtype;
+}
+
+void dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  op::gemm(plan_dot(p, in[0].shape, in[1].shape, nullptr), in[0].dtype, in[0].data, in[1].data, out[0].data);
+}
+
+const op::Operator<DotParams> kDot =
+    op::define<DotParams>({.name = "dot", .num_inputs = 2, .infer = &infer_dot, .cpu = &dot_cpu});
+
+op::GemmArgs plan_batch_dot(const DotParams& p, const Shape& a, const Shape& b, Shape* out) {
+  if (a.ndim() != 3 || b.ndim() != 3 || a[0] != b[0]) {
+    throw ShapeError("batch_dot: operands must be 3-D with one batch size, got " + a.str() + " and " + b.str());
+  }
+  op::GemmArgs g{.trans_a = p.transpose_a, .trans_b = p.transpose_b};
+  g.m = p.transpose_a ? a[2] : a[1];
+  g.k = p.transpose_a ? a[1] : a[2];
+  const std::int64_t kb = p.transpose_b ? b[2] : b[1];
+  g.n = p.transpose_b ? b[1] : b[2];
+  if (kb != g.k) {
+    throw ShapeError("batch_dot: cannot multiply " + a.str() + " by " + b.str() + ": inner extents " +
+                     std::to_string(g.k) + " and " + std::to_string(kb) + " differ");
+  }
+  if (out) *out = Shape{a[0], g.m, g.n};
+  return g;
+}
+
+void infer_batch_dot(const DotParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  check_float("batch_dot", in);
+  plan_batch_dot(p, in[0].shape, in[1].shape, &out[0].shape);
+  out[0].dtype = in[0].dtype;
+}
+
+void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  const op::GemmArgs g = plan_batch_dot(p, in[0].shape, in[1].shape, nullptr);
+  op::batched_gemm(g, in[0].dtype, in[0].shape[0], in[0].data, g.m * g.k, in[1].data, g.k * g.n, out[0].data,
+                   g.m * g.n);
+}
+
+const op::Operator<DotParams> kBatchDot = op::define<DotParams>(
+    {.name = "batch_dot", .num_inputs = 2, .infer = &infer_batch_dot, .cpu = &batch_dot_cpu});
+
+// ---- FullyConnected ----
+struct FCParams {
+  int num_hidden = 0;
+  bool flatten = true;
+};
+
+void infer_fc(const FCParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  if (in.size() != 2 && in.size() != 3) throw Error("FullyConnected: takes data, weight and an optional bias");
+  check_float("FullyConnected", in);
+  const Shape& data = in[0].shape;
+  if (data.ndim() == 0) throw ShapeError("FullyConnected: data must have at least one axis, got shape ()");
+  const std::int64_t k = p.flatten ? (data.ndim() == 1 ? data[0] : data.size() / std::max<std::int64_t>(data[0], 1))
+                                   : data[data.ndim() - 1];
+  const Shape expected_weight{p.num_hidden, k};
+  if (in[1].shape != expected_weight) {
+    throw ShapeError("FullyConnected: input " + data.str() + " has " + std::to_string(k) + " features, so weight must be " +
+                     expected_weight.str() + ", got " + in[1].shape.str());
+  }
+  if (in.size() == 3 && in[2].shape != Shape{p.num_hidden}) {
+    throw ShapeError("FullyConnected: bias must be (" + std::to_string(p.num_hidden) + ",), got " + in[2].shape.str());
+  }
+  Shape result;
+  if (p.flatten) {
+    result = Shape{data.ndim() == 1 ? 1 : data[0], p.num_hidden};
+  } else {
+    for (int i = 0; i < data.ndim() - 1; ++i) result.push_back(data[i]);
+    result.push_back(p.num_hidden);
+  }
+  out[0] = {result, in[0].dtype};
+}
+
+void fc_cpu(const FCParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  const Blob& y = out[0];
+  op::GemmArgs g{.trans_b = true};
+  g.n = p.num_hidden;
+  g.m = y.size() / std::max<std::int64_t>(g.n, 1);
+  g.k = in[1].shape[1];
+  op::gemm(g, y.dtype, in[0].data, in[1].data, y.data);
+  if (in.size() < 3) return;
+  dispatch_dtype(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    using C = op::compute_t<T>;
+    if constexpr (std::is_floating_point_v<C>) {
+      T* out_rows = y.ptr<T>();
+      const T* bias = in[2].ptr<T>();
+      op::parallel_for(g.m, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t r = begin; r < end; ++r) {
+          for (std::int64_t j = 0; j < g.n; ++j) {
+            out_rows[r * g.n + j] = convert_value<T>(static_cast<C>(out_rows[r * g.n + j]) + static_cast<C>(bias[j]));
+          }
+        }
+      }, std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(g.n, 1)));
+    }
+  });
+}
+
+const op::Operator<FCParams> kFullyConnected = op::define<FCParams>(
+    {.name = "FullyConnected", .num_inputs = op::kVariadic, .infer = &infer_fc, .cpu = &fc_cpu});
+
+}  // namespace
+
+NDArray dot(const NDArray& a, const NDArray& b, bool transpose_a, bool transpose_b) {
+  return op::invoke1(kDot, {a, b}, DotParams{transpose_a, transpose_b});
+}
+
+NDArray batch_dot(const NDArray& a, const NDArray& b, bool transpose_a, bool transpose_b) {
+  return op::invoke1(kBatchDot, {a, b}, DotParams{transpose_a, transpose_b});
+}
+
+NDArray FullyConnected(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
+                       int num_hidden, bool flatten) {
+  const FCParams p{num_hidden, flatten};
+  if (bias) return op::invoke1(kFullyConnected, {data, weight, *bias}, p);
+  return op::invoke1(kFullyConnected, {data, weight}, p);
+}
+
+}  // namespace mx::nd

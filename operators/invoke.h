@@ -1,0 +1,80 @@
+#pragma once
+// Calling an operator on arrays: inference and validation on the calling thread (errors are thrown here, at the
+// call), output allocation, then one engine push with the inputs as reads and the outputs as writes.
+#include <initializer_list>
+#include <span>
+#include <utility>
+
+#include <mx/engine/engine.h>
+#include <mx/ndarray/ndarray.h>
+#include <mx/operators/inline_list.h>
+#include <mx/operators/registry.h>
+
+namespace mx::op {
+
+namespace detail {
+using Infos = InlineList<ArrayInfo, 3>;
+using Blobs = InlineList<Blob, 3>;
+using Vars = InlineList<engine::VarHandle, 4>;
+
+// The steps that do not depend on the parameters' type, shared by every operator.
+struct Prepared {
+  Context ctx;
+  Blobs inputs, outputs;
+  Vars reads, writes;
+};
+// Checks the inputs share one context (or takes `ctx` when there are none) and are not empty.
+Context common_context(const char* op, std::span<const NDArray> inputs, Context ctx);
+void collect_inputs(const char* op, std::span<const NDArray> inputs, Infos& infos);
+// Creates the outputs that are empty handles; checks the given ones against inference.
+void prepare_outputs(const char* op, const Infos& inferred, std::span<NDArray> outputs, Context ctx);
+void collect_blobs(std::span<const NDArray> inputs, std::span<NDArray> outputs, Prepared& prepared);
+[[noreturn]] void throw_no_gpu(const char* op, Context ctx);
+void check_arity(const char* op, int expected, std::size_t given);
+}  // namespace detail
+
+// Runs `op` on `inputs`. Each entry of `outputs` that is an empty handle receives a new array; an existing array
+// is written in place (out= arguments, +=) after checking its shape and dtype. `ctx` places operators without
+// inputs (creation, random). Returns at once.
+template <class P>
+void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& params, std::span<NDArray> outputs,
+            Context ctx = cpu()) {
+  if (op.num_inputs != kVariadic) detail::check_arity(op.name, op.num_inputs, inputs.size());
+  detail::Prepared prepared;
+  prepared.ctx = detail::common_context(op.name, inputs, ctx);
+  detail::Infos in_infos, out_infos(outputs.size());
+  detail::collect_inputs(op.name, inputs, in_infos);
+  op.infer(params, in_infos, out_infos);
+  detail::prepare_outputs(op.name, out_infos, outputs, prepared.ctx);
+  auto compute = prepared.ctx.is_gpu() ? op.gpu : op.cpu;
+  if (compute == nullptr) detail::throw_no_gpu(op.name, prepared.ctx);
+  detail::collect_blobs(inputs, outputs, prepared);
+  engine::Engine::get().push_sync(
+      [compute, params, ins = prepared.inputs, outs = prepared.outputs](engine::RunContext run) {
+        compute(params, ins, outs, ComputeContext{run});
+      },
+      prepared.ctx, std::span<const engine::VarHandle>(prepared.reads),
+      std::span<const engine::VarHandle>(prepared.writes), {.name = op.name});
+}
+
+// The number of outputs `op` gives for these parameters and inputs.
+template <class P>
+int output_count(const Operator<P>& op, const P& params, int num_inputs) {
+  return op.count_outputs != nullptr ? op.count_outputs(params, num_inputs) : op.num_outputs;
+}
+
+// One-output forms: a new array, or `out` written in place.
+template <class P>
+NDArray invoke1(const Operator<P>& op, std::initializer_list<NDArray> inputs, const P& params = {},
+                Context ctx = cpu()) {
+  NDArray out;
+  invoke(op, std::span(inputs.begin(), inputs.size()), params, std::span(&out, 1), ctx);
+  return out;
+}
+template <class P>
+NDArray& invoke_into(const Operator<P>& op, std::initializer_list<NDArray> inputs, NDArray& out, const P& params = {}) {
+  invoke(op, std::span(inputs.begin(), inputs.size()), params, std::span(&out, 1));
+  return out;
+}
+
+}  // namespace mx::op

@@ -1,0 +1,249 @@
+// clip, one_hot, pick, softmax, log_softmax and softmax_cross_entropy.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <type_traits>
+
+#include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
+#include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/invoke.h>
+#include <mx/operators/nn.h>
+
+namespace mx::nd {
+namespace {
+
+using op::ArrayInfo;
+using op::ComputeContext;
+
+// Calls fn(T{}) for floating dtypes; throws mx::DTypeError naming `op` for the rest.
+template <class Fn>
+void dispatch_floating(DType dtype, const char* op, Fn&& fn) {
+  dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<op::compute_t<T>>) {
+      fn(tag);
+    } else {
+      throw DTypeError(std::string(op) + ": " + dtype_name(dtype) + " is not supported; use a floating dtype");
+    }
+  });
+}
+
+void require_floating(const char* op, DType dtype) {
+  if (!is_floating(dtype)) {
+    throw DTypeError(std::string(op) + ": " + dtype_name(dtype) + " is not supported; use a floating dtype");
+  }
+}
+
+// ---- clip ----
+struct ClipParams {
+  double a_min = 0, a_max = 0;
+};
+
+const op::Operator<ClipParams> kClip = op::define<ClipParams>({
+    .name = "clip",
+    .infer = [](const ClipParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+      if (!(p.a_min <= p.a_max)) {
+        throw Error("clip: a_min " + std::to_string(p.a_min) + " exceeds a_max " + std::to_string(p.a_max));
+      }
+      out[0] = in[0];
+    },
+    .cpu = [](const ClipParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+      dispatch_dtype(in[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        using C = op::compute_t<T>;
+        const C lo = convert_value<C>(convert_value<T>(p.a_min)), hi = convert_value<C>(convert_value<T>(p.a_max));
+        op::unary_kernel<T>(in[0], out[0], [&](C x) { return x < lo ? lo : (x > hi ? hi : x); });
+      });
+    },
+});
+
+// ---- one_hot ----
+struct OneHotParams {
+  std::int64_t depth = 0;
+  double on_value = 1, off_value = 0;
+  DType dtype = DType::kFloat32;
+};
+
+const op::Operator<OneHotParams> kOneHot = op::define<OneHotParams>({
+    .name = "one_hot",
+    .infer = [](const OneHotParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+      if (p.depth < 0) throw Error("one_hot: depth must not be negative, got " + std::to_string(p.depth));
+      Shape result = in[0].shape;
+      result.push_back(p.depth);
+      out[0] = {result, p.dtype};
+    },
+    .cpu = [](const OneHotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+      std::vector<double> indices(static_cast<std::size_t>(in[0].size()));
+      convert_values(in[0].data, in[0].dtype, indices.data(), DType::kFloat64, indices.size());
+      dispatch_dtype(out[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        T* y = out[0].ptr<T>();
+        const T on = convert_value<T>(p.on_value), off = convert_value<T>(p.off_value);
+        std::fill(y, y + out[0].size(), off);
+        for (std::size_t i = 0; i < indices.size(); ++i) {
+          const double index = indices[i];
+          if (index >= 0 && index < static_cast<double>(p.depth)) {
+            y[static_cast<std::int64_t>(i) * p.depth + static_cast<std::int64_t>(index)] = on;
+          }
+        }
+      });
+    },
+});
+
+// ---- pick ----
+struct PickParams {
+  int axis = -1;
+  bool keepdims = false;
+};
+
+// outer x extent x inner, around `axis`.
+struct AxisSplit {
+  std::int64_t outer = 1, extent = 1, inner = 1;
+};
+AxisSplit split_at(const Shape& s, int axis) {
+  AxisSplit split;
+  for (int a = 0; a < s.ndim(); ++a) {
+    if (a < axis) split.outer *= s[a];
+    else if (a == axis) split.extent = s[a];
+    else split.inner *= s[a];
+  }
+  return split;
+}
+
+const op::Operator<PickParams> kPick = op::define<PickParams>({
+    .name = "pick",
+    .num_inputs = 2,
+    .infer = [](const PickParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+      const Shape& data = in[0].shape;
+      const int axis = normalize_axis(p.axis, data.ndim(), "pick");
+      Shape reduced, kept;
+      for (int a = 0; a < data.ndim(); ++a) {
+        kept.push_back(a == axis ? 1 : data[a]);
+        if (a != axis) reduced.push_back(data[a]);
+      }
+      if (in[1].shape != reduced && in[1].shape != kept) {
+        throw ShapeError("pick: index has shape " + in[1].shape.str() + " but data " + data.str() + " along axis " +
+                         std::to_string(axis) + " needs " + reduced.str());
+      }
+      out[0] = {p.keepdims ? kept : reduced, in[0].dtype};
+    },
+    .cpu = [](const PickParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+      const AxisSplit s = split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "pick"));
+      std::vector<double> index(static_cast<std::size_t>(in[1].size()));
+      convert_values(in[1].data, in[1].dtype, index.data(), DType::kFloat64, index.size());
+      dispatch_dtype(in[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        const T* x = in[0].ptr<T>();
+        T* y = out[0].ptr<T>();
+        for (std::int64_t o = 0; o < s.outer; ++o) {
+          for (std::int64_t i = 0; i < s.inner; ++i) {
+            const double want = index[static_cast<std::size_t>(o * s.inner + i)];
+            const auto k = static_cast<std::int64_t>(std::clamp(want, 0.0, static_cast<double>(s.extent - 1)));
+            y[o * s.inner + i] = x[(o * s.extent + k) * s.inner + i];
+          }
+        }
+      });
+    },
+});
+
+// ---- softmax and log_softmax, in a numerically stable form ----
+struct SoftmaxParams {
+  int axis = -1;
+};
+
+void infer_softmax(const SoftmaxParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  require_floating("softmax", in[0].dtype);
+  normalize_axis(p.axis, in[0].shape.ndim(), "softmax");
+  out[0] = in[0];
+}
+
+template <bool kLog>
+void softmax_cpu(const SoftmaxParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  const AxisSplit s = split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "softmax"));
+  dispatch_floating(in[0].dtype, "softmax", [&](auto tag) {
+    using T = decltype(tag);
+    using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    const T* x = in[0].ptr<T>();
+    T* y = out[0].ptr<T>();
+    op::parallel_for(s.outer * s.inner, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t j = begin; j < end; ++j) {
+        const std::int64_t base = (j / s.inner) * s.extent * s.inner + j % s.inner;
+        C top = -std::numeric_limits<C>::infinity();
+        for (std::int64_t k = 0; k < s.extent; ++k) top = std::max(top, static_cast<C>(x[base + k * s.inner]));
+        C total = 0;
+        for (std::int64_t k = 0; k < s.extent; ++k) total += std::exp(static_cast<C>(x[base + k * s.inner]) - top);
+        const C log_total = std::log(total);
+        for (std::int64_t k = 0; k < s.extent; ++k) {
+          const C shifted = static_cast<C>(x[base + k * s.inner]) - top;
+          y[base + k * s.inner] = convert_value<T>(kLog ? shifted - log_total : std::exp(shifted) / total);
+        }
+      }
+    }, std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(s.extent, 1)));
+  });
+}
+
+const op::Operator<SoftmaxParams> kSoftmax =
+    op::define<SoftmaxParams>({.name = "softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<false>});
+const op::Operator<SoftmaxParams> kLogSoftmax =
+    op::define<SoftmaxParams>({.name = "log_softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<true>});
+
+// ---- softmax_cross_entropy ----
+struct NoParams {};
+
+const op::Operator<NoParams> kSoftmaxCrossEntropy = op::define<NoParams>({
+    .name = "softmax_cross_entropy",
+    .num_inputs = 2,
+    .infer = [](const NoParams&, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+      require_floating("softmax_cross_entropy", in[0].dtype);
+      if (in[0].shape.ndim() != 2 || in[1].shape != Shape{in[0].shape[0]}) {
+        throw ShapeError("softmax_cross_entropy: data must be (batch, classes) and label (batch,), got " +
+                         in[0].shape.str() + " and " + in[1].shape.str());
+      }
+      out[0] = {Shape{1}, in[0].dtype};
+    },
+    .cpu = [](const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+      const std::int64_t batch = in[0].shape[0], classes = in[0].shape[1];
+      std::vector<double> label(static_cast<std::size_t>(batch));
+      convert_values(in[1].data, in[1].dtype, label.data(), DType::kFloat64, label.size());
+      dispatch_floating(in[0].dtype, "softmax_cross_entropy", [&](auto tag) {
+        using T = decltype(tag);
+        const T* x = in[0].ptr<T>();
+        double loss = 0;
+        for (std::int64_t b = 0; b < batch; ++b) {
+          const T* row = x + b * classes;
+          double top = -std::numeric_limits<double>::infinity(), total = 0;
+          for (std::int64_t k = 0; k < classes; ++k) top = std::max(top, static_cast<double>(row[k]));
+          for (std::int64_t k = 0; k < classes; ++k) total += std::exp(static_cast<double>(row[k]) - top);
+          const double want = label[static_cast<std::size_t>(b)];
+          if (!(want >= 0 && want < static_cast<double>(classes))) {
+            throw Error("softmax_cross_entropy: label " + std::to_string(want) + " at row " + std::to_string(b) +
+                        " is outside [0, " + std::to_string(classes) + ")");
+          }
+          loss += std::log(total) + top - static_cast<double>(row[static_cast<std::int64_t>(want)]);
+        }
+        out[0].ptr<T>()[0] = convert_value<T>(loss);
+      });
+    },
+});
+
+}  // namespace
+
+NDArray clip(const NDArray& x, double a_min, double a_max) { return op::invoke1(kClip, {x}, ClipParams{a_min, a_max}); }
+
+NDArray one_hot(const NDArray& indices, std::int64_t depth, double on_value, double off_value, DType dtype) {
+  return op::invoke1(kOneHot, {indices}, OneHotParams{depth, on_value, off_value, dtype});
+}
+
+NDArray pick(const NDArray& data, const NDArray& index, int axis, bool keepdims) {
+  return op::invoke1(kPick, {data, index}, PickParams{axis, keepdims});
+}
+
+NDArray softmax(const NDArray& x, int axis) { return op::invoke1(kSoftmax, {x}, SoftmaxParams{axis}); }
+NDArray log_softmax(const NDArray& x, int axis) { return op::invoke1(kLogSoftmax, {x}, SoftmaxParams{axis}); }
+
+NDArray softmax_cross_entropy(const NDArray& data, const NDArray& label) {
+  return op::invoke1(kSoftmaxCrossEntropy, {data, label});
+}
+
+}  // namespace mx::nd

@@ -1,0 +1,23 @@
+#pragma once
+// Operators of the training path: clip, one_hot, pick, softmax, log_softmax, softmax_cross_entropy.
+#include <cstdint>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd {
+
+// Values limited to [a_min, a_max].
+NDArray clip(const NDArray& x, double a_min, double a_max);
+// indices (any shape) to indices.shape + (depth,): on_value at each index, off_value elsewhere; indices outside
+// [0, depth) give a row of off_value, as MXNet's.
+NDArray one_hot(const NDArray& indices, std::int64_t depth, double on_value = 1, double off_value = 0,
+                DType dtype = DType::kFloat32);
+// data[..., index[...], ...] along `axis`: index has data's shape without that axis (or with it of extent 1 when
+// keepdims). Indices are clipped into range, as MXNet's default mode.
+NDArray pick(const NDArray& data, const NDArray& index, int axis = -1, bool keepdims = false);
+NDArray softmax(const NDArray& x, int axis = -1);
+NDArray log_softmax(const NDArray& x, int axis = -1);
+// The summed cross-entropy of softmax(data) (batch, classes) against integer class labels (batch): shape (1,).
+NDArray softmax_cross_entropy(const NDArray& data, const NDArray& label);
+
+}  // namespace mx::nd

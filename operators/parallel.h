@@ -1,0 +1,24 @@
+#pragma once
+// Splitting a kernel across the engine's CPU workers. Inside an operation, oneTBB runs the pieces in the
+// worker's own arena, so a large kernel uses idle workers and never adds threads beyond the cores.
+#include <cstdint>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+namespace mx::op {
+
+inline constexpr std::int64_t kParallelGrain = 1 << 15;  // elements; below this, splitting costs more than it saves
+
+// Calls body(begin, end) over [0, n), in pieces of at least `grain` when n is large.
+template <class Body>
+void parallel_for(std::int64_t n, Body&& body, std::int64_t grain = kParallelGrain) {
+  if (n <= grain) {
+    if (n > 0) body(std::int64_t{0}, n);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, n, grain),
+                    [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
+}
+
+}  // namespace mx::op

@@ -1,0 +1,257 @@
+// sum, mean, max, min, norm and argmax. Reduced axes that sit next to each other in memory merge, so most
+// reductions are out[o, i] = reduce over r of in[o, r, i]; the rest take a general path.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
+#include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/invoke.h>
+#include <mx/operators/reduce.h>
+
+#include <tbb/parallel_reduce.h>
+
+namespace mx::nd {
+namespace {
+
+using op::ArrayInfo;
+using op::ComputeContext;
+
+struct ReduceParams {
+  std::vector<int> axis;  // empty: all
+  bool keepdims = false;
+  int ord = 2;            // norm only
+};
+
+struct ReducePlan {
+  Shape out_shape;
+  bool reduced[Shape::kMaxNdim] = {};
+  std::int64_t outer = 1, count = 1, inner = 1;  // valid when `contiguous`
+  bool contiguous = true;
+};
+
+ReducePlan plan_reduce(const char* name, const ReduceParams& p, const Shape& in) {
+  ReducePlan plan;
+  if (p.axis.empty()) {
+    for (int a = 0; a < in.ndim(); ++a) plan.reduced[a] = true;
+  }
+  for (int axis : p.axis) {
+    const int a = normalize_axis(axis, in.ndim(), name);
+    if (plan.reduced[a]) throw ShapeError(std::string(name) + ": axis " + std::to_string(axis) + " is given twice");
+    plan.reduced[a] = true;
+  }
+  int first = -1, last = -1;
+  for (int a = 0; a < in.ndim(); ++a) {
+    if (plan.reduced[a]) {
+      if (first < 0) first = a;
+      last = a;
+      plan.count *= in[a];
+      if (p.keepdims) plan.out_shape.push_back(1);
+    } else {
+      plan.out_shape.push_back(in[a]);
+    }
+  }
+  for (int a = std::max(first, 0); a <= last; ++a) plan.contiguous = plan.contiguous && plan.reduced[a];
+  for (int a = 0; a < in.ndim(); ++a) {
+    if (first >= 0 && a < first) plan.outer *= in[a];
+    if (first < 0 || a > last) plan.inner *= in[a];
+  }
+  if (first < 0) plan.outer = 1;
+  return plan;
+}
+
+// ---- Reducers: an accumulator per output, fed the input values in compute type ----
+template <class T>
+using acc_t = std::conditional_t<std::is_floating_point_v<op::compute_t<T>>, double, std::int64_t>;
+
+struct SumReducer {
+  template <class T> static acc_t<T> init() { return 0; }
+  template <class A, class C> static void add(A& acc, C x) { acc += static_cast<A>(x); }
+  template <class A> static void merge(A& acc, A other) { acc += other; }
+  template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
+};
+struct MeanReducer : SumReducer {
+  template <class T, class A> static T finish(A acc, std::int64_t n) { return convert_value<T>(n ? acc / static_cast<A>(n) : acc); }
+};
+struct MaxReducer {
+  template <class T> static acc_t<T> init() { return std::numeric_limits<acc_t<T>>::lowest(); }
+  template <class A, class C> static void add(A& acc, C x) {
+    const A v = static_cast<A>(x);
+    if (v > acc || v != v) acc = v;
+  }
+  template <class A> static void merge(A& acc, A other) { add(acc, other); }
+  template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
+};
+struct MinReducer {
+  template <class T> static acc_t<T> init() { return std::numeric_limits<acc_t<T>>::max(); }
+  template <class A, class C> static void add(A& acc, C x) {
+    const A v = static_cast<A>(x);
+    if (v < acc || v != v) acc = v;
+  }
+  template <class A> static void merge(A& acc, A other) { add(acc, other); }
+  template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
+};
+struct L1Reducer : SumReducer {
+  template <class A, class C> static void add(A& acc, C x) { const A v = static_cast<A>(x); acc += v < 0 ? -v : v; }
+};
+struct L2Reducer : SumReducer {
+  template <class A, class C> static void add(A& acc, C x) { const A v = static_cast<A>(x); acc += v * v; }
+  template <class T, class A> static T finish(A acc, std::int64_t) {
+    return convert_value<T>(std::sqrt(static_cast<double>(acc)));
+  }
+};
+
+template <class R, class T>
+void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
+  using A = acc_t<T>;
+  using C = op::compute_t<T>;
+  const T* x = in.ptr<T>();
+  T* y = out.ptr<T>();
+  if (!plan.contiguous) {  // general path: scatter each input into its output's accumulator
+    std::vector<A> acc(static_cast<std::size_t>(out.size()), R::template init<T>());
+    const Shape& s = in.shape;
+    std::int64_t out_stride[Shape::kMaxNdim] = {}, stride = 1;
+    for (int a = s.ndim() - 1; a >= 0; --a) {
+      if (!plan.reduced[a]) { out_stride[a] = stride; stride *= s[a]; }
+    }
+    std::int64_t index[Shape::kMaxNdim] = {}, offset = 0;
+    for (std::int64_t i = 0; i < in.size(); ++i) {
+      R::add(acc[static_cast<std::size_t>(offset)], static_cast<C>(x[i]));
+      for (int a = s.ndim() - 1; a >= 0; --a) {
+        offset += out_stride[a];
+        if (++index[a] < s[a]) break;
+        offset -= out_stride[a] * s[a];
+        index[a] = 0;
+      }
+    }
+    for (std::size_t o = 0; o < acc.size(); ++o) y[o] = R::template finish<T>(acc[o], plan.count);
+    return;
+  }
+  const std::int64_t outer = plan.outer, count = plan.count, inner = plan.inner;
+  if (outer * inner == 1) {  // everything into one value: split the input across workers
+    const A total = tbb::parallel_reduce(
+        tbb::blocked_range<std::int64_t>(0, count, op::kParallelGrain), R::template init<T>(),
+        [&](const tbb::blocked_range<std::int64_t>& r, A acc) {
+          for (std::int64_t i = r.begin(); i < r.end(); ++i) R::add(acc, static_cast<C>(x[i]));
+          return acc;
+        },
+        [](A a, A b) { R::merge(a, b); return a; });
+    y[0] = R::template finish<T>(total, count);
+    return;
+  }
+  const std::int64_t grain = std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(count, 1));
+  op::parallel_for(
+      outer * inner,
+      [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t j = begin; j < end; ++j) {
+          const std::int64_t o = j / inner, i = j % inner;
+          const T* row = x + o * count * inner + i;
+          A acc = R::template init<T>();
+          for (std::int64_t r = 0; r < count; ++r) R::add(acc, static_cast<C>(row[r * inner]));
+          y[j] = R::template finish<T>(acc, count);
+        }
+      },
+      grain);
+}
+
+template <class R>
+void reduce_cpu(const ReduceParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  const ReducePlan plan = plan_reduce("reduce", p, in[0].shape);
+  dispatch_dtype(in[0].dtype, [&](auto tag) { reduce_typed<R, decltype(tag)>(in[0], out[0], plan); });
+}
+
+template <const char* kName, bool kNeedsElements>
+void infer_reduce(const ReduceParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  const ReducePlan plan = plan_reduce(kName, p, in[0].shape);
+  if (kNeedsElements && plan.count == 0) {
+    throw ShapeError(std::string(kName) + ": reducing shape " + in[0].shape.str() +
+                     " over an empty axis has no identity");
+  }
+  out[0] = {plan.out_shape, in[0].dtype};
+}
+
+constexpr char kSumName[] = "sum", kMeanName[] = "mean", kMaxName[] = "max", kMinName[] = "min",
+               kNormName[] = "norm";
+
+const op::Operator<ReduceParams> kSum = op::define<ReduceParams>(
+    {.name = kSumName, .infer = &infer_reduce<kSumName, false>, .cpu = &reduce_cpu<SumReducer>});
+const op::Operator<ReduceParams> kMean = op::define<ReduceParams>(
+    {.name = kMeanName, .infer = &infer_reduce<kMeanName, false>, .cpu = &reduce_cpu<MeanReducer>});
+const op::Operator<ReduceParams> kMax = op::define<ReduceParams>(
+    {.name = kMaxName, .infer = &infer_reduce<kMaxName, true>, .cpu = &reduce_cpu<MaxReducer>});
+const op::Operator<ReduceParams> kMin = op::define<ReduceParams>(
+    {.name = kMinName, .infer = &infer_reduce<kMinName, true>, .cpu = &reduce_cpu<MinReducer>});
+const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
+    {.name = kNormName,
+     .infer = [](const ReduceParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+       if (p.ord != 1 && p.ord != 2) throw Error("norm: ord must be 1 or 2, got " + std::to_string(p.ord));
+       infer_reduce<kNormName, false>(p, in, out);
+     },
+     .cpu = [](const ReduceParams& p, std::span<const Blob> in, std::span<const Blob> out,
+               const ComputeContext& ctx) {
+       p.ord == 1 ? reduce_cpu<L1Reducer>(p, in, out, ctx) : reduce_cpu<L2Reducer>(p, in, out, ctx);
+     }});
+
+// ---- argmax ----
+struct ArgmaxParams {
+  int axis = 0;
+  bool keepdims = false;
+};
+
+void infer_argmax(const ArgmaxParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  const ReducePlan plan = plan_reduce("argmax", {{p.axis}, p.keepdims}, in[0].shape);
+  if (plan.count == 0) throw ShapeError("argmax: axis " + std::to_string(p.axis) + " of " + in[0].shape.str() + " is empty");
+  out[0] = {plan.out_shape, DType::kFloat32};
+}
+
+void argmax_cpu(const ArgmaxParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  const ReducePlan plan = plan_reduce("argmax", {{p.axis}, p.keepdims}, in[0].shape);
+  dispatch_dtype(in[0].dtype, [&](auto tag) {
+    using T = decltype(tag);
+    using C = op::compute_t<T>;
+    const T* x = in[0].ptr<T>();
+    float* y = out[0].ptr<float>();
+    const std::int64_t count = plan.count, inner = plan.inner;
+    op::parallel_for(plan.outer * inner, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t j = begin; j < end; ++j) {
+        const T* row = x + (j / inner) * count * inner + j % inner;
+        std::int64_t best = 0;
+        C best_value = static_cast<C>(row[0]);
+        for (std::int64_t r = 1; r < count; ++r) {
+          const C v = static_cast<C>(row[r * inner]);
+          if (v > best_value || (v != v && best_value == best_value)) { best = r; best_value = v; }
+        }
+        y[j] = static_cast<float>(best);
+      }
+    });
+  });
+}
+
+const op::Operator<ArgmaxParams> kArgmax =
+    op::define<ArgmaxParams>({.name = "argmax", .infer = &infer_argmax, .cpu = &argmax_cpu});
+
+}  // namespace
+
+NDArray sum(const NDArray& x, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kSum, {x}, ReduceParams{std::move(axis), keepdims});
+}
+NDArray mean(const NDArray& x, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kMean, {x}, ReduceParams{std::move(axis), keepdims});
+}
+NDArray max(const NDArray& x, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kMax, {x}, ReduceParams{std::move(axis), keepdims});
+}
+NDArray min(const NDArray& x, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kMin, {x}, ReduceParams{std::move(axis), keepdims});
+}
+NDArray norm(const NDArray& x, int ord, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kNorm, {x}, ReduceParams{std::move(axis), keepdims, ord});
+}
+NDArray argmax(const NDArray& x, int axis, bool keepdims) {
+  return op::invoke1(kArgmax, {x}, ArgmaxParams{axis, keepdims});
+}
+
+}  // namespace mx::nd

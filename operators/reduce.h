@@ -1,0 +1,19 @@
+#pragma once
+// Reductions over axes. `axis` empty reduces over every axis; negative axes count from the end. With keepdims the
+// reduced axes stay, with extent 1. Results keep the input's dtype, except argmax (float32 indices, as MXNet's).
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd {
+
+NDArray sum(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+NDArray mean(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+NDArray max(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+NDArray min(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+// The index of the largest value along `axis` (the first, on ties).
+NDArray argmax(const NDArray& x, int axis, bool keepdims = false);
+// The L1 (ord 1) or L2 (ord 2) norm over `axis`.
+NDArray norm(const NDArray& x, int ord = 2, std::vector<int> axis = {}, bool keepdims = false);
+
+}  // namespace mx::nd

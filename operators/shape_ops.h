@@ -1,0 +1,20 @@
+#pragma once
+// Rearranging arrays: transpose, expand_dims, flatten, concat, split.
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd {
+
+// Permutes the axes (reverses them when `axes` is empty). A copy.
+NDArray transpose(const NDArray& x, std::vector<int> axes = {});
+// A new axis of extent 1 at `axis` (0..ndim; negative counts from the end). A view sharing x's storage.
+NDArray expand_dims(const NDArray& x, int axis);
+// (N, a, b, ...) as (N, a*b*...). A view sharing x's storage.
+NDArray flatten(const NDArray& x);
+// Joins arrays along `dim`; every other extent must match.
+NDArray concat(const std::vector<NDArray>& arrays, int dim = 1);
+// Cuts x into `num_outputs` equal parts along `axis`; with squeeze_axis, that axis (then of extent 1) is removed.
+std::vector<NDArray> split(const NDArray& x, int num_outputs, int axis = 1, bool squeeze_axis = false);
+
+}  // namespace mx::nd
