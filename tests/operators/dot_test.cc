@@ -1,0 +1,72 @@
+// dot, batch_dot and FullyConnected against hand-computed products.
+#include "test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+using test::check_array;
+
+TEST_CASE("dot multiplies matrices, with transposes", "[operators][dot]") {
+  NDArray a = nd::array({1, 2, 3, 4, 5, 6}, Shape{2, 3});
+  NDArray b = nd::array({7, 8, 9, 10, 11, 12}, Shape{3, 2});
+  check_array(nd::dot(a, b), {2, 2}, {58, 64, 139, 154});
+  check_array(nd::dot(a, a, false, true), {2, 2}, {14, 32, 32, 77});
+  check_array(nd::dot(a, a, true, false), {3, 3}, {17, 22, 27, 22, 29, 36, 27, 36, 45});
+  check_array(nd::dot(b, a, true, true), {2, 2}, {58, 139, 64, 154});  // (ab) transposed
+  check_array(nd::dot(nd::array({1, 2, 3}), nd::array({4, 5, 6})), {1}, {32});
+  check_array(nd::dot(nd::array({1, 2}), b.T()), {3}, {23, 29, 35});
+  NDArray t = nd::arange(12).reshape({2, 2, 3});
+  check_array(nd::dot(t, nd::ones({3, 1})), {2, 2, 1}, {3, 12, 21, 30});
+  check_array(nd::dot(nd::zeros({2, 0}), nd::zeros({0, 3})), {2, 3}, {0, 0, 0, 0, 0, 0});
+}
+
+TEST_CASE("large products split across workers match a plain loop", "[operators][dot]") {
+  const std::int64_t m = 300, k = 70, n = 50;
+  NDArray a = nd::random::uniform(-1, 1, {m, k}, cpu(), DType::kFloat64);
+  NDArray b = nd::random::uniform(-1, 1, {k, n}, cpu(), DType::kFloat64);
+  const std::vector<double> av = test::values(a), bv = test::values(b), cv = test::values(nd::dot(a, b));
+  for (std::int64_t i = 0; i < m; i += 7) {
+    for (std::int64_t j = 0; j < n; j += 3) {
+      double want = 0;
+      for (std::int64_t p = 0; p < k; ++p) want += av[i * k + p] * bv[p * n + j];
+      CHECK(cv[i * n + j] == Approx(want).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("16-bit float products compute in float", "[operators][dot][dtype]") {
+  NDArray a = nd::array({1, 2, 3, 4}, Shape{2, 2}, cpu(), DType::kFloat16);
+  check_array(nd::dot(a, a), {2, 2}, {7, 10, 15, 22});
+  CHECK(nd::dot(a, a).dtype() == DType::kFloat16);
+  NDArray bf = nd::array({1, 2, 3, 4}, Shape{2, 2}, cpu(), DType::kBFloat16);
+  check_array(nd::dot(bf, bf, false, true), {2, 2}, {5, 11, 11, 25});
+}
+
+TEST_CASE("batch_dot multiplies each pair of the batch", "[operators][dot]") {
+  NDArray a = nd::arange(8).reshape({2, 2, 2});
+  NDArray eye = nd::array({1, 0, 0, 1, 2, 0, 0, 2}, Shape{2, 2, 2});
+  check_array(nd::batch_dot(a, eye), {2, 2, 2}, {0, 1, 2, 3, 8, 10, 12, 14});
+  check_array(nd::batch_dot(a, a, true, false), {2, 2, 2}, {4, 6, 6, 10, 52, 62, 62, 74});
+  check_array(nd::batch_dot(a, a, false, true), {2, 2, 2}, {1, 3, 3, 13, 41, 59, 59, 85});
+  CHECK_THROWS_WITH(nd::batch_dot(a, nd::ones({3, 2, 2})), Contains("batch_dot") && Contains("(3, 2, 2)"));
+}
+
+TEST_CASE("FullyConnected is data times weight transposed, plus bias", "[operators][dot][fc]") {
+  NDArray x = nd::array({1, 2, 3, 4, 5, 6}, Shape{2, 3});
+  NDArray w = nd::array({1, 0, -1, 2, 1, 0}, Shape{2, 3});
+  NDArray bias = nd::array({10, 20});
+  check_array(nd::FullyConnected(x, w, bias, 2), {2, 2}, {8, 24, 8, 33});
+  check_array(nd::FullyConnected(x, w, std::nullopt, 2), {2, 2}, {-2, 4, -2, 13});
+  NDArray images = nd::ones({2, 1, 3});  // flattened to (2, 3)
+  check_array(nd::FullyConnected(images, w, bias, 2), {2, 2}, {10, 23, 10, 23});
+  check_array(nd::FullyConnected(nd::ones({2, 2, 3}), w, std::nullopt, 2, false), {2, 2, 2}, {0, 3, 0, 3, 0, 3, 0, 3});
+  CHECK_THROWS_WITH(nd::FullyConnected(nd::ones({2, 4}), w, bias, 2),
+                    Contains("FullyConnected") && Contains("4 features") && Contains("(2, 4)"));
+  CHECK_THROWS_WITH(nd::FullyConnected(x, w, nd::ones({3}), 2), Contains("bias"));
+}
+
+TEST_CASE("dot rejects bad shapes and integer dtypes at the call", "[operators][dot][errors]") {
+  CHECK_THROWS_WITH(nd::dot(nd::ones({2, 3}), nd::ones({2, 3})),
+                    Contains("dot") && Contains("(2, 3)") && Contains("inner extents 3 and 2"));
+  CHECK_THROWS_AS(nd::dot(nd::ones({2}, cpu(), DType::kInt32), nd::ones({2}, cpu(), DType::kInt32)), DTypeError);
+  CHECK_THROWS_AS(nd::dot(nd::ones({2, 2, 2}), nd::ones({2, 2}), true), ShapeError);
+}

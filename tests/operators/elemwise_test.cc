@@ -1,0 +1,141 @@
+// Elementwise operators: hand-computed values, broadcasting, scalars on either side, in place, dtypes, errors.
+#include <cmath>
+
+#include "test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+using test::check_array;
+
+TEST_CASE("arithmetic between arrays and with scalars on either side", "[operators][elemwise]") {
+  NDArray a = nd::array({1, 2, 3, 4}, Shape{2, 2});
+  NDArray b = nd::array({4, 3, 2, 1}, Shape{2, 2});
+  check_array(a + b, {2, 2}, {5, 5, 5, 5});
+  check_array(a - b, {2, 2}, {-3, -1, 1, 3});
+  check_array(a * b, {2, 2}, {4, 6, 6, 4});
+  check_array(a / b, {2, 2}, {0.25, 2.0 / 3, 1.5, 4});
+  check_array(nd::power(a, b), {2, 2}, {1, 8, 9, 4});
+  check_array(nd::maximum(a, b), {2, 2}, {4, 3, 3, 4});
+  check_array(nd::minimum(a, b), {2, 2}, {1, 2, 2, 1});
+  check_array(a + 1, {2, 2}, {2, 3, 4, 5});
+  check_array(10 - a, {2, 2}, {9, 8, 7, 6});
+  check_array(a - 10, {2, 2}, {-9, -8, -7, -6});
+  check_array(2 * a, {2, 2}, {2, 4, 6, 8});
+  check_array(1 / a, {2, 2}, {1, 0.5, 1.0 / 3, 0.25});
+  check_array(a / 2, {2, 2}, {0.5, 1, 1.5, 2});
+  check_array(-a, {2, 2}, {-1, -2, -3, -4});
+}
+
+TEST_CASE("modulo takes the divisor's sign, as NumPy's", "[operators][elemwise]") {
+  NDArray a = nd::array({7, -7, 7, -7, 5.5});
+  NDArray b = nd::array({3, 3, -3, -3, 2});
+  check_array(a % b, {5}, {1, 2, -2, -1, 1.5});
+  check_array(a % 3, {5}, {1, 2, 1, 2, 2.5});
+  check_array(8 % nd::array({3, -3}), {2}, {2, -1});
+  NDArray ai = nd::array(std::vector<std::int32_t>{7, -7, 7, -7});
+  NDArray bi = nd::array(std::vector<std::int32_t>{3, 3, -3, 0});
+  CHECK((ai % bi).asnumpy<std::int32_t>() == std::vector<std::int32_t>{1, 2, -2, 0});
+  CHECK((ai / bi).asnumpy<std::int32_t>() == std::vector<std::int32_t>{2, -2, -2, 0});  // x/0 is 0, as NumPy
+}
+
+TEST_CASE("comparisons give 1 and 0 in the inputs' dtype", "[operators][elemwise]") {
+  NDArray a = nd::array({1, 2, 3});
+  NDArray b = nd::array({3, 2, 1});
+  check_array(a == b, {3}, {0, 1, 0});
+  check_array(a != b, {3}, {1, 0, 1});
+  check_array(a > b, {3}, {0, 0, 1});
+  check_array(a >= b, {3}, {0, 1, 1});
+  check_array(a < b, {3}, {1, 0, 0});
+  check_array(a <= b, {3}, {1, 1, 0});
+  check_array(a > 1, {3}, {0, 1, 1});
+  check_array(2 > a, {3}, {1, 0, 0});
+  check_array(2 <= a, {3}, {0, 1, 1});
+  check_array(a == 3, {3}, {0, 0, 1});
+  CHECK((a == b).dtype() == DType::kFloat32);
+}
+
+TEST_CASE("broadcasting follows NumPy's rules", "[operators][elemwise][broadcast]") {
+  NDArray m = nd::arange(6).reshape({2, 3});
+  check_array(m + nd::array({10, 20, 30}), {2, 3}, {10, 21, 32, 13, 24, 35});
+  check_array(m + nd::array({100, 200}, Shape{2, 1}), {2, 3}, {100, 101, 102, 203, 204, 205});
+  check_array(nd::array({1, 2}, Shape{2, 1}) * nd::array({1, 10, 100}, Shape{1, 3}), {2, 3},
+              {1, 10, 100, 2, 20, 200});
+  NDArray cube = nd::arange(8).reshape({2, 2, 2});
+  check_array(cube - nd::array({1, 2}, Shape{2, 1, 1}), {2, 2, 2}, {-1, 0, 1, 2, 2, 3, 4, 5});
+  check_array(cube * nd::array({1, -1}, Shape{1, 2, 1}), {2, 2, 2}, {0, 1, -2, -3, 4, 5, -6, -7});
+  check_array(nd::full({}, 5) + m, {2, 3}, {5, 6, 7, 8, 9, 10});
+  check_array(nd::zeros({0, 3}) + nd::ones({3}), {0, 3}, {});
+  CHECK_THROWS_WITH(m + nd::ones({2}), Contains("broadcast_add") && Contains("(2, 3)") && Contains("(2,)"));
+  CHECK_THROWS_AS(m * nd::ones({3, 3}), ShapeError);
+}
+
+TEST_CASE("large broadcasts split across workers give the same values", "[operators][elemwise][broadcast]") {
+  NDArray m = nd::ones({300, 400});
+  NDArray col = nd::arange(300).reshape({300, 1});
+  std::vector<double> got = test::values(m * col);
+  for (std::size_t i = 0; i < got.size(); i += 997) CHECK(got[i] == static_cast<double>(i / 400));
+  std::vector<double> sum = test::values(nd::arange(200000) + nd::arange(200000));
+  for (std::size_t i = 0; i < sum.size(); i += 9973) CHECK(sum[i] == 2.0 * static_cast<double>(i));
+}
+
+TEST_CASE("in-place forms write the existing array and check its shape", "[operators][elemwise][inplace]") {
+  NDArray a = nd::ones({2, 2});
+  NDArray before = a;
+  a += nd::array({1, 2});
+  a *= 2;
+  a -= 1;
+  a /= nd::full({2, 2}, 2);
+  check_array(before, {2, 2}, {1.5, 2.5, 1.5, 2.5});  // the same storage, written four times
+  NDArray small = nd::ones({2});
+  CHECK_THROWS_WITH(small += nd::ones({2, 2}), Contains("broadcast_add") && Contains("(2,)") && Contains("(2, 2)"));
+  CHECK(small.asnumpy<float>() == std::vector<float>{1, 1});  // untouched by the rejected call
+}
+
+TEST_CASE("unary math against hand-computed values", "[operators][elemwise][unary]") {
+  NDArray x = nd::array({-2, -0.5, 0, 0.5, 2});
+  check_array(nd::abs(x), {5}, {2, 0.5, 0, 0.5, 2});
+  check_array(nd::sign(x), {5}, {-1, -1, 0, 1, 1});
+  check_array(nd::square(x), {5}, {4, 0.25, 0, 0.25, 4});
+  check_array(nd::relu(x), {5}, {0, 0, 0, 0.5, 2});
+  check_array(nd::floor(x), {5}, {-2, -1, 0, 0, 2});
+  check_array(nd::ceil(x), {5}, {-2, -0, 0, 1, 2});
+  check_array(nd::sigmoid(x), {5}, {0.11920292, 0.37754067, 0.5, 0.62245933, 0.88079708});
+  check_array(nd::tanh(x), {5}, {-0.96402758, -0.46211716, 0, 0.46211716, 0.96402758});
+  check_array(nd::exp(x), {5}, {0.13533528, 0.60653066, 1, 1.64872127, 7.3890561});
+  NDArray p = nd::array({0.25, 1, 4});
+  check_array(nd::sqrt(p), {3}, {0.5, 1, 2});
+  check_array(nd::rsqrt(p), {3}, {2, 1, 0.5});
+  check_array(nd::log(p), {3}, {-1.38629436, 0, 1.38629436});
+  check_array(nd::reciprocal(p), {3}, {4, 1, 0.25});
+  check_array(nd::sin(nd::array({0, M_PI / 2})), {2}, {0, 1});
+  check_array(nd::cos(nd::array({0, M_PI})), {2}, {1, -1});
+  CHECK(std::isnan(nd::log(nd::array({-1})).asscalar<float>()));
+}
+
+TEST_CASE("every dtype computes; 16-bit floats round to their precision", "[operators][elemwise][dtype]") {
+  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16, DType::kInt8,
+                      DType::kUint8, DType::kInt32, DType::kInt64}) {
+    INFO(dtype_name(dtype));
+    NDArray a = nd::array({1, 2, 3}, std::nullopt, cpu(), dtype);
+    NDArray r = (a + a) * 2 - 1;
+    CHECK(r.dtype() == dtype);
+    CHECK(r.asnumpy<double>() == std::vector<double>{3, 7, 11});
+  }
+  CHECK((nd::array({1, 0}, std::nullopt, cpu(), DType::kBool) + nd::array({1, 0}, std::nullopt, cpu(), DType::kBool))
+            .asnumpy<int>() == std::vector<int>{1, 0});
+  NDArray h = nd::array({1.0 / 3}, std::nullopt, cpu(), DType::kFloat16);
+  CHECK(h.asscalar<double>() == Approx(0.333251953125));  // the nearest binary16
+  NDArray bf = nd::array({1.0 / 3}, std::nullopt, cpu(), DType::kBFloat16) * 3;
+  CHECK(bf.asscalar<double>() == Approx(1.0).epsilon(0.01));
+  CHECK((nd::array(std::vector<std::int8_t>{100}) + 100).asscalar<int>() == -56);  // wraps, as NumPy's int8
+}
+
+TEST_CASE("mixing dtypes or contexts is an error at the call", "[operators][elemwise][errors]") {
+  NDArray f = nd::ones({2});
+  NDArray d = nd::ones({2}, cpu(), DType::kFloat64);
+  CHECK_THROWS_AS(f + d, DTypeError);
+  CHECK_THROWS_WITH(f * d, Contains("broadcast_mul") && Contains("float32") && Contains("float64"));
+  NDArray other = nd::ones({2}, cpu(1));
+  CHECK_THROWS_WITH(f + other, Contains("cpu(0)") && Contains("cpu(1)"));
+  CHECK_THROWS_WITH(f + NDArray(), Contains("empty"));
+}

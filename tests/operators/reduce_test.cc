@@ -1,0 +1,58 @@
+// Reductions with axis and keepdims, against hand-computed values.
+#include <cmath>
+
+#include "test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+using test::check_array;
+
+TEST_CASE("sum, mean, max and min over all axes or some", "[operators][reduce]") {
+  NDArray x = nd::arange(24).reshape({2, 3, 4});
+  check_array(x.sum(), {}, {276});
+  check_array(x.mean(), {}, {11.5});
+  check_array(x.max(), {}, {23});
+  check_array(x.min(), {}, {0});
+  check_array(x.sum({0}), {3, 4}, {12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34});
+  check_array(x.sum({2}), {2, 3}, {6, 22, 38, 54, 70, 86});
+  check_array(x.sum({-1}, true), {2, 3, 1}, {6, 22, 38, 54, 70, 86});
+  check_array(x.sum({1, 2}), {2}, {66, 210});
+  check_array(x.sum({0, 2}), {3}, {60, 92, 124});  // axes apart in memory: the general path
+  check_array(x.sum({0, 2}, true), {1, 3, 1}, {60, 92, 124});
+  check_array(x.mean({1}), {2, 4}, {4, 5, 6, 7, 16, 17, 18, 19});
+  check_array(x.max({1}), {2, 4}, {8, 9, 10, 11, 20, 21, 22, 23});
+  check_array((-x).min({0, 2}), {3}, {-15, -19, -23});
+}
+
+TEST_CASE("large reductions split across workers agree with the closed form", "[operators][reduce]") {
+  const std::int64_t n = 1 << 20;
+  CHECK(nd::arange(static_cast<double>(n), std::nullopt, 1, 1, cpu(), DType::kFloat64).sum().asscalar<double>() ==
+        static_cast<double>(n) * (n - 1) / 2);
+  NDArray rows = nd::ones({1000, 1000}).sum({1});
+  CHECK(rows.asnumpy<float>() == std::vector<float>(1000, 1000.0f));
+}
+
+TEST_CASE("argmax gives float32 indices, the first on ties", "[operators][reduce]") {
+  NDArray x = nd::array({1, 5, 5, 0, 2, 9}, Shape{2, 3});
+  check_array(x.argmax(1), {2}, {1, 2});
+  check_array(x.argmax(0), {3}, {0, 0, 1});
+  check_array(nd::argmax(x, -1, true), {2, 1}, {1, 2});
+  CHECK(x.argmax(1).dtype() == DType::kFloat32);
+}
+
+TEST_CASE("norm is L2 by default, L1 on request", "[operators][reduce]") {
+  NDArray x = nd::array({3, -4, 0, 12}, Shape{2, 2});
+  check_array(x.norm(), {}, {13});
+  check_array(x.norm(2, {1}), {2}, {5, 12});
+  check_array(x.norm(1), {}, {19});
+  check_array(x.norm(1, {0}, true), {1, 2}, {3, 16});
+  CHECK_THROWS_WITH(x.norm(3), Contains("norm") && Contains("ord"));
+}
+
+TEST_CASE("reduction errors are raised at the call", "[operators][reduce][errors]") {
+  NDArray x = nd::ones({2, 3});
+  CHECK_THROWS_WITH(x.sum({2}), Contains("sum") && Contains("axis 2"));
+  CHECK_THROWS_WITH(x.mean({0, -2}), Contains("twice"));
+  CHECK_THROWS_WITH(nd::zeros({0, 3}).max({0}), Contains("max") && Contains("empty"));
+  check_array(nd::zeros({0, 3}).sum({0}), {3}, {0, 0, 0});
+}

@@ -1,0 +1,45 @@
+// transpose, expand_dims, flatten, concat and split.
+#include "test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+using test::check_array;
+
+TEST_CASE("transpose reverses or permutes axes", "[operators][shape]") {
+  NDArray x = nd::arange(6).reshape({2, 3});
+  check_array(x.T(), {3, 2}, {0, 3, 1, 4, 2, 5});
+  NDArray cube = nd::arange(24).reshape({2, 3, 4});
+  NDArray p = cube.transpose({1, 0, 2});
+  REQUIRE(p.shape() == Shape{3, 2, 4});
+  CHECK(test::values(p)[4] == 12);  // p[0][1][0] = cube[1][0][0]
+  CHECK(test::values(cube.transpose({2, 0, 1}))[1] == 4);  // [0][0][1] = cube[0][1][0]
+  CHECK(test::values(cube.T())[1] == 12);  // [0][0][1] = cube[1][0][0]
+  CHECK_THROWS_WITH(cube.transpose({0, 0, 1}), Contains("repeats"));
+  CHECK_THROWS_AS(cube.transpose({0, 1}), ShapeError);
+}
+
+TEST_CASE("expand_dims and flatten are views", "[operators][shape]") {
+  NDArray x = nd::arange(6).reshape({2, 3});
+  CHECK(x.expand_dims(0).shape() == Shape{1, 2, 3});
+  CHECK(x.expand_dims(-1).shape() == Shape{2, 3, 1});
+  CHECK(x.expand_dims(1).shares_storage_with(x));
+  CHECK_THROWS_AS(x.expand_dims(4), ShapeError);
+  NDArray images = nd::zeros({4, 1, 28, 28});
+  CHECK(images.flatten().shape() == Shape{4, 784});
+  CHECK(nd::zeros({5}).flatten().shape() == Shape{5, 1});
+}
+
+TEST_CASE("concat joins along an axis; split cuts into equal parts", "[operators][shape]") {
+  NDArray a = nd::arange(4).reshape({2, 2});
+  NDArray b = nd::array({9, 8}, Shape{2, 1});
+  check_array(nd::concat({a, b}), {2, 3}, {0, 1, 9, 2, 3, 8});
+  check_array(nd::concat({a, a}, 0), {4, 2}, {0, 1, 2, 3, 0, 1, 2, 3});
+  CHECK_THROWS_WITH(nd::concat({a, b}, 0), Contains("concat") && Contains("(2, 1)"));
+  NDArray x = nd::arange(12).reshape({2, 6});
+  std::vector<NDArray> parts = nd::split(x, 3);
+  REQUIRE(parts.size() == 3);
+  check_array(parts[1], {2, 2}, {2, 3, 8, 9});
+  std::vector<NDArray> rows = nd::split(x, 2, 0, true);
+  check_array(rows[1], {6}, {6, 7, 8, 9, 10, 11});
+  CHECK_THROWS_WITH(nd::split(x, 4), Contains("split") && Contains("4 equal parts"));
+}
