@@ -7,6 +7,7 @@
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/ndarray.h>
+#include <mx/ndarray/serialize.h>
 #include <mx/ndarray/shape.h>
 #include <mx/ndarray/storage.h>
 #include <mx/operators/copy.h>

@@ -1,0 +1,46 @@
+#pragma once
+// Saving and loading arrays in Apache MXNet 1.x's binary NDArray format (mx.nd.save / mx.nd.load, and Gluon's
+// .params files): files written by MXNet load here, and files written here load in MXNet.
+#include <cstddef>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <mx/ndarray/error.h>
+#include <mx/ndarray/ndarray.h>
+
+namespace mx {
+
+// A file that is not a well-formed NDArray file. The message names the file and what was wrong.
+class FormatError : public Error {
+ public:
+  using Error::Error;
+};
+
+namespace nd {
+
+// What a file holds: arrays, with names when it was saved from a dict (names is then as long as arrays).
+struct LoadedArrays {
+  std::vector<std::string> names;
+  std::vector<NDArray> arrays;
+
+  // The name-to-array map; throws mx::FormatError when the file holds no names.
+  std::map<std::string, NDArray> dict() const;
+};
+
+// Waits for the arrays' values and writes them; the file appears under `path` only once complete (written to a
+// temporary file in the same directory, then renamed), so a failure mid-save leaves an existing file intact.
+// Throws mx::Error naming the file when it cannot be written.
+void save(const std::string& path, const std::vector<NDArray>& arrays);
+void save(const std::string& path, const std::map<std::string, NDArray>& arrays);
+
+// Loads every array onto cpu(0). Throws mx::FormatError naming the file for truncated, corrupt or foreign files,
+// before allocating anything larger than the file could describe.
+LoadedArrays load(const std::string& path);
+// The same, from bytes in memory; `source` names them in errors.
+LoadedArrays load_from_bytes(std::span<const std::byte> bytes, std::string_view source);
+
+}  // namespace nd
+}  // namespace mx
