@@ -1,0 +1,79 @@
+#pragma once
+// The arithmetic of the binary elementwise operators, on compute types (float for 16-bit floats, int32 for
+// bool), shared by the array-array and array-scalar forms.
+#include <cmath>
+#include <type_traits>
+
+namespace mx::op::functors {
+
+struct Add { template <class C> C operator()(C a, C b) const { return a + b; } };
+struct Sub { template <class C> C operator()(C a, C b) const { return a - b; } };
+struct Mul { template <class C> C operator()(C a, C b) const { return a * b; } };
+struct Div {
+  template <class C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_integral_v<C>) {
+      if (b == 0) return C{0};  // NumPy gives 0 (and a warning) for integers
+      if constexpr (std::is_signed_v<C>) {
+        if (b == -1) return static_cast<C>(std::make_unsigned_t<C>{0} - static_cast<std::make_unsigned_t<C>>(a));
+      }
+      return static_cast<C>(a / b);
+    } else {
+      return a / b;
+    }
+  }
+};
+struct Mod {
+  template <class C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_integral_v<C>) {
+      if (b == 0 || (std::is_signed_v<C> && b == static_cast<C>(-1))) return C{0};
+      C r = static_cast<C>(a % b);
+      return (r != 0 && ((r < 0) != (b < 0))) ? static_cast<C>(r + b) : r;
+    } else {
+      C r = std::fmod(a, b);
+      return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+    }
+  }
+};
+struct Pow {
+  template <class C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_integral_v<C>) {
+      if (b < 0) return a == 1 ? C{1} : C{0};
+      C result = 1;
+      for (C base = a, e = b; e > 0; e >>= 1, base = static_cast<C>(base * base)) {
+        if (e & 1) result = static_cast<C>(result * base);
+      }
+      return result;
+    } else {
+      return std::pow(a, b);
+    }
+  }
+};
+// NaN wins, as in NumPy's maximum and minimum.
+struct Max { template <class C> C operator()(C a, C b) const { return (a > b || a != a) ? a : b; } };
+struct Min { template <class C> C operator()(C a, C b) const { return (a < b || a != a) ? a : b; } };
+struct Eq { template <class C> C operator()(C a, C b) const { return a == b ? C{1} : C{0}; } };
+struct Ne { template <class C> C operator()(C a, C b) const { return a != b ? C{1} : C{0}; } };
+struct Gt { template <class C> C operator()(C a, C b) const { return a > b ? C{1} : C{0}; } };
+struct Ge { template <class C> C operator()(C a, C b) const { return a >= b ? C{1} : C{0}; } };
+struct Lt { template <class C> C operator()(C a, C b) const { return a < b ? C{1} : C{0}; } };
+struct Le { template <class C> C operator()(C a, C b) const { return a <= b ? C{1} : C{0}; } };
+
+// Integer wrap-around stays defined: int32 and int64 compute in their unsigned twins for + - *.
+template <class F>
+struct Wrapping {
+  template <class C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_integral_v<C> && std::is_signed_v<C> && (std::is_same_v<F, Add> || std::is_same_v<F, Sub> ||
+                                                                  std::is_same_v<F, Mul>)) {
+      using U = std::make_unsigned_t<C>;
+      return static_cast<C>(F{}(static_cast<U>(a), static_cast<U>(b)));
+    } else {
+      return F{}(a, b);
+    }
+  }
+};
+
+}  // namespace mx::op::functors
