@@ -9,3 +9,4 @@ tools/setup.sh --bench
 cmake -S . -B build -G Ninja
 cmake --build build -j "$jobs"
 build/bench/engine/mx_bench_engine --json build/bench-engine.json
+build/bench/ndarray/mx_bench_ndarray --json build/bench-ndarray.json
