@@ -12,6 +12,7 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/parallel.h>
 
 namespace mx::op {
 namespace {
@@ -44,7 +45,7 @@ void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   const std::int64_t workers = tbb::this_task_arena::max_concurrency();
   const std::int64_t flops = g.m * g.n * g.k;
   const std::int64_t parts = flops < (std::int64_t{1} << 21) ? 1 : std::clamp(g.m / kRowsPerTask, std::int64_t{1}, workers);
-  if (parts <= 1) {
+  if (parts <= 1 || !kSplitKernels) {
     gemm_serial(g, a, b, c, g.m);
     return;
   }
@@ -102,10 +103,10 @@ void gemm(const GemmArgs& g, DType dtype, const void* a, const void* b, void* c)
 void batched_gemm(const GemmArgs& g, DType dtype, std::int64_t batch, const void* a, std::int64_t stride_a,
                   const void* b, std::int64_t stride_b, void* c, std::int64_t stride_c) {
   const std::size_t size = dtype_size(dtype);
-  tbb::parallel_for(std::int64_t{0}, batch, [&](std::int64_t i) {
-    gemm(g, dtype, static_cast<const std::byte*>(a) + i * stride_a * size,
+  parallel_for(batch, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) gemm(g, dtype, static_cast<const std::byte*>(a) + i * stride_a * size,
          static_cast<const std::byte*>(b) + i * stride_b * size, static_cast<std::byte*>(c) + i * stride_c * size);
-  });
+  }, 1);
 }
 
 }  // namespace mx::op

@@ -131,7 +131,7 @@ void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
     return;
   }
   const std::int64_t outer = plan.outer, count = plan.count, inner = plan.inner;
-  if (outer * inner == 1) {  // everything into one value: split the input across workers
+  if (outer * inner == 1 && op::kSplitKernels) {  // everything into one value: split the input across workers
     const A total = tbb::parallel_reduce(
         tbb::blocked_range<std::int64_t>(0, count, op::kParallelGrain), R::template init<T>(),
         [&](const tbb::blocked_range<std::int64_t>& r, A acc) {
