@@ -6,11 +6,7 @@ Chunk::Chunk(Context ctx, std::size_t bytes)
     : ctx(ctx), bytes(bytes), engine(engine::Engine::get_shared()), var(engine->new_variable()) {}
 
 Chunk::~Chunk() {
-  void* data = data_.load(std::memory_order_acquire);
-  if (data == nullptr) {
-    engine->delete_variable([](engine::RunContext) {}, ctx, var);
-    return;
-  }
+  // A chunk never used holds an empty handle, which release ignores.
   engine->delete_variable([handle = handle_](engine::RunContext) { storage::pool(handle.ctx).release(handle); },
                           ctx, var);
 }

@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
 
 namespace mx::nd {
@@ -241,11 +240,14 @@ LoadedArrays load_from_bytes(std::span<const std::byte> bytes, std::string_view 
 }
 
 LoadedArrays load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error("load: cannot open " + path + ": " + std::strerror(errno));
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("load: reading " + path + " failed");
-  return load_from_bytes(std::as_bytes(std::span(chars)), path);
+  std::vector<std::byte> bytes(static_cast<std::size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
+    throw Error("load: reading " + path + " failed");
+  }
+  return load_from_bytes(bytes, path);
 }
 
 }  // namespace mx::nd

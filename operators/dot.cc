@@ -72,18 +72,23 @@ op::GemmArgs plan_dot(const DotParams& p, const Shape& a, const Shape& b, Shape*
   return g;
 }
 
-void infer_dot(const DotParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
-  check_float("dot", in);
-  plan_dot(p, in[0].shape, in[1].shape, &out[0].shape);
+using PlanFn = op::GemmArgs (*)(const DotParams&, const Shape&, const Shape&, Shape*);
+
+// dot and batch_dot infer the same way: floating operands of one dtype, the shape from their plan.
+template <const char* kName, PlanFn kPlan>
+void infer_product(const DotParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  check_float(kName, in);
+  kPlan(p, in[0].shape, in[1].shape, &out[0].shape);
   out[0].dtype = in[0].dtype;
 }
+constexpr char kDotName[] = "dot", kBatchDotName[] = "batch_dot";
 
 void dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
   op::gemm(plan_dot(p, in[0].shape, in[1].shape, nullptr), in[0].dtype, in[0].data, in[1].data, out[0].data);
 }
 
 const op::Operator<DotParams> kDot =
-    op::define<DotParams>({.name = "dot", .num_inputs = 2, .infer = &infer_dot, .cpu = &dot_cpu});
+    op::define<DotParams>({.name = kDotName, .num_inputs = 2, .infer = &infer_product<kDotName, &plan_dot>, .cpu = &dot_cpu});
 
 op::GemmArgs plan_batch_dot(const DotParams& p, const Shape& a, const Shape& b, Shape* out) {
   if (a.ndim() != 3 || b.ndim() != 3 || a[0] != b[0]) {
@@ -102,12 +107,6 @@ op::GemmArgs plan_batch_dot(const DotParams& p, const Shape& a, const Shape& b, 
   return g;
 }
 
-void infer_batch_dot(const DotParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
-  check_float("batch_dot", in);
-  plan_batch_dot(p, in[0].shape, in[1].shape, &out[0].shape);
-  out[0].dtype = in[0].dtype;
-}
-
 void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
   const op::GemmArgs g = plan_batch_dot(p, in[0].shape, in[1].shape, nullptr);
   op::batched_gemm(g, in[0].dtype, in[0].shape[0], in[0].data, g.m * g.k, in[1].data, g.k * g.n, out[0].data,
@@ -115,7 +114,7 @@ void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const
 }
 
 const op::Operator<DotParams> kBatchDot = op::define<DotParams>(
-    {.name = "batch_dot", .num_inputs = 2, .infer = &infer_batch_dot, .cpu = &batch_dot_cpu});
+    {.name = kBatchDotName, .num_inputs = 2, .infer = &infer_product<kBatchDotName, &plan_batch_dot>, .cpu = &batch_dot_cpu});
 
 // ---- FullyConnected ----
 struct FCParams {

@@ -1,5 +1,10 @@
 #include <mx/operators/elemwise_kernels.h>
 
+#include <string>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/binary_operator.h>
+
 namespace mx::op {
 
 BroadcastStrides broadcast_strides(const Shape& a, const Shape& b, const Shape& out) {
@@ -16,6 +21,14 @@ BroadcastStrides broadcast_strides(const Shape& a, const Shape& b, const Shape& 
     stride_b *= eb;
   }
   return s;
+}
+
+void infer_binary(std::span<const ArrayInfo> in, std::span<ArrayInfo> out, const char* name) {
+  if (in[0].dtype != in[1].dtype) {
+    throw DTypeError(std::string(name) + ": inputs have different dtypes, " + dtype_name(in[0].dtype) + " and " +
+                     dtype_name(in[1].dtype) + "; convert one with astype");
+  }
+  out[0] = {broadcast_shapes(in[0].shape, in[1].shape, name), in[0].dtype};
 }
 
 }  // namespace mx::op

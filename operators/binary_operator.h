@@ -1,0 +1,33 @@
+#pragma once
+// What the array-array elementwise operators share: the same-dtype check with NumPy broadcasting, and one
+// compute function per functor over every dtype. Private to operators/.
+#include <span>
+
+#include <mx/operators/elemwise_functors.h>
+#include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/registry.h>
+
+namespace mx::op {
+
+struct BinaryParams {};
+
+// Throws mx::DTypeError (different dtypes) or mx::ShapeError (shapes that do not broadcast) naming `name`.
+void infer_binary(std::span<const ArrayInfo> in, std::span<ArrayInfo> out, const char* name);
+
+template <class F>
+void binary_cpu(const BinaryParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+  dispatch_dtype(out[0].dtype, [&](auto tag) {
+    binary_kernel<decltype(tag)>(in[0], in[1], out[0], functors::Wrapping<F>{});
+  });
+}
+
+}  // namespace mx::op
+
+#define MX_BINARY_OPERATOR(var, op_name, functor)                                                          \
+  const op::Operator<op::BinaryParams> var = op::define<op::BinaryParams>({                             \
+      .name = op_name,                                                                                  \
+      .num_inputs = 2,                                                                                  \
+      .infer = [](const op::BinaryParams&, std::span<const op::ArrayInfo> in,                           \
+                  std::span<op::ArrayInfo> out) { op::infer_binary(in, out, op_name); },                \
+      .cpu = &op::binary_cpu<op::functors::functor>,                                                    \
+  });
