@@ -8,7 +8,9 @@ function(mxpp_add_layer name)
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(mxpp_${name} PUBLIC ${ARG_DEPENDS} PRIVATE ${ARG_PRIVATE_DEPENDS})
-  target_link_options(mxpp_${name} PRIVATE -Wl,--no-undefined)
+  if(NOT MXPP_FUZZ)  # clang's fuzzer and ASan runtimes live in the executable, so libraries leave them undefined
+    target_link_options(mxpp_${name} PRIVATE -Wl,--no-undefined)
+  endif()
   target_compile_options(mxpp_${name} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
   set_target_properties(mxpp_${name} PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
   install(TARGETS mxpp_${name} EXPORT mxppTargets

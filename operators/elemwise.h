@@ -21,6 +21,13 @@ NDArray greater(const NDArray& a, const NDArray& b);
 NDArray greater_equal(const NDArray& a, const NDArray& b);
 NDArray lesser(const NDArray& a, const NDArray& b);
 NDArray lesser_equal(const NDArray& a, const NDArray& b);
+// Scalar forms with no C++ operator (MXNet's _power_scalar, _rpower_scalar, _maximum_scalar, _minimum_scalar).
+NDArray power(const NDArray& a, double b);
+NDArray power(double a, const NDArray& b);
+NDArray maximum(const NDArray& a, double b);
+NDArray maximum(double a, const NDArray& b);
+NDArray minimum(const NDArray& a, double b);
+NDArray minimum(double a, const NDArray& b);
 
 NDArray negative(const NDArray& x);
 NDArray abs(const NDArray& x);

@@ -83,4 +83,13 @@ NDArray& operator-=(NDArray& a, double b) { return op::invoke_into(kSubScalar, {
 NDArray& operator*=(NDArray& a, double b) { return op::invoke_into(kMulScalar, {a}, a, ScalarParams{b}); }
 NDArray& operator/=(NDArray& a, double b) { return op::invoke_into(kDivScalar, {a}, a, ScalarParams{b}); }
 
+namespace nd {
+NDArray power(const NDArray& a, double b) { return scalar(kPowScalar, a, b); }
+NDArray power(double a, const NDArray& b) { return scalar(kRPowScalar, b, a); }
+NDArray maximum(const NDArray& a, double b) { return scalar(kMaxScalar, a, b); }
+NDArray maximum(double a, const NDArray& b) { return scalar(kMaxScalar, b, a); }
+NDArray minimum(const NDArray& a, double b) { return scalar(kMinScalar, a, b); }
+NDArray minimum(double a, const NDArray& b) { return scalar(kMinScalar, b, a); }
+}  // namespace nd
+
 }  // namespace mx

@@ -1,5 +1,5 @@
 // The NDArray-file parser under a fuzzer: any bytes must give arrays or mx::Error, never a crash, a hang or a
-// huge allocation. Built as a libFuzzer target with clang (MXPP_FUZZ=ON); otherwise load_corpus_test.cc runs
+// huge allocation. Built as a libFuzzer target with clang (MXPP_FUZZ=ON); otherwise load_corpus_driver.cc runs
 // the corpus through the same entry point.
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""Writes numpy_reference.txt: inputs and NumPy's outputs for the operator reference test.
+
+Run once by hand (Debian's python3-numpy) when cases are added; the test only reads the text it wrote:
+    /usr/bin/python3 tests/operators/reference/make_reference.py
+
+Format, one record per line, fields separated by spaces:
+    case NAME            starts a case; NAME selects the C++ call in reference_test.cc
+    tol T                optional relative and absolute tolerance for this case's outputs
+    in DTYPE SHAPE V...  an input, in call order
+    out DTYPE SHAPE V... an expected output, in order
+SHAPE is the extents joined by commas, or "_" for a 0-d array. Values are written with repr, so float32
+inputs read back exactly. Outputs are computed in float64 from the float32 inputs, independently of mxpp.
+"""
+import os
+
+import numpy as np
+
+rng = np.random.default_rng(20261124)
+lines = []
+
+
+def shape_text(a):
+    return ",".join(str(d) for d in a.shape) if a.ndim else "_"
+
+
+def values_text(a):
+    flat = a.reshape(-1)
+    if a.dtype == np.bool_:
+        return " ".join("1" if v else "0" for v in flat)
+    if np.issubdtype(a.dtype, np.integer):
+        return " ".join(str(int(v)) for v in flat)
+    return " ".join(repr(float(v)) for v in flat)
+
+
+def record(kind, a, dtype=None):
+    a = np.asarray(a)
+    lines.append(f"{kind} {dtype or a.dtype.name} {shape_text(a)} {values_text(a)}".rstrip())
+
+
+def case(name, inputs, outputs, tol=None, out_dtypes=None):
+    lines.append(f"case {name}")
+    if tol is not None:
+        lines.append(f"tol {tol:g}")
+    for a in inputs:
+        record("in", a)
+    for i, a in enumerate(outputs):
+        record("out", np.asarray(a, dtype=np.float64), (out_dtypes or {}).get(i, np.asarray(inputs[0]).dtype.name))
+
+
+def randn(*shape, dtype=np.float32):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def uniform(low, high, *shape, dtype=np.float32):
+    return rng.uniform(low, high, shape).astype(dtype)
+
+
+def small_ints(*shape, low=-3, high=4):
+    return rng.integers(low, high, shape).astype(np.float32)
+
+
+def f64(a):
+    return np.asarray(a, dtype=np.float64)
+
+
+# Binary operators with NumPy broadcasting, on pairs of shapes that exercise each rule.
+broadcast_pairs = [((2, 3, 4), (2, 3, 4)), ((2, 3, 4), (3, 1)), ((4, 1, 3), (1, 5, 1)), ((5,), (3, 1)),
+                   ((2, 1, 3, 1), (4, 1, 2)), ((), (2, 3)), ((3, 1), ())]
+binary = {
+    "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "maximum": np.maximum,
+    "minimum": np.minimum,
+}
+for name, fn in binary.items():
+    for i, (sa, sb) in enumerate(broadcast_pairs):
+        a, b = randn(*sa), randn(*sb)
+        case(f"{name}_{i}", [a, b], [fn(f64(a), f64(b))])
+for i, (sa, sb) in enumerate(broadcast_pairs[:4]):
+    a = randn(*sa)
+    b = uniform(0.5, 2.0, *sb) * np.where(rng.random(sb) < 0.5, -1, 1).astype(np.float32)
+    case(f"divide_{i}", [a, b], [f64(a) / f64(b)])
+    a = uniform(-10, 10, *sa)
+    case(f"modulo_{i}", [a, b], [np.mod(f64(a), f64(b))], tol=1e-5)
+    a = uniform(0.2, 3.0, *sa)
+    e = uniform(-2.0, 2.0, *sb)
+    case(f"power_{i}", [a, e], [np.power(f64(a), f64(e))])
+
+compare = {"equal": np.equal, "not_equal": np.not_equal, "greater": np.greater,
+           "greater_equal": np.greater_equal, "lesser": np.less, "lesser_equal": np.less_equal}
+for name, fn in compare.items():
+    for i, (sa, sb) in enumerate(broadcast_pairs[:3]):
+        a, b = small_ints(*sa, low=-1, high=2), small_ints(*sb, low=-1, high=2)
+        case(f"{name}_{i}", [a, b], [fn(a, b)])
+
+# Scalar forms: array op scalar and scalar op array (MXNet's _plus_scalar, _rminus_scalar...).
+x = randn(3, 4)
+nonzero = uniform(0.5, 2.0, 3, 4) * np.where(rng.random((3, 4)) < 0.5, -1, 1).astype(np.float32)
+case("plus_scalar", [x], [f64(x) + 2.5])
+case("minus_scalar", [x], [f64(x) - 2.5])
+case("rminus_scalar", [x], [2.5 - f64(x)])
+case("mul_scalar", [x], [f64(x) * -1.5])
+case("div_scalar", [x], [f64(x) / 4.0])
+case("rdiv_scalar", [nonzero], [3.0 / f64(nonzero)])
+m = uniform(-10, 10, 3, 4)
+case("mod_scalar", [m], [np.mod(f64(m), 3.0)], tol=1e-5)
+case("rmod_scalar", [nonzero], [np.mod(7.0, f64(nonzero))], tol=1e-5)
+case("rpower_scalar", [x], [np.power(2.0, f64(x))])
+p = uniform(0.1, 3, 3, 4)
+case("power_scalar", [p], [np.power(f64(p), 2.5)])
+case("maximum_scalar", [x], [np.maximum(f64(x), 0.25)])
+case("minimum_scalar", [x], [np.minimum(f64(x), 0.25)])
+s = small_ints(3, 4, low=-1, high=2)
+case("greater_scalar", [s], [f64(s) > 0])
+case("lesser_equal_scalar", [s], [f64(s) <= 0])
+case("equal_scalar", [s], [f64(s) == 1])
+
+# Unary math: each on a domain where it is defined.
+positive = uniform(0.1, 4.0, 2, 3, 4)
+general = uniform(-3.0, 3.0, 2, 3, 4)
+unary = {
+    "negative": (np.negative, general), "abs": (np.abs, general), "sign": (np.sign, small_ints(2, 3, 4)),
+    "sqrt": (np.sqrt, positive), "rsqrt": (lambda v: 1 / np.sqrt(v), positive), "square": (np.square, general),
+    "reciprocal": (np.reciprocal, positive), "exp": (np.exp, general), "log": (np.log, positive),
+    "sin": (np.sin, general), "cos": (np.cos, general), "floor": (np.floor, general), "ceil": (np.ceil, general),
+    "relu": (lambda v: np.maximum(v, 0), general), "sigmoid": (lambda v: 1 / (1 + np.exp(-v)), general),
+    "tanh": (np.tanh, general),
+}
+for name, (fn, data) in unary.items():
+    case(name, [data], [fn(f64(data))])
+
+# Reductions over axis lists, negative axes and keepdims.
+r = randn(2, 3, 4)
+reductions = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}
+axis_sets = [("all", None), ("a0", (0,)), ("a1", (1,)), ("a02", (0, 2)), ("am1", (-1,))]
+for name, fn in reductions.items():
+    for tag, axis in axis_sets:
+        case(f"{name}_{tag}", [r], [fn(f64(r), axis=axis)])
+        case(f"{name}_{tag}_keepdims", [r], [fn(f64(r), axis=axis, keepdims=True)])
+for axis in (0, 1, 2):
+    ties = small_ints(2, 3, 4, low=0, high=3)  # ties pick the first maximum, as NumPy
+    case(f"argmax_a{axis}", [ties], [np.argmax(ties, axis=axis)])
+for tag, axis in axis_sets:
+    case(f"norm2_{tag}", [r], [np.sqrt(np.sum(f64(r) ** 2, axis=axis))])
+    case(f"norm1_{tag}", [r], [np.sum(np.abs(f64(r)), axis=axis)])
+ints = rng.integers(-50, 50, (3, 5)).astype(np.int32)
+case("sum_int32", [ints], [np.sum(ints, axis=1)])
+d64 = randn(4, 5, dtype=np.float64)
+case("sum_float64", [d64], [np.sum(d64, axis=0)], tol=1e-12)
+
+# Matrix products.
+a, b = randn(3, 5), randn(5, 4)
+case("dot", [a, b], [f64(a) @ f64(b)], tol=1e-5)
+case("dot_ta", [a.T.copy(), b], [f64(a) @ f64(b)], tol=1e-5)
+case("dot_tb", [a, b.T.copy()], [f64(a) @ f64(b)], tol=1e-5)
+case("dot_tatb", [a.T.copy(), b.T.copy()], [f64(a) @ f64(b)], tol=1e-5)
+v, w = randn(6), randn(6)
+case("dot_vectors", [v, w], [np.array([f64(v) @ f64(w)])], tol=1e-5)
+a3, m2 = randn(2, 3, 5), randn(5, 4, 2)
+case("dot_nd", [a3, m2], [np.tensordot(f64(a3), f64(m2), axes=1)], tol=1e-5)
+a64, b64 = randn(7, 3, dtype=np.float64), randn(3, 2, dtype=np.float64)
+case("dot_float64", [a64, b64], [a64 @ b64], tol=1e-12)
+ba, bb = randn(3, 2, 4), randn(3, 4, 5)
+case("batch_dot", [ba, bb], [np.matmul(f64(ba), f64(bb))], tol=1e-5)
+case("batch_dot_ta", [ba.transpose(0, 2, 1).copy(), bb], [np.matmul(f64(ba), f64(bb))], tol=1e-5)
+case("batch_dot_tb", [ba, bb.transpose(0, 2, 1).copy()], [np.matmul(f64(ba), f64(bb))], tol=1e-5)
+data, weight, bias = randn(4, 2, 3), randn(5, 6), randn(5)
+flat = f64(data).reshape(4, 6)
+case("fully_connected", [data, weight, bias], [flat @ f64(weight).T + f64(bias)], tol=1e-5)
+case("fully_connected_no_bias", [data, weight], [flat @ f64(weight).T], tol=1e-5)
+seq, w3, b3 = randn(2, 3, 4), randn(5, 4), randn(5)
+case("fully_connected_no_flatten", [seq, w3, b3], [f64(seq) @ f64(w3).T + f64(b3)], tol=1e-5)
+
+# Shape operators.
+t = randn(2, 3, 4)
+case("transpose", [t], [np.transpose(t)])
+case("transpose_axes", [t], [np.transpose(t, (1, 2, 0))])
+case("expand_dims_1", [t], [np.expand_dims(t, 1)])
+case("expand_dims_m1", [t], [np.expand_dims(t, -1)])
+case("flatten", [t], [t.reshape(2, 12)])
+c1, c2 = randn(2, 3, 4), randn(2, 1, 4)
+case("concat_1", [c1, c2], [np.concatenate([c1, c2], axis=1)])
+c3 = randn(1, 3, 4)
+case("concat_0", [c1, c3], [np.concatenate([c1, c3], axis=0)])
+case("split_1", [t], np.split(t, 3, axis=1))
+sq = randn(2, 3, 2)
+case("split_2_squeeze", [sq], [part.squeeze(2) for part in np.split(sq, 2, axis=2)])
+
+# Operators of the training path.
+case("clip", [general], [np.clip(f64(general), -1.0, 2.0)])
+idx = rng.integers(0, 4, (2, 3)).astype(np.float32)
+case("one_hot", [idx], [np.eye(4)[idx.astype(int)]])
+scores, labels = randn(4, 5), rng.integers(0, 5, (4,)).astype(np.float32)
+case("pick", [scores, labels], [f64(scores)[np.arange(4), labels.astype(int)]])
+pick0 = rng.integers(0, 4, (5,)).astype(np.float32)
+case("pick_axis0", [scores, pick0], [f64(scores)[pick0.astype(int), np.arange(5)]])
+
+
+def softmax(v, axis):
+    e = np.exp(v - np.max(v, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+logits = randn(2, 3, 4) * 3
+case("softmax", [logits], [softmax(f64(logits), -1)])
+case("softmax_axis1", [logits], [softmax(f64(logits), 1)])
+case("log_softmax", [logits], [np.log(softmax(f64(logits), -1))], tol=1e-5)
+case("log_softmax_axis0", [logits], [np.log(softmax(f64(logits), 0))], tol=1e-5)
+case("softmax_cross_entropy", [scores, labels],
+     [np.array([-np.sum(np.log(softmax(f64(scores), 1))[np.arange(4), labels.astype(int)])])], tol=1e-5)
+
+# dtype conversions: float to int truncates toward zero, as C and NumPy's astype.
+conv = uniform(-100, 100, 3, 4)
+case("astype_int32", [conv], [conv.astype(np.int32)], out_dtypes={0: "int32"})
+case("astype_float64", [conv], [f64(conv)], out_dtypes={0: "float64"})
+case("astype_float16", [conv], [conv.astype(np.float16)], out_dtypes={0: "float16"})
+u8 = uniform(0, 255, 3, 4)
+case("astype_uint8", [u8], [u8.astype(np.uint8)], out_dtypes={0: "uint8"})
+i64 = rng.integers(-1000, 1000, (2, 3)).astype(np.int64)
+case("astype_from_int64", [i64], [i64.astype(np.float32)], out_dtypes={0: "float32"})
+
+out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
+with open(out_path, "w") as f:
+    f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
+    f.write("\n".join(lines) + "\n")
+print(f"{out_path}: {sum(1 for l in lines if l.startswith('case '))} cases")

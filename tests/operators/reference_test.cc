@@ -1,0 +1,218 @@
+// Every operator against outputs NumPy computed once (reference/make_reference.py wrote reference/numpy_reference.txt;
+// its header documents the format). Each case name in the file selects one call below; a case with no call, or a
+// call with no case, fails the test, so neither side can drift silently.
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+using namespace mx;
+
+namespace {
+
+using Arrays = std::vector<NDArray>;
+using Call = std::function<Arrays(const Arrays&)>;
+
+struct Record {
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  std::vector<double> values;
+};
+
+struct Case {
+  std::string name;
+  double tolerance = 1e-6;
+  std::vector<Record> inputs;
+  std::vector<Record> outputs;
+};
+
+Record parse_record(std::istringstream& fields, const std::string& line) {
+  Record r;
+  std::string dtype, shape;
+  fields >> dtype >> shape;
+  r.dtype = dtype_from_name(dtype);
+  if (shape != "_") {
+    std::istringstream extents(shape);
+    for (std::string extent; std::getline(extents, extent, ',');) r.shape.push_back(std::stoll(extent));
+  }
+  for (double v; fields >> v;) r.values.push_back(v);
+  if (!fields.eof() || static_cast<std::int64_t>(r.values.size()) != r.shape.size()) {
+    throw std::runtime_error("numpy_reference.txt: malformed record: " + line.substr(0, 80));
+  }
+  return r;
+}
+
+std::vector<Case> read_cases(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("cannot open " + path);
+  std::vector<Case> cases;
+  for (std::string line; std::getline(file, line);) {
+    std::istringstream fields(line);
+    std::string kind;
+    fields >> kind;
+    if (kind.empty() || kind[0] == '#') continue;
+    if (kind == "case") {
+      cases.emplace_back();
+      fields >> cases.back().name;
+    } else if (cases.empty()) {
+      throw std::runtime_error("numpy_reference.txt: record before the first case");
+    } else if (kind == "tol") {
+      fields >> cases.back().tolerance;
+    } else if (kind == "in") {
+      cases.back().inputs.push_back(parse_record(fields, line));
+    } else if (kind == "out") {
+      cases.back().outputs.push_back(parse_record(fields, line));
+    } else {
+      throw std::runtime_error("numpy_reference.txt: unknown record " + kind);
+    }
+  }
+  return cases;
+}
+
+Call one(std::function<NDArray(const Arrays&)> fn) {
+  return [fn](const Arrays& in) { return Arrays{fn(in)}; };
+}
+
+// The mxpp call for each case of the file, by case name.
+std::map<std::string, Call> calls() {
+  std::map<std::string, Call> c;
+  const auto numbered = [&](const std::string& name, int count, std::function<NDArray(const Arrays&)> fn) {
+    for (int i = 0; i < count; ++i) c[name + "_" + std::to_string(i)] = one(fn);
+  };
+  numbered("add", 7, [](const Arrays& in) { return nd::add(in[0], in[1]); });
+  numbered("subtract", 7, [](const Arrays& in) { return in[0] - in[1]; });
+  numbered("multiply", 7, [](const Arrays& in) { return nd::multiply(in[0], in[1]); });
+  numbered("maximum", 7, [](const Arrays& in) { return nd::maximum(in[0], in[1]); });
+  numbered("minimum", 7, [](const Arrays& in) { return nd::minimum(in[0], in[1]); });
+  numbered("divide", 4, [](const Arrays& in) { return in[0] / in[1]; });
+  numbered("modulo", 4, [](const Arrays& in) { return in[0] % in[1]; });
+  numbered("power", 4, [](const Arrays& in) { return nd::power(in[0], in[1]); });
+  numbered("equal", 3, [](const Arrays& in) { return in[0] == in[1]; });
+  numbered("not_equal", 3, [](const Arrays& in) { return nd::not_equal(in[0], in[1]); });
+  numbered("greater", 3, [](const Arrays& in) { return in[0] > in[1]; });
+  numbered("greater_equal", 3, [](const Arrays& in) { return nd::greater_equal(in[0], in[1]); });
+  numbered("lesser", 3, [](const Arrays& in) { return in[0] < in[1]; });
+  numbered("lesser_equal", 3, [](const Arrays& in) { return nd::lesser_equal(in[0], in[1]); });
+
+  c["plus_scalar"] = one([](const Arrays& in) { return in[0] + 2.5; });
+  c["minus_scalar"] = one([](const Arrays& in) { return in[0] - 2.5; });
+  c["rminus_scalar"] = one([](const Arrays& in) { return 2.5 - in[0]; });
+  c["mul_scalar"] = one([](const Arrays& in) { return -1.5 * in[0]; });
+  c["div_scalar"] = one([](const Arrays& in) { return in[0] / 4.0; });
+  c["rdiv_scalar"] = one([](const Arrays& in) { return 3.0 / in[0]; });
+  c["mod_scalar"] = one([](const Arrays& in) { return in[0] % 3.0; });
+  c["rmod_scalar"] = one([](const Arrays& in) { return 7.0 % in[0]; });
+  c["power_scalar"] = one([](const Arrays& in) { return nd::power(in[0], 2.5); });
+  c["rpower_scalar"] = one([](const Arrays& in) { return nd::power(2.0, in[0]); });
+  c["maximum_scalar"] = one([](const Arrays& in) { return nd::maximum(in[0], 0.25); });
+  c["minimum_scalar"] = one([](const Arrays& in) { return nd::minimum(0.25, in[0]); });
+  c["greater_scalar"] = one([](const Arrays& in) { return in[0] > 0.0; });
+  c["lesser_equal_scalar"] = one([](const Arrays& in) { return 0.0 >= in[0]; });
+  c["equal_scalar"] = one([](const Arrays& in) { return in[0] == 1.0; });
+
+  const std::map<std::string, NDArray (*)(const NDArray&)> unary = {
+      {"negative", nd::negative}, {"abs", nd::abs},     {"sign", nd::sign},       {"sqrt", nd::sqrt},
+      {"rsqrt", nd::rsqrt},       {"square", nd::square}, {"reciprocal", nd::reciprocal}, {"exp", nd::exp},
+      {"log", nd::log},           {"sin", nd::sin},     {"cos", nd::cos},         {"floor", nd::floor},
+      {"ceil", nd::ceil},         {"relu", nd::relu},   {"sigmoid", nd::sigmoid}, {"tanh", nd::tanh}};
+  for (const auto& [name, fn] : unary) c[name] = one([fn](const Arrays& in) { return fn(in[0]); });
+
+  using Reduction = NDArray (*)(const NDArray&, std::vector<int>, bool);
+  const std::map<std::string, Reduction> reductions = {
+      {"sum", nd::sum}, {"mean", nd::mean}, {"max", nd::max}, {"min", nd::min}};
+  const std::map<std::string, std::vector<int>> axis_sets = {
+      {"all", {}}, {"a0", {0}}, {"a1", {1}}, {"a02", {0, 2}}, {"am1", {-1}}};
+  for (const auto& [tag, axes] : axis_sets) {
+    for (const auto& [name, fn] : reductions) {
+      c[name + "_" + tag] = one([fn, axes](const Arrays& in) { return fn(in[0], axes, false); });
+      c[name + "_" + tag + "_keepdims"] = one([fn, axes](const Arrays& in) { return fn(in[0], axes, true); });
+    }
+    for (int ord : {1, 2}) {
+      c["norm" + std::to_string(ord) + "_" + tag] =
+          one([ord, axes](const Arrays& in) { return nd::norm(in[0], ord, axes); });
+    }
+  }
+  for (int axis : {0, 1, 2}) {
+    c["argmax_a" + std::to_string(axis)] = one([axis](const Arrays& in) { return nd::argmax(in[0], axis); });
+  }
+  c["sum_int32"] = one([](const Arrays& in) { return in[0].sum({1}); });
+  c["sum_float64"] = one([](const Arrays& in) { return in[0].sum({0}); });
+
+  c["dot"] = c["dot_vectors"] = c["dot_nd"] = c["dot_float64"] =
+      one([](const Arrays& in) { return nd::dot(in[0], in[1]); });
+  c["dot_ta"] = one([](const Arrays& in) { return nd::dot(in[0], in[1], true, false); });
+  c["dot_tb"] = one([](const Arrays& in) { return nd::dot(in[0], in[1], false, true); });
+  c["dot_tatb"] = one([](const Arrays& in) { return nd::dot(in[0], in[1], true, true); });
+  c["batch_dot"] = one([](const Arrays& in) { return nd::batch_dot(in[0], in[1]); });
+  c["batch_dot_ta"] = one([](const Arrays& in) { return nd::batch_dot(in[0], in[1], true, false); });
+  c["batch_dot_tb"] = one([](const Arrays& in) { return nd::batch_dot(in[0], in[1], false, true); });
+  c["fully_connected"] = one([](const Arrays& in) { return nd::FullyConnected(in[0], in[1], in[2], 5); });
+  c["fully_connected_no_bias"] =
+      one([](const Arrays& in) { return nd::FullyConnected(in[0], in[1], std::nullopt, 5); });
+  c["fully_connected_no_flatten"] =
+      one([](const Arrays& in) { return nd::FullyConnected(in[0], in[1], in[2], 5, false); });
+
+  c["transpose"] = one([](const Arrays& in) { return nd::transpose(in[0]); });
+  c["transpose_axes"] = one([](const Arrays& in) { return nd::transpose(in[0], {1, 2, 0}); });
+  c["expand_dims_1"] = one([](const Arrays& in) { return nd::expand_dims(in[0], 1); });
+  c["expand_dims_m1"] = one([](const Arrays& in) { return nd::expand_dims(in[0], -1); });
+  c["flatten"] = one([](const Arrays& in) { return nd::flatten(in[0]); });
+  c["concat_1"] = one([](const Arrays& in) { return nd::concat(in, 1); });
+  c["concat_0"] = one([](const Arrays& in) { return nd::concat(in, 0); });
+  c["split_1"] = [](const Arrays& in) { return nd::split(in[0], 3, 1); };
+  c["split_2_squeeze"] = [](const Arrays& in) { return nd::split(in[0], 2, 2, true); };
+
+  c["clip"] = one([](const Arrays& in) { return nd::clip(in[0], -1, 2); });
+  c["one_hot"] = one([](const Arrays& in) { return nd::one_hot(in[0], 4); });
+  c["pick"] = one([](const Arrays& in) { return nd::pick(in[0], in[1]); });
+  c["pick_axis0"] = one([](const Arrays& in) { return nd::pick(in[0], in[1], 0); });
+  c["softmax"] = one([](const Arrays& in) { return nd::softmax(in[0]); });
+  c["softmax_axis1"] = one([](const Arrays& in) { return nd::softmax(in[0], 1); });
+  c["log_softmax"] = one([](const Arrays& in) { return nd::log_softmax(in[0]); });
+  c["log_softmax_axis0"] = one([](const Arrays& in) { return nd::log_softmax(in[0], 0); });
+  c["softmax_cross_entropy"] = one([](const Arrays& in) { return nd::softmax_cross_entropy(in[0], in[1]); });
+
+  for (DType to : {DType::kInt32, DType::kFloat64, DType::kFloat16, DType::kUint8}) {
+    c[std::string("astype_") + dtype_name(to)] = one([to](const Arrays& in) { return in[0].astype(to); });
+  }
+  c["astype_from_int64"] = one([](const Arrays& in) { return in[0].astype(DType::kFloat32); });
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]") {
+  const std::vector<Case> cases = read_cases(MXPP_NUMPY_REFERENCE);
+  const std::map<std::string, Call> by_name = calls();
+  REQUIRE(cases.size() >= 180);
+
+  std::set<std::string> used;
+  for (const Case& test_case : cases) {
+    INFO("case " << test_case.name);
+    const auto call = by_name.find(test_case.name);
+    if (call == by_name.end()) {
+      FAIL_CHECK("no mxpp call for this case");
+      continue;
+    }
+    used.insert(test_case.name);
+
+    Arrays inputs;
+    for (const Record& in : test_case.inputs) inputs.push_back(nd::array(in.values, in.shape, cpu(), in.dtype));
+    const Arrays outputs = call->second(inputs);
+    REQUIRE(outputs.size() == test_case.outputs.size());
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      INFO("output " << i);
+      CHECK(outputs[i].dtype() == test_case.outputs[i].dtype);
+      test::check_array(outputs[i], test_case.outputs[i].shape, test_case.outputs[i].values, test_case.tolerance);
+    }
+  }
+  for (const auto& [name, call] : by_name) {
+    INFO("call with no case in the file: " << name);
+    CHECK(used.count(name) == 1);
+  }
+}
