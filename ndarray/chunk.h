@@ -3,6 +3,7 @@
 // variable that orders every operation on it. Freed through the engine, after the last of those operations.
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include <mx/engine/engine.h>
@@ -23,6 +24,7 @@ struct Chunk {
   const std::size_t bytes;
   const std::shared_ptr<engine::Engine> engine;  // outlives every chunk, also during static destruction
   const engine::VarHandle var;
+  std::atomic<std::uint64_t> version{0};  // in-place writes so far (NDArray::version)
 
  private:
   std::atomic<void*> data_{nullptr};  // set once, by compare-exchange

@@ -1,5 +1,6 @@
 #include <mx/ndarray/ndarray.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -31,10 +32,31 @@ engine::VarHandle NDArray::var() const {
   return chunk_->var;
 }
 
+namespace {
+std::atomic<NDArray::ViewHook> view_hook{nullptr};
+}
+
+void NDArray::set_view_hook(ViewHook hook) { view_hook.store(hook); }
+
+// Every view passes here: it drops the base's autograd entry and lets the hook give the view its own.
+NDArray NDArray::finish_view(NDArray view) const {
+  view.autograd_.reset();
+  if (autograd_ != nullptr) {
+    if (ViewHook hook = view_hook.load(std::memory_order_relaxed)) hook(*this, view);
+  }
+  return view;
+}
+
+std::uint64_t NDArray::version() const { return chunk_ ? chunk_->version.load(std::memory_order_relaxed) : 0; }
+
+void NDArray::bump_version() const {
+  if (chunk_) chunk_->version.fetch_add(1, std::memory_order_relaxed);
+}
+
 NDArray NDArray::reshape(std::span<const std::int64_t> spec) const {
   NDArray view = *this;
   view.shape_ = infer_reshape(shape_, spec);
-  return view;
+  return finish_view(std::move(view));
 }
 
 NDArray NDArray::slice(std::int64_t begin, std::int64_t end) const {
@@ -48,7 +70,7 @@ NDArray NDArray::slice(std::int64_t begin, std::int64_t end) const {
   NDArray view = *this;
   view.shape_[0] = e - b;
   view.offset_ += b * (size() / std::max<std::int64_t>(rows, 1));
-  return view;
+  return finish_view(std::move(view));
 }
 
 NDArray NDArray::at(std::int64_t index) const {
@@ -59,9 +81,10 @@ NDArray NDArray::at(std::int64_t index) const {
     throw ShapeError("at: index " + std::to_string(index) + " is out of range for an array of shape " +
                      shape_.str());
   }
-  NDArray view = slice(i, i + 1);
+  NDArray view = *this;
   view.shape_ = Shape(shape_.dims().subspan(1));
-  return view;
+  view.offset_ += i * view.shape_.size();
+  return finish_view(std::move(view));
 }
 
 void NDArray::wait_to_read() const {
@@ -100,6 +123,7 @@ void NDArray::copy_from_host(const void* src, DType src_dtype, std::size_t count
   }
   if (context().is_gpu()) throw Error("copy_from_host: arrays on " + context().str() + " need the GPU backend");
   wait_to_write();
+  bump_version();
   if (count == 0) return;
   convert_values(src, src_dtype, blob().data, dtype_, count);
 }

@@ -21,12 +21,14 @@
 #include <mx/engine/engine.h>
 #include <mx/ndarray/blob.h>
 #include <mx/ndarray/dtype.h>
+#include <mx/ndarray/grad_req.h>
 #include <mx/ndarray/shape.h>
 
 namespace mx {
 
 namespace detail {
 struct Chunk;
+struct AutogradEntry;  // defined by the autograd layer
 }
 
 class NDArray {
@@ -113,20 +115,49 @@ class NDArray {
   NDArray log_softmax(int axis = -1) const;
   NDArray one_hot(std::int64_t depth, double on_value = 1, double off_value = 0) const;
 
+  // ---- Autograd; defined in autograd/ ----
+  // Marks the array as a variable of the graphs recorded from now on, with a zero gradient buffer of its shape.
+  // Handle copies made afterwards share the mark.
+  void attach_grad(GradReq grad_req = GradReq::kWrite);
+  // The gradient buffer; throws mx::Error when attach_grad was not called.
+  NDArray grad() const;
+  // Sets the gradient buffer to zeros (PyTorch's x.grad.zero_()), for grad_req kAdd.
+  void zero_grad();
+  // autograd::backward from this array alone; head_grad defaults to ones (an empty handle means ones too).
+  void backward() const;
+  void backward(const NDArray& head_grad, bool retain_graph = false) const;
+  // The same data with no autograd history: gradients do not flow through it (nd::stop_gradient).
+  NDArray detach() const;
+
   // ---- For operator implementations ----
   // The data as an operation sees it; reserves storage on first use. Call while pushing, not inside one.
   Blob blob() const;
   engine::VarHandle var() const;
   // Whether two handles share storage (views of one base, or copies of one handle).
   bool shares_storage_with(const NDArray& other) const { return chunk_ != nullptr && chunk_ == other.chunk_; }
+  // Where the data starts in the storage, in elements: views differ from their base by it.
+  std::int64_t offset() const { return offset_; }
+  // Counts the in-place writes to the storage (out= arguments, +=, copy_from_host), so that autograd can tell
+  // when an array it saved for backward was overwritten. Operators call bump_version when writing in place.
+  std::uint64_t version() const;
+  void bump_version() const;
+  // The array's place in a recorded graph, owned by the autograd layer; copies share it, detach drops it.
+  const std::shared_ptr<detail::AutogradEntry>& autograd_entry() const { return autograd_; }
+  void set_autograd_entry(std::shared_ptr<detail::AutogradEntry> entry) { autograd_ = std::move(entry); }
+  // Views of an array that has an autograd entry are passed to this hook, which the autograd layer sets to
+  // record them while recording (the ndarray layer knows nothing of recording).
+  using ViewHook = void (*)(const NDArray& base, NDArray& view);
+  static void set_view_hook(ViewHook hook);
 
  private:
   void copy_scalar_to_host(void* dst, DType dst_dtype) const;
+  NDArray finish_view(NDArray view) const;
 
   std::shared_ptr<detail::Chunk> chunk_;
   Shape shape_;
   DType dtype_ = DType::kFloat32;
   std::int64_t offset_ = 0;  // in elements, from the start of the chunk (views)
+  std::shared_ptr<detail::AutogradEntry> autograd_;
 };
 
 // MXNet's printing: the values as NumPy prints them, then "<NDArray 2x3 @cpu(0)>". A sync point.

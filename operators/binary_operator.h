@@ -23,11 +23,13 @@ void binary_cpu(const BinaryParams&, std::span<const Blob> in, std::span<const B
 
 }  // namespace mx::op
 
-#define MX_BINARY_OPERATOR(var, op_name, functor)                                                          \
+// `gradient`: nullptr for comparisons, whose results are constants to autograd.
+#define MX_BINARY_OPERATOR(var, op_name, functor, gradient_fn)                                             \
   const op::Operator<op::BinaryParams> var = op::define<op::BinaryParams>({                             \
       .name = op_name,                                                                                  \
       .num_inputs = 2,                                                                                  \
       .infer = [](const op::BinaryParams&, std::span<const op::ArrayInfo> in,                           \
                   std::span<op::ArrayInfo> out) { op::infer_binary(in, out, op_name); },                \
       .cpu = &op::binary_cpu<op::functors::functor>,                                                    \
+      .gradient = gradient_fn,                                                                          \
   });

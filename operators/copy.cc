@@ -32,10 +32,16 @@ void cast_cpu(const CastParams&, std::span<const Blob> in, std::span<const Blob>
   if (in[0].data != out[0].data) convert_blob(in[0], out[0]);
 }
 
-const op::Operator<CastParams> kCast =
-    op::define<CastParams>({.name = "Cast", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu});
-const op::Operator<CastParams> kCopy =
-    op::define<CastParams>({.name = "_copy", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu});
+// The gradient converted back to the input's dtype.
+std::vector<NDArray> cast_gradient(const CastParams&, const op::GradientArgs& args) {
+  const NDArray& g = args.output_grads[0];
+  return {g.dtype() == args.inputs[0].dtype() ? g : astype(g, args.inputs[0].dtype())};
+}
+
+const op::Operator<CastParams> kCast = op::define<CastParams>(
+    {.name = "Cast", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu, .gradient = &cast_gradient});
+const op::Operator<CastParams> kCopy = op::define<CastParams>(
+    {.name = "_copy", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu, .gradient = &cast_gradient});
 
 }  // namespace
 
@@ -57,6 +63,7 @@ void copyto(const NDArray& x, NDArray& out) {
                 " need the GPU backend");
   }
   // Between CPU contexts: the copy runs on the destination's workers, after the source's writers.
+  out.bump_version();
   engine::Engine::get().push_sync([in = x.blob(), dst = out.blob()](engine::RunContext) { convert_blob(in, dst); },
                                   out.context(), {x.var()}, {out.var()}, {.name = "_copyto"});
 }
@@ -65,6 +72,9 @@ NDArray as_in_context(const NDArray& x, Context ctx) {
   if (x.context() == ctx) return x;
   NDArray out(x.shape(), ctx, x.dtype());
   copyto(x, out);
+  op::record("_copyto", std::span(&x, 1), std::span(&out, 1), [](const op::GradientArgs& args) {
+    return std::vector<NDArray>{as_in_context(args.output_grads[0], args.inputs[0].context())};
+  });
   return out;
 }
 

@@ -83,6 +83,9 @@ NDArray ones_like(const NDArray& like) { return full(like.shape(), 1, like.conte
 NDArray full_like(const NDArray& like, double value) {
   return full(like.shape(), value, like.context(), like.dtype());
 }
+void fill(NDArray& out, double value) {
+  op::invoke(kFull, {}, FullParams{out.shape(), out.dtype(), value}, std::span(&out, 1), out.context());
+}
 
 NDArray arange(double start, std::optional<double> stop, double step, int repeat, Context ctx, DType dtype) {
   ArangeParams p{stop ? start : 0, stop.value_or(start), step, repeat, dtype};

@@ -16,6 +16,8 @@ NDArray full(const Shape& shape, double value, Context ctx = cpu(), DType dtype 
 NDArray zeros_like(const NDArray& like);
 NDArray ones_like(const NDArray& like);
 NDArray full_like(const NDArray& like, double value);
+// Writes `value` into every element of `out`, in place (MXNet's out[:] = value).
+void fill(NDArray& out, double value);
 
 // [start, stop) in steps of `step`, each value repeated `repeat` times, as MXNet's arange. With one bound, it is
 // the stop: arange(5) is 0..4.

@@ -7,6 +7,7 @@
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/invoke.h>
+#include <mx/operators/reduce.h>
 
 namespace mx::nd {
 namespace {
@@ -87,8 +88,34 @@ void dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob>
   op::gemm(plan_dot(p, in[0].shape, in[1].shape, nullptr), in[0].dtype, in[0].data, in[1].data, out[0].data);
 }
 
-const op::Operator<DotParams> kDot =
-    op::define<DotParams>({.name = kDotName, .num_inputs = 2, .infer = &infer_product<kDotName, &plan_dot>, .cpu = &dot_cpu});
+// C = op(A) op(B) gives dA and dB as products of G with the other operand; `product` is dot or batch_dot and
+// A, B, G are the operands as the matrices (or batches of them) the product saw.
+template <class Product>
+std::vector<NDArray> product_gradient(const DotParams& p, const op::GradientArgs& args, const NDArray& a,
+                                      const NDArray& b, const NDArray& g, Product product) {
+  const bool ta = p.transpose_a, tb = p.transpose_b;
+  NDArray da, db;
+  if (args.needs_input_grad[0]) da = ta ? product(b, g, tb, true) : product(g, b, false, !tb);
+  if (args.needs_input_grad[1]) db = tb ? product(g, a, true, ta) : product(a, g, !ta, false);
+  return {da.is_none() ? da : da.reshape(args.inputs[0].shape()),
+          db.is_none() ? db : db.reshape(args.inputs[1].shape())};
+}
+
+std::vector<NDArray> dot_gradient(const DotParams& p, const op::GradientArgs& args) {
+  const Shape &a = args.inputs[0].shape(), &b = args.inputs[1].shape();
+  const op::GemmArgs plan = plan_dot(p, a, b, nullptr);
+  const NDArray a2 = args.inputs[0].reshape(plan.trans_a ? Shape{plan.k, plan.m} : Shape{plan.m, plan.k});
+  const NDArray b2 = args.inputs[1].reshape(plan.trans_b ? Shape{plan.n, plan.k} : Shape{plan.k, plan.n});
+  const NDArray g2 = args.output_grads[0].reshape({plan.m, plan.n});
+  return product_gradient(DotParams{plan.trans_a, plan.trans_b}, args, a2, b2, g2,
+                          [](const NDArray& x, const NDArray& y, bool tx, bool ty) { return dot(x, y, tx, ty); });
+}
+
+const op::Operator<DotParams> kDot = op::define<DotParams>({.name = kDotName,
+                                                            .num_inputs = 2,
+                                                            .infer = &infer_product<kDotName, &plan_dot>,
+                                                            .cpu = &dot_cpu,
+                                                            .gradient = &dot_gradient});
 
 op::GemmArgs plan_batch_dot(const DotParams& p, const Shape& a, const Shape& b, Shape* out) {
   if (a.ndim() != 3 || b.ndim() != 3 || a[0] != b[0]) {
@@ -113,8 +140,17 @@ void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const
                    g.m * g.n);
 }
 
-const op::Operator<DotParams> kBatchDot = op::define<DotParams>(
-    {.name = kBatchDotName, .num_inputs = 2, .infer = &infer_product<kBatchDotName, &plan_batch_dot>, .cpu = &batch_dot_cpu});
+std::vector<NDArray> batch_dot_gradient(const DotParams& p, const op::GradientArgs& args) {
+  return product_gradient(p, args, args.inputs[0], args.inputs[1], args.output_grads[0],
+                          [](const NDArray& x, const NDArray& y, bool tx, bool ty) { return batch_dot(x, y, tx, ty); });
+}
+
+const op::Operator<DotParams> kBatchDot =
+    op::define<DotParams>({.name = kBatchDotName,
+                           .num_inputs = 2,
+                           .infer = &infer_product<kBatchDotName, &plan_batch_dot>,
+                           .cpu = &batch_dot_cpu,
+                           .gradient = &batch_dot_gradient});
 
 // ---- FullyConnected ----
 struct FCParams {
@@ -172,8 +208,23 @@ void fc_cpu(const FCParams& p, std::span<const Blob> in, std::span<const Blob> o
   });
 }
 
-const op::Operator<FCParams> kFullyConnected = op::define<FCParams>(
-    {.name = "FullyConnected", .num_inputs = op::kVariadic, .infer = &infer_fc, .cpu = &fc_cpu});
+// y = x W^T + b over the data as a matrix (m, k): dx = g W, dW = g^T x, db = the column sums of g.
+std::vector<NDArray> fc_gradient(const FCParams& p, const op::GradientArgs& args) {
+  const NDArray &data = args.inputs[0], &weight = args.inputs[1];
+  const std::int64_t n = p.num_hidden, k = weight.shape()[1];
+  const NDArray g = args.output_grads[0].reshape({-1, n});
+  std::vector<NDArray> grads(args.inputs.size());
+  if (args.needs_input_grad[0]) grads[0] = dot(g, weight).reshape(data.shape());
+  if (args.needs_input_grad[1]) grads[1] = dot(g, data.reshape({-1, k}), true, false);
+  if (args.inputs.size() == 3 && args.needs_input_grad[2]) grads[2] = sum(g, {0});
+  return grads;
+}
+
+const op::Operator<FCParams> kFullyConnected = op::define<FCParams>({.name = "FullyConnected",
+                                                                     .num_inputs = op::kVariadic,
+                                                                     .infer = &infer_fc,
+                                                                     .cpu = &fc_cpu,
+                                                                     .gradient = &fc_gradient});
 
 }  // namespace
 

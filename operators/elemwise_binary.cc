@@ -2,18 +2,62 @@
 #include <mx/operators/binary_operator.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/invoke.h>
+#include <mx/operators/reduce.h>
 
 namespace mx {
 namespace {
 
-MX_BINARY_OPERATOR(kAdd, "broadcast_add", Add)
-MX_BINARY_OPERATOR(kSub, "broadcast_sub", Sub)
-MX_BINARY_OPERATOR(kMul, "broadcast_mul", Mul)
-MX_BINARY_OPERATOR(kDiv, "broadcast_div", Div)
-MX_BINARY_OPERATOR(kMod, "broadcast_mod", Mod)
-MX_BINARY_OPERATOR(kPow, "broadcast_power", Pow)
-MX_BINARY_OPERATOR(kMax, "broadcast_maximum", Max)
-MX_BINARY_OPERATOR(kMin, "broadcast_minimum", Min)
+using op::GradientArgs;
+using Grads = std::vector<NDArray>;
+
+// Each input's gradient from da = d(out)/da and db, as functions of (a, b, out, g), summed back over the axes
+// an input was broadcast along. Only the gradients needed are computed.
+template <class DA, class DB>
+Grads binary_gradient(const GradientArgs& args, DA da, DB db) {
+  const NDArray &a = args.inputs[0], &b = args.inputs[1], &y = args.outputs[0], &g = args.output_grads[0];
+  return {args.needs_input_grad[0] ? nd::sum_to_shape(da(a, b, y, g), a.shape()) : NDArray(),
+          args.needs_input_grad[1] ? nd::sum_to_shape(db(a, b, y, g), b.shape()) : NDArray()};
+}
+
+using A = const NDArray&;
+Grads add_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A, A, A, A g) { return g; }, [](A, A, A, A g) { return g; });
+}
+Grads sub_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A, A, A, A g) { return g; }, [](A, A, A, A g) { return -g; });
+}
+Grads mul_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A, A b, A, A g) { return g * b; }, [](A a, A, A, A g) { return g * a; });
+}
+Grads div_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A, A b, A, A g) { return g / b; }, [](A, A b, A y, A g) { return -(g * y / b); });
+}
+Grads mod_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A, A, A, A g) { return g; },
+                         [](A a, A b, A, A g) { return -(g * nd::floor(a / b)); });
+}
+Grads pow_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A a, A b, A, A g) { return g * b * nd::power(a, b - 1.0); },
+                         [](A a, A, A y, A g) { return g * y * nd::log(a); });
+}
+// The gradient goes to the input that was chosen (the first, on ties), as MXNet's.
+Grads max_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A a, A b, A, A g) { return g * (a >= b); },
+                         [](A a, A b, A, A g) { return g * (a < b); });
+}
+Grads min_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A a, A b, A, A g) { return g * (a <= b); },
+                         [](A a, A b, A, A g) { return g * (a > b); });
+}
+
+MX_BINARY_OPERATOR(kAdd, "broadcast_add", Add, &add_gradient)
+MX_BINARY_OPERATOR(kSub, "broadcast_sub", Sub, &sub_gradient)
+MX_BINARY_OPERATOR(kMul, "broadcast_mul", Mul, &mul_gradient)
+MX_BINARY_OPERATOR(kDiv, "broadcast_div", Div, &div_gradient)
+MX_BINARY_OPERATOR(kMod, "broadcast_mod", Mod, &mod_gradient)
+MX_BINARY_OPERATOR(kPow, "broadcast_power", Pow, &pow_gradient)
+MX_BINARY_OPERATOR(kMax, "broadcast_maximum", Max, &max_gradient)
+MX_BINARY_OPERATOR(kMin, "broadcast_minimum", Min, &min_gradient)
 
 NDArray binary(const op::Operator<op::BinaryParams>& op, const NDArray& a, const NDArray& b) {
   return op::invoke1(op, {a, b});

@@ -6,12 +6,12 @@
 namespace mx {
 namespace {
 
-MX_BINARY_OPERATOR(kEq, "broadcast_equal", Eq)
-MX_BINARY_OPERATOR(kNe, "broadcast_not_equal", Ne)
-MX_BINARY_OPERATOR(kGt, "broadcast_greater", Gt)
-MX_BINARY_OPERATOR(kGe, "broadcast_greater_equal", Ge)
-MX_BINARY_OPERATOR(kLt, "broadcast_lesser", Lt)
-MX_BINARY_OPERATOR(kLe, "broadcast_lesser_equal", Le)
+MX_BINARY_OPERATOR(kEq, "broadcast_equal", Eq, nullptr)
+MX_BINARY_OPERATOR(kNe, "broadcast_not_equal", Ne, nullptr)
+MX_BINARY_OPERATOR(kGt, "broadcast_greater", Gt, nullptr)
+MX_BINARY_OPERATOR(kGe, "broadcast_greater_equal", Ge, nullptr)
+MX_BINARY_OPERATOR(kLt, "broadcast_lesser", Lt, nullptr)
+MX_BINARY_OPERATOR(kLe, "broadcast_lesser_equal", Le, nullptr)
 
 NDArray binary(const op::Operator<op::BinaryParams>& op, const NDArray& a, const NDArray& b) {
   return op::invoke1(op, {a, b});

@@ -1,4 +1,6 @@
 // Elementwise operators between an array and a scalar on either side (_plus_scalar, _rminus_scalar, ...).
+#include <cmath>
+
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_functors.h>
 #include <mx/operators/elemwise_kernels.h>
@@ -26,28 +28,58 @@ void scalar_cpu(const ScalarParams& p, std::span<const Blob> in, std::span<const
   });
 }
 
-#define MX_SCALAR_OPERATOR(var, op_name, functor, scalar_first) \
-  const op::Operator<ScalarParams> var = op::define<ScalarParams>( \
-      {.name = op_name, .num_inputs = 1, .infer = &infer_same, .cpu = &scalar_cpu<functor, scalar_first>});
+// Gradients, as functions of (x, out, g, scalar); comparisons have none (their results are constants).
+using op::GradientArgs;
+using Grads = std::vector<NDArray>;
+template <class D>
+Grads scalar_gradient(const ScalarParams& p, const GradientArgs& args, D d) {
+  return {d(args.inputs[0], args.outputs[0], args.output_grads[0], p.scalar)};
+}
+using A = const NDArray&;
+#define MX_SCALAR_GRADIENT(name, expr)                                  \
+  Grads name(const ScalarParams& p, const GradientArgs& args) {        \
+    return scalar_gradient(p, args, [](A x, A y, A g, double s) {      \
+      (void)x, (void)y, (void)s;                                       \
+      return expr;                                                     \
+    });                                                                \
+  }
+MX_SCALAR_GRADIENT(identity_gradient, g)
+MX_SCALAR_GRADIENT(negate_gradient, -g)
+MX_SCALAR_GRADIENT(mul_gradient, g * s)
+MX_SCALAR_GRADIENT(div_gradient, g / s)
+MX_SCALAR_GRADIENT(rdiv_gradient, -(g * y / x))                       // d(s/x) = -s/x^2 = -y/x
+MX_SCALAR_GRADIENT(rmod_gradient, -(g * nd::floor(s / x)))
+MX_SCALAR_GRADIENT(pow_gradient, g * s * nd::power(x, s - 1))
+MX_SCALAR_GRADIENT(rpow_gradient, g * y * std::log(s))
+MX_SCALAR_GRADIENT(max_gradient, g * (x >= s))
+MX_SCALAR_GRADIENT(min_gradient, g * (x <= s))
+#undef MX_SCALAR_GRADIENT
 
-MX_SCALAR_OPERATOR(kAddScalar, "_plus_scalar", Add, false)
-MX_SCALAR_OPERATOR(kSubScalar, "_minus_scalar", Sub, false)
-MX_SCALAR_OPERATOR(kRSubScalar, "_rminus_scalar", Sub, true)
-MX_SCALAR_OPERATOR(kMulScalar, "_mul_scalar", Mul, false)
-MX_SCALAR_OPERATOR(kDivScalar, "_div_scalar", Div, false)
-MX_SCALAR_OPERATOR(kRDivScalar, "_rdiv_scalar", Div, true)
-MX_SCALAR_OPERATOR(kModScalar, "_mod_scalar", Mod, false)
-MX_SCALAR_OPERATOR(kRModScalar, "_rmod_scalar", Mod, true)
-MX_SCALAR_OPERATOR(kPowScalar, "_power_scalar", Pow, false)
-MX_SCALAR_OPERATOR(kRPowScalar, "_rpower_scalar", Pow, true)
-MX_SCALAR_OPERATOR(kMaxScalar, "_maximum_scalar", Max, false)
-MX_SCALAR_OPERATOR(kMinScalar, "_minimum_scalar", Min, false)
-MX_SCALAR_OPERATOR(kEqScalar, "_equal_scalar", Eq, false)
-MX_SCALAR_OPERATOR(kNeScalar, "_not_equal_scalar", Ne, false)
-MX_SCALAR_OPERATOR(kGtScalar, "_greater_scalar", Gt, false)
-MX_SCALAR_OPERATOR(kGeScalar, "_greater_equal_scalar", Ge, false)
-MX_SCALAR_OPERATOR(kLtScalar, "_lesser_scalar", Lt, false)
-MX_SCALAR_OPERATOR(kLeScalar, "_lesser_equal_scalar", Le, false)
+#define MX_SCALAR_OPERATOR(var, op_name, functor, scalar_first, gradient_fn)                                  \
+  const op::Operator<ScalarParams> var = op::define<ScalarParams>({.name = op_name,                        \
+                                                                   .num_inputs = 1,                        \
+                                                                   .infer = &infer_same,                   \
+                                                                   .cpu = &scalar_cpu<functor, scalar_first>, \
+                                                                   .gradient = gradient_fn});
+
+MX_SCALAR_OPERATOR(kAddScalar, "_plus_scalar", Add, false, &identity_gradient)
+MX_SCALAR_OPERATOR(kSubScalar, "_minus_scalar", Sub, false, &identity_gradient)
+MX_SCALAR_OPERATOR(kRSubScalar, "_rminus_scalar", Sub, true, &negate_gradient)
+MX_SCALAR_OPERATOR(kMulScalar, "_mul_scalar", Mul, false, &mul_gradient)
+MX_SCALAR_OPERATOR(kDivScalar, "_div_scalar", Div, false, &div_gradient)
+MX_SCALAR_OPERATOR(kRDivScalar, "_rdiv_scalar", Div, true, &rdiv_gradient)
+MX_SCALAR_OPERATOR(kModScalar, "_mod_scalar", Mod, false, &identity_gradient)
+MX_SCALAR_OPERATOR(kRModScalar, "_rmod_scalar", Mod, true, &rmod_gradient)
+MX_SCALAR_OPERATOR(kPowScalar, "_power_scalar", Pow, false, &pow_gradient)
+MX_SCALAR_OPERATOR(kRPowScalar, "_rpower_scalar", Pow, true, &rpow_gradient)
+MX_SCALAR_OPERATOR(kMaxScalar, "_maximum_scalar", Max, false, &max_gradient)
+MX_SCALAR_OPERATOR(kMinScalar, "_minimum_scalar", Min, false, &min_gradient)
+MX_SCALAR_OPERATOR(kEqScalar, "_equal_scalar", Eq, false, nullptr)
+MX_SCALAR_OPERATOR(kNeScalar, "_not_equal_scalar", Ne, false, nullptr)
+MX_SCALAR_OPERATOR(kGtScalar, "_greater_scalar", Gt, false, nullptr)
+MX_SCALAR_OPERATOR(kGeScalar, "_greater_equal_scalar", Ge, false, nullptr)
+MX_SCALAR_OPERATOR(kLtScalar, "_lesser_scalar", Lt, false, nullptr)
+MX_SCALAR_OPERATOR(kLeScalar, "_lesser_equal_scalar", Le, false, nullptr)
 
 NDArray scalar(const op::Operator<ScalarParams>& op, const NDArray& a, double s) {
   return op::invoke1(op, {a}, ScalarParams{s});

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/invoke.h>
@@ -52,26 +53,54 @@ void unary_cpu(const NoParams&, std::span<const Blob> in, std::span<const Blob> 
   dispatch_dtype(out[0].dtype, [&](auto tag) { op::unary_kernel<decltype(tag)>(in[0], out[0], F{}); });
 }
 
-#define MX_UNARY_OPERATOR(var, op_name, functor) \
-  const op::Operator<NoParams> var =          \
-      op::define<NoParams>({.name = op_name, .num_inputs = 1, .infer = &infer_same, .cpu = &unary_cpu<functor>});
+// Gradients as functions of (x, out, g), built from operators so that they can be recorded in turn.
+using Grads = std::vector<NDArray>;
+using A = const NDArray&;
+#define MX_UNARY_GRADIENT(name, expr)                                    \
+  Grads name(const NoParams&, const op::GradientArgs& args) {           \
+    A x = args.inputs[0], y = args.outputs[0], g = args.output_grads[0]; \
+    (void)x, (void)y;                                                    \
+    return {expr};                                                       \
+  }
+MX_UNARY_GRADIENT(negative_gradient, -g)
+MX_UNARY_GRADIENT(abs_gradient, g * nd::sign(x))
+MX_UNARY_GRADIENT(zero_gradient, nd::zeros_like(x))  // sign, floor, ceil: flat almost everywhere, as MXNet's
+MX_UNARY_GRADIENT(sqrt_gradient, g / (y * 2.0))
+MX_UNARY_GRADIENT(rsqrt_gradient, g * nd::power(y, 3.0) * -0.5)
+MX_UNARY_GRADIENT(square_gradient, g * x * 2.0)
+MX_UNARY_GRADIENT(reciprocal_gradient, -(g * y * y))
+MX_UNARY_GRADIENT(exp_gradient, g * y)
+MX_UNARY_GRADIENT(log_gradient, g / x)
+MX_UNARY_GRADIENT(sin_gradient, g * nd::cos(x))
+MX_UNARY_GRADIENT(cos_gradient, -(g * nd::sin(x)))
+MX_UNARY_GRADIENT(relu_gradient, g * (x > 0.0))
+MX_UNARY_GRADIENT(sigmoid_gradient, g * y * (1.0 - y))
+MX_UNARY_GRADIENT(tanh_gradient, g * (1.0 - y * y))
+#undef MX_UNARY_GRADIENT
 
-MX_UNARY_OPERATOR(kNegative, "negative", Negative)
-MX_UNARY_OPERATOR(kAbs, "abs", Abs)
-MX_UNARY_OPERATOR(kSign, "sign", Sign)
-MX_UNARY_OPERATOR(kSqrt, "sqrt", Sqrt)
-MX_UNARY_OPERATOR(kRsqrt, "rsqrt", Rsqrt)
-MX_UNARY_OPERATOR(kSquare, "square", Square)
-MX_UNARY_OPERATOR(kReciprocal, "reciprocal", Reciprocal)
-MX_UNARY_OPERATOR(kExp, "exp", Exp)
-MX_UNARY_OPERATOR(kLog, "log", Log)
-MX_UNARY_OPERATOR(kSin, "sin", Sin)
-MX_UNARY_OPERATOR(kCos, "cos", Cos)
-MX_UNARY_OPERATOR(kFloor, "floor", Floor)
-MX_UNARY_OPERATOR(kCeil, "ceil", Ceil)
-MX_UNARY_OPERATOR(kRelu, "relu", Relu)
-MX_UNARY_OPERATOR(kSigmoid, "sigmoid", Sigmoid)
-MX_UNARY_OPERATOR(kTanh, "tanh", Tanh)
+#define MX_UNARY_OPERATOR(var, op_name, functor, gradient_fn)                                     \
+  const op::Operator<NoParams> var = op::define<NoParams>({.name = op_name,                       \
+                                                           .num_inputs = 1,                       \
+                                                           .infer = &infer_same,                  \
+                                                           .cpu = &unary_cpu<functor>,            \
+                                                           .gradient = gradient_fn});
+
+MX_UNARY_OPERATOR(kNegative, "negative", Negative, &negative_gradient)
+MX_UNARY_OPERATOR(kAbs, "abs", Abs, &abs_gradient)
+MX_UNARY_OPERATOR(kSign, "sign", Sign, &zero_gradient)
+MX_UNARY_OPERATOR(kSqrt, "sqrt", Sqrt, &sqrt_gradient)
+MX_UNARY_OPERATOR(kRsqrt, "rsqrt", Rsqrt, &rsqrt_gradient)
+MX_UNARY_OPERATOR(kSquare, "square", Square, &square_gradient)
+MX_UNARY_OPERATOR(kReciprocal, "reciprocal", Reciprocal, &reciprocal_gradient)
+MX_UNARY_OPERATOR(kExp, "exp", Exp, &exp_gradient)
+MX_UNARY_OPERATOR(kLog, "log", Log, &log_gradient)
+MX_UNARY_OPERATOR(kSin, "sin", Sin, &sin_gradient)
+MX_UNARY_OPERATOR(kCos, "cos", Cos, &cos_gradient)
+MX_UNARY_OPERATOR(kFloor, "floor", Floor, &zero_gradient)
+MX_UNARY_OPERATOR(kCeil, "ceil", Ceil, &zero_gradient)
+MX_UNARY_OPERATOR(kRelu, "relu", Relu, &relu_gradient)
+MX_UNARY_OPERATOR(kSigmoid, "sigmoid", Sigmoid, &sigmoid_gradient)
+MX_UNARY_OPERATOR(kTanh, "tanh", Tanh, &tanh_gradient)
 
 NDArray unary(const op::Operator<NoParams>& op, const NDArray& x) { return op::invoke1(op, {x}); }
 

@@ -53,6 +53,7 @@ void prepare_outputs(const char* op, const Infos& inferred, std::span<NDArray> o
       throw Error(std::string(op) + ": output " + std::to_string(i) + " is on " + out.context().str() +
                   " but the operation runs on " + ctx.str());
     }
+    out.bump_version();  // written in place
   }
 }
 

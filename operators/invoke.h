@@ -1,6 +1,7 @@
 #pragma once
 // Calling an operator on arrays: inference and validation on the calling thread (errors are thrown here, at the
 // call), output allocation, then one engine push with the inputs as reads and the outputs as writes.
+#include <algorithm>
 #include <initializer_list>
 #include <span>
 #include <utility>
@@ -43,16 +44,22 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
   detail::Prepared prepared;
   prepared.ctx = detail::common_context(op.name, inputs, ctx);
   detail::Infos in_infos, out_infos(outputs.size());
+  const bool in_place = std::any_of(outputs.begin(), outputs.end(), [](const NDArray& o) { return !o.is_none(); });
   detail::collect_inputs(op.name, inputs, in_infos);
   op.infer(params, in_infos, out_infos);
   detail::prepare_outputs(op.name, out_infos, outputs, prepared.ctx);
   auto compute = prepared.ctx.is_gpu() ? op.gpu : op.cpu;
   if (compute == nullptr) detail::throw_no_gpu(op.name, prepared.ctx);
+  const ThreadMode& mode = thread_mode();
+  if (mode.recorder != nullptr && op.gradient != nullptr) {
+    mode.recorder->record(op.name, inputs, outputs,
+                          [params, gradient = op.gradient](const GradientArgs& args) { return gradient(params, args); },
+                          in_place);
+  }
   detail::collect_blobs(inputs, outputs, prepared);
   engine::Engine::get().push_sync(
-      [compute, params, ins = prepared.inputs, outs = prepared.outputs](engine::RunContext run) {
-        compute(params, ins, outs, ComputeContext{run});
-      },
+      [compute, params, ins = prepared.inputs, outs = prepared.outputs, training = mode.training](
+          engine::RunContext run) { compute(params, ins, outs, ComputeContext{run, training}); },
       prepared.ctx, std::span<const engine::VarHandle>(prepared.reads),
       std::span<const engine::VarHandle>(prepared.writes), {.name = op.name});
 }

@@ -6,9 +6,12 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/nn.h>
+#include <mx/operators/reduce.h>
+#include <mx/operators/shape_ops.h>
 
 namespace mx::nd {
 namespace {
@@ -55,6 +58,10 @@ const op::Operator<ClipParams> kClip = op::define<ClipParams>({
         const C lo = convert_value<C>(convert_value<T>(p.a_min)), hi = convert_value<C>(convert_value<T>(p.a_max));
         op::unary_kernel<T>(in[0], out[0], [&](C x) { return x < lo ? lo : (x > hi ? hi : x); });
       });
+    },
+    .gradient = [](const ClipParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      const NDArray& x = args.inputs[0];
+      return {args.output_grads[0] * (x >= p.a_min) * (x <= p.a_max)};
     },
 });
 
@@ -145,6 +152,22 @@ const op::Operator<PickParams> kPick = op::define<PickParams>({
         }
       });
     },
+    .gradient = [](const PickParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      if (!args.needs_input_grad[0]) return {NDArray(), NDArray()};
+      const NDArray& data = args.inputs[0];
+      const int ndim = data.ndim(), axis = normalize_axis(p.axis, ndim, "pick");
+      const std::int64_t extent = data.shape()[axis];
+      Shape reduced, kept;
+      std::vector<int> last_to_axis;  // one_hot appends its axis last; move it to `axis`
+      for (int a = 0; a < ndim; ++a) {
+        kept.push_back(a == axis ? 1 : data.shape()[a]);
+        if (a != axis) reduced.push_back(data.shape()[a]);
+        last_to_axis.push_back(a < axis ? a : (a == axis ? ndim - 1 : a - 1));
+      }
+      const NDArray index = clip(args.inputs[1].reshape(reduced), 0, static_cast<double>(extent - 1));
+      const NDArray mask = transpose(one_hot(index, extent, 1, 0, data.dtype()), last_to_axis);
+      return {mask * args.output_grads[0].reshape(kept), NDArray()};
+    },
 });
 
 // ---- softmax and log_softmax, in a numerically stable form ----
@@ -183,10 +206,20 @@ void softmax_cpu(const SoftmaxParams& p, std::span<const Blob> in, std::span<con
   });
 }
 
-const op::Operator<SoftmaxParams> kSoftmax =
-    op::define<SoftmaxParams>({.name = "softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<false>});
-const op::Operator<SoftmaxParams> kLogSoftmax =
-    op::define<SoftmaxParams>({.name = "log_softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<true>});
+// dx = y (g - sum(g y)) for softmax; dx = g - exp(y) sum(g) for log_softmax, the sums along the axis.
+std::vector<NDArray> softmax_gradient(const SoftmaxParams& p, const op::GradientArgs& args) {
+  const NDArray &y = args.outputs[0], &g = args.output_grads[0];
+  return {y * (g - sum(g * y, {p.axis}, true))};
+}
+std::vector<NDArray> log_softmax_gradient(const SoftmaxParams& p, const op::GradientArgs& args) {
+  const NDArray &y = args.outputs[0], &g = args.output_grads[0];
+  return {g - exp(y) * sum(g, {p.axis}, true)};
+}
+
+const op::Operator<SoftmaxParams> kSoftmax = op::define<SoftmaxParams>(
+    {.name = "softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<false>, .gradient = &softmax_gradient});
+const op::Operator<SoftmaxParams> kLogSoftmax = op::define<SoftmaxParams>(
+    {.name = "log_softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<true>, .gradient = &log_softmax_gradient});
 
 // ---- softmax_cross_entropy ----
 struct NoParams {};
@@ -224,6 +257,12 @@ const op::Operator<NoParams> kSoftmaxCrossEntropy = op::define<NoParams>({
         }
         out[0].ptr<T>()[0] = convert_value<T>(loss);
       });
+    },
+    // d(data) = (softmax(data) - one_hot(label)) g; labels get none.
+    .gradient = [](const NoParams&, const op::GradientArgs& args) -> std::vector<NDArray> {
+      const NDArray& data = args.inputs[0];
+      const NDArray target = one_hot(args.inputs[1], data.shape()[1], 1, 0, data.dtype());
+      return {(softmax(data, 1) - target) * args.output_grads[0], NDArray()};
     },
 });
 

@@ -8,9 +8,11 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/reduce.h>
+#include <mx/operators/shape_ops.h>
 
 #include <tbb/parallel_reduce.h>
 
@@ -176,14 +178,52 @@ void infer_reduce(const ReduceParams& p, std::span<const ArrayInfo> in, std::spa
 constexpr char kSumName[] = "sum", kMeanName[] = "mean", kMaxName[] = "max", kMinName[] = "min",
                kNormName[] = "norm";
 
+// ---- gradients: the output's gradient stretched back over the reduced axes ----
+// The output (or its gradient) with the reduced axes kept, stretched to the input's shape.
+NDArray stretch(const char* name, const ReduceParams& p, const NDArray& reduced, const Shape& in_shape) {
+  const ReducePlan kept = plan_reduce(name, {p.axis, true, p.ord}, in_shape);
+  return broadcast_to(reduced.reshape(kept.out_shape), in_shape);
+}
+
+template <const char* kName>
+std::vector<NDArray> sum_gradient(const ReduceParams& p, const op::GradientArgs& args) {
+  return {stretch(kName, p, args.output_grads[0], args.inputs[0].shape())};
+}
+
+std::vector<NDArray> mean_gradient(const ReduceParams& p, const op::GradientArgs& args) {
+  const NDArray& x = args.inputs[0];
+  const double count = static_cast<double>(x.size()) / static_cast<double>(std::max<std::int64_t>(args.outputs[0].size(), 1));
+  return {stretch("mean", p, args.output_grads[0], x.shape()) / count};
+}
+
+// Every element equal to the extreme gets the whole gradient, as MXNet's max and min.
+template <const char* kName>
+std::vector<NDArray> extreme_gradient(const ReduceParams& p, const op::GradientArgs& args) {
+  const NDArray& x = args.inputs[0];
+  const NDArray mask = x == stretch(kName, p, args.outputs[0], x.shape());
+  return {stretch(kName, p, args.output_grads[0], x.shape()) * mask};
+}
+
+std::vector<NDArray> norm_gradient(const ReduceParams& p, const op::GradientArgs& args) {
+  const NDArray& x = args.inputs[0];
+  const NDArray g = stretch("norm", p, args.output_grads[0], x.shape());
+  if (p.ord == 1) return {g * sign(x)};
+  return {g * x / stretch("norm", p, args.outputs[0], x.shape())};
+}
+
+
 const op::Operator<ReduceParams> kSum = op::define<ReduceParams>(
-    {.name = kSumName, .infer = &infer_reduce<kSumName, false>, .cpu = &reduce_cpu<SumReducer>});
+    {.name = kSumName, .infer = &infer_reduce<kSumName, false>, .cpu = &reduce_cpu<SumReducer>,
+     .gradient = &sum_gradient<kSumName>});
 const op::Operator<ReduceParams> kMean = op::define<ReduceParams>(
-    {.name = kMeanName, .infer = &infer_reduce<kMeanName, false>, .cpu = &reduce_cpu<MeanReducer>});
+    {.name = kMeanName, .infer = &infer_reduce<kMeanName, false>, .cpu = &reduce_cpu<MeanReducer>,
+     .gradient = &mean_gradient});
 const op::Operator<ReduceParams> kMax = op::define<ReduceParams>(
-    {.name = kMaxName, .infer = &infer_reduce<kMaxName, true>, .cpu = &reduce_cpu<MaxReducer>});
+    {.name = kMaxName, .infer = &infer_reduce<kMaxName, true>, .cpu = &reduce_cpu<MaxReducer>,
+     .gradient = &extreme_gradient<kMaxName>});
 const op::Operator<ReduceParams> kMin = op::define<ReduceParams>(
-    {.name = kMinName, .infer = &infer_reduce<kMinName, true>, .cpu = &reduce_cpu<MinReducer>});
+    {.name = kMinName, .infer = &infer_reduce<kMinName, true>, .cpu = &reduce_cpu<MinReducer>,
+     .gradient = &extreme_gradient<kMinName>});
 const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
     {.name = kNormName,
      .infer = [](const ReduceParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
@@ -193,7 +233,8 @@ const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
      .cpu = [](const ReduceParams& p, std::span<const Blob> in, std::span<const Blob> out,
                const ComputeContext& ctx) {
        p.ord == 1 ? reduce_cpu<L1Reducer>(p, in, out, ctx) : reduce_cpu<L2Reducer>(p, in, out, ctx);
-     }});
+     },
+     .gradient = &norm_gradient});
 
 // ---- argmax ----
 struct ArgmaxParams {
@@ -252,6 +293,21 @@ NDArray norm(const NDArray& x, int ord, std::vector<int> axis, bool keepdims) {
 }
 NDArray argmax(const NDArray& x, int axis, bool keepdims) {
   return op::invoke1(kArgmax, {x}, ArgmaxParams{axis, keepdims});
+}
+
+NDArray sum_to_shape(const NDArray& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  const int lead = x.ndim() - shape.ndim();
+  if (lead < 0) throw ShapeError("sum_to_shape: " + x.shape().str() + " has fewer axes than " + shape.str());
+  std::vector<int> axes;
+  for (int a = 0; a < x.ndim(); ++a) {
+    if (a < lead || (shape[a - lead] == 1 && x.shape()[a] != 1)) axes.push_back(a);
+    else if (shape[a - lead] != x.shape()[a]) {
+      throw ShapeError("sum_to_shape: " + x.shape().str() + " was not broadcast from " + shape.str());
+    }
+  }
+  if (axes.empty()) return x.reshape(shape);
+  return sum(x, axes, true).reshape(shape);
 }
 
 }  // namespace mx::nd

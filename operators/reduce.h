@@ -15,5 +15,8 @@ NDArray min(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false)
 NDArray argmax(const NDArray& x, int axis, bool keepdims = false);
 // The L1 (ord 1) or L2 (ord 2) norm over `axis`.
 NDArray norm(const NDArray& x, int ord = 2, std::vector<int> axis = {}, bool keepdims = false);
+// x summed over the axes along which `shape` was broadcast to x's shape (PyTorch's sum_to_size): the gradient
+// of a broadcast input.
+NDArray sum_to_shape(const NDArray& x, const Shape& shape);
 
 }  // namespace mx::nd

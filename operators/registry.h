@@ -10,6 +10,7 @@
 #include <mx/ndarray/blob.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/shape.h>
+#include <mx/operators/recording.h>
 
 namespace mx::op {
 
@@ -22,6 +23,7 @@ struct ArrayInfo {
 // Handed to compute functions: where the operation runs (the stream, on a GPU).
 struct ComputeContext {
   engine::RunContext run;
+  bool training = false;  // the caller's autograd training mode at the call
 };
 
 inline constexpr int kVariadic = -1;
@@ -39,6 +41,9 @@ struct Operator {
   void (*gpu)(const P& params, std::span<const Blob> inputs, std::span<const Blob> outputs,
               const ComputeContext& ctx) = nullptr;
   int (*count_outputs)(const P& params, int num_inputs) = nullptr;  // when the output count is a parameter
+  // The inputs' gradients from the outputs', built from other operators so that it can itself be recorded.
+  // nullptr: the operator is not differentiable and its outputs are constants to autograd.
+  std::vector<NDArray> (*gradient)(const P& params, const GradientArgs& args) = nullptr;
 };
 
 // The registry's record of an operator, whatever its parameters.
@@ -46,6 +51,7 @@ struct OpInfo {
   std::string name;
   int num_inputs;
   bool has_gpu;
+  bool differentiable;
 };
 
 // Records an operator under its name; throws mx::Error when the name is taken. Returns `op`, so that
@@ -53,7 +59,7 @@ struct OpInfo {
 void register_operator(OpInfo info);
 template <class P>
 Operator<P> define(Operator<P> op) {
-  register_operator({op.name, op.num_inputs, op.gpu != nullptr});
+  register_operator({op.name, op.num_inputs, op.gpu != nullptr, op.gradient != nullptr});
   return op;
 }
 

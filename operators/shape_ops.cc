@@ -1,11 +1,14 @@
-// transpose, concat and split (copies), and the views expand_dims and flatten.
+// transpose, concat, split, slice_axis and broadcast_to (copies), and the views expand_dims and flatten.
 #include <cstring>
 #include <numeric>
 #include <string>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
+#include <mx/operators/reduce.h>
 #include <mx/operators/shape_ops.h>
 
 namespace mx::nd {
@@ -82,8 +85,15 @@ void transpose_cpu(const TransposeParams& p, std::span<const Blob> in, std::span
   });
 }
 
-const op::Operator<TransposeParams> kTranspose =
-    op::define<TransposeParams>({.name = "transpose", .infer = &infer_transpose, .cpu = &transpose_cpu});
+std::vector<NDArray> transpose_gradient(const TransposeParams& p, const op::GradientArgs& args) {
+  const std::vector<int> axes = resolve_axes(p, args.inputs[0].shape());
+  std::vector<int> inverse(axes.size());
+  for (std::size_t i = 0; i < axes.size(); ++i) inverse[static_cast<std::size_t>(axes[i])] = static_cast<int>(i);
+  return {transpose(args.output_grads[0], inverse)};
+}
+
+const op::Operator<TransposeParams> kTranspose = op::define<TransposeParams>(
+    {.name = "transpose", .infer = &infer_transpose, .cpu = &transpose_cpu, .gradient = &transpose_gradient});
 
 // ---- concat and split: both copy blocks of (outer, extent along the axis * inner) ----
 struct ConcatParams {
@@ -134,8 +144,24 @@ void concat_cpu(const ConcatParams& p, std::span<const Blob> in, std::span<const
   }
 }
 
-const op::Operator<ConcatParams> kConcat = op::define<ConcatParams>(
-    {.name = "Concat", .num_inputs = op::kVariadic, .infer = &infer_concat, .cpu = &concat_cpu});
+// Each input gets its own stretch of the gradient along the axis.
+std::vector<NDArray> concat_gradient(const ConcatParams& p, const op::GradientArgs& args) {
+  const int axis = normalize_axis(p.dim, args.outputs[0].ndim(), "concat");
+  std::vector<NDArray> grads;
+  std::int64_t begin = 0;
+  for (std::size_t i = 0; i < args.inputs.size(); ++i) {
+    const std::int64_t end = begin + args.inputs[i].shape()[axis];
+    grads.push_back(args.needs_input_grad[i] ? slice_axis(args.output_grads[0], axis, begin, end) : NDArray());
+    begin = end;
+  }
+  return grads;
+}
+
+const op::Operator<ConcatParams> kConcat = op::define<ConcatParams>({.name = "Concat",
+                                                                     .num_inputs = op::kVariadic,
+                                                                     .infer = &infer_concat,
+                                                                     .cpu = &concat_cpu,
+                                                                     .gradient = &concat_gradient});
 
 struct SplitParams {
   int num_outputs = 1;
@@ -176,11 +202,116 @@ void split_cpu(const SplitParams& p, std::span<const Blob> in, std::span<const B
   }
 }
 
+std::vector<NDArray> split_gradient(const SplitParams& p, const op::GradientArgs& args) {
+  const int axis = normalize_axis(p.axis, args.inputs[0].ndim(), "split");
+  std::vector<NDArray> parts(args.output_grads.begin(), args.output_grads.end());
+  if (p.squeeze_axis) {
+    for (NDArray& part : parts) part = expand_dims(part, axis);
+  }
+  return {concat(parts, axis)};
+}
+
 const op::Operator<SplitParams> kSplit = op::define<SplitParams>(
     {.name = "SliceChannel",
      .infer = &infer_split,
      .cpu = &split_cpu,
-     .count_outputs = [](const SplitParams& p, int) { return p.num_outputs; }});
+     .count_outputs = [](const SplitParams& p, int) { return p.num_outputs; },
+     .gradient = &split_gradient});
+
+// ---- slice_axis: [begin, end) along one axis, a copy ----
+struct SliceAxisParams {
+  int axis = 0;
+  std::int64_t begin = 0, end = 0;
+};
+
+struct SliceRange {
+  int axis;
+  std::int64_t begin, end;
+};
+
+SliceRange resolve_slice(const SliceAxisParams& p, const Shape& s) {
+  const int axis = normalize_axis(p.axis, s.ndim(), "slice_axis");
+  const std::int64_t n = s[axis];
+  const std::int64_t b = p.begin < 0 ? p.begin + n : p.begin, e = p.end < 0 ? p.end + n : p.end;
+  if (b < 0 || e > n || b > e) {
+    throw ShapeError("slice_axis: [" + std::to_string(p.begin) + ", " + std::to_string(p.end) +
+                     ") is out of range for axis " + std::to_string(axis) + " of shape " + s.str());
+  }
+  return {axis, b, e};
+}
+
+void infer_slice_axis(const SliceAxisParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  const SliceRange r = resolve_slice(p, in[0].shape);
+  Shape result = in[0].shape;
+  result[r.axis] = r.end - r.begin;
+  out[0] = {result, in[0].dtype};
+}
+
+void slice_axis_cpu(const SliceAxisParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                    const ComputeContext&) {
+  const SliceRange r = resolve_slice(p, in[0].shape);
+  const std::int64_t outer = outer_extent(in[0].shape, r.axis);
+  const std::size_t inner = static_cast<std::size_t>(in[0].shape.size() / std::max<std::int64_t>(outer, 1) /
+                                                     std::max<std::int64_t>(in[0].shape[r.axis], 1)) *
+                            dtype_size(in[0].dtype);
+  const std::size_t in_row = inner * static_cast<std::size_t>(in[0].shape[r.axis]);
+  const std::size_t out_row = inner * static_cast<std::size_t>(r.end - r.begin);
+  for (std::int64_t o = 0; o < outer; ++o) {
+    std::memcpy(static_cast<std::byte*>(out[0].data) + o * out_row,
+                static_cast<const std::byte*>(in[0].data) + o * in_row + static_cast<std::size_t>(r.begin) * inner,
+                out_row);
+  }
+}
+
+// Zeros around the gradient, built by concat so that it can be recorded in turn.
+std::vector<NDArray> slice_axis_gradient(const SliceAxisParams& p, const op::GradientArgs& args) {
+  const NDArray& x = args.inputs[0];
+  const SliceRange r = resolve_slice(p, x.shape());
+  std::vector<NDArray> pieces;
+  Shape pad = x.shape();
+  if (r.begin > 0) {
+    pad[r.axis] = r.begin;
+    pieces.push_back(zeros(pad, x.context(), x.dtype()));
+  }
+  pieces.push_back(args.output_grads[0]);
+  if (r.end < x.shape()[r.axis]) {
+    pad[r.axis] = x.shape()[r.axis] - r.end;
+    pieces.push_back(zeros(pad, x.context(), x.dtype()));
+  }
+  return {pieces.size() == 1 ? pieces[0] : concat(pieces, r.axis)};
+}
+
+const op::Operator<SliceAxisParams> kSliceAxis = op::define<SliceAxisParams>(
+    {.name = "slice_axis", .infer = &infer_slice_axis, .cpu = &slice_axis_cpu, .gradient = &slice_axis_gradient});
+
+// ---- broadcast_to ----
+struct BroadcastToParams {
+  Shape shape;
+};
+
+void infer_broadcast_to(const BroadcastToParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+  const Shape& s = in[0].shape;
+  bool fits = s.ndim() <= p.shape.ndim();
+  for (int a = 0; fits && a < s.ndim(); ++a) {
+    const std::int64_t extent = s[a], target = p.shape[p.shape.ndim() - s.ndim() + a];
+    fits = extent == target || extent == 1;
+  }
+  if (!fits) throw ShapeError("broadcast_to: shape " + s.str() + " cannot be broadcast to " + p.shape.str());
+  out[0] = {p.shape, in[0].dtype};
+}
+
+void broadcast_to_cpu(const BroadcastToParams&, std::span<const Blob> in, std::span<const Blob> out,
+                      const ComputeContext&) {
+  dispatch_dtype(in[0].dtype, [&](auto tag) { op::broadcast_kernel<decltype(tag)>(in[0], out[0]); });
+}
+
+const op::Operator<BroadcastToParams> kBroadcastTo = op::define<BroadcastToParams>(
+    {.name = "broadcast_to",
+     .infer = &infer_broadcast_to,
+     .cpu = &broadcast_to_cpu,
+     .gradient = [](const BroadcastToParams&, const op::GradientArgs& args) -> std::vector<NDArray> {
+       return {sum_to_shape(args.output_grads[0], args.inputs[0].shape())};
+     }});
 
 }  // namespace
 
@@ -205,6 +336,15 @@ NDArray concat(const std::vector<NDArray>& arrays, int dim) {
   NDArray out;
   op::invoke(kConcat, std::span(arrays), ConcatParams{dim}, std::span(&out, 1));
   return out;
+}
+
+NDArray slice_axis(const NDArray& x, int axis, std::int64_t begin, std::int64_t end) {
+  return op::invoke1(kSliceAxis, {x}, SliceAxisParams{axis, begin, end});
+}
+
+NDArray broadcast_to(const NDArray& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  return op::invoke1(kBroadcastTo, {x}, BroadcastToParams{shape});
 }
 
 std::vector<NDArray> split(const NDArray& x, int num_outputs, int axis, bool squeeze_axis) {

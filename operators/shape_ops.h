@@ -1,5 +1,5 @@
 #pragma once
-// Rearranging arrays: transpose, expand_dims, flatten, concat, split.
+// Rearranging arrays: transpose, expand_dims, flatten, concat, split, slice_axis, broadcast_to.
 #include <vector>
 
 #include <mx/ndarray/ndarray.h>
@@ -16,5 +16,9 @@ NDArray flatten(const NDArray& x);
 NDArray concat(const std::vector<NDArray>& arrays, int dim = 1);
 // Cuts x into `num_outputs` equal parts along `axis`; with squeeze_axis, that axis (then of extent 1) is removed.
 std::vector<NDArray> split(const NDArray& x, int num_outputs, int axis = 1, bool squeeze_axis = false);
+// [begin, end) along `axis` (negative indices count from the end). A copy.
+NDArray slice_axis(const NDArray& x, int axis, std::int64_t begin, std::int64_t end);
+// x stretched to `shape` by NumPy's broadcasting rules (x itself when it has that shape already).
+NDArray broadcast_to(const NDArray& x, const Shape& shape);
 
 }  // namespace mx::nd

@@ -90,7 +90,7 @@ TEST_CASE("an operator's error surfaces at the sync point that needs it, and the
   CHECK_NOTHROW(nd::waitall());
 }
 
-TEST_CASE("copies of a handle share data; views share storage and are ordered with their base",
+TEST_CASE("copies of a handle share data, views share storage and are ordered with their base",
           "[ndarray][views]") {
   NDArray base = nd::arange(12).reshape({3, 4});
   NDArray alias = base;
@@ -125,7 +125,7 @@ TEST_CASE("views check their bounds at the call", "[ndarray][views][errors]") {
   CHECK_THROWS_AS(nd::zeros({}).at(0), ShapeError);
 }
 
-TEST_CASE("asnumpy and asscalar convert dtypes; asscalar needs one element", "[ndarray][host]") {
+TEST_CASE("asnumpy and asscalar convert dtypes, asscalar needs one element", "[ndarray][host]") {
   NDArray x = nd::array({1.5, -2.5, 3});
   CHECK(x.asnumpy<double>() == std::vector<double>{1.5, -2.5, 3});
   CHECK(x.asnumpy<std::int32_t>() == std::vector<std::int32_t>{1, -2, 3});  // truncation, as NumPy's astype

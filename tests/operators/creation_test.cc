@@ -25,7 +25,7 @@ TEST_CASE("creation functions fill, count and convert", "[operators][creation]")
   CHECK_THROWS_AS(nd::zeros({2, -1}), ShapeError);
 }
 
-TEST_CASE("astype converts as NumPy; copy is independent of its source", "[operators][copy]") {
+TEST_CASE("astype converts as NumPy, copy is independent of its source", "[operators][copy]") {
   NDArray x = nd::array({-1.7, 0, 2.9});
   CHECK(x.astype(DType::kInt32).asnumpy<int>() == std::vector<int>{-1, 0, 2});
   CHECK(x.astype(DType::kBool).asnumpy<int>() == std::vector<int>{1, 0, 1});

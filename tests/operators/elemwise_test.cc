@@ -112,7 +112,7 @@ TEST_CASE("unary math against hand-computed values", "[operators][elemwise][unar
   CHECK(std::isnan(nd::log(nd::array({-1})).asscalar<float>()));
 }
 
-TEST_CASE("every dtype computes; 16-bit floats round to their precision", "[operators][elemwise][dtype]") {
+TEST_CASE("every dtype computes, 16-bit floats round to their precision", "[operators][elemwise][dtype]") {
   for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16, DType::kInt8,
                       DType::kUint8, DType::kInt32, DType::kInt64}) {
     INFO(dtype_name(dtype));

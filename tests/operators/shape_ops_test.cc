@@ -29,7 +29,7 @@ TEST_CASE("expand_dims and flatten are views", "[operators][shape]") {
   CHECK(nd::zeros({5}).flatten().shape() == Shape{5, 1});
 }
 
-TEST_CASE("concat joins along an axis; split cuts into equal parts", "[operators][shape]") {
+TEST_CASE("concat joins along an axis, split cuts into equal parts", "[operators][shape]") {
   NDArray a = nd::arange(4).reshape({2, 2});
   NDArray b = nd::array({9, 8}, Shape{2, 1});
   check_array(nd::concat({a, b}), {2, 3}, {0, 1, 9, 2, 3, 8});

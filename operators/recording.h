@@ -1,0 +1,50 @@
+#pragma once
+// What operators know of autograd: the calling thread's mode (recording, training) and the recorder that
+// operator calls report to while recording. The autograd layer implements the recorder and sets the mode through
+// its scopes; operators declare their gradients in terms of other operators, so that gradients can be recorded in
+// turn (higher-order derivatives).
+#include <functional>
+#include <span>
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::op {
+
+// What a gradient function sees: the call's inputs and outputs as they were, the gradients of the outputs
+// (zeros where an output was not used), and which inputs need a gradient (others may be left empty).
+struct GradientArgs {
+  std::span<const NDArray> inputs;
+  std::span<const NDArray> outputs;
+  std::span<const NDArray> output_grads;
+  std::span<const bool> needs_input_grad;
+};
+// One gradient per input, each of that input's shape; an empty handle means zero (or not needed).
+using Gradient = std::function<std::vector<NDArray>(const GradientArgs&)>;
+
+class Recorder {
+ public:
+  virtual ~Recorder() = default;
+  // Called at each operator call while recording, before the computation is pushed. `outputs` receive their
+  // place in the graph. `in_place`: the outputs are existing arrays written over (out=, +=). Throws mx::Error
+  // for calls that cannot be recorded (in-place writes involving the graph).
+  virtual void record(const char* op, std::span<const NDArray> inputs, std::span<NDArray> outputs,
+                      Gradient gradient, bool in_place) = 0;
+};
+
+// The calling thread's mode. Thread-local: each thread records its own graph, as in MXNet.
+struct ThreadMode {
+  Recorder* recorder = nullptr;  // set while recording
+  bool training = false;         // read by operators that behave differently in training (Dropout, BatchNorm)
+};
+ThreadMode& thread_mode();
+
+inline bool is_recording() { return thread_mode().recorder != nullptr; }
+
+// Records a call that made new `outputs` when recording; for operators that are not plain registry calls.
+inline void record(const char* op, std::span<const NDArray> inputs, std::span<NDArray> outputs,
+                   const Gradient& gradient) {
+  if (Recorder* recorder = thread_mode().recorder) recorder->record(op, inputs, outputs, gradient, false);
+}
+
+}  // namespace mx::op

@@ -1,0 +1,152 @@
+// Every differentiable operator's gradient against central finite differences in float64. The table names the
+// registry operator each check covers; a test fails when a differentiable operator has no check.
+#include <set>
+#include <string>
+
+#include <mx/operators/registry.h>
+
+#include "gradient_check.h"
+
+using namespace mx;
+using test::check_gradient;
+using test::GradientCheck;
+
+namespace {
+
+using In = const std::vector<NDArray>&;
+
+struct Entry {
+  std::string op;  // the registry name
+  GradientCheck check;
+};
+
+std::vector<Entry> table() {
+  const Shape s{2, 3};
+  const Shape wide{2, 3, 4};
+  std::vector<Entry> t = {
+      // Binary, with broadcasting on both sides.
+      {"broadcast_add", {[](In x) { return x[0] + x[1]; }, {{2, 1, 4}, {3, 1}}}},
+      {"broadcast_sub", {[](In x) { return x[0] - x[1]; }, {{3, 1}, {2, 1, 4}}}},
+      {"broadcast_mul", {[](In x) { return x[0] * x[1]; }, {{2, 3}, {3}}}},
+      {"broadcast_div", {[](In x) { return x[0] / x[1]; }, {{2, 3}, {2, 1}}, 0.5, 2, true}},
+      {"broadcast_mod", {[](In x) { return x[0] % x[1]; }, {{2, 3}, {3}}, 0.3, 3}},
+      {"broadcast_power", {[](In x) { return nd::power(x[0], x[1]); }, {{2, 3}, {2, 3}}, 0.5, 2}},
+      {"broadcast_maximum", {[](In x) { return nd::maximum(x[0], x[1]); }, {{2, 3}, {3}}}},
+      {"broadcast_minimum", {[](In x) { return nd::minimum(x[0], x[1]); }, {{2, 3}, {2, 1}}}},
+      // Scalar forms.
+      {"_plus_scalar", {[](In x) { return x[0] + 1.5; }, {s}}},
+      {"_minus_scalar", {[](In x) { return x[0] - 1.5; }, {s}}},
+      {"_rminus_scalar", {[](In x) { return 1.5 - x[0]; }, {s}}},
+      {"_mul_scalar", {[](In x) { return x[0] * -2.5; }, {s}}},
+      {"_div_scalar", {[](In x) { return x[0] / 4.0; }, {s}}},
+      {"_rdiv_scalar", {[](In x) { return 3.0 / x[0]; }, {s}, 0.5, 2, true}},
+      {"_mod_scalar", {[](In x) { return x[0] % 1.7; }, {s}, 0.1, 5}},
+      {"_rmod_scalar", {[](In x) { return 5.0 % x[0]; }, {s}, 0.7, 3}},
+      {"_power_scalar", {[](In x) { return nd::power(x[0], 2.5); }, {s}, 0.3, 2}},
+      {"_rpower_scalar", {[](In x) { return nd::power(1.7, x[0]); }, {s}}},
+      {"_maximum_scalar", {[](In x) { return nd::maximum(x[0], 0.1); }, {s}}},
+      {"_minimum_scalar", {[](In x) { return nd::minimum(0.1, x[0]); }, {s}}},
+      // Unary.
+      {"negative", {[](In x) { return -x[0]; }, {s}}},
+      {"abs", {[](In x) { return nd::abs(x[0]); }, {s}, 0.1, 2, true}},
+      {"sign", {[](In x) { return nd::sign(x[0]); }, {s}, 0.1, 2, true}},
+      {"sqrt", {[](In x) { return nd::sqrt(x[0]); }, {s}, 0.2, 3}},
+      {"rsqrt", {[](In x) { return nd::rsqrt(x[0]); }, {s}, 0.2, 3}},
+      {"square", {[](In x) { return nd::square(x[0]); }, {s}}},
+      {"reciprocal", {[](In x) { return nd::reciprocal(x[0]); }, {s}, 0.3, 2, true}},
+      {"exp", {[](In x) { return nd::exp(x[0]); }, {s}}},
+      {"log", {[](In x) { return nd::log(x[0]); }, {s}, 0.2, 3}},
+      {"sin", {[](In x) { return nd::sin(x[0]); }, {s}}},
+      {"cos", {[](In x) { return nd::cos(x[0]); }, {s}}},
+      {"floor", {[](In x) { return nd::floor(x[0]); }, {s}, 0.1, 0.9, true}},
+      {"ceil", {[](In x) { return nd::ceil(x[0]); }, {s}, 0.1, 0.9, true}},
+      {"relu", {[](In x) { return nd::relu(x[0]); }, {s}, 0.1, 2, true}},
+      {"sigmoid", {[](In x) { return nd::sigmoid(x[0]); }, {s}}},
+      {"tanh", {[](In x) { return nd::tanh(x[0]); }, {s}}},
+      // Reductions.
+      {"sum", {[](In x) { return nd::sum(x[0], {0, 2}); }, {wide}}},
+      {"mean", {[](In x) { return nd::mean(x[0], {1}, true); }, {wide}}},
+      {"max", {[](In x) { return nd::max(x[0], {-1}); }, {wide}}},
+      {"min", {[](In x) { return nd::min(x[0]); }, {wide}}},
+      {"norm", {[](In x) { return nd::norm(x[0], 2, {1}) + nd::norm(x[0], 1, {0}).sum(); }, {wide}, 0.1, 2, true}},
+      // Shapes.
+      {"transpose", {[](In x) { return nd::transpose(x[0], {1, 2, 0}); }, {wide}}},
+      {"Concat", {[](In x) { return nd::concat({x[0], x[1]}, 1); }, {{2, 1, 4}, {2, 3, 4}}}},
+      {"SliceChannel", {[](In x) { return nd::split(x[0], 3, 1)[1] * nd::split(x[0], 3, 1, false)[2]; }, {wide}}},
+      {"slice_axis", {[](In x) { return nd::slice_axis(x[0], 2, 1, 3); }, {wide}}},
+      {"broadcast_to", {[](In x) { return nd::broadcast_to(x[0], {2, 3, 4}); }, {{3, 1}}}},
+      {"Cast", {[](In x) { return x[0].astype(DType::kFloat64); }, {s}}},
+      {"_copy", {[](In x) { return x[0].copy(); }, {s}}},
+      // Products.
+      {"dot", {[](In x) { return nd::dot(x[0], x[1]); }, {{2, 3}, {3, 4}}}},
+      {"dot", {[](In x) { return nd::dot(x[0], x[1], true, false); }, {{3, 2}, {3, 4}}}},
+      {"dot", {[](In x) { return nd::dot(x[0], x[1], false, true); }, {{2, 3}, {4, 3}}}},
+      {"dot", {[](In x) { return nd::dot(x[0], x[1], true, true); }, {{3, 2}, {4, 3}}}},
+      {"dot", {[](In x) { return nd::dot(x[0], x[1]); }, {{2, 2, 3}, {3, 2}}}},
+      {"dot", {[](In x) { return nd::dot(x[0], x[1]); }, {{4}, {4}}}},
+      {"batch_dot", {[](In x) { return nd::batch_dot(x[0], x[1]); }, {{2, 2, 3}, {2, 3, 2}}}},
+      {"batch_dot", {[](In x) { return nd::batch_dot(x[0], x[1], true, true); }, {{2, 3, 2}, {2, 2, 3}}}},
+      {"FullyConnected", {[](In x) { return nd::FullyConnected(x[0], x[1], x[2], 4); }, {{2, 3, 2}, {4, 6}, {4}}}},
+      {"FullyConnected",
+       {[](In x) { return nd::FullyConnected(x[0], x[1], std::nullopt, 4, false); }, {{2, 3, 2}, {4, 2}}}},
+      // Neural-network operators.
+      {"clip", {[](In x) { return nd::clip(x[0], -0.5, 0.5); }, {s}, 0.1, 1, true}},
+      {"softmax", {[](In x) { return nd::softmax(x[0], 1); }, {wide}}},
+      {"log_softmax", {[](In x) { return nd::log_softmax(x[0]); }, {wide}}},
+  };
+  GradientCheck pick{[](In x) { return nd::pick(x[0], x[1], 1); }, {{2, 3, 4}, {2, 4}}};
+  pick.differentiable = {true, false};
+  pick.index_limit = 3;
+  t.push_back({"pick", pick});
+  GradientCheck pick_last{[](In x) { return nd::pick(x[0], x[1], -1, true); }, {{3, 4}, {3, 1}}};
+  pick_last.differentiable = {true, false};
+  pick_last.index_limit = 4;
+  t.push_back({"pick", pick_last});
+  GradientCheck xent{[](In x) { return nd::softmax_cross_entropy(x[0], x[1]); }, {{3, 4}, {3}}};
+  xent.differentiable = {true, false};
+  xent.index_limit = 4;
+  t.push_back({"softmax_cross_entropy", xent});
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("every differentiable operator's gradient matches finite differences", "[autograd][gradient]") {
+  std::set<std::string> checked;
+  for (const Entry& entry : table()) {
+    INFO("operator " << entry.op);
+    REQUIRE(op::find_operator(entry.op) != nullptr);
+    CHECK(op::find_operator(entry.op)->differentiable);
+    check_gradient(entry.check);
+    checked.insert(entry.op);
+  }
+  for (const op::OpInfo& info : op::list_operators()) {
+    if (!info.differentiable) continue;
+    INFO("differentiable operator with no gradient check: " << info.name);
+    CHECK(checked.count(info.name) == 1);
+  }
+}
+
+TEST_CASE("views record their gradients: reshape, slice, at, flatten, expand_dims", "[autograd][gradient]") {
+  check_gradient({[](In x) { return x[0].reshape({3, -1}) * x[0].reshape({3, 4}); }, {{2, 6}}});
+  check_gradient({[](In x) { return x[0].slice(1, 3) * 2.0; }, {{4, 3}}});
+  check_gradient({[](In x) { return x[0].at(2) + x[0].at(0); }, {{3, 2, 2}}});
+  check_gradient({[](In x) { return nd::flatten(x[0]).sum({1}); }, {{2, 3, 2}}});
+  check_gradient({[](In x) { return nd::expand_dims(x[0], 1) * x[1]; }, {{2, 3}, {2, 4, 3}}});
+}
+
+TEST_CASE("as_in_context across CPU contexts passes the gradient back", "[autograd][gradient]") {
+  check_gradient({[](In x) { return nd::as_in_context(x[0], cpu(1)) * 3.0; }, {{2, 2}}});
+}
+
+TEST_CASE("composite functions: a two-layer network's loss", "[autograd][gradient]") {
+  GradientCheck mlp{[](In x) {
+                      const NDArray hidden = nd::relu(nd::FullyConnected(x[0], x[1], x[2], 5));
+                      const NDArray out = nd::FullyConnected(hidden, x[3], x[4], 3);
+                      return nd::softmax_cross_entropy(out, x[5]) / 4.0;
+                    },
+                    {{4, 6}, {5, 6}, {5}, {3, 5}, {3}, {4}}};
+  mlp.differentiable = {true, true, true, true, true, false};
+  mlp.index_limit = 3;
+  check_gradient(mlp);
+}
