@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the full build (CPU and GPU code; GPU tests skip themselves without a
-# device), then the engine, array and operator tests again under AddressSanitizer+UBSan and ThreadSanitizer.
+# device), then the engine, array, operator and autograd tests again under AddressSanitizer+UBSan and ThreadSanitizer.
 # MXPP_JOBS sets the build parallelism (default 2); MXPP_SANITIZERS=0 skips the sanitizer builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
