@@ -44,11 +44,16 @@ class Walk {
   }
 
   // Runs every relevant call's gradient, latest first. With `create_graph` the gradient operators are recorded.
-  void run(bool create_graph) {
+  // With `offer_buffers`, a write-mode variable used once may get its gradient written straight into its buffer.
+  void run(bool create_graph, bool offer_buffers) {
+    if (offer_buffers && !create_graph) find_offerable_buffers();
     for (const auto& node : nodes_) {
       if (relevant_.count(node.get()) != 0) run_node(node, create_graph);
     }
   }
+
+  // Whether the variable's buffer already holds its gradient (a gradient function wrote it there).
+  bool written_in_place(const AutogradEntry* variable) const { return written_.count(variable) != 0; }
 
   // The summed gradient that reached a variable; empty when none did.
   NDArray variable_grad(const AutogradEntry* variable) const {
@@ -142,6 +147,28 @@ class Walk {
     }
   }
 
+  // A write-mode variable whose one use is an input of one call (not a head), and whose buffer the graph does
+  // not read, can take that call's gradient directly.
+  void find_offerable_buffers() {
+    std::unordered_map<const AutogradEntry*, int> uses;
+    for (const auto& node : nodes_) {
+      if (relevant_.count(node.get()) == 0) continue;
+      for (const NDArray& input : node->inputs) {
+        const AutogradEntry* entry = input.autograd_entry().get();
+        if (entry != nullptr && entry->is_variable()) ++uses[entry];
+      }
+    }
+    for (const auto& [entry, count] : uses) {
+      if (count != 1 || entry->grad_req != GradReq::kWrite || variable_grads_.count(entry) != 0) continue;
+      const bool read_by_graph = std::any_of(nodes_.begin(), nodes_.end(), [&](const auto& node) {
+        const auto aliases = [&](const NDArray& a) { return a.shares_storage_with(entry->grad); };
+        return std::any_of(node->inputs.begin(), node->inputs.end(), aliases) ||
+               std::any_of(node->outputs.begin(), node->outputs.end(), aliases);
+      });
+      if (!read_by_graph) offerable_.insert(entry);
+    }
+  }
+
   void route(const AutogradEntry& entry, const NDArray& grad) {
     if (entry.is_variable()) {
       add_into(variable_grads_[&entry], grad);
@@ -187,8 +214,14 @@ class Walk {
     const std::size_t n = node->inputs.size();
     auto needs = std::make_unique<bool[]>(n);
     for (std::size_t i = 0; i < n; ++i) needs[i] = leads_to_target(node->inputs[i]);
+    std::vector<NDArray> buffers;
+    for (std::size_t i = 0; i < n && !offerable_.empty(); ++i) {
+      const AutogradEntry* entry = node->inputs[i].autograd_entry().get();
+      if (buffers.empty()) buffers.resize(n);
+      if (entry != nullptr && offerable_.count(entry) != 0) buffers[i] = entry->grad;
+    }
     const std::vector<NDArray> input_grads =
-        node->gradient({node->inputs, outputs, grads, std::span<const bool>(needs.get(), n)});
+        node->gradient({node->inputs, outputs, grads, std::span<const bool>(needs.get(), n), buffers});
     if (input_grads.size() != n) {
       throw Error(std::string(caller_) + ": the gradient of " + node->op + " gave " +
                   std::to_string(input_grads.size()) + " arrays for " + std::to_string(n) + " inputs");
@@ -200,7 +233,11 @@ class Walk {
                          " has shape " + input_grads[i].shape().str() + ", not the input's " +
                          node->inputs[i].shape().str());
       }
-      route(*node->inputs[i].autograd_entry(), input_grads[i]);
+      const AutogradEntry& entry = *node->inputs[i].autograd_entry();
+      if (i < buffers.size() && !buffers[i].is_none() && input_grads[i].shares_storage_with(buffers[i])) {
+        written_.insert(&entry);
+      }
+      route(entry, input_grads[i]);
     }
   }
 
@@ -213,6 +250,7 @@ class Walk {
   std::unordered_map<const AutogradNode*, std::vector<NDArray>> output_grads_;
   std::unordered_map<const AutogradEntry*, NDArray> variable_grads_;
   std::unordered_set<const AutogradEntry*> reached_variables_;
+  std::unordered_set<const AutogradEntry*> offerable_, written_;
   std::vector<std::shared_ptr<AutogradEntry>> variables_;
 };
 
@@ -227,9 +265,9 @@ void backward(const std::vector<NDArray>& heads, const std::vector<NDArray>& hea
   ModeGuard guard;
   set_walk_mode(false, train_mode);
   Walk walk("backward", heads, head_grads, {});
-  walk.run(false);
+  walk.run(false, true);
   for (const auto& variable : walk.variables()) {
-    if (variable->grad_req == GradReq::kNull) continue;
+    if (variable->grad_req == GradReq::kNull || walk.written_in_place(variable.get())) continue;
     NDArray sum = walk.variable_grad(variable.get());
     if (variable->grad_req == GradReq::kAdd) {
       if (!sum.is_none()) variable->grad += sum;
@@ -256,7 +294,7 @@ std::vector<NDArray> grad(const std::vector<NDArray>& heads, const std::vector<N
   ModeGuard guard;
   set_walk_mode(create_graph, train_mode);
   Walk walk("grad", heads, head_grads, targets);
-  walk.run(create_graph);
+  walk.run(create_graph, false);
   std::vector<NDArray> grads;
   for (std::size_t i = 0; i < variables.size(); ++i) {
     if (!walk.reached(targets[i])) {

@@ -88,35 +88,6 @@ void dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob>
   op::gemm(plan_dot(p, in[0].shape, in[1].shape, nullptr), in[0].dtype, in[0].data, in[1].data, out[0].data);
 }
 
-// C = op(A) op(B) gives dA and dB as products of G with the other operand; `product` is dot or batch_dot and
-// A, B, G are the operands as the matrices (or batches of them) the product saw.
-template <class Product>
-std::vector<NDArray> product_gradient(const DotParams& p, const op::GradientArgs& args, const NDArray& a,
-                                      const NDArray& b, const NDArray& g, Product product) {
-  const bool ta = p.transpose_a, tb = p.transpose_b;
-  NDArray da, db;
-  if (args.needs_input_grad[0]) da = ta ? product(b, g, tb, true) : product(g, b, false, !tb);
-  if (args.needs_input_grad[1]) db = tb ? product(g, a, true, ta) : product(a, g, !ta, false);
-  return {da.is_none() ? da : da.reshape(args.inputs[0].shape()),
-          db.is_none() ? db : db.reshape(args.inputs[1].shape())};
-}
-
-std::vector<NDArray> dot_gradient(const DotParams& p, const op::GradientArgs& args) {
-  const Shape &a = args.inputs[0].shape(), &b = args.inputs[1].shape();
-  const op::GemmArgs plan = plan_dot(p, a, b, nullptr);
-  const NDArray a2 = args.inputs[0].reshape(plan.trans_a ? Shape{plan.k, plan.m} : Shape{plan.m, plan.k});
-  const NDArray b2 = args.inputs[1].reshape(plan.trans_b ? Shape{plan.n, plan.k} : Shape{plan.k, plan.n});
-  const NDArray g2 = args.output_grads[0].reshape({plan.m, plan.n});
-  return product_gradient(DotParams{plan.trans_a, plan.trans_b}, args, a2, b2, g2,
-                          [](const NDArray& x, const NDArray& y, bool tx, bool ty) { return dot(x, y, tx, ty); });
-}
-
-const op::Operator<DotParams> kDot = op::define<DotParams>({.name = kDotName,
-                                                            .num_inputs = 2,
-                                                            .infer = &infer_product<kDotName, &plan_dot>,
-                                                            .cpu = &dot_cpu,
-                                                            .gradient = &dot_gradient});
-
 op::GemmArgs plan_batch_dot(const DotParams& p, const Shape& a, const Shape& b, Shape* out) {
   if (a.ndim() != 3 || b.ndim() != 3 || a[0] != b[0]) {
     throw ShapeError("batch_dot: operands must be 3-D with one batch size, got " + a.str() + " and " + b.str());
@@ -134,6 +105,43 @@ op::GemmArgs plan_batch_dot(const DotParams& p, const Shape& a, const Shape& b, 
   return g;
 }
 
+// x times y (batch_dot when `batched`, else dot) into `buffer`, viewed in the product's shape, when one is
+// offered; else into a new array. Defined after the operators.
+NDArray product_into(bool batched, const NDArray& x, const NDArray& y, bool tx, bool ty, const NDArray& buffer);
+
+// C = op(A) op(B) gives dA and dB as products of G with the other operand, by `op` (dot or batch_dot); A, B, G
+// are the operands as the matrices (or batches of them) the product saw.
+std::vector<NDArray> product_gradient(bool batched, const DotParams& p,
+                                      const op::GradientArgs& args, const NDArray& a, const NDArray& b,
+                                      const NDArray& g) {
+  const bool ta = p.transpose_a, tb = p.transpose_b;
+  NDArray da, db;
+  const NDArray buffer_a = args.buffer(0), buffer_b = args.buffer(1);
+  if (args.needs_input_grad[0]) {
+    da = ta ? product_into(batched, b, g, tb, true, buffer_a) : product_into(batched, g, b, false, !tb, buffer_a);
+  }
+  if (args.needs_input_grad[1]) {
+    db = tb ? product_into(batched, g, a, true, ta, buffer_b) : product_into(batched, a, g, !ta, false, buffer_b);
+  }
+  return {da.is_none() ? da : da.reshape(args.inputs[0].shape()),
+          db.is_none() ? db : db.reshape(args.inputs[1].shape())};
+}
+
+std::vector<NDArray> dot_gradient(const DotParams& p, const op::GradientArgs& args) {
+  const Shape &a = args.inputs[0].shape(), &b = args.inputs[1].shape();
+  const op::GemmArgs plan = plan_dot(p, a, b, nullptr);
+  const NDArray a2 = args.inputs[0].reshape(plan.trans_a ? Shape{plan.k, plan.m} : Shape{plan.m, plan.k});
+  const NDArray b2 = args.inputs[1].reshape(plan.trans_b ? Shape{plan.n, plan.k} : Shape{plan.k, plan.n});
+  const NDArray g2 = args.output_grads[0].reshape({plan.m, plan.n});
+  return product_gradient(false, DotParams{plan.trans_a, plan.trans_b}, args, a2, b2, g2);
+}
+
+const op::Operator<DotParams> kDot = op::define<DotParams>({.name = kDotName,
+                                                            .num_inputs = 2,
+                                                            .infer = &infer_product<kDotName, &plan_dot>,
+                                                            .cpu = &dot_cpu,
+                                                            .gradient = &dot_gradient});
+
 void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
   const op::GemmArgs g = plan_batch_dot(p, in[0].shape, in[1].shape, nullptr);
   op::batched_gemm(g, in[0].dtype, in[0].shape[0], in[0].data, g.m * g.k, in[1].data, g.k * g.n, out[0].data,
@@ -141,8 +149,7 @@ void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const
 }
 
 std::vector<NDArray> batch_dot_gradient(const DotParams& p, const op::GradientArgs& args) {
-  return product_gradient(p, args, args.inputs[0], args.inputs[1], args.output_grads[0],
-                          [](const NDArray& x, const NDArray& y, bool tx, bool ty) { return batch_dot(x, y, tx, ty); });
+  return product_gradient(true, p, args, args.inputs[0], args.inputs[1], args.output_grads[0]);
 }
 
 const op::Operator<DotParams> kBatchDot =
@@ -151,6 +158,15 @@ const op::Operator<DotParams> kBatchDot =
                            .infer = &infer_product<kBatchDotName, &plan_batch_dot>,
                            .cpu = &batch_dot_cpu,
                            .gradient = &batch_dot_gradient});
+
+NDArray product_into(bool batched, const NDArray& x, const NDArray& y, bool tx, bool ty, const NDArray& buffer) {
+  const op::Operator<DotParams>& op = batched ? kBatchDot : kDot;
+  if (buffer.is_none()) return op::invoke1(op, {x, y}, DotParams{tx, ty});
+  Shape shape;
+  (batched ? plan_batch_dot : plan_dot)(DotParams{tx, ty}, x.shape(), y.shape(), &shape);
+  NDArray out = buffer.reshape(shape);
+  return op::invoke_into(op, {x, y}, out, DotParams{tx, ty});
+}
 
 // ---- FullyConnected ----
 struct FCParams {
@@ -215,7 +231,7 @@ std::vector<NDArray> fc_gradient(const FCParams& p, const op::GradientArgs& args
   const NDArray g = args.output_grads[0].reshape({-1, n});
   std::vector<NDArray> grads(args.inputs.size());
   if (args.needs_input_grad[0]) grads[0] = dot(g, weight).reshape(data.shape());
-  if (args.needs_input_grad[1]) grads[1] = dot(g, data.reshape({-1, k}), true, false);
+  if (args.needs_input_grad[1]) grads[1] = product_into(false, g, data.reshape({-1, k}), true, false, args.buffer(1));
   if (args.inputs.size() == 3 && args.needs_input_grad[2]) grads[2] = sum(g, {0});
   return grads;
 }

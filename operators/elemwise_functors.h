@@ -51,15 +51,16 @@ struct Pow {
     }
   }
 };
-// NaN wins, as in NumPy's maximum and minimum.
+// NaN wins, as in NumPy's maximum and minimum. Comparisons give 1 or 0 without a branch (random data would
+// mispredict one).
 struct Max { template <class C> C operator()(C a, C b) const { return (a > b || a != a) ? a : b; } };
 struct Min { template <class C> C operator()(C a, C b) const { return (a < b || a != a) ? a : b; } };
-struct Eq { template <class C> C operator()(C a, C b) const { return a == b ? C{1} : C{0}; } };
-struct Ne { template <class C> C operator()(C a, C b) const { return a != b ? C{1} : C{0}; } };
-struct Gt { template <class C> C operator()(C a, C b) const { return a > b ? C{1} : C{0}; } };
-struct Ge { template <class C> C operator()(C a, C b) const { return a >= b ? C{1} : C{0}; } };
-struct Lt { template <class C> C operator()(C a, C b) const { return a < b ? C{1} : C{0}; } };
-struct Le { template <class C> C operator()(C a, C b) const { return a <= b ? C{1} : C{0}; } };
+struct Eq { template <class C> C operator()(C a, C b) const { return static_cast<C>(a == b); } };
+struct Ne { template <class C> C operator()(C a, C b) const { return static_cast<C>(a != b); } };
+struct Gt { template <class C> C operator()(C a, C b) const { return static_cast<C>(a > b); } };
+struct Ge { template <class C> C operator()(C a, C b) const { return static_cast<C>(a >= b); } };
+struct Lt { template <class C> C operator()(C a, C b) const { return static_cast<C>(a < b); } };
+struct Le { template <class C> C operator()(C a, C b) const { return static_cast<C>(a <= b); } };
 
 // Integer wrap-around stays defined: int32 and int64 compute in their unsigned twins for + - *.
 template <class F>

@@ -1,4 +1,5 @@
 // Unary elementwise math. Integer inputs compute through double and convert back, as MXNet's legacy operators.
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -42,7 +43,7 @@ MX_MATH_FUNCTOR(Sin, std::sin(x))
 MX_MATH_FUNCTOR(Cos, std::cos(x))
 MX_MATH_FUNCTOR(Floor, std::floor(x))
 MX_MATH_FUNCTOR(Ceil, std::ceil(x))
-MX_MATH_FUNCTOR(Relu, x > 0 ? x : M{0})
+MX_MATH_FUNCTOR(Relu, std::max(x, M{0}))  // branch-free: random signs would mispredict
 MX_MATH_FUNCTOR(Sigmoid, M{1} / (M{1} + std::exp(-x)))
 MX_MATH_FUNCTOR(Tanh, std::tanh(x))
 

@@ -13,11 +13,18 @@ namespace mx::op {
 
 // What a gradient function sees: the call's inputs and outputs as they were, the gradients of the outputs
 // (zeros where an output was not used), and which inputs need a gradient (others may be left empty).
+// `grad_buffers` (empty, or one per input) offers the array an input's gradient ends up in (a variable's
+// gradient buffer, when this is its only use): a gradient function may write its result there, in place of a
+// new array, and save backward a copy.
 struct GradientArgs {
   std::span<const NDArray> inputs;
   std::span<const NDArray> outputs;
   std::span<const NDArray> output_grads;
   std::span<const bool> needs_input_grad;
+  std::span<const NDArray> grad_buffers = {};
+
+  // The offered buffer for input i, or an empty handle.
+  NDArray buffer(std::size_t i) const { return i < grad_buffers.size() ? grad_buffers[i] : NDArray(); }
 };
 // One gradient per input, each of that input's shape; an empty handle means zero (or not needed).
 using Gradient = std::function<std::vector<NDArray>(const GradientArgs&)>;
