@@ -10,3 +10,4 @@ cmake -S . -B build -G Ninja
 cmake --build build -j "$jobs"
 build/bench/engine/mx_bench_engine --json build/bench-engine.json
 build/bench/ndarray/mx_bench_ndarray --json build/bench-ndarray.json
+build/bench/autograd/mx_bench_autograd --json build/bench-autograd.json

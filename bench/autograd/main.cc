@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   }
   bench::MlpShape shape;
   if (quick) shape.steps = 5;
-  const int repeats = quick ? 1 : 3;
+  const int repeats = quick ? 1 : 5;
   nlohmann::json out{{"steps", shape.steps}, {"batch", shape.batch}};
 
   const double mx_seconds = mxpp_mlp_seconds(shape, repeats);
