@@ -23,13 +23,16 @@ void binary_cpu(const BinaryParams&, std::span<const Blob> in, std::span<const B
 
 }  // namespace mx::op
 
-// `gradient`: nullptr for comparisons, whose results are constants to autograd.
-#define MX_BINARY_OPERATOR(var, op_name, functor, gradient_fn)                                             \
+// `gradient`: nullptr for comparisons, whose results are constants to autograd. `infer_fn`: infer_binary, or
+// a stricter one taking the same arguments.
+#define MX_BINARY_OPERATOR_INFER(var, op_name, functor, gradient_fn, infer_fn)                             \
   const op::Operator<op::BinaryParams> var = op::define<op::BinaryParams>({                             \
       .name = op_name,                                                                                  \
       .num_inputs = 2,                                                                                  \
       .infer = [](const op::BinaryParams&, std::span<const op::ArrayInfo> in,                           \
-                  std::span<op::ArrayInfo> out) { op::infer_binary(in, out, op_name); },                \
+                  std::span<op::ArrayInfo> out) { infer_fn(in, out, op_name); },                        \
       .cpu = &op::binary_cpu<op::functors::functor>,                                                    \
       .gradient = gradient_fn,                                                                          \
   });
+#define MX_BINARY_OPERATOR(var, op_name, functor, gradient_fn) \
+  MX_BINARY_OPERATOR_INFER(var, op_name, functor, gradient_fn, op::infer_binary)

@@ -21,6 +21,17 @@ NDArray greater(const NDArray& a, const NDArray& b);
 NDArray greater_equal(const NDArray& a, const NDArray& b);
 NDArray lesser(const NDArray& a, const NDArray& b);
 NDArray lesser_equal(const NDArray& a, const NDArray& b);
+NDArray hypot(const NDArray& a, const NDArray& b);   // sqrt(a^2 + b^2) without overflow
+NDArray atan2(const NDArray& a, const NDArray& b);   // the angle of the point (b, a), in (-pi, pi]
+NDArray arctan2(const NDArray& a, const NDArray& b); // NumPy's name for atan2
+// 1 or 0 in the inputs' dtype; any nonzero value counts as true.
+NDArray logical_and(const NDArray& a, const NDArray& b);
+NDArray logical_or(const NDArray& a, const NDArray& b);
+NDArray logical_xor(const NDArray& a, const NDArray& b);
+// Integer and bool arrays only (mx::DTypeError for floating ones).
+NDArray bitwise_and(const NDArray& a, const NDArray& b);
+NDArray bitwise_or(const NDArray& a, const NDArray& b);
+NDArray bitwise_xor(const NDArray& a, const NDArray& b);
 // Scalar forms with no C++ operator (MXNet's _power_scalar, _rpower_scalar, _maximum_scalar, _minimum_scalar).
 NDArray power(const NDArray& a, double b);
 NDArray power(double a, const NDArray& b);
@@ -45,6 +56,37 @@ NDArray ceil(const NDArray& x);
 NDArray relu(const NDArray& x);
 NDArray sigmoid(const NDArray& x);
 NDArray tanh(const NDArray& x);
+// Trigonometric and hyperbolic functions and their inverses; degrees and radians convert angles.
+NDArray tan(const NDArray& x);
+NDArray arcsin(const NDArray& x);
+NDArray arccos(const NDArray& x);
+NDArray arctan(const NDArray& x);
+NDArray sinh(const NDArray& x);
+NDArray cosh(const NDArray& x);
+NDArray arcsinh(const NDArray& x);
+NDArray arccosh(const NDArray& x);
+NDArray arctanh(const NDArray& x);
+NDArray degrees(const NDArray& x);
+NDArray radians(const NDArray& x);
+// Roots and logarithms.
+NDArray cbrt(const NDArray& x);
+NDArray rcbrt(const NDArray& x);  // 1 / cbrt(x)
+NDArray expm1(const NDArray& x);  // exp(x) - 1, accurate near 0
+NDArray log1p(const NDArray& x);  // log(1 + x), accurate near 0
+NDArray log2(const NDArray& x);
+NDArray log10(const NDArray& x);
+// Rounding: round takes halves away from zero, rint to even; fix and trunc go toward zero.
+NDArray round(const NDArray& x);
+NDArray rint(const NDArray& x);
+NDArray fix(const NDArray& x);
+NDArray trunc(const NDArray& x);
+// Special functions: erf and its inverse, Gamma, log|Gamma|, and its first two derivatives.
+NDArray erf(const NDArray& x);
+NDArray erfinv(const NDArray& x);
+NDArray gamma(const NDArray& x);
+NDArray gammaln(const NDArray& x);
+NDArray digamma(const NDArray& x);
+NDArray trigamma(const NDArray& x);
 
 }  // namespace nd
 

@@ -50,6 +50,15 @@ Grads min_gradient(const op::BinaryParams&, const GradientArgs& args) {
                          [](A a, A b, A, A g) { return g * (a > b); });
 }
 
+Grads hypot_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A a, A, A y, A g) { return g * a / y; }, [](A, A b, A y, A g) { return g * b / y; });
+}
+// atan2(a, b) is the angle of the point (b, a): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2).
+Grads atan2_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A a, A b, A, A g) { return g * b / (a * a + b * b); },
+                         [](A a, A b, A, A g) { return -(g * a / (a * a + b * b)); });
+}
+
 MX_BINARY_OPERATOR(kAdd, "broadcast_add", Add, &add_gradient)
 MX_BINARY_OPERATOR(kSub, "broadcast_sub", Sub, &sub_gradient)
 MX_BINARY_OPERATOR(kMul, "broadcast_mul", Mul, &mul_gradient)
@@ -58,6 +67,8 @@ MX_BINARY_OPERATOR(kMod, "broadcast_mod", Mod, &mod_gradient)
 MX_BINARY_OPERATOR(kPow, "broadcast_power", Pow, &pow_gradient)
 MX_BINARY_OPERATOR(kMax, "broadcast_maximum", Max, &max_gradient)
 MX_BINARY_OPERATOR(kMin, "broadcast_minimum", Min, &min_gradient)
+MX_BINARY_OPERATOR(kHypot, "broadcast_hypot", Hypot, &hypot_gradient)
+MX_BINARY_OPERATOR(kAtan2, "atan2", Atan2, &atan2_gradient)
 
 NDArray binary(const op::Operator<op::BinaryParams>& op, const NDArray& a, const NDArray& b) {
   return op::invoke1(op, {a, b});
@@ -74,6 +85,9 @@ NDArray modulo(const NDArray& a, const NDArray& b) { return binary(kMod, a, b); 
 NDArray power(const NDArray& a, const NDArray& b) { return binary(kPow, a, b); }
 NDArray maximum(const NDArray& a, const NDArray& b) { return binary(kMax, a, b); }
 NDArray minimum(const NDArray& a, const NDArray& b) { return binary(kMin, a, b); }
+NDArray hypot(const NDArray& a, const NDArray& b) { return binary(kHypot, a, b); }
+NDArray atan2(const NDArray& a, const NDArray& b) { return binary(kAtan2, a, b); }
+NDArray arctan2(const NDArray& a, const NDArray& b) { return binary(kAtan2, a, b); }
 }  // namespace nd
 
 NDArray operator+(const NDArray& a, const NDArray& b) { return binary(kAdd, a, b); }

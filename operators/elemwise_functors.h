@@ -62,6 +62,25 @@ struct Ge { template <class C> C operator()(C a, C b) const { return static_cast
 struct Lt { template <class C> C operator()(C a, C b) const { return static_cast<C>(a < b); } };
 struct Le { template <class C> C operator()(C a, C b) const { return static_cast<C>(a <= b); } };
 
+struct Hypot { template <class C> C operator()(C a, C b) const { return static_cast<C>(std::hypot(a, b)); } };
+struct Atan2 { template <class C> C operator()(C a, C b) const { return static_cast<C>(std::atan2(a, b)); } };
+struct LogicalAnd { template <class C> C operator()(C a, C b) const { return static_cast<C>(a != 0 && b != 0); } };
+struct LogicalOr { template <class C> C operator()(C a, C b) const { return static_cast<C>(a != 0 || b != 0); } };
+struct LogicalXor { template <class C> C operator()(C a, C b) const { return static_cast<C>((a != 0) != (b != 0)); } };
+// Bitwise operators exist for integers only (inference refuses floating dtypes before they get here).
+#define MX_BITWISE_FUNCTOR(Name, op)                                  \
+  struct Name {                                                       \
+    template <class C>                                                \
+    C operator()(C a, C b) const {                                    \
+      if constexpr (std::is_integral_v<C>) return static_cast<C>(a op b); \
+      else return C{0};                                               \
+    }                                                                 \
+  };
+MX_BITWISE_FUNCTOR(BitAnd, &)
+MX_BITWISE_FUNCTOR(BitOr, |)
+MX_BITWISE_FUNCTOR(BitXor, ^)
+#undef MX_BITWISE_FUNCTOR
+
 // Integer wrap-around stays defined: int32 and int64 compute in their unsigned twins for + - *.
 template <class F>
 struct Wrapping {

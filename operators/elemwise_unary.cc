@@ -1,34 +1,15 @@
-// Unary elementwise math. Integer inputs compute through double and convert back, as MXNet's legacy operators.
+// Unary elementwise arithmetic and the activations; elemwise_math.cc has the rest of the math library.
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
-#include <mx/operators/elemwise_kernels.h>
-#include <mx/operators/invoke.h>
+#include <mx/operators/unary_operator.h>
 
 namespace mx {
 namespace {
 
-using op::ArrayInfo;
-using op::ComputeContext;
-
-struct NoParams {};
-
-// The type a math function computes in: float for float and 16-bit floats, double for the rest.
-template <class C>
-using math_t = std::conditional_t<std::is_same_v<C, float>, float, double>;
-
-#define MX_MATH_FUNCTOR(Name, expr)                   \
-  struct Name {                                       \
-    template <class C>                                \
-    C operator()(C value) const {                     \
-      using M = math_t<C>;                            \
-      const M x = static_cast<M>(value);              \
-      return static_cast<C>(expr);                    \
-    }                                                 \
-  };
+using op::unary;
 
 MX_MATH_FUNCTOR(Negative, -x)
 MX_MATH_FUNCTOR(Abs, std::abs(x))
@@ -47,25 +28,8 @@ MX_MATH_FUNCTOR(Relu, std::max(x, M{0}))  // branch-free: random signs would mis
 MX_MATH_FUNCTOR(Sigmoid, M{1} / (M{1} + std::exp(-x)))
 MX_MATH_FUNCTOR(Tanh, std::tanh(x))
 
-void infer_same(const NoParams&, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) { out[0] = in[0]; }
-
-template <class F>
-void unary_cpu(const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
-  dispatch_dtype(out[0].dtype, [&](auto tag) { op::unary_kernel<decltype(tag)>(in[0], out[0], F{}); });
-}
-
-// Gradients as functions of (x, out, g), built from operators so that they can be recorded in turn.
-using Grads = std::vector<NDArray>;
-using A = const NDArray&;
-#define MX_UNARY_GRADIENT(name, expr)                                    \
-  Grads name(const NoParams&, const op::GradientArgs& args) {           \
-    A x = args.inputs[0], y = args.outputs[0], g = args.output_grads[0]; \
-    (void)x, (void)y;                                                    \
-    return {expr};                                                       \
-  }
 MX_UNARY_GRADIENT(negative_gradient, -g)
 MX_UNARY_GRADIENT(abs_gradient, g * nd::sign(x))
-MX_UNARY_GRADIENT(zero_gradient, nd::zeros_like(x))  // sign, floor, ceil: flat almost everywhere, as MXNet's
 MX_UNARY_GRADIENT(sqrt_gradient, g / (y * 2.0))
 MX_UNARY_GRADIENT(rsqrt_gradient, g * nd::power(y, 3.0) * -0.5)
 MX_UNARY_GRADIENT(square_gradient, g * x * 2.0)
@@ -77,18 +41,10 @@ MX_UNARY_GRADIENT(cos_gradient, -(g * nd::sin(x)))
 MX_UNARY_GRADIENT(relu_gradient, g * (x > 0.0))
 MX_UNARY_GRADIENT(sigmoid_gradient, g * y * (1.0 - y))
 MX_UNARY_GRADIENT(tanh_gradient, g * (1.0 - y * y))
-#undef MX_UNARY_GRADIENT
-
-#define MX_UNARY_OPERATOR(var, op_name, functor, gradient_fn)                                     \
-  const op::Operator<NoParams> var = op::define<NoParams>({.name = op_name,                       \
-                                                           .num_inputs = 1,                       \
-                                                           .infer = &infer_same,                  \
-                                                           .cpu = &unary_cpu<functor>,            \
-                                                           .gradient = gradient_fn});
 
 MX_UNARY_OPERATOR(kNegative, "negative", Negative, &negative_gradient)
 MX_UNARY_OPERATOR(kAbs, "abs", Abs, &abs_gradient)
-MX_UNARY_OPERATOR(kSign, "sign", Sign, &zero_gradient)
+MX_UNARY_OPERATOR(kSign, "sign", Sign, &op::zero_gradient)
 MX_UNARY_OPERATOR(kSqrt, "sqrt", Sqrt, &sqrt_gradient)
 MX_UNARY_OPERATOR(kRsqrt, "rsqrt", Rsqrt, &rsqrt_gradient)
 MX_UNARY_OPERATOR(kSquare, "square", Square, &square_gradient)
@@ -97,13 +53,11 @@ MX_UNARY_OPERATOR(kExp, "exp", Exp, &exp_gradient)
 MX_UNARY_OPERATOR(kLog, "log", Log, &log_gradient)
 MX_UNARY_OPERATOR(kSin, "sin", Sin, &sin_gradient)
 MX_UNARY_OPERATOR(kCos, "cos", Cos, &cos_gradient)
-MX_UNARY_OPERATOR(kFloor, "floor", Floor, &zero_gradient)
-MX_UNARY_OPERATOR(kCeil, "ceil", Ceil, &zero_gradient)
+MX_UNARY_OPERATOR(kFloor, "floor", Floor, &op::zero_gradient)
+MX_UNARY_OPERATOR(kCeil, "ceil", Ceil, &op::zero_gradient)
 MX_UNARY_OPERATOR(kRelu, "relu", Relu, &relu_gradient)
 MX_UNARY_OPERATOR(kSigmoid, "sigmoid", Sigmoid, &sigmoid_gradient)
 MX_UNARY_OPERATOR(kTanh, "tanh", Tanh, &tanh_gradient)
-
-NDArray unary(const op::Operator<NoParams>& op, const NDArray& x) { return op::invoke1(op, {x}); }
 
 }  // namespace
 

@@ -139,3 +139,21 @@ TEST_CASE("mixing dtypes or contexts is an error at the call", "[operators][elem
   CHECK_THROWS_WITH(f + other, Contains("cpu(0)") && Contains("cpu(1)"));
   CHECK_THROWS_WITH(f + NDArray(), Contains("empty"));
 }
+
+TEST_CASE("the math library's edges: domains, halves, bitwise on floats", "[operators][elemwise][math]") {
+  const std::vector<double> special = nd::erfinv(nd::array({-1, 1, 2, 0})).asnumpy<double>();
+  CHECK(std::isinf(special[0]));
+  CHECK(special[0] < 0);
+  CHECK(std::isinf(special[1]));
+  CHECK(std::isnan(special[2]));  // outside (-1, 1)
+  CHECK(special[3] == 0);
+  CHECK(std::isnan(nd::digamma(nd::array({-2})).asscalar<double>()));  // a pole
+  CHECK(nd::gammaln(nd::array({-0.5})).asscalar<double>() == Approx(std::log(2 * std::sqrt(M_PI))));
+  CHECK(nd::round(nd::array({0.5, -0.5})).asnumpy<double>() == std::vector<double>{1, -1});
+  CHECK(nd::rint(nd::array({0.5, 1.5})).asnumpy<double>() == std::vector<double>{0, 2});
+  CHECK(nd::arctan2(nd::array({1}), nd::array({-1})).asscalar<double>() == Approx(3 * M_PI / 4));
+  CHECK_THROWS_AS(nd::bitwise_and(nd::ones({2}), nd::ones({2})), DTypeError);
+  CHECK_THROWS_WITH(nd::bitwise_or(nd::ones({2}), nd::ones({2})), Contains("bitwise_or") && Contains("float32"));
+  const auto b = nd::array(std::vector<std::int32_t>{12, -1});
+  CHECK(nd::bitwise_xor(b, nd::array(std::vector<std::int32_t>{10, 1})).asnumpy<int>() == std::vector<int>{6, -2});
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes numpy_reference.txt: inputs and NumPy's outputs for the operator reference test.
 
-Run once by hand (Debian's python3-numpy) when cases are added; the test only reads the text it wrote:
+Run once by hand (Debian's python3-numpy, and python3-mpmath for the special functions NumPy lacks) when cases
+are added; the test only reads the text it wrote:
     /usr/bin/python3 tests/operators/reference/make_reference.py
 
 Format, one record per line, fields separated by spaces:
@@ -14,6 +15,7 @@ inputs read back exactly. Outputs are computed in float64 from the float32 input
 """
 import os
 
+import mpmath
 import numpy as np
 
 rng = np.random.default_rng(20261124)
@@ -127,6 +129,45 @@ unary = {
 }
 for name, (fn, data) in unary.items():
     case(name, [data], [fn(f64(data))])
+
+# The rest of the math library (issue 5).
+unit = uniform(-0.95, 0.95, 2, 3, 4)
+above_one = uniform(1.05, 4.0, 2, 3, 4)
+halves = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.7, 1.2], dtype=np.float32)
+gamma_domain = np.concatenate([uniform(0.2, 6.0, 10), uniform(-2.9, -0.1, 4)]).astype(np.float32)
+mp_vec = lambda fn: np.vectorize(lambda v: float(fn(mpmath.mpf(float(v)))))
+more_unary = {
+    "tan": (np.tan, uniform(-1.2, 1.2, 2, 3, 4)), "arcsin": (np.arcsin, unit), "arccos": (np.arccos, unit),
+    "arctan": (np.arctan, general), "sinh": (np.sinh, general), "cosh": (np.cosh, general),
+    "arcsinh": (np.arcsinh, general), "arccosh": (np.arccosh, above_one), "arctanh": (np.arctanh, unit),
+    "degrees": (np.degrees, general), "radians": (np.radians, general), "cbrt": (np.cbrt, general),
+    "rcbrt": (lambda v: 1 / np.cbrt(v), positive), "expm1": (np.expm1, general * 1e-3),
+    "log1p": (np.log1p, positive * 1e-3), "log2": (np.log2, positive), "log10": (np.log10, positive),
+    "round": (lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5), halves), "rint": (np.rint, halves),
+    "fix": (np.fix, halves), "trunc": (np.trunc, halves),
+    "erf": (mp_vec(mpmath.erf), general), "gamma": (mp_vec(mpmath.gamma), gamma_domain),
+    "gammaln": (mp_vec(lambda v: mpmath.log(abs(mpmath.gamma(v)))), gamma_domain),
+    "digamma": (mp_vec(mpmath.digamma), gamma_domain), "trigamma": (mp_vec(lambda v: mpmath.psi(1, v)), gamma_domain),
+    "erfinv": (mp_vec(mpmath.erfinv), unit),
+}
+for name, (fn, data) in more_unary.items():
+    data = np.asarray(data, dtype=np.float32)
+    case(name, [data], [fn(f64(data))], tol=1e-5)
+d = uniform(0.2, 6.0, 6, dtype=np.float64)
+case("digamma_float64", [d], [mp_vec(mpmath.digamma)(d)], tol=1e-12)
+case("erfinv_float64", [d / 7], [mp_vec(mpmath.erfinv)(d / 7)], tol=1e-12)
+for i, (sa, sb) in enumerate(broadcast_pairs[:3]):
+    a, b = randn(*sa), randn(*sb)
+    case(f"hypot_{i}", [a, b], [np.hypot(f64(a), f64(b))])
+    case(f"atan2_{i}", [a, b], [np.arctan2(f64(a), f64(b))])
+    la, lb = small_ints(*sa, low=-1, high=2), small_ints(*sb, low=-1, high=2)
+    case(f"logical_and_{i}", [la, lb], [np.logical_and(la, lb)])
+    case(f"logical_or_{i}", [la, lb], [np.logical_or(la, lb)])
+    case(f"logical_xor_{i}", [la, lb], [np.logical_xor(la, lb)])
+    ia, ib = rng.integers(-100, 100, sa).astype(np.int32), rng.integers(-100, 100, sb).astype(np.int32)
+    case(f"bitwise_and_{i}", [ia, ib], [np.bitwise_and(ia, ib)])
+    case(f"bitwise_or_{i}", [ia, ib], [np.bitwise_or(ia, ib)])
+    case(f"bitwise_xor_{i}", [ia, ib], [np.bitwise_xor(ia, ib)])
 
 # Reductions over axis lists, negative axes and keepdims.
 r = randn(2, 3, 4)
