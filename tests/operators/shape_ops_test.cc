@@ -43,3 +43,14 @@ TEST_CASE("concat joins along an axis, split cuts into equal parts", "[operators
   check_array(rows[1], {6}, {6, 7, 8, 9, 10, 11});
   CHECK_THROWS_WITH(nd::split(x, 4), Contains("split") && Contains("4 equal parts"));
 }
+
+TEST_CASE("slice_axis and broadcast_to check their arguments at the call", "[operators][shape][errors]") {
+  NDArray x = nd::zeros({2, 5});
+  CHECK_THROWS_AS(nd::slice_axis(x, 1, 3, 7), ShapeError);
+  CHECK_THROWS_WITH(nd::slice_axis(x, 1, 4, 2), Contains("slice_axis") && Contains("(2, 5)"));
+  CHECK_THROWS_WITH(nd::slice_axis(x, 2, 0, 1), Contains("axis"));
+  CHECK(nd::slice_axis(x, 0, 1, 2).shape() == Shape{1, 5});
+  CHECK_THROWS_WITH(nd::broadcast_to(x, {3, 5}), Contains("broadcast_to") && Contains("(2, 5)") && Contains("(3, 5)"));
+  CHECK_THROWS_AS(nd::broadcast_to(x, {5}), ShapeError);
+  CHECK(nd::broadcast_to(x, {2, 5}).shares_storage_with(x));  // already that shape: the array itself
+}

@@ -259,6 +259,19 @@ case("astype_uint8", [u8], [u8.astype(np.uint8)], out_dtypes={0: "uint8"})
 i64 = rng.integers(-1000, 1000, (2, 3)).astype(np.int64)
 case("astype_from_int64", [i64], [i64.astype(np.float32)], out_dtypes={0: "float32"})
 
+# Shapes and copies added with the autograd issue, and scalar comparisons of every kind.
+cp = randn(2, 3)
+case("copy", [cp], [f64(cp)])
+sc = small_ints(3, 4, low=-1, high=2)
+case("not_equal_scalar", [sc], [f64(sc) != 0])
+case("greater_equal_scalar", [sc], [f64(sc) >= 0])
+case("lesser_scalar", [sc], [f64(sc) < 0])
+bt = randn(3, 1)
+case("broadcast_to", [bt], [np.broadcast_to(f64(bt), (2, 3, 4))])
+sa = randn(2, 5, 3)
+case("slice_axis_1", [sa], [sa[:, 1:4, :]])
+case("slice_axis_m1", [sa], [sa[..., -2:]])
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
