@@ -19,4 +19,6 @@
 #include <mx/operators/nn.h>
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>
+#include <mx/operators/scan.h>
+#include <mx/operators/select.h>
 #include <mx/operators/shape_ops.h>

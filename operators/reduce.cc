@@ -1,4 +1,4 @@
-// sum, mean, max, min, norm and argmax. Reduced axes that sit next to each other in memory merge, so most
+// sum, mean, max, min, prod, nansum, nanprod, norm, argmax and argmin; var and std built from them. Reduced axes that sit next to each other in memory merge, so most
 // reductions are out[o, i] = reduce over r of in[o, r, i]; the rest take a general path.
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,9 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/select.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/reduce.h>
@@ -96,6 +98,19 @@ struct MinReducer {
   template <class A> static void merge(A& acc, A other) { add(acc, other); }
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
 };
+struct ProdReducer {
+  template <class T> static acc_t<T> init() { return 1; }
+  template <class A, class C> static void add(A& acc, C x) { acc *= static_cast<A>(x); }
+  template <class A> static void merge(A& acc, A other) { acc *= other; }
+  template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
+};
+// NaN counts as 0 in nansum and as 1 in nanprod, as NumPy's.
+struct NansumReducer : SumReducer {
+  template <class A, class C> static void add(A& acc, C x) { if (x == x) acc += static_cast<A>(x); }
+};
+struct NanprodReducer : ProdReducer {
+  template <class A, class C> static void add(A& acc, C x) { if (x == x) acc *= static_cast<A>(x); }
+};
 struct L1Reducer : SumReducer {
   template <class A, class C> static void add(A& acc, C x) { const A v = static_cast<A>(x); acc += v < 0 ? -v : v; }
 };
@@ -176,7 +191,7 @@ void infer_reduce(const ReduceParams& p, std::span<const ArrayInfo> in, std::spa
 }
 
 constexpr char kSumName[] = "sum", kMeanName[] = "mean", kMaxName[] = "max", kMinName[] = "min",
-               kNormName[] = "norm";
+               kNormName[] = "norm", kProdName[] = "prod", kNansumName[] = "nansum", kNanprodName[] = "nanprod";
 
 // ---- gradients: the output's gradient stretched back over the reduced axes ----
 // The output (or its gradient) with the reduced axes kept, stretched to the input's shape.
@@ -204,6 +219,22 @@ std::vector<NDArray> extreme_gradient(const ReduceParams& p, const op::GradientA
   return {stretch(kName, p, args.output_grads[0], x.shape()) * mask};
 }
 
+// d prod / dx_i = prod / x_i (as MXNet's; an input of 0 gives a NaN there). NaN inputs get 0 in the NaN forms.
+std::vector<NDArray> prod_gradient(const ReduceParams& p, const op::GradientArgs& args) {
+  const NDArray& x = args.inputs[0];
+  return {stretch("prod", p, args.output_grads[0] * args.outputs[0], x.shape()) / x};
+}
+std::vector<NDArray> nansum_gradient(const ReduceParams& p, const op::GradientArgs& args) {
+  const NDArray& x = args.inputs[0];
+  return {stretch("nansum", p, args.output_grads[0], x.shape()) * (x == x)};
+}
+std::vector<NDArray> nanprod_gradient(const ReduceParams& p, const op::GradientArgs& args) {
+  const NDArray& x = args.inputs[0];
+  const NDArray finite = x == x;
+  const NDArray no_nan = where(finite, x, ones_like(x));
+  return {stretch("nanprod", p, args.output_grads[0] * args.outputs[0], x.shape()) / no_nan * finite};
+}
+
 std::vector<NDArray> norm_gradient(const ReduceParams& p, const op::GradientArgs& args) {
   const NDArray& x = args.inputs[0];
   const NDArray g = stretch("norm", p, args.output_grads[0], x.shape());
@@ -224,6 +255,21 @@ const op::Operator<ReduceParams> kMax = op::define<ReduceParams>(
 const op::Operator<ReduceParams> kMin = op::define<ReduceParams>(
     {.name = kMinName, .infer = &infer_reduce<kMinName, true>, .cpu = &reduce_cpu<MinReducer>,
      .gradient = &extreme_gradient<kMinName>});
+const op::Operator<ReduceParams> kProd = op::define<ReduceParams>(
+    {.name = kProdName,
+     .infer = &infer_reduce<kProdName, false>,
+     .cpu = &reduce_cpu<ProdReducer>,
+     .gradient = &prod_gradient});
+const op::Operator<ReduceParams> kNansum = op::define<ReduceParams>(
+    {.name = kNansumName,
+     .infer = &infer_reduce<kNansumName, false>,
+     .cpu = &reduce_cpu<NansumReducer>,
+     .gradient = &nansum_gradient});
+const op::Operator<ReduceParams> kNanprod = op::define<ReduceParams>(
+    {.name = kNanprodName,
+     .infer = &infer_reduce<kNanprodName, false>,
+     .cpu = &reduce_cpu<NanprodReducer>,
+     .gradient = &nanprod_gradient});
 const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
     {.name = kNormName,
      .infer = [](const ReduceParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
@@ -242,12 +288,17 @@ struct ArgmaxParams {
   bool keepdims = false;
 };
 
+template <const char* kName>
 void infer_argmax(const ArgmaxParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
-  const ReducePlan plan = plan_reduce("argmax", {{p.axis}, p.keepdims}, in[0].shape);
-  if (plan.count == 0) throw ShapeError("argmax: axis " + std::to_string(p.axis) + " of " + in[0].shape.str() + " is empty");
+  const ReducePlan plan = plan_reduce(kName, {{p.axis}, p.keepdims}, in[0].shape);
+  if (plan.count == 0) {
+    throw ShapeError(std::string(kName) + ": axis " + std::to_string(p.axis) + " of " + in[0].shape.str() + " is empty");
+  }
   out[0] = {plan.out_shape, DType::kFloat32};
 }
 
+// The first index of the largest value (kLargest) or the smallest; a NaN wins, as NumPy's.
+template <bool kLargest>
 void argmax_cpu(const ArgmaxParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
   const ReducePlan plan = plan_reduce("argmax", {{p.axis}, p.keepdims}, in[0].shape);
   dispatch_dtype(in[0].dtype, [&](auto tag) {
@@ -263,7 +314,8 @@ void argmax_cpu(const ArgmaxParams& p, std::span<const Blob> in, std::span<const
         C best_value = static_cast<C>(row[0]);
         for (std::int64_t r = 1; r < count; ++r) {
           const C v = static_cast<C>(row[r * inner]);
-          if (v > best_value || (v != v && best_value == best_value)) { best = r; best_value = v; }
+          const bool better = kLargest ? v > best_value : v < best_value;
+          if (better || (v != v && best_value == best_value)) { best = r; best_value = v; }
         }
         y[j] = static_cast<float>(best);
       }
@@ -271,8 +323,11 @@ void argmax_cpu(const ArgmaxParams& p, std::span<const Blob> in, std::span<const
   });
 }
 
-const op::Operator<ArgmaxParams> kArgmax =
-    op::define<ArgmaxParams>({.name = "argmax", .infer = &infer_argmax, .cpu = &argmax_cpu});
+constexpr char kArgmaxName[] = "argmax", kArgminName[] = "argmin";
+const op::Operator<ArgmaxParams> kArgmax = op::define<ArgmaxParams>(
+    {.name = kArgmaxName, .infer = &infer_argmax<kArgmaxName>, .cpu = &argmax_cpu<true>});
+const op::Operator<ArgmaxParams> kArgmin = op::define<ArgmaxParams>(
+    {.name = kArgminName, .infer = &infer_argmax<kArgminName>, .cpu = &argmax_cpu<false>});
 
 }  // namespace
 
@@ -291,8 +346,32 @@ NDArray min(const NDArray& x, std::vector<int> axis, bool keepdims) {
 NDArray norm(const NDArray& x, int ord, std::vector<int> axis, bool keepdims) {
   return op::invoke1(kNorm, {x}, ReduceParams{std::move(axis), keepdims, ord});
 }
+NDArray prod(const NDArray& x, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kProd, {x}, ReduceParams{std::move(axis), keepdims});
+}
+NDArray nansum(const NDArray& x, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kNansum, {x}, ReduceParams{std::move(axis), keepdims});
+}
+NDArray nanprod(const NDArray& x, std::vector<int> axis, bool keepdims) {
+  return op::invoke1(kNanprod, {x}, ReduceParams{std::move(axis), keepdims});
+}
 NDArray argmax(const NDArray& x, int axis, bool keepdims) {
   return op::invoke1(kArgmax, {x}, ArgmaxParams{axis, keepdims});
+}
+NDArray argmin(const NDArray& x, int axis, bool keepdims) {
+  return op::invoke1(kArgmin, {x}, ArgmaxParams{axis, keepdims});
+}
+
+// Composites of recorded operators, so their gradients come from autograd.
+NDArray var(const NDArray& x, std::vector<int> axis, bool keepdims, int ddof) {
+  const NDArray centred = x - mean(x, axis, true);
+  const NDArray squares = mean(square(centred), axis, keepdims);
+  const std::int64_t n = x.size() / std::max<std::int64_t>(squares.size(), 1);
+  if (ddof == 0) return squares;
+  return squares * (static_cast<double>(n) / static_cast<double>(n - ddof));
+}
+NDArray std(const NDArray& x, std::vector<int> axis, bool keepdims, int ddof) {
+  return sqrt(var(x, std::move(axis), keepdims, ddof));
 }
 
 NDArray sum_to_shape(const NDArray& x, const Shape& shape) {

@@ -1,6 +1,6 @@
 #pragma once
 // Reductions over axes. `axis` empty reduces over every axis; negative axes count from the end. With keepdims the
-// reduced axes stay, with extent 1. Results keep the input's dtype, except argmax (float32 indices, as MXNet's).
+// reduced axes stay, with extent 1. Results keep the input's dtype, except argmax and argmin (float32 indices).
 #include <vector>
 
 #include <mx/ndarray/ndarray.h>
@@ -11,8 +11,16 @@ NDArray sum(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false)
 NDArray mean(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
 NDArray max(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
 NDArray min(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
-// The index of the largest value along `axis` (the first, on ties).
+NDArray prod(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+// NaN counts as 0 (nansum) or 1 (nanprod), as NumPy's.
+NDArray nansum(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+NDArray nanprod(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+// Variance and standard deviation with `ddof` delta degrees of freedom (NumPy's; PyTorch's unbiased is ddof 1).
+NDArray var(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false, int ddof = 0);
+NDArray std(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false, int ddof = 0);
+// The index of the largest (smallest) value along `axis`, the first on ties, as float32 (MXNet's).
 NDArray argmax(const NDArray& x, int axis, bool keepdims = false);
+NDArray argmin(const NDArray& x, int axis, bool keepdims = false);
 // The L1 (ord 1) or L2 (ord 2) norm over `axis`.
 NDArray norm(const NDArray& x, int ord = 2, std::vector<int> axis = {}, bool keepdims = false);
 // x summed over the axes along which `shape` was broadcast to x's shape (PyTorch's sum_to_size): the gradient

@@ -97,6 +97,12 @@ std::vector<Entry> table() {
       {"max", {[](In x) { return nd::max(x[0], {-1}); }, {wide}}},
       {"min", {[](In x) { return nd::min(x[0]); }, {wide}}},
       {"norm", {[](In x) { return nd::norm(x[0], 2, {1}) + nd::norm(x[0], 1, {0}).sum(); }, {wide}, 0.1, 2, true}},
+      {"prod", {[](In x) { return nd::prod(x[0], {1}); }, {wide}, 0.5, 1.5, true}},
+      {"nansum", {[](In x) { return nd::nansum(x[0], {0}); }, {wide}}},
+      {"nanprod", {[](In x) { return nd::nanprod(x[0], {2}); }, {wide}, 0.5, 1.5, true}},
+      {"cumsum", {[](In x) { return nd::cumsum(x[0], 1); }, {wide}}},
+      {"cumprod", {[](In x) { return nd::cumprod(x[0], -1); }, {wide}, 0.5, 1.5, true}},
+      {"where", {[](In x) { return nd::where(x[0] > 0.0, x[1], x[2]); }, {{2, 3}, {2, 3}, {3}}}},
       // Shapes.
       {"transpose", {[](In x) { return nd::transpose(x[0], {1, 2, 0}); }, {wide}}},
       {"Concat", {[](In x) { return nd::concat({x[0], x[1]}, 1); }, {{2, 1, 4}, {2, 3, 4}}}},
@@ -153,6 +159,11 @@ TEST_CASE("every differentiable operator's gradient matches finite differences",
     INFO("differentiable operator with no gradient check: " << info.name);
     CHECK(checked.count(info.name) == 1);
   }
+}
+
+TEST_CASE("var and std differentiate through the operators they are built from", "[autograd][gradient]") {
+  check_gradient({[](In x) { return nd::var(x[0], {1}, false, 1); }, {{3, 4}}});
+  check_gradient({[](In x) { return nd::std(x[0]); }, {{3, 4}}});
 }
 
 TEST_CASE("views record their gradients: reshape, slice, at, flatten, expand_dims", "[autograd][gradient]") {

@@ -56,3 +56,18 @@ TEST_CASE("reduction errors are raised at the call", "[operators][reduce][errors
   CHECK_THROWS_WITH(nd::zeros({0, 3}).max({0}), Contains("max") && Contains("empty"));
   check_array(nd::zeros({0, 3}).sum({0}), {3}, {0, 0, 0});
 }
+
+TEST_CASE("prod, nan reductions, argmin, var, cumsum and where on small cases", "[operators][reduce]") {
+  const double nan = std::nan("");
+  NDArray x = nd::array({1, nan, 3, 4}, Shape{2, 2});
+  check_array(nd::nansum(x, {1}), {2}, {1, 7});
+  check_array(nd::nanprod(x), {}, {12});
+  CHECK(std::isnan(nd::prod(x).asscalar<double>()));
+  check_array(nd::argmin(nd::array({3, 1, 1, 2}), 0), {}, {1});  // the first of the ties
+  check_array(nd::var(nd::array({1, 2, 3, 4}), {}, false, 1), {}, {5.0 / 3});
+  check_array(nd::cumprod(nd::array({1, 2, 3, 4}, Shape{2, 2}), 0), {2, 2}, {1, 2, 3, 8});
+  check_array(nd::where(nd::array({1, 0}), nd::array({5, 6}), nd::array({-1})), {2}, {5, -1});
+  CHECK_THROWS_WITH(nd::cumsum(x, 2), Contains("cumsum") && Contains("axis"));
+  CHECK_THROWS_WITH(nd::where(nd::ones({3}), x, x), Contains("where") && Contains("(3,)"));
+  CHECK_THROWS_AS(nd::where(nd::ones({2}), nd::ones({2}), nd::ones({2}, cpu(), DType::kFloat64)), DTypeError);
+}

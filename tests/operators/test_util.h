@@ -2,6 +2,7 @@
 // Helpers for operator tests: host values of an array, compared with tolerance.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <vector>
 
 #include <mx/mx.h>
@@ -18,7 +19,11 @@ inline void check_array(const NDArray& a, const Shape& shape, const std::vector<
   REQUIRE(got.size() == expected.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
     INFO("element " << i);
-    CHECK(got[i] == Approx(expected[i]).epsilon(tolerance).margin(tolerance));
+    if (std::isnan(expected[i])) {
+      CHECK(std::isnan(got[i]));
+    } else {
+      CHECK(got[i] == Approx(expected[i]).epsilon(tolerance).margin(tolerance));
+    }
   }
 }
 

@@ -272,6 +272,29 @@ sa = randn(2, 5, 3)
 case("slice_axis_1", [sa], [sa[:, 1:4, :]])
 case("slice_axis_m1", [sa], [sa[..., -2:]])
 
+# Reductions, scans and where of the operator issue.
+rr = uniform(0.5, 1.5, 2, 3, 4) * np.where(rng.random((2, 3, 4)) < 0.3, -1, 1).astype(np.float32)
+for tag, axis in axis_sets:
+    case(f"prod_{tag}", [rr], [np.prod(f64(rr), axis=axis)], tol=1e-5)
+nan_in = randn(3, 4)
+nan_in[0, 1] = np.nan
+nan_in[2, 3] = np.nan
+case("nansum_a1", [nan_in], [np.nansum(f64(nan_in), axis=1)])
+case("nanprod_a0", [nan_in], [np.nanprod(f64(nan_in), axis=0)], tol=1e-5)
+for axis in (0, 1, 2):
+    ties = small_ints(2, 3, 4, low=0, high=3)
+    case(f"argmin_a{axis}", [ties], [np.argmin(ties, axis=axis)])
+vv = randn(3, 5)
+case("var_all", [vv], [np.var(f64(vv))], tol=1e-5)
+case("var_a1_ddof1", [vv], [np.var(f64(vv), axis=1, ddof=1)], tol=1e-5)
+case("std_a0_keepdims", [vv], [np.std(f64(vv), axis=0, keepdims=True)], tol=1e-5)
+cs = randn(2, 3, 4)
+case("cumsum_a1", [cs], [np.cumsum(f64(cs), axis=1)], tol=1e-5)
+case("cumsum_am1", [cs], [np.cumsum(f64(cs), axis=-1)], tol=1e-5)
+case("cumprod_a2", [cs], [np.cumprod(f64(cs), axis=2)], tol=1e-5)
+wc, wx, wy = small_ints(2, 3, low=0, high=2), randn(2, 3), randn(3)
+case("where", [wc, wx, wy], [np.where(wc != 0, f64(wx), f64(wy))])
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
