@@ -16,6 +16,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/layout.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>

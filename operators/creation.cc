@@ -4,7 +4,10 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/nn.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 
@@ -83,6 +86,20 @@ NDArray ones_like(const NDArray& like) { return full(like.shape(), 1, like.conte
 NDArray full_like(const NDArray& like, double value) {
   return full(like.shape(), value, like.context(), like.dtype());
 }
+NDArray eye(std::int64_t n, std::int64_t m, int k, Context ctx, DType dtype) {
+  if (n < 0 || m < 0) throw ShapeError("eye: negative size " + std::to_string(n < 0 ? n : m));
+  const NDArray columns = arange(k, static_cast<double>(n + k), 1, 1, ctx, DType::kFloat64);
+  return one_hot(columns, m == 0 ? n : m, 1, 0, dtype);  // out-of-range columns give rows of zeros
+}
+
+NDArray linspace(double start, double stop, std::int64_t num, bool endpoint, Context ctx, DType dtype) {
+  if (num < 0) throw ShapeError("linspace: negative num " + std::to_string(num));
+  const double intervals = static_cast<double>(endpoint ? num - 1 : num);
+  const double step = intervals > 0 ? (stop - start) / intervals : 0;
+  const NDArray steps = arange(0, static_cast<double>(num), 1, 1, ctx, DType::kFloat64);
+  return (steps * step + start).astype(dtype);
+}
+
 void fill(NDArray& out, double value) {
   op::invoke(kFull, {}, FullParams{out.shape(), out.dtype(), value}, std::span(&out, 1), out.context());
 }

@@ -24,6 +24,12 @@ void fill(NDArray& out, double value);
 NDArray arange(double start, std::optional<double> stop = std::nullopt, double step = 1, int repeat = 1,
                Context ctx = cpu(), DType dtype = DType::kFloat32);
 
+// The identity-like N x M matrix with ones on diagonal k (M = N when 0).
+NDArray eye(std::int64_t n, std::int64_t m = 0, int k = 0, Context ctx = cpu(), DType dtype = DType::kFloat32);
+// `num` values evenly spaced from start to stop (stop included when `endpoint`).
+NDArray linspace(double start, double stop, std::int64_t num, bool endpoint = true, Context ctx = cpu(),
+                 DType dtype = DType::kFloat32);
+
 // An array holding `values` (converted to `dtype`), shaped `shape` (one axis when not given). Throws
 // mx::ShapeError when the shape holds a different number of values.
 NDArray array(std::span<const double> values, std::optional<Shape> shape = std::nullopt, Context ctx = cpu(),

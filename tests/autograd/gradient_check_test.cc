@@ -103,6 +103,7 @@ std::vector<Entry> table() {
       {"cumsum", {[](In x) { return nd::cumsum(x[0], 1); }, {wide}}},
       {"cumprod", {[](In x) { return nd::cumprod(x[0], -1); }, {wide}, 0.5, 1.5, true}},
       {"where", {[](In x) { return nd::where(x[0] > 0.0, x[1], x[2]); }, {{2, 3}, {2, 3}, {3}}}},
+      {"flip", {[](In x) { return nd::flip(x[0], 1) * x[0]; }, {wide}}},
       // Shapes.
       {"transpose", {[](In x) { return nd::transpose(x[0], {1, 2, 0}); }, {wide}}},
       {"Concat", {[](In x) { return nd::concat({x[0], x[1]}, 1); }, {{2, 1, 4}, {2, 3, 4}}}},
@@ -164,6 +165,17 @@ TEST_CASE("every differentiable operator's gradient matches finite differences",
 TEST_CASE("var and std differentiate through the operators they are built from", "[autograd][gradient]") {
   check_gradient({[](In x) { return nd::var(x[0], {1}, false, 1); }, {{3, 4}}});
   check_gradient({[](In x) { return nd::std(x[0]); }, {{3, 4}}});
+}
+
+TEST_CASE("layout functions differentiate through what they are built from", "[autograd][gradient]") {
+  check_gradient({[](In x) { return nd::tile(x[0], {2, 1, 3}); }, {{2, 3}}});
+  check_gradient({[](In x) { return nd::repeat(x[0], 2, 0); }, {{2, 3}}});
+  check_gradient({[](In x) { return nd::stack({x[0], x[1]}, 1); }, {{2, 3}, {2, 3}}});
+  check_gradient({[](In x) { return nd::pad(x[0], {1, 2, 2, 1}, nd::PadMode::kReflect); }, {{3, 4}}});
+  check_gradient({[](In x) { return nd::pad(x[0], {0, 1, 1, 0}, nd::PadMode::kEdge); }, {{3, 4}}});
+  check_gradient({[](In x) { return nd::diag(x[0], 1); }, {{3, 4}}});
+  check_gradient({[](In x) { return nd::diag(x[0], -1); }, {{3}}});
+  check_gradient({[](In x) { return nd::triu(x[0], 1) + nd::squeeze(nd::swapaxes(x[1], 0, 1)); }, {{3, 3}, {1, 3, 3}}});
 }
 
 TEST_CASE("views record their gradients: reshape, slice, at, flatten, expand_dims", "[autograd][gradient]") {

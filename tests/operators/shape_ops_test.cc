@@ -54,3 +54,17 @@ TEST_CASE("slice_axis and broadcast_to check their arguments at the call", "[ope
   CHECK_THROWS_AS(nd::broadcast_to(x, {5}), ShapeError);
   CHECK(nd::broadcast_to(x, {2, 5}).shares_storage_with(x));  // already that shape: the array itself
 }
+
+TEST_CASE("layout functions refuse bad arguments at the call", "[operators][shape][errors]") {
+  NDArray x = nd::zeros({2, 3});
+  CHECK_THROWS_WITH(nd::squeeze(x, {1}), Contains("squeeze") && Contains("(2, 3)"));
+  CHECK_THROWS_WITH(nd::stack({x, nd::zeros({3, 2})}), Contains("stack") && Contains("(3, 2)"));
+  CHECK_THROWS_WITH(nd::pad(x, {1, 1}), Contains("pad") && Contains("4"));
+  CHECK_THROWS_WITH(nd::pad(x, {2, 0, 0, 0}, nd::PadMode::kReflect), Contains("reflect"));
+  CHECK_THROWS_WITH(nd::diag(nd::zeros({2, 2, 2})), Contains("diag") && Contains("(2, 2, 2)"));
+  CHECK_THROWS_WITH(nd::tril(nd::zeros({3})), Contains("tril"));
+  CHECK_THROWS_AS(nd::tile(x, {-1}), ShapeError);
+  CHECK_THROWS_AS(nd::swapaxes(x, 0, 2), ShapeError);
+  CHECK(nd::diag(x, 5).shape() == Shape{0});
+  CHECK(nd::squeeze(nd::zeros({1, 1})).shape() == Shape{});
+}
