@@ -12,10 +12,12 @@
 #include <mx/ndarray/serialize.h>
 #include <mx/ndarray/shape.h>
 #include <mx/ndarray/storage.h>
+#include <mx/operators/activations.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/random.h>

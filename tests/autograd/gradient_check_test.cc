@@ -137,6 +137,22 @@ std::vector<Entry> table() {
   pick_last.differentiable = {true, false};
   pick_last.index_limit = 4;
   t.push_back({"pick", pick_last});
+  GradientCheck take{[](In x) { return nd::take(x[0], x[1], 1); }, {{2, 4, 3}, {2, 3}}};
+  take.differentiable = {true, false};
+  take.index_limit = 4;  // repeats among 6 indices into 4: the gradient sums them
+  t.push_back({"take", take});
+  // take's gradient (_take_backward) as a function of the head gradient x[0], through a fresh variable w:
+  // d/dw sum(take(w, idx) * x0) = _take_backward(x0, idx).
+  GradientCheck take_backward{[](In x) {
+                                NDArray w = nd::zeros({4, 2}, cpu(), DType::kFloat64);
+                                w.attach_grad();
+                                autograd::record r;
+                                return autograd::grad({(nd::take(w, x[1]) * x[0]).sum()}, {w}, {}, true)[0];
+                              },
+                              {{3, 2}, {3}}};
+  take_backward.differentiable = {true, false};
+  take_backward.index_limit = 4;
+  t.push_back({"_take_backward", take_backward});
   GradientCheck xent{[](In x) { return nd::softmax_cross_entropy(x[0], x[1]); }, {{3, 4}, {3}}};
   xent.differentiable = {true, false};
   xent.index_limit = 4;

@@ -40,3 +40,44 @@ TEST_CASE("softmax_cross_entropy sums -log softmax at the labels", "[operators][
   CHECK_THROWS_WITH(nd::softmax_cross_entropy(logits, nd::array({1})),
                     Contains("softmax_cross_entropy") && Contains("(2, 3)") && Contains("(1,)"));
 }
+
+TEST_CASE("Dropout drops in training mode only and scales what it keeps", "[operators][nn][dropout]") {
+  NDArray x = nd::ones({100000});
+  CHECK(nd::Dropout(x, 0.3).shares_storage_with(x));  // predict mode: x itself
+  NDArray y;
+  {
+    autograd::train_mode t;
+    y = nd::Dropout(x, 0.3);
+  }
+  const std::vector<double> v = y.asnumpy<double>();
+  std::size_t zeros = 0;
+  for (double e : v) {
+    if (e == 0) ++zeros;
+    else CHECK(e == Approx(1 / 0.7));
+  }
+  CHECK(static_cast<double>(zeros) / static_cast<double>(v.size()) == Approx(0.3).margin(0.01));
+  CHECK(nd::Dropout(x, 0.3, nd::DropoutMode::kAlways).asnumpy<double>() != v);  // a fresh mask each call
+  CHECK_THROWS_WITH(nd::Dropout(x, 1.0), Contains("Dropout") && Contains("[0, 1)"));
+}
+
+TEST_CASE("Dropout's gradient reuses the forward mask", "[operators][nn][dropout]") {
+  NDArray x = nd::random::uniform(1, 2, {1000});
+  x.attach_grad();
+  NDArray y;
+  {
+    autograd::record r;  // training mode
+    y = nd::Dropout(x, 0.5);
+  }
+  y.backward();
+  const std::vector<double> out = y.asnumpy<double>(), in = x.asnumpy<double>(), grad = x.grad().asnumpy<double>();
+  for (std::size_t i = 0; i < out.size(); ++i) CHECK(grad[i] == Approx(out[i] / in[i]));  // 0 or 2, as kept
+}
+
+TEST_CASE("Activation and LeakyReLU name their bad arguments", "[operators][nn][errors]") {
+  NDArray x = nd::ones({2, 3});
+  CHECK_THROWS_WITH(nd::Activation(x, "swish"), Contains("Activation") && Contains("swish"));
+  CHECK_THROWS_WITH(nd::LeakyReLU(x, "rrelu"), Contains("rrelu"));
+  CHECK_THROWS_WITH(nd::LeakyReLU(x, "prelu"), Contains("gamma"));
+  CHECK_THROWS_WITH(nd::LeakyReLU(x, "prelu", 0, nd::ones({2})), Contains("(2, 3)") && Contains("(2,)"));
+  check_array(nd::Activation(nd::array({-1, 0, 2}), "relu"), {3}, {0, 0, 2});
+}

@@ -227,6 +227,14 @@ std::map<std::string, Call> calls() {
   c["eye_3_km1"] = one([](const Arrays&) { return nd::eye(3, 0, -1); });
   c["linspace"] = one([](const Arrays&) { return nd::linspace(-1, 2, 7); });
   c["linspace_open"] = one([](const Arrays&) { return nd::linspace(0, 1, 4, false); });
+  c["act_softrelu"] = one([](const Arrays& in) { return nd::Activation(in[0], "softrelu"); });
+  c["act_softsign"] = one([](const Arrays& in) { return nd::Activation(in[0], "softsign"); });
+  for (const char* type : {"leaky", "elu", "selu", "gelu"}) {
+    c[type] = one([type](const Arrays& in) { return nd::LeakyReLU(in[0], type); });
+  }
+  c["prelu"] = one([](const Arrays& in) { return nd::LeakyReLU(in[0], "prelu", 0, in[1]); });
+  c["take_clip"] = one([](const Arrays& in) { return nd::take(in[0], in[1]); });
+  c["take_wrap_a1"] = one([](const Arrays& in) { return nd::take(in[0], in[1], 1, nd::IndexMode::kWrap); });
   c["copy"] = one([](const Arrays& in) { return in[0].copy(); });
   c["not_equal_scalar"] = one([](const Arrays& in) { return in[0] != 0.0; });
   c["greater_equal_scalar"] = one([](const Arrays& in) { return in[0] >= 0.0; });
@@ -261,7 +269,7 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
   engine::trace::clear();
   const std::vector<Case> cases = read_cases(MXPP_NUMPY_REFERENCE);
   const std::map<std::string, Call> by_name = calls();
-  REQUIRE(cases.size() >= 290);
+  REQUIRE(cases.size() >= 300);
 
   std::set<std::string> used;
   for (const Case& test_case : cases) {
@@ -296,7 +304,8 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
   const std::map<std::string, std::string> tested_elsewhere = {
       {"_full", "creation_test.cc"}, {"_arange", "creation_test.cc"},
       {"_random_uniform", "creation_test.cc (moments, reproducibility)"},
-      {"_random_normal", "creation_test.cc (moments, reproducibility)"}};
+      {"_random_normal", "creation_test.cc (moments, reproducibility)"},
+      {"_take_backward", "the gradient check of take (tests/autograd)"}};
   for (const op::OpInfo& info : op::list_operators()) {
     INFO("operator with no value test: " << info.name);
     CHECK((ran.count(info.name) == 1 || tested_elsewhere.count(info.name) == 1));

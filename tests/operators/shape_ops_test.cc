@@ -68,3 +68,12 @@ TEST_CASE("layout functions refuse bad arguments at the call", "[operators][shap
   CHECK(nd::diag(x, 5).shape() == Shape{0});
   CHECK(nd::squeeze(nd::zeros({1, 1})).shape() == Shape{});
 }
+
+TEST_CASE("take clips or wraps indices and checks its axis", "[operators][shape][take]") {
+  NDArray table = nd::array({1, 2, 3, 4, 5, 6}, Shape{3, 2});
+  check_array(nd::take(table, nd::array({-1, 5})), {2, 2}, {1, 2, 5, 6});
+  check_array(nd::take(table, nd::array({-1, 4}), 0, nd::IndexMode::kWrap), {2, 2}, {5, 6, 3, 4});
+  check_array(nd::take(table, nd::array(std::vector<std::int32_t>{1})), {1, 2}, {3, 4});
+  CHECK_THROWS_WITH(nd::take(table, nd::array({0}), 2), Contains("take") && Contains("axis"));
+  CHECK_THROWS_WITH(nd::take(nd::zeros({0, 2}), nd::array({0})), Contains("empty"));
+}

@@ -13,6 +13,7 @@ Format, one record per line, fields separated by spaces:
 SHAPE is the extents joined by commas, or "_" for a 0-d array. Values are written with repr, so float32
 inputs read back exactly. Outputs are computed in float64 from the float32 inputs, independently of mxpp.
 """
+import math
 import os
 
 import mpmath
@@ -336,6 +337,25 @@ case("eye_3_4_k1", [np.zeros(1, np.float32)], [np.eye(3, 4, 1)])
 case("eye_3_km1", [np.zeros(1, np.float32)], [np.eye(3, k=-1)])
 case("linspace", [np.zeros(1, np.float32)], [np.linspace(-1, 2, 7)])
 case("linspace_open", [np.zeros(1, np.float32)], [np.linspace(0, 1, 4, endpoint=False)])
+
+# Activations and take of the operator issue.
+act = uniform(-3, 3, 2, 3, 4)
+a64 = f64(act)
+erf_vec = np.vectorize(math.erf)
+acts = {
+    "act_softrelu": np.log1p(np.exp(a64)), "act_softsign": a64 / (1 + np.abs(a64)),
+    "leaky": np.where(a64 > 0, a64, 0.25 * a64), "elu": np.where(a64 > 0, a64, 0.25 * np.expm1(a64)),
+    "selu": 1.0507009873554805 * np.where(a64 > 0, a64, 1.6732632423543772 * np.expm1(a64)),
+    "gelu": 0.5 * a64 * (1 + erf_vec(a64 / math.sqrt(2))),
+}
+for name, expected in acts.items():
+    case(name, [act], [expected], tol=1e-5)
+gm = uniform(0.1, 0.5, 3)
+case("prelu", [act, gm], [np.where(a64 > 0, a64, a64 * f64(gm).reshape(1, 3, 1))], tol=1e-5)
+emb = randn(5, 3)
+idx2 = np.array([[0, 4, 4], [2, 1, 7]], dtype=np.float32)
+case("take_clip", [emb, idx2], [f64(emb)[np.clip(idx2.astype(int), 0, 4)]])
+case("take_wrap_a1", [emb, np.array([-1, 2, 3], dtype=np.float32)], [f64(emb)[:, [2, 2, 0]]])
 
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:

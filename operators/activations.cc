@@ -1,0 +1,56 @@
+// Activations built from recorded elementwise operators (so autograd differentiates them), and Dropout, whose
+// mask is a constant to autograd and so is reused by the gradient.
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/activations.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/random.h>
+#include <mx/operators/recording.h>
+#include <mx/operators/select.h>
+
+namespace mx::nd {
+
+NDArray Activation(const NDArray& x, std::string_view act_type) {
+  if (act_type == "relu") return relu(x);
+  if (act_type == "sigmoid") return sigmoid(x);
+  if (act_type == "tanh") return tanh(x);
+  if (act_type == "softrelu") return relu(x) + log1p(exp(-abs(x)));  // stable for large |x|
+  if (act_type == "softsign") return x / (abs(x) + 1.0);
+  throw Error("Activation: unknown act_type \"" + std::string(act_type) +
+              "\" (relu, sigmoid, tanh, softrelu, softsign)");
+}
+
+NDArray LeakyReLU(const NDArray& x, std::string_view act_type, double slope, const std::optional<NDArray>& gamma) {
+  const NDArray positive = x > 0.0;
+  if (act_type == "leaky") return where(positive, x, x * slope);
+  if (act_type == "elu") return where(positive, x, expm1(x) * slope);
+  if (act_type == "selu") {
+    constexpr double kAlpha = 1.6732632423543772, kScale = 1.0507009873554805;
+    return where(positive, x, expm1(x) * kAlpha) * kScale;
+  }
+  if (act_type == "gelu") return x * (erf(x * (1 / std::numbers::sqrt2)) + 1.0) * 0.5;
+  if (act_type == "prelu") {
+    if (!gamma) throw Error("LeakyReLU: act_type prelu needs gamma");
+    if (x.ndim() < 2 || gamma->shape() != Shape{x.shape()[1]}) {
+      throw ShapeError("LeakyReLU: prelu's gamma must have one value per channel (axis 1) of " + x.shape().str() +
+                       ", got " + gamma->shape().str());
+    }
+    std::vector<std::int64_t> per_channel(static_cast<std::size_t>(x.ndim()), 1);
+    per_channel[1] = x.shape()[1];
+    return where(positive, x, x * gamma->reshape(per_channel));
+  }
+  throw Error("LeakyReLU: unknown act_type \"" + std::string(act_type) + "\" (leaky, prelu, elu, selu, gelu)");
+}
+
+NDArray Dropout(const NDArray& x, double p, DropoutMode mode) {
+  if (!(p >= 0 && p < 1)) throw Error("Dropout: p must be in [0, 1), got " + std::to_string(p));
+  if (p == 0 || (mode == DropoutMode::kTraining && !op::thread_mode().training)) return x;
+  NDArray keep = random::uniform(0, 1, x.shape(), x.context(), x.dtype()) >= p;
+  return x * (keep * (1 / (1 - p)));
+}
+
+}  // namespace mx::nd

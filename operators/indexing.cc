@@ -1,0 +1,151 @@
+// take and _take_backward (the sum of the gradients of every place a slice was taken to): each is the other's
+// gradient.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
+#include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/indexing.h>
+#include <mx/operators/invoke.h>
+#include <mx/operators/parallel.h>
+
+namespace mx::nd {
+namespace {
+
+struct TakeParams {
+  int axis = 0;
+  IndexMode mode = IndexMode::kClip;
+  std::int64_t extent = 0;  // _take_backward: the extent of the axis taken from
+};
+
+// a split as outer x extent x inner around the axis.
+struct AxisSplit {
+  std::int64_t outer = 1, extent = 1, inner = 1;
+};
+AxisSplit split_at(const Shape& s, int axis) {
+  AxisSplit r;
+  for (int a = 0; a < s.ndim(); ++a) {
+    if (a < axis) r.outer *= s[a];
+    else if (a == axis) r.extent = s[a];
+    else r.inner *= s[a];
+  }
+  return r;
+}
+
+std::vector<std::int64_t> resolve_indices(const Blob& indices, std::int64_t extent, IndexMode mode) {
+  std::vector<double> raw(static_cast<std::size_t>(indices.size()));
+  convert_values(indices.data, indices.dtype, raw.data(), DType::kFloat64, raw.size());
+  std::vector<std::int64_t> resolved(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    auto k = static_cast<std::int64_t>(raw[i]);
+    if (mode == IndexMode::kWrap) k = ((k % extent) + extent) % extent;
+    else k = std::clamp<std::int64_t>(k, 0, extent - 1);
+    resolved[i] = k;
+  }
+  return resolved;
+}
+
+Shape taken_shape(const Shape& a, const Shape& indices, int axis) {
+  Shape result;
+  for (int d = 0; d < axis; ++d) result.push_back(a[d]);
+  for (std::int64_t e : indices) result.push_back(e);
+  for (int d = axis + 1; d < a.ndim(); ++d) result.push_back(a[d]);
+  return result;
+}
+
+void infer_take(const TakeParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+  const int axis = normalize_axis(p.axis, in[0].shape.ndim(), "take");
+  if (in[0].shape[axis] == 0) throw ShapeError("take: axis " + std::to_string(p.axis) + " of " + in[0].shape.str() + " is empty");
+  out[0] = {taken_shape(in[0].shape, in[1].shape, axis), in[0].dtype};
+}
+
+void take_cpu(const TakeParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+  const int axis = normalize_axis(p.axis, in[0].shape.ndim(), "take");
+  const AxisSplit s = split_at(in[0].shape, axis);
+  const std::vector<std::int64_t> index = resolve_indices(in[1], s.extent, p.mode);
+  const auto count = static_cast<std::int64_t>(index.size());
+  const std::size_t row = static_cast<std::size_t>(s.inner) * dtype_size(in[0].dtype);
+  const auto* src = static_cast<const std::byte*>(in[0].data);
+  auto* dst = static_cast<std::byte*>(out[0].data);
+  op::parallel_for(s.outer * count, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t j = begin; j < end; ++j) {
+      const std::int64_t o = j / count, k = index[static_cast<std::size_t>(j % count)];
+      std::memcpy(dst + j * row, src + (o * s.extent + k) * row, row);
+    }
+  }, std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(s.inner, 1)));
+}
+
+// Inputs (g, indices): the gradient of take, summing where an index repeats.
+void infer_take_backward(const TakeParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+  const Shape& g = in[0].shape;
+  const int lead = p.axis, index_axes = in[1].shape.ndim();
+  Shape result;
+  for (int d = 0; d < lead; ++d) result.push_back(g[d]);
+  result.push_back(p.extent);
+  for (int d = lead + index_axes; d < g.ndim(); ++d) result.push_back(g[d]);
+  out[0] = {result, in[0].dtype};
+}
+
+void take_backward_cpu(const TakeParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                       const op::ComputeContext&) {
+  const AxisSplit s = split_at(out[0].shape, p.axis);
+  const std::vector<std::int64_t> index = resolve_indices(in[1], s.extent, p.mode);
+  const auto count = static_cast<std::int64_t>(index.size());
+  dispatch_dtype(out[0].dtype, [&](auto tag) {
+    using T = decltype(tag);
+    using C = op::compute_t<T>;
+    const T* g = in[0].ptr<T>();
+    T* dx = out[0].ptr<T>();
+    std::vector<C> acc(static_cast<std::size_t>(out[0].size()), C{0});
+    // Parallel over outer slices only: within one, repeated indices add into the same rows.
+    op::parallel_for(s.outer, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t o = begin; o < end; ++o) {
+        for (std::int64_t j = 0; j < count; ++j) {
+          C* target = acc.data() + (o * s.extent + index[static_cast<std::size_t>(j)]) * s.inner;
+          const T* source = g + (o * count + j) * s.inner;
+          for (std::int64_t i = 0; i < s.inner; ++i) target[i] += static_cast<C>(source[i]);
+        }
+      }
+    }, 1);
+    for (std::size_t i = 0; i < acc.size(); ++i) dx[i] = convert_value<T>(acc[i]);
+  });
+}
+
+const op::Operator<TakeParams>& take_operator();
+const op::Operator<TakeParams>& take_backward_operator();
+
+const op::Operator<TakeParams> kTake = op::define<TakeParams>({
+    .name = "take",
+    .num_inputs = 2,
+    .infer = &infer_take,
+    .cpu = &take_cpu,
+    .gradient = [](const TakeParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      const int axis = normalize_axis(p.axis, args.inputs[0].ndim(), "take");
+      const TakeParams back{axis, p.mode, args.inputs[0].shape()[axis]};
+      return {op::invoke1(take_backward_operator(), {args.output_grads[0], args.inputs[1]}, back), NDArray()};
+    },
+});
+
+const op::Operator<TakeParams> kTakeBackward = op::define<TakeParams>({
+    .name = "_take_backward",
+    .num_inputs = 2,
+    .infer = &infer_take_backward,
+    .cpu = &take_backward_cpu,
+    .gradient = [](const TakeParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      return {op::invoke1(take_operator(), {args.output_grads[0], args.inputs[1]}, TakeParams{p.axis, p.mode}),
+              NDArray()};
+    },
+});
+
+const op::Operator<TakeParams>& take_operator() { return kTake; }
+const op::Operator<TakeParams>& take_backward_operator() { return kTakeBackward; }
+
+}  // namespace
+
+NDArray take(const NDArray& a, const NDArray& indices, int axis, IndexMode mode) {
+  return op::invoke1(kTake, {a, indices}, TakeParams{axis, mode});
+}
+
+}  // namespace mx::nd
