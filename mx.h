@@ -13,6 +13,7 @@
 #include <mx/ndarray/shape.h>
 #include <mx/ndarray/storage.h>
 #include <mx/operators/activations.h>
+#include <mx/operators/convolution.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>

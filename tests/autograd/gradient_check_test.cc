@@ -104,6 +104,8 @@ std::vector<Entry> table() {
       {"cumprod", {[](In x) { return nd::cumprod(x[0], -1); }, {wide}, 0.5, 1.5, true}},
       {"where", {[](In x) { return nd::where(x[0] > 0.0, x[1], x[2]); }, {{2, 3}, {2, 3}, {3}}}},
       {"flip", {[](In x) { return nd::flip(x[0], 1) * x[0]; }, {wide}}},
+      {"im2col", {[](In x) { return nd::im2col(x[0], {{2, 2}, {2, 1}, {1, 2}, {1, 0}}); }, {{2, 2, 4, 5}}}},
+      {"col2im", {[](In x) { return nd::col2im(x[0], {1, 2, 4, 4}, {{3, 3}, {1, 1}, {}, {1, 1}}); }, {{18, 16}}}},
       // Shapes.
       {"transpose", {[](In x) { return nd::transpose(x[0], {1, 2, 0}); }, {wide}}},
       {"Concat", {[](In x) { return nd::concat({x[0], x[1]}, 1); }, {{2, 1, 4}, {2, 3, 4}}}},
@@ -192,6 +194,22 @@ TEST_CASE("layout functions differentiate through what they are built from", "[a
   check_gradient({[](In x) { return nd::diag(x[0], 1); }, {{3, 4}}});
   check_gradient({[](In x) { return nd::diag(x[0], -1); }, {{3}}});
   check_gradient({[](In x) { return nd::triu(x[0], 1) + nd::squeeze(nd::swapaxes(x[1], 0, 1)); }, {{3, 3}, {1, 3, 3}}});
+}
+
+TEST_CASE("Convolution, Deconvolution and Pooling differentiate through im2col and products",
+          "[autograd][gradient][conv]") {
+  check_gradient({[](In x) { return nd::Convolution(x[0], x[1], x[2], {{3, 2}, {2, 1}, {}, {1, 0}}, 2); },
+                  {{2, 2, 5, 4}, {2, 2, 3, 2}, {2}}});
+  check_gradient({[](In x) { return nd::Convolution(x[0], x[1], std::nullopt, {{2}, {}, {2}, {1}}, 4, 2); },
+                  {{1, 4, 6}, {4, 2, 2}}});
+  check_gradient({[](In x) { return nd::Deconvolution(x[0], x[1], x[2], {{2, 2}, {2, 2}}, 3); },
+                  {{1, 2, 3, 2}, {2, 3, 2, 2}, {3}}});
+  check_gradient({[](In x) { return nd::Pooling(x[0], {{2, 2}, {1, 2}}); }, {{1, 2, 4, 4}}});
+  check_gradient({[](In x) {
+                    return nd::Pooling(x[0], {{3, 3}, {2, 2}, {}, {1, 1}},
+                                       {.type = nd::PoolType::kAvg, .count_include_pad = false});
+                  },
+                  {{1, 2, 5, 5}}});
 }
 
 TEST_CASE("views record their gradients: reshape, slice, at, flatten, expand_dims", "[autograd][gradient]") {

@@ -81,3 +81,21 @@ TEST_CASE("Activation and LeakyReLU name their bad arguments", "[operators][nn][
   CHECK_THROWS_WITH(nd::LeakyReLU(x, "prelu", 0, nd::ones({2})), Contains("(2, 3)") && Contains("(2,)"));
   check_array(nd::Activation(nd::array({-1, 0, 2}), "relu"), {3}, {0, 0, 2});
 }
+
+TEST_CASE("Convolution and Pooling check shapes, groups and dtypes at the call", "[operators][nn][conv][errors]") {
+  NDArray x = nd::zeros({2, 4, 5, 5});
+  CHECK_THROWS_WITH(nd::Convolution(x, nd::zeros({3, 4, 3}), std::nullopt, {{3, 3}}, 3),
+                    Contains("Convolution") && Contains("(3, 4, 3, 3)"));
+  CHECK_THROWS_WITH(nd::Convolution(x, nd::zeros({3, 2, 3, 3}), std::nullopt, {{3, 3}}, 3, 2), Contains("groups"));
+  CHECK_THROWS_WITH(nd::Convolution(x, nd::zeros({3, 4, 7, 7}), std::nullopt, {{7, 7}}, 3),
+                    Contains("kernel spans 7"));
+  CHECK_THROWS_WITH(nd::Convolution(x, nd::zeros({3, 4, 3, 3}), nd::zeros({4}), {{3, 3}}, 3), Contains("bias"));
+  CHECK_THROWS_WITH(nd::Convolution(x, nd::zeros({3, 4, 3, 3}), std::nullopt, {{3, 3}, {1}}, 3),
+                    Contains("stride has 1 values for 2 spatial axes"));
+  NDArray half = nd::zeros({1, 1, 4, 4}, cpu(), DType::kFloat16);
+  CHECK_THROWS_AS(nd::Convolution(half, nd::zeros({1, 1, 2, 2}, cpu(), DType::kFloat16), std::nullopt, {{2, 2}}, 1),
+                  DTypeError);
+  CHECK_THROWS_WITH(nd::Pooling(nd::zeros({2, 3}), {{2}}), Contains("Pooling") && Contains("(2, 3)"));
+  CHECK(nd::Convolution(x, nd::ones({3, 4, 3, 3}), std::nullopt, {{3, 3}, {2, 2}, {}, {1, 1}}, 3).shape() ==
+        Shape{2, 3, 3, 3});
+}

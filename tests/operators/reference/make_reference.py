@@ -357,6 +357,95 @@ idx2 = np.array([[0, 4, 4], [2, 1, 7]], dtype=np.float32)
 case("take_clip", [emb, idx2], [f64(emb)[np.clip(idx2.astype(int), 0, 4)]])
 case("take_wrap_a1", [emb, np.array([-1, 2, 3], dtype=np.float32)], [f64(emb)[:, [2, 2, 0]]])
 
+# Convolution, deconvolution and pooling, by direct sums over windows (independent of im2col).
+import itertools
+
+
+def conv_nd(x, w, b, stride, pad, dilate, groups):
+    n, c = x.shape[:2]
+    f, cg = w.shape[:2]
+    k = w.shape[2:]
+    sp = x.shape[2:]
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p_, p_) for p_ in pad])
+    out_sp = [(sp[a] + 2 * pad[a] - dilate[a] * (k[a] - 1) - 1) // stride[a] + 1 for a in range(len(k))]
+    out = np.zeros((n, f) + tuple(out_sp))
+    fg = f // groups
+    for o in itertools.product(*[range(v) for v in out_sp]):
+        for kk in itertools.product(*[range(v) for v in k]):
+            idx = tuple(o[a] * stride[a] + kk[a] * dilate[a] for a in range(len(k)))
+            patch = xp[(slice(None), slice(None)) + idx]  # (n, c)
+            for g in range(groups):
+                wg = w[g * fg:(g + 1) * fg, :, *kk]  # (fg, cg)
+                out[(slice(None), slice(g * fg, (g + 1) * fg)) + o] += patch[:, g * cg:(g + 1) * cg] @ wg.T
+    if b is not None:
+        out += b.reshape((1, f) + (1,) * len(k))
+    return out
+
+
+def deconv_nd(x, w, stride, pad, dilate, adj, groups):
+    n, c = x.shape[:2]
+    fg = w.shape[1]
+    k = w.shape[2:]
+    sp = x.shape[2:]
+    out_sp = [(sp[a] - 1) * stride[a] - 2 * pad[a] + dilate[a] * (k[a] - 1) + 1 + adj[a] for a in range(len(k))]
+    full = np.zeros((n, fg * groups) + tuple(o + 2 * p_ + dilate[a] * k[a] for a, (o, p_) in enumerate(zip(out_sp, pad))))
+    cg = c // groups
+    for i in itertools.product(*[range(v) for v in sp]):
+        for kk in itertools.product(*[range(v) for v in k]):
+            idx = tuple(i[a] * stride[a] + kk[a] * dilate[a] for a in range(len(k)))
+            for g in range(groups):
+                contrib = x[(slice(None), slice(g * cg, (g + 1) * cg)) + i] @ w[g * cg:(g + 1) * cg, :, *kk]
+                full[(slice(None), slice(g * fg, (g + 1) * fg)) + idx] += contrib
+    crop = tuple(slice(p_, p_ + o) for p_, o in zip(pad, out_sp))
+    return full[(slice(None), slice(None)) + crop]
+
+
+def pool_nd(x, k, stride, pad, kind, full=False, include_pad=True):
+    sp = x.shape[2:]
+    out_sp = []
+    for a in range(len(k)):
+        span = sp[a] + 2 * pad[a] - k[a]
+        out_sp.append((-(-span // stride[a]) if full else span // stride[a]) + 1)
+    fill = -np.inf if kind == "max" else 0.0
+    big = [(pad[a], pad[a] + k[a] + stride[a]) for a in range(len(k))]
+    xp = np.pad(x, [(0, 0), (0, 0)] + big, constant_values=fill)
+    real = np.pad(np.ones(sp), big)
+    out = np.zeros(x.shape[:2] + tuple(out_sp))
+    for o in itertools.product(*[range(v) for v in out_sp]):
+        win = tuple(slice(o[a] * stride[a], o[a] * stride[a] + k[a]) for a in range(len(k)))
+        patch = xp[(slice(None), slice(None)) + win].reshape(x.shape[:2] + (-1,))
+        if kind == "max":
+            out[(slice(None), slice(None)) + o] = patch.max(-1)
+        elif kind == "sum":
+            out[(slice(None), slice(None)) + o] = patch.sum(-1)
+        else:
+            count = np.prod(k) if include_pad else real[win].sum()
+            out[(slice(None), slice(None)) + o] = patch.sum(-1) / count
+    return out
+
+
+cx, cw, cb = randn(2, 3, 6, 5), randn(4, 3, 3, 2), randn(4)
+case("conv2d", [cx, cw, cb], [conv_nd(f64(cx), f64(cw), f64(cb), (1, 1), (0, 0), (1, 1), 1)], tol=1e-5)
+case("conv2d_s2_p1_d2", [cx, cw, cb], [conv_nd(f64(cx), f64(cw), f64(cb), (2, 1), (1, 2), (2, 1), 1)], tol=1e-5)
+gx, gw = randn(2, 4, 5, 5), randn(6, 2, 3, 3)
+case("conv2d_groups", [gx, gw], [conv_nd(f64(gx), f64(gw), None, (1, 1), (1, 1), (1, 1), 2)], tol=1e-5)
+x1, w1 = randn(2, 3, 9), randn(2, 3, 4)
+case("conv1d_s2", [x1, w1], [conv_nd(f64(x1), f64(w1), None, (2,), (1,), (1,), 1)], tol=1e-5)
+x3, w3 = randn(1, 2, 4, 3, 4), randn(2, 2, 2, 2, 3)
+case("conv3d", [x3, w3], [conv_nd(f64(x3), f64(w3), None, (1, 1, 1), (0, 1, 1), (1, 1, 1), 1)], tol=1e-5)
+dx_, dw_ = randn(2, 3, 4, 3), randn(3, 2, 3, 3)
+case("deconv2d", [dx_, dw_], [deconv_nd(f64(dx_), f64(dw_), (2, 2), (1, 0), (1, 1), (1, 0), 1)], tol=1e-5)
+gdx, gdw = randn(1, 4, 3, 3), randn(4, 3, 2, 2)
+case("deconv2d_groups", [gdx, gdw], [deconv_nd(f64(gdx), f64(gdw), (1, 1), (0, 0), (1, 1), (0, 0), 2)], tol=1e-5)
+px = randn(2, 3, 7, 6)
+case("maxpool2d", [px], [pool_nd(f64(px), (3, 2), (2, 2), (1, 0), "max")])
+case("maxpool2d_full", [px], [pool_nd(f64(px), (3, 3), (2, 2), (0, 0), "max", full=True)])
+case("avgpool2d", [px], [pool_nd(f64(px), (2, 2), (2, 2), (1, 1), "avg")], tol=1e-5)
+case("avgpool2d_exclude_pad", [px], [pool_nd(f64(px), (3, 3), (2, 2), (1, 1), "avg", include_pad=False)], tol=1e-5)
+p1 = randn(2, 2, 7)
+case("sumpool1d", [p1], [pool_nd(f64(p1), (3,), (2,), (0,), "sum")], tol=1e-5)
+case("globalavgpool", [px], [f64(px).mean(axis=(2, 3), keepdims=True)], tol=1e-5)
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
