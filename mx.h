@@ -21,6 +21,7 @@
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/nn.h>
+#include <mx/operators/normalization.h>
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>
 #include <mx/operators/scan.h>

@@ -1,4 +1,4 @@
-// The NDArray methods of autograd: attach_grad, grad, zero_grad, backward, detach.
+// The NDArray methods of autograd: attach_grad, grad, zero_grad, backward (detach lives with NDArray).
 #include <mx/autograd/autograd.h>
 #include <mx/autograd/graph.h>
 #include <mx/engine/error.h>
@@ -36,12 +36,6 @@ void NDArray::backward() const { autograd::backward({*this}); }
 void NDArray::backward(const NDArray& head_grad, bool retain_graph) const {
   autograd::backward({*this}, head_grad.is_none() ? std::vector<NDArray>{} : std::vector<NDArray>{head_grad},
                      retain_graph);
-}
-
-NDArray NDArray::detach() const {
-  NDArray detached = *this;
-  detached.autograd_.reset();
-  return detached;
 }
 
 namespace nd {

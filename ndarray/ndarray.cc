@@ -47,6 +47,12 @@ NDArray NDArray::finish_view(NDArray view) const {
   return view;
 }
 
+NDArray NDArray::detach() const {
+  NDArray detached = *this;
+  detached.autograd_.reset();
+  return detached;
+}
+
 std::uint64_t NDArray::version() const { return chunk_ ? chunk_->version.load(std::memory_order_relaxed) : 0; }
 
 void NDArray::bump_version() const {

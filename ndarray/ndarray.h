@@ -115,7 +115,7 @@ class NDArray {
   NDArray log_softmax(int axis = -1) const;
   NDArray one_hot(std::int64_t depth, double on_value = 1, double off_value = 0) const;
 
-  // ---- Autograd; defined in autograd/ ----
+  // ---- Autograd; defined in autograd/ (detach here) ----
   // Marks the array as a variable of the graphs recorded from now on, with a zero gradient buffer of its shape.
   // Handle copies made afterwards share the mark.
   void attach_grad(GradReq grad_req = GradReq::kWrite);

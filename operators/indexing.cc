@@ -6,10 +6,14 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/copy.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
+#include <mx/operators/select.h>
 
 namespace mx::nd {
 namespace {
@@ -146,6 +150,26 @@ const op::Operator<TakeParams>& take_backward_operator() { return kTakeBackward;
 
 NDArray take(const NDArray& a, const NDArray& indices, int axis, IndexMode mode) {
   return op::invoke1(kTake, {a, indices}, TakeParams{axis, mode});
+}
+
+NDArray Embedding(const NDArray& data, const NDArray& weight) {
+  if (weight.ndim() != 2) throw ShapeError("Embedding: weight must be (input_dim, output_dim), got " + weight.shape().str());
+  return take(weight, data, 0);
+}
+
+NDArray sequence_mask(const NDArray& data, const NDArray& sequence_length, double value, int axis) {
+  if (axis != 0 && axis != 1) throw ShapeError("sequence_mask: axis must be 0 or 1, got " + std::to_string(axis));
+  if (data.ndim() < 2 || sequence_length.shape() != Shape{data.shape()[1 - axis]}) {
+    throw ShapeError("sequence_mask: data " + data.shape().str() + " along axis " + std::to_string(axis) +
+                     " needs one length per sequence, got " + sequence_length.shape().str());
+  }
+  const std::int64_t steps = data.shape()[axis], batch = data.shape()[1 - axis];
+  std::vector<std::int64_t> step_shape(static_cast<std::size_t>(data.ndim()), 1), batch_shape = step_shape;
+  step_shape[static_cast<std::size_t>(axis)] = steps;
+  batch_shape[static_cast<std::size_t>(1 - axis)] = batch;
+  const NDArray positions = arange(0, static_cast<double>(steps), 1, 1, data.context(), DType::kFloat64);
+  const NDArray inside = positions.reshape(step_shape) < sequence_length.astype(DType::kFloat64).reshape(batch_shape);
+  return where(inside, data, full({1}, value, data.context(), data.dtype()));
 }
 
 }  // namespace mx::nd

@@ -11,6 +11,7 @@
 #include <mx/operators/invoke.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/reduce.h>
+#include <mx/operators/select.h>
 #include <mx/operators/shape_ops.h>
 
 namespace mx::nd {
@@ -221,6 +222,32 @@ const op::Operator<SoftmaxParams> kSoftmax = op::define<SoftmaxParams>(
 const op::Operator<SoftmaxParams> kLogSoftmax = op::define<SoftmaxParams>(
     {.name = "log_softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<true>, .gradient = &log_softmax_gradient});
 
+// ---- SoftmaxOutput: softmax forward; the cross-entropy gradient backward, ignoring the head gradient ----
+const op::Operator<SoftmaxOutputOptions> kSoftmaxOutput = op::define<SoftmaxOutputOptions>({
+    .name = "SoftmaxOutput",
+    .num_inputs = 2,
+    .infer = [](const SoftmaxOutputOptions&, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+      require_floating("SoftmaxOutput", in[0].dtype);
+      const Shape &data = in[0].shape, &label = in[1].shape;
+      Shape expected;
+      for (int a = 0; a + 1 < data.ndim(); ++a) expected.push_back(data[a]);
+      if (data.ndim() < 2 || label != expected) {
+        throw ShapeError("SoftmaxOutput: data (..., classes) " + data.str() + " needs labels " + expected.str() +
+                         ", got " + label.str());
+      }
+      out[0] = in[0];
+    },
+    .cpu = [](const SoftmaxOutputOptions&, std::span<const Blob> in, std::span<const Blob> out,
+              const ComputeContext& ctx) { softmax_cpu<false>(SoftmaxParams{-1}, in.first(1), out, ctx); },
+    .gradient = [](const SoftmaxOutputOptions& o, const op::GradientArgs& args) -> std::vector<NDArray> {
+      const NDArray& data = args.inputs[0];
+      double scale = o.grad_scale;
+      if (o.normalize_by_batch) scale /= static_cast<double>(data.shape()[0]);
+      const NDArray target = one_hot(args.inputs[1], data.shape()[data.ndim() - 1], 1, 0, data.dtype());
+      return {(args.outputs[0] - target) * scale, NDArray()};
+    },
+});
+
 // ---- softmax_cross_entropy ----
 struct NoParams {};
 
@@ -278,7 +305,20 @@ NDArray pick(const NDArray& data, const NDArray& index, int axis, bool keepdims)
   return op::invoke1(kPick, {data, index}, PickParams{axis, keepdims});
 }
 
-NDArray softmax(const NDArray& x, int axis) { return op::invoke1(kSoftmax, {x}, SoftmaxParams{axis}); }
+NDArray softmax(const NDArray& x, int axis, double temperature) {
+  if (temperature != 1) return op::invoke1(kSoftmax, {x * (1 / temperature)}, SoftmaxParams{axis});
+  return op::invoke1(kSoftmax, {x}, SoftmaxParams{axis});
+}
+
+NDArray SoftmaxOutput(const NDArray& data, const NDArray& label, const SoftmaxOutputOptions& options) {
+  return op::invoke1(kSoftmaxOutput, {data, label}, options);
+}
+
+NDArray smooth_l1(const NDArray& x, double sigma) {
+  const double s2 = sigma * sigma;
+  const NDArray magnitude = abs(x);
+  return where(magnitude < 1 / s2, square(x) * (0.5 * s2), magnitude - 0.5 / s2);
+}
 NDArray log_softmax(const NDArray& x, int axis) { return op::invoke1(kLogSoftmax, {x}, SoftmaxParams{axis}); }
 
 NDArray softmax_cross_entropy(const NDArray& data, const NDArray& label) {

@@ -48,6 +48,18 @@ ThreadMode& thread_mode();
 
 inline bool is_recording() { return thread_mode().recorder != nullptr; }
 
+// Stops recording for its lifetime, for operators that update state (BatchNorm's moving statistics).
+class PauseRecording {
+ public:
+  PauseRecording() { thread_mode().recorder = nullptr; }
+  ~PauseRecording() { thread_mode() = saved_; }
+  PauseRecording(const PauseRecording&) = delete;
+  PauseRecording& operator=(const PauseRecording&) = delete;
+
+ private:
+  ThreadMode saved_ = thread_mode();
+};
+
 // Records a call that made new `outputs` when recording; for operators that are not plain registry calls.
 inline void record(const char* op, std::span<const NDArray> inputs, std::span<NDArray> outputs,
                    const Gradient& gradient) {

@@ -99,3 +99,41 @@ TEST_CASE("Convolution and Pooling check shapes, groups and dtypes at the call",
   CHECK(nd::Convolution(x, nd::ones({3, 4, 3, 3}), std::nullopt, {{3, 3}, {2, 2}, {}, {1, 1}}, 3).shape() ==
         Shape{2, 3, 3, 3});
 }
+
+TEST_CASE("BatchNorm uses batch statistics in training and updates the moving ones", "[operators][nn][norm]") {
+  NDArray x = nd::array({1, 2, 3, 5, 7, 9}, Shape{3, 2});  // channel 0: 1, 3, 7; channel 1: 2, 5, 9
+  NDArray gamma = nd::array({2, 1}), beta = nd::array({0, 1});
+  NDArray moving_mean = nd::zeros({2}), moving_var = nd::ones({2});
+  NDArray y;
+  {
+    autograd::train_mode t;
+    y = nd::BatchNorm(x, gamma, beta, moving_mean, moving_var, {.eps = 0, .momentum = 0.5, .fix_gamma = false});
+  }
+  const double m0 = 11.0 / 3, v0 = ((1 - m0) * (1 - m0) + (3 - m0) * (3 - m0) + (7 - m0) * (7 - m0)) / 3;
+  const double m1 = 16.0 / 3, v1 = ((2 - m1) * (2 - m1) + (5 - m1) * (5 - m1) + (9 - m1) * (9 - m1)) / 3;
+  check_array(y, {3, 2},
+              {2 * (1 - m0) / std::sqrt(v0), (2 - m1) / std::sqrt(v1) + 1, 2 * (3 - m0) / std::sqrt(v0),
+               (5 - m1) / std::sqrt(v1) + 1, 2 * (7 - m0) / std::sqrt(v0), (9 - m1) / std::sqrt(v1) + 1});
+  check_array(moving_mean, {2}, {m0 / 2, m1 / 2});
+  check_array(moving_var, {2}, {0.5 + v0 / 2, 0.5 + v1 / 2});
+  // Predict mode: the moving statistics, and fix_gamma (MXNet's default) takes gamma as 1.
+  check_array(nd::BatchNorm(x, gamma, beta, moving_mean, moving_var, {.eps = 0}).slice(0, 1), {1, 2},
+              {(1 - m0 / 2) / std::sqrt(0.5 + v0 / 2), (2 - m1 / 2) / std::sqrt(0.5 + v1 / 2) + 1});
+  CHECK_THROWS_WITH(nd::BatchNorm(x, nd::ones({3}), beta, moving_mean, moving_var), Contains("gamma") &&
+                                                                                       Contains("(2,)"));
+}
+
+TEST_CASE("SoftmaxOutput's gradient is softmax minus the label, whatever the head gradient", "[operators][nn]") {
+  NDArray data = nd::array({0, 1, 2, 0, 0, 0}, Shape{2, 3});
+  data.attach_grad();
+  NDArray out;
+  {
+    autograd::record r;
+    out = nd::SoftmaxOutput(data, nd::array({2, 0}), {.grad_scale = 2, .normalize_by_batch = true});
+  }
+  out.backward(nd::full({2, 3}, 7));  // ignored, as MXNet's loss layers ignore it
+  const double e = std::exp(1.0), z = 1 + e + e * e;
+  check_array(out, {2, 3}, {1 / z, e / z, e * e / z, 1.0 / 3, 1.0 / 3, 1.0 / 3});
+  check_array(data.grad(), {2, 3}, {1 / z, e / z, e * e / z - 1, 1.0 / 3 - 1, 1.0 / 3, 1.0 / 3});
+  CHECK_THROWS_WITH(nd::SoftmaxOutput(data, nd::array({1})), Contains("SoftmaxOutput") && Contains("(2,)"));
+}

@@ -446,6 +446,34 @@ p1 = randn(2, 2, 7)
 case("sumpool1d", [p1], [pool_nd(f64(p1), (3,), (2,), (0,), "sum")], tol=1e-5)
 case("globalavgpool", [px], [f64(px).mean(axis=(2, 3), keepdims=True)], tol=1e-5)
 
+# Normalization, losses and sequence operators.
+nx, ng, nb = randn(2, 3, 4), uniform(0.5, 1.5, 4), randn(4)
+m = f64(nx).mean(-1, keepdims=True)
+v = f64(nx).var(-1, keepdims=True)
+case("layer_norm", [nx, ng, nb], [(f64(nx) - m) / np.sqrt(v + 1e-5) * f64(ng) + f64(nb)], tol=1e-5)
+ix, ig, ib = randn(2, 3, 4, 5), uniform(0.5, 1.5, 3), randn(3)
+im = f64(ix).mean((2, 3), keepdims=True)
+iv = f64(ix).var((2, 3), keepdims=True)
+case("instance_norm", [ix, ig, ib],
+     [(f64(ix) - im) / np.sqrt(iv + 1e-3) * f64(ig).reshape(1, 3, 1, 1) + f64(ib).reshape(1, 3, 1, 1)], tol=1e-5)
+bx, bg, bb, bm, bv = randn(4, 3, 2), uniform(0.5, 1.5, 3), randn(3), randn(3), uniform(0.5, 2, 3)
+r3 = lambda a: f64(a).reshape(1, 3, 1)
+case("batch_norm_inference", [bx, bg, bb, bm, bv], [(f64(bx) - r3(bm)) / np.sqrt(r3(bv) + 1e-3) * r3(bg) + r3(bb)], tol=1e-5)
+tx = randn(3, 5)
+tt = f64(tx) / 2.5
+case("softmax_temperature", [tx], [np.exp(tt - tt.max(-1, keepdims=True)) / np.exp(tt - tt.max(-1, keepdims=True)).sum(-1, keepdims=True)], tol=1e-6)
+sl = uniform(-3, 3, 3, 4)
+sig2 = 2.0 ** 2
+case("smooth_l1", [sl], [np.where(np.abs(f64(sl)) < 1 / sig2, 0.5 * sig2 * f64(sl) ** 2, np.abs(f64(sl)) - 0.5 / sig2)])
+sq, ln = randn(4, 3, 2), np.array([2, 4, 0], dtype=np.float32)
+sq_mask = np.arange(4).reshape(4, 1, 1) < ln.reshape(1, 3, 1)
+case("sequence_mask", [sq, ln], [np.where(sq_mask, f64(sq), -1.0)])
+sq1 = randn(3, 4)
+ln1 = np.array([1, 3, 4], dtype=np.float32)
+case("sequence_mask_a1", [sq1, ln1], [np.where(np.arange(4).reshape(1, 4) < ln1.reshape(3, 1), f64(sq1), 0.0)])
+ew, ei = randn(6, 3), np.array([[5, 0], [2, 2]], dtype=np.float32)
+case("embedding", [ei, ew], [f64(ew)[ei.astype(int)]], out_dtypes={0: "float32"})
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
