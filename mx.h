@@ -27,3 +27,4 @@
 #include <mx/operators/scan.h>
 #include <mx/operators/select.h>
 #include <mx/operators/shape_ops.h>
+#include <mx/operators/sorting.h>

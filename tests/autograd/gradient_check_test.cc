@@ -156,6 +156,21 @@ std::vector<Entry> table() {
   take_backward.differentiable = {true, false};
   take_backward.index_limit = 4;
   t.push_back({"_take_backward", take_backward});
+  GradientCheck along{[](In x) { return nd::take_along_axis(x[0], x[1], 1); }, {{2, 3, 2}, {2, 4, 2}}};
+  along.differentiable = {true, false};
+  along.index_limit = 3;  // repeats: the gradient sums them
+  t.push_back({"take_along_axis", along});
+  GradientCheck along_backward{[](In x) {  // d/dw sum(take_along_axis(w, idx) * x0), as take's
+                                 NDArray w = nd::zeros({2, 3}, cpu(), DType::kFloat64);
+                                 w.attach_grad();
+                                 autograd::record r;
+                                 return autograd::grad({(nd::take_along_axis(w, x[1], 1) * x[0]).sum()}, {w}, {},
+                                                       true)[0];
+                               },
+                               {{2, 4}, {2, 4}}};
+  along_backward.differentiable = {true, false};
+  along_backward.index_limit = 3;
+  t.push_back({"_take_along_axis_backward", along_backward});
   GradientCheck xent{[](In x) { return nd::softmax_cross_entropy(x[0], x[1]); }, {{3, 4}, {3}}};
   xent.differentiable = {true, false};
   xent.index_limit = 4;
@@ -235,6 +250,11 @@ TEST_CASE("normalization, losses and sequence operators differentiate", "[autogr
   embedding.differentiable = {true, false};
   embedding.index_limit = 5;
   check_gradient(embedding);
+}
+
+TEST_CASE("sort and topk values differentiate through take_along_axis", "[autograd][gradient]") {
+  check_gradient({[](In x) { return nd::sort(x[0], 0); }, {{4, 3}}});
+  check_gradient({[](In x) { return nd::topk(x[0], -1, 2, nd::TopkReturn::kValue)[0]; }, {{3, 4}}});
 }
 
 TEST_CASE("views record their gradients: reshape, slice, at, flatten, expand_dims", "[autograd][gradient]") {

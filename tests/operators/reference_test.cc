@@ -279,6 +279,14 @@ std::map<std::string, Call> calls() {
   c["sequence_mask"] = one([](const Arrays& in) { return nd::sequence_mask(in[0], in[1], -1); });
   c["sequence_mask_a1"] = one([](const Arrays& in) { return nd::sequence_mask(in[0], in[1], 0, 1); });
   c["embedding"] = one([](const Arrays& in) { return nd::Embedding(in[0], in[1]); });
+  c["argsort_a1"] = one([](const Arrays& in) { return nd::argsort(in[0], 1); });
+  c["argsort_a0_desc"] = one([](const Arrays& in) { return nd::argsort(in[0], 0, false); });
+  c["sort_a1"] = one([](const Arrays& in) { return nd::sort(in[0], 1); });
+  c["sort_a0_desc"] = one([](const Arrays& in) { return nd::sort(in[0], 0, false); });
+  c["topk_indices"] = one([](const Arrays& in) { return nd::topk(in[0], 1, 2)[0]; });
+  c["topk_value"] = one([](const Arrays& in) { return nd::topk(in[0], 1, 2, nd::TopkReturn::kValue)[0]; });
+  c["topk_mask"] = one([](const Arrays& in) { return nd::topk(in[0], 1, 2, nd::TopkReturn::kMask)[0]; });
+  c["take_along_axis"] = one([](const Arrays& in) { return nd::take_along_axis(in[0], in[1], 1); });
   c["copy"] = one([](const Arrays& in) { return in[0].copy(); });
   c["not_equal_scalar"] = one([](const Arrays& in) { return in[0] != 0.0; });
   c["greater_equal_scalar"] = one([](const Arrays& in) { return in[0] >= 0.0; });

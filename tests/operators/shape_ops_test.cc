@@ -77,3 +77,12 @@ TEST_CASE("take clips or wraps indices and checks its axis", "[operators][shape]
   CHECK_THROWS_WITH(nd::take(table, nd::array({0}), 2), Contains("take") && Contains("axis"));
   CHECK_THROWS_WITH(nd::take(nd::zeros({0, 2}), nd::array({0})), Contains("empty"));
 }
+
+TEST_CASE("sorting keeps ties in order and checks k and index shapes", "[operators][shape][sort]") {
+  check_array(nd::argsort(nd::array({2, 1, 2, 1})), {4}, {1, 3, 0, 2});       // stable
+  check_array(nd::argsort(nd::array({2, 1, 2, 1}), 0, false), {4}, {0, 2, 1, 3});
+  check_array(nd::topk(nd::array({5, 9, 1}), 0, 2, nd::TopkReturn::kBoth)[1], {2}, {1, 0});
+  CHECK_THROWS_WITH(nd::topk(nd::zeros({2, 3}), 1, 4), Contains("topk") && Contains("k = 4"));
+  CHECK_THROWS_WITH(nd::take_along_axis(nd::zeros({2, 3}), nd::zeros({3, 3}), 1),
+                    Contains("take_along_axis") && Contains("(3, 3)"));
+}

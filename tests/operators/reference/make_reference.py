@@ -474,6 +474,21 @@ case("sequence_mask_a1", [sq1, ln1], [np.where(np.arange(4).reshape(1, 4) < ln1.
 ew, ei = randn(6, 3), np.array([[5, 0], [2, 2]], dtype=np.float32)
 case("embedding", [ei, ew], [f64(ew)[ei.astype(int)]], out_dtypes={0: "float32"})
 
+# Sorting.
+so = small_ints(3, 5, low=-4, high=5) + randn(3, 5) * 0.01
+case("argsort_a1", [so], [np.argsort(f64(so), axis=1, kind="stable")], out_dtypes={0: "float32"})
+case("argsort_a0_desc", [so], [np.argsort(-f64(so), axis=0, kind="stable")], out_dtypes={0: "float32"})
+case("sort_a1", [so], [np.sort(f64(so), axis=1)])
+case("sort_a0_desc", [so], [-np.sort(-f64(so), axis=0)])
+top_idx = np.argsort(-f64(so), axis=1, kind="stable")[:, :2]
+case("topk_indices", [so], [top_idx], out_dtypes={0: "float32"})
+case("topk_value", [so], [np.take_along_axis(f64(so), top_idx, 1)])
+mask = np.zeros_like(f64(so))
+np.put_along_axis(mask, top_idx, 1.0, 1)
+case("topk_mask", [so], [mask])
+ta_x, ta_i = randn(3, 4), np.array([[3, 0], [1, 1], [2, 3]], dtype=np.float32)
+case("take_along_axis", [ta_x, ta_i], [np.take_along_axis(f64(ta_x), ta_i.astype(int), 1)])
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
