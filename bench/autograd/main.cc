@@ -15,6 +15,7 @@
 
 #include <mx/mx.h>
 
+#include "../common/bench_cli.h"
 #include "torch_peer.h"
 
 namespace {
@@ -55,18 +56,8 @@ double mxpp_mlp_seconds(const bench::MlpShape& s, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  std::string json_path;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
-    } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-      json_path = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
-      return 2;
-    }
-  }
+  const bench::Flags flags = bench::parse_flags(argc, argv);
+  const bool quick = flags.quick;
   bench::MlpShape shape;
   if (quick) shape.steps = 5;
   const int repeats = quick ? 1 : 5;
@@ -89,13 +80,5 @@ int main(int argc, char** argv) {
   }
   std::printf("\n");
 
-  if (!json_path.empty()) {
-    std::ofstream file(json_path);
-    file << out.dump(2) << "\n";
-    if (!file) {
-      std::fprintf(stderr, "cannot write %s\n", json_path.c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return bench::write_report(flags, out);
 }

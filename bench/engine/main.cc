@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../common/bench_cli.h"
 #include "peer.h"
 
 namespace mx::bench {
@@ -147,19 +148,21 @@ nlohmann::json to_json(const std::vector<Result>& results, const Workloads& w) {
 int main(int argc, char** argv) {
   using namespace mx::bench;
   Workloads w;
-  std::string json_path, only;
+  ::bench::Flags flags;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      w = {.tiny_ops = 20000, .tiny_vars = 100, .chain_ops = 20000, .fan_width = 16, .fan_rounds = 200,
-           .gemm_per_stream = 4, .gemm_size = 128, .integer_iterations = 100000, .repeats = 1};
-    } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-      json_path = argv[++i];
+    if (::bench::take_common_flag(argc, argv, i, flags)) {
+      continue;
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       only = argv[++i];  // measure only the peers whose name contains this (mxpp threaded always comes first)
     } else {
       std::fprintf(stderr, "usage: %s [--quick] [--only NAME] [--json FILE]\n", argv[0]);
       return 2;
     }
+  }
+  if (flags.quick) {
+    w = {.tiny_ops = 20000, .tiny_vars = 100, .chain_ops = 20000, .fan_width = 16, .fan_rounds = 200,
+         .gemm_per_stream = 4, .gemm_size = 128, .integer_iterations = 100000, .repeats = 1};
   }
   use_one_blas_thread();
 
@@ -178,13 +181,5 @@ int main(int argc, char** argv) {
   }
   results.push_back(measure_ceiling(w));
   print_table(results, w);
-  if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    out << to_json(results, w).dump(2) << "\n";
-    if (!out) {
-      std::fprintf(stderr, "cannot write %s\n", json_path.c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return ::bench::write_report(flags, to_json(results, w));
 }

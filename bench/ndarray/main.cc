@@ -22,6 +22,7 @@
 
 #include <mx/mx.h>
 
+#include "../common/bench_cli.h"
 #include "torch_peer.h"
 
 namespace {
@@ -102,13 +103,10 @@ double one_worker_dot_seconds(const char* self, int n, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  std::string json_path;
+  bench::Flags flags;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
-    } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-      json_path = argv[++i];
+    if (bench::take_common_flag(argc, argv, i, flags)) {
+      continue;
     } else if (std::strcmp(argv[i], "--dot-child") == 0 && i + 2 < argc) {
       std::printf("%.9f\n", mxpp_dot_seconds(std::atoi(argv[i + 1]), std::atoi(argv[i + 2])));
       return 0;
@@ -117,6 +115,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  const bool quick = flags.quick;
   const int ops = quick ? 2000 : 200000, repeats = quick ? 2 : 5;
   const long n = quick ? 100000 : 10000000;
   const int dot_n = quick ? 128 : 1024;
@@ -158,13 +157,5 @@ int main(int argc, char** argv) {
                 {"ratio", mx_gflops / blas_gflops},
                 {"mxpp_one_worker_gflops", one_gflops}};
 
-  if (!json_path.empty()) {
-    std::ofstream file(json_path);
-    file << out.dump(2) << "\n";
-    if (!file) {
-      std::fprintf(stderr, "cannot write %s\n", json_path.c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return bench::write_report(flags, out);
 }

@@ -21,6 +21,7 @@
 
 #include <mx/mx.h>
 
+#include "../common/bench_cli.h"
 #include "torch_peer.h"
 
 namespace {
@@ -91,18 +92,8 @@ double sgemm_peak_gflops() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  std::string json_path;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
-    } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-      json_path = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
-      return 2;
-    }
-  }
+  const bench::Flags flags = bench::parse_flags(argc, argv);
+  const bool quick = flags.quick;
   const int steps = quick ? 1 : 5, repeats = quick ? 1 : 3;
   const double peak = sgemm_peak_gflops();
   // Forward + backward = 3 products of the forward's size: 6 flops per multiply-add of the forward.
@@ -135,13 +126,5 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
   }
-  if (!json_path.empty()) {
-    std::ofstream file(json_path);
-    file << out.dump(2) << "\n";
-    if (!file) {
-      std::fprintf(stderr, "cannot write %s\n", json_path.c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return bench::write_report(flags, out);
 }
