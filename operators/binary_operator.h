@@ -5,6 +5,7 @@
 
 #include <mx/operators/elemwise_functors.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/invoke.h>
 #include <mx/operators/registry.h>
 
 namespace mx::op {
@@ -13,6 +14,10 @@ struct BinaryParams {};
 
 // Throws mx::DTypeError (different dtypes) or mx::ShapeError (shapes that do not broadcast) naming `name`.
 void infer_binary(std::span<const ArrayInfo> in, std::span<ArrayInfo> out, const char* name);
+
+inline NDArray binary(const Operator<BinaryParams>& op, const NDArray& a, const NDArray& b) {
+  return invoke1(op, {a, b});
+}
 
 template <class F>
 void binary_cpu(const BinaryParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {

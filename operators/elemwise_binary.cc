@@ -70,9 +70,7 @@ MX_BINARY_OPERATOR(kMin, "broadcast_minimum", Min, &min_gradient)
 MX_BINARY_OPERATOR(kHypot, "broadcast_hypot", Hypot, &hypot_gradient)
 MX_BINARY_OPERATOR(kAtan2, "atan2", Atan2, &atan2_gradient)
 
-NDArray binary(const op::Operator<op::BinaryParams>& op, const NDArray& a, const NDArray& b) {
-  return op::invoke1(op, {a, b});
-}
+using op::binary;
 
 }  // namespace
 

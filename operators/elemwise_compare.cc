@@ -13,9 +13,7 @@ MX_BINARY_OPERATOR(kGe, "broadcast_greater_equal", Ge, nullptr)
 MX_BINARY_OPERATOR(kLt, "broadcast_lesser", Lt, nullptr)
 MX_BINARY_OPERATOR(kLe, "broadcast_lesser_equal", Le, nullptr)
 
-NDArray binary(const op::Operator<op::BinaryParams>& op, const NDArray& a, const NDArray& b) {
-  return op::invoke1(op, {a, b});
-}
+using op::binary;
 
 }  // namespace
 

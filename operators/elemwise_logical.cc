@@ -24,9 +24,7 @@ MX_BINARY_OPERATOR_INFER(kBitAnd, "bitwise_and", BitAnd, nullptr, infer_integer_
 MX_BINARY_OPERATOR_INFER(kBitOr, "bitwise_or", BitOr, nullptr, infer_integer_binary)
 MX_BINARY_OPERATOR_INFER(kBitXor, "bitwise_xor", BitXor, nullptr, infer_integer_binary)
 
-NDArray binary(const op::Operator<op::BinaryParams>& op, const NDArray& a, const NDArray& b) {
-  return op::invoke1(op, {a, b});
-}
+using op::binary;
 
 }  // namespace
 

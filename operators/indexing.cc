@@ -11,6 +11,7 @@
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/indexing.h>
+#include <mx/operators/axis_split.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/select.h>
@@ -24,19 +25,8 @@ struct TakeParams {
   std::int64_t extent = 0;  // _take_backward: the extent of the axis taken from
 };
 
-// a split as outer x extent x inner around the axis.
-struct AxisSplit {
-  std::int64_t outer = 1, extent = 1, inner = 1;
-};
-AxisSplit split_at(const Shape& s, int axis) {
-  AxisSplit r;
-  for (int a = 0; a < s.ndim(); ++a) {
-    if (a < axis) r.outer *= s[a];
-    else if (a == axis) r.extent = s[a];
-    else r.inner *= s[a];
-  }
-  return r;
-}
+using op::AxisSplit;
+using op::split_at;
 
 std::vector<std::int64_t> resolve_indices(const Blob& indices, std::int64_t extent, IndexMode mode) {
   std::vector<double> raw(static_cast<std::size_t>(indices.size()));

@@ -8,6 +8,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/axis_split.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/reduce.h>
@@ -105,19 +106,8 @@ struct PickParams {
   bool keepdims = false;
 };
 
-// outer x extent x inner, around `axis`.
-struct AxisSplit {
-  std::int64_t outer = 1, extent = 1, inner = 1;
-};
-AxisSplit split_at(const Shape& s, int axis) {
-  AxisSplit split;
-  for (int a = 0; a < s.ndim(); ++a) {
-    if (a < axis) split.outer *= s[a];
-    else if (a == axis) split.extent = s[a];
-    else split.inner *= s[a];
-  }
-  return split;
-}
+using op::AxisSplit;
+using op::split_at;
 
 const op::Operator<PickParams> kPick = op::define<PickParams>({
     .name = "pick",

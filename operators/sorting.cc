@@ -8,6 +8,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/axis_split.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/shape_ops.h>
@@ -16,18 +17,8 @@
 namespace mx::nd {
 namespace {
 
-struct AxisSplit {
-  std::int64_t outer = 1, extent = 1, inner = 1;
-};
-AxisSplit split_at(const Shape& s, int axis) {
-  AxisSplit r;
-  for (int a = 0; a < s.ndim(); ++a) {
-    if (a < axis) r.outer *= s[a];
-    else if (a == axis) r.extent = s[a];
-    else r.inner *= s[a];
-  }
-  return r;
-}
+using op::AxisSplit;
+using op::split_at;
 
 // ---- argsort ----
 struct ArgsortParams {
