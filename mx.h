@@ -13,13 +13,16 @@
 #include <mx/ndarray/shape.h>
 #include <mx/ndarray/storage.h>
 #include <mx/operators/activations.h>
+#include <mx/operators/apply.h>
 #include <mx/operators/convolution.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/gather_scatter.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
+#include <mx/operators/linalg.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/normalization.h>
 #include <mx/operators/random.h>
@@ -27,4 +30,6 @@
 #include <mx/operators/scan.h>
 #include <mx/operators/select.h>
 #include <mx/operators/shape_ops.h>
+#include <mx/operators/slice.h>
 #include <mx/operators/sorting.h>
+#include <mx/operators/vector_products.h>

@@ -15,4 +15,10 @@ class DTypeError : public Error {
   using Error::Error;
 };
 
+// An index out of range for the axis it addresses (gather_nd, scatter_nd).
+class IndexError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace mx

@@ -106,6 +106,18 @@ void NDArray::wait_to_write() const {
   chunk_->engine->wait_for_var(var);
 }
 
+void* NDArray::data_ptr() const {
+  wait_to_write();
+  return blob().data;
+}
+
+void NDArray::check_dtype_is(DType dtype, const char* what) const {
+  if (dtype != dtype_) {
+    throw DTypeError(std::string("NDArray::") + what + ": the array holds " + dtype_name(dtype_) + ", not " +
+                     dtype_name(dtype));
+  }
+}
+
 void NDArray::copy_to_host(void* dst, DType dst_dtype, std::size_t count) const {
   if (count != static_cast<std::size_t>(size())) {
     throw ShapeError("asnumpy: the host buffer holds " + std::to_string(count) + " values; the array " +

@@ -84,6 +84,15 @@ class NDArray {
   // Waits for pending work on the array, then overwrites it with `count` host values of `src_dtype`
   // (converted). Throws mx::ShapeError when count differs from size().
   void copy_from_host(const void* src, DType src_dtype, std::size_t count);
+  // PyTorch's data_ptr: the address of the first element (a device address for a GPU array), after every
+  // read and write pushed so far has run, so that the caller may read or write through it until it pushes
+  // more work on the array. Typed form: throws mx::DTypeError when T is not the array's dtype.
+  void* data_ptr() const;
+  template <class T>
+  T* data_ptr() const {
+    check_dtype_is(dtype_of<T>(), "data_ptr");
+    return static_cast<T*>(data_ptr());
+  }
   void copy_to_host(void* dst, DType dst_dtype, std::size_t count) const;
 
   // ---- Methods of Gluon's NDArray; defined with their operators (operators/ndarray_methods.cc) ----
@@ -97,7 +106,7 @@ class NDArray {
   NDArray max(std::vector<int> axis = {}, bool keepdims = false) const;
   NDArray min(std::vector<int> axis = {}, bool keepdims = false) const;
   NDArray argmax(int axis, bool keepdims = false) const;
-  NDArray norm(int ord = 2, std::vector<int> axis = {}, bool keepdims = false) const;
+  NDArray norm(double ord = 2, std::vector<int> axis = {}, bool keepdims = false) const;
   NDArray transpose(std::vector<int> axes = {}) const;
   NDArray T() const { return transpose(); }
   NDArray expand_dims(int axis) const;
@@ -151,6 +160,7 @@ class NDArray {
 
  private:
   void copy_scalar_to_host(void* dst, DType dst_dtype) const;
+  void check_dtype_is(DType dtype, const char* what) const;
   NDArray finish_view(NDArray view) const;
 
   std::shared_ptr<detail::Chunk> chunk_;

@@ -12,6 +12,8 @@ NDArray subtract(const NDArray& a, const NDArray& b);
 NDArray multiply(const NDArray& a, const NDArray& b);
 NDArray divide(const NDArray& a, const NDArray& b);
 NDArray modulo(const NDArray& a, const NDArray& b);  // the sign of b, as NumPy's
+NDArray fmod(const NDArray& a, const NDArray& b);    // the sign of a, as C's and PyTorch's
+NDArray fmod(const NDArray& a, double b);
 NDArray power(const NDArray& a, const NDArray& b);
 NDArray maximum(const NDArray& a, const NDArray& b);
 NDArray minimum(const NDArray& a, const NDArray& b);

@@ -1,5 +1,6 @@
 // Binary arithmetic between arrays, with broadcasting (MXNet's broadcast_add, ...).
 #include <mx/operators/binary_operator.h>
+#include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/reduce.h>
@@ -36,6 +37,10 @@ Grads mod_gradient(const op::BinaryParams&, const GradientArgs& args) {
   return binary_gradient(args, [](A, A, A, A g) { return g; },
                          [](A a, A b, A, A g) { return -(g * nd::floor(a / b)); });
 }
+Grads fmod_gradient(const op::BinaryParams&, const GradientArgs& args) {
+  return binary_gradient(args, [](A, A, A, A g) { return g; },
+                         [](A a, A b, A, A g) { return -(g * nd::trunc(a / b)); });
+}
 Grads pow_gradient(const op::BinaryParams&, const GradientArgs& args) {
   return binary_gradient(args, [](A a, A b, A, A g) { return g * b * nd::power(a, b - 1.0); },
                          [](A a, A, A y, A g) { return g * y * nd::log(a); });
@@ -64,6 +69,7 @@ MX_BINARY_OPERATOR(kSub, "broadcast_sub", Sub, &sub_gradient)
 MX_BINARY_OPERATOR(kMul, "broadcast_mul", Mul, &mul_gradient)
 MX_BINARY_OPERATOR(kDiv, "broadcast_div", Div, &div_gradient)
 MX_BINARY_OPERATOR(kMod, "broadcast_mod", Mod, &mod_gradient)
+MX_BINARY_OPERATOR(kFmod, "fmod", Fmod, &fmod_gradient)
 MX_BINARY_OPERATOR(kPow, "broadcast_power", Pow, &pow_gradient)
 MX_BINARY_OPERATOR(kMax, "broadcast_maximum", Max, &max_gradient)
 MX_BINARY_OPERATOR(kMin, "broadcast_minimum", Min, &min_gradient)
@@ -80,6 +86,8 @@ NDArray subtract(const NDArray& a, const NDArray& b) { return binary(kSub, a, b)
 NDArray multiply(const NDArray& a, const NDArray& b) { return binary(kMul, a, b); }
 NDArray divide(const NDArray& a, const NDArray& b) { return binary(kDiv, a, b); }
 NDArray modulo(const NDArray& a, const NDArray& b) { return binary(kMod, a, b); }
+NDArray fmod(const NDArray& a, const NDArray& b) { return binary(kFmod, a, b); }
+NDArray fmod(const NDArray& a, double b) { return binary(kFmod, a, full({1}, b, a.context(), a.dtype())); }
 NDArray power(const NDArray& a, const NDArray& b) { return binary(kPow, a, b); }
 NDArray maximum(const NDArray& a, const NDArray& b) { return binary(kMax, a, b); }
 NDArray minimum(const NDArray& a, const NDArray& b) { return binary(kMin, a, b); }

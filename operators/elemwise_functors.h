@@ -36,6 +36,17 @@ struct Mod {
     }
   }
 };
+// C's fmod: the sign of a (PyTorch's fmod); Mod above takes the sign of b.
+struct Fmod {
+  template <class C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_integral_v<C>) {
+      return (b == 0 || (std::is_signed_v<C> && b == static_cast<C>(-1))) ? C{0} : static_cast<C>(a % b);
+    } else {
+      return std::fmod(a, b);
+    }
+  }
+};
 struct Pow {
   template <class C>
   C operator()(C a, C b) const {

@@ -24,7 +24,7 @@ NDArray NDArray::mean(std::vector<int> axis, bool keepdims) const { return nd::m
 NDArray NDArray::max(std::vector<int> axis, bool keepdims) const { return nd::max(*this, std::move(axis), keepdims); }
 NDArray NDArray::min(std::vector<int> axis, bool keepdims) const { return nd::min(*this, std::move(axis), keepdims); }
 NDArray NDArray::argmax(int axis, bool keepdims) const { return nd::argmax(*this, axis, keepdims); }
-NDArray NDArray::norm(int ord, std::vector<int> axis, bool keepdims) const {
+NDArray NDArray::norm(double ord, std::vector<int> axis, bool keepdims) const {
   return nd::norm(*this, ord, std::move(axis), keepdims);
 }
 NDArray NDArray::transpose(std::vector<int> axes) const { return nd::transpose(*this, std::move(axes)); }

@@ -343,9 +343,15 @@ NDArray max(const NDArray& x, std::vector<int> axis, bool keepdims) {
 NDArray min(const NDArray& x, std::vector<int> axis, bool keepdims) {
   return op::invoke1(kMin, {x}, ReduceParams{std::move(axis), keepdims});
 }
-NDArray norm(const NDArray& x, int ord, std::vector<int> axis, bool keepdims) {
-  return op::invoke1(kNorm, {x}, ReduceParams{std::move(axis), keepdims, ord});
+NDArray norm(const NDArray& x, double ord, std::vector<int> axis, bool keepdims) {
+  if (ord == 1 || ord == 2) return op::invoke1(kNorm, {x}, ReduceParams{std::move(axis), keepdims, static_cast<int>(ord)});
+  if (std::isnan(ord)) throw Error("norm: ord must be a number or +-infinity, got NaN");
+  // The other orders are rarer: built from other operators, which also gives their gradients.
+  if (std::isinf(ord)) return ord > 0 ? max(abs(x), std::move(axis), keepdims) : min(abs(x), std::move(axis), keepdims);
+  if (ord == 0) return sum(x != 0.0, std::move(axis), keepdims);
+  return power(sum(power(abs(x), ord), std::move(axis), keepdims), 1 / ord);
 }
+NDArray dist(const NDArray& x, const NDArray& y, double p) { return norm(x - y, p); }
 NDArray prod(const NDArray& x, std::vector<int> axis, bool keepdims) {
   return op::invoke1(kProd, {x}, ReduceParams{std::move(axis), keepdims});
 }

@@ -21,8 +21,11 @@ NDArray std(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false,
 // The index of the largest (smallest) value along `axis`, the first on ties, as float32 (MXNet's).
 NDArray argmax(const NDArray& x, int axis, bool keepdims = false);
 NDArray argmin(const NDArray& x, int axis, bool keepdims = false);
-// The L1 (ord 1) or L2 (ord 2) norm over `axis`.
-NDArray norm(const NDArray& x, int ord = 2, std::vector<int> axis = {}, bool keepdims = false);
+// The vector `ord`-norm over `axis`, any ord PyTorch's dist takes: (sum |x|^ord)^(1/ord); infinity gives
+// max |x|, -infinity min |x|, 0 the count of nonzeros.
+NDArray norm(const NDArray& x, double ord = 2, std::vector<int> axis = {}, bool keepdims = false);
+// PyTorch's dist: the p-norm of x - y (broadcast), over every element.
+NDArray dist(const NDArray& x, const NDArray& y, double p = 2);
 // x summed over the axes along which `shape` was broadcast to x's shape (PyTorch's sum_to_size): the gradient
 // of a broadcast input.
 NDArray sum_to_shape(const NDArray& x, const Shape& shape);

@@ -1,5 +1,6 @@
 // Every differentiable operator's gradient against central finite differences in float64. The table names the
 // registry operator each check covers; a test fails when a differentiable operator has no check.
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -171,6 +172,73 @@ std::vector<Entry> table() {
   along_backward.differentiable = {true, false};
   along_backward.index_limit = 3;
   t.push_back({"_take_along_axis_backward", along_backward});
+  // Strided slices, gather and scatter; each backward operator through a fresh variable, as take's.
+  const nd::SliceBound none;
+  t.push_back({"slice", {[none](In x) { return nd::slice(x[0], {1, none, -1}, {none, none, 0}, {1, 2, -2}); }, {wide}}});
+  t.push_back({"_slice_backward", {[](In x) {
+                                     NDArray w = nd::zeros({3, 4}, cpu(), DType::kFloat64);
+                                     w.attach_grad();
+                                     autograd::record r;
+                                     const NDArray taken = nd::slice(w, {0, 3}, {3, 0}, {2, -2});
+                                     return autograd::grad({(taken * x[0]).sum()}, {w}, {}, true)[0];
+                                   },
+                                   {{2, 2}}}});
+  GradientCheck gather{[](In x) { return nd::gather_nd(x[0], x[1]); }, {{3, 3, 2}, {2, 5}}};
+  gather.differentiable = {true, false};
+  gather.index_limit = 3;  // repeats among 5 tuples: the gradient sums them
+  t.push_back({"gather_nd", gather});
+  GradientCheck gather_backward{[](In x) {
+                                  NDArray w = nd::zeros({3, 2}, cpu(), DType::kFloat64);
+                                  w.attach_grad();
+                                  autograd::record r;
+                                  return autograd::grad({(nd::gather_nd(w, x[1]) * x[0]).sum()}, {w}, {}, true)[0];
+                                },
+                                {{4, 2}, {1, 4}}};
+  gather_backward.differentiable = {true, false};
+  gather_backward.index_limit = 3;
+  t.push_back({"_backward_gather_nd", gather_backward});
+  t.push_back({"scatter_nd", {[](In x) {  // distinct tuples, as scatter_nd's gradient assumes
+                                const NDArray tuples = nd::array({0, 2, 1, 1, 0, 3}, Shape{2, 3}, cpu(), DType::kFloat64);
+                                return nd::scatter_nd(x[0], tuples, {3, 4});
+                              },
+                              {{3}}}});
+  t.push_back({"fmod", {[](In x) { return nd::fmod(x[0], x[1]); }, {{2, 3}, {3}}, 0.3, 3, true}});
+  // Linear algebra. Operators that read one triangle get the whole matrix: the other triangle's derivative is 0.
+  // potrf and syevd, whose gradients are symmetric by design, get symmetric inputs built from the variables.
+  namespace la = nd::linalg;
+  auto eye = [](std::int64_t n) { return nd::eye(n, 0, 0, cpu(), DType::kFloat64); };
+  t.push_back({"linalg_gemm", {[](In x) { return la::gemm(x[0], x[1], x[2], false, true, 0.5, 2); },
+                               {{2, 2, 3}, {2, 4, 3}, {2, 2, 4}}}});
+  t.push_back({"linalg_gemm2", {[](In x) { return la::gemm2(x[0], x[1], true, false, 1.5); }, {{3, 2}, {3, 4}}}});
+  t.push_back({"linalg_potrf", {[eye](In x) { return la::potrf(la::gemm2(x[0], x[0], false, true) + eye(3) * 3.0); },
+                                {{2, 3, 3}}}});
+  t.push_back({"linalg_potri", {[eye](In x) { return la::potri(x[0] + eye(3) * 4.0); }, {{3, 3}}}});
+  for (bool transpose : {false, true}) {
+    for (bool rightside : {false, true}) {
+      const bool lower = transpose != rightside;
+      t.push_back({"linalg_trsm", {[=](In x) { return la::trsm(x[0] + eye(3) * 4.0, x[1], transpose, rightside, lower, 1.5); },
+                                   {{2, 3, 3}, rightside ? Shape{2, 2, 3} : Shape{2, 3, 2}}}});
+      t.push_back({"linalg_trmm", {[=](In x) { return la::trmm(x[0], x[1], transpose, rightside, lower, 0.5); },
+                                   {{3, 3}, rightside ? Shape{2, 3} : Shape{3, 2}}}});
+    }
+  }
+  t.push_back({"linalg_syrk", {[](In x) { return la::syrk(x[0], false, 0.5); }, {{2, 2, 3}}}});
+  t.push_back({"linalg_syrk", {[](In x) { return la::syrk(x[0], true); }, {{2, 3}}}});
+  t.push_back({"linalg_gelqf", {[](In x) {
+                                  auto [q, l] = la::gelqf(x[0]);
+                                  return nd::concat({q.reshape({-1}), l.reshape({-1})}, 0);
+                                },
+                                {{2, 2, 3}}}});
+  t.push_back({"linalg_syevd", {[](In x) {
+                                  auto [u, lambda] = la::syevd(x[0] + nd::swapaxes(x[0], -1, -2));
+                                  return nd::concat({u.reshape({-1}), lambda.reshape({-1})}, 0);
+                                },
+                                {{2, 3, 3}}}});
+  t.push_back({"linalg_inverse", {[eye](In x) { return la::inverse(x[0] + eye(3) * 4.0); }, {{2, 3, 3}}}});
+  t.push_back({"linalg_det", {[](In x) { return la::det(x[0]); }, {{2, 3, 3}}}});
+  t.push_back({"linalg_slogdet", {[eye](In x) { return la::slogdet(x[0] + eye(3) * 4.0).second; }, {{3, 3}}}});
+  t.push_back({"linalg_lstsq", {[](In x) { return la::lstsq(x[0], x[1]); }, {{2, 5, 3}, {2, 5, 2}}}});
+  t.push_back({"linalg_lstsq", {[](In x) { return la::lstsq(x[0], x[1]); }, {{2, 4}, {2, 3}}}});
   GradientCheck xent{[](In x) { return nd::softmax_cross_entropy(x[0], x[1]); }, {{3, 4}, {3}}};
   xent.differentiable = {true, false};
   xent.index_limit = 4;
@@ -197,6 +265,17 @@ TEST_CASE("every differentiable operator's gradient matches finite differences",
     INFO("differentiable operator with no gradient check: " << info.name);
     CHECK(checked.count(info.name) == 1);
   }
+}
+
+TEST_CASE("norms of any order, dist, addr and cross differentiate through what they are built from",
+          "[autograd][gradient]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  check_gradient({[](In x) { return nd::norm(x[0], 3, {1}); }, {{3, 4}}, 0.2, 2, true});
+  check_gradient({[](In x) { return nd::norm(x[0], 0.5); }, {{3, 4}}, 0.2, 2, true});
+  check_gradient({[inf](In x) { return nd::norm(x[0], inf, {0}) + nd::norm(x[0], -inf); }, {{3, 4}}, 0.2, 2, true});
+  check_gradient({[](In x) { return nd::dist(x[0], x[1], 1.5); }, {{3, 4}, {4}}});
+  check_gradient({[](In x) { return nd::addr(x[0], x[1], x[2], 0.5, 2); }, {{2, 3}, {2}, {3}}});
+  check_gradient({[](In x) { return nd::cross(x[0], x[1], 0); }, {{3, 2}, {3, 2}}});
 }
 
 TEST_CASE("var and std differentiate through the operators they are built from", "[autograd][gradient]") {

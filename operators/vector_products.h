@@ -1,0 +1,15 @@
+#pragma once
+// Products of vectors that PyTorch names and MXNet lacked: outer, addr and cross.
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd {
+
+// The (n, m) matrix u[i] * v[j] of vectors u (n,) and v (m,).
+NDArray outer(const NDArray& u, const NDArray& v);
+// PyTorch's addr: beta * m + alpha * outer(u, v); m (n, m) or broadcastable to it.
+NDArray addr(const NDArray& m, const NDArray& u, const NDArray& v, double beta = 1, double alpha = 1);
+// The cross product of 3-vectors along `axis` (of extent 3 in both; other axes broadcast), as PyTorch's
+// cross(a, b, dim).
+NDArray cross(const NDArray& a, const NDArray& b, int axis = -1);
+
+}  // namespace mx::nd
