@@ -1,8 +1,6 @@
-// _random_uniform and _random_normal on a counter-based generator: element i of a call's stream is a hash of
-// (seed, stream, i), so a kernel can be split across workers and still give the same values.
-#include <atomic>
+// The random operators with number parameters: one operator per distribution (named as MXNet's), sharing one
+// kernel over the counter-based generator.
 #include <cmath>
-#include <numbers>
 #include <string>
 
 #include <mx/ndarray/convert.h>
@@ -10,94 +8,128 @@
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/random.h>
+#include <mx/operators/random_generator.h>
 
 namespace mx {
 namespace {
 
-using op::ArrayInfo;
-using op::ComputeContext;
-
-std::atomic<std::uint64_t> g_seed{0};
-std::atomic<std::uint64_t> g_next_stream{0};
-
-// SplitMix64's finalizer: a bijection with good avalanche, so consecutive counters give independent bits.
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// A double in [0, 1) from 53 random bits.
-double unit(std::uint64_t key, std::uint64_t counter) {
-  return static_cast<double>(mix(key + mix(counter)) >> 11) * 0x1.0p-53;
-}
+using op::random::Distribution;
 
 struct RandomParams {
-  double a = 0, b = 1;  // low and high, or loc and scale
+  Distribution distribution = Distribution::kUniform;
+  double a = 0, b = 1;
   Shape shape;
   DType dtype = DType::kFloat32;
-  std::uint64_t key = 0;  // seed and stream, fixed at the call
+  std::uint64_t key = 0;  // the stream, fixed at the call
 };
 
-std::uint64_t next_key() {
-  const std::uint64_t stream = g_next_stream.fetch_add(1, std::memory_order_relaxed);
-  return mix(g_seed.load(std::memory_order_relaxed) * 0x9E3779B97F4A7C15ull + stream);
-}
-
-void infer_random(const RandomParams& p, std::span<const ArrayInfo>, std::span<ArrayInfo> out) {
-  if (!is_floating(p.dtype)) throw DTypeError(std::string("random: ") + dtype_name(p.dtype) + " is not a floating dtype");
+void infer_random(const RandomParams& p, std::span<const op::ArrayInfo>, std::span<op::ArrayInfo> out) {
+  const bool integral = p.distribution == Distribution::kRandint;
+  if (!integral && !is_floating(p.dtype)) {
+    throw DTypeError(std::string("random: ") + dtype_name(p.dtype) + " is not a floating dtype");
+  }
   for (std::int64_t extent : p.shape) {
     if (extent < 0) throw ShapeError("random: negative extent in shape " + p.shape.str());
   }
   out[0] = {p.shape, p.dtype};
 }
 
-template <bool kNormal>
-void random_cpu(const RandomParams& p, std::span<const Blob>, std::span<const Blob> out, const ComputeContext&) {
+void random_cpu(const RandomParams& p, std::span<const Blob>, std::span<const Blob> out, const op::ComputeContext&) {
   dispatch_dtype(out[0].dtype, [&](auto tag) {
     using T = decltype(tag);
     T* y = out[0].ptr<T>();
     op::parallel_for(out[0].size(), [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) {
-        const auto counter = static_cast<std::uint64_t>(i);
-        double value;
-        if constexpr (kNormal) {  // Box-Muller, one value per element from its own pair of uniforms
-          const double u1 = 1.0 - unit(p.key, 2 * counter), u2 = unit(p.key, 2 * counter + 1);
-          value = p.a + p.b * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-        } else {
-          value = p.a + (p.b - p.a) * unit(p.key, counter);
-        }
-        y[i] = convert_value<T>(value);
+        op::random::ElementRng rng(p.key, static_cast<std::uint64_t>(i));
+        y[i] = convert_value<T>(op::random::draw(p.distribution, p.a, p.b, rng));
       }
     });
   });
 }
 
-const op::Operator<RandomParams> kUniform = op::define<RandomParams>(
-    {.name = "_random_uniform", .num_inputs = 0, .infer = &infer_random, .cpu = &random_cpu<false>});
-const op::Operator<RandomParams> kNormal = op::define<RandomParams>(
-    {.name = "_random_normal", .num_inputs = 0, .infer = &infer_random, .cpu = &random_cpu<true>});
+constexpr op::Operator<RandomParams> random_operator(const char* name) {
+  return {.name = name, .num_inputs = 0, .infer = &infer_random, .cpu = &random_cpu};
+}
+
+const op::Operator<RandomParams> kUniform = op::define(random_operator("_random_uniform"));
+const op::Operator<RandomParams> kNormal = op::define(random_operator("_random_normal"));
+const op::Operator<RandomParams> kExponential = op::define(random_operator("_random_exponential"));
+const op::Operator<RandomParams> kGamma = op::define(random_operator("_random_gamma"));
+const op::Operator<RandomParams> kPoisson = op::define(random_operator("_random_poisson"));
+const op::Operator<RandomParams> kNegativeBinomial = op::define(random_operator("_random_negative_binomial"));
+const op::Operator<RandomParams> kCauchy = op::define(random_operator("_random_cauchy"));
+const op::Operator<RandomParams> kGeometric = op::define(random_operator("_random_geometric"));
+const op::Operator<RandomParams> kBernoulli = op::define(random_operator("_random_bernoulli"));
+const op::Operator<RandomParams> kRandint = op::define(random_operator("_random_randint"));
+
+NDArray draw(const op::Operator<RandomParams>& op, Distribution d, double a, double b, const Shape& shape,
+             Context ctx, DType dtype) {
+  return op::invoke1(op, {}, RandomParams{d, a, b, shape, dtype, op::random::next_key(ctx)}, ctx);
+}
+
+// Throws, naming the distribution and the parameter, unless `ok`.
+void require(bool ok, const char* name, const std::string& what) {
+  if (!ok) throw Error(std::string(name) + ": " + what);
+}
+std::string text(double v) {
+  std::string s = std::to_string(v);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
 
 }  // namespace
-
-namespace random {
-void seed(std::uint64_t seed) {
-  g_seed.store(seed, std::memory_order_relaxed);
-  g_next_stream.store(0, std::memory_order_relaxed);
-}
-}  // namespace random
 
 namespace nd::random {
 
 NDArray uniform(double low, double high, const Shape& shape, Context ctx, DType dtype) {
-  if (!(low <= high)) throw Error("uniform: low " + std::to_string(low) + " exceeds high " + std::to_string(high));
-  return op::invoke1(kUniform, {}, RandomParams{low, high, shape, dtype, next_key()}, ctx);
+  require(low <= high, "uniform", "low " + text(low) + " exceeds high " + text(high));
+  return draw(kUniform, Distribution::kUniform, low, high, shape, ctx, dtype);
 }
-
 NDArray normal(double loc, double scale, const Shape& shape, Context ctx, DType dtype) {
-  if (!(scale >= 0)) throw Error("normal: scale must not be negative, got " + std::to_string(scale));
-  return op::invoke1(kNormal, {}, RandomParams{loc, scale, shape, dtype, next_key()}, ctx);
+  require(scale >= 0, "normal", "scale must not be negative, got " + text(scale));
+  return draw(kNormal, Distribution::kNormal, loc, scale, shape, ctx, dtype);
+}
+NDArray exponential(double scale, const Shape& shape, Context ctx, DType dtype) {
+  require(scale > 0, "exponential", "scale must be positive, got " + text(scale));
+  return draw(kExponential, Distribution::kExponential, scale, 0, shape, ctx, dtype);
+}
+NDArray gamma(double alpha, double beta, const Shape& shape, Context ctx, DType dtype) {
+  require(alpha > 0 && beta > 0, "gamma", "alpha and beta must be positive, got " + text(alpha) + " and " + text(beta));
+  return draw(kGamma, Distribution::kGamma, alpha, beta, shape, ctx, dtype);
+}
+NDArray poisson(double lam, const Shape& shape, Context ctx, DType dtype) {
+  require(lam >= 0 && std::isfinite(lam), "poisson", "lam must be finite and not negative, got " + text(lam));
+  return draw(kPoisson, Distribution::kPoisson, lam, 0, shape, ctx, dtype);
+}
+NDArray negative_binomial(double k, double p, const Shape& shape, Context ctx, DType dtype) {
+  require(k > 0 && p > 0 && p <= 1, "negative_binomial", "needs k > 0 and p in (0, 1], got " + text(k) + " and " + text(p));
+  return draw(kNegativeBinomial, Distribution::kNegativeBinomial, k, p, shape, ctx, dtype);
+}
+NDArray cauchy(double median, double sigma, const Shape& shape, Context ctx, DType dtype) {
+  require(sigma > 0, "cauchy", "sigma must be positive, got " + text(sigma));
+  return draw(kCauchy, Distribution::kCauchy, median, sigma, shape, ctx, dtype);
+}
+NDArray geometric(double p, const Shape& shape, Context ctx, DType dtype) {
+  require(p > 0 && p <= 1, "geometric", "p must be in (0, 1], got " + text(p));
+  return draw(kGeometric, Distribution::kGeometric, p, 0, shape, ctx, dtype);
+}
+NDArray bernoulli(double p, const Shape& shape, Context ctx, DType dtype) {
+  require(p >= 0 && p <= 1, "bernoulli", "p must be in [0, 1], got " + text(p));
+  return draw(kBernoulli, Distribution::kBernoulli, p, 0, shape, ctx, dtype);
+}
+NDArray randint(std::int64_t low, std::int64_t high, const Shape& shape, Context ctx, DType dtype) {
+  require(low < high, "randint", "low " + std::to_string(low) + " must be below high " + std::to_string(high));
+  return draw(kRandint, Distribution::kRandint, static_cast<double>(low), static_cast<double>(high), shape, ctx, dtype);
 }
 
 }  // namespace nd::random
+
+namespace nd {
+NDArray random_exponential(double lam, const Shape& shape, Context ctx, DType dtype) {
+  require(lam > 0, "random_exponential", "lam must be positive, got " + text(lam));
+  return random::exponential(1 / lam, shape, ctx, dtype);
+}
+}  // namespace nd
+
 }  // namespace mx
