@@ -2,7 +2,12 @@
 // What the linalg operators share: checks of dtype and batch axes, and a loop over the matrices of a batch.
 #include <string>
 
+#include <cstring>
+#include <utility>
+
 #include <mx/ndarray/error.h>
+#include <mx/operators/invoke.h>
+#include <mx/operators/layout.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/registry.h>
 
@@ -70,6 +75,30 @@ void dispatch_real(DType dtype, Fn fn) {
   if (dtype == DType::kFloat32) fn(float{});
   else fn(double{});
 }
+
+// Copies the input into the output, then calls fn(matrix, index, n) on each n x n matrix of the output (as
+// float* or double*): for the LAPACK routines that work in place.
+template <class Fn>
+void factor_in_place(const Blob& in, const Blob& out, Fn fn) {
+  const std::int64_t n = in.shape[in.shape.ndim() - 1];
+  std::memcpy(out.data, in.data, static_cast<std::size_t>(out.size()) * dtype_size(out.dtype));
+  dispatch_real(out.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    for_each_matrix(n == 0 ? 0 : out.size() / (n * n), [&](std::int64_t i) { fn(out.ptr<T>() + i * n * n, i, n); });
+  });
+}
+
+struct NoParams {};
+
+// The operators with two outputs return them as a pair.
+inline std::pair<NDArray, NDArray> invoke_pair(const Operator<NoParams>& op, const NDArray& a) {
+  std::vector<NDArray> outputs(2);
+  invoke(op, std::span(&a, 1), NoParams{}, std::span(outputs));
+  return {outputs[0], outputs[1]};
+}
+
+// The matrices of a batch transposed (the last two axes swapped).
+inline NDArray transposed(const NDArray& x) { return nd::swapaxes(x, -1, -2); }
 
 [[noreturn]] inline void fail_matrix(const char* op, std::int64_t index, const Shape& s, const std::string& why) {
   throw Error(std::string(op) + ": matrix " + std::to_string(index) + " of " + s.str() + " " + why);

@@ -24,9 +24,10 @@ using op::linalg::for_each_matrix;
 using op::linalg::square_batch_of;
 using op::linalg::with_matrix;
 
-struct NoParams {};
+using op::linalg::NoParams;
+using op::linalg::factor_in_place;
+using op::linalg::transposed;
 
-NDArray transposed(const NDArray& x) { return swapaxes(x, -1, -2); }
 // The symmetric matrix whose lower triangle is x's (MXNet's copyLTU).
 NDArray symmetric_from_lower(const NDArray& x) { return tril(x) + transposed(tril(x, -1)); }
 
@@ -46,19 +47,13 @@ void clear_upper(T* a, std::int64_t n) {
 constexpr char kPotrfName[] = "linalg_potrf", kPotriName[] = "linalg_potri";
 
 void potrf_cpu(const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-  const std::int64_t n = in[0].shape[in[0].shape.ndim() - 1];
-  std::memcpy(out[0].data, in[0].data, static_cast<std::size_t>(out[0].size()) * dtype_size(out[0].dtype));
-  dispatch_real(out[0].dtype, [&](auto tag) {
-    using T = decltype(tag);
-    for_each_matrix(n == 0 ? 0 : out[0].size() / (n * n), [&](std::int64_t i) {
-      T* a = out[0].ptr<T>() + i * n * n;
-      const int info = op::lapack::potrf('U', static_cast<int>(n), a, static_cast<int>(n));
-      if (info > 0) {
-        fail_matrix(kPotrfName, i, in[0].shape,
-                    "is not positive definite (leading minor " + std::to_string(info) + " is not positive)");
-      }
-      clear_upper(a, n);
-    });
+  factor_in_place(in[0], out[0], [&](auto* a, std::int64_t i, std::int64_t n) {
+    const int info = op::lapack::potrf('U', static_cast<int>(n), a, static_cast<int>(n));
+    if (info > 0) {
+      fail_matrix(kPotrfName, i, in[0].shape,
+                  "is not positive definite (leading minor " + std::to_string(info) + " is not positive)");
+    }
+    clear_upper(a, n);
   });
 }
 
@@ -77,21 +72,15 @@ const op::Operator<NoParams> kPotrf = op::define<NoParams>(
 
 // ---- potri: (L L^T)^-1 from L ----
 void potri_cpu(const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-  const std::int64_t n = in[0].shape[in[0].shape.ndim() - 1];
-  std::memcpy(out[0].data, in[0].data, static_cast<std::size_t>(out[0].size()) * dtype_size(out[0].dtype));
-  dispatch_real(out[0].dtype, [&](auto tag) {
-    using T = decltype(tag);
-    for_each_matrix(n == 0 ? 0 : out[0].size() / (n * n), [&](std::int64_t i) {
-      T* a = out[0].ptr<T>() + i * n * n;
-      const int info = op::lapack::potri('U', static_cast<int>(n), a, static_cast<int>(n));
-      if (info > 0) {
-        fail_matrix(kPotriName, i, in[0].shape, "is singular (L[" + std::to_string(info - 1) + ", " +
-                                                     std::to_string(info - 1) + "] is zero)");
-      }
-      for (std::int64_t r = 0; r < n; ++r) {  // the lower triangle is filled: mirror it
-        for (std::int64_t c = r + 1; c < n; ++c) a[r * n + c] = a[c * n + r];
-      }
-    });
+  factor_in_place(in[0], out[0], [&](auto* a, std::int64_t i, std::int64_t n) {
+    const int info = op::lapack::potri('U', static_cast<int>(n), a, static_cast<int>(n));
+    if (info > 0) {
+      fail_matrix(kPotriName, i, in[0].shape, "is singular (L[" + std::to_string(info - 1) + ", " +
+                                                   std::to_string(info - 1) + "] is zero)");
+    }
+    for (std::int64_t r = 0; r < n; ++r) {  // the lower triangle is filled: mirror it
+      for (std::int64_t c = r + 1; c < n; ++c) a[r * n + c] = a[c * n + r];
+    }
   });
 }
 
@@ -213,17 +202,11 @@ const op::Operator<NoParams> kSyevd = op::define<NoParams>({.name = kSyevdName,
                                                             .cpu = &syevd_cpu,
                                                             .gradient = &syevd_gradient});
 
-std::pair<NDArray, NDArray> two_outputs(const op::Operator<NoParams>& op, const NDArray& a) {
-  std::vector<NDArray> outputs(2);
-  op::invoke(op, std::span(&a, 1), NoParams{}, std::span(outputs));
-  return {outputs[0], outputs[1]};
-}
-
 }  // namespace
 
 NDArray potrf(const NDArray& a) { return op::invoke1(kPotrf, {a}); }
 NDArray potri(const NDArray& l) { return op::invoke1(kPotri, {l}); }
-std::pair<NDArray, NDArray> gelqf(const NDArray& a) { return two_outputs(kGelqf, a); }
-std::pair<NDArray, NDArray> syevd(const NDArray& a) { return two_outputs(kSyevd, a); }
+std::pair<NDArray, NDArray> gelqf(const NDArray& a) { return op::linalg::invoke_pair(kGelqf, a); }
+std::pair<NDArray, NDArray> syevd(const NDArray& a) { return op::linalg::invoke_pair(kSyevd, a); }
 
 }  // namespace mx::nd::linalg

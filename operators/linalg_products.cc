@@ -19,6 +19,7 @@ using op::linalg::batch_of;
 using op::linalg::check_same_batch;
 using op::linalg::dispatch_real;
 using op::linalg::for_each_matrix;
+using op::linalg::transposed;
 using op::linalg::with_matrix;
 
 // ---- gemm and gemm2 ----
@@ -154,7 +155,6 @@ void triangular_cpu(const TriangularParams& p, std::span<const Blob> in, std::sp
 
 // The part of a gradient that a triangular A's entries receive: the triangle the operator read.
 NDArray keep_triangle(const NDArray& x, bool lower) { return lower ? tril(x) : triu(x); }
-NDArray transposed(const NDArray& x) { return swapaxes(x, -1, -2); }
 
 constexpr char kTrsmName[] = "linalg_trsm", kTrmmName[] = "linalg_trmm";
 

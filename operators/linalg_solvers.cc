@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <mx/operators/elemwise.h>
@@ -22,9 +23,8 @@ using op::linalg::for_each_matrix;
 using op::linalg::square_batch_of;
 using op::linalg::with_matrix;
 
-struct NoParams {};
-
-NDArray transposed(const NDArray& x) { return swapaxes(x, -1, -2); }
+using op::linalg::NoParams;
+using op::linalg::transposed;
 // x (...) as (..., 1, 1), to scale the matrices of a batch.
 NDArray per_matrix(const NDArray& x) {
   Shape s = x.shape();
@@ -37,21 +37,17 @@ NDArray per_matrix(const NDArray& x) {
 constexpr char kInverseName[] = "linalg_inverse", kDetName[] = "linalg_det", kSlogdetName[] = "linalg_slogdet";
 
 void inverse_cpu(const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-  const std::int64_t n = in[0].shape[in[0].shape.ndim() - 1];
-  std::memcpy(out[0].data, in[0].data, static_cast<std::size_t>(out[0].size()) * dtype_size(out[0].dtype));
-  dispatch_real(out[0].dtype, [&](auto tag) {
-    using T = decltype(tag);
-    for_each_matrix(n == 0 ? 0 : out[0].size() / (n * n), [&](std::int64_t i) {
-      T* a = out[0].ptr<T>() + i * n * n;  // LAPACK sees A^T; the inverse of A^T is (A^-1)^T: the same buffer
-      const int size = static_cast<int>(n);
-      std::vector<int> pivots(static_cast<std::size_t>(n));
-      const int info = op::lapack::getrf(size, size, a, size, pivots.data());
-      if (info > 0) {
-        fail_matrix(kInverseName, i, in[0].shape, "is singular (pivot " + std::to_string(info - 1) + " is zero)");
-      }
-      std::vector<T> work(static_cast<std::size_t>(n * 64));
-      op::lapack::getri(size, a, size, pivots.data(), work.data(), static_cast<int>(work.size()));
-    });
+  // LAPACK sees A^T, and the inverse of A^T is (A^-1)^T: the same buffer.
+  op::linalg::factor_in_place(in[0], out[0], [&](auto* a, std::int64_t i, std::int64_t n) {
+    using T = std::remove_pointer_t<decltype(a)>;
+    const int size = static_cast<int>(n);
+    std::vector<int> pivots(static_cast<std::size_t>(n));
+    const int info = op::lapack::getrf(size, size, a, size, pivots.data());
+    if (info > 0) {
+      fail_matrix(kInverseName, i, in[0].shape, "is singular (pivot " + std::to_string(info - 1) + " is zero)");
+    }
+    std::vector<T> work(static_cast<std::size_t>(n * 64));
+    op::lapack::getri(size, a, size, pivots.data(), work.data(), static_cast<int>(work.size()));
   });
 }
 
@@ -219,11 +215,7 @@ const op::Operator<NoParams> kLstsq = op::define<NoParams>(
 
 NDArray inverse(const NDArray& a) { return op::invoke1(kInverse, {a}); }
 NDArray det(const NDArray& a) { return op::invoke1(kDet, {a}); }
-std::pair<NDArray, NDArray> slogdet(const NDArray& a) {
-  std::vector<NDArray> outputs(2);
-  op::invoke(kSlogdet, std::span(&a, 1), NoParams{}, std::span(outputs));
-  return {outputs[0], outputs[1]};
-}
+std::pair<NDArray, NDArray> slogdet(const NDArray& a) { return op::linalg::invoke_pair(kSlogdet, a); }
 NDArray lstsq(const NDArray& a, const NDArray& b) { return op::invoke1(kLstsq, {a, b}); }
 
 }  // namespace mx::nd::linalg
