@@ -5,6 +5,7 @@
 #include <mx/engine/engine.h>
 #include <mx/engine/error.h>
 #include <mx/engine/trace.h>
+#include <mx/gluon/gluon.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/grad_req.h>
@@ -20,11 +21,13 @@
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/gather_scatter.h>
+#include <mx/operators/image.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/linalg.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/normalization.h>
+#include <mx/operators/optimizer_updates.h>
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>
 #include <mx/operators/scan.h>

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mxpp needs, only those missing, so it returns at once on a ready machine.
 #   tools/setup.sh           the build and the tests
-#   tools/setup.sh --bench   also the benchmark peers (libtorch, StarPU)
+#   tools/setup.sh --bench   also the main job's: the benchmark peers (libtorch, StarPU) and Fashion-MNIST
 # CUDA is not a Debian package here: it is used from /usr/local/cuda when present.
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config ccache libtbb-dev libopenblas-dev catch2 libspdlog-dev
-          nlohmann-json3-dev)
+          nlohmann-json3-dev zlib1g-dev)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libtorch-dev libstarpu-dev)
+  packages+=(libtorch-dev libstarpu-dev dataset-fashion-mnist)
 elif [[ $# -gt 0 ]]; then
   echo "usage: $0 [--bench]" >&2
   exit 2

@@ -202,6 +202,7 @@ std::vector<Entry> table() {
                                 return nd::scatter_nd(x[0], tuples, {3, 4});
                               },
                               {{3}}}});
+  t.push_back({"_image_normalize", {[](In x) { return nd::image::normalize(x[0], {0.5, -1}, {2, 0.25}); }, {{2, 3, 2}}}});
   t.push_back({"fmod", {[](In x) { return nd::fmod(x[0], x[1]); }, {{2, 3}, {3}}, 0.3, 3, true}});
   // Linear algebra. Operators that read one triangle get the whole matrix: the other triangle's derivative is 0.
   // potrf and syevd, whose gradients are symmetric by design, get symmetric inputs built from the variables.

@@ -355,6 +355,8 @@ std::map<std::string, Call> calls() {
     return Arrays{sign, log_abs};
   };
   c["linalg_lstsq"] = one([](const Arrays& in) { return la::lstsq(in[0], in[1]); });
+  c["image_to_tensor"] = one([](const Arrays& in) { return nd::image::to_tensor(in[0]); });
+  c["image_normalize"] = one([](const Arrays& in) { return nd::image::normalize(in[0], {0.1, 0.2}, {0.5, 2.0}); });
   c["linalg_lstsq_min_norm"] = one([](const Arrays& in) { return nd::gels(in[1], in[0]); });
 
   for (DType to : {DType::kInt32, DType::kFloat64, DType::kFloat16, DType::kUint8}) {
@@ -424,6 +426,12 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"_sample_negative_binomial", "random_test.cc (moments per parameter)"},
       {"_sample_multinomial", "random_test.cc (goodness of fit)"},
       {"_shuffle", "random_test.cc (permutation, uniform positions)"},
+      {"sgd_update", "tests/gluon/optimizer_test.cc (each rule against its formula)"},
+      {"sgd_mom_update", "tests/gluon/optimizer_test.cc"}, {"nag_mom_update", "tests/gluon/optimizer_test.cc"},
+      {"adam_update", "tests/gluon/optimizer_test.cc"}, {"adamw_update", "tests/gluon/optimizer_test.cc"},
+      {"rmsprop_update", "tests/gluon/optimizer_test.cc"}, {"adagrad_update", "tests/gluon/optimizer_test.cc"},
+      {"adadelta_update", "tests/gluon/optimizer_test.cc"}, {"adamax_update", "tests/gluon/optimizer_test.cc"},
+      {"lamb_update", "tests/gluon/optimizer_test.cc"},
       {"_take_backward", "the gradient check of take (tests/autograd)"},
       {"SoftmaxOutput", "nn_test.cc (forward and its gradient)"},
       {"_apply", "indexing_test.cc (a callable's values, in place, its errors)"},

@@ -578,6 +578,12 @@ case("linalg_lstsq", [ls_a, ls_b], [np.array([np.linalg.lstsq(f64(a), f64(b), rc
 lu_a, lu_b = randn(3, 5), randn(3, 2)
 case("linalg_lstsq_min_norm", [lu_a, lu_b], [np.linalg.lstsq(f64(lu_a), f64(lu_b), rcond=None)[0]], tol=1e-4)
 
+# Image transforms: to_tensor (HWC to CHW, / 255) and per-channel normalize.
+img = rng.integers(0, 256, (2, 3, 4, 2)).astype(np.uint8)
+case("image_to_tensor", [img], [np.transpose(img.astype(np.float64) / 255, (0, 3, 1, 2))], tol=1e-6, out_dtypes={0: "float32"})
+chw = randn(2, 3, 4)
+case("image_normalize", [chw], [(f64(chw) - np.array([0.1, 0.2]).reshape(2, 1, 1)) / np.array([0.5, 2.0]).reshape(2, 1, 1)], tol=1e-6)
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")

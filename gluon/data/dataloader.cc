@@ -1,0 +1,146 @@
+#include <mx/gluon/data/dataloader.h>
+
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/layout.h>
+
+namespace mx::gluon::data {
+
+Batch default_batchify(const std::vector<Sample>& samples) {
+  if (samples.empty()) return Batch{};
+  std::vector<NDArray> fields;
+  for (std::size_t f = 0; f < samples[0].size(); ++f) {
+    std::vector<NDArray> column;
+    for (const Sample& s : samples) {
+      if (s.size() != samples[0].size()) throw Error("batchify: samples have different numbers of fields");
+      column.push_back(s[f]);
+    }
+    fields.push_back(nd::stack(column, 0));
+  }
+  return Batch(std::move(fields));
+}
+
+// One epoch's batches, made in order by the workers (or on the caller's thread without workers).
+class DataLoader::Epoch {
+ public:
+  Epoch(std::shared_ptr<const Dataset> dataset, std::vector<std::vector<std::size_t>> batches,
+        const DataLoaderOptions& options)
+      : dataset_(std::move(dataset)), batches_(std::move(batches)), batchify_(options.batchify_fn),
+        slots_(batches_.size()), workers_(options.num_workers),
+        window_(options.prefetch > 0 ? static_cast<std::size_t>(options.prefetch)
+                                     : static_cast<std::size_t>(2 * std::max(options.num_workers, 1))) {
+    if (workers_ > 0) {
+      arena_.emplace(workers_, 0);  // no slot kept for the caller: the workers alone make batches
+      for (std::size_t k = 0; k < std::min(window_, batches_.size()); ++k) schedule(k);
+    }
+  }
+  ~Epoch() {
+    if (arena_) arena_->execute([&] { group_.wait(); });
+  }
+  std::size_t count() const { return batches_.size(); }
+
+  Batch take(std::size_t k) {
+    if (workers_ == 0) return make(k);
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return slots_[k].done; });
+    Slot slot = std::move(slots_[k]);
+    slots_[k] = Slot{};
+    lock.unlock();
+    if (k + window_ < batches_.size()) schedule(k + window_);  // keep `window_` batches in flight
+    if (slot.error) std::rethrow_exception(slot.error);
+    return std::move(slot.batch);
+  }
+
+ private:
+  struct Slot {
+    bool done = false;
+    Batch batch;
+    std::exception_ptr error;
+  };
+
+  Batch make(std::size_t k) const {
+    std::vector<Sample> samples;
+    for (std::size_t i : batches_[k]) samples.push_back(dataset_->get(i));
+    return batchify_(samples);
+  }
+
+  void schedule(std::size_t k) {
+    arena_->execute([&, k] {
+      group_.run([this, k] {
+        Slot slot;
+        try {
+          slot.batch = make(k);
+        } catch (...) {
+          slot.error = std::current_exception();
+        }
+        slot.done = true;
+        {
+          std::lock_guard lock(mutex_);
+          slots_[k] = std::move(slot);
+        }
+        ready_.notify_all();
+      });
+    });
+  }
+
+  std::shared_ptr<const Dataset> dataset_;
+  std::vector<std::vector<std::size_t>> batches_;
+  std::function<Batch(const std::vector<Sample>&)> batchify_;
+  std::mutex mutex_;               // guards slots_
+  std::condition_variable ready_;  // a slot was filled
+  std::vector<Slot> slots_;
+  int workers_;
+  std::size_t window_;
+  std::optional<tbb::task_arena> arena_;
+  tbb::task_group group_;
+};
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
+    : dataset_(std::move(dataset)), options_(std::move(options)) {
+  if (options_.num_workers < 0) throw Error("DataLoader: num_workers must not be negative");
+  if (options_.batch_sampler) {
+    if (options_.batch_size != 0 || options_.shuffle || options_.sampler) {
+      throw Error("DataLoader: batch_sampler excludes batch_size, shuffle and sampler");
+    }
+    batch_sampler_ = options_.batch_sampler;
+    return;
+  }
+  if (options_.batch_size == 0) throw Error("DataLoader: batch_size must be positive (or give a batch_sampler)");
+  if (options_.sampler && options_.shuffle) throw Error("DataLoader: sampler excludes shuffle");
+  std::shared_ptr<Sampler> sampler = options_.sampler;
+  if (!sampler) {
+    if (options_.shuffle) sampler = std::make_shared<RandomSampler>(dataset_->size());
+    else sampler = std::make_shared<SequentialSampler>(dataset_->size());
+  }
+  batch_sampler_ = std::make_shared<BatchSampler>(std::move(sampler), options_.batch_size, options_.last_batch);
+}
+
+DataLoader::iterator DataLoader::begin() {
+  auto epoch = std::make_shared<Epoch>(dataset_, batch_sampler_->batches(), options_);
+  epoch_batches_ = epoch->count();
+  return iterator(std::move(epoch), 0);
+}
+
+DataLoader::iterator DataLoader::end() { return iterator(nullptr, epoch_batches_); }
+
+Batch DataLoader::iterator::operator*() const {
+  if (!epoch_ || position_ >= epoch_->count()) throw Error("DataLoader: iterator past the end of the epoch");
+  if (!current_) current_ = epoch_->take(position_);
+  return *current_;
+}
+
+DataLoader::iterator& DataLoader::iterator::operator++() {
+  if (epoch_ && !current_ && position_ < epoch_->count()) epoch_->take(position_);  // skipped: still consumed in order
+  current_.reset();
+  ++position_;
+  return *this;
+}
+
+}  // namespace mx::gluon::data

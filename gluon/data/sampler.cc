@@ -1,0 +1,62 @@
+#include <mx/gluon/data/sampler.h>
+
+#include <numeric>
+
+#include <mx/engine/error.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/random.h>
+
+namespace mx::gluon::data {
+
+std::vector<std::size_t> SequentialSampler::indices() {
+  std::vector<std::size_t> order(length_);
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
+std::vector<std::size_t> RandomSampler::indices() {
+  if (length_ == 0) return {};
+  const std::vector<double> permuted =
+      nd::random::shuffle(nd::arange(0, static_cast<double>(length_), 1, 1, cpu(), DType::kFloat64)).asnumpy<double>();
+  return std::vector<std::size_t>(permuted.begin(), permuted.end());
+}
+
+LastBatch last_batch_from_name(const std::string& name) {
+  if (name == "keep") return LastBatch::kKeep;
+  if (name == "discard") return LastBatch::kDiscard;
+  if (name == "rollover") return LastBatch::kRollover;
+  throw Error("last_batch must be \"keep\", \"discard\" or \"rollover\", got \"" + name + "\"");
+}
+
+BatchSampler::BatchSampler(std::shared_ptr<Sampler> sampler, std::size_t batch_size, LastBatch last_batch)
+    : sampler_(std::move(sampler)), batch_size_(batch_size), last_batch_(last_batch) {
+  if (batch_size == 0) throw Error("BatchSampler: batch_size must be positive");
+}
+
+std::vector<std::vector<std::size_t>> BatchSampler::batches() {
+  std::vector<std::size_t> order = std::move(carried_);
+  carried_.clear();
+  for (std::size_t i : sampler_->indices()) order.push_back(i);
+  std::vector<std::vector<std::size_t>> result;
+  for (std::size_t begin = 0; begin < order.size(); begin += batch_size_) {
+    const std::size_t end = std::min(order.size(), begin + batch_size_);
+    std::vector<std::size_t> batch(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                                   order.begin() + static_cast<std::ptrdiff_t>(end));
+    if (batch.size() < batch_size_) {
+      if (last_batch_ == LastBatch::kDiscard) break;
+      if (last_batch_ == LastBatch::kRollover) {
+        carried_ = std::move(batch);
+        break;
+      }
+    }
+    result.push_back(std::move(batch));
+  }
+  return result;
+}
+
+std::size_t BatchSampler::size() const {
+  const std::size_t n = carried_.size() + sampler_->size();
+  return last_batch_ == LastBatch::kKeep ? (n + batch_size_ - 1) / batch_size_ : n / batch_size_;
+}
+
+}  // namespace mx::gluon::data

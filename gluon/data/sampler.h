@@ -1,0 +1,60 @@
+#pragma once
+// Samplers: the order in which a DataLoader reads samples. indices() is called once per epoch.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mx::gluon::data {
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  virtual std::vector<std::size_t> indices() = 0;
+  virtual std::size_t size() const = 0;
+};
+
+// 0, 1, ..., length - 1.
+class SequentialSampler : public Sampler {
+ public:
+  explicit SequentialSampler(std::size_t length) : length_(length) {}
+  std::vector<std::size_t> indices() override;
+  std::size_t size() const override { return length_; }
+
+ private:
+  std::size_t length_;
+};
+
+// A new random permutation each epoch, drawn from mx::random's stream (reproducible under random::seed).
+class RandomSampler : public Sampler {
+ public:
+  explicit RandomSampler(std::size_t length) : length_(length) {}
+  std::vector<std::size_t> indices() override;
+  std::size_t size() const override { return length_; }
+
+ private:
+  std::size_t length_;
+};
+
+// What to do with a last batch smaller than batch_size: keep it, discard it, or roll its samples over to the
+// start of the next epoch.
+enum class LastBatch { kKeep, kDiscard, kRollover };
+LastBatch last_batch_from_name(const std::string& name);  // "keep", "discard", "rollover"
+
+// Groups a sampler's indices into batches.
+class BatchSampler {
+ public:
+  BatchSampler(std::shared_ptr<Sampler> sampler, std::size_t batch_size, LastBatch last_batch = LastBatch::kKeep);
+  // The next epoch's batches.
+  std::vector<std::vector<std::size_t>> batches();
+  // The number of batches the next epoch gives.
+  std::size_t size() const;
+
+ private:
+  std::shared_ptr<Sampler> sampler_;
+  std::size_t batch_size_;
+  LastBatch last_batch_;
+  std::vector<std::size_t> carried_;  // rollover: the previous epoch's leftover
+};
+
+}  // namespace mx::gluon::data

@@ -1,0 +1,22 @@
+#pragma once
+// Everything of Gluon: blocks and layers, losses, initializers, optimizers and the Trainer, metrics, data.
+#include <mx/gluon/block.h>
+#include <mx/gluon/data/dataloader.h>
+#include <mx/gluon/data/dataset.h>
+#include <mx/gluon/data/sampler.h>
+#include <mx/gluon/data/vision/datasets.h>
+#include <mx/gluon/data/vision/transforms.h>
+#include <mx/gluon/init.h>
+#include <mx/gluon/loss.h>
+#include <mx/gluon/lr_scheduler.h>
+#include <mx/gluon/metric.h>
+#include <mx/gluon/nn/activations.h>
+#include <mx/gluon/nn/basic_layers.h>
+#include <mx/gluon/nn/conv_layers.h>
+#include <mx/gluon/nn/dense.h>
+#include <mx/gluon/nn/normalization.h>
+#include <mx/gluon/nn/sequential.h>
+#include <mx/gluon/optimizer.h>
+#include <mx/gluon/parameter.h>
+#include <mx/gluon/trainer.h>
+#include <mx/gluon/utils.h>

@@ -1,0 +1,114 @@
+#include <mx/gluon/init.h>
+
+#include <cmath>
+#include <sstream>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/copy.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/linalg.h>
+#include <mx/operators/random.h>
+
+namespace mx::init {
+namespace {
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void fill_with(NDArray& array, const NDArray& values) { values.astype(array.dtype()).copyto(array); }
+
+std::string number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+}  // namespace
+
+void Initializer::operator()(const std::string& name, NDArray& array) const {
+  if (ends_with(name, "weight")) return init_weight(name, array);
+  if (ends_with(name, "bias") || ends_with(name, "beta") || ends_with(name, "moving_mean") ||
+      ends_with(name, "running_mean")) {
+    return nd::fill(array, 0);
+  }
+  if (ends_with(name, "gamma") || ends_with(name, "moving_var") || ends_with(name, "running_var")) {
+    return nd::fill(array, 1);
+  }
+  // Other names (PReLU's alpha, a user's own parameters): as weights, where MXNet raised an error.
+  init_weight(name, array);
+}
+
+void Zero::init_weight(const std::string&, NDArray& array) const { nd::fill(array, 0); }
+void One::init_weight(const std::string&, NDArray& array) const { nd::fill(array, 1); }
+void Constant::init_weight(const std::string&, NDArray& array) const { nd::fill(array, value_); }
+std::string Constant::str() const { return "Constant(" + number(value_) + ")"; }
+
+void Uniform::init_weight(const std::string&, NDArray& array) const {
+  fill_with(array, nd::random::uniform(-scale_, scale_, array.shape(), array.context()));
+}
+std::string Uniform::str() const { return "Uniform(" + number(scale_) + ")"; }
+
+void Normal::init_weight(const std::string&, NDArray& array) const {
+  fill_with(array, nd::random::normal(0, sigma_, array.shape(), array.context()));
+}
+std::string Normal::str() const { return "Normal(" + number(sigma_) + ")"; }
+
+Xavier::Xavier(XavierOptions options) : options_(std::move(options)) {
+  if (options_.rnd_type != "uniform" && options_.rnd_type != "gaussian") {
+    throw Error("Xavier: rnd_type must be \"uniform\" or \"gaussian\", got \"" + options_.rnd_type + "\"");
+  }
+  if (options_.factor_type != "avg" && options_.factor_type != "in" && options_.factor_type != "out") {
+    throw Error("Xavier: factor_type must be \"avg\", \"in\" or \"out\", got \"" + options_.factor_type + "\"");
+  }
+}
+
+void Xavier::init_weight(const std::string& name, NDArray& array) const {
+  const Shape& s = array.shape();
+  if (s.ndim() < 2) {
+    throw ShapeError("Xavier: cannot initialize '" + name + "' of shape " + s.str() +
+                     ": it needs at least 2 axes (out, in, ...) to have fans");
+  }
+  double receptive = 1;
+  for (int a = 2; a < s.ndim(); ++a) receptive *= static_cast<double>(s[a]);
+  const double fan_in = static_cast<double>(s[1]) * receptive, fan_out = static_cast<double>(s[0]) * receptive;
+  const double factor = options_.factor_type == "in" ? fan_in : options_.factor_type == "out" ? fan_out : (fan_in + fan_out) / 2;
+  const double scale = std::sqrt(options_.magnitude / factor);
+  fill_with(array, options_.rnd_type == "uniform" ? nd::random::uniform(-scale, scale, s, array.context())
+                                                  : nd::random::normal(0, scale, s, array.context()));
+}
+
+std::string Xavier::str() const {
+  return "Xavier(rnd_type=" + options_.rnd_type + ", factor_type=" + options_.factor_type +
+         ", magnitude=" + number(options_.magnitude) + ")";
+}
+
+MSRAPrelu::MSRAPrelu(std::string factor_type, double slope)
+    : Xavier({.rnd_type = "gaussian", .factor_type = std::move(factor_type), .magnitude = 2 / (1 + slope * slope)}),
+      slope_(slope) {}
+std::string MSRAPrelu::str() const { return "MSRAPrelu(slope=" + number(slope_) + ")"; }
+
+Orthogonal::Orthogonal(double scale, std::string rand_type) : scale_(scale), rand_type_(std::move(rand_type)) {
+  if (rand_type_ != "uniform" && rand_type_ != "normal") {
+    throw Error("Orthogonal: rand_type must be \"uniform\" or \"normal\", got \"" + rand_type_ + "\"");
+  }
+}
+
+void Orthogonal::init_weight(const std::string& name, NDArray& array) const {
+  const Shape& s = array.shape();
+  if (s.ndim() < 2) throw ShapeError("Orthogonal: cannot initialize '" + name + "' of shape " + s.str() + ": needs 2 axes");
+  const std::int64_t rows = s[0], cols = s.size() / s[0];
+  // LQ of the wider orientation: Q has orthonormal rows (rows <= cols) or, transposed back, columns.
+  const bool wide = rows <= cols;
+  const Shape drawn = wide ? Shape{rows, cols} : Shape{cols, rows};
+  const NDArray random = rand_type_ == "uniform" ? nd::random::uniform(-1, 1, drawn, array.context(), DType::kFloat64)
+                                                 : nd::random::normal(0, 1, drawn, array.context(), DType::kFloat64);
+  NDArray q = nd::linalg::gelqf(random).first;
+  if (!wide) q = q.T();
+  fill_with(array, (q * scale_).reshape(s));
+}
+
+std::string Orthogonal::str() const { return "Orthogonal(scale=" + number(scale_) + ", rand_type=" + rand_type_ + ")"; }
+
+}  // namespace mx::init

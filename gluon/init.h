@@ -1,0 +1,124 @@
+#pragma once
+// Initializers, as MXNet's mx.init: net.initialize(init::Xavier()) fills every parameter that has no initializer
+// of its own, choosing by the parameter's name as MXNet does (weights by the initializer; biases, betas and
+// moving means zero; gammas and moving variances one). A parameter's own initializer (Dense's
+// weight_initializer, ...) fills it whatever its name.
+#include <memory>
+#include <string>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::init {
+
+class Initializer {
+ public:
+  virtual ~Initializer() = default;
+  // Fills `array`, the parameter `name`, by MXNet's name rules.
+  void operator()(const std::string& name, NDArray& array) const;
+  // Fills `array` as a weight (also how a parameter's own initializer is applied).
+  virtual void init_weight(const std::string& name, NDArray& array) const = 0;
+  // "Xavier(rnd_type=uniform, factor_type=avg, magnitude=3)", for summaries and errors.
+  virtual std::string str() const = 0;
+};
+
+// An initializer held by value in option structs: `.weight_initializer = init::Normal(0.01)`. Empty means
+// "the one net.initialize() was given".
+class InitializerRef {
+ public:
+  InitializerRef() = default;
+  template <class T>
+    requires std::derived_from<T, Initializer>
+  InitializerRef(T initializer) : ptr_(std::make_shared<T>(std::move(initializer))) {}
+  explicit operator bool() const { return ptr_ != nullptr; }
+  const Initializer& operator*() const { return *ptr_; }
+  const Initializer* operator->() const { return ptr_.get(); }
+
+ private:
+  std::shared_ptr<const Initializer> ptr_;
+};
+
+class Zero : public Initializer {
+ public:
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override { return "Zero()"; }
+};
+
+class One : public Initializer {
+ public:
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override { return "One()"; }
+};
+
+class Constant : public Initializer {
+ public:
+  explicit Constant(double value) : value_(value) {}
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override;
+
+ private:
+  double value_;
+};
+
+// Uniform in [-scale, scale]; MXNet's default initializer (scale 0.07).
+class Uniform : public Initializer {
+ public:
+  explicit Uniform(double scale = 0.07) : scale_(scale) {}
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override;
+
+ private:
+  double scale_;
+};
+
+// Normal with mean 0 and standard deviation sigma.
+class Normal : public Initializer {
+ public:
+  explicit Normal(double sigma = 0.01) : sigma_(sigma) {}
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override;
+
+ private:
+  double sigma_;
+};
+
+// Glorot's: scale sqrt(magnitude / factor), factor the fan in, out or their mean; uniform in [-scale, scale] or
+// normal with that deviation. Fans from the shape: (out, in, kernel...) as MXNet's.
+struct XavierOptions {
+  std::string rnd_type = "uniform";  // or "gaussian"
+  std::string factor_type = "avg";   // "in", "out"
+  double magnitude = 3;
+};
+class Xavier : public Initializer {
+ public:
+  explicit Xavier(XavierOptions options = {});
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override;
+
+ private:
+  XavierOptions options_;
+};
+
+// He et al.'s, for PReLU networks: Xavier, gaussian, magnitude 2 / (1 + slope^2).
+class MSRAPrelu : public Xavier {
+ public:
+  explicit MSRAPrelu(std::string factor_type = "avg", double slope = 0.25);
+  std::string str() const override;
+
+ private:
+  double slope_;
+};
+
+// A random orthogonal matrix (rows or columns orthonormal, from an LQ factorization) times `scale`, the weight
+// flattened to (shape[0], rest).
+class Orthogonal : public Initializer {
+ public:
+  explicit Orthogonal(double scale = 1.414, std::string rand_type = "uniform");
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override;
+
+ private:
+  double scale_;
+  std::string rand_type_;
+};
+
+}  // namespace mx::init

@@ -1,0 +1,118 @@
+#include <mx/gluon/loss.h>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/activations.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/nn.h>
+#include <mx/operators/reduce.h>
+#include <mx/operators/select.h>
+
+namespace mx::gluon::loss {
+namespace {
+
+// log(1 + exp(-|x|)), the stable tail of the logistic losses.
+NDArray soft_tail(const NDArray& x) { return nd::Activation(-nd::abs(x), "softrelu"); }
+
+// The mean over every axis but `batch_axis`.
+NDArray per_sample_mean(const NDArray& loss, int batch_axis) {
+  if (loss.ndim() <= 1) return loss;
+  const int keep = normalize_axis(batch_axis, loss.ndim(), "loss");
+  std::vector<int> axes;
+  for (int a = 0; a < loss.ndim(); ++a) {
+    if (a != keep) axes.push_back(a);
+  }
+  return nd::mean(loss, axes);
+}
+
+NDArray label_like(const NDArray& label, const NDArray& pred, const char* loss) {
+  if (label.size() != pred.size()) {
+    throw ShapeError(std::string(loss) + ": label " + label.shape().str() + " does not match pred " + pred.shape().str());
+  }
+  return label.reshape(pred.shape());
+}
+
+}  // namespace
+
+NDArray Loss::operator()(const NDArray& pred, const NDArray& label, const NDArray& sample_weight) const {
+  return finish(elementwise(pred, label), sample_weight);
+}
+
+NDArray Loss::finish(NDArray loss, const NDArray& sample_weight) const {
+  if (!sample_weight.is_none()) loss = loss * sample_weight;
+  if (options_.weight != 1) loss = loss * options_.weight;
+  return per_sample_mean(loss, options_.batch_axis);
+}
+
+SoftmaxCrossEntropyLoss::SoftmaxCrossEntropyLoss(SoftmaxCrossEntropyOptions options)
+    : Loss({options.weight, options.batch_axis}), options_(options) {}
+
+NDArray SoftmaxCrossEntropyLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  const NDArray log_p = options_.from_logits ? pred : nd::log_softmax(pred, options_.axis);
+  if (options_.sparse_label) return -nd::pick(log_p, label, options_.axis, true);
+  return -nd::sum(log_p * label_like(label, pred, "SoftmaxCrossEntropyLoss"), {options_.axis}, true);
+}
+
+NDArray L2Loss::elementwise(const NDArray& pred, const NDArray& label) const {
+  return nd::square(label_like(label, pred, "L2Loss") - pred) * 0.5;
+}
+
+NDArray L1Loss::elementwise(const NDArray& pred, const NDArray& label) const {
+  return nd::abs(label_like(label, pred, "L1Loss") - pred);
+}
+
+NDArray SigmoidBinaryCrossEntropyLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  const NDArray y = label_like(label, pred, "SigmoidBinaryCrossEntropyLoss");
+  if (!from_sigmoid_) return nd::relu(pred) - pred * y + soft_tail(pred);
+  constexpr double kEps = 1e-12;
+  return -(nd::log(pred + kEps) * y + nd::log(1.0 - pred + kEps) * (1.0 - y));
+}
+
+NDArray KLDivLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  const NDArray log_p = from_logits_ ? pred : nd::log_softmax(pred, axis_);
+  const NDArray y = label_like(label, pred, "KLDivLoss");
+  return y * (nd::log(y + 1e-12) - log_p);
+}
+
+NDArray HuberLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  const NDArray d = nd::abs(label_like(label, pred, "HuberLoss") - pred);
+  return nd::where(d > rho_, d - 0.5 * rho_, nd::square(d) * (0.5 / rho_));
+}
+
+NDArray HingeLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  return nd::relu(margin_ - pred * label_like(label, pred, "HingeLoss"));
+}
+
+NDArray SquaredHingeLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  return nd::square(HingeLoss::elementwise(pred, label));
+}
+
+LogisticLoss::LogisticLoss(std::string label_format, LossOptions options) : Loss(options) {
+  if (label_format != "signed" && label_format != "binary") {
+    throw Error("LogisticLoss: label_format must be \"signed\" or \"binary\", got \"" + label_format + "\"");
+  }
+  signed_ = label_format == "signed";
+}
+
+NDArray LogisticLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  NDArray y = label_like(label, pred, "LogisticLoss");
+  if (signed_) y = (y + 1.0) * 0.5;  // to 0 or 1
+  return nd::relu(pred) - pred * y + soft_tail(pred);
+}
+
+NDArray CosineEmbeddingLoss::operator()(const NDArray& input1, const NDArray& input2, const NDArray& label,
+                                        const NDArray& sample_weight) const {
+  if (input1.shape() != input2.shape()) {
+    throw ShapeError("CosineEmbeddingLoss: inputs " + input1.shape().str() + " and " + input2.shape().str() + " differ");
+  }
+  const int last = input1.ndim() - 1;
+  const NDArray dot = nd::sum(input1 * input2, {last});
+  const NDArray norms = nd::norm(input1, 2, {last}) * nd::norm(input2, 2, {last});
+  const NDArray cos = dot / nd::maximum(norms, 1e-12);
+  const NDArray y = label.reshape(cos.shape());
+  NDArray loss = nd::where(y == 1.0, 1.0 - cos, nd::relu(cos - margin_));
+  if (!sample_weight.is_none()) loss = loss * sample_weight;
+  if (options_.weight != 1) loss = loss * options_.weight;
+  return per_sample_mean(loss, options_.batch_axis);
+}
+
+}  // namespace mx::gluon::loss

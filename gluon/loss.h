@@ -1,0 +1,150 @@
+#pragma once
+// Gluon's losses: loss(pred, label[, sample_weight]) gives one value per sample (shape (N,) with batch_axis 0),
+// the mean over every other axis of the elementwise loss, scaled by `weight` and by sample_weight (broadcast
+// to the elementwise loss) when given.
+#include <string>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::gluon::loss {
+
+struct LossOptions {
+  double weight = 1;
+  int batch_axis = 0;
+};
+
+class Loss {
+ public:
+  explicit Loss(LossOptions options) : options_(options) {}
+  virtual ~Loss() = default;
+  NDArray operator()(const NDArray& pred, const NDArray& label, const NDArray& sample_weight = {}) const;
+
+ protected:
+  // The elementwise loss (before weighting and the mean).
+  virtual NDArray elementwise(const NDArray& pred, const NDArray& label) const = 0;
+  // Weighting and the mean over every axis but the batch axis.
+  NDArray finish(NDArray loss, const NDArray& sample_weight) const;
+
+ private:
+  LossOptions options_;
+};
+
+struct SoftmaxCrossEntropyOptions {
+  int axis = -1;
+  bool sparse_label = true;  // labels are class indices (else distributions over the axis)
+  bool from_logits = false;  // pred is log-probabilities already
+  double weight = 1;
+  int batch_axis = 0;
+};
+// -log softmax(pred)[label] along `axis`.
+class SoftmaxCrossEntropyLoss : public Loss {
+ public:
+  explicit SoftmaxCrossEntropyLoss(SoftmaxCrossEntropyOptions options = {});
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+
+ private:
+  SoftmaxCrossEntropyOptions options_;
+};
+
+// (pred - label)^2 / 2.
+class L2Loss : public Loss {
+ public:
+  explicit L2Loss(LossOptions options = {}) : Loss(options) {}
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+};
+
+// |pred - label|.
+class L1Loss : public Loss {
+ public:
+  explicit L1Loss(LossOptions options = {}) : Loss(options) {}
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+};
+
+// Binary cross-entropy of labels in [0, 1]; pred are logits (computed stably) unless from_sigmoid.
+class SigmoidBinaryCrossEntropyLoss : public Loss {
+ public:
+  explicit SigmoidBinaryCrossEntropyLoss(bool from_sigmoid = false, LossOptions options = {})
+      : Loss(options), from_sigmoid_(from_sigmoid) {}
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+
+ private:
+  bool from_sigmoid_;
+};
+
+// label (log label - pred), pred log-probabilities (from_logits) or scores put through log_softmax on `axis`.
+class KLDivLoss : public Loss {
+ public:
+  explicit KLDivLoss(bool from_logits = true, int axis = -1, LossOptions options = {})
+      : Loss(options), from_logits_(from_logits), axis_(axis) {}
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+
+ private:
+  bool from_logits_;
+  int axis_;
+};
+
+// |d| - rho / 2 where |d| > rho, d^2 / (2 rho) elsewhere (d = pred - label).
+class HuberLoss : public Loss {
+ public:
+  explicit HuberLoss(double rho = 1, LossOptions options = {}) : Loss(options), rho_(rho) {}
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+
+ private:
+  double rho_;
+};
+
+// max(0, margin - pred * label), labels -1 or 1; SquaredHingeLoss squares it.
+class HingeLoss : public Loss {
+ public:
+  explicit HingeLoss(double margin = 1, LossOptions options = {}) : Loss(options), margin_(margin) {}
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+  double margin_;
+};
+class SquaredHingeLoss : public HingeLoss {
+ public:
+  explicit SquaredHingeLoss(double margin = 1, LossOptions options = {}) : HingeLoss(margin, options) {}
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+};
+
+// log(1 + exp(-pred * label)) for labels -1 or 1 ("signed") or 0 or 1 ("binary").
+class LogisticLoss : public Loss {
+ public:
+  explicit LogisticLoss(std::string label_format = "signed", LossOptions options = {});
+
+ protected:
+  NDArray elementwise(const NDArray& pred, const NDArray& label) const override;
+
+ private:
+  bool signed_;
+};
+
+// For pairs (input1, input2) with label 1 (similar) or -1: 1 - cos where similar, max(0, cos - margin)
+// elsewhere; cos is taken along the last axis.
+class CosineEmbeddingLoss {
+ public:
+  explicit CosineEmbeddingLoss(double margin = 0, LossOptions options = {}) : margin_(margin), options_(options) {}
+  NDArray operator()(const NDArray& input1, const NDArray& input2, const NDArray& label,
+                     const NDArray& sample_weight = {}) const;
+
+ private:
+  double margin_;
+  LossOptions options_;
+};
+
+}  // namespace mx::gluon::loss

@@ -1,0 +1,254 @@
+#include <mx/gluon/metric.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <mx/ndarray/error.h>
+
+namespace mx::gluon::metric {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::vector<double> host(const NDArray& a) { return a.asnumpy<double>(); }
+
+// Class indices from pred: argmax over `axis` (as rows of `classes` values), or pred itself.
+std::vector<double> predicted_classes(const NDArray& pred, std::size_t samples, const char* metric) {
+  const std::vector<double> p = host(pred);
+  if (p.size() == samples) return p;
+  if (samples == 0 || p.size() % samples != 0) {
+    throw ShapeError(std::string(metric) + ": pred " + pred.shape().str() + " does not fit " +
+                     std::to_string(samples) + " labels");
+  }
+  const std::size_t classes = p.size() / samples;
+  std::vector<double> chosen(samples);
+  for (std::size_t i = 0; i < samples; ++i) {
+    const auto row = p.begin() + static_cast<std::ptrdiff_t>(i * classes);
+    chosen[i] = static_cast<double>(std::max_element(row, row + static_cast<std::ptrdiff_t>(classes)) - row);
+  }
+  return chosen;
+}
+
+// Binary decisions: argmax of (N, 2) scores, or probability above 0.5 for (N,).
+std::vector<double> binary_decisions(const NDArray& pred, std::size_t samples, const char* metric) {
+  if (pred.size() == static_cast<std::int64_t>(samples)) {
+    std::vector<double> p = host(pred);
+    for (double& v : p) v = v > 0.5 ? 1 : 0;
+    return p;
+  }
+  if (pred.size() != static_cast<std::int64_t>(2 * samples)) {
+    throw ShapeError(std::string(metric) + ": binary metrics take pred (N, 2) or (N,), got " + pred.shape().str());
+  }
+  return predicted_classes(pred, samples, metric);
+}
+
+void check_pair(const NDArray& label, const NDArray& pred, const char* metric) {
+  if (label.is_none() || pred.is_none()) throw Error(std::string(metric) + ": label or pred is an empty array");
+}
+
+}  // namespace
+
+void EvalMetric::update(const std::vector<NDArray>& labels, const std::vector<NDArray>& preds) {
+  if (labels.size() != preds.size()) {
+    throw Error(name_ + ": " + std::to_string(labels.size()) + " labels for " + std::to_string(preds.size()) + " preds");
+  }
+  for (std::size_t i = 0; i < labels.size(); ++i) update_one(labels[i], preds[i]);
+}
+
+void EvalMetric::reset() { sum_metric_ = num_inst_ = 0; }
+
+std::pair<std::string, double> EvalMetric::get() const {
+  return {name_, num_inst_ == 0 ? kNaN : sum_metric_ / num_inst_};
+}
+
+void Accuracy::update_one(const NDArray& label, const NDArray& pred) {
+  check_pair(label, pred, "accuracy");
+  const std::vector<double> y = host(label);
+  const std::vector<double> c = pred.size() == label.size() ? host(pred) : host(pred.argmax(axis_));
+  if (c.size() != y.size()) {
+    throw ShapeError("accuracy: pred " + pred.shape().str() + " (classes on axis " + std::to_string(axis_) +
+                     ") does not fit labels " + label.shape().str());
+  }
+  for (std::size_t i = 0; i < y.size(); ++i) sum_metric_ += std::lround(c[i]) == std::lround(y[i]) ? 1 : 0;
+  num_inst_ += static_cast<double>(y.size());
+}
+
+TopKAccuracy::TopKAccuracy(int top_k) : EvalMetric("top_k_accuracy_" + std::to_string(top_k)), top_k_(top_k) {
+  if (top_k < 1) throw Error("TopKAccuracy: top_k must be at least 1, got " + std::to_string(top_k));
+}
+
+void TopKAccuracy::update_one(const NDArray& label, const NDArray& pred) {
+  check_pair(label, pred, name().c_str());
+  const std::vector<double> y = host(label), p = host(pred);
+  if (y.empty() || p.size() % y.size() != 0) {
+    throw ShapeError(name() + ": pred " + pred.shape().str() + " does not fit labels " + label.shape().str());
+  }
+  const std::size_t classes = p.size() / y.size();
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double* row = p.data() + i * classes;
+    const double target = row[static_cast<std::size_t>(y[i])];
+    const auto above = std::count_if(row, row + classes, [&](double v) { return v > target; });
+    sum_metric_ += above < top_k_ ? 1 : 0;
+  }
+  num_inst_ += static_cast<double>(y.size());
+}
+
+F1::F1(std::string name, std::string average) : EvalMetric(std::move(name)) {
+  if (average != "macro" && average != "micro") throw Error("F1: average must be \"macro\" or \"micro\", got " + average);
+  micro_ = average == "micro";
+}
+
+void F1::reset() {
+  EvalMetric::reset();
+  tp_ = fp_ = fn_ = tn_ = 0;
+}
+
+namespace {
+double f1_of(double tp, double fp, double fn) {
+  const double precision = tp + fp > 0 ? tp / (tp + fp) : 0, recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  return precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+}
+double mcc_of(double tp, double fp, double fn, double tn) {
+  const double denominator = std::sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
+  return denominator > 0 ? (tp * tn - fp * fn) / denominator : 0;
+}
+}  // namespace
+
+void F1::update_one(const NDArray& label, const NDArray& pred) {
+  check_pair(label, pred, name().c_str());
+  const std::vector<double> y = host(label);
+  const std::vector<double> c = binary_decisions(pred, y.size(), name().c_str());
+  double tp = 0, fp = 0, fn = 0, tn = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const bool truth = y[i] > 0.5, said = c[i] > 0.5;
+    tp += truth && said;
+    fp += !truth && said;
+    fn += truth && !said;
+    tn += !truth && !said;
+  }
+  tp_ += tp;
+  fp_ += fp;
+  fn_ += fn;
+  tn_ += tn;
+  sum_metric_ += name() == "f1" ? f1_of(tp, fp, fn) : mcc_of(tp, fp, fn, tn);
+  num_inst_ += 1;
+}
+
+std::pair<std::string, double> F1::get() const {
+  if (!micro_) return EvalMetric::get();
+  return {name(), tp_ + fp_ + fn_ + tn_ == 0 ? kNaN : f1_of(tp_, fp_, fn_)};
+}
+
+std::pair<std::string, double> MCC::get() const {
+  if (!micro_) return {"mcc", num_inst_ == 0 ? kNaN : sum_metric_ / num_inst_};
+  return {"mcc", tp_ + fp_ + fn_ + tn_ == 0 ? kNaN : mcc_of(tp_, fp_, fn_, tn_)};
+}
+
+namespace {
+// Label and prediction values of one size; the callback sees each pair.
+template <class Fn>
+void each_pair(const NDArray& label, const NDArray& pred, const char* metric, Fn fn) {
+  const std::vector<double> y = host(label), p = host(pred);
+  if (y.size() != p.size()) {
+    throw ShapeError(std::string(metric) + ": label " + label.shape().str() + " and pred " + pred.shape().str() +
+                     " have different sizes");
+  }
+  for (std::size_t i = 0; i < y.size(); ++i) fn(y[i], p[i]);
+}
+}  // namespace
+
+void MAE::update_one(const NDArray& label, const NDArray& pred) {
+  each_pair(label, pred, "mae", [&](double y, double p) {
+    sum_metric_ += std::abs(y - p);
+    num_inst_ += 1;
+  });
+}
+
+void MSE::update_one(const NDArray& label, const NDArray& pred) {
+  each_pair(label, pred, name().c_str(), [&](double y, double p) {
+    sum_metric_ += (y - p) * (y - p);
+    num_inst_ += 1;
+  });
+}
+
+std::pair<std::string, double> RMSE::get() const { return {"rmse", std::sqrt(MSE::get().second)}; }
+
+void CrossEntropy::update_one(const NDArray& label, const NDArray& pred) {
+  check_pair(label, pred, name().c_str());
+  const std::vector<double> y = host(label), p = host(pred);
+  if (y.empty() || p.size() % y.size() != 0) {
+    throw ShapeError(name() + ": pred " + pred.shape().str() + " does not fit labels " + label.shape().str());
+  }
+  const std::size_t classes = p.size() / y.size();
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    sum_metric_ += -std::log(p[i * classes + static_cast<std::size_t>(y[i])] + eps_);
+    num_inst_ += 1;
+  }
+}
+
+Perplexity::Perplexity(std::optional<int> ignore_label) : CrossEntropy(1e-12, "perplexity"), ignore_label_(ignore_label) {}
+
+void Perplexity::update_one(const NDArray& label, const NDArray& pred) {
+  check_pair(label, pred, "perplexity");
+  const std::vector<double> y = host(label), p = host(pred);
+  if (y.empty() || p.size() % y.size() != 0) {
+    throw ShapeError("perplexity: pred " + pred.shape().str() + " does not fit labels " + label.shape().str());
+  }
+  const std::size_t classes = p.size() / y.size();
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (ignore_label_ && std::lround(y[i]) == *ignore_label_) continue;
+    sum_metric_ += -std::log(std::max(p[i * classes + static_cast<std::size_t>(y[i])], eps_));
+    num_inst_ += 1;
+  }
+}
+
+std::pair<std::string, double> Perplexity::get() const {
+  return {"perplexity", num_inst_ == 0 ? kNaN : std::exp(sum_metric_ / num_inst_)};
+}
+
+void PearsonCorrelation::reset() {
+  EvalMetric::reset();
+  sx_ = sy_ = sxx_ = syy_ = sxy_ = 0;
+}
+
+void PearsonCorrelation::update_one(const NDArray& label, const NDArray& pred) {
+  each_pair(label, pred, "pearsonr", [&](double y, double p) {
+    sx_ += y;
+    sy_ += p;
+    sxx_ += y * y;
+    syy_ += p * p;
+    sxy_ += y * p;
+    num_inst_ += 1;
+  });
+}
+
+std::pair<std::string, double> PearsonCorrelation::get() const {
+  const double n = num_inst_;
+  if (n < 2) return {"pearsonr", kNaN};
+  const double cov = sxy_ - sx_ * sy_ / n, vx = sxx_ - sx_ * sx_ / n, vy = syy_ - sy_ * sy_ / n;
+  return {"pearsonr", cov / std::sqrt(vx * vy)};
+}
+
+void CompositeEvalMetric::reset() {
+  for (auto& m : metrics_) m->reset();
+}
+
+void CompositeEvalMetric::update_one(const NDArray& label, const NDArray& pred) {
+  for (auto& m : metrics_) m->update(label, pred);
+}
+
+std::pair<std::string, double> CompositeEvalMetric::get() const {
+  if (metrics_.empty()) return {"composite", kNaN};
+  return metrics_.front()->get();
+}
+
+std::vector<std::pair<std::string, double>> CompositeEvalMetric::get_name_value() const {
+  std::vector<std::pair<std::string, double>> all;
+  for (const auto& m : metrics_) {
+    for (auto& item : m->get_name_value()) all.push_back(std::move(item));
+  }
+  return all;
+}
+
+}  // namespace mx::gluon::metric

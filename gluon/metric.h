@@ -1,0 +1,166 @@
+#pragma once
+// Evaluation metrics, as MXNet's mx.metric: update(labels, preds) accumulates (a sync point: it reads the
+// values), get() gives (name, value), reset() starts over. Values average over every sample seen since reset.
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::gluon::metric {
+
+class EvalMetric {
+ public:
+  explicit EvalMetric(std::string name) : name_(std::move(name)) {}
+  virtual ~EvalMetric() = default;
+  // One label and prediction array per device (or per output); they must pair up.
+  void update(const std::vector<NDArray>& labels, const std::vector<NDArray>& preds);
+  void update(const NDArray& label, const NDArray& pred) { update_one(label, pred); }
+  virtual void reset();
+  // (name, value); NaN before any update.
+  virtual std::pair<std::string, double> get() const;
+  // Every (name, value) the metric reports (CompositeEvalMetric reports one per member).
+  virtual std::vector<std::pair<std::string, double>> get_name_value() const { return {get()}; }
+  const std::string& name() const { return name_; }
+
+ protected:
+  virtual void update_one(const NDArray& label, const NDArray& pred) = 0;
+  double sum_metric_ = 0, num_inst_ = 0;
+
+ private:
+  std::string name_;
+};
+
+// The fraction of samples whose class (pred's argmax along `axis`, or pred itself when it has label's shape)
+// equals the label.
+class Accuracy : public EvalMetric {
+ public:
+  explicit Accuracy(int axis = 1) : EvalMetric("accuracy"), axis_(axis) {}
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+
+ private:
+  int axis_;
+};
+
+// The fraction of samples whose label is among the top_k classes of pred (N, classes).
+class TopKAccuracy : public EvalMetric {
+ public:
+  explicit TopKAccuracy(int top_k = 1);
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+
+ private:
+  int top_k_;
+};
+
+// Binary classification: pred (N, 2) scores or (N,) probabilities of class 1. "micro" counts over every
+// sample; "macro" averages the per-update values, as MXNet's default.
+class F1 : public EvalMetric {
+ public:
+  explicit F1(std::string average = "macro") : F1("f1", std::move(average)) {}
+  void reset() override;
+  std::pair<std::string, double> get() const override;
+
+ protected:
+  F1(std::string name, std::string average);
+  void update_one(const NDArray& label, const NDArray& pred) override;
+  bool micro_;
+  double tp_ = 0, fp_ = 0, fn_ = 0, tn_ = 0;
+};
+
+// Matthews correlation coefficient of binary predictions, as F1's.
+class MCC : public F1 {
+ public:
+  explicit MCC(std::string average = "macro") : F1("mcc", std::move(average)) {}
+  std::pair<std::string, double> get() const override;
+};
+
+// Mean absolute and squared errors, and the root of the latter, over every element.
+class MAE : public EvalMetric {
+ public:
+  MAE() : EvalMetric("mae") {}
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+};
+class MSE : public EvalMetric {
+ public:
+  MSE() : EvalMetric("mse") {}
+
+ protected:
+  explicit MSE(std::string name) : EvalMetric(std::move(name)) {}
+  void update_one(const NDArray& label, const NDArray& pred) override;
+};
+class RMSE : public MSE {
+ public:
+  RMSE() : MSE("rmse") {}
+  std::pair<std::string, double> get() const override;
+};
+
+// -log(pred[label] + eps) per sample, pred (N, classes) probabilities.
+class CrossEntropy : public EvalMetric {
+ public:
+  explicit CrossEntropy(double eps = 1e-12, std::string name = "cross-entropy")
+      : EvalMetric(std::move(name)), eps_(eps) {}
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+  double eps_;
+};
+
+// exp of the cross-entropy; samples labelled ignore_label do not count.
+class Perplexity : public CrossEntropy {
+ public:
+  explicit Perplexity(std::optional<int> ignore_label = std::nullopt);
+  std::pair<std::string, double> get() const override;
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+
+ private:
+  std::optional<int> ignore_label_;
+};
+
+// Pearson's correlation between every label and prediction seen.
+class PearsonCorrelation : public EvalMetric {
+ public:
+  PearsonCorrelation() : EvalMetric("pearsonr") {}
+  void reset() override;
+  std::pair<std::string, double> get() const override;
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+
+ private:
+  double sx_ = 0, sy_ = 0, sxx_ = 0, syy_ = 0, sxy_ = 0;
+};
+
+// Several metrics updated together.
+class CompositeEvalMetric : public EvalMetric {
+ public:
+  CompositeEvalMetric() : EvalMetric("composite") {}
+  template <class M>
+  void add(M metric) {
+    metrics_.push_back(std::make_shared<M>(std::move(metric)));
+  }
+  void reset() override;
+  std::pair<std::string, double> get() const override;  // the first member's
+  std::vector<std::pair<std::string, double>> get_name_value() const override;
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+
+ private:
+  std::vector<std::shared_ptr<EvalMetric>> metrics_;
+};
+
+}  // namespace mx::gluon::metric
+
+namespace mx {
+namespace metric = gluon::metric;  // MXNet 1.x's spelling, mx.metric
+}

@@ -1,0 +1,70 @@
+#pragma once
+// Gluon's small layers: Dropout, Flatten, Identity, Lambda, HybridLambda and Embedding.
+#include <functional>
+#include <string>
+
+#include <mx/gluon/block.h>
+
+namespace mx::gluon::nn {
+
+// Zeroes elements with probability `rate` in training mode (autograd's record or train_mode), scaling the rest
+// by 1 / (1 - rate); the identity when predicting. Any shape.
+class Dropout : public HybridBlock {
+ public:
+  explicit Dropout(double rate);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override;
+
+ private:
+  double rate_;
+};
+
+// (N, a, b, ...) to (N, a * b * ...).
+class Flatten : public HybridBlock {
+ public:
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "Flatten"; }
+};
+
+class Identity : public HybridBlock {
+ public:
+  NDArray forward(const NDArray& x) override { return x; }
+  std::string repr() const override { return "Identity"; }
+};
+
+// A function of the input as a block (Gluon's Lambda and HybridLambda).
+class Lambda : public Block {
+ public:
+  explicit Lambda(std::function<NDArray(const NDArray&)> fn, std::string name = "Lambda");
+  NDArray forward(const NDArray& x) override { return fn_(x); }
+  std::string repr() const override { return name_; }
+
+ private:
+  std::function<NDArray(const NDArray&)> fn_;
+  std::string name_;
+};
+class HybridLambda : public HybridBlock {
+ public:
+  explicit HybridLambda(std::function<NDArray(const NDArray&)> fn, std::string name = "HybridLambda");
+  NDArray forward(const NDArray& x) override { return fn_(x); }
+  std::string repr() const override { return name_; }
+
+ private:
+  std::function<NDArray(const NDArray&)> fn_;
+  std::string name_;
+};
+
+// Rows of `weight` (input_dim, output_dim) at integer indices: (...) in, (..., output_dim) out.
+class Embedding : public HybridBlock {
+ public:
+  Embedding(std::int64_t input_dim, std::int64_t output_dim, init::InitializerRef weight_initializer = {},
+            DType dtype = DType::kFloat32);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override;
+  Parameter weight() const { return weight_; }
+
+ private:
+  Parameter weight_;
+};
+
+}  // namespace mx::gluon::nn

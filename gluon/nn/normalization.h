@@ -1,0 +1,63 @@
+#pragma once
+// Normalization layers. BatchNorm: (N, C, ...) normalized per channel (axis 1) by the batch's statistics in
+// training and the running ones when predicting; LayerNorm: over the last axis per sample; InstanceNorm: per
+// sample and channel over the spatial axes. Channel counts of 0 are learned at the first forward.
+#include <string>
+
+#include <mx/gluon/block.h>
+
+namespace mx::gluon::nn {
+
+struct BatchNormOptions {
+  int axis = 1;
+  double momentum = 0.9;
+  double epsilon = 1e-5;
+  bool center = true;   // learn beta (else 0)
+  bool scale = true;    // learn gamma (else 1)
+  bool use_global_stats = false;
+  std::int64_t in_channels = 0;
+};
+
+// Parameters gamma, beta, running_mean and running_var (the last two not trained).
+class BatchNorm : public HybridBlock {
+ public:
+  explicit BatchNorm(BatchNormOptions options = {});
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override;
+
+ private:
+  BatchNormOptions options_;
+  Parameter gamma_, beta_, running_mean_, running_var_;
+};
+
+struct NormOptions {
+  int axis = -1;  // LayerNorm's; InstanceNorm normalizes (N, C, ...) per channel
+  double epsilon = 1e-5;
+  bool center = true;
+  bool scale = true;
+  std::int64_t in_channels = 0;
+};
+
+class LayerNorm : public HybridBlock {
+ public:
+  explicit LayerNorm(NormOptions options = {});
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "LayerNorm"; }
+
+ private:
+  NormOptions options_;
+  Parameter gamma_, beta_;
+};
+
+class InstanceNorm : public HybridBlock {
+ public:
+  explicit InstanceNorm(NormOptions options = {.axis = 1});
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "InstanceNorm"; }
+
+ private:
+  NormOptions options_;
+  Parameter gamma_, beta_;
+};
+
+}  // namespace mx::gluon::nn

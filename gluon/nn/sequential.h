@@ -1,0 +1,40 @@
+#pragma once
+// Sequential and HybridSequential: children called in the order added, each one's output the next one's input.
+//
+//   nn::Sequential net;
+//   net.add(nn::Dense(256, "relu"), nn::Dense(10));
+#include <string>
+
+#include <mx/gluon/block.h>
+
+namespace mx::gluon::nn {
+
+namespace detail {
+template <class Base>
+class SequentialOf : public Base {
+ public:
+  // Stores copies, which share the given blocks' parameters.
+  template <class... Blocks>
+  void add(const Blocks&... blocks) {
+    (this->register_child(blocks), ...);
+  }
+  NDArray forward(const NDArray& x) override {
+    NDArray y = x;
+    for (const auto& child : this->children()) y = (*child.second)(y);
+    return y;
+  }
+  Block& operator[](std::size_t i) const { return *this->children().at(i).second; }
+  std::size_t size() const { return this->children().size(); }
+};
+}  // namespace detail
+
+class Sequential : public detail::SequentialOf<Block> {
+ public:
+  std::string repr() const override;
+};
+class HybridSequential : public detail::SequentialOf<HybridBlock> {
+ public:
+  std::string repr() const override;
+};
+
+}  // namespace mx::gluon::nn

@@ -1,0 +1,151 @@
+#include <mx/gluon/optimizer.h>
+
+#include <cmath>
+#include <set>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/creation.h>
+
+namespace mx::gluon::optimizer {
+
+Optimizer::Optimizer(nd::UpdateRule rule, OptimizerOptions options, nd::UpdateHyperParams hyper)
+    : rule_(rule), options_(std::move(options)), hyper_(hyper) {
+  if (options_.lr_scheduler) options_.lr_scheduler->set_base_lr(options_.learning_rate);
+}
+
+std::vector<NDArray> Optimizer::create_state(const NDArray& weight) const {
+  std::vector<NDArray> states;
+  for (int i = 0; i < nd::update_state_count(rule_); ++i) {
+    states.push_back(nd::zeros(weight.shape(), weight.context(), weight.dtype()));
+  }
+  return states;
+}
+
+double Optimizer::learning_rate() const {
+  return options_.lr_scheduler ? (*options_.lr_scheduler)(std::max(num_update_, 1)) : options_.learning_rate;
+}
+
+void Optimizer::set_learning_rate(double lr) {
+  if (options_.lr_scheduler) {
+    throw Error(name() + ": the learning rate follows its lr_scheduler; set_learning_rate would be overwritten");
+  }
+  options_.learning_rate = lr;
+}
+
+void Optimizer::set_update_counts(std::map<int, int> counts) {
+  counts_ = std::move(counts);
+  num_update_ = 0;
+  for (const auto& [index, count] : counts_) num_update_ = std::max(num_update_, count);
+}
+
+void Optimizer::update(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states) {
+  const int t = ++counts_[index];
+  num_update_ = std::max(num_update_, t);
+  nd::UpdateHyperParams h = hyper_;
+  h.lr = learning_rate();
+  h.wd = options_.wd;
+  h.rescale_grad = options_.rescale_grad;
+  h.clip_gradient = options_.clip_gradient;
+  h.step = t;
+  nd::optimizer_update(rule_, weight, grad, states, step_params(h, t));
+}
+
+SGD::SGD(OptimizerOptions options, double momentum)
+    : Optimizer(momentum == 0 ? nd::UpdateRule::kSGD : nd::UpdateRule::kSGDMomentum, std::move(options),
+                {.momentum = momentum}) {}
+
+NAG::NAG(OptimizerOptions options, double momentum)
+    : Optimizer(nd::UpdateRule::kNAG, std::move(options), {.momentum = momentum}) {}
+
+Adam::Adam(OptimizerOptions options, AdamParams p)
+    : Optimizer(nd::UpdateRule::kAdam, std::move(options), {.beta1 = p.beta1, .beta2 = p.beta2, .epsilon = p.epsilon}) {}
+
+// MXNet's: the bias corrections of both moments fold into the rate.
+nd::UpdateHyperParams Adam::step_params(nd::UpdateHyperParams h, int t) const {
+  h.lr *= std::sqrt(1 - std::pow(h.beta2, t)) / (1 - std::pow(h.beta1, t));
+  return h;
+}
+
+AdamW::AdamW(OptimizerOptions options, AdamParams p)
+    : Optimizer(nd::UpdateRule::kAdamW, std::move(options), {.beta1 = p.beta1, .beta2 = p.beta2, .epsilon = p.epsilon}) {}
+
+// As Adam's, with the decay rescaled so that it stays lr * wd * w whatever the correction.
+nd::UpdateHyperParams AdamW::step_params(nd::UpdateHyperParams h, int t) const {
+  const double corrected = h.lr * std::sqrt(1 - std::pow(h.beta2, t)) / (1 - std::pow(h.beta1, t));
+  h.wd = corrected > 0 ? h.wd * h.lr / corrected : 0;
+  h.lr = corrected;
+  return h;
+}
+
+RMSProp::RMSProp(OptimizerOptions options, double gamma1, double epsilon)
+    : Optimizer(nd::UpdateRule::kRMSProp, std::move(options), {.epsilon = epsilon, .gamma1 = gamma1}) {}
+
+AdaGrad::AdaGrad(OptimizerOptions options, double epsilon)
+    : Optimizer(nd::UpdateRule::kAdaGrad, std::move(options), {.epsilon = epsilon}) {}
+
+AdaDelta::AdaDelta(OptimizerOptions options, double rho, double epsilon)
+    : Optimizer(nd::UpdateRule::kAdaDelta, std::move(options), {.epsilon = epsilon, .rho = rho}) {}
+
+Adamax::Adamax(OptimizerOptions options, double beta1, double beta2)
+    : Optimizer(nd::UpdateRule::kAdamax, std::move(options), {.beta1 = beta1, .beta2 = beta2}) {}
+
+nd::UpdateHyperParams Adamax::step_params(nd::UpdateHyperParams h, int t) const {
+  h.lr /= 1 - std::pow(h.beta1, t);
+  return h;
+}
+
+LAMB::LAMB(OptimizerOptions options, AdamParams p)
+    : Optimizer(nd::UpdateRule::kLAMB, std::move(options), {.beta1 = p.beta1, .beta2 = p.beta2, .epsilon = p.epsilon}) {}
+
+nd::UpdateHyperParams LAMB::step_params(nd::UpdateHyperParams h, int t) const {
+  h.step = t;  // the kernel corrects both moments itself
+  return h;
+}
+
+std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {
+  static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient"};
+  const std::map<std::string, std::set<std::string>> kOwn = {
+      {"sgd", {"momentum"}},           {"nag", {"momentum"}},
+      {"adam", {"beta1", "beta2", "epsilon"}}, {"adamw", {"beta1", "beta2", "epsilon"}},
+      {"rmsprop", {"gamma1", "epsilon"}}, {"adagrad", {"epsilon"}},
+      {"adadelta", {"rho", "epsilon"}},  {"adamax", {"beta1", "beta2"}},
+      {"lamb", {"beta1", "beta2", "epsilon"}}};
+  const auto own = kOwn.find(name);
+  if (own == kOwn.end()) {
+    std::string known;
+    for (const auto& [n, keys] : kOwn) known += (known.empty() ? "" : ", ") + n;
+    throw Error("optimizer: unknown optimizer \"" + name + "\"; known: " + known);
+  }
+  for (const auto& [key, value] : params) {
+    if (kCommon.count(key) == 0 && own->second.count(key) == 0) {
+      std::string valid;
+      for (const auto& k : kCommon) valid += " " + k;
+      for (const auto& k : own->second) valid += " " + k;
+      throw Error("optimizer " + name + ": unknown option \"" + key + "\"; valid:" + valid);
+    }
+  }
+  auto get = [&](const char* key, double fallback) {
+    const auto it = params.find(key);
+    return it == params.end() ? fallback : it->second;
+  };
+  const double default_lr = name == "sgd" || name == "nag" || name == "adagrad" ? 0.01
+                            : name == "adadelta"                                 ? 1.0
+                            : name == "adamax"                                   ? 0.002
+                                                                                 : 0.001;
+  const OptimizerOptions o{.learning_rate = get("learning_rate", default_lr),
+                           .wd = get("wd", 0),
+                           .rescale_grad = get("rescale_grad", 1),
+                           .clip_gradient = get("clip_gradient", -1)};
+  const AdamParams adam{get("beta1", 0.9), get("beta2", 0.999), get("epsilon", name == "lamb" ? 1e-6 : 1e-8)};
+  if (name == "sgd") return std::make_shared<SGD>(o, get("momentum", 0));
+  if (name == "nag") return std::make_shared<NAG>(o, get("momentum", 0.9));
+  if (name == "adam") return std::make_shared<Adam>(o, adam);
+  if (name == "adamw") return std::make_shared<AdamW>(o, adam);
+  if (name == "rmsprop") return std::make_shared<RMSProp>(o, get("gamma1", 0.9), get("epsilon", 1e-8));
+  if (name == "adagrad") return std::make_shared<AdaGrad>(o, get("epsilon", 1e-7));
+  if (name == "adadelta") return std::make_shared<AdaDelta>(o, get("rho", 0.9), get("epsilon", 1e-5));
+  if (name == "adamax") return std::make_shared<Adamax>(o, get("beta1", 0.9), get("beta2", 0.999));
+  return std::make_shared<LAMB>(o, adam);
+}
+
+}  // namespace mx::gluon::optimizer

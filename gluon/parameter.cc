@@ -1,0 +1,217 @@
+#include <mx/gluon/parameter.h>
+
+#include <mx/autograd/autograd.h>
+#include <mx/ndarray/error.h>
+#include <mx/operators/copy.h>
+#include <mx/operators/creation.h>
+
+namespace mx::gluon {
+namespace detail {
+
+// Not synchronized: parameters are set up and updated from the thread that drives training, as in Gluon.
+struct ParameterState {
+  std::string name;
+  Shape shape;
+  ParameterOptions options;
+  std::vector<Context> contexts;
+  std::vector<NDArray> data, grad;
+  init::InitializerRef pending_init;  // set while the initialization waits for the shape
+  bool deferred = false;
+};
+
+}  // namespace detail
+
+namespace {
+
+bool shape_known(const Shape& s) {
+  for (std::int64_t e : s) {
+    if (e == 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Parameter::Parameter(std::string name, Shape shape, ParameterOptions options)
+    : state_(std::make_shared<detail::ParameterState>()) {
+  state_->name = std::move(name);
+  state_->shape = shape;
+  state_->options = std::move(options);
+}
+
+const std::string& Parameter::name() const { return state_->name; }
+const Shape& Parameter::shape() const { return state_->shape; }
+DType Parameter::dtype() const { return state_->options.dtype; }
+GradReq Parameter::grad_req() const { return state_->options.grad_req; }
+void Parameter::set_name(std::string name) { state_->name = std::move(name); }
+bool Parameter::is_initialized() const { return !state_->data.empty(); }
+std::vector<NDArray> Parameter::list_data() const {
+  context_index(state_->contexts.empty() ? std::nullopt : std::optional(state_->contexts[0]), "list_data");
+  return state_->data;
+}
+std::vector<NDArray> Parameter::list_grad() const {
+  context_index(state_->contexts.empty() ? std::nullopt : std::optional(state_->contexts[0]), "list_grad");
+  if (state_->options.grad_req == GradReq::kNull) {
+    throw Error("Parameter '" + state_->name + "': grad_req is null, so it has no gradient");
+  }
+  return state_->grad;
+}
+std::vector<Context> Parameter::list_ctx() const { return state_->contexts; }
+
+void Parameter::set_shape(const Shape& shape) {
+  Shape& current = state_->shape;
+  bool fits = current.ndim() == shape.ndim();
+  for (int a = 0; fits && a < shape.ndim(); ++a) fits = current[a] == 0 || current[a] == shape[a];
+  if (!fits) {
+    throw ShapeError("Parameter '" + state_->name + "': shape " + shape.str() + " does not fit its shape " +
+                     current.str());
+  }
+  current = shape;
+  if (state_->deferred && shape_known(current)) finish_initialization();
+}
+
+void Parameter::initialize(const init::InitializerRef& default_init, const std::vector<Context>& ctx, bool force_reinit) {
+  if (ctx.empty()) throw Error("Parameter '" + state_->name + "': initialize needs at least one context");
+  if (is_initialized() && !force_reinit) return;
+  state_->contexts = ctx;
+  state_->data.clear();
+  state_->grad.clear();
+  state_->pending_init = state_->options.init ? state_->options.init : default_init;
+  if (!state_->pending_init) state_->pending_init = init::Uniform();
+  if (!shape_known(state_->shape)) {
+    if (!state_->options.allow_deferred_init) {
+      throw Error("Parameter '" + state_->name + "': cannot initialize with unknown extents in shape " +
+                  state_->shape.str() + " (deferred initialization is off)");
+    }
+    state_->deferred = true;
+    return;
+  }
+  finish_initialization();
+}
+
+// The values are drawn once, on the first context, and copied to the others: every device starts equal.
+void Parameter::finish_initialization() {
+  detail::ParameterState& s = *state_;
+  autograd::pause no_recording;
+  NDArray first = nd::zeros(s.shape, s.contexts[0], s.options.dtype);
+  if (s.options.init) s.options.init->init_weight(s.name, first);
+  else (*s.pending_init)(s.name, first);
+  s.data = {first};
+  for (std::size_t i = 1; i < s.contexts.size(); ++i) s.data.push_back(first.copyto(s.contexts[i]));
+  s.deferred = false;
+  s.pending_init = {};
+  set_grad_req(s.options.grad_req);
+}
+
+void Parameter::set_grad_req(GradReq req) {
+  state_->options.grad_req = req;
+  state_->grad.clear();
+  if (state_->data.empty() || req == GradReq::kNull) {
+    for (NDArray& d : state_->data) d = d.detach();
+    return;
+  }
+  for (const NDArray& d : state_->data) state_->grad.push_back(nd::zeros(d.shape(), d.context(), d.dtype()));
+  autograd::mark_variables(state_->data, state_->grad, req);
+}
+
+std::size_t Parameter::context_index(std::optional<Context> ctx, const char* what) const {
+  const detail::ParameterState& s = *state_;
+  if (s.data.empty()) {
+    if (s.deferred) {
+      throw Error("Parameter '" + s.name + "': " + what + " before its initialization finished: its shape " +
+                  s.shape.str() + " has unknown extents, learned at the first forward pass");
+    }
+    throw Error("Parameter '" + s.name + "': " + what + " before initialize() was called");
+  }
+  if (!ctx) {
+    if (s.contexts.size() != 1) {
+      throw Error("Parameter '" + s.name + "' lives on " + std::to_string(s.contexts.size()) +
+                  " contexts: name the one wanted");
+    }
+    return 0;
+  }
+  for (std::size_t i = 0; i < s.contexts.size(); ++i) {
+    if (s.contexts[i] == *ctx) return i;
+  }
+  std::string where;
+  for (const Context& c : s.contexts) where += (where.empty() ? "" : ", ") + c.str();
+  throw Error("Parameter '" + s.name + "' is not on " + ctx->str() + ", only on " + where);
+}
+
+NDArray Parameter::data(std::optional<Context> ctx) const { return state_->data[context_index(ctx, "data")]; }
+
+NDArray Parameter::grad(std::optional<Context> ctx) const {
+  const std::size_t i = context_index(ctx, "grad");
+  if (state_->options.grad_req == GradReq::kNull) {
+    throw Error("Parameter '" + state_->name + "': grad_req is null, so it has no gradient");
+  }
+  return state_->grad[i];
+}
+
+void Parameter::set_data(const NDArray& value) {
+  if (value.shape() != state_->shape) {
+    throw ShapeError("Parameter '" + state_->name + "': set_data with shape " + value.shape().str() + ", expected " +
+                     state_->shape.str());
+  }
+  context_index(state_->contexts.empty() ? std::nullopt : std::optional(state_->contexts[0]), "set_data");
+  autograd::pause no_recording;
+  for (NDArray& d : state_->data) value.astype(d.dtype()).copyto(d);
+}
+
+void Parameter::zero_grad() {
+  for (NDArray& g : state_->grad) nd::fill(g, 0);
+}
+
+void Parameter::cast(DType dtype) {
+  state_->options.dtype = dtype;
+  if (state_->data.empty()) return;
+  autograd::pause no_recording;
+  for (NDArray& d : state_->data) d = d.astype(dtype);
+  set_grad_req(state_->options.grad_req);
+}
+
+void ParameterDict::add(const std::string& path, const Parameter& parameter) {
+  for (const auto& [name, existing] : items_) {
+    if (existing.same_as(parameter)) return;  // shared between blocks: listed once, under its first path
+  }
+  items_.emplace_back(path, parameter);
+}
+
+bool ParameterDict::contains(const std::string& path) const {
+  for (const auto& item : items_) {
+    if (item.first == path) return true;
+  }
+  return false;
+}
+
+Parameter& ParameterDict::operator[](const std::string& path) {
+  for (auto& item : items_) {
+    if (item.first == path) return item.second;
+  }
+  std::string known;
+  for (const auto& item : items_) known += (known.empty() ? "" : ", ") + item.first;
+  throw Error("ParameterDict: no parameter '" + path + "'; it holds " + (known.empty() ? "none" : known));
+}
+
+ParameterDict ParameterDict::select(const std::string& pattern) const {
+  const std::regex re(pattern);
+  ParameterDict selected;
+  for (const auto& [path, parameter] : items_) {
+    if (std::regex_match(path, re)) selected.add(path, parameter);
+  }
+  return selected;
+}
+
+void ParameterDict::initialize(const init::InitializerRef& init, const std::vector<Context>& ctx, bool force_reinit) {
+  for (auto& [path, parameter] : items_) parameter.initialize(init, ctx, force_reinit);
+}
+
+void ParameterDict::zero_grad() {
+  for (auto& item : items_) item.second.zero_grad();
+}
+
+void ParameterDict::set_grad_req(GradReq req) {
+  for (auto& item : items_) item.second.set_grad_req(req);
+}
+
+}  // namespace mx::gluon

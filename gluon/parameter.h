@@ -1,0 +1,99 @@
+#pragma once
+// Gluon's Parameter: a named weight with one array (and one gradient) per context. A Parameter is a handle:
+// copies share the arrays, as Python's references do. Extents of 0 in the shape are unknown until a layer's
+// first forward fills them (deferred initialization); the data is usable from then on.
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <mx/gluon/init.h>
+#include <mx/ndarray/error.h>
+#include <mx/ndarray/grad_req.h>
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::gluon {
+
+namespace detail {
+struct ParameterState;
+}
+
+struct ParameterOptions {
+  DType dtype = DType::kFloat32;
+  GradReq grad_req = GradReq::kWrite;
+  init::InitializerRef init;  // empty: the one initialize() is given
+  bool allow_deferred_init = true;
+};
+
+class Parameter {
+ public:
+  Parameter() = default;  // an empty handle
+  Parameter(std::string name, Shape shape, ParameterOptions options = {});
+
+  bool is_none() const { return state_ == nullptr; }
+  // The path in the block tree once collected ("0.weight"), else the name it was made with.
+  const std::string& name() const;
+  const Shape& shape() const;
+  DType dtype() const;
+  GradReq grad_req() const;
+  void set_grad_req(GradReq req);
+  // Fills unknown (0) extents; known ones must agree (mx::ShapeError naming the parameter otherwise). Completes
+  // a deferred initialization once the shape is known.
+  void set_shape(const Shape& shape);
+
+  // Creates the arrays on each context and fills them with the parameter's own initializer or `default_init`.
+  // With unknown extents the initialization waits for set_shape (mx::Error when allow_deferred_init is off). An
+  // initialized parameter is left as it is unless force_reinit.
+  void initialize(const init::InitializerRef& default_init, const std::vector<Context>& ctx = {cpu()},
+                  bool force_reinit = false);
+  bool is_initialized() const;
+
+  // The array on `ctx` (the only one when ctx is left out of a one-context parameter). Throws mx::Error
+  // naming the parameter before initialization, while deferred, or for a context it does not live on.
+  NDArray data(std::optional<Context> ctx = std::nullopt) const;
+  NDArray grad(std::optional<Context> ctx = std::nullopt) const;
+  std::vector<NDArray> list_data() const;
+  std::vector<NDArray> list_grad() const;
+  std::vector<Context> list_ctx() const;
+  // Copies `value` (the parameter's shape) into every context's array.
+  void set_data(const NDArray& value);
+  void zero_grad();
+  // Converts the arrays (and gradients) to `dtype`.
+  void cast(DType dtype);
+
+  // For the block tree: sets the path name; whether two handles are one parameter.
+  void set_name(std::string name);
+  bool same_as(const Parameter& other) const { return state_ == other.state_; }
+
+ private:
+  std::size_t context_index(std::optional<Context> ctx, const char* what) const;
+  void finish_initialization();
+
+  std::shared_ptr<detail::ParameterState> state_;
+};
+
+// Parameters by path, in the block tree's order (Gluon's ParameterDict).
+class ParameterDict {
+ public:
+  void add(const std::string& path, const Parameter& parameter);
+  std::size_t size() const { return items_.size(); }
+  bool contains(const std::string& path) const;
+  // Throws mx::Error listing what there is, for an unknown path.
+  Parameter& operator[](const std::string& path);
+  auto begin() const { return items_.begin(); }
+  auto end() const { return items_.end(); }
+  // The parameters whose path matches `pattern` entirely (std::regex), as collect_params(select).
+  ParameterDict select(const std::string& pattern) const;
+
+  void initialize(const init::InitializerRef& init, const std::vector<Context>& ctx = {cpu()},
+                  bool force_reinit = false);
+  void zero_grad();
+  void set_grad_req(GradReq req);
+
+ private:
+  std::vector<std::pair<std::string, Parameter>> items_;
+};
+
+}  // namespace mx::gluon

@@ -1,0 +1,116 @@
+// _image_to_tensor and _image_normalize.
+#include <string>
+
+#include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/image.h>
+#include <mx/operators/invoke.h>
+#include <mx/operators/parallel.h>
+
+namespace mx::nd::image {
+namespace {
+
+struct NoParams {};
+
+// (batch, height, width, channels) of an image or a batch of them.
+struct Layout {
+  std::int64_t batch, height, width, channels;
+};
+
+Layout image_layout(const char* op, const Shape& s, bool channels_last) {
+  if (s.ndim() != 3 && s.ndim() != 4) {
+    throw ShapeError(std::string(op) + ": expects an image " + (channels_last ? "(H, W, C)" : "(C, H, W)") +
+                     " or a batch of them, got " + s.str());
+  }
+  const int o = s.ndim() - 3;
+  const std::int64_t batch = o ? s[0] : 1;
+  return channels_last ? Layout{batch, s[o], s[o + 1], s[o + 2]} : Layout{batch, s[o + 1], s[o + 2], s[o]};
+}
+
+void infer_to_tensor(const NoParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+  const Layout l = image_layout("to_tensor", in[0].shape, true);
+  out[0] = {in[0].shape.ndim() == 4 ? Shape{l.batch, l.channels, l.height, l.width} : Shape{l.channels, l.height, l.width},
+            DType::kFloat32};
+}
+
+void to_tensor_cpu(const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+  const Layout l = image_layout("to_tensor", in[0].shape, true);
+  const std::int64_t plane = l.height * l.width, image = plane * l.channels;
+  std::vector<float> values(static_cast<std::size_t>(in[0].size()));
+  convert_values(in[0].data, in[0].dtype, values.data(), DType::kFloat32, values.size());
+  float* y = out[0].ptr<float>();
+  op::parallel_for(l.batch * plane, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t p = begin; p < end; ++p) {  // pixel p of the batch: its channels scatter to the planes
+      const std::int64_t b = p / plane, at = p % plane;
+      for (std::int64_t c = 0; c < l.channels; ++c) {
+        y[b * image + c * plane + at] = values[static_cast<std::size_t>(p * l.channels + c)] * (1.0f / 255);
+      }
+    }
+  });
+}
+
+const op::Operator<NoParams> kToTensor =
+    op::define<NoParams>({.name = "_image_to_tensor", .infer = &infer_to_tensor, .cpu = &to_tensor_cpu});
+
+struct NormalizeParams {
+  std::vector<double> mean, std;
+};
+
+// mean and std, one per channel (a single value broadcasting).
+double channel_value(const std::vector<double>& v, std::int64_t c) { return v.size() == 1 ? v[0] : v[static_cast<std::size_t>(c)]; }
+
+void infer_normalize(const NormalizeParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+  const Layout l = image_layout("normalize", in[0].shape, false);
+  for (const std::vector<double>* v : {&p.mean, &p.std}) {
+    if (v->size() != 1 && static_cast<std::int64_t>(v->size()) != l.channels) {
+      throw ShapeError("normalize: mean and std need 1 or " + std::to_string(l.channels) + " values for " +
+                       in[0].shape.str() + ", got " + std::to_string(v->size()));
+    }
+  }
+  for (double s : p.std) {
+    if (s == 0) throw Error("normalize: std must not be 0");
+  }
+  if (!is_floating(in[0].dtype)) throw DTypeError("normalize: needs a floating image (apply to_tensor first)");
+  out[0] = in[0];
+}
+
+void normalize_cpu(const NormalizeParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                   const op::ComputeContext&) {
+  const Layout l = image_layout("normalize", in[0].shape, false);
+  const std::int64_t plane = l.height * l.width;
+  dispatch_dtype(in[0].dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = in[0].ptr<T>();
+    T* y = out[0].ptr<T>();
+    op::parallel_for(l.batch * l.channels, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t bc = begin; bc < end; ++bc) {
+        const std::int64_t c = bc % l.channels;
+        const double mean = channel_value(p.mean, c), scale = 1 / channel_value(p.std, c);
+        for (std::int64_t i = bc * plane; i < (bc + 1) * plane; ++i) {
+          y[i] = convert_value<T>((static_cast<double>(x[i]) - mean) * scale);
+        }
+      }
+    }, std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(plane, 1)));
+  });
+}
+
+// The gradient is g / std[c]: normalize with mean 0 applies exactly that.
+const op::Operator<NormalizeParams> kNormalize = op::define<NormalizeParams>({
+    .name = "_image_normalize",
+    .infer = &infer_normalize,
+    .cpu = &normalize_cpu,
+    .gradient = [](const NormalizeParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      return {op::invoke1(kNormalize, {args.output_grads[0]}, NormalizeParams{{0.0}, p.std})};
+    },
+});
+
+}  // namespace
+
+NDArray to_tensor(const NDArray& x) { return op::invoke1(kToTensor, {x}); }
+
+NDArray normalize(const NDArray& x, std::vector<double> mean, std::vector<double> std) {
+  return op::invoke1(kNormalize, {x}, NormalizeParams{std::move(mean), std::move(std)});
+}
+
+}  // namespace mx::nd::image

@@ -1,0 +1,16 @@
+#pragma once
+// The image operators behind Gluon's ToTensor and Normalize transforms (MXNet's _image_to_tensor and
+// _image_normalize), one engine operation each: a data pipeline calls them once per sample.
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd::image {
+
+// (H, W, C) or (N, H, W, C) of any dtype to float32 (C, H, W) or (N, C, H, W), divided by 255.
+NDArray to_tensor(const NDArray& x);
+// (C, H, W) or (N, C, H, W) floating: (x - mean[c]) / std[c] per channel; one value each applies to every
+// channel. Differentiable (the gradient is g / std[c]).
+NDArray normalize(const NDArray& x, std::vector<double> mean, std::vector<double> std);
+
+}  // namespace mx::nd::image

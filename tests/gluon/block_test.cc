@@ -1,0 +1,121 @@
+// Blocks and parameters: naming by path, deferred initialization, selection, copies, save/load, summary.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include <mx/mx.h>
+
+#include "../operators/test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+namespace nn = gluon::nn;
+
+namespace {
+
+struct Net : gluon::HybridBlock {
+  nn::Dense hidden{4, "relu"};
+  nn::Dense output{2};
+  Net() {
+    register_child(hidden, "hidden");
+    register_child(output, "output");
+  }
+  NDArray forward(const NDArray& x) override { return output(hidden(x)); }
+};
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("mxpp_gluon_" + name)).string();
+}
+
+}  // namespace
+
+TEST_CASE("parameters are named by their path in the block tree", "[gluon][block]") {
+  nn::Sequential net;
+  net.add(nn::Dense(3, "relu"), nn::Dense(2, {.use_bias = false}));
+  std::vector<std::string> names;
+  for (const auto& [name, p] : net.collect_params()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "1.weight"});
+  Net custom;
+  names.clear();
+  for (const auto& [name, p] : custom.collect_params()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"hidden.weight", "hidden.bias", "output.weight", "output.bias"});
+  CHECK(custom.collect_params(".*weight").size() == 2);
+  CHECK(custom.collect_params("output\\..*").size() == 2);
+}
+
+TEST_CASE("deferred initialization learns the input size at the first forward", "[gluon][block]") {
+  nn::Sequential net;
+  net.add(nn::Dense(3), nn::Dense(2));
+  net.initialize();
+  gluon::Parameter w = net.collect_params()["0.weight"];
+  CHECK(w.shape() == Shape{3, 0});
+  CHECK_THROWS_WITH(w.data(), Contains("0.weight") && Contains("(3, 0)") && Contains("forward"));
+  const NDArray y = net(nd::ones({5, 7}));
+  CHECK(y.shape() == Shape{5, 2});
+  CHECK(w.shape() == Shape{3, 7});
+  CHECK(w.data().shape() == Shape{3, 7});
+  CHECK_THROWS_WITH(net(nd::ones({5, 6})), Contains("Dense") && Contains("6 features") && Contains("7"));
+  nn::Dense fresh(3);
+  CHECK_THROWS_WITH(fresh.weight().data(), Contains("initialize"));
+}
+
+TEST_CASE("copies of a block share its parameters; initialize leaves initialized ones alone", "[gluon][block]") {
+  nn::Dense a(2, {.in_units = 3});
+  a.initialize(init::One());
+  nn::Dense b = a;  // Python's b = a
+  CHECK(b.weight().data().shares_storage_with(a.weight().data()));
+  a.initialize(init::Zero());
+  test::check_array(a.weight().data(), {2, 3}, {1, 1, 1, 1, 1, 1});
+  a.initialize(init::Constant(2), {cpu()}, /*force_reinit=*/true);
+  test::check_array(b.weight().data(), {2, 3}, {2, 2, 2, 2, 2, 2});
+  // Bias and other names follow MXNet's rules; a layer's own initializer wins.
+  test::check_array(a.bias().data(), {2}, {0, 0});
+  nn::Dense own(1, {.weight_initializer = init::Constant(5), .in_units = 2});
+  own.initialize(init::One());
+  test::check_array(own.weight().data(), {1, 2}, {5, 5});
+}
+
+TEST_CASE("save_parameters and load_parameters round-trip and report what does not fit", "[gluon][block][io]") {
+  Net net;
+  net.initialize(init::Normal(1));
+  const NDArray x = nd::random::uniform(-1, 1, {3, 5});
+  const std::vector<float> before = net(x).asnumpy<float>();
+  const std::string path = temp_path("net.params");
+  net.save_parameters(path);
+  Net loaded;
+  loaded.load_parameters(path);
+  CHECK(loaded(x).asnumpy<float>() == before);
+  // A file from another network lists every mismatch, and changes nothing.
+  nn::Sequential other;
+  other.add(nn::Dense(4, {.in_units = 5}));
+  other.initialize();
+  const std::string other_path = temp_path("other.params");
+  other.save_parameters(other_path);
+  Net target;
+  target.initialize(init::One());
+  target(x);
+  CHECK_THROWS_WITH(target.load_parameters(other_path),
+                    Contains("missing") && Contains("hidden.weight") && Contains("0.weight") && Contains(other_path));
+  test::check_array(target.output.bias().data(), {2}, {0, 0});
+  // A mis-shaped parameter is named with both shapes.
+  Net wider;
+  wider.initialize();
+  wider(nd::ones({1, 6}));
+  CHECK_THROWS_WITH(wider.load_parameters(path), Contains("hidden.weight (file (4, 5), network (4, 6))"));
+  std::filesystem::remove(path);
+  std::filesystem::remove(other_path);
+  CHECK_THROWS_WITH(Net().save_parameters(path), Contains("not initialized"));
+}
+
+TEST_CASE("summary prints layers, output shapes and parameter counts", "[gluon][block]") {
+  nn::Sequential net;
+  net.add(nn::Dense(256, "relu"), nn::Dense(10));
+  net.initialize();
+  std::ostringstream out;
+  net.summary(nd::ones({1, 784}), out);
+  const std::string text = out.str();
+  CHECK_THAT(text, Contains("Dense-1") && Contains("(1, 256)") && Contains("200960") && Contains("2570"));
+  CHECK_THAT(text, Contains("Total params: 203530"));
+}

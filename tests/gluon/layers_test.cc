@@ -1,0 +1,125 @@
+// Layers against hand-computed values, with weights set through set_data.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include <mx/mx.h>
+
+#include "../operators/test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+using test::check_array;
+namespace nn = gluon::nn;
+
+TEST_CASE("Dense computes activation(x W^T + b)", "[gluon][layers]") {
+  nn::Dense dense(2, "relu", {.in_units = 3});
+  dense.initialize();
+  dense.weight().set_data(nd::array({1, 0, -1, 2, 1, 0}, Shape{2, 3}));
+  dense.bias().set_data(nd::array({0.5, -10}));
+  // x W^T: [1 - 3, 2 + 2] = [-2, 4]; + b = [-1.5, -6]; relu = [0, 0]. Second row: [0 - 1, 0 + 1] + b.
+  check_array(dense(nd::array({1, 2, 3, 0, 1, 1}, Shape{2, 3})), {2, 2}, {0, 0, 0, 0});
+  nn::Dense linear(1, {.use_bias = false, .in_units = 4});
+  linear.initialize(init::One());
+  check_array(linear(nd::arange(8).reshape({2, 2, 2})), {2, 1}, {6, 22});  // flattened rows summed
+  nn::Dense per_step(1, {.use_bias = false, .flatten = false, .in_units = 2});
+  per_step.initialize(init::One());
+  check_array(per_step(nd::arange(8).reshape({2, 2, 2})), {2, 2, 1}, {1, 5, 9, 13});
+  CHECK_THROWS_WITH(nn::Dense(0), Contains("Dense"));
+  CHECK_THROWS_WITH(nn::Activation("swishy"), Contains("swishy"));
+}
+
+TEST_CASE("activation layers", "[gluon][layers]") {
+  const NDArray x = nd::array({-2, 0.5});
+  check_array(nn::Activation("tanh")(x), {2}, {std::tanh(-2.0), std::tanh(0.5)});
+  check_array(nn::LeakyReLU(0.1)(x), {2}, {-0.2, 0.5});
+  check_array(nn::ELU(1.0)(x), {2}, {std::expm1(-2.0), 0.5});
+  const double selu_scale = 1.0507009873554805, selu_alpha = 1.6732632423543772;
+  check_array(nn::SELU()(x), {2}, {selu_scale * selu_alpha * std::expm1(-2.0), selu_scale * 0.5}, 1e-5);
+  check_array(nn::GELU()(x), {2}, {-2 * 0.5 * std::erfc(2 / std::sqrt(2.0)), 0.5 * 0.5 * std::erfc(-0.5 / std::sqrt(2.0))}, 1e-5);
+  check_array(nn::Swish(2)(x), {2}, {-2 / (1 + std::exp(4.0)), 0.5 / (1 + std::exp(-1.0))}, 1e-6);
+  nn::PReLU prelu;
+  prelu.initialize();
+  check_array(prelu(nd::array({-4, 4}, Shape{1, 1, 2})), {1, 1, 2}, {-1, 4});
+}
+
+TEST_CASE("Dropout is the identity when predicting and drops in training", "[gluon][layers]") {
+  nn::Dropout drop(0.5);
+  const NDArray x = nd::ones({1000});
+  check_array(drop(x), {1000}, std::vector<double>(1000, 1));
+  NDArray trained;
+  {
+    autograd::train_mode t;
+    trained = drop(x);
+  }
+  const std::vector<double> v = test::values(trained);
+  const auto zeros = std::count(v.begin(), v.end(), 0.0);
+  CHECK(zeros > 400);
+  CHECK(zeros < 600);
+  CHECK(std::count(v.begin(), v.end(), 2.0) == 1000 - zeros);
+}
+
+TEST_CASE("Flatten, Identity, Lambda, Embedding", "[gluon][layers]") {
+  CHECK(nn::Flatten()(nd::ones({2, 3, 4})).shape() == Shape{2, 12});
+  check_array(nn::Identity()(nd::array({1, 2})), {2}, {1, 2});
+  check_array(nn::HybridLambda([](const NDArray& v) { return v * 3.0; })(nd::array({1, 2})), {2}, {3, 6});
+  nn::Embedding embed(4, 2);
+  embed.initialize();
+  embed.weight().set_data(nd::arange(8).reshape({4, 2}));
+  check_array(embed(nd::array({3, 0})), {2, 2}, {6, 7, 0, 1});
+}
+
+TEST_CASE("Conv2D, Conv2DTranspose and pooling layers", "[gluon][layers]") {
+  nn::Conv2D conv(1, {2, 2});
+  conv.initialize(init::One());
+  const NDArray image = nd::arange(9).reshape({1, 1, 3, 3});
+  // Each output sums a 2x2 window: 0+1+3+4, 1+2+4+5, 3+4+6+7, 4+5+7+8.
+  check_array(conv(image), {1, 1, 2, 2}, {8, 12, 20, 24});
+  CHECK(conv.weight().shape() == Shape{1, 1, 2, 2});
+  nn::Conv2D strided(2, {3}, {.strides = {2}, .padding = {1}, .activation = "relu"});
+  strided.initialize();
+  CHECK(strided(nd::ones({2, 3, 5, 5})).shape() == Shape{2, 2, 3, 3});
+  CHECK(strided.weight().shape() == Shape{2, 3, 3, 3});
+  nn::Conv2DTranspose up(1, {2, 2}, {.strides = {2}});
+  up.initialize(init::One());
+  check_array(up(nd::array({1, 2, 3, 4}, Shape{1, 1, 2, 2})), {1, 1, 4, 4},
+              {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+  check_array(nn::MaxPool2D()(image.reshape({1, 1, 3, 3})), {1, 1, 1, 1}, {4});
+  check_array(nn::MaxPool2D({2, 2}, {.ceil_mode = true})(image), {1, 1, 2, 2}, {4, 5, 7, 8});
+  check_array(nn::AvgPool2D({3, 3})(image), {1, 1, 1, 1}, {4});
+  check_array(nn::GlobalAvgPool2D()(image), {1, 1, 1, 1}, {4});
+  check_array(nn::GlobalMaxPool2D()(image), {1, 1, 1, 1}, {8});
+  nn::Conv1D conv1d(3, {3});
+  conv1d.initialize();
+  CHECK(conv1d(nd::ones({1, 2, 5})).shape() == Shape{1, 3, 3});
+  CHECK_THROWS_WITH(conv(nd::ones({3, 3})), Contains("Conv2D") && Contains("(3, 3)"));
+}
+
+TEST_CASE("BatchNorm uses batch statistics in training and running ones when predicting", "[gluon][layers]") {
+  nn::BatchNorm bn({.momentum = 0.5, .epsilon = 0});
+  bn.initialize();
+  const NDArray x = nd::array({1, 3, 10, 30}, Shape{2, 2});  // channel 0: 1, 10; channel 1: 3, 30
+  NDArray trained;
+  {
+    autograd::record r;
+    trained = bn(x);
+  }
+  check_array(trained, {2, 2}, {-1, -1, 1, 1}, 1e-5);
+  // running = 0.5 * initial + 0.5 * batch: means 5.5 / 2 and 16.5 / 2; variances (1 + 20.25) / 2, (1 + 182.25) / 2.
+  const auto params = bn.collect_params();
+  gluon::ParameterDict dict = params;
+  check_array(dict["running_mean"].data(), {2}, {2.75, 8.25}, 1e-5);
+  check_array(dict["running_var"].data(), {2}, {10.625, 91.625}, 1e-5);
+  check_array(bn(x), {2, 2}, {(1 - 2.75) / std::sqrt(10.625), (3 - 8.25) / std::sqrt(91.625),
+                              (10 - 2.75) / std::sqrt(10.625), (30 - 8.25) / std::sqrt(91.625)}, 1e-5);
+  CHECK(dict["running_mean"].grad_req() == GradReq::kNull);
+}
+
+TEST_CASE("LayerNorm and InstanceNorm learn their channel counts", "[gluon][layers]") {
+  nn::LayerNorm ln({.epsilon = 0});
+  ln.initialize();
+  check_array(ln(nd::array({1, 3, 2, 6}, Shape{2, 2})), {2, 2}, {-1, 1, -1, 1}, 1e-5);
+  nn::InstanceNorm in_norm({.axis = 1, .epsilon = 0});
+  in_norm.initialize();
+  check_array(in_norm(nd::array({1, 3, 5, 9}, Shape{1, 2, 2})), {1, 2, 2}, {-1, 1, -1, 1}, 1e-5);
+}

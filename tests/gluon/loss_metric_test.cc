@@ -1,0 +1,106 @@
+// Losses and metrics against hand-computed values.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include <mx/mx.h>
+
+#include "../operators/test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+using test::check_array;
+namespace loss = gluon::loss;
+
+TEST_CASE("SoftmaxCrossEntropyLoss: sparse, dense and from logits", "[gluon][loss]") {
+  const NDArray pred = nd::array({0, 0, 1, 2, 0, 0}, Shape{2, 3});
+  const double lse0 = std::log(2 + std::exp(1.0)), lse1 = std::log(std::exp(2.0) + 2);
+  check_array(loss::SoftmaxCrossEntropyLoss()(pred, nd::array({2, 1})), {2}, {lse0 - 1, lse1}, 1e-6);
+  check_array(loss::SoftmaxCrossEntropyLoss({.sparse_label = false})(pred, nd::array({0, 0, 1, 0.5, 0.5, 0}, Shape{2, 3})),
+              {2}, {lse0 - 1, lse1 - 1}, 1e-6);
+  check_array(loss::SoftmaxCrossEntropyLoss({.from_logits = true})(pred, nd::array({2, 0})), {2}, {-1, -2});
+  // Weights: the loss's own, and per sample.
+  check_array(loss::SoftmaxCrossEntropyLoss({.weight = 2})(pred, nd::array({2, 1}), nd::array({1, 0}, Shape{2, 1})),
+              {2}, {2 * (lse0 - 1), 0}, 1e-6);
+}
+
+TEST_CASE("regression and margin losses", "[gluon][loss]") {
+  const NDArray pred = nd::array({1, 2, 3, 4}, Shape{2, 2}), label = nd::array({1, 0, 5, 4}, Shape{2, 2});
+  check_array(loss::L2Loss()(pred, label), {2}, {(0 + 2) / 2.0, (2 + 0) / 2.0});
+  check_array(loss::L1Loss()(pred, label), {2}, {1, 1});
+  check_array(loss::HuberLoss(1)(pred, label), {2}, {(0 + 1.5) / 2, (1.5 + 0) / 2});
+  const NDArray score = nd::array({0.5, -2}), sign = nd::array({1, 1});
+  check_array(loss::HingeLoss()(score, sign), {2}, {0.5, 3});
+  check_array(loss::SquaredHingeLoss()(score, sign), {2}, {0.25, 9});
+  check_array(loss::LogisticLoss()(score, nd::array({1, -1})), {2}, {std::log1p(std::exp(-0.5)), std::log1p(std::exp(-2.0))}, 1e-6);
+  check_array(loss::LogisticLoss("binary")(score, nd::array({1, 0})), {2}, {std::log1p(std::exp(-0.5)), std::log1p(std::exp(-2.0))}, 1e-6);
+  check_array(loss::SigmoidBinaryCrossEntropyLoss()(nd::array({0, 2}), nd::array({1, 0})), {2},
+              {std::log(2.0), 2 + std::log1p(std::exp(-2.0))}, 1e-6);
+  check_array(loss::SigmoidBinaryCrossEntropyLoss(true)(nd::array({0.5, 0.25}), nd::array({1, 0})), {2},
+              {-std::log(0.5), -std::log(0.75)}, 1e-6);
+  // KL divergence of (0.5, 0.5) from log-probabilities log(0.25), log(0.75): mean over the two classes.
+  const NDArray log_q = nd::log(nd::array({0.25, 0.75}, Shape{1, 2}));
+  const double kl = 0.5 * std::log(0.5 / 0.25) + 0.5 * std::log(0.5 / 0.75);
+  check_array(loss::KLDivLoss()(log_q, nd::array({0.5, 0.5}, Shape{1, 2})), {1}, {kl / 2}, 1e-6);
+  check_array(loss::CosineEmbeddingLoss(0.1)(nd::array({1, 0, 1, 1}, Shape{2, 2}), nd::array({1, 0, 1, 0}, Shape{2, 2}),
+                                             nd::array({1, -1})),
+              {2}, {0, 1 / std::sqrt(2.0) - 0.1}, 1e-6);
+  CHECK_THROWS_WITH(loss::L2Loss()(pred, nd::ones({3})), Contains("L2Loss") && Contains("(3,)"));
+}
+
+TEST_CASE("classification metrics", "[gluon][metric]") {
+  metric::Accuracy accuracy;
+  CHECK(std::isnan(accuracy.get().second));
+  accuracy.update(nd::array({0, 1, 1}), nd::array({0.9, 0.1, 0.3, 0.7, 0.6, 0.4}, Shape{3, 2}));
+  accuracy.update({nd::array({1})}, {nd::array({0.2, 0.8}, Shape{1, 2})});
+  CHECK(accuracy.get() == std::pair<std::string, double>{"accuracy", 0.75});
+  accuracy.reset();
+  accuracy.update(nd::array({2}), nd::array({2}));  // classes given directly
+  CHECK(accuracy.get().second == 1);
+
+  metric::TopKAccuracy top2(2);
+  top2.update(nd::array({2, 0}), nd::array({0.1, 0.5, 0.4, 0.2, 0.3, 0.5}, Shape{2, 3}));
+  CHECK(top2.get().second == 0.5);
+
+  // labels 1 1 0 0 1, predictions 1 0 0 1 1: tp 2, fn 1, fp 1, tn 1.
+  const NDArray labels = nd::array({1, 1, 0, 0, 1}), probs = nd::array({0.9, 0.2, 0.1, 0.7, 0.8});
+  metric::F1 f1("micro");
+  f1.update(labels, probs);
+  CHECK(f1.get().second == Approx(2.0 / 3));
+  metric::MCC mcc("micro");
+  mcc.update(labels, probs);
+  CHECK(mcc.get().second == Approx((2.0 * 1 - 1.0 * 1) / std::sqrt(3.0 * 3 * 2 * 2)));
+  CHECK(mcc.get().first == "mcc");
+
+  metric::CrossEntropy ce;
+  ce.update(nd::array({1}), nd::array({0.25, 0.75}, Shape{1, 2}));
+  CHECK(ce.get().second == Approx(-std::log(0.75)));
+  metric::Perplexity perplexity(0);
+  perplexity.update(nd::array({1, 0}), nd::array({0.25, 0.75, 0.5, 0.5}, Shape{2, 2}));
+  CHECK(perplexity.get().second == Approx(1 / 0.75));
+  CHECK_THROWS_WITH(accuracy.update(nd::array({1, 2}), nd::ones({3, 3})), Contains("accuracy"));
+}
+
+TEST_CASE("regression metrics and composites", "[gluon][metric]") {
+  const NDArray label = nd::array({1, 2, 3, 4}), pred = nd::array({2, 2, 1, 4});
+  metric::MAE mae;
+  mae.update(label, pred);
+  CHECK(mae.get().second == 0.75);
+  metric::MSE mse;
+  mse.update(label, pred);
+  CHECK(mse.get().second == 1.25);
+  metric::RMSE rmse;
+  rmse.update(label, pred);
+  CHECK(rmse.get() == std::pair<std::string, double>{"rmse", std::sqrt(1.25)});
+  metric::PearsonCorrelation r;
+  r.update(label, nd::array({2, 4, 6, 8}));
+  CHECK(r.get().second == Approx(1));
+  metric::CompositeEvalMetric both;
+  both.add(metric::MAE());
+  both.add(metric::MSE());
+  both.update(label, pred);
+  const auto values = both.get_name_value();
+  REQUIRE(values.size() == 2);
+  CHECK(values[1] == std::pair<std::string, double>{"mse", 1.25});
+  CHECK_THROWS_AS(mae.update(label, nd::ones({3})), ShapeError);
+}

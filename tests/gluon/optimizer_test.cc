@@ -1,0 +1,228 @@
+// Each optimizer's update rule against its formula written out here over several steps, the Trainer's
+// rescaling, stale-gradient checks, multi-context sums and saved states, and the learning-rate schedules.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+
+#include <mx/mx.h>
+
+#include "../operators/test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+namespace opt = gluon::optimizer;
+
+namespace {
+
+constexpr int kSteps = 4;
+const std::vector<double> kStart = {0.5, -1.0, 2.0};
+// The gradient of step t (from 1): varied in sign and size, with a zero to exercise the edge cases.
+std::vector<double> gradient(int t) { return {0.1 * t, -0.3, t % 2 ? 0.0 : 0.7}; }
+
+// One element's rule: (w, g, state, t) updates w and state.
+using Rule = std::function<void(double& w, double g, std::vector<double>& s, int t)>;
+
+void check_rule(opt::Optimizer& optimizer, int states, const Rule& rule) {
+  NDArray weight = nd::array(std::span<const double>(kStart), std::nullopt, cpu(), DType::kFloat64);
+  std::vector<NDArray> state = optimizer.create_state(weight);
+  REQUIRE(static_cast<int>(state.size()) == states);
+  std::vector<double> expected = kStart;
+  std::vector<std::vector<double>> expected_state(kStart.size(), std::vector<double>(static_cast<std::size_t>(states), 0));
+  for (int t = 1; t <= kSteps; ++t) {
+    const std::vector<double> g = gradient(t);
+    optimizer.update(0, weight, nd::array(std::span<const double>(g), std::nullopt, cpu(), DType::kFloat64), state);
+    for (std::size_t i = 0; i < expected.size(); ++i) rule(expected[i], g[i], expected_state[i], t);
+  }
+  INFO(optimizer.name());
+  test::check_array(weight, {3}, expected, 1e-9);
+}
+
+}  // namespace
+
+TEST_CASE("each optimizer applies its rule", "[gluon][optimizer]") {
+  const double lr = 0.1, wd = 0.01;
+  SECTION("SGD, with and without momentum") {
+    opt::SGD plain({.learning_rate = lr, .wd = wd});
+    check_rule(plain, 0, [&](double& w, double g, auto&, int) { w -= lr * (g + wd * w); });
+    opt::SGD momentum({.learning_rate = lr, .wd = wd}, 0.9);
+    check_rule(momentum, 1, [&](double& w, double g, auto& s, int) {
+      s[0] = 0.9 * s[0] - lr * (g + wd * w);
+      w += s[0];
+    });
+  }
+  SECTION("NAG") {
+    opt::NAG nag({.learning_rate = lr, .wd = wd}, 0.9);
+    check_rule(nag, 1, [&](double& w, double g, auto& s, int) {
+      const double d = g + wd * w;
+      s[0] = 0.9 * s[0] + d;
+      w -= lr * (d + 0.9 * s[0]);
+    });
+  }
+  SECTION("Adam and AdamW with bias correction") {
+    auto adam_step = [&](double& w, double g, std::vector<double>& s, int t, bool decoupled) {
+      const double d = decoupled ? g : g + wd * w;
+      s[0] = 0.9 * s[0] + 0.1 * d;
+      s[1] = 0.999 * s[1] + 0.001 * d * d;
+      // MXNet's: both bias corrections fold into the rate.
+      const double lr_t = lr * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
+      w -= lr_t * s[0] / (std::sqrt(s[1]) + 1e-8) + (decoupled ? lr * wd * w : 0);
+    };
+    opt::Adam adam({.learning_rate = lr, .wd = wd});
+    check_rule(adam, 2, [&](double& w, double g, auto& s, int t) { adam_step(w, g, s, t, false); });
+    opt::AdamW adamw({.learning_rate = lr, .wd = wd});
+    check_rule(adamw, 2, [&](double& w, double g, auto& s, int t) { adam_step(w, g, s, t, true); });
+  }
+  SECTION("RMSProp, AdaGrad, AdaDelta, Adamax") {
+    opt::RMSProp rmsprop({.learning_rate = lr}, 0.9, 1e-8);
+    check_rule(rmsprop, 1, [&](double& w, double g, auto& s, int) {
+      s[0] = 0.9 * s[0] + 0.1 * g * g;
+      w -= lr * g / std::sqrt(s[0] + 1e-8);
+    });
+    opt::AdaGrad adagrad({.learning_rate = lr}, 1e-7);
+    check_rule(adagrad, 1, [&](double& w, double g, auto& s, int) {
+      s[0] += g * g;
+      w -= lr * g / (std::sqrt(s[0]) + 1e-7);
+    });
+    opt::AdaDelta adadelta({.learning_rate = 1}, 0.9, 1e-5);
+    check_rule(adadelta, 2, [&](double& w, double g, auto& s, int) {
+      s[0] = 0.9 * s[0] + 0.1 * g * g;
+      const double delta = std::sqrt(s[1] + 1e-5) / std::sqrt(s[0] + 1e-5) * g;
+      s[1] = 0.9 * s[1] + 0.1 * delta * delta;
+      w -= delta;
+    });
+    opt::Adamax adamax({.learning_rate = lr});
+    check_rule(adamax, 2, [&](double& w, double g, auto& s, int t) {
+      s[0] = 0.9 * s[0] + 0.1 * g;
+      s[1] = std::max(0.999 * s[1], std::abs(g));
+      w -= lr / (1 - std::pow(0.9, t)) * s[0] / (s[1] + 1e-8);
+    });
+  }
+  SECTION("rescale_grad and clip_gradient come first") {
+    opt::SGD clipped({.learning_rate = 1, .rescale_grad = 2, .clip_gradient = 0.5});
+    check_rule(clipped, 0, [&](double& w, double g, auto&, int) { w -= std::clamp(2 * g, -0.5, 0.5); });
+  }
+}
+
+TEST_CASE("LAMB scales Adam's step by the trust ratio of the whole weight", "[gluon][optimizer]") {
+  opt::LAMB lamb({.learning_rate = 0.1, .wd = 0.01});
+  NDArray weight = nd::array(std::span<const double>(kStart), std::nullopt, cpu(), DType::kFloat64);
+  std::vector<NDArray> state = lamb.create_state(weight);
+  std::vector<double> w = kStart, m(3, 0), v(3, 0);
+  for (int t = 1; t <= kSteps; ++t) {
+    const std::vector<double> g = gradient(t);
+    lamb.update(0, weight, nd::array(std::span<const double>(g), std::nullopt, cpu(), DType::kFloat64), state);
+    std::vector<double> r(3);
+    double w_norm = 0, r_norm = 0;
+    for (int i = 0; i < 3; ++i) {
+      m[i] = 0.9 * m[i] + 0.1 * g[i];
+      v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+      r[i] = (m[i] / (1 - std::pow(0.9, t))) / (std::sqrt(v[i] / (1 - std::pow(0.999, t))) + 1e-6) + 0.01 * w[i];
+      w_norm += w[i] * w[i];
+      r_norm += r[i] * r[i];
+    }
+    const double ratio = std::sqrt(w_norm) / std::sqrt(r_norm);
+    for (int i = 0; i < 3; ++i) w[i] -= 0.1 * ratio * r[i];
+  }
+  test::check_array(weight, {3}, w, 1e-9);
+}
+
+TEST_CASE("create builds optimizers by name and rejects unknown names and options", "[gluon][optimizer]") {
+  CHECK(opt::create("adam")->name() == "adam");
+  CHECK(opt::create("sgd", {{"learning_rate", 0.5}})->learning_rate() == 0.5);
+  CHECK_THROWS_WITH(opt::create("sgdd"), Contains("sgdd") && Contains("adam"));
+  CHECK_THROWS_WITH(opt::create("sgd", {{"beta1", 0.9}}), Contains("beta1") && Contains("momentum"));
+}
+
+namespace {
+// A one-parameter "network": loss = sum(w * c), so dloss/dw = c.
+struct Linear {
+  gluon::Parameter w{"weight", {3}};
+  gluon::ParameterDict params() const {
+    gluon::ParameterDict d;
+    d.add("weight", w);
+    return d;
+  }
+  void backward(const std::vector<double>& c, Context ctx = cpu()) {
+    NDArray loss;
+    {
+      autograd::record r;
+      loss = (w.data(ctx) * nd::array(std::span<const double>(c), std::nullopt, ctx)).sum();
+    }
+    loss.backward();
+  }
+};
+}  // namespace
+
+TEST_CASE("Trainer rescales by the batch size and refuses stale gradients", "[gluon][trainer]") {
+  Linear net;
+  net.w.initialize(init::One());
+  gluon::Trainer trainer(net.params(), "sgd", {{"learning_rate", 0.5}});
+  net.backward({2, 4, 6});
+  trainer.step(2);
+  test::check_array(net.w.data(), {3}, {0.5, 0, -0.5});
+  CHECK_THROWS_WITH(trainer.step(2), Contains("weight") && Contains("ignore_stale_grad"));
+  trainer.step(2, /*ignore_stale_grad=*/true);  // skipped
+  test::check_array(net.w.data(), {3}, {0.5, 0, -0.5});
+  trainer.set_learning_rate(1);
+  CHECK(trainer.learning_rate() == 1);
+  net.backward({1, 1, 1});
+  trainer.step(1);
+  test::check_array(net.w.data(), {3}, {-0.5, -1, -1.5});
+}
+
+TEST_CASE("Trainer sums gradients over contexts and keeps the copies equal", "[gluon][trainer]") {
+  Linear net;
+  net.w.initialize(init::Zero(), {cpu(0), cpu(1)});
+  gluon::Trainer trainer(net.params(), "sgd", {{"learning_rate", 1}});
+  net.backward({1, 2, 3}, cpu(0));
+  net.backward({3, 2, 1}, cpu(1));
+  trainer.step(4);
+  for (Context ctx : {cpu(0), cpu(1)}) test::check_array(net.w.data(ctx), {3}, {-1, -1, -1});
+}
+
+TEST_CASE("Trainer saves and loads its optimizer states", "[gluon][trainer]") {
+  const std::string path = (std::filesystem::temp_directory_path() / "mxpp_trainer.states").string();
+  Linear a, b;
+  a.w.initialize(init::One());
+  b.w.initialize(init::One());
+  gluon::Trainer ta(a.params(), "adam", {{"learning_rate", 0.1}}), tb(b.params(), "adam", {{"learning_rate", 0.1}});
+  for (int step = 0; step < 3; ++step) {
+    a.backward({1, -1, 0.5});
+    ta.step(1);
+  }
+  ta.save_states(path);
+  b.w.set_data(a.w.data());
+  tb.load_states(path);
+  a.backward({0.3, 0.2, 0.1});
+  ta.step(1);
+  b.backward({0.3, 0.2, 0.1});
+  tb.step(1);
+  CHECK(b.w.data().asnumpy<float>() == a.w.data().asnumpy<float>());
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("learning-rate schedules", "[gluon][lr_scheduler]") {
+  namespace lrs = gluon::lr_scheduler;
+  lrs::FactorScheduler factor(10, 0.5, 0.1, 1.0);
+  CHECK(factor(1) == 1.0);
+  CHECK(factor(10) == 1.0);
+  CHECK(factor(11) == 0.5);
+  CHECK(factor(31) == 0.125);
+  CHECK(factor(1000) == 0.1);  // never below stop_factor_lr
+  lrs::MultiFactorScheduler multi({5, 8}, 0.1, 1.0);
+  CHECK(multi(5) == 1.0);
+  CHECK(multi(6) == Approx(0.1));
+  CHECK(multi(9) == Approx(0.01));
+  lrs::PolyScheduler poly(100, 1.0, 2, 0.0, {.warmup_steps = 10, .warmup_begin_lr = 0.0});
+  CHECK(poly(5) == Approx(0.5));  // linear warm-up
+  CHECK(poly(55) == Approx(0.25));
+  lrs::CosineScheduler cosine(100, 1.0, 0.0);
+  CHECK(cosine(50) == Approx(0.5));
+  CHECK(cosine(100) == Approx(0).margin(1e-12));
+  auto scheduled = std::make_shared<lrs::FactorScheduler>(1, 0.5);
+  opt::SGD sgd({.learning_rate = 0.8, .lr_scheduler = scheduled});
+  CHECK(sgd.learning_rate() == 0.8);
+  CHECK_THROWS_WITH(sgd.set_learning_rate(0.1), Contains("lr_scheduler"));
+}
