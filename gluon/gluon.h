@@ -5,6 +5,7 @@
 #include <mx/gluon/data/dataset.h>
 #include <mx/gluon/data/sampler.h>
 #include <mx/gluon/data/vision/datasets.h>
+#include <mx/gluon/data/vision/image_io.h>
 #include <mx/gluon/data/vision/transforms.h>
 #include <mx/gluon/init.h>
 #include <mx/gluon/loss.h>

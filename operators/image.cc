@@ -1,5 +1,8 @@
 // _image_to_tensor and _image_normalize.
+#include <algorithm>
+#include <cmath>
 #include <string>
+#include <tuple>
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
@@ -105,7 +108,61 @@ const op::Operator<NormalizeParams> kNormalize = op::define<NormalizeParams>({
     },
 });
 
+struct ResizeParams {
+  std::int64_t width = 0, height = 0;
+};
+
+void infer_resize(const ResizeParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+  const Layout l = image_layout("resize", in[0].shape, true);
+  if (p.width < 1 || p.height < 1) {
+    throw ShapeError("resize: size must be positive, got " + std::to_string(p.width) + "x" + std::to_string(p.height));
+  }
+  out[0] = {in[0].shape.ndim() == 4 ? Shape{l.batch, p.height, p.width, l.channels} : Shape{p.height, p.width, l.channels},
+            in[0].dtype};
+}
+
+void resize_cpu(const ResizeParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+  const Layout l = image_layout("resize", in[0].shape, true);
+  const double sy = static_cast<double>(l.height) / static_cast<double>(p.height);
+  const double sx = static_cast<double>(l.width) / static_cast<double>(p.width);
+  std::vector<double> src(static_cast<std::size_t>(in[0].size()));
+  convert_values(in[0].data, in[0].dtype, src.data(), DType::kFloat64, src.size());
+  std::vector<double> dst(static_cast<std::size_t>(out[0].size()));
+  const bool integral = !is_floating(in[0].dtype);
+  // Source coordinate of an output pixel's center, clamped to the image: its two neighbours and weight.
+  auto taps = [](std::int64_t o, double scale, std::int64_t extent) {
+    const double at = std::clamp((static_cast<double>(o) + 0.5) * scale - 0.5, 0.0, static_cast<double>(extent - 1));
+    const auto low = static_cast<std::int64_t>(at);
+    return std::tuple{low, std::min(low + 1, extent - 1), at - static_cast<double>(low)};
+  };
+  op::parallel_for(l.batch * p.height, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t row = begin; row < end; ++row) {
+      const std::int64_t b = row / p.height, y = row % p.height;
+      const auto [y0, y1, fy] = taps(y, sy, l.height);
+      for (std::int64_t x = 0; x < p.width; ++x) {
+        const auto [x0, x1, fx] = taps(x, sx, l.width);
+        for (std::int64_t c = 0; c < l.channels; ++c) {
+          auto at = [&](std::int64_t yy, std::int64_t xx) {
+            return src[static_cast<std::size_t>(((b * l.height + yy) * l.width + xx) * l.channels + c)];
+          };
+          double v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+          if (integral) v = std::round(v);
+          dst[static_cast<std::size_t>(((b * p.height + y) * p.width + x) * l.channels + c)] = v;
+        }
+      }
+    }
+  }, 1);
+  convert_values(dst.data(), DType::kFloat64, out[0].data, out[0].dtype, dst.size());
+}
+
+const op::Operator<ResizeParams> kResize =
+    op::define<ResizeParams>({.name = "_image_resize", .infer = &infer_resize, .cpu = &resize_cpu});
+
 }  // namespace
+
+NDArray resize(const NDArray& x, std::int64_t width, std::int64_t height) {
+  return op::invoke1(kResize, {x}, ResizeParams{width, height});
+}
 
 NDArray to_tensor(const NDArray& x) { return op::invoke1(kToTensor, {x}); }
 

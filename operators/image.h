@@ -13,4 +13,8 @@ NDArray to_tensor(const NDArray& x);
 // channel. Differentiable (the gradient is g / std[c]).
 NDArray normalize(const NDArray& x, std::vector<double> mean, std::vector<double> std);
 
+// (H, W, C) or (N, H, W, C) resized to height x width by bilinear interpolation (pixel centers aligned, as
+// OpenCV's INTER_LINEAR), in x's dtype (integers rounded).
+NDArray resize(const NDArray& x, std::int64_t width, std::int64_t height);
+
 }  // namespace mx::nd::image

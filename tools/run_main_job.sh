@@ -14,3 +14,4 @@ build/bench/engine/mx_bench_engine --json build/bench-engine.json
 build/bench/ndarray/mx_bench_ndarray --json build/bench-ndarray.json
 build/bench/autograd/mx_bench_autograd --json build/bench-autograd.json
 build/bench/operators/mx_bench_operators --json build/bench-operators.json
+build/bench/mlp/mx_bench_mlp --json build/bench-mlp.json

@@ -206,3 +206,40 @@ TEST_CASE("split_and_load, split_data and clip_global_norm", "[gluon][utils]") {
   test::check_array(grads[0], {2}, {0.6, 0}, 1e-6);
   test::check_array(grads[1], {1}, {0.8}, 1e-6);
 }
+
+TEST_CASE("CIFAR binary files load with HWC images; truncated ones are clear errors", "[gluon][data][io]") {
+  const std::filesystem::path root = std::filesystem::temp_directory_path() / "mxpp_cifar";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root / "cifar-10-batches-bin");
+  // Record r of a file: label r + 1, then the R, G, B planes holding 0, 1, 2 (pixel 0 of R holds the label).
+  auto records = [](int count, int label_bytes) {
+    std::vector<std::uint8_t> bytes;
+    for (int r = 0; r < count; ++r) {
+      for (int l = 0; l < label_bytes; ++l) bytes.push_back(static_cast<std::uint8_t>(r + 1 + 10 * l));
+      for (int c = 0; c < 3; ++c) {
+        for (int p = 0; p < 1024; ++p) bytes.push_back(static_cast<std::uint8_t>(p == 0 && c == 0 ? 200 : c));
+      }
+    }
+    return bytes;
+  };
+  for (int b = 1; b <= 5; ++b) write_bytes(root / "cifar-10-batches-bin" / ("data_batch_" + std::to_string(b) + ".bin"), records(2, 1), false);
+  write_bytes(root / "cifar-10-batches-bin" / "test_batch.bin", records(3, 1), false);
+  const data::vision::CIFAR10 train(root.string());
+  REQUIRE(train.size() == 10);
+  const data::Sample s = train.get(1);
+  CHECK(s[0].shape() == Shape{32, 32, 3});
+  const std::vector<double> pixels = test::values(s[0]);
+  CHECK(std::vector<double>(pixels.begin(), pixels.begin() + 6) == std::vector<double>{200, 1, 2, 0, 1, 2});
+  test::check_array(s[1], {}, {2});
+  CHECK(data::vision::CIFAR10(root.string(), false).size() == 3);
+  write_bytes(root / "train.bin", records(2, 2), false);
+  write_bytes(root / "test.bin", records(1, 2), false);
+  test::check_array(data::vision::CIFAR100(root.string(), /*fine_label=*/true).get(1)[1], {}, {12});
+  test::check_array(data::vision::CIFAR100(root.string(), /*fine_label=*/false).get(1)[1], {}, {2});
+  auto cut = records(2, 1);
+  cut.pop_back();
+  write_bytes(root / "cifar-10-batches-bin" / "test_batch.bin", cut, false);
+  CHECK_THROWS_WITH(data::vision::CIFAR10(root.string(), false), Contains("test_batch.bin") && Contains("truncated"));
+  CHECK_THROWS_WITH(data::vision::CIFAR10((root / "none").string()), Contains("data_batch_1.bin") && Contains("not found"));
+  std::filesystem::remove_all(root);
+}

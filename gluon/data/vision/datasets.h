@@ -1,6 +1,9 @@
 #pragma once
 // Vision datasets read from their distribution files. Samples are (image (H, W, C) uint8, label int32 scalar).
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <mx/gluon/data/dataset.h>
 
@@ -30,6 +33,49 @@ class FashionMNIST : public MNIST {
  public:
   explicit FashionMNIST(std::string root = "/usr/share/datasets/fashion-mnist", bool train = true)
       : MNIST(std::move(root), train, "FashionMNIST", "dataset-fashion-mnist") {}
+};
+
+// CIFAR-10 and CIFAR-100 from their binary versions: data_batch_1.bin ... data_batch_5.bin and test_batch.bin
+// (CIFAR-10), train.bin and test.bin (CIFAR-100, fine or coarse labels), in `root` or its cifar-10-batches-bin /
+// cifar-100-binary subfolder as the archives unpack. Images (32, 32, 3) uint8.
+class CIFAR10 : public DatasetBase<CIFAR10> {
+ public:
+  explicit CIFAR10(std::string root = "~/.mxnet/datasets/cifar10", bool train = true);
+  std::size_t size() const override { return static_cast<std::size_t>(labels_.size()); }
+  Sample get(std::size_t i) const override;
+  const NDArray& images() const { return images_; }
+  const NDArray& labels() const { return labels_; }
+
+ protected:
+  struct Unread {};
+  explicit CIFAR10(Unread) {}
+  // Reads records of `label_bytes` label bytes (the one kept at `label_index`) and 3072 image bytes.
+  void read(const std::vector<std::string>& files, int label_bytes, int label_index, const char* dataset);
+
+ private:
+  NDArray images_, labels_;
+};
+
+class CIFAR100 : public CIFAR10 {
+ public:
+  explicit CIFAR100(std::string root = "~/.mxnet/datasets/cifar100", bool fine_label = false, bool train = true);
+};
+
+// Images in class folders: root/<class>/<image>. Classes are the folder names in sorted order (their index is
+// the label), images the .jpg, .jpeg and .png files in each, sorted; decoded when read (flag 1: RGB, 0: gray).
+class ImageFolderDataset : public DatasetBase<ImageFolderDataset> {
+ public:
+  explicit ImageFolderDataset(std::string root, int flag = 1);
+  std::size_t size() const override { return items_->size(); }
+  Sample get(std::size_t i) const override;
+  const std::vector<std::string>& synsets() const { return *synsets_; }
+  // (path, label) of each image.
+  const std::vector<std::pair<std::string, int>>& items() const { return *items_; }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> synsets_;
+  std::shared_ptr<const std::vector<std::pair<std::string, int>>> items_;
+  int flag_;
 };
 
 }  // namespace mx::gluon::data::vision

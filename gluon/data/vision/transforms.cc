@@ -1,7 +1,17 @@
 #include <mx/gluon/data/vision/transforms.h>
 
+#include <cmath>
+#include <tuple>
+
 #include <mx/ndarray/error.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/elemwise.h>
 #include <mx/operators/image.h>
+#include <mx/operators/layout.h>
+#include <mx/operators/nn.h>
+#include <mx/operators/random.h>
+#include <mx/operators/reduce.h>
+#include <mx/operators/slice.h>
 
 namespace mx::gluon::data::vision::transforms {
 
@@ -12,6 +22,130 @@ Normalize::Normalize(std::vector<double> mean, std::vector<double> std) : mean_(
 }
 
 NDArray Normalize::forward(const NDArray& x) { return nd::image::normalize(x, mean_, std_); }
+
+namespace {
+
+std::pair<std::int64_t, std::int64_t> width_height(const char* transform, const std::vector<std::int64_t>& size) {
+  if (size.empty() || size.size() > 2 || size[0] < 1 || size.back() < 1) {
+    throw Error(std::string(transform) + ": size must be one or two positive values (width, height)");
+  }
+  return {size[0], size.back()};
+}
+
+// (H, W, C) images only: the random transforms act per image.
+void check_image(const char* transform, const NDArray& x) {
+  if (x.ndim() != 3) throw ShapeError(std::string(transform) + ": expects an image (H, W, C), got " + x.shape().str());
+}
+
+double draw_uniform(double low, double high) { return nd::random::uniform(low, high, {1}).asscalar<double>(); }
+
+NDArray crop(const NDArray& x, std::int64_t left, std::int64_t top, std::int64_t width, std::int64_t height) {
+  return nd::slice(x, {top, left}, {top + height, left + width});
+}
+
+// The image's values scaled, in its own dtype (integers saturated as uint8 images are).
+NDArray scaled_like(const NDArray& x, const NDArray& value) {
+  if (is_floating(x.dtype())) return value.astype(x.dtype());
+  return nd::clip(nd::round(value), 0, 255).astype(x.dtype());
+}
+
+}  // namespace
+
+Resize::Resize(std::vector<std::int64_t> size, bool keep_ratio) : size_(std::move(size)), keep_ratio_(keep_ratio) {
+  width_height("Resize", size_);
+}
+
+NDArray Resize::forward(const NDArray& x) {
+  const int w_axis = x.ndim() - 2, h_axis = x.ndim() - 3;
+  if (x.ndim() != 3 && x.ndim() != 4) throw ShapeError("Resize: expects (H, W, C) or (N, H, W, C), got " + x.shape().str());
+  auto [w, h] = width_height("Resize", size_);
+  if (keep_ratio_ && size_.size() == 1) {
+    const double in_w = static_cast<double>(x.shape()[w_axis]), in_h = static_cast<double>(x.shape()[h_axis]);
+    if (in_w < in_h) h = static_cast<std::int64_t>(std::lround(in_h * static_cast<double>(w) / in_w));
+    else w = static_cast<std::int64_t>(std::lround(in_w * static_cast<double>(h) / in_h));
+  }
+  return nd::image::resize(x, w, h);
+}
+
+CenterCrop::CenterCrop(std::vector<std::int64_t> size) { std::tie(width_, height_) = width_height("CenterCrop", size); }
+
+NDArray CenterCrop::forward(const NDArray& x) {
+  check_image("CenterCrop", x);
+  NDArray image = x;
+  const std::int64_t h = x.shape()[0], w = x.shape()[1];
+  if (w < width_ || h < height_) {  // too small: scale up so that the crop fits
+    const double factor = std::max(static_cast<double>(width_) / static_cast<double>(w),
+                                   static_cast<double>(height_) / static_cast<double>(h));
+    image = nd::image::resize(x, std::max(width_, static_cast<std::int64_t>(std::ceil(w * factor))),
+                              std::max(height_, static_cast<std::int64_t>(std::ceil(h * factor))));
+  }
+  const std::int64_t H = image.shape()[0], W = image.shape()[1];
+  return crop(image, (W - width_) / 2, (H - height_) / 2, width_, height_);
+}
+
+RandomResizedCrop::RandomResizedCrop(std::vector<std::int64_t> size, std::pair<double, double> scale,
+                                     std::pair<double, double> ratio)
+    : scale_(scale), ratio_(ratio) {
+  std::tie(width_, height_) = width_height("RandomResizedCrop", size);
+  if (!(0 < scale.first && scale.first <= scale.second && scale.second <= 1)) {
+    throw Error("RandomResizedCrop: scale must satisfy 0 < low <= high <= 1");
+  }
+  if (!(0 < ratio.first && ratio.first <= ratio.second)) throw Error("RandomResizedCrop: ratio must satisfy 0 < low <= high");
+}
+
+NDArray RandomResizedCrop::forward(const NDArray& x) {
+  check_image("RandomResizedCrop", x);
+  const std::int64_t h = x.shape()[0], w = x.shape()[1];
+  const double area = static_cast<double>(h * w);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target = area * draw_uniform(scale_.first, scale_.second);
+    const double aspect = std::exp(draw_uniform(std::log(ratio_.first), std::log(ratio_.second)));
+    const auto cw = static_cast<std::int64_t>(std::lround(std::sqrt(target * aspect)));
+    const auto ch = static_cast<std::int64_t>(std::lround(std::sqrt(target / aspect)));
+    if (cw < 1 || ch < 1 || cw > w || ch > h) continue;
+    const auto left = static_cast<std::int64_t>(draw_uniform(0, static_cast<double>(w - cw + 1)));
+    const auto top = static_cast<std::int64_t>(draw_uniform(0, static_cast<double>(h - ch + 1)));
+    return nd::image::resize(crop(x, std::min(left, w - cw), std::min(top, h - ch), cw, ch), width_, height_);
+  }
+  return nd::image::resize(CenterCrop({std::min(w, h)})(x), width_, height_);
+}
+
+NDArray RandomFlipLeftRight::forward(const NDArray& x) {
+  check_image("RandomFlipLeftRight", x);
+  return draw_uniform(0, 1) < 0.5 ? nd::flip(x, 1) : x;
+}
+
+NDArray RandomFlipTopBottom::forward(const NDArray& x) {
+  check_image("RandomFlipTopBottom", x);
+  return draw_uniform(0, 1) < 0.5 ? nd::flip(x, 0) : x;
+}
+
+RandomBrightness::RandomBrightness(double brightness) : brightness_(brightness) {
+  if (brightness < 0) throw Error("RandomBrightness: brightness must not be negative");
+}
+
+NDArray RandomBrightness::forward(const NDArray& x) {
+  const double alpha = 1 + draw_uniform(-brightness_, brightness_);
+  return scaled_like(x, x.astype(DType::kFloat32) * alpha);
+}
+
+RandomContrast::RandomContrast(double contrast) : contrast_(contrast) {
+  if (contrast < 0) throw Error("RandomContrast: contrast must not be negative");
+}
+
+NDArray RandomContrast::forward(const NDArray& x) {
+  check_image("RandomContrast", x);
+  const double alpha = 1 + draw_uniform(-contrast_, contrast_);
+  const NDArray f = x.astype(DType::kFloat32);
+  NDArray gray;  // the mean luminance (ITU-R BT.601 weights for RGB)
+  if (x.shape()[2] == 3) {
+    const NDArray weights = nd::array({0.299, 0.587, 0.114});
+    gray = nd::mean(nd::sum(f * weights, {2}));
+  } else {
+    gray = nd::mean(f);
+  }
+  return scaled_like(x, f * alpha + gray * (1 - alpha));
+}
 
 Compose::Compose(std::vector<Transform> transforms) : transforms_(std::move(transforms)) {
   for (const Transform& t : transforms_) {

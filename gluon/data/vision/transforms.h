@@ -41,6 +41,80 @@ class Cast : public HybridBlock {
   DType dtype_;
 };
 
+// Image transforms on (H, W, C) images (before ToTensor), as Gluon's. Sizes are (width, height); one value
+// means a square. The random ones draw from mx::random's stream, so they repeat under random::seed.
+
+// Resized to `size`; with keep_ratio and one value, the shorter side becomes that value.
+class Resize : public HybridBlock {
+ public:
+  explicit Resize(std::vector<std::int64_t> size, bool keep_ratio = false);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "Resize"; }
+
+ private:
+  std::vector<std::int64_t> size_;
+  bool keep_ratio_;
+};
+
+// The centre `size` crop (the image is first resized up when smaller).
+class CenterCrop : public HybridBlock {
+ public:
+  explicit CenterCrop(std::vector<std::int64_t> size);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "CenterCrop"; }
+
+ private:
+  std::int64_t width_, height_;
+};
+
+// A crop of random area (a fraction in `scale` of the image) and aspect ratio (in `ratio`), resized to `size`
+// (Inception's augmentation); the centre crop when ten draws find none that fits.
+class RandomResizedCrop : public HybridBlock {
+ public:
+  explicit RandomResizedCrop(std::vector<std::int64_t> size, std::pair<double, double> scale = {0.08, 1.0},
+                             std::pair<double, double> ratio = {3.0 / 4, 4.0 / 3});
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomResizedCrop"; }
+
+ private:
+  std::int64_t width_, height_;
+  std::pair<double, double> scale_, ratio_;
+};
+
+// Mirrored left-right (or top-bottom) with probability 1/2.
+class RandomFlipLeftRight : public HybridBlock {
+ public:
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomFlipLeftRight"; }
+};
+class RandomFlipTopBottom : public HybridBlock {
+ public:
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomFlipTopBottom"; }
+};
+
+// x * alpha, alpha uniform in [1 - brightness, 1 + brightness].
+class RandomBrightness : public HybridBlock {
+ public:
+  explicit RandomBrightness(double brightness);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomBrightness"; }
+
+ private:
+  double brightness_;
+};
+
+// Blended with its mean gray level: x * alpha + gray * (1 - alpha), alpha uniform in [1 - contrast, 1 + contrast].
+class RandomContrast : public HybridBlock {
+ public:
+  explicit RandomContrast(double contrast);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomContrast"; }
+
+ private:
+  double contrast_;
+};
+
 // The transforms applied in order.
 class Compose : public Block {
  public:

@@ -1,0 +1,123 @@
+#include <mx/gluon/data/vision/image_io.h>
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include <mx/ndarray/error.h>
+
+namespace mx::gluon::data::vision {
+namespace {
+
+struct Decoded {
+  int height = 0, width = 0, channels = 0;
+  std::vector<std::uint8_t> pixels;  // rows of width * channels bytes
+};
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+// libjpeg reports errors through a callback that must not return: jump back and throw from C++ frames.
+struct JpegError {
+  jpeg_error_mgr manager;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+Decoded decode_jpeg(std::FILE* file, const std::string& path, bool color) {
+  jpeg_decompress_struct info;
+  JpegError error;
+  info.err = jpeg_std_error(&error.manager);
+  error.manager.error_exit = [](j_common_ptr cinfo) {
+    auto* e = reinterpret_cast<JpegError*>(cinfo->err);
+    (*cinfo->err->format_message)(cinfo, e->message);
+    std::longjmp(e->jump, 1);
+  };
+  Decoded image;
+  if (setjmp(error.jump)) {
+    jpeg_destroy_decompress(&info);
+    throw Error("imread: " + path + " is not a valid JPEG file: " + error.message);
+  }
+  jpeg_create_decompress(&info);
+  jpeg_stdio_src(&info, file);
+  jpeg_read_header(&info, TRUE);
+  info.out_color_space = color ? JCS_RGB : JCS_GRAYSCALE;
+  jpeg_start_decompress(&info);
+  image.width = static_cast<int>(info.output_width);
+  image.height = static_cast<int>(info.output_height);
+  image.channels = info.output_components;
+  image.pixels.resize(static_cast<std::size_t>(image.width) * image.height * image.channels);
+  while (info.output_scanline < info.output_height) {
+    JSAMPROW row = image.pixels.data() + static_cast<std::size_t>(info.output_scanline) * image.width * image.channels;
+    jpeg_read_scanlines(&info, &row, 1);
+  }
+  jpeg_finish_decompress(&info);
+  jpeg_destroy_decompress(&info);
+  return image;
+}
+
+Decoded decode_png(std::FILE* file, const std::string& path, bool color) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (!info) {
+    png_destroy_read_struct(&png, nullptr, nullptr);
+    throw Error("imread: out of memory reading " + path);
+  }
+  Decoded image;
+  std::vector<png_bytep> rows;
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    throw Error("imread: " + path + " is not a valid PNG file (corrupt or truncated)");
+  }
+  png_init_io(png, file);
+  png_read_info(png, info);
+  // Everything to 8-bit RGB or gray, without alpha.
+  png_set_expand(png);
+  png_set_strip_16(png);
+  png_set_strip_alpha(png);
+  const int type = png_get_color_type(png, info);
+  const bool gray = (type & PNG_COLOR_MASK_COLOR) == 0;
+  if (color && gray) png_set_gray_to_rgb(png);
+  if (!color && !gray) png_set_rgb_to_gray_fixed(png, 1, -1, -1);
+  png_read_update_info(png, info);
+  image.width = static_cast<int>(png_get_image_width(png, info));
+  image.height = static_cast<int>(png_get_image_height(png, info));
+  image.channels = png_get_channels(png, info);
+  image.pixels.resize(static_cast<std::size_t>(image.width) * image.height * image.channels);
+  for (int r = 0; r < image.height; ++r) rows.push_back(image.pixels.data() + static_cast<std::size_t>(r) * image.width * image.channels);
+  png_read_image(png, rows.data());
+  png_read_end(png, nullptr);
+  png_destroy_read_struct(&png, &info, nullptr);
+  return image;
+}
+
+}  // namespace
+
+NDArray imread(const std::string& path, int flag) {
+  if (flag != 0 && flag != 1) throw Error("imread: flag must be 1 (color) or 0 (gray), got " + std::to_string(flag));
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) throw Error("imread: cannot open " + path);
+  unsigned char magic[8] = {};
+  const std::size_t got = std::fread(magic, 1, sizeof magic, file.get());
+  std::rewind(file.get());
+  Decoded image;
+  if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF) {
+    image = decode_jpeg(file.get(), path, flag == 1);
+  } else if (got == 8 && png_sig_cmp(magic, 0, 8) == 0) {
+    image = decode_png(file.get(), path, flag == 1);
+  } else {
+    throw Error("imread: " + path + " is neither a JPEG nor a PNG file");
+  }
+  NDArray out(Shape{image.height, image.width, image.channels}, cpu(), DType::kUint8);
+  out.copy_from_host(image.pixels.data(), DType::kUint8, image.pixels.size());
+  return out;
+}
+
+}  // namespace mx::gluon::data::vision

@@ -1,0 +1,147 @@
+// imread on PNG and JPEG files written here, ImageFolderDataset, and the image transforms.
+#include <catch2/catch.hpp>
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <mx/mx.h>
+
+#include "../operators/test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+namespace vision = gluon::data::vision;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A width x height RGB image whose pixel (y, x) is (10 y, 10 x, 7).
+std::vector<std::uint8_t> gradient(int width, int height) {
+  std::vector<std::uint8_t> rgb;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) rgb.insert(rgb.end(), {static_cast<std::uint8_t>(10 * y), static_cast<std::uint8_t>(10 * x), 7});
+  }
+  return rgb;
+}
+
+void write_png(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgb) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  png_init_io(png, f);
+  png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  for (int y = 0; y < height; ++y) png_write_row(png, const_cast<png_bytep>(rgb.data() + y * width * 3));
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  std::fclose(f);
+}
+
+void write_jpeg(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgb) {
+  jpeg_compress_struct info;
+  jpeg_error_mgr error;
+  info.err = jpeg_std_error(&error);
+  jpeg_create_compress(&info);
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  jpeg_stdio_dest(&info, f);
+  info.image_width = width;
+  info.image_height = height;
+  info.input_components = 3;
+  info.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&info);
+  jpeg_set_quality(&info, 100, TRUE);
+  jpeg_start_compress(&info, TRUE);
+  while (info.next_scanline < info.image_height) {
+    JSAMPROW row = const_cast<JSAMPROW>(rgb.data() + info.next_scanline * width * 3);
+    jpeg_write_scanlines(&info, &row, 1);
+  }
+  jpeg_finish_compress(&info);
+  jpeg_destroy_compress(&info);
+  std::fclose(f);
+}
+
+}  // namespace
+
+TEST_CASE("imread decodes PNG exactly and JPEG closely; ImageFolderDataset labels by folder", "[gluon][data][io]") {
+  const fs::path root = fs::temp_directory_path() / "mxpp_images";
+  fs::remove_all(root);
+  fs::create_directories(root / "cat");
+  fs::create_directories(root / "dog");
+  const auto rgb = gradient(4, 3);
+  write_png((root / "dog" / "b.png").string(), 4, 3, rgb);
+  write_jpeg((root / "cat" / "a.JPG").string(), 4, 3, rgb);
+  std::ofstream(root / "dog" / "notes.txt") << "not an image";
+
+  const NDArray png = vision::imread((root / "dog" / "b.png").string());
+  REQUIRE(png.shape() == Shape{3, 4, 3});
+  std::vector<double> expected(rgb.begin(), rgb.end());
+  test::check_array(png, {3, 4, 3}, expected);
+  const NDArray gray = vision::imread((root / "dog" / "b.png").string(), 0);
+  CHECK(gray.shape() == Shape{3, 4, 1});
+  const NDArray jpeg = vision::imread((root / "cat" / "a.JPG").string());
+  REQUIRE(jpeg.shape() == Shape{3, 4, 3});
+  const std::vector<double> decoded = test::values(jpeg);
+  for (std::size_t i = 0; i < decoded.size(); ++i) CHECK(std::abs(decoded[i] - expected[i]) <= 12);
+
+  const vision::ImageFolderDataset folder(root.string());
+  CHECK(folder.synsets() == std::vector<std::string>{"cat", "dog"});
+  REQUIRE(folder.size() == 2);
+  test::check_array(folder.get(1)[1], {}, {1});
+  CHECK(folder.get(0)[0].shape() == Shape{3, 4, 3});
+
+  std::ofstream(root / "dog" / "broken.png") << "\x89PNG\r\n\x1a\n truncated";
+  CHECK_THROWS_WITH(vision::imread((root / "dog" / "broken.png").string()), Contains("broken.png") && Contains("PNG"));
+  CHECK_THROWS_WITH(vision::imread((root / "dog" / "notes.txt").string()), Contains("neither a JPEG nor a PNG"));
+  CHECK_THROWS_WITH(vision::imread((root / "missing.png").string()), Contains("missing.png"));
+  CHECK_THROWS_WITH(vision::ImageFolderDataset((root / "none").string()), Contains("not a directory"));
+  fs::remove_all(root);
+}
+
+TEST_CASE("resizing and cropping transforms", "[gluon][data]") {
+  using namespace vision::transforms;
+  // A 2x2 gray image resized to 4x4: bilinear with aligned centres, edges clamped.
+  const NDArray small = nd::array({0, 40, 80, 120}, Shape{2, 2, 1});
+  test::check_array(Resize({4})(small), {4, 4, 1},
+                    {0, 10, 30, 40, 20, 30, 50, 60, 60, 70, 90, 100, 80, 90, 110, 120});
+  CHECK(Resize({6, 3})(nd::zeros({10, 20, 3})).shape() == Shape{3, 6, 3});
+  CHECK(Resize({5}, /*keep_ratio=*/true)(nd::zeros({10, 20, 3})).shape() == Shape{5, 10, 3});
+  const NDArray image = nd::arange(25).reshape({5, 5, 1});
+  test::check_array(CenterCrop({3})(image), {3, 3, 1}, {6, 7, 8, 11, 12, 13, 16, 17, 18});
+  CHECK(CenterCrop({8, 6})(image).shape() == Shape{6, 8, 1});  // scaled up first
+  random::seed(4);
+  CHECK(RandomResizedCrop({3})(nd::zeros({20, 30, 3})).shape() == Shape{3, 3, 3});
+  // Flips: over many draws, both outcomes, each the image or its mirror.
+  int mirrored = 0;
+  const NDArray row = nd::array({1, 2, 3}, Shape{1, 3, 1});
+  for (int i = 0; i < 40; ++i) {
+    const std::vector<double> v = test::values(RandomFlipLeftRight()(row));
+    CHECK((v == std::vector<double>{1, 2, 3} || v == std::vector<double>{3, 2, 1}));
+    mirrored += v[0] == 3;
+  }
+  CHECK(mirrored > 5);
+  CHECK(mirrored < 35);
+  CHECK_THROWS_WITH(CenterCrop({0}), Contains("CenterCrop"));
+}
+
+TEST_CASE("brightness and contrast stay within their ranges", "[gluon][data]") {
+  using namespace vision::transforms;
+  random::seed(5);
+  const NDArray image = nd::full({2, 2, 3}, 100, cpu(), DType::kUint8);
+  for (int i = 0; i < 10; ++i) {
+    const NDArray brighter = RandomBrightness(0.5)(image);
+    CHECK(brighter.dtype() == DType::kUint8);
+    const double v = test::values(brighter)[0];
+    CHECK((v >= 50 && v <= 150));
+  }
+  // A flat image has no contrast to change: gray equals every pixel.
+  test::check_array(RandomContrast(0.9)(nd::full({2, 2, 3}, 0.5)), {2, 2, 3}, std::vector<double>(12, 0.5), 1e-6);
+  const NDArray two_tone = nd::array({0, 0, 0, 1, 1, 1}, Shape{1, 2, 3});
+  const std::vector<double> v = test::values(RandomContrast(0.5)(two_tone));
+  CHECK(v[0] >= -0.25 - 1e-6);
+  CHECK(v[3] <= 1.25 + 1e-6);
+}
