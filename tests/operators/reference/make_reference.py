@@ -584,6 +584,22 @@ case("image_to_tensor", [img], [np.transpose(img.astype(np.float64) / 255, (0, 3
 chw = randn(2, 3, 4)
 case("image_normalize", [chw], [(f64(chw) - np.array([0.1, 0.2]).reshape(2, 1, 1)) / np.array([0.5, 2.0]).reshape(2, 1, 1)], tol=1e-6)
 
+def resize_bilinear(img, out_h, out_w):
+    """Half-pixel-centre bilinear resize of (H, W, C), edges clamped (OpenCV's INTER_LINEAR)."""
+    h, w, _ = img.shape
+    ys = np.clip((np.arange(out_h) + 0.5) * h / out_h - 0.5, 0, h - 1)
+    xs = np.clip((np.arange(out_w) + 0.5) * w / out_w - 0.5, 0, w - 1)
+    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    fy, fx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
+    top = img[y0][:, x0] * (1 - fx) + img[y0][:, x1] * fx
+    bottom = img[y1][:, x0] * (1 - fx) + img[y1][:, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+rz = randn(5, 7, 2)
+case("image_resize_down_up", [rz], [resize_bilinear(f64(rz), 8, 3)], tol=1e-5)
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
