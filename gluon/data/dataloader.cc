@@ -1,12 +1,12 @@
 #include <mx/gluon/data/dataloader.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <optional>
 
 #include <tbb/task_arena.h>
-#include <tbb/task_group.h>
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/layout.h>
@@ -41,8 +41,10 @@ class DataLoader::Epoch {
       for (std::size_t k = 0; k < std::min(window_, batches_.size()); ++k) schedule(k);
     }
   }
+  // Waits for the batches in flight (an epoch left early still lets them finish).
   ~Epoch() {
-    if (arena_) arena_->execute([&] { group_.wait(); });
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return in_flight_ == 0; });
   }
   std::size_t count() const { return batches_.size(); }
 
@@ -58,6 +60,23 @@ class DataLoader::Epoch {
     return std::move(slot.batch);
   }
 
+  // A worker's task: batch k into its slot.
+  void fill(std::size_t k) {
+    handoff_.load(std::memory_order_acquire);  // pairs with schedule's release: the epoch's state is visible
+    Slot slot;
+    try {
+      slot.batch = make(k);
+    } catch (...) {
+      slot.error = std::current_exception();
+    }
+    slot.done = true;
+    // Notified under the lock: once it is released the destructor may run, so the task touches nothing after.
+    std::lock_guard lock(mutex_);
+    slots_[k] = std::move(slot);
+    --in_flight_;
+    ready_.notify_all();
+  }
+
  private:
   struct Slot {
     bool done = false;
@@ -71,36 +90,41 @@ class DataLoader::Epoch {
     return batchify_(samples);
   }
 
-  void schedule(std::size_t k) {
-    arena_->execute([&, k] {
-      group_.run([this, k] {
-        Slot slot;
-        try {
-          slot.batch = make(k);
-        } catch (...) {
-          slot.error = std::current_exception();
-        }
-        slot.done = true;
-        {
-          std::lock_guard lock(mutex_);
-          slots_[k] = std::move(slot);
-        }
-        ready_.notify_all();
-      });
-    });
-  }
+  // oneTBB hands the task to a worker inside libtbb.so, which ThreadSanitizer cannot see; the release here and
+  // the acquire in fill() make the hand-over of the epoch's state explicit.
+  void schedule(std::size_t k);
 
   std::shared_ptr<const Dataset> dataset_;
   std::vector<std::vector<std::size_t>> batches_;
   std::function<Batch(const std::vector<Sample>&)> batchify_;
-  std::mutex mutex_;               // guards slots_
+  std::mutex mutex_;               // guards slots_ and in_flight_
   std::condition_variable ready_;  // a slot was filled
   std::vector<Slot> slots_;
+  std::size_t in_flight_ = 0;
+  std::atomic<std::size_t> handoff_{0};
   int workers_;
   std::size_t window_;
   std::optional<tbb::task_arena> arena_;
-  tbb::task_group group_;
 };
+
+namespace {
+// What a worker runs: a named type, so that the sanitizer suppression for oneTBB's hand-over of the functor
+// itself (tests/tsan.supp) can name it.
+struct MakeBatchTask {
+  DataLoader::Epoch* epoch;
+  std::size_t k;
+  void operator()() const { epoch->fill(k); }
+};
+}  // namespace
+
+void DataLoader::Epoch::schedule(std::size_t k) {
+  {
+    std::lock_guard lock(mutex_);
+    ++in_flight_;
+  }
+  handoff_.fetch_add(1, std::memory_order_release);
+  arena_->enqueue(MakeBatchTask{this, k});
+}
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)) {
