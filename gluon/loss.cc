@@ -38,7 +38,11 @@ NDArray Loss::operator()(const NDArray& pred, const NDArray& label, const NDArra
 }
 
 NDArray Loss::finish(NDArray loss, const NDArray& sample_weight) const {
-  if (!sample_weight.is_none()) loss = loss * sample_weight;
+  if (!sample_weight.is_none()) {
+    // A per-sample loss meets weights given per sample as (batch, 1) or (batch,).
+    const bool per_sample = loss.ndim() == 1 && sample_weight.size() == loss.size();
+    loss = loss * (per_sample ? sample_weight.reshape(loss.shape()) : sample_weight);
+  }
   if (options_.weight != 1) loss = loss * options_.weight;
   return per_sample_mean(loss, options_.batch_axis);
 }
@@ -47,6 +51,12 @@ SoftmaxCrossEntropyLoss::SoftmaxCrossEntropyLoss(SoftmaxCrossEntropyOptions opti
     : Loss({options.weight, options.batch_axis}), options_(options) {}
 
 NDArray SoftmaxCrossEntropyLoss::elementwise(const NDArray& pred, const NDArray& label) const {
+  // The common case, (batch, classes) scores and class labels, is one fused operator (and one for its gradient).
+  const bool class_axis_last = options_.axis == -1 || options_.axis == pred.ndim() - 1;
+  if (options_.sparse_label && !options_.from_logits && pred.ndim() == 2 && class_axis_last &&
+      label.size() == pred.shape()[0]) {
+    return nd::softmax_cross_entropy(pred, label.reshape({pred.shape()[0]}), /*per_sample=*/true);
+  }
   const NDArray log_p = options_.from_logits ? pred : nd::log_softmax(pred, options_.axis);
   if (options_.sparse_label) return -nd::pick(log_p, label, options_.axis, true);
   return -nd::sum(log_p * label_like(label, pred, "SoftmaxCrossEntropyLoss"), {options_.axis}, true);

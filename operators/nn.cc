@@ -240,46 +240,92 @@ const op::Operator<SoftmaxOutputOptions> kSoftmaxOutput = op::define<SoftmaxOutp
 
 // ---- softmax_cross_entropy ----
 struct NoParams {};
+struct XentParams {
+  bool per_sample = false;  // one loss per row (batch,), else their sum (1,)
+};
 
-const op::Operator<NoParams> kSoftmaxCrossEntropy = op::define<NoParams>({
-    .name = "softmax_cross_entropy",
-    .num_inputs = 2,
+// Each row's log-sum-exp and the label's logit, checked: the loss is lse - logit.
+template <class T, class Row>
+void each_row(const Blob& data, const Blob& label, const char* op, Row row_fn) {
+  const std::int64_t batch = data.shape[0], classes = data.shape[1];
+  std::vector<double> labels(static_cast<std::size_t>(batch));
+  convert_values(label.data, label.dtype, labels.data(), DType::kFloat64, labels.size());
+  const T* x = data.ptr<T>();
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const T* row = x + b * classes;
+    double top = -std::numeric_limits<double>::infinity(), total = 0;
+    for (std::int64_t k = 0; k < classes; ++k) top = std::max(top, static_cast<double>(row[k]));
+    for (std::int64_t k = 0; k < classes; ++k) total += std::exp(static_cast<double>(row[k]) - top);
+    const double want = labels[static_cast<std::size_t>(b)];
+    if (!(want >= 0 && want < static_cast<double>(classes))) {
+      throw Error(std::string(op) + ": label " + std::to_string(want) + " at row " + std::to_string(b) +
+                  " is outside [0, " + std::to_string(classes) + ")");
+    }
+    row_fn(b, row, top + std::log(total), static_cast<std::int64_t>(want));
+  }
+}
+
+void infer_xent(const char* op, std::span<const ArrayInfo> in) {
+  require_floating(op, in[0].dtype);
+  if (in[0].shape.ndim() != 2 || in[1].shape != Shape{in[0].shape[0]}) {
+    throw ShapeError(std::string(op) + ": data must be (batch, classes) and label (batch,), got " + in[0].shape.str() +
+                     " and " + in[1].shape.str());
+  }
+}
+
+// Inputs (data, label, g): (softmax(data) - one_hot(label)) * g, with g one value per row or one for all.
+const op::Operator<NoParams> kSoftmaxCrossEntropyBackward = op::define<NoParams>({
+    .name = "_softmax_cross_entropy_backward",
+    .num_inputs = 3,
     .infer = [](const NoParams&, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
-      require_floating("softmax_cross_entropy", in[0].dtype);
-      if (in[0].shape.ndim() != 2 || in[1].shape != Shape{in[0].shape[0]}) {
-        throw ShapeError("softmax_cross_entropy: data must be (batch, classes) and label (batch,), got " +
-                         in[0].shape.str() + " and " + in[1].shape.str());
-      }
-      out[0] = {Shape{1}, in[0].dtype};
+      infer_xent("_softmax_cross_entropy_backward", in);
+      out[0] = in[0];
     },
     .cpu = [](const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
-      const std::int64_t batch = in[0].shape[0], classes = in[0].shape[1];
-      std::vector<double> label(static_cast<std::size_t>(batch));
-      convert_values(in[1].data, in[1].dtype, label.data(), DType::kFloat64, label.size());
-      dispatch_floating(in[0].dtype, "softmax_cross_entropy", [&](auto tag) {
+      const std::int64_t classes = in[0].shape[1];
+      std::vector<double> g(static_cast<std::size_t>(in[2].size()));
+      convert_values(in[2].data, in[2].dtype, g.data(), DType::kFloat64, g.size());
+      dispatch_floating(in[0].dtype, "_softmax_cross_entropy_backward", [&](auto tag) {
         using T = decltype(tag);
-        const T* x = in[0].ptr<T>();
-        double loss = 0;
-        for (std::int64_t b = 0; b < batch; ++b) {
-          const T* row = x + b * classes;
-          double top = -std::numeric_limits<double>::infinity(), total = 0;
-          for (std::int64_t k = 0; k < classes; ++k) top = std::max(top, static_cast<double>(row[k]));
-          for (std::int64_t k = 0; k < classes; ++k) total += std::exp(static_cast<double>(row[k]) - top);
-          const double want = label[static_cast<std::size_t>(b)];
-          if (!(want >= 0 && want < static_cast<double>(classes))) {
-            throw Error("softmax_cross_entropy: label " + std::to_string(want) + " at row " + std::to_string(b) +
-                        " is outside [0, " + std::to_string(classes) + ")");
+        T* dx = out[0].ptr<T>();
+        each_row<T>(in[0], in[1], "softmax_cross_entropy", [&](std::int64_t b, const T* row, double lse, std::int64_t want) {
+          const double scale = g[g.size() == 1 ? 0 : static_cast<std::size_t>(b)];
+          for (std::int64_t k = 0; k < classes; ++k) {
+            const double p = std::exp(static_cast<double>(row[k]) - lse) - (k == want ? 1.0 : 0.0);
+            dx[b * classes + k] = convert_value<T>(p * scale);
           }
-          loss += std::log(total) + top - static_cast<double>(row[static_cast<std::int64_t>(want)]);
-        }
-        out[0].ptr<T>()[0] = convert_value<T>(loss);
+        });
       });
     },
-    // d(data) = (softmax(data) - one_hot(label)) g; labels get none.
-    .gradient = [](const NoParams&, const op::GradientArgs& args) -> std::vector<NDArray> {
-      const NDArray& data = args.inputs[0];
-      const NDArray target = one_hot(args.inputs[1], data.shape()[1], 1, 0, data.dtype());
-      return {(softmax(data, 1) - target) * args.output_grads[0], NDArray()};
+});
+
+const op::Operator<XentParams> kSoftmaxCrossEntropy = op::define<XentParams>({
+    .name = "softmax_cross_entropy",
+    .num_inputs = 2,
+    .infer = [](const XentParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
+      infer_xent("softmax_cross_entropy", in);
+      out[0] = {p.per_sample ? Shape{in[0].shape[0]} : Shape{1}, in[0].dtype};
+    },
+    .cpu = [](const XentParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
+      dispatch_floating(in[0].dtype, "softmax_cross_entropy", [&](auto tag) {
+        using T = decltype(tag);
+        T* y = out[0].ptr<T>();
+        double sum = 0;
+        each_row<T>(in[0], in[1], "softmax_cross_entropy", [&](std::int64_t b, const T* row, double lse, std::int64_t want) {
+          const double loss = lse - static_cast<double>(row[want]);
+          if (p.per_sample) y[b] = convert_value<T>(loss);
+          sum += loss;
+        });
+        if (!p.per_sample) y[0] = convert_value<T>(sum);
+      });
+    },
+    // d(data) = (softmax(data) - one_hot(label)) g. One fused operator; from recorded operators when the
+    // backward pass is itself recorded (create_graph), so that it differentiates again.
+    .gradient = [](const XentParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      const NDArray &data = args.inputs[0], &label = args.inputs[1], &g = args.output_grads[0];
+      if (!op::is_recording()) return {op::invoke1(kSoftmaxCrossEntropyBackward, {data, label, g}), NDArray()};
+      const NDArray target = one_hot(label, data.shape()[1], 1, 0, data.dtype());
+      return {(softmax(data, 1) - target) * (p.per_sample ? g.reshape({data.shape()[0], 1}) : g), NDArray()};
     },
 });
 
@@ -311,8 +357,8 @@ NDArray smooth_l1(const NDArray& x, double sigma) {
 }
 NDArray log_softmax(const NDArray& x, int axis) { return op::invoke1(kLogSoftmax, {x}, SoftmaxParams{axis}); }
 
-NDArray softmax_cross_entropy(const NDArray& data, const NDArray& label) {
-  return op::invoke1(kSoftmaxCrossEntropy, {data, label});
+NDArray softmax_cross_entropy(const NDArray& data, const NDArray& label, bool per_sample) {
+  return op::invoke1(kSoftmaxCrossEntropy, {data, label}, XentParams{per_sample});
 }
 
 }  // namespace mx::nd

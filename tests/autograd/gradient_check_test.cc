@@ -244,6 +244,10 @@ std::vector<Entry> table() {
   xent.differentiable = {true, false};
   xent.index_limit = 4;
   t.push_back({"softmax_cross_entropy", xent});
+  GradientCheck per_sample{[](In x) { return nd::softmax_cross_entropy(x[0], x[1], true); }, {{3, 4}, {3}}};
+  per_sample.differentiable = {true, false};
+  per_sample.index_limit = 4;
+  t.push_back({"softmax_cross_entropy", per_sample});
   return t;
 }
 
@@ -359,4 +363,18 @@ TEST_CASE("composite functions: a two-layer network's loss", "[autograd][gradien
   mlp.differentiable = {true, true, true, true, true, false};
   mlp.index_limit = 3;
   check_gradient(mlp);
+}
+
+TEST_CASE("softmax_cross_entropy's gradient differentiates again under create_graph", "[autograd][gradient]") {
+  // f(x) = d/dw sum(xent(w x, labels)) at w = 1, that is (softmax(x) - one_hot(labels)) x: the gradient is
+  // recorded, so backward reaches x through it.
+  check_gradient({[](In x) {
+                    const NDArray labels = nd::array({2, 0, 1}, Shape{3}, cpu(), DType::kFloat64);
+                    NDArray w = nd::ones({3, 4}, cpu(), DType::kFloat64);
+                    w.attach_grad();
+                    autograd::record r;
+                    const NDArray loss = nd::softmax_cross_entropy(w * x[0], labels, true).sum();
+                    return autograd::grad({loss}, {w}, {}, true)[0];
+                  },
+                  {{3, 4}}});
 }

@@ -355,6 +355,7 @@ std::map<std::string, Call> calls() {
     return Arrays{sign, log_abs};
   };
   c["linalg_lstsq"] = one([](const Arrays& in) { return la::lstsq(in[0], in[1]); });
+  c["softmax_cross_entropy_per_sample"] = one([](const Arrays& in) { return nd::softmax_cross_entropy(in[0], in[1], true); });
   c["image_to_tensor"] = one([](const Arrays& in) { return nd::image::to_tensor(in[0]); });
   c["image_resize_down_up"] = one([](const Arrays& in) { return nd::image::resize(in[0], 3, 8); });
   c["image_normalize"] = one([](const Arrays& in) { return nd::image::normalize(in[0], {0.1, 0.2}, {0.5, 2.0}); });
@@ -436,6 +437,7 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"_take_backward", "the gradient check of take (tests/autograd)"},
       {"SoftmaxOutput", "nn_test.cc (forward and its gradient)"},
       {"_apply", "indexing_test.cc (a callable's values, in place, its errors)"},
+      {"_softmax_cross_entropy_backward", "the gradient checks of softmax_cross_entropy (tests/autograd) run it"},
       {"_backward_gather_nd", "the gradient check of gather_nd (tests/autograd)"},
       {"_slice_backward", "the gradient check of slice (tests/autograd)"}};
   for (const op::OpInfo& info : op::list_operators()) {

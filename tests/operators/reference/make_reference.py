@@ -600,6 +600,10 @@ def resize_bilinear(img, out_h, out_w):
 rz = randn(5, 7, 2)
 case("image_resize_down_up", [rz], [resize_bilinear(f64(rz), 8, 3)], tol=1e-5)
 
+# Per-sample cross-entropy (the fused form of Gluon's SoftmaxCrossEntropyLoss), reusing the scores above.
+case("softmax_cross_entropy_per_sample", [scores, labels],
+     [-np.log(softmax(f64(scores), 1))[np.arange(4), labels.astype(int)]], tol=1e-5)
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
