@@ -31,15 +31,47 @@ Layout image_layout(const char* op, const Shape& s, bool channels_last) {
   return channels_last ? Layout{batch, s[o], s[o + 1], s[o + 2]} : Layout{batch, s[o + 1], s[o + 2], s[o]};
 }
 
-void infer_to_tensor(const NoParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+// to_tensor, optionally followed by normalize in the same pass (a pipeline's ToTensor + Normalize).
+struct ToTensorParams {
+  std::vector<double> mean, std;  // empty: no normalization
+};
+
+// mean and std, one per channel (a single value broadcasting).
+double channel_value(const std::vector<double>& v, std::int64_t c) { return v.size() == 1 ? v[0] : v[static_cast<std::size_t>(c)]; }
+
+void check_normalization(const char* op, const std::vector<double>& mean, const std::vector<double>& std,
+                         std::int64_t channels, const Shape& shape) {
+  for (const std::vector<double>* v : {&mean, &std}) {
+    if (v->size() != 1 && static_cast<std::int64_t>(v->size()) != channels) {
+      throw ShapeError(std::string(op) + ": mean and std need 1 or " + std::to_string(channels) + " values for " +
+                       shape.str() + ", got " + std::to_string(v->size()));
+    }
+  }
+  for (double s : std) {
+    if (s == 0) throw Error(std::string(op) + ": std must not be 0");
+  }
+}
+
+void infer_to_tensor(const ToTensorParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
   const Layout l = image_layout("to_tensor", in[0].shape, true);
+  if (!p.mean.empty()) check_normalization("to_tensor", p.mean, p.std, l.channels, in[0].shape);
   out[0] = {in[0].shape.ndim() == 4 ? Shape{l.batch, l.channels, l.height, l.width} : Shape{l.channels, l.height, l.width},
             DType::kFloat32};
 }
 
-void to_tensor_cpu(const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+void to_tensor_cpu(const ToTensorParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                   const op::ComputeContext&) {
   const Layout l = image_layout("to_tensor", in[0].shape, true);
   const std::int64_t plane = l.height * l.width, image = plane * l.channels;
+  // Per channel: y = x * scale + shift (1 / 255, then the normalization).
+  std::vector<float> scale(static_cast<std::size_t>(l.channels), 1.0f / 255), shift(scale.size(), 0.0f);
+  if (!p.mean.empty()) {
+    for (std::int64_t c = 0; c < l.channels; ++c) {
+      const double s = channel_value(p.std, c);
+      scale[static_cast<std::size_t>(c)] = static_cast<float>(1.0 / (255 * s));
+      shift[static_cast<std::size_t>(c)] = static_cast<float>(-channel_value(p.mean, c) / s);
+    }
+  }
   std::vector<float> values(static_cast<std::size_t>(in[0].size()));
   convert_values(in[0].data, in[0].dtype, values.data(), DType::kFloat32, values.size());
   float* y = out[0].ptr<float>();
@@ -47,33 +79,23 @@ void to_tensor_cpu(const NoParams&, std::span<const Blob> in, std::span<const Bl
     for (std::int64_t p = begin; p < end; ++p) {  // pixel p of the batch: its channels scatter to the planes
       const std::int64_t b = p / plane, at = p % plane;
       for (std::int64_t c = 0; c < l.channels; ++c) {
-        y[b * image + c * plane + at] = values[static_cast<std::size_t>(p * l.channels + c)] * (1.0f / 255);
+        const auto ci = static_cast<std::size_t>(c);
+        y[b * image + c * plane + at] = values[static_cast<std::size_t>(p * l.channels + c)] * scale[ci] + shift[ci];
       }
     }
   });
 }
 
-const op::Operator<NoParams> kToTensor =
-    op::define<NoParams>({.name = "_image_to_tensor", .infer = &infer_to_tensor, .cpu = &to_tensor_cpu});
+const op::Operator<ToTensorParams> kToTensor =
+    op::define<ToTensorParams>({.name = "_image_to_tensor", .infer = &infer_to_tensor, .cpu = &to_tensor_cpu});
 
 struct NormalizeParams {
   std::vector<double> mean, std;
 };
 
-// mean and std, one per channel (a single value broadcasting).
-double channel_value(const std::vector<double>& v, std::int64_t c) { return v.size() == 1 ? v[0] : v[static_cast<std::size_t>(c)]; }
-
 void infer_normalize(const NormalizeParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
   const Layout l = image_layout("normalize", in[0].shape, false);
-  for (const std::vector<double>* v : {&p.mean, &p.std}) {
-    if (v->size() != 1 && static_cast<std::int64_t>(v->size()) != l.channels) {
-      throw ShapeError("normalize: mean and std need 1 or " + std::to_string(l.channels) + " values for " +
-                       in[0].shape.str() + ", got " + std::to_string(v->size()));
-    }
-  }
-  for (double s : p.std) {
-    if (s == 0) throw Error("normalize: std must not be 0");
-  }
+  check_normalization("normalize", p.mean, p.std, l.channels, in[0].shape);
   if (!is_floating(in[0].dtype)) throw DTypeError("normalize: needs a floating image (apply to_tensor first)");
   out[0] = in[0];
 }
@@ -165,6 +187,11 @@ NDArray resize(const NDArray& x, std::int64_t width, std::int64_t height) {
 }
 
 NDArray to_tensor(const NDArray& x) { return op::invoke1(kToTensor, {x}); }
+
+NDArray to_tensor_normalized(const NDArray& x, std::vector<double> mean, std::vector<double> std) {
+  if (mean.empty() || std.empty()) throw Error("to_tensor: mean and std need at least one value each");
+  return op::invoke1(kToTensor, {x}, ToTensorParams{std::move(mean), std::move(std)});
+}
 
 NDArray normalize(const NDArray& x, std::vector<double> mean, std::vector<double> std) {
   return op::invoke1(kNormalize, {x}, NormalizeParams{std::move(mean), std::move(std)});

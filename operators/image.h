@@ -9,6 +9,8 @@ namespace mx::nd::image {
 
 // (H, W, C) or (N, H, W, C) of any dtype to float32 (C, H, W) or (N, C, H, W), divided by 255.
 NDArray to_tensor(const NDArray& x);
+// normalize(to_tensor(x), mean, std) in one pass (what a ToTensor, Normalize pipeline runs per sample).
+NDArray to_tensor_normalized(const NDArray& x, std::vector<double> mean, std::vector<double> std);
 // (C, H, W) or (N, C, H, W) floating: (x - mean[c]) / std[c] per channel; one value each applies to every
 // channel. Differentiable (the gradient is g / std[c]).
 NDArray normalize(const NDArray& x, std::vector<double> mean, std::vector<double> std);

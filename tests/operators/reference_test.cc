@@ -357,6 +357,9 @@ std::map<std::string, Call> calls() {
   c["linalg_lstsq"] = one([](const Arrays& in) { return la::lstsq(in[0], in[1]); });
   c["softmax_cross_entropy_per_sample"] = one([](const Arrays& in) { return nd::softmax_cross_entropy(in[0], in[1], true); });
   c["image_to_tensor"] = one([](const Arrays& in) { return nd::image::to_tensor(in[0]); });
+  c["image_to_tensor_normalized"] = one([](const Arrays& in) {
+    return nd::image::to_tensor_normalized(in[0], {0.4, 0.6}, {0.2, 0.5});
+  });
   c["image_resize_down_up"] = one([](const Arrays& in) { return nd::image::resize(in[0], 3, 8); });
   c["image_normalize"] = one([](const Arrays& in) { return nd::image::normalize(in[0], {0.1, 0.2}, {0.5, 2.0}); });
   c["linalg_lstsq_min_norm"] = one([](const Arrays& in) { return nd::gels(in[1], in[0]); });

@@ -147,9 +147,18 @@ NDArray RandomContrast::forward(const NDArray& x) {
   return scaled_like(x, f * alpha + gray * (1 - alpha));
 }
 
-Compose::Compose(std::vector<Transform> transforms) : transforms_(std::move(transforms)) {
-  for (const Transform& t : transforms_) {
-    if (!t) throw Error("Compose: a transform is empty");
+Compose::Compose(std::vector<Transform> transforms) {
+  for (std::size_t i = 0; i < transforms.size(); ++i) {
+    if (!transforms[i]) throw Error("Compose: a transform is empty");
+    const Normalize* next = i + 1 < transforms.size() ? transforms[i + 1].target<Normalize>() : nullptr;
+    if (transforms[i].target<ToTensor>() != nullptr && next != nullptr) {
+      transforms_.push_back([mean = next->mean(), std = next->std()](const NDArray& x) {
+        return nd::image::to_tensor_normalized(x, mean, std);
+      });
+      ++i;
+      continue;
+    }
+    transforms_.push_back(std::move(transforms[i]));
   }
 }
 

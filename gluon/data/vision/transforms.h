@@ -25,6 +25,8 @@ class Normalize : public HybridBlock {
   Normalize(std::vector<double> mean, std::vector<double> std);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "Normalize"; }
+  const std::vector<double>& mean() const { return mean_; }
+  const std::vector<double>& std() const { return std_; }
 
  private:
   std::vector<double> mean_, std_;
@@ -115,7 +117,7 @@ class RandomContrast : public HybridBlock {
   double contrast_;
 };
 
-// The transforms applied in order.
+// The transforms applied in order. ToTensor directly followed by Normalize runs as one operation.
 class Compose : public Block {
  public:
   explicit Compose(std::vector<Transform> transforms);

@@ -604,6 +604,10 @@ case("image_resize_down_up", [rz], [resize_bilinear(f64(rz), 8, 3)], tol=1e-5)
 case("softmax_cross_entropy_per_sample", [scores, labels],
      [-np.log(softmax(f64(scores), 1))[np.arange(4), labels.astype(int)]], tol=1e-5)
 
+case("image_to_tensor_normalized", [img],
+     [(np.transpose(img.astype(np.float64) / 255, (0, 3, 1, 2)) - np.array([0.4, 0.6]).reshape(1, 2, 1, 1))
+      / np.array([0.2, 0.5]).reshape(1, 2, 1, 1)], tol=1e-5, out_dtypes={0: "float32"})
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
