@@ -27,13 +27,22 @@ Batch default_batchify(const std::vector<Sample>& samples) {
   return Batch(std::move(fields));
 }
 
+namespace {
+bool is_default_batchify(const std::function<Batch(const std::vector<Sample>&)>& fn) {
+  using Fn = Batch (*)(const std::vector<Sample>&);
+  const Fn* target = fn.target<Fn>();
+  return target != nullptr && *target == &default_batchify;
+}
+}  // namespace
+
 // One epoch's batches, made in order by the workers (or on the caller's thread without workers).
 class DataLoader::Epoch {
  public:
   Epoch(std::shared_ptr<const Dataset> dataset, std::vector<std::vector<std::size_t>> batches,
         const DataLoaderOptions& options)
       : dataset_(std::move(dataset)), batches_(std::move(batches)), batchify_(options.batchify_fn),
-        slots_(batches_.size()), workers_(options.num_workers),
+        default_batchify_(is_default_batchify(options.batchify_fn)), slots_(batches_.size()),
+        workers_(options.num_workers),
         window_(options.prefetch > 0 ? static_cast<std::size_t>(options.prefetch)
                                      : static_cast<std::size_t>(2 * std::max(options.num_workers, 1))) {
     if (workers_ > 0) {
@@ -85,6 +94,23 @@ class DataLoader::Epoch {
   };
 
   Batch make(std::size_t k) const {
+    // A batchable transform_first with the default batchify runs once on the stacked batch: the same values
+    // as per sample, with one operation instead of one per sample.
+    // Datasets of whole arrays gather a batch's rows in one operation per field.
+    if (default_batchify_) {
+      if (std::vector<NDArray> rows = dataset_->get_batch(batches_[k]); !rows.empty()) return Batch(std::move(rows));
+    }
+    const auto* transformed = dynamic_cast<const TransformedDataset*>(dataset_.get());
+    if (transformed != nullptr && transformed->batch_first() && default_batchify_) {
+      std::vector<NDArray> fields = transformed->base().get_batch(batches_[k]);
+      if (fields.empty()) {
+        std::vector<Sample> samples;
+        for (std::size_t i : batches_[k]) samples.push_back(transformed->base().get(i));
+        fields = default_batchify(samples).fields();
+      }
+      if (!fields.empty()) fields[0] = transformed->batch_first()(fields[0]);
+      return Batch(std::move(fields));
+    }
     std::vector<Sample> samples;
     for (std::size_t i : batches_[k]) samples.push_back(dataset_->get(i));
     return batchify_(samples);
@@ -97,6 +123,7 @@ class DataLoader::Epoch {
   std::shared_ptr<const Dataset> dataset_;
   std::vector<std::vector<std::size_t>> batches_;
   std::function<Batch(const std::vector<Sample>&)> batchify_;
+  bool default_batchify_;
   std::mutex mutex_;               // guards slots_ and in_flight_
   std::condition_variable ready_;  // a slot was filled
   std::vector<Slot> slots_;

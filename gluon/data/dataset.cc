@@ -1,6 +1,8 @@
 #include <mx/gluon/data/dataset.h>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/indexing.h>
 
 namespace mx::gluon::data {
 namespace {
@@ -29,6 +31,21 @@ Sample ArrayDataset::get(std::size_t i) const {
   Sample s;
   for (const NDArray& a : arrays_) s.push_back(a.at(static_cast<std::int64_t>(i)));
   return s;
+}
+
+std::vector<NDArray> gather_rows(const std::vector<NDArray>& arrays, const std::vector<std::size_t>& indices,
+                                 const char* dataset) {
+  if (arrays.empty()) return {};
+  const auto size = static_cast<std::size_t>(arrays[0].shape()[0]);
+  std::vector<double> rows(indices.size());
+  for (std::size_t j = 0; j < indices.size(); ++j) {
+    check_index(indices[j], size, dataset);
+    rows[j] = static_cast<double>(indices[j]);
+  }
+  const NDArray at = nd::array(std::span<const double>(rows), std::nullopt, cpu(), DType::kFloat64);
+  std::vector<NDArray> gathered;
+  for (const NDArray& a : arrays) gathered.push_back(nd::take(a, at));
+  return gathered;
 }
 
 Sample SimpleDataset::get(std::size_t i) const {

@@ -243,3 +243,24 @@ TEST_CASE("CIFAR binary files load with HWC images; truncated ones are clear err
   CHECK_THROWS_WITH(data::vision::CIFAR10((root / "none").string()), Contains("data_batch_1.bin") && Contains("not found"));
   std::filesystem::remove_all(root);
 }
+
+TEST_CASE("a batchable transform_first runs once per batch with the same values as per sample", "[gluon][data]") {
+  using namespace data::vision::transforms;
+  random::seed(9);
+  const NDArray images = nd::floor(nd::random::uniform(0, 256, {10, 4, 4, 3})).astype(DType::kUint8);
+  const data::ArrayDataset dataset(images, nd::arange(10));
+  const Compose trans({ToTensor(), Normalize({0.1, 0.2, 0.3}, {0.5, 0.6, 0.7})});
+  CHECK(trans.batchable());
+  CHECK_FALSE(Compose({ToTensor(), RandomFlipLeftRight()}).batchable());
+  const auto batched = dataset.transform_first(trans);
+  CHECK(batched.batch_first());
+  const auto per_sample = dataset.transform_first(data::Transform(trans));  // type-erased: per sample
+  CHECK_FALSE(per_sample.batch_first());
+  data::DataLoader fast(batched, {.batch_size = 4, .num_workers = 2}), slow(per_sample, {.batch_size = 4});
+  const auto a = first_fields(fast), b = first_fields(slow);
+  REQUIRE(a.size() == 3);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i].size() == b[i].size());
+    for (std::size_t j = 0; j < a[i].size(); ++j) CHECK(a[i][j] == Approx(b[i][j]).epsilon(1e-6));
+  }
+}

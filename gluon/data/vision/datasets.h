@@ -17,6 +17,9 @@ class MNIST : public DatasetBase<MNIST> {
   explicit MNIST(std::string root = "/usr/share/datasets/mnist", bool train = true);
   std::size_t size() const override { return static_cast<std::size_t>(labels_.size()); }
   Sample get(std::size_t i) const override;
+  std::vector<NDArray> get_batch(const std::vector<std::size_t>& indices) const override {
+    return gather_rows({images_, labels_}, indices, "MNIST");
+  }
   // All images (N, 28, 28, 1) and labels (N,), for preloading.
   const NDArray& images() const { return images_; }
   const NDArray& labels() const { return labels_; }
@@ -43,6 +46,9 @@ class CIFAR10 : public DatasetBase<CIFAR10> {
   explicit CIFAR10(std::string root = "~/.mxnet/datasets/cifar10", bool train = true);
   std::size_t size() const override { return static_cast<std::size_t>(labels_.size()); }
   Sample get(std::size_t i) const override;
+  std::vector<NDArray> get_batch(const std::vector<std::size_t>& indices) const override {
+    return gather_rows({images_, labels_}, indices, "CIFAR");
+  }
   const NDArray& images() const { return images_; }
   const NDArray& labels() const { return labels_; }
 

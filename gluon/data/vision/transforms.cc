@@ -150,6 +150,10 @@ NDArray RandomContrast::forward(const NDArray& x) {
 Compose::Compose(std::vector<Transform> transforms) {
   for (std::size_t i = 0; i < transforms.size(); ++i) {
     if (!transforms[i]) throw Error("Compose: a transform is empty");
+    const Transform& t = transforms[i];
+    const Compose* nested = t.target<Compose>();
+    batchable_ = batchable_ && (t.target<ToTensor>() || t.target<Normalize>() || t.target<Cast>() ||
+                                (nested != nullptr && nested->batchable()));
     const Normalize* next = i + 1 < transforms.size() ? transforms[i + 1].target<Normalize>() : nullptr;
     if (transforms[i].target<ToTensor>() != nullptr && next != nullptr) {
       transforms_.push_back([mean = next->mean(), std = next->std()](const NDArray& x) {

@@ -12,14 +12,14 @@
 namespace mx::gluon::data::vision::transforms {
 
 // (H, W, C) uint8 (or a batch (N, H, W, C)) to float32 (C, H, W) in [0, 1].
-class ToTensor : public HybridBlock {
+class ToTensor : public HybridBlock, public BatchableTransform {
  public:
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "ToTensor"; }
 };
 
 // (x - mean) / std per channel of (C, H, W) (or (N, C, H, W)); one value applies to every channel.
-class Normalize : public HybridBlock {
+class Normalize : public HybridBlock, public BatchableTransform {
  public:
   Normalize(double mean, double std) : Normalize(std::vector<double>{mean}, std::vector<double>{std}) {}
   Normalize(std::vector<double> mean, std::vector<double> std);
@@ -33,7 +33,7 @@ class Normalize : public HybridBlock {
 };
 
 // Converts to `dtype`.
-class Cast : public HybridBlock {
+class Cast : public HybridBlock, public BatchableTransform {
  public:
   explicit Cast(DType dtype = DType::kFloat32) : dtype_(dtype) {}
   NDArray forward(const NDArray& x) override { return x.astype(dtype_); }
@@ -118,14 +118,17 @@ class RandomContrast : public HybridBlock {
 };
 
 // The transforms applied in order. ToTensor directly followed by Normalize runs as one operation.
-class Compose : public Block {
+class Compose : public Block, public BatchableTransform {
  public:
   explicit Compose(std::vector<Transform> transforms);
+  // Whether every part is batchable (ToTensor, Normalize, Cast, or such a Compose).
+  bool batchable() const override { return batchable_; }
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "Compose"; }
 
  private:
   std::vector<Transform> transforms_;
+  bool batchable_ = true;
 };
 
 }  // namespace mx::gluon::data::vision::transforms
