@@ -47,6 +47,29 @@ void check_pair(const NDArray& label, const NDArray& pred, const char* metric) {
   if (label.is_none() || pred.is_none()) throw Error(std::string(metric) + ": label or pred is an empty array");
 }
 
+// Labels (N) and scores (N, classes) on the host, checked to pair up.
+struct Scored {
+  std::vector<double> labels, scores;
+  std::size_t classes;
+  const double* row(std::size_t i) const { return scores.data() + i * classes; }
+  // The score of sample i's own label; an out-of-range label is an error naming the metric.
+  double of_label(std::size_t i, const std::string& metric) const {
+    const auto c = static_cast<std::size_t>(labels[i]);
+    if (labels[i] < 0 || c >= classes) throw Error(metric + ": label " + std::to_string(labels[i]) + " is not a class");
+    return row(i)[c];
+  }
+};
+
+Scored scored(const NDArray& label, const NDArray& pred, const std::string& metric) {
+  check_pair(label, pred, metric.c_str());
+  Scored s{host(label), host(pred), 0};
+  if (s.labels.empty() || s.scores.size() % s.labels.size() != 0) {
+    throw ShapeError(metric + ": pred " + pred.shape().str() + " does not fit labels " + label.shape().str());
+  }
+  s.classes = s.scores.size() / s.labels.size();
+  return s;
+}
+
 }  // namespace
 
 void EvalMetric::update(const std::vector<NDArray>& labels, const std::vector<NDArray>& preds) {
@@ -79,19 +102,13 @@ TopKAccuracy::TopKAccuracy(int top_k) : EvalMetric("top_k_accuracy_" + std::to_s
 }
 
 void TopKAccuracy::update_one(const NDArray& label, const NDArray& pred) {
-  check_pair(label, pred, name().c_str());
-  const std::vector<double> y = host(label), p = host(pred);
-  if (y.empty() || p.size() % y.size() != 0) {
-    throw ShapeError(name() + ": pred " + pred.shape().str() + " does not fit labels " + label.shape().str());
-  }
-  const std::size_t classes = p.size() / y.size();
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const double* row = p.data() + i * classes;
-    const double target = row[static_cast<std::size_t>(y[i])];
-    const auto above = std::count_if(row, row + classes, [&](double v) { return v > target; });
+  const Scored s = scored(label, pred, name());
+  for (std::size_t i = 0; i < s.labels.size(); ++i) {
+    const double target = s.of_label(i, name());
+    const auto above = std::count_if(s.row(i), s.row(i) + s.classes, [&](double v) { return v > target; });
     sum_metric_ += above < top_k_ ? 1 : 0;
   }
-  num_inst_ += static_cast<double>(y.size());
+  num_inst_ += static_cast<double>(s.labels.size());
 }
 
 F1::F1(std::string name, std::string average) : EvalMetric(std::move(name)) {
@@ -175,14 +192,9 @@ void MSE::update_one(const NDArray& label, const NDArray& pred) {
 std::pair<std::string, double> RMSE::get() const { return {"rmse", std::sqrt(MSE::get().second)}; }
 
 void CrossEntropy::update_one(const NDArray& label, const NDArray& pred) {
-  check_pair(label, pred, name().c_str());
-  const std::vector<double> y = host(label), p = host(pred);
-  if (y.empty() || p.size() % y.size() != 0) {
-    throw ShapeError(name() + ": pred " + pred.shape().str() + " does not fit labels " + label.shape().str());
-  }
-  const std::size_t classes = p.size() / y.size();
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    sum_metric_ += -std::log(p[i * classes + static_cast<std::size_t>(y[i])] + eps_);
+  const Scored s = scored(label, pred, name());
+  for (std::size_t i = 0; i < s.labels.size(); ++i) {
+    sum_metric_ += -std::log(s.of_label(i, name()) + eps_);
     num_inst_ += 1;
   }
 }
@@ -190,15 +202,10 @@ void CrossEntropy::update_one(const NDArray& label, const NDArray& pred) {
 Perplexity::Perplexity(std::optional<int> ignore_label) : CrossEntropy(1e-12, "perplexity"), ignore_label_(ignore_label) {}
 
 void Perplexity::update_one(const NDArray& label, const NDArray& pred) {
-  check_pair(label, pred, "perplexity");
-  const std::vector<double> y = host(label), p = host(pred);
-  if (y.empty() || p.size() % y.size() != 0) {
-    throw ShapeError("perplexity: pred " + pred.shape().str() + " does not fit labels " + label.shape().str());
-  }
-  const std::size_t classes = p.size() / y.size();
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    if (ignore_label_ && std::lround(y[i]) == *ignore_label_) continue;
-    sum_metric_ += -std::log(std::max(p[i * classes + static_cast<std::size_t>(y[i])], eps_));
+  const Scored s = scored(label, pred, "perplexity");
+  for (std::size_t i = 0; i < s.labels.size(); ++i) {
+    if (ignore_label_ && std::lround(s.labels[i]) == *ignore_label_) continue;
+    sum_metric_ += -std::log(std::max(s.of_label(i, "perplexity"), eps_));
     num_inst_ += 1;
   }
 }
