@@ -5,13 +5,15 @@
 
 namespace mx::gluon::nn {
 
-Activation::Activation(std::string act_type) : act_type_(std::move(act_type)) {
+void check_activation(const char* layer, const std::string& act_type) {
   static const char* const kKnown[] = {"relu", "sigmoid", "tanh", "softrelu", "softsign"};
   for (const char* known : kKnown) {
-    if (act_type_ == known) return;
+    if (act_type == known) return;
   }
-  throw Error("Activation: unknown act_type \"" + act_type_ + "\" (relu, sigmoid, tanh, softrelu, softsign)");
+  throw Error(std::string(layer) + ": unknown activation \"" + act_type + "\" (relu, sigmoid, tanh, softrelu, softsign)");
 }
+
+Activation::Activation(std::string act_type) : act_type_(std::move(act_type)) { check_activation("Activation", act_type_); }
 NDArray Activation::forward(const NDArray& x) { return nd::Activation(x, act_type_); }
 
 LeakyReLU::LeakyReLU(double alpha) : alpha_(alpha) {

@@ -6,6 +6,10 @@
 
 namespace mx::gluon::nn {
 
+// Throws mx::Error naming `layer` unless act_type is one of nd::Activation's types (used by the layers that take
+// an activation, at construction).
+void check_activation(const char* layer, const std::string& act_type);
+
 // An nd::Activation by name: "relu", "sigmoid", "tanh", "softrelu", "softsign".
 class Activation : public HybridBlock {
  public:

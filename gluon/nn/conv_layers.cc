@@ -1,5 +1,7 @@
 #include <mx/gluon/nn/conv_layers.h>
 
+#include <mx/gluon/nn/activations.h>
+
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
 
@@ -29,6 +31,7 @@ Conv::Conv(int spatial_axes, bool transpose, std::int64_t channels, std::vector<
     : spatial_axes_(spatial_axes), transpose_(transpose), channels_(channels), options_(std::move(options)) {
   const char* layer = transpose ? "Conv2DTranspose" : "Conv";
   if (channels < 1 || options_.groups < 1) throw Error(std::string(layer) + ": channels and groups must be positive");
+  if (!options_.activation.empty()) check_activation(layer, options_.activation);
   shape_.kernel = per_axis(layer, "kernel_size", kernel_size, spatial_axes);
   shape_.stride = per_axis(layer, "strides", options_.strides, spatial_axes);
   shape_.pad = per_axis(layer, "padding", options_.padding, spatial_axes);

@@ -1,5 +1,7 @@
 #include <mx/gluon/nn/dense.h>
 
+#include <mx/gluon/nn/activations.h>
+
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
 #include <mx/operators/dot.h>
@@ -9,6 +11,7 @@ namespace mx::gluon::nn {
 Dense::Dense(std::int64_t units, const char* activation, DenseOptions options)
     : units_(units), activation_(activation ? activation : ""), options_(std::move(options)) {
   if (units < 1) throw Error("Dense: units must be positive, got " + std::to_string(units));
+  if (!activation_.empty()) check_activation("Dense", activation_);
   weight_ = register_parameter(Parameter("weight", {units, options_.in_units},
                                          {.dtype = options_.dtype, .init = options_.weight_initializer}));
   if (options_.use_bias) {

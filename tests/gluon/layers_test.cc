@@ -27,6 +27,8 @@ TEST_CASE("Dense computes activation(x W^T + b)", "[gluon][layers]") {
   check_array(per_step(nd::arange(8).reshape({2, 2, 2})), {2, 2, 1}, {1, 5, 9, 13});
   CHECK_THROWS_WITH(nn::Dense(0), Contains("Dense"));
   CHECK_THROWS_WITH(nn::Activation("swishy"), Contains("swishy"));
+  CHECK_THROWS_WITH(nn::Dense(4, "rellu"), Contains("Dense") && Contains("rellu"));
+  CHECK_THROWS_WITH(nn::Conv2D(4, {3}, {.activation = "tanhh"}), Contains("tanhh"));
 }
 
 TEST_CASE("activation layers", "[gluon][layers]") {
