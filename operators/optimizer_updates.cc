@@ -1,6 +1,7 @@
 // The fused optimizer updates, one operator per rule (named as MXNet's), one elementwise kernel each.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,69 +18,76 @@ struct UpdateParams {
   UpdateHyperParams hyper;
 };
 
-// The gradient as every rule first sees it.
+// The gradient as every rule first sees it. `clip` is +infinity when clipping is off, so the loop has no branch.
 template <class T>
-T prepared(T g, const UpdateHyperParams& h) {
-  g = static_cast<T>(g * h.rescale_grad);
-  if (h.clip_gradient > 0) g = std::clamp(g, static_cast<T>(-h.clip_gradient), static_cast<T>(h.clip_gradient));
-  return g;
+T prepared(T g, T rescale, T clip) {
+  return std::clamp(static_cast<T>(g * rescale), -clip, clip);
 }
 
-// One element of each rule: w the weight, g the prepared gradient (without decay), s the states.
 template <class T>
-void update_element(UpdateRule rule, const UpdateHyperParams& h, T& w, T g, T* s0, T* s1) {
+T clip_bound(const UpdateHyperParams& h) {
+  return h.clip_gradient > 0 ? static_cast<T>(h.clip_gradient) : std::numeric_limits<T>::infinity();
+}
+
+// One element of rule R: w the weight, g the prepared gradient (without decay), s0 and s1 the states. R is a
+// template argument so that each rule's loop is compiled on its own and vectorizes.
+template <UpdateRule R, class T>
+void update_element(const UpdateHyperParams& h, T& w, T g, T& s0, T& s1) {
   const T lr = static_cast<T>(h.lr), wd = static_cast<T>(h.wd), eps = static_cast<T>(h.epsilon);
   const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
-  switch (rule) {
-    case UpdateRule::kSGD: w -= lr * (g + wd * w); return;
-    case UpdateRule::kSGDMomentum:
-      *s0 = static_cast<T>(h.momentum) * *s0 - lr * (g + wd * w);
-      w += *s0;
-      return;
-    case UpdateRule::kNAG: {
-      const T decayed = g + wd * w;
-      *s0 = static_cast<T>(h.momentum) * *s0 + decayed;
-      w -= lr * (decayed + static_cast<T>(h.momentum) * *s0);
-      return;
-    }
-    case UpdateRule::kAdam:
-    case UpdateRule::kAdamW: {
-      const T grad = rule == UpdateRule::kAdam ? g + wd * w : g;
-      *s0 = b1 * *s0 + (1 - b1) * grad;
-      *s1 = b2 * *s1 + (1 - b2) * grad * grad;
-      const T step = *s0 / (std::sqrt(*s1) + eps);
-      w -= rule == UpdateRule::kAdam ? lr * step : lr * (step + wd * w);
-      return;
-    }
-    case UpdateRule::kRMSProp: {
-      const T decayed = g + wd * w, gamma = static_cast<T>(h.gamma1);
-      *s0 = gamma * *s0 + (1 - gamma) * decayed * decayed;
-      w -= lr * decayed / std::sqrt(*s0 + eps);
-      return;
-    }
-    case UpdateRule::kAdaGrad: {
-      const T decayed = g + wd * w;
-      *s0 += decayed * decayed;
-      w -= lr * decayed / (std::sqrt(*s0) + eps);
-      return;
-    }
-    case UpdateRule::kAdaDelta: {
-      const T decayed = g + wd * w, rho = static_cast<T>(h.rho);
-      *s0 = rho * *s0 + (1 - rho) * decayed * decayed;
-      const T delta = std::sqrt(*s1 + eps) / std::sqrt(*s0 + eps) * decayed;
-      *s1 = rho * *s1 + (1 - rho) * delta * delta;
-      w -= delta;
-      return;
-    }
-    case UpdateRule::kAdamax: {
-      const T decayed = g + wd * w;
-      *s0 = b1 * *s0 + (1 - b1) * decayed;
-      *s1 = std::max(b2 * *s1, std::abs(decayed));
-      w -= lr * *s0 / (*s1 + eps);
-      return;
-    }
-    case UpdateRule::kLAMB: return;  // two passes over the whole array: see lamb()
+  if constexpr (R == UpdateRule::kSGD) {
+    w -= lr * (g + wd * w);
+  } else if constexpr (R == UpdateRule::kSGDMomentum) {
+    s0 = static_cast<T>(h.momentum) * s0 - lr * (g + wd * w);
+    w += s0;
+  } else if constexpr (R == UpdateRule::kNAG) {
+    const T decayed = g + wd * w;
+    s0 = static_cast<T>(h.momentum) * s0 + decayed;
+    w -= lr * (decayed + static_cast<T>(h.momentum) * s0);
+  } else if constexpr (R == UpdateRule::kAdam || R == UpdateRule::kAdamW) {
+    const T grad = R == UpdateRule::kAdam ? g + wd * w : g;
+    s0 = b1 * s0 + (1 - b1) * grad;
+    s1 = b2 * s1 + (1 - b2) * grad * grad;
+    const T step = s0 / (std::sqrt(s1) + eps);
+    w -= R == UpdateRule::kAdam ? lr * step : lr * (step + wd * w);
+  } else if constexpr (R == UpdateRule::kRMSProp) {
+    const T decayed = g + wd * w, gamma = static_cast<T>(h.gamma1);
+    s0 = gamma * s0 + (1 - gamma) * decayed * decayed;
+    w -= lr * decayed / std::sqrt(s0 + eps);
+  } else if constexpr (R == UpdateRule::kAdaGrad) {
+    const T decayed = g + wd * w;
+    s0 += decayed * decayed;
+    w -= lr * decayed / (std::sqrt(s0) + eps);
+  } else if constexpr (R == UpdateRule::kAdaDelta) {
+    const T decayed = g + wd * w, rho = static_cast<T>(h.rho);
+    s0 = rho * s0 + (1 - rho) * decayed * decayed;
+    const T delta = std::sqrt(s1 + eps) / std::sqrt(s0 + eps) * decayed;
+    s1 = rho * s1 + (1 - rho) * delta * delta;
+    w -= delta;
+  } else if constexpr (R == UpdateRule::kAdamax) {
+    const T decayed = g + wd * w;
+    s0 = b1 * s0 + (1 - b1) * decayed;
+    s1 = std::max(b2 * s1, std::abs(decayed));
+    w -= lr * s0 / (s1 + eps);
   }
+}
+
+// The elementwise rules over [0, n), split across the workers. Rules without a state read a dummy, never an array.
+template <UpdateRule R, class T>
+void update_elements(const UpdateHyperParams& h, T* w, const T* g, T* s0, T* s1, std::int64_t n) {
+  const T rescale = static_cast<T>(h.rescale_grad), clip = clip_bound<T>(h);
+  op::parallel_for(n, [&](std::int64_t begin, std::int64_t end) {
+    const UpdateHyperParams hyper = h;  // a local copy: the compiler knows writes to w cannot change it
+    if constexpr (update_state_count(R) == 0) {
+      T unused0 = 0, unused1 = 0;
+      for (std::int64_t i = begin; i < end; ++i) update_element<R>(hyper, w[i], prepared(g[i], rescale, clip), unused0, unused1);
+    } else if constexpr (update_state_count(R) == 1) {
+      T unused = 0;
+      for (std::int64_t i = begin; i < end; ++i) update_element<R>(hyper, w[i], prepared(g[i], rescale, clip), s0[i], unused);
+    } else {
+      for (std::int64_t i = begin; i < end; ++i) update_element<R>(hyper, w[i], prepared(g[i], rescale, clip), s0[i], s1[i]);
+    }
+  });
 }
 
 // LAMB (You et al.): the Adam direction r = m_hat / (sqrt(v_hat) + eps) + wd * w, scaled by |w| / |r|.
@@ -90,7 +98,7 @@ void lamb(const UpdateHyperParams& h, T* w, const T* g, T* m, T* v, std::int64_t
   std::vector<double> direction(static_cast<std::size_t>(n));
   double weight_norm = 0, direction_norm = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    const double grad = prepared(g[i], h);
+    const double grad = prepared(g[i], static_cast<T>(h.rescale_grad), clip_bound<T>(h));
     m[i] = static_cast<T>(b1 * m[i] + (1 - b1) * grad);
     v[i] = static_cast<T>(b2 * v[i] + (1 - b2) * grad * grad);
     const double r = (m[i] / correction1) / (std::sqrt(v[i] / correction2) + h.epsilon) + h.wd * w[i];
@@ -144,12 +152,18 @@ void update_cpu(const UpdateParams& p, std::span<const Blob> in, std::span<const
     const T* g = in[1].ptr<T>();
     T* s0 = out.size() > 1 ? out[1].ptr<T>() : nullptr;
     T* s1 = out.size() > 2 ? out[2].ptr<T>() : nullptr;
-    if (p.rule == UpdateRule::kLAMB) return lamb(p.hyper, w, g, s0, s1, n);
-    op::parallel_for(n, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t i = begin; i < end; ++i) {
-        update_element(p.rule, p.hyper, w[i], prepared(g[i], p.hyper), s0 ? s0 + i : nullptr, s1 ? s1 + i : nullptr);
-      }
-    });
+    switch (p.rule) {
+      case UpdateRule::kSGD: return update_elements<UpdateRule::kSGD>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kSGDMomentum: return update_elements<UpdateRule::kSGDMomentum>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kNAG: return update_elements<UpdateRule::kNAG>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kAdam: return update_elements<UpdateRule::kAdam>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kAdamW: return update_elements<UpdateRule::kAdamW>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kRMSProp: return update_elements<UpdateRule::kRMSProp>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kAdaGrad: return update_elements<UpdateRule::kAdaGrad>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kAdaDelta: return update_elements<UpdateRule::kAdaDelta>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kAdamax: return update_elements<UpdateRule::kAdamax>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kLAMB: return lamb(p.hyper, w, g, s0, s1, n);
+    }
   };
   if (in[0].dtype == DType::kFloat32) run(float{});
   else run(double{});
@@ -176,17 +190,6 @@ const std::vector<op::Operator<UpdateParams>>& update_operators() {
 [[maybe_unused]] const auto& kUpdateOperators = update_operators();
 
 }  // namespace
-
-int update_state_count(UpdateRule rule) {
-  switch (rule) {
-    case UpdateRule::kSGD: return 0;
-    case UpdateRule::kSGDMomentum:
-    case UpdateRule::kNAG:
-    case UpdateRule::kRMSProp:
-    case UpdateRule::kAdaGrad: return 1;
-    default: return 2;
-  }
-}
 
 void optimizer_update(UpdateRule rule, NDArray& weight, const NDArray& grad, std::span<NDArray> states,
                       const UpdateHyperParams& hyper) {

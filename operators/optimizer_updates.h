@@ -37,7 +37,16 @@ struct UpdateHyperParams {
 };
 
 // The number of optimizer states `rule` keeps (each an array of the weight's shape, zeros at the start).
-int update_state_count(UpdateRule rule);
+constexpr int update_state_count(UpdateRule rule) {
+  switch (rule) {
+    case UpdateRule::kSGD: return 0;
+    case UpdateRule::kSGDMomentum:
+    case UpdateRule::kNAG:
+    case UpdateRule::kRMSProp:
+    case UpdateRule::kAdaGrad: return 1;
+    default: return 2;
+  }
+}
 
 // Updates `weight` and `states` in place. Throws mx::ShapeError / mx::DTypeError naming the update at the call.
 void optimizer_update(UpdateRule rule, NDArray& weight, const NDArray& grad, std::span<NDArray> states,

@@ -163,12 +163,28 @@ void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
   op::parallel_for(
       outer * inner,
       [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t j = begin; j < end; ++j) {
-          const std::int64_t o = j / inner, i = j % inner;
-          const T* row = x + o * count * inner + i;
-          A acc = R::template init<T>();
-          for (std::int64_t r = 0; r < count; ++r) R::add(acc, static_cast<C>(row[r * inner]));
-          y[j] = R::template finish<T>(acc, count);
+        if (inner == 1) {  // each output a contiguous run
+          for (std::int64_t j = begin; j < end; ++j) {
+            const T* run = x + j * count;
+            A acc = R::template init<T>();
+            for (std::int64_t r = 0; r < count; ++r) R::add(acc, static_cast<C>(run[r]));
+            y[j] = R::template finish<T>(acc, count);
+          }
+          return;
+        }
+        // Outputs side by side: walk the reduced rows in order, adding each row's run to a run of accumulators,
+        // so reads are contiguous and the inner loop vectorizes (a column sum such as a bias gradient).
+        std::vector<A> acc;
+        for (std::int64_t j = begin; j < end;) {
+          const std::int64_t o = j / inner, i0 = j % inner, width = std::min(end - j, inner - i0);
+          acc.assign(static_cast<std::size_t>(width), R::template init<T>());
+          const T* block = x + o * count * inner + i0;
+          for (std::int64_t r = 0; r < count; ++r) {
+            const T* row = block + r * inner;
+            for (std::int64_t i = 0; i < width; ++i) R::add(acc[static_cast<std::size_t>(i)], static_cast<C>(row[i]));
+          }
+          for (std::int64_t i = 0; i < width; ++i) y[j + i] = R::template finish<T>(acc[static_cast<std::size_t>(i)], count);
+          j += width;
         }
       },
       grain);
