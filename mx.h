@@ -36,3 +36,5 @@
 #include <mx/operators/slice.h>
 #include <mx/operators/sorting.h>
 #include <mx/operators/vector_products.h>
+#include <mx/profiler/objects.h>
+#include <mx/profiler/profiler.h>

@@ -54,6 +54,10 @@ std::uint32_t merge_duplicates(VarEntry* entries, std::uint32_t n) {
 
 std::int64_t now_ns() { return trace::now_ns(); }
 
+// Beyond this many readers of one variable between writes, later ones are left out of its next writer's
+// dependencies (a weight read by every step of a long inference loop, say).
+constexpr std::size_t kMaxTracedReaders = 256;
+
 // Blocks are made on the pushing thread and freed on a worker: oneTBB's allocator takes such frees without the
 // lock hand-off of glibc's arenas (a third of the time of a tiny operation). Sanitizer builds keep the
 // instrumented allocator, so that they see every block's birth and death.
@@ -68,6 +72,42 @@ void* allocate_block(std::size_t bytes) {
 }
 void free_block(void* block) { scalable_free(block); }
 #endif
+
+// Numbers the operation and notes which earlier operations it must wait for: per variable, the last writer,
+// and for a write the readers since. In push order, as the engines order work.
+void note_dependencies(OprBlock& op, const PushOptions& options) {
+  op.trace_id = trace::next_operation_id();
+  op.category = options.category;
+  op.args = options.args;
+  for (const VarEntry& entry : op.entries()) {
+    Var& var = *entry.var;
+    std::lock_guard lock(var.mutex);
+    if (var.trace_last_writer != 0) op.waited_on.push_back(var.trace_last_writer);
+    if (entry.write) {
+      op.waited_on.insert(op.waited_on.end(), var.trace_readers.begin(), var.trace_readers.end());
+      var.trace_last_writer = op.trace_id;
+      var.trace_readers.clear();
+    } else if (var.trace_readers.size() < kMaxTracedReaders) {
+      var.trace_readers.push_back(op.trace_id);
+    }
+  }
+  std::sort(op.waited_on.begin(), op.waited_on.end());
+  op.waited_on.erase(std::unique(op.waited_on.begin(), op.waited_on.end()), op.waited_on.end());
+}
+
+void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
+  trace::Event e;
+  e.name = op.name;
+  e.category = op.category != nullptr ? op.category : "operator";
+  e.ctx = op.ctx;
+  e.worker = worker_id;
+  e.start_ns = start;
+  e.end_ns = end;
+  e.id = op.trace_id;
+  e.waited_on = std::move(op.waited_on);
+  e.args = std::move(op.args);
+  trace::record(std::move(e));
+}
 
 }  // namespace
 
@@ -96,6 +136,7 @@ OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writ
     }
   }
   op->num_entries = merge_duplicates(entries, n);
+  if (trace::enabled(trace::kOperators) && op->skippable()) note_dependencies(*op, options);
   return op;
 }
 
@@ -116,7 +157,7 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
   if (op.skippable()) {
     if (FailurePtr inherited = op.input_failure()) return {std::move(inherited), false};
   }
-  const bool tracing = trace::enabled();
+  const bool tracing = op.trace_id != 0 && trace::enabled(trace::kOperators);
   const std::int64_t start = tracing ? now_ns() : 0;
   Outcome outcome;
   try {
@@ -126,14 +167,14 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
   } catch (...) {
     outcome = {std::make_shared<Failure>(std::current_exception(), op.name), true};
   }
-  if (tracing) trace::record({op.name, op.ctx, worker_id, start, now_ns()});
+  if (tracing) record_operation(op, worker_id, start, now_ns());
   return outcome;
 }
 
 Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnComplete on_complete) {
   if (FailurePtr inherited = op.input_failure()) return {std::move(inherited), false};
   op.worker_id = worker_id;
-  if (trace::enabled()) op.start_ns = now_ns();
+  if (op.trace_id != 0 && trace::enabled(trace::kOperators)) op.start_ns = now_ns();
   try {
     OperationScope scope;
     op.async_fn(rctx, on_complete);
@@ -144,7 +185,7 @@ Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnCompl
 }
 
 Outcome end_async(OprBlock& op, std::exception_ptr error) {
-  if (op.start_ns != 0 && trace::enabled()) trace::record({op.name, op.ctx, op.worker_id, op.start_ns, now_ns()});
+  if (op.start_ns != 0 && trace::enabled(trace::kOperators)) record_operation(op, op.worker_id, op.start_ns, now_ns());
   if (!error) return {};
   return {std::make_shared<Failure>(std::move(error), op.name), true};
 }

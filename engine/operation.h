@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <vector>
 
 #include <mx/engine/engine.h>
 #include <mx/engine/failure.h>
@@ -44,6 +46,11 @@ struct OprBlock {
   std::uint32_t num_entries = 0;
   int worker_id = -1;          // async: the worker that started it, for the profiler
   std::int64_t start_ns = 0;   // async: when it started, for the profiler
+  // For the profiler, set at push while it records operations (trace_id 0 otherwise).
+  std::uint64_t trace_id = 0;
+  std::vector<std::uint64_t> waited_on;
+  const char* category = nullptr;
+  std::string args;
 
   std::span<VarEntry> entries() { return {reinterpret_cast<VarEntry*>(this + 1), num_entries}; }
   std::span<const VarEntry> entries() const {

@@ -8,6 +8,7 @@
 #include <mx/engine/error.h>
 #include <mx/engine/logging.h>
 #include <mx/engine/threaded_var.h>
+#include <mx/engine/trace.h>
 
 namespace mx::engine::detail {
 namespace {
@@ -26,6 +27,18 @@ thread_local ThreadState tls;
 constexpr int kMaxChainOnOneWorker = 256;
 
 ThreadedVar* threaded(Var* var) { return static_cast<ThreadedVar*>(var); }
+
+// Operations pushed and not yet finished, as a counter of the host process.
+void trace_queue_depth(std::int64_t pending) {
+  trace::Event e;
+  e.phase = trace::Phase::kCounter;
+  e.name = "engine queue";
+  e.category = "engine";
+  e.host = true;
+  e.start_ns = e.end_ns = trace::now_ns();
+  e.value = static_cast<double>(pending);
+  trace::record(std::move(e));
+}
 
 }  // namespace
 
@@ -84,7 +97,8 @@ void ThreadedEngine::delete_variable(SyncFn on_delete, Context ctx, VarHandle va
 
 void ThreadedEngine::push(OprBlock* op) {
   op->engine = this;
-  pending_.fetch_add(1, std::memory_order_relaxed);
+  const std::int64_t pending = pending_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (op->trace_id != 0 && trace::enabled(trace::kOperators)) trace_queue_depth(pending);
   // The extra count keeps the operation from starting while its entries are still being appended.
   op->wait.store(static_cast<int>(op->num_entries) + 1, std::memory_order_relaxed);
   int allowed_now = 1;
@@ -197,12 +211,15 @@ void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
   if (op->kind == OpKind::kDelete) {
     vars_.destroy(op->entries()[0].var);
   }
+  const bool traced = op->trace_id != 0;  // read before the block may be freed below
   if (op->kind == OpKind::kAsync) {
     drop_async_ref(op);
   } else {
     OprBlock::destroy(op);
   }
-  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_all();
+  const std::int64_t pending = pending_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  if (traced && trace::enabled(trace::kOperators)) trace_queue_depth(pending);
+  if (pending == 0) pending_.notify_all();
   busy_threads_.fetch_sub(1, std::memory_order_release);
 }
 

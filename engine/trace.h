@@ -1,7 +1,8 @@
 #pragma once
-// The engine's profiling hook: every operation's start and end, per device and worker. MX_PROFILER=trace.json
-// turns it on at start-up and writes Chrome trace JSON (chrome://tracing, Perfetto) there at exit. When off,
-// the hook costs one branch per operation.
+// The engine's profiling hook. It records every operation (start, end, device, worker, what it waited on),
+// counters (memory pools, engine queue depth) and the user's own markers, into per-thread buffers.
+// MX_PROFILER=trace.json turns it on at start-up and writes Chrome trace JSON there at exit; mx::profiler is
+// the API over it. When off, each hook costs one relaxed load and a branch.
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -11,21 +12,48 @@
 
 namespace mx::engine::trace {
 
+// What is recorded, as bits (MXNet's profile_imperative, profile_memory, profile_api, and the user's markers).
+enum Category : unsigned {
+  kOperators = 1,  // every engine operation, with its dependencies, and the engine's queue depth
+  kMemory = 2,     // pool counters, per device, at each allocation and release
+  kApi = 4,        // front-end calls (an operator's invocation on the calling thread)
+  kUser = 8,       // profiler::Task, Frame, Event, Counter, Marker
+  kAll = 15,
+};
+
+enum class Phase : char {
+  kComplete = 'X',  // a span: start_ns to end_ns
+  kInstant = 'i',   // a marker at start_ns
+  kCounter = 'C',   // `value` from start_ns on
+};
+
 struct Event {
+  Phase phase = Phase::kComplete;
   std::string name;
-  Context ctx;
-  int worker = -1;  // a register_worker() id
+  std::string category = "operator";  // operator, copy, api, memory, engine, or a user domain
+  Context ctx;                        // the device: the trace's process
+  bool host = false;                  // on a host thread (api and user events): the "host" process
+  int worker = -1;                    // the trace's thread: a register_worker() id
   std::int64_t start_ns = 0;
   std::int64_t end_ns = 0;
+  std::string args;                        // operations: the inputs, "float32 (128, 784); float32 (256, 784)"
+  std::uint64_t id = 0;                    // operations: their number in push order, from 1
+  std::vector<std::uint64_t> waited_on;    // operations: the ids of those it had to wait for
+  double value = 0;                        // counters
+  char scope = 'p';                        // markers: g(lobal), p(rocess), t(hread)
 };
 
 namespace detail {
-extern std::atomic<bool> g_enabled;
+extern std::atomic<unsigned> g_categories;
 }
 
-inline bool enabled() { return detail::g_enabled.load(std::memory_order_relaxed); }
-void enable();
+// Whether any of `categories` is being recorded.
+inline bool enabled(unsigned categories = kAll) {
+  return (detail::g_categories.load(std::memory_order_relaxed) & categories) != 0;
+}
+void enable(unsigned categories = kAll);
 void disable();
+unsigned categories();
 
 // Monotonic clock of the trace, in nanoseconds.
 std::int64_t now_ns();
@@ -33,13 +61,25 @@ std::int64_t now_ns();
 // Names a worker (a thread of a pool, a GPU stream's worker) for the trace; returns its id.
 int register_worker(std::string label);
 std::string worker_label(int worker);
+// The id of the calling host thread ("host thread N", registered at its first event).
+int host_thread_id();
 
 void record(Event event);
+// A counter of `ctx` (its process row) at the current time.
+void counter(const char* name, const char* category, Context ctx, double value);
+// Numbers operations in push order; 0 is never returned.
+std::uint64_t next_operation_id();
+
 // Everything recorded so far, in no particular order.
 std::vector<Event> events();
+// Removes and returns what was recorded so far.
+std::vector<Event> take_events();
 void clear();
 
-// Writes what was recorded as Chrome trace JSON; throws mx::Error naming the file if it cannot.
+// Writes events as Chrome trace JSON (chrome://tracing, Perfetto): one process per device plus one for host
+// threads, one thread per worker, flow arrows from each operation to those that waited on it. Throws mx::Error
+// naming the file if it cannot be written.
 void write_chrome_trace(const std::string& path);
+void write_chrome_trace(const std::string& path, const std::vector<Event>& events);
 
 }  // namespace mx::engine::trace

@@ -3,6 +3,8 @@
 #include <tbb/spin_mutex.h>
 
 #include <atomic>
+#include <cstdint>
+#include <vector>
 #include <mutex>
 
 #include <mx/engine/failure.h>
@@ -16,6 +18,10 @@ class Var {
   tbb::spin_mutex mutex;
   detail::FailurePtr failure;        // guarded by mutex; set when the last write failed, cleared by a good one
   std::atomic<bool> deleted{false};  // delete_variable was pushed; a later push is a usage error
+  // For the profiler, while it records operations: who last wrote the variable and who read it since, in push
+  // order; guarded by mutex.
+  std::uint64_t trace_last_writer = 0;
+  std::vector<std::uint64_t> trace_readers;
 
   Var* prev_live = nullptr;  // guarded by the owning LiveVars' mutex
   Var* next_live = nullptr;

@@ -10,11 +10,19 @@
 #include <vector>
 
 #include <mx/engine/error.h>
+#include <mx/engine/trace.h>
 
 namespace mx::storage {
 namespace {
 
 constexpr std::size_t kAlignment = 64;  // a cache line, and wide enough for any SIMD load
+
+// The pool's counters in the profiler's trace; called under the pool's lock, so the values are in order.
+void trace_pool(Context ctx, const PoolStats& stats) {
+  if (!engine::trace::enabled(engine::trace::kMemory)) return;
+  engine::trace::counter("pool in use", "memory", ctx, static_cast<double>(stats.live_bytes));
+  engine::trace::counter("pool cached", "memory", ctx, static_cast<double>(stats.cached_bytes));
+}
 
 class CpuPool final : public Pool {
  public:
@@ -32,6 +40,7 @@ class CpuPool final : public Pool {
         ++stats_.reuses;
         stats_.cached_bytes -= size;
         stats_.live_bytes += size;
+        trace_pool(ctx_, stats_);
         return {ptr, size, ctx_};
       }
     }
@@ -47,6 +56,7 @@ class CpuPool final : public Pool {
                   std::to_string(stats_.cached_bytes) + " cached)");
     }
     stats_.live_bytes += size;
+    trace_pool(ctx_, stats_);
     return {ptr, size, ctx_};
   }
 
@@ -56,6 +66,7 @@ class CpuPool final : public Pool {
     cache_[handle.size].push_back(handle.ptr);
     stats_.live_bytes -= handle.size;
     stats_.cached_bytes += handle.size;
+    trace_pool(ctx_, stats_);
   }
 
   void release_all() override {
@@ -64,6 +75,7 @@ class CpuPool final : public Pool {
       std::lock_guard lock(mutex_);
       cached.swap(cache_);
       stats_.cached_bytes = 0;
+      trace_pool(ctx_, stats_);
     }
     for (auto& [size, blocks] : cached) {
       for (void* block : blocks) std::free(block);

@@ -65,7 +65,8 @@ void copyto(const NDArray& x, NDArray& out) {
   // Between CPU contexts: the copy runs on the destination's workers, after the source's writers.
   out.bump_version();
   engine::Engine::get().push_sync([in = x.blob(), dst = out.blob()](engine::RunContext) { convert_blob(in, dst); },
-                                  out.context(), {x.var()}, {out.var()}, {.name = "_copyto"});
+                                  out.context(), {x.var()}, {out.var()},
+                                  {.name = "_copyto", .category = "copy"});
 }
 
 NDArray as_in_context(const NDArray& x, Context ctx) {

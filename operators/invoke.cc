@@ -13,6 +13,29 @@ void check_arity(const char* op, int expected, std::size_t given) {
   }
 }
 
+std::string describe(const Infos& inputs) {
+  std::string text;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const ArrayInfo& info = inputs.data()[i];
+    if (!text.empty()) text += "; ";
+    text += dtype_name(info.dtype);
+    text += ' ';
+    text += info.shape.str();
+  }
+  return text;
+}
+
+void record_api_call(const char* op, std::int64_t start_ns) {
+  engine::trace::Event e;
+  e.name = op;
+  e.category = "api";
+  e.host = true;
+  e.worker = engine::trace::host_thread_id();
+  e.start_ns = start_ns;
+  e.end_ns = engine::trace::now_ns();
+  engine::trace::record(std::move(e));
+}
+
 Context common_context(const char* op, std::span<const NDArray> inputs, Context ctx) {
   if (inputs.empty()) return ctx;
   for (std::size_t i = 0; i < inputs.size(); ++i) {

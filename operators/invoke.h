@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <initializer_list>
 #include <span>
+#include <string>
 #include <utility>
 
 #include <mx/engine/engine.h>
+#include <mx/engine/trace.h>
 #include <mx/ndarray/ndarray.h>
 #include <mx/operators/inline_list.h>
 #include <mx/operators/registry.h>
@@ -32,6 +34,9 @@ void prepare_outputs(const char* op, const Infos& inferred, std::span<NDArray> o
 void collect_blobs(std::span<const NDArray> inputs, std::span<NDArray> outputs, Prepared& prepared);
 [[noreturn]] void throw_no_gpu(const char* op, Context ctx);
 void check_arity(const char* op, int expected, std::size_t given);
+// For the profiler: "float32 (128, 784); float32 (256, 784)", and the call's span on the calling thread.
+std::string describe(const Infos& inputs);
+void record_api_call(const char* op, std::int64_t start_ns);
 }  // namespace detail
 
 // Runs `op` on `inputs`. Each entry of `outputs` that is an empty handle receives a new array; an existing array
@@ -40,6 +45,7 @@ void check_arity(const char* op, int expected, std::size_t given);
 template <class P>
 void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& params, std::span<NDArray> outputs,
             Context ctx = cpu()) {
+  const std::int64_t api_start = engine::trace::enabled(engine::trace::kApi) ? engine::trace::now_ns() : 0;
   if (op.num_inputs != kVariadic) detail::check_arity(op.name, op.num_inputs, inputs.size());
   detail::Prepared prepared;
   prepared.ctx = detail::common_context(op.name, inputs, ctx);
@@ -57,11 +63,14 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
                           in_place);
   }
   detail::collect_blobs(inputs, outputs, prepared);
+  engine::PushOptions options{.name = op.name};
+  if (engine::trace::enabled(engine::trace::kOperators)) options.args = detail::describe(in_infos);
   engine::Engine::get().push_sync(
       [compute, params, ins = prepared.inputs, outs = prepared.outputs, training = mode.training](
           engine::RunContext run) { compute(params, ins, outs, ComputeContext{run, training}); },
       prepared.ctx, std::span<const engine::VarHandle>(prepared.reads),
-      std::span<const engine::VarHandle>(prepared.writes), {.name = op.name});
+      std::span<const engine::VarHandle>(prepared.writes), std::move(options));
+  if (api_start != 0) detail::record_api_call(op.name, api_start);
 }
 
 // The number of outputs `op` gives for these parameters and inputs.
