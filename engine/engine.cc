@@ -10,6 +10,14 @@
 
 namespace mx::engine {
 
+namespace {
+thread_local int tls_unthrottled = 0;
+}
+
+UnthrottledScope::UnthrottledScope() { ++tls_unthrottled; }
+UnthrottledScope::~UnthrottledScope() { --tls_unthrottled; }
+bool UnthrottledScope::active() { return tls_unthrottled > 0; }
+
 EngineConfig EngineConfig::from_env() {
   EngineConfig config;
   const std::string type = detail::env_string("MX_ENGINE_TYPE", "ThreadedEngine");
@@ -23,6 +31,7 @@ EngineConfig EngineConfig::from_env() {
   config.cpu_workers = detail::env_int("MX_CPU_WORKER_NTHREADS", 0, 1);
   config.cpu_priority_workers = detail::env_int("MX_CPU_PRIORITY_NTHREADS", config.cpu_priority_workers, 1);
   config.gpu_compute_streams = detail::env_int("MX_GPU_WORKER_NTHREADS", config.gpu_compute_streams, 1);
+  config.max_pending = detail::env_int("MX_ENGINE_MAX_PENDING", config.max_pending, 0);
   return config;
 }
 
@@ -33,6 +42,7 @@ std::unique_ptr<Engine> create(const EngineConfig& config) {
   if (resolved.cpu_priority_workers < 1 || resolved.gpu_compute_streams < 1) {
     throw EngineError("engine config: cpu_priority_workers and gpu_compute_streams must be at least 1");
   }
+  if (resolved.max_pending < 0) throw EngineError("engine config: max_pending must be 0 (unbounded) or positive");
   return std::make_unique<detail::ThreadedEngine>(resolved);
 }
 

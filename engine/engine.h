@@ -107,6 +107,17 @@ class Engine {
   virtual const char* type_name() const = 0;
 };
 
+// While one lives on a thread, that thread's pushes never wait for max_pending (below): for threads of a pool
+// that produces work (a DataLoader's workers), where waiting could hold up the very work waited for. Nestable.
+class UnthrottledScope {
+ public:
+  UnthrottledScope();
+  ~UnthrottledScope();
+  UnthrottledScope(const UnthrottledScope&) = delete;
+  UnthrottledScope& operator=(const UnthrottledScope&) = delete;
+  static bool active();  // on the calling thread
+};
+
 enum class EngineType { kNaive, kThreaded };
 
 struct EngineConfig {
@@ -114,8 +125,14 @@ struct EngineConfig {
   int cpu_workers = 0;           // per CPU context; 0: one per core
   int cpu_priority_workers = 2;  // shared by all CPU contexts, for kPrioritized work
   int gpu_compute_streams = 2;   // per GPU, each with its own worker
+  // How far an application thread may run ahead: past this many operations pushed and not finished, its next
+  // push waits until half of them are done. Keeps a loop that never syncs from allocating every step's arrays
+  // at once (fresh memory and page faults for every operation). 0: unbounded. Pushes inside operations and
+  // under an UnthrottledScope never wait.
+  int max_pending = 1024;
 
-  // MX_ENGINE_TYPE, MX_CPU_WORKER_NTHREADS, MX_CPU_PRIORITY_NTHREADS, MX_GPU_WORKER_NTHREADS.
+  // MX_ENGINE_TYPE, MX_CPU_WORKER_NTHREADS, MX_CPU_PRIORITY_NTHREADS, MX_GPU_WORKER_NTHREADS,
+  // MX_ENGINE_MAX_PENDING.
   // Throws mx::EngineError naming the variable when a value is not understood.
   static EngineConfig from_env();
 };

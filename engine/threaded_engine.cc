@@ -43,7 +43,7 @@ void trace_queue_depth(std::int64_t pending) {
 }  // namespace
 
 ThreadedEngine::ThreadedEngine(const EngineConfig& config)
-    : pools_(std::make_unique<DevicePools>(config, *this)) {}
+    : max_pending_(config.max_pending), pools_(std::make_unique<DevicePools>(config, *this)) {}
 
 ThreadedEngine::~ThreadedEngine() {
   // Finish what was pushed. An operation that never completes is reported, not waited for forever.
@@ -74,7 +74,19 @@ ThreadedEngine::~ThreadedEngine() {
 
 VarHandle ThreadedEngine::new_variable() { return vars_.make(); }
 
+void ThreadedEngine::throttle() {
+  if (max_pending_ == 0 || pending_.load(std::memory_order_relaxed) < max_pending_) return;
+  // Operations pushing work, and threads that produce work for others, must never wait: the work they would
+  // wait for may need them.
+  if (inside_operation() || UnthrottledScope::active()) return;
+  std::unique_lock lock(throttle_mutex_);
+  throttled_.fetch_add(1, std::memory_order_seq_cst);
+  throttle_cv_.wait(lock, [&] { return pending_.load(std::memory_order_seq_cst) <= max_pending_ / 2; });
+  throttled_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 void ThreadedEngine::push_sync(SyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) {
+  throttle();
   pools_->ensure(ctx);
   OprBlock* op = OprBlock::create(OpKind::kSync, ctx, reads, writes, options);
   op->sync_fn = std::move(fn);
@@ -82,6 +94,7 @@ void ThreadedEngine::push_sync(SyncFn fn, Context ctx, VarList reads, VarList wr
 }
 
 void ThreadedEngine::push_async(AsyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) {
+  throttle();
   pools_->ensure(ctx);
   OprBlock* op = OprBlock::create(OpKind::kAsync, ctx, reads, writes, options);
   op->async_fn = std::move(fn);
@@ -217,9 +230,15 @@ void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
   } else {
     OprBlock::destroy(op);
   }
-  const std::int64_t pending = pending_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  const std::int64_t pending = pending_.fetch_sub(1, std::memory_order_seq_cst) - 1;
   if (traced && trace::enabled(trace::kOperators)) trace_queue_depth(pending);
   if (pending == 0) pending_.notify_all();
+  // Each value is passed one decrement at a time, so a throttled thread (counted before it checks) is woken
+  // when the count comes down to half.
+  if (pending == max_pending_ / 2 && max_pending_ > 0 && throttled_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard lock(throttle_mutex_);
+    throttle_cv_.notify_all();
+  }
   busy_threads_.fetch_sub(1, std::memory_order_release);
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The default engine: dependency tracking per variable, ready work dispatched to per-device worker pools.
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cstdint>
 #include <memory>
 
@@ -38,9 +40,14 @@ class ThreadedEngine final : public Engine {
   static void complete_async(void* op, std::exception_ptr error);
   void drop_async_ref(OprBlock* op);
   void check_not_inside_operation(const char* call) const;
+  void throttle();  // an application thread past max_pending: wait until half the pending work is done
 
   std::atomic<std::int64_t> pending_{0};  // pushed and not yet finished
   std::atomic<int> busy_threads_{0};      // threads in a worker loop or finish(): the destructor waits for them
+  const std::int64_t max_pending_;        // 0: unbounded
+  std::atomic<int> throttled_{0};         // threads waiting in throttle()
+  std::mutex throttle_mutex_;             // with throttle_cv_: no wake-up is lost between check and wait
+  std::condition_variable throttle_cv_;
   FailureLog failures_;
   LiveVars<ThreadedVar> vars_;  // outlives pools_: workers finish before variables go
   std::unique_ptr<DevicePools> pools_;

@@ -8,6 +8,7 @@
 
 #include <tbb/task_arena.h>
 
+#include <mx/engine/engine.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/layout.h>
 
@@ -72,6 +73,9 @@ class DataLoader::Epoch {
   // A worker's task: batch k into its slot.
   void fill(std::size_t k) {
     handoff_.load(std::memory_order_acquire);  // pairs with schedule's release: the epoch's state is visible
+    // The training thread waits on this batch while the engine works through its queue: the worker must never
+    // in turn wait for that queue.
+    engine::UnthrottledScope unthrottled;
     Slot slot;
     try {
       slot.batch = make(k);

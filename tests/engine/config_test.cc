@@ -50,9 +50,11 @@ TEST_CASE("MX_ENGINE_TYPE picks the engine", "[engine][config]") {
 TEST_CASE("worker counts come from the environment", "[engine][config]") {
   ScopedEnv workers("MX_CPU_WORKER_NTHREADS", "3");
   ScopedEnv streams("MX_GPU_WORKER_NTHREADS", "4");
+  ScopedEnv pending("MX_ENGINE_MAX_PENDING", "64");
   const auto config = engine::EngineConfig::from_env();
   CHECK(config.cpu_workers == 3);
   CHECK(config.gpu_compute_streams == 4);
+  CHECK(config.max_pending == 64);
   ScopedEnv bad("MX_CPU_PRIORITY_NTHREADS", "two");
   CHECK_THROWS_WITH(engine::EngineConfig::from_env(), Contains("MX_CPU_PRIORITY_NTHREADS") && Contains("two"));
   ScopedEnv zero("MX_CPU_PRIORITY_NTHREADS", "0");
