@@ -54,6 +54,7 @@ class ChromeWriter {
     out_ << "{\"traceEvents\":[\n";
     for (const Event& e : events_) write_event(e);
     for (const Event& e : events_) write_flows(e);
+    write_queue_depth();
     out_ << "\n],\"displayTimeUnit\":\"ms\",\"otherData\":{\"producer\":\"mxpp\"}}\n";
   }
 
@@ -66,7 +67,7 @@ class ChromeWriter {
   }
 
   // The event's process and thread ids, naming them at first use.
-  std::pair<int, int> place(const Event& e) {
+  int place_process(const Event& e) {
     const std::string process = process_name(e);
     auto [it, added] = pids_.emplace(process, static_cast<int>(pids_.size()));
     const int pid = it->second;
@@ -78,6 +79,11 @@ class ChromeWriter {
       separator();
       out_ << R"({"name":"process_sort_index","ph":"M","pid":)" << pid << R"(,"args":{"sort_index":)" << pid << "}}";
     }
+    return pid;
+  }
+
+  std::pair<int, int> place(const Event& e) {
+    const int pid = place_process(e);
     const int tid = e.phase == Phase::kCounter ? 0 : e.worker;
     if (e.phase != Phase::kCounter && named_threads_.emplace(pid, tid).second) {
       separator();
@@ -153,6 +159,26 @@ class ChromeWriter {
       out_ << R"({"name":"dependency","cat":"dependency","ph":"f","bp":"e","id":)" << flow << ",\"ts\":";
       write_us(out_, e.start_ns - origin_);
       out_ << ",\"pid\":" << to_pid << ",\"tid\":" << to_tid << "}";
+    }
+  }
+
+  // The engine's queue depth as a counter of the host process, drawn from the operations: the number pending
+  // when each was pushed, at its start.
+  void write_queue_depth() {
+    std::vector<const Event*> ops;
+    for (const Event& e : events_) {
+      if (e.id != 0 && e.queue_depth > 0) ops.push_back(&e);
+    }
+    if (ops.empty()) return;
+    std::sort(ops.begin(), ops.end(), [](const Event* a, const Event* b) { return a->start_ns < b->start_ns; });
+    Event host;
+    host.host = true;
+    const int pid = place_process(host);
+    for (const Event* e : ops) {
+      separator();
+      out_ << R"({"name":"engine queue","cat":"engine","ph":"C","ts":)";
+      write_us(out_, e->start_ns - origin_);
+      out_ << ",\"pid\":" << pid << R"(,"tid":0,"args":{"engine queue":)" << e->queue_depth << "}}";
     }
   }
 

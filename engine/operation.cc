@@ -104,6 +104,7 @@ void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int6
   e.start_ns = start;
   e.end_ns = end;
   e.id = op.trace_id;
+  e.queue_depth = op.queue_depth;
   e.waited_on = std::move(op.waited_on);
   e.args = std::move(op.args);
   trace::record(std::move(e));

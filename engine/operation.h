@@ -48,6 +48,7 @@ struct OprBlock {
   std::int64_t start_ns = 0;   // async: when it started, for the profiler
   // For the profiler, set at push while it records operations (trace_id 0 otherwise).
   std::uint64_t trace_id = 0;
+  std::int64_t queue_depth = 0;  // operations pending in the engine once this one was pushed
   std::vector<std::uint64_t> waited_on;
   const char* category = nullptr;
   std::string args;

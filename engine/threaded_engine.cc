@@ -28,18 +28,6 @@ constexpr int kMaxChainOnOneWorker = 256;
 
 ThreadedVar* threaded(Var* var) { return static_cast<ThreadedVar*>(var); }
 
-// Operations pushed and not yet finished, as a counter of the host process.
-void trace_queue_depth(std::int64_t pending) {
-  trace::Event e;
-  e.phase = trace::Phase::kCounter;
-  e.name = "engine queue";
-  e.category = "engine";
-  e.host = true;
-  e.start_ns = e.end_ns = trace::now_ns();
-  e.value = static_cast<double>(pending);
-  trace::record(std::move(e));
-}
-
 }  // namespace
 
 ThreadedEngine::ThreadedEngine(const EngineConfig& config)
@@ -111,7 +99,7 @@ void ThreadedEngine::delete_variable(SyncFn on_delete, Context ctx, VarHandle va
 void ThreadedEngine::push(OprBlock* op) {
   op->engine = this;
   const std::int64_t pending = pending_.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (op->trace_id != 0 && trace::enabled(trace::kOperators)) trace_queue_depth(pending);
+  op->queue_depth = pending;  // for the profiler
   // The extra count keeps the operation from starting while its entries are still being appended.
   op->wait.store(static_cast<int>(op->num_entries) + 1, std::memory_order_relaxed);
   int allowed_now = 1;
@@ -224,14 +212,12 @@ void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
   if (op->kind == OpKind::kDelete) {
     vars_.destroy(op->entries()[0].var);
   }
-  const bool traced = op->trace_id != 0;  // read before the block may be freed below
   if (op->kind == OpKind::kAsync) {
     drop_async_ref(op);
   } else {
     OprBlock::destroy(op);
   }
   const std::int64_t pending = pending_.fetch_sub(1, std::memory_order_seq_cst) - 1;
-  if (traced && trace::enabled(trace::kOperators)) trace_queue_depth(pending);
   if (pending == 0) pending_.notify_all();
   // Each value is passed one decrement at a time, so a throttled thread (counted before it checks) is woken
   // when the count comes down to half.

@@ -14,7 +14,7 @@ namespace mx::engine::trace {
 
 // What is recorded, as bits (MXNet's profile_imperative, profile_memory, profile_api, and the user's markers).
 enum Category : unsigned {
-  kOperators = 1,  // every engine operation, with its dependencies, and the engine's queue depth
+  kOperators = 1,  // every engine operation, with its dependencies and the engine's queue depth at its push
   kMemory = 2,     // pool counters, per device, at each allocation and release
   kApi = 4,        // front-end calls (an operator's invocation on the calling thread)
   kUser = 8,       // profiler::Task, Frame, Event, Counter, Marker
@@ -39,6 +39,7 @@ struct Event {
   std::string args;                        // operations: the inputs, "float32 (128, 784); float32 (256, 784)"
   std::uint64_t id = 0;                    // operations: their number in push order, from 1
   std::vector<std::uint64_t> waited_on;    // operations: the ids of those it had to wait for
+  std::int64_t queue_depth = 0;            // operations: pending in the engine once it was pushed
   double value = 0;                        // counters
   char scope = 'p';                        // markers: g(lobal), p(rocess), t(hread)
 };

@@ -19,6 +19,6 @@ if [[ "${MXPP_SANITIZERS:-1}" != "0" ]]; then
     cmake -S . -B "build-$sanitizer" -G Ninja "-DMXPP_${sanitizer^^}=ON" -DMXPP_USE_CUDA=OFF -DMXPP_BUILD_BENCH=OFF \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo
     cmake --build "build-$sanitizer" -j "$jobs"
-    ctest --test-dir "build-$sanitizer" -j "$jobs" --output-on-failure -L "engine|ndarray|operators|autograd|gluon"
+    ctest --test-dir "build-$sanitizer" -j "$jobs" --output-on-failure -L "engine|profiler|ndarray|operators|autograd|gluon"
   done
 fi

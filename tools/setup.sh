@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mxpp needs, only those missing, so it returns at once on a ready machine.
-#   tools/setup.sh           the build and the tests
+#   tools/setup.sh           the build and the tests (chromium: the profiler report's rendering test)
 #   tools/setup.sh --bench   also the main job's: the benchmark peers (libtorch, StarPU) and Fashion-MNIST
 # CUDA is not a Debian package here: it is used from /usr/local/cuda when present.
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config ccache libtbb-dev libopenblas-dev catch2 libspdlog-dev
-          nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev)
+          nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev chromium)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libtorch-dev libstarpu-dev dataset-fashion-mnist)
 elif [[ $# -gt 0 ]]; then

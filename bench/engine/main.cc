@@ -1,4 +1,4 @@
-// The engine benchmark: mxpp (threaded and naive), libtorch's eager dispatch and StarPU side by side, in one
+// The engine benchmark: mxpp (threaded, threaded with the profiler on, naive), libtorch's eager dispatch and StarPU side by side, in one
 // run, on four workloads, with two plain std::threads as the machine's ceiling for the overlap of (d).
 // Usage: mx_bench_engine [--quick] [--only NAME] [--json FILE]
 #include <algorithm>
@@ -101,6 +101,12 @@ void print_table(const std::vector<Result>& results, const Workloads& w) {
     std::printf("  %-16s (a) %6.1fx   (b) %6.1fx   (c) %6.1fx\n", r.peer.c_str(), r.independent_ns / ours.independent_ns,
                 r.chain_ns / ours.chain_ns, r.fan_ns / ours.fan_ns);
   }
+  for (const Result& r : results) {
+    if (r.peer != "mxpp profiled") continue;
+    std::printf("Profiler overhead (profiled / %s time, target < 1.10): (a) %.2f  (b) %.2f  (c) %.2f\n",
+                ours.peer.c_str(), r.independent_ns / ours.independent_ns, r.chain_ns / ours.chain_ns,
+                r.fan_ns / ours.fan_ns);
+  }
   const Result& ceiling = results.back();
   std::printf("Overlap of %s as a share of the machine's ceiling (2 std::threads): sgemm %.2f, integer %.2f\n",
               ours.peer.c_str(), ours.gemm.overlap_efficiency() / ceiling.gemm.overlap_efficiency(),
@@ -169,8 +175,8 @@ int main(int argc, char** argv) {
   // Each peer exists only while it is measured: an idle runtime's threads (StarPU's poll) must not take
   // cores from the next one.
   using MakePeer = std::function<std::unique_ptr<Peer>()>;
-  const std::vector<MakePeer> makers = {[] { return make_mxpp_peer(true); }, [] { return make_mxpp_peer(false); },
-                                        make_torch_peer, make_starpu_peer};
+  const std::vector<MakePeer> makers = {[] { return make_mxpp_peer(true); }, make_mxpp_profiled_peer,
+                                        [] { return make_mxpp_peer(false); }, make_torch_peer, make_starpu_peer};
   std::vector<Result> results;
   for (const MakePeer& make : makers) {
     std::unique_ptr<Peer> peer = make();

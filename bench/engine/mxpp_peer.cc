@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include <mx/engine/engine.h>
+#include <mx/engine/trace.h>
 
 #include "peer.h"
 
@@ -19,8 +20,14 @@ struct alignas(64) Counter {  // one cache line each: the workloads measure the 
 
 class MxppPeer final : public Peer {
  public:
-  explicit MxppPeer(bool threaded) : threaded_(threaded) {}
-  std::string name() const override { return threaded_ ? "mxpp threaded" : "mxpp naive"; }
+  MxppPeer(bool threaded, bool profiled) : threaded_(threaded), profiled_(profiled) {}
+  ~MxppPeer() override {
+    if (profiled_) {
+      engine::trace::disable();
+      engine::trace::clear();
+    }
+  }
+  std::string name() const override { return profiled_ ? "mxpp profiled" : threaded_ ? "mxpp threaded" : "mxpp naive"; }
 
   double independent(const Workloads& w) override {
     auto eng = make_engine();
@@ -95,6 +102,10 @@ class MxppPeer final : public Peer {
     config.type = threaded_ ? engine::EngineType::kThreaded : engine::EngineType::kNaive;
     config.cpu_workers = workers;
     auto eng = engine::create(config);
+    if (profiled_) {  // everything the profiler records, each run starting from an empty buffer
+      engine::trace::clear();
+      engine::trace::enable(engine::trace::kAll);
+    }
     engine::VarHandle warm = eng->new_variable();
     eng->push_sync([](engine::RunContext) {}, cpu(), {}, {warm});
     eng->wait_for_all();
@@ -102,10 +113,12 @@ class MxppPeer final : public Peer {
   }
 
   bool threaded_;
+  bool profiled_;
 };
 
 }  // namespace
 
-std::unique_ptr<Peer> make_mxpp_peer(bool threaded) { return std::make_unique<MxppPeer>(threaded); }
+std::unique_ptr<Peer> make_mxpp_peer(bool threaded) { return std::make_unique<MxppPeer>(threaded, false); }
+std::unique_ptr<Peer> make_mxpp_profiled_peer() { return std::make_unique<MxppPeer>(true, true); }
 
 }  // namespace mx::bench

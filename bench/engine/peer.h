@@ -80,6 +80,8 @@ StreamTimes threads_ceiling(HeavyWork& a, HeavyWork& b, int per_stream);
 void use_one_blas_thread();
 
 std::unique_ptr<Peer> make_mxpp_peer(bool threaded);
+// mxpp threaded with the profiler recording everything: its overhead.
+std::unique_ptr<Peer> make_mxpp_profiled_peer();
 std::unique_ptr<Peer> make_torch_peer();   // null when built without libtorch
 std::unique_ptr<Peer> make_starpu_peer();  // null when built without StarPU
 

@@ -126,8 +126,9 @@ TEST_CASE("the Chrome trace carries processes, threads, flows and counters", "[p
   REQUIRE(in_use.size() >= 3);
   CHECK(in_use[1] - in_use[0] == 64);
   CHECK(in_use[2] - in_use[1] == 64);
-  REQUIRE(counters.count("engine queue") == 1);
-  CHECK(counters["engine queue"].back() == 0);
+  REQUIRE(counters.count("engine queue") == 1);  // the depth at each operation's push: 1 or more
+  CHECK(counters["engine queue"].size() == 3);
+  for (double depth : counters["engine queue"]) CHECK(depth >= 1);
 }
 
 TEST_CASE("dumps aggregates per operator, as a table or JSON, sorted as asked", "[profiler]") {
