@@ -1,10 +1,12 @@
 // The seed tutorial ("PyTorch vs Apache MXNet"), its MXNet column step by step in C++: NDArray basics, the
 // Fashion-MNIST data pipeline, the MLP, its loss and trainer, five epochs of training, then the test accuracy.
-//   seed_tutorial [--epochs N] [--data DIR]
+//   seed_tutorial [--epochs N] [--data DIR] [--logdir DIR]
+// --logdir writes the loss and accuracy for TensorBoard (gluon::contrib::SummaryWriter).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <mx/mx.h>
@@ -18,11 +20,18 @@ int main(int argc, char** argv) {
   using data::vision::transforms::Compose, data::vision::transforms::ToTensor, data::vision::transforms::Normalize;
 
   int epochs = 5;
-  std::string root = "/usr/share/datasets/fashion-mnist";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::stoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--data") == 0) root = argv[i + 1];
+  std::string root = "/usr/share/datasets/fashion-mnist", logdir;
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 < argc && std::strcmp(argv[i], "--epochs") == 0) epochs = std::stoi(argv[i + 1]);
+    else if (i + 1 < argc && std::strcmp(argv[i], "--data") == 0) root = argv[i + 1];
+    else if (i + 1 < argc && std::strcmp(argv[i], "--logdir") == 0) logdir = argv[i + 1];
+    else {
+      std::fprintf(stderr, "usage: %s [--epochs N] [--data DIR] [--logdir DIR]\n", argv[0]);
+      return 2;
+    }
   }
+  std::unique_ptr<gluon::contrib::SummaryWriter> summary;
+  if (!logdir.empty()) summary = std::make_unique<gluon::contrib::SummaryWriter>(logdir);
 
   // Data manipulation.
   auto x = nd::ones({5, 3});
@@ -44,6 +53,7 @@ int main(int argc, char** argv) {
   gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}});
 
   // 4. Training.
+  std::int64_t step = 0;
   for (int epoch = 0; epoch < epochs; ++epoch) {
     double total_loss = 0;
     const auto tic = std::chrono::steady_clock::now();
@@ -59,11 +69,14 @@ int main(int argc, char** argv) {
       const double batch_loss = loss.mean().asscalar<float>();  // the batch-end sync point
       total_loss += batch_loss;
       progress.step(X.shape()[0], batch_loss);
+      if (summary && step % 100 == 0) summary->add_scalar("batch loss", batch_loss, step);
+      ++step;
     }
     progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tic).count();
-    std::printf("epoch %d, avg loss %.4f, time %.2f\n", epoch, total_loss / static_cast<double>(train_data.size()),
-                seconds);
+    const double avg_loss = total_loss / static_cast<double>(train_data.size());
+    std::printf("epoch %d, avg loss %.4f, time %.2f\n", epoch, avg_loss, seconds);
+    if (summary) summary->add_scalar("avg loss", avg_loss, epoch);
   }
 
   // Test accuracy on the 10,000 test images.
@@ -72,5 +85,6 @@ int main(int argc, char** argv) {
   metric::Accuracy accuracy;
   for (auto [X, y] : test_data) accuracy.update(y, net(X));
   std::printf("test accuracy %.4f\n", accuracy.get().second);
+  if (summary) summary->add_scalar("test accuracy", accuracy.get().second, epochs);
   return 0;
 }

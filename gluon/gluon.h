@@ -1,6 +1,7 @@
 #pragma once
 // Everything of Gluon: blocks and layers, losses, initializers, optimizers and the Trainer, metrics, data.
 #include <mx/gluon/block.h>
+#include <mx/gluon/contrib/summary_writer.h>
 #include <mx/gluon/data/dataloader.h>
 #include <mx/gluon/data/dataset.h>
 #include <mx/gluon/data/sampler.h>
