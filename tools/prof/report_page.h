@@ -68,7 +68,9 @@ inline constexpr const char* kReportScript = R"JS(
       var x = labelWidth + t / 10 * plot;
       var ms = (view.begin + t / 10 * span - data.begin) / 1000;
       g.fillRect(x, axisY, 1, 5);
-      g.fillText(ms.toFixed(3) + ' ms', Math.min(x + 2, c.width - 70), axisY + 16);
+      g.textAlign = t === 10 ? 'right' : 'left';
+      g.fillText(ms.toFixed(3) + ' ms', t === 10 ? x - 2 : x + 2, axisY + 16);
+      g.textAlign = 'left';
     }
   }
 
