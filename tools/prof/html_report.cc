@@ -33,7 +33,8 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
-// The JSON the script reads: rows of [start, duration, name index, inputs index] per worker, utilisation series.
+// The JSON the script reads: rows of [start, duration, name index, inputs index] per worker and host thread,
+// utilisation series.
 json page_data(const Trace& trace, bool* truncated) {
   json data;
   std::vector<std::string> names{""}, inputs{""};
@@ -46,13 +47,17 @@ json page_data(const Trace& trace, bool* truncated) {
   std::map<std::pair<int, int>, json> rows;
   *truncated = false;
   std::size_t kept = 0;
-  for (const Span& s : trace.work) {
-    if (++kept > kMaxSpans) {
-      *truncated = true;
-      break;
+  // Devices' workers first, then the host threads (operator calls, the user's spans).
+  for (const std::vector<Span>* spans : {&trace.work, &trace.host}) {
+    for (const Span& s : *spans) {
+      if (++kept > kMaxSpans) {
+        *truncated = true;
+        break;
+      }
+      const int inputs_at = s.inputs.empty() ? 0 : intern(inputs, input_index, s.inputs);
+      const int name_at = intern(names, name_index, spans == &trace.host ? s.category + ": " + s.name : s.name);
+      rows[{s.pid, s.tid}].push_back(json::array({s.start, s.duration, name_at, inputs_at}));
     }
-    const int inputs_at = s.inputs.empty() ? 0 : intern(inputs, input_index, s.inputs);
-    rows[{s.pid, s.tid}].push_back(json::array({s.start, s.duration, intern(names, name_index, s.name), inputs_at}));
   }
   data["rows"] = json::array();
   for (auto& [key, spans] : rows) {
