@@ -52,7 +52,7 @@ std::uint32_t merge_duplicates(VarEntry* entries, std::uint32_t n) {
   return kept;
 }
 
-std::int64_t now_ns() { return trace::now_ns(); }
+std::int64_t now_ns() { return trace::now(); }  // trace ticks
 
 // Beyond this many readers of one variable between writes, later ones are left out of its next writer's
 // dependencies (a weight read by every step of a long inference loop, say).
@@ -158,7 +158,7 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
   if (op.skippable()) {
     if (FailurePtr inherited = op.input_failure()) return {std::move(inherited), false};
   }
-  const bool tracing = op.trace_id != 0 && trace::enabled(trace::kOperators);
+  const bool tracing = op.trace_id != 0;  // decided at push: pausing later does not lose work pushed before
   const std::int64_t start = tracing ? now_ns() : 0;
   Outcome outcome;
   try {
@@ -175,7 +175,7 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
 Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnComplete on_complete) {
   if (FailurePtr inherited = op.input_failure()) return {std::move(inherited), false};
   op.worker_id = worker_id;
-  if (op.trace_id != 0 && trace::enabled(trace::kOperators)) op.start_ns = now_ns();
+  if (op.trace_id != 0) op.start_ns = now_ns();
   try {
     OperationScope scope;
     op.async_fn(rctx, on_complete);
@@ -186,7 +186,7 @@ Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnCompl
 }
 
 Outcome end_async(OprBlock& op, std::exception_ptr error) {
-  if (op.start_ns != 0 && trace::enabled(trace::kOperators)) record_operation(op, op.worker_id, op.start_ns, now_ns());
+  if (op.start_ns != 0) record_operation(op, op.worker_id, op.start_ns, now_ns());
   if (!error) return {};
   return {std::make_shared<Failure>(std::move(error), op.name), true};
 }

@@ -34,7 +34,7 @@ struct Event {
   Context ctx;                        // the device: the trace's process
   bool host = false;                  // on a host thread (api and user events): the "host" process
   int worker = -1;                    // the trace's thread: a register_worker() id
-  std::int64_t start_ns = 0;
+  std::int64_t start_ns = 0;  // now() while recorded; nanoseconds once read back
   std::int64_t end_ns = 0;
   std::string args;                        // operations: the inputs, "float32 (128, 784); float32 (256, 784)"
   std::uint64_t id = 0;                    // operations: their number in push order, from 1
@@ -56,8 +56,9 @@ void enable(unsigned categories = kAll);
 void disable();
 unsigned categories();
 
-// Monotonic clock of the trace, in nanoseconds.
-std::int64_t now_ns();
+// The trace's clock: cheap ticks (the invariant TSC on x86-64, else nanoseconds) for start_ns and end_ns of
+// recorded events; events() and take_events() turn them into nanoseconds of a monotonic clock.
+std::int64_t now();
 
 // Names a worker (a thread of a pool, a GPU stream's worker) for the trace; returns its id.
 int register_worker(std::string label);

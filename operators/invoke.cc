@@ -32,7 +32,7 @@ void record_api_call(const char* op, std::int64_t start_ns) {
   e.host = true;
   e.worker = engine::trace::host_thread_id();
   e.start_ns = start_ns;
-  e.end_ns = engine::trace::now_ns();
+  e.end_ns = engine::trace::now();
   engine::trace::record(std::move(e));
 }
 

@@ -45,7 +45,7 @@ void record_api_call(const char* op, std::int64_t start_ns);
 template <class P>
 void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& params, std::span<NDArray> outputs,
             Context ctx = cpu()) {
-  const std::int64_t api_start = engine::trace::enabled(engine::trace::kApi) ? engine::trace::now_ns() : 0;
+  const std::int64_t api_start = engine::trace::enabled(engine::trace::kApi) ? engine::trace::now() : 0;
   if (op.num_inputs != kVariadic) detail::check_arity(op.name, op.num_inputs, inputs.size());
   detail::Prepared prepared;
   prepared.ctx = detail::common_context(op.name, inputs, ctx);
@@ -63,7 +63,8 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
                           in_place);
   }
   detail::collect_blobs(inputs, outputs, prepared);
-  engine::PushOptions options{.name = op.name};
+  engine::PushOptions options;
+  options.name = op.name;
   if (engine::trace::enabled(engine::trace::kOperators)) options.args = detail::describe(in_infos);
   engine::Engine::get().push_sync(
       [compute, params, ins = prepared.inputs, outs = prepared.outputs, training = mode.training](

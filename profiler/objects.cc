@@ -14,7 +14,7 @@ trace::Event host_event(trace::Phase phase, const std::string& category, const s
   e.category = category;
   e.host = true;
   e.worker = trace::host_thread_id();
-  e.start_ns = e.end_ns = trace::now_ns();
+  e.start_ns = e.end_ns = trace::now();
   return e;
 }
 
@@ -29,7 +29,7 @@ Span::~Span() { stop(); }
 
 void Span::start() {
   running_ = trace::enabled(trace::kUser);
-  if (running_) start_ns_ = trace::now_ns();
+  if (running_) start_ns_ = trace::now();
 }
 
 void Span::stop() {

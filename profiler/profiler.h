@@ -33,7 +33,8 @@ Config config();
 void set_state(State state);
 State state();
 
-// Stop and resume recording without ending the run (MXNet's pause/resume).
+// Stop and resume recording without ending the run (MXNet's pause/resume). What is recorded is decided when
+// an operation is pushed: one pushed before pause() is recorded even if it runs after.
 void pause();
 void resume();
 
