@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <set>
 #include <sstream>
 
 namespace mxprof {
@@ -25,6 +24,19 @@ double covered(std::vector<std::pair<double, double>> intervals, int min_depth) 
     since = time;
   }
   return total;
+}
+
+std::vector<std::pair<double, double>> merged(std::vector<std::pair<double, double>> intervals) {
+  std::sort(intervals.begin(), intervals.end());
+  std::vector<std::pair<double, double>> out;
+  for (const auto& iv : intervals) {
+    if (!out.empty() && iv.first <= out.back().second) {
+      out.back().second = std::max(out.back().second, iv.second);
+    } else {
+      out.push_back(iv);
+    }
+  }
+  return out;
 }
 
 std::vector<OperatorStats> operator_stats(const std::vector<Span>& spans) {
@@ -53,42 +65,29 @@ Summary summarize(const Trace& trace) {
     per_device[span.pid].emplace_back(span.start, span.end());
     per_worker[{span.pid, span.tid}].emplace_back(span.start, span.end());
   }
+  std::map<int, int> workers_of_device;
+  for (const auto& [key, unused] : per_worker) ++workers_of_device[key.first];
   const double wall = s.wall > 0 ? s.wall : 1;
-  double all_busy = 0;
+  // One pass per device: its busy periods (its workers' spans merged), and how long two of its workers overlapped.
+  std::vector<std::pair<double, double>> busy_periods_of_all_devices;
   for (const auto& [pid, intervals] : per_device) {
-    const double busy = covered(intervals);
+    const std::vector<std::pair<double, double>> periods = merged(intervals);
+    double busy = 0;
+    for (const auto& [begin, end] : periods) busy += end - begin;
     s.devices.push_back({trace.process_name(pid), busy, busy / wall});
-  }
-  // Cross-device overlap: merge each device's intervals first, so its own workers do not count twice.
-  std::vector<std::pair<double, double>> merged_all;
-  for (const auto& [pid, intervals] : per_device) {
-    std::vector<std::pair<double, double>> sorted = intervals, merged;
-    std::sort(sorted.begin(), sorted.end());
-    for (const auto& iv : sorted) {
-      if (!merged.empty() && iv.first <= merged.back().second) {
-        merged.back().second = std::max(merged.back().second, iv.second);
-      } else {
-        merged.push_back(iv);
-      }
+    busy_periods_of_all_devices.insert(busy_periods_of_all_devices.end(), periods.begin(), periods.end());
+    if (workers_of_device[pid] >= 2) {
+      const double overlap = covered(intervals, 2);
+      s.within_device_overlap.push_back({trace.process_name(pid), overlap, busy > 0 ? overlap / busy : 0});
     }
-    merged_all.insert(merged_all.end(), merged.begin(), merged.end());
   }
-  s.cross_device_overlap = per_device.size() > 1 ? covered(merged_all, 2) / wall : 0;
+  s.cross_device_overlap = per_device.size() > 1 ? covered(busy_periods_of_all_devices, 2) / wall : 0;
+  double all_busy = 0;
   for (const auto& [key, intervals] : per_worker) {
     const double busy = covered(intervals);
     all_busy += busy;
     s.workers.push_back({trace.process_name(key.first) + " / " + trace.thread_name(key.first, key.second), busy,
                          busy / wall});
-  }
-  for (const auto& [pid, intervals] : per_device) {
-    std::set<int> workers;
-    for (const auto& [key, unused] : per_worker) {
-      if (key.first == pid) workers.insert(key.second);
-    }
-    if (workers.size() < 2) continue;
-    const double busy = covered(intervals);
-    const double overlap = covered(intervals, 2);
-    s.within_device_overlap.push_back({trace.process_name(pid), overlap, busy > 0 ? overlap / busy : 0});
   }
   s.parallelism = all_busy / wall;
   return s;

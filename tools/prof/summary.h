@@ -34,6 +34,9 @@ struct Summary {
 Summary summarize(const Trace& trace);
 std::string format_summary(const Summary& summary);
 
+// The union of intervals, as disjoint intervals in order.
+std::vector<std::pair<double, double>> merged(std::vector<std::pair<double, double>> intervals);
+
 // Time covered by at least `min_depth` of the given intervals at once.
 double covered(std::vector<std::pair<double, double>> intervals, int min_depth = 1);
 
