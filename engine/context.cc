@@ -11,6 +11,15 @@ std::string Context::str() const {
   return std::string(kind) + "(" + std::to_string(dev_id) + ")";
 }
 
+namespace {
+thread_local Context t_current = cpu();
+}
+
+Context current_context() { return t_current; }
+
+context_scope::context_scope(Context ctx) : previous_(t_current) { t_current = ctx; }
+context_scope::~context_scope() { t_current = previous_; }
+
 std::ostream& operator<<(std::ostream& os, const Context& ctx) { return os << ctx.str(); }
 
 }  // namespace mx

@@ -24,4 +24,23 @@ inline Context cpu_pinned(int dev_id = 0) { return {DeviceType::kCPUPinned, dev_
 
 std::ostream& operator<<(std::ostream& os, const Context& ctx);
 
+// The context creation functions, initializers and data loaders use when given none: cpu(0) unless a
+// context_scope on this thread says otherwise.
+Context current_context();
+
+// MXNet's `with mx.gpu(1):` as an RAII scope. Nestable and per thread; leaving it (also by an exception)
+// restores the context that was current before. Operators on existing arrays keep running where their inputs are.
+//
+//   { mx::context_scope on_gpu(gpu(1)); auto y = nd::ones({3, 5}); }  // y lives on gpu(1)
+class context_scope {
+ public:
+  explicit context_scope(Context ctx);
+  ~context_scope();
+  context_scope(const context_scope&) = delete;
+  context_scope& operator=(const context_scope&) = delete;
+
+ private:
+  Context previous_;
+};
+
 }  // namespace mx

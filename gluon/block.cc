@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <mx/autograd/autograd.h>
+#include <mx/engine/logging.h>
 #include <mx/ndarray/serialize.h>
 
 namespace mx::gluon {
@@ -16,9 +17,57 @@ namespace detail {
 struct BlockState {
   std::vector<std::pair<std::string, std::shared_ptr<Block>>> children;
   std::vector<std::pair<std::string, Parameter>> parameters;
+  // MXNet 1.x's prefix is scope_parent's prefix + own ("model0_" + "dense0_"). A block built in a scope is
+  // numbered when it is registered (or first named), not when built: C++ leaves the order of a call's
+  // arguments open, and net.add(Dense(4), Dense(2)) must number them as Python does, left to right.
+  std::string alias;
+  Prefix given;
+  std::optional<std::string> own;
+  bool scoped = false;                       // built inside scope_parent's name_scope()
+  std::weak_ptr<BlockState> scope_parent;    // weak: the parent usually owns this block
+  bool empty_prefix = false;                 // built with prefix "": its scope adds nothing
+  bool prefixed_names = false;               // its parameters are named prefix + name
+  std::map<std::string, int> counter;        // children numbered in its scope, per alias
 };
 
 }  // namespace detail
+
+namespace {
+// The block whose name_scope() is open on this thread, and MXNet's NameManager: top-level blocks numbered per
+// alias, per thread.
+thread_local std::shared_ptr<detail::BlockState> t_scope;
+thread_local std::map<std::string, int> t_top_level_counter;
+
+const std::string& own_prefix(detail::BlockState& state) {
+  if (!state.own) {
+    const auto parent = state.scope_parent.lock();
+    if (state.given) state.own = *state.given;
+    else if (parent) state.own = state.alias + std::to_string(parent->counter[state.alias]++) + "_";
+    else state.own = state.alias + std::to_string(t_top_level_counter[state.alias]++) + "_";  // parent gone
+  }
+  return *state.own;
+}
+
+std::string full_prefix(detail::BlockState& state) {
+  const auto parent = state.scoped ? state.scope_parent.lock() : nullptr;
+  return (parent ? full_prefix(*parent) : std::string()) + own_prefix(state);
+}
+}  // namespace
+
+NameScope::NameScope(std::shared_ptr<detail::BlockState> block) {
+  if (block->empty_prefix) return;  // MXNet: an empty prefix opens no scope
+  block->prefixed_names = true;
+  previous_ = std::exchange(t_scope, std::move(block));
+  active_ = true;
+}
+
+NameScope::NameScope(NameScope&& other) noexcept : previous_(std::move(other.previous_)), active_(other.active_) {
+  other.active_ = false;
+}
+
+NameScope::~NameScope() {
+  if (active_) t_scope = std::move(previous_);
+}
 
 namespace {
 
@@ -39,7 +88,31 @@ std::string kind_of(const std::string& repr) { return repr.substr(0, repr.find('
 
 }  // namespace
 
-Block::Block() : state_(std::make_shared<detail::BlockState>()) {}
+Block::Block(std::string alias, Prefix prefix) : state_(std::make_shared<detail::BlockState>()) {
+  // MXNet 1.x's _BlockScope.create; a top-level block is numbered at once, in the order blocks are built.
+  detail::BlockState& state = *state_;
+  state.alias = std::move(alias);
+  state.given = std::move(prefix);
+  state.empty_prefix = state.given.has_value() && state.given->empty();
+  if (t_scope) {
+    state.scoped = true;
+    state.scope_parent = t_scope;
+    state.prefixed_names = true;
+  } else {
+    own_prefix(state);
+    state.prefixed_names = state.given.has_value() && !state.given->empty();
+  }
+}
+
+std::string Block::prefix() const { return full_prefix(*state_); }
+
+std::string Block::name() const {
+  std::string p = prefix();
+  if (!p.empty() && p.back() == '_') p.pop_back();
+  return p;
+}
+
+NameScope Block::name_scope() { return NameScope(state_); }
 
 NDArray Block::operator()(const NDArray& x) {
   if (t_summary == nullptr) return forward(x);
@@ -66,33 +139,45 @@ void Block::add_child(std::shared_ptr<Block> child, std::string name) {
   for (const auto& existing : state_->children) {
     if (existing.first == name) throw Error("Block: a child named '" + name + "' is registered already");
   }
+  own_prefix(*child->state_);  // numbered in registration order (see BlockState)
   state_->children.emplace_back(std::move(name), std::move(child));
 }
 
 Parameter Block::register_parameter(Parameter parameter) {
+  const std::string own_name = parameter.name();
   for (const auto& existing : state_->parameters) {
-    if (existing.first == parameter.name()) {
-      throw Error("Block: a parameter named '" + parameter.name() + "' is registered already");
-    }
+    if (existing.first == own_name) throw Error("Block: a parameter named '" + own_name + "' is registered already");
   }
-  state_->parameters.emplace_back(parameter.name(), parameter);
+  state_->parameters.emplace_back(own_name, parameter);
+  if (state_->prefixed_names && !state_->scoped) parameter.set_name(*state_->own + own_name);
   return parameter;
 }
 
 const std::vector<std::pair<std::string, std::shared_ptr<Block>>>& Block::children() const { return state_->children; }
 const std::vector<std::pair<std::string, Parameter>>& Block::own_parameters() const { return state_->parameters; }
 
-void Block::collect_into(const std::string& prefix, ParameterDict& dict) const {
-  for (const auto& [name, parameter] : state_->parameters) dict.add(prefix + name, parameter);
-  for (const auto& [name, child] : state_->children) child->collect_into(prefix + name + ".", dict);
+void Block::collect_into(const std::string& path, std::vector<NamedParameter>& out) const {
+  for (const auto& [name, parameter] : state_->parameters) {
+    out.push_back({path + name, prefix() + name, state_->prefixed_names, parameter});
+  }
+  for (const auto& [name, child] : state_->children) child->collect_into(path + name + ".", out);
+}
+
+std::vector<Block::NamedParameter> Block::named_parameters() const {
+  std::vector<NamedParameter> all;
+  collect_into("", all);
+  return all;
 }
 
 ParameterDict Block::collect_params(const std::string& select) const {
   ParameterDict all;
-  collect_into("", all);
-  for (const auto& [path, parameter] : all) {
+  for (const NamedParameter& entry : named_parameters()) {
+    const std::string& key = entry.use_prefixed ? entry.prefixed : entry.path;
+    all.add(key, entry.parameter);
+  }
+  for (const auto& [key, parameter] : all) {
     Parameter handle = parameter;
-    handle.set_name(path);  // errors name the parameter by its path from here on
+    handle.set_name(key);  // errors name the parameter as the dictionary does from here on
   }
   return select.empty() ? all : all.select(select);
 }
@@ -112,7 +197,9 @@ void Block::cast(DType dtype) {
 
 void Block::save_parameters(const std::string& path) const {
   std::map<std::string, NDArray> arrays;
-  for (const auto& [name, parameter] : collect_params()) {
+  ParameterDict by_path;
+  for (const NamedParameter& entry : named_parameters()) by_path.add(entry.path, entry.parameter);
+  for (const auto& [name, parameter] : by_path) {
     if (!parameter.is_initialized()) {
       throw Error("save_parameters: '" + name + "' is not initialized yet (run a forward pass or initialize first), "
                   "so " + path + " was not written");
@@ -122,15 +209,26 @@ void Block::save_parameters(const std::string& path) const {
   nd::save(path, arrays);
 }
 
-void Block::load_parameters(const std::string& path, const std::vector<Context>& ctx, bool allow_missing,
-                            bool ignore_extra) {
+ParameterNaming Block::load_parameters(const std::string& path, const std::vector<Context>& ctx, bool allow_missing,
+                                       bool ignore_extra) {
   std::map<std::string, NDArray> loaded;
   for (auto& [name, array] : nd::load(path).dict()) {
     // Files exported with a symbol prefix their names with arg: and aux:.
-    const bool prefixed = name.rfind("arg:", 0) == 0 || name.rfind("aux:", 0) == 0;
-    loaded[prefixed ? name.substr(4) : name] = array;
+    const bool exported = name.rfind("arg:", 0) == 0 || name.rfind("aux:", 0) == 0;
+    loaded[exported ? name.substr(4) : name] = array;
   }
-  ParameterDict params = collect_params();
+  // The file names parameters by path or by MXNet name: take the naming more of its names match.
+  const std::vector<NamedParameter> entries = named_parameters();
+  std::size_t by_path = 0, by_prefixed = 0;
+  for (const NamedParameter& entry : entries) {
+    by_path += loaded.contains(entry.path);
+    by_prefixed += loaded.contains(entry.prefixed);
+  }
+  const ParameterNaming naming = by_prefixed > by_path ? ParameterNaming::kPrefixed : ParameterNaming::kPath;
+  ParameterDict params;
+  for (const NamedParameter& entry : entries) {
+    params.add(naming == ParameterNaming::kPrefixed ? entry.prefixed : entry.path, entry.parameter);
+  }
   std::vector<std::string> missing, extra, misshaped;
   for (const auto& [name, parameter] : params) {
     const auto it = loaded.find(name);
@@ -165,6 +263,9 @@ void Block::load_parameters(const std::string& path, const std::vector<Context>&
     if (!p.is_initialized()) p.initialize(init::Zero(), ctx);
     p.set_data(it->second);
   }
+  log().info("load_parameters: {} matched by {} names", path,
+             naming == ParameterNaming::kPrefixed ? "MXNet (prefix_name)" : "path (a.b.name)");
+  return naming;
 }
 
 void Block::summary(const NDArray& x, std::ostream& os) {

@@ -9,8 +9,26 @@
 //     Net() { register_child(dense, "dense"); }
 //     NDArray forward(const NDArray& x) override { return dense(x); }
 //   };
+//
+// Naming. Parameters are named by their path in the tree ("dense.weight") unless the network is built the way
+// MXNet 1.x names things: every block has a prefix ("dense0_", counted per kind on this thread, or the `prefix`
+// its constructor was given), and blocks built inside a parent's name_scope() get the parent's prefix before
+// their own ("model0_dense0_"). Parameters of a block built in a scope, given a prefix, or whose own
+// name_scope() was opened are named prefix + name ("model0_dense0_weight"), as MXNet 1.x's collect_params().
+// Blocks built in a scope are numbered when registered, so net.add(Dense(4), Dense(2)) numbers them left to
+// right as Python does, whatever order C++ builds the arguments in.
+//
+//   struct Model : gluon::HybridBlock {
+//     nn::Dense& dense0 = emplace_child<nn::Dense>("dense0", 20);  // built in this block's scope
+//     nn::Dense& dense1 = emplace_child<nn::Dense>("dense1", 10);
+//     Model() : HybridBlock("model") {}
+//     ...
+//   };
+//   nn::HybridSequential net;
+//   { auto scope = net.name_scope(); net.add(nn::Dense(10)); }  // hybridsequential0_dense0_weight
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,9 +42,28 @@ namespace detail {
 struct BlockState;
 }
 
+// A block constructor's `prefix` option: unset lets the block be numbered ("dense0_"); "" is MXNet's empty
+// prefix (no name of its own, and its name_scope() adds nothing).
+using Prefix = std::optional<std::string>;
+
+// While alive, blocks built on this thread are children of `block` for naming (Block::name_scope()).
+class NameScope {
+ public:
+  NameScope(NameScope&& other) noexcept;
+  NameScope& operator=(NameScope&&) = delete;
+  ~NameScope();
+
+ private:
+  friend class Block;
+  explicit NameScope(std::shared_ptr<detail::BlockState> block);
+  std::shared_ptr<detail::BlockState> previous_;
+  bool active_ = false;
+};
+
 class Block {
  public:
-  Block();
+  // `alias` is the kind MXNet numbers the block by ("dense", "conv", or a custom block's lower-cased class name).
+  explicit Block(std::string alias = "block", Prefix prefix = std::nullopt);
   virtual ~Block() = default;
   Block(const Block&) = default;
   Block& operator=(const Block&) = default;
@@ -47,13 +84,33 @@ class Block {
     add_child(std::move(stored), std::move(name));
     return ref;
   }
+  // Builds B(args...) inside this block's name scope and registers it under `name`.
+  template <class B, class... Args>
+    requires std::derived_from<B, Block>
+  B& emplace_child(std::string name, Args&&... args) {
+    std::shared_ptr<B> stored;
+    {
+      NameScope scope = name_scope();
+      stored = std::make_shared<B>(std::forward<Args>(args)...);
+    }
+    B& ref = *stored;
+    add_child(std::move(stored), std::move(name));
+    return ref;
+  }
+
+  // MXNet 1.x's names: "hybridsequential0_" and "hybridsequential0".
+  std::string prefix() const;
+  std::string name() const;
+  // Blocks built while the returned scope lives are named under this block's prefix.
+  [[nodiscard]] NameScope name_scope();
   // Registers a parameter under its name and returns it (a handle sharing the given one's arrays).
   Parameter register_parameter(Parameter parameter);
 
-  // Every parameter of the tree, by path ("0.weight", "dense.bias"), or those whose path matches `select`.
+  // Every parameter of the tree, by path ("0.weight", "dense.bias") or MXNet name ("dense0_weight", see
+  // Naming above), or those whose name matches `select`.
   ParameterDict collect_params(const std::string& select = "") const;
   // collect_params().initialize(...): MXNet's default initializer is Uniform(0.07).
-  void initialize(const init::InitializerRef& init = init::Uniform(), const std::vector<Context>& ctx = {cpu()},
+  void initialize(const init::InitializerRef& init = init::Uniform(), const std::vector<Context>& ctx = {current_context()},
                   bool force_reinit = false);
   void zero_grad();
   // Converts every parameter to `dtype`.
@@ -61,10 +118,12 @@ class Block {
 
   // The parameters in MXNet's NDArray file format under their paths (MXNet 1.x's save_parameters).
   void save_parameters(const std::string& path) const;
-  // Loads onto `ctx`. Missing, extra or mis-shaped parameters are an mx::Error naming the file and listing
-  // them all, unless allowed; nothing is changed when the load fails.
-  void load_parameters(const std::string& path, const std::vector<Context>& ctx = {cpu()}, bool allow_missing = false,
-                       bool ignore_extra = false);
+  // Loads onto `ctx` a file whose names are paths (save_parameters) or MXNet names ("dense0_weight", from
+  // MXNet's save_params or export, "arg:"/"aux:" stripped); whichever matches the network better is used, logged,
+  // and returned. Missing, extra or mis-shaped parameters are an mx::Error naming the file and listing them all,
+  // unless allowed; nothing is changed when the load fails.
+  ParameterNaming load_parameters(const std::string& path, const std::vector<Context>& ctx = {current_context()},
+                                  bool allow_missing = false, bool ignore_extra = false);
 
   // Runs x through the block and prints each layer, its output shape and parameter count, and the totals.
   void summary(const NDArray& x, std::ostream& os);
@@ -77,12 +136,23 @@ class Block {
   const std::vector<std::pair<std::string, Parameter>>& own_parameters() const;
 
  private:
-  void collect_into(const std::string& prefix, ParameterDict& dict) const;
+  // A parameter under both namings; use_prefixed says which one collect_params shows.
+  struct NamedParameter {
+    std::string path, prefixed;
+    bool use_prefixed;
+    Parameter parameter;
+  };
+  void collect_into(const std::string& path, std::vector<NamedParameter>& out) const;
+  std::vector<NamedParameter> named_parameters() const;
 
   std::shared_ptr<detail::BlockState> state_;
 };
 
 // A block that can be traced into a cached graph (the hybridize issue); for now it runs as a Block.
-class HybridBlock : public Block {};
+class HybridBlock : public Block {
+ public:
+  explicit HybridBlock(std::string alias = "hybridblock", Prefix prefix = std::nullopt)
+      : Block(std::move(alias), std::move(prefix)) {}
+};
 
 }  // namespace mx::gluon

@@ -173,6 +173,10 @@ void Parameter::cast(DType dtype) {
 void ParameterDict::add(const std::string& path, const Parameter& parameter) {
   for (const auto& [name, existing] : items_) {
     if (existing.same_as(parameter)) return;  // shared between blocks: listed once, under its first path
+    if (name == path) {
+      throw Error("ParameterDict: two different parameters are both named '" + path +
+                  "' (blocks built with the same prefix; give them distinct prefixes)");
+    }
   }
   items_.emplace_back(path, parameter);
 }

@@ -46,7 +46,7 @@ class Parameter {
   // Creates the arrays on each context and fills them with the parameter's own initializer or `default_init`.
   // With unknown extents the initialization waits for set_shape (mx::Error when allow_deferred_init is off). An
   // initialized parameter is left as it is unless force_reinit.
-  void initialize(const init::InitializerRef& default_init, const std::vector<Context>& ctx = {cpu()},
+  void initialize(const init::InitializerRef& default_init, const std::vector<Context>& ctx = {current_context()},
                   bool force_reinit = false);
   bool is_initialized() const;
 
@@ -74,6 +74,10 @@ class Parameter {
   std::shared_ptr<detail::ParameterState> state_;
 };
 
+// How a parameter file names the parameters: by path in the block tree ("0.weight", MXNet 1.x's
+// save_parameters) or by MXNet name ("dense0_weight", save_params and export).
+enum class ParameterNaming { kPath, kPrefixed };
+
 // Parameters by path, in the block tree's order (Gluon's ParameterDict).
 class ParameterDict {
  public:
@@ -87,7 +91,7 @@ class ParameterDict {
   // The parameters whose path matches `pattern` entirely (std::regex), as collect_params(select).
   ParameterDict select(const std::string& pattern) const;
 
-  void initialize(const init::InitializerRef& init, const std::vector<Context>& ctx = {cpu()},
+  void initialize(const init::InitializerRef& init, const std::vector<Context>& ctx = {current_context()},
                   bool force_reinit = false);
   void zero_grad();
   void set_grad_req(GradReq req);

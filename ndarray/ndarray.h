@@ -36,7 +36,7 @@ class NDArray {
   // An empty handle: no shape, no data (is_none()). Assign to it.
   NDArray() = default;
   // A new array with storage reserved lazily and values undefined until written (nd::empty).
-  explicit NDArray(const Shape& shape, Context ctx = cpu(), DType dtype = DType::kFloat32);
+  explicit NDArray(const Shape& shape, Context ctx = current_context(), DType dtype = DType::kFloat32);
 
   bool is_none() const { return chunk_ == nullptr; }
   const Shape& shape() const { return shape_; }

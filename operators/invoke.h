@@ -44,7 +44,7 @@ void record_api_call(const char* op, std::int64_t start_ns);
 // inputs (creation, random). Returns at once.
 template <class P>
 void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& params, std::span<NDArray> outputs,
-            Context ctx = cpu()) {
+            Context ctx = current_context()) {
   const std::int64_t api_start = engine::trace::enabled(engine::trace::kApi) ? engine::trace::now() : 0;
   if (op.num_inputs != kVariadic) detail::check_arity(op.name, op.num_inputs, inputs.size());
   detail::Prepared prepared;
@@ -83,7 +83,7 @@ int output_count(const Operator<P>& op, const P& params, int num_inputs) {
 // One-output forms: a new array, or `out` written in place.
 template <class P>
 NDArray invoke1(const Operator<P>& op, std::initializer_list<NDArray> inputs, const P& params = {},
-                Context ctx = cpu()) {
+                Context ctx = current_context()) {
   NDArray out;
   invoke(op, std::span(inputs.begin(), inputs.size()), params, std::span(&out, 1), ctx);
   return out;

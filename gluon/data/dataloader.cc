@@ -1,5 +1,6 @@
 #include <mx/gluon/data/dataloader.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
@@ -42,7 +43,8 @@ class DataLoader::Epoch {
   Epoch(std::shared_ptr<const Dataset> dataset, std::vector<std::vector<std::size_t>> batches,
         const DataLoaderOptions& options)
       : dataset_(std::move(dataset)), batches_(std::move(batches)), batchify_(options.batchify_fn),
-        default_batchify_(is_default_batchify(options.batchify_fn)), slots_(batches_.size()),
+        default_batchify_(is_default_batchify(options.batchify_fn)), ctx_(options.ctx.value_or(cpu())),
+        slots_(batches_.size()),
         workers_(options.num_workers),
         window_(options.prefetch > 0 ? static_cast<std::size_t>(options.prefetch)
                                      : static_cast<std::size_t>(2 * std::max(options.num_workers, 1))) {
@@ -98,6 +100,18 @@ class DataLoader::Epoch {
   };
 
   Batch make(std::size_t k) const {
+    Batch batch = make_on_host(k);
+    if (std::ranges::all_of(batch.fields(), [&](const NDArray& f) { return f.is_none() || f.context() == ctx_; })) {
+      return batch;
+    }
+    std::vector<NDArray> fields = batch.fields();
+    for (NDArray& field : fields) {
+      if (!field.is_none()) field = field.as_in_context(ctx_);
+    }
+    return Batch(std::move(fields));
+  }
+
+  Batch make_on_host(std::size_t k) const {
     // A batchable transform_first with the default batchify runs once on the stacked batch: the same values
     // as per sample, with one operation instead of one per sample.
     // Datasets of whole arrays gather a batch's rows in one operation per field.
@@ -128,6 +142,7 @@ class DataLoader::Epoch {
   std::vector<std::vector<std::size_t>> batches_;
   std::function<Batch(const std::vector<Sample>&)> batchify_;
   bool default_batchify_;
+  Context ctx_;
   std::mutex mutex_;               // guards slots_ and in_flight_
   std::condition_variable ready_;  // a slot was filled
   std::vector<Slot> slots_;
@@ -160,6 +175,7 @@ void DataLoader::Epoch::schedule(std::size_t k) {
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)) {
   if (options_.num_workers < 0) throw Error("DataLoader: num_workers must not be negative");
+  if (!options_.ctx) options_.ctx = current_context();
   if (options_.batch_sampler) {
     if (options_.batch_size != 0 || options_.shuffle || options_.sampler) {
       throw Error("DataLoader: batch_sampler excludes batch_size, shuffle and sampler");

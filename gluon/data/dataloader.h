@@ -47,6 +47,9 @@ struct DataLoaderOptions {
   std::function<Batch(const std::vector<Sample>&)> batchify_fn = default_batchify;
   int num_workers = 0;
   int prefetch = 0;  // batches made ahead; 0 means 2 * num_workers
+  // Where the batches are delivered (copied by the loader, on its workers when it has some); unset: the
+  // current context (mx::current_context()) when the loader is made.
+  std::optional<Context> ctx;
 };
 
 class DataLoader {

@@ -13,7 +13,7 @@ void check_activation(const char* layer, const std::string& act_type);
 // An nd::Activation by name: "relu", "sigmoid", "tanh", "softrelu", "softsign".
 class Activation : public HybridBlock {
  public:
-  explicit Activation(std::string act_type);
+  explicit Activation(std::string act_type, Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "Activation(" + act_type_ + ")"; }
 
@@ -24,7 +24,7 @@ class Activation : public HybridBlock {
 // x below 0 scaled by alpha.
 class LeakyReLU : public HybridBlock {
  public:
-  explicit LeakyReLU(double alpha);
+  explicit LeakyReLU(double alpha, Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override;
 
@@ -35,7 +35,8 @@ class LeakyReLU : public HybridBlock {
 // LeakyReLU with a learned slope per channel (axis 1), `alpha` (in_channels), initialized to 0.25.
 class PReLU : public HybridBlock {
  public:
-  explicit PReLU(init::InitializerRef alpha_initializer = init::Constant(0.25), std::int64_t in_channels = 1);
+  explicit PReLU(init::InitializerRef alpha_initializer = init::Constant(0.25), std::int64_t in_channels = 1,
+                 Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "PReLU"; }
   Parameter alpha() const { return alpha_; }
@@ -47,7 +48,7 @@ class PReLU : public HybridBlock {
 // alpha (e^x - 1) below 0.
 class ELU : public HybridBlock {
  public:
-  explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
+  explicit ELU(double alpha = 1.0, Prefix prefix = std::nullopt) : HybridBlock("elu", std::move(prefix)), alpha_(alpha) {}
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "ELU"; }
 
@@ -57,6 +58,7 @@ class ELU : public HybridBlock {
 
 class SELU : public HybridBlock {
  public:
+  explicit SELU(Prefix prefix = std::nullopt) : HybridBlock("selu", std::move(prefix)) {}
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "SELU"; }
 };
@@ -64,6 +66,7 @@ class SELU : public HybridBlock {
 // x Phi(x), the exact (erf) form.
 class GELU : public HybridBlock {
  public:
+  explicit GELU(Prefix prefix = std::nullopt) : HybridBlock("gelu", std::move(prefix)) {}
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "GELU"; }
 };
@@ -71,7 +74,7 @@ class GELU : public HybridBlock {
 // x sigmoid(beta x).
 class Swish : public HybridBlock {
  public:
-  explicit Swish(double beta = 1.0) : beta_(beta) {}
+  explicit Swish(double beta = 1.0, Prefix prefix = std::nullopt) : HybridBlock("swish", std::move(prefix)), beta_(beta) {}
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "Swish"; }
 

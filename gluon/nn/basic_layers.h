@@ -11,7 +11,7 @@ namespace mx::gluon::nn {
 // by 1 / (1 - rate); the identity when predicting. Any shape.
 class Dropout : public HybridBlock {
  public:
-  explicit Dropout(double rate);
+  explicit Dropout(double rate, Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override;
 
@@ -22,12 +22,14 @@ class Dropout : public HybridBlock {
 // (N, a, b, ...) to (N, a * b * ...).
 class Flatten : public HybridBlock {
  public:
+  explicit Flatten(Prefix prefix = std::nullopt) : HybridBlock("flatten", std::move(prefix)) {}
   NDArray forward(const NDArray& x) override;
   std::string repr() const override { return "Flatten"; }
 };
 
 class Identity : public HybridBlock {
  public:
+  explicit Identity(Prefix prefix = std::nullopt) : HybridBlock("identity", std::move(prefix)) {}
   NDArray forward(const NDArray& x) override { return x; }
   std::string repr() const override { return "Identity"; }
 };
@@ -35,7 +37,7 @@ class Identity : public HybridBlock {
 // A function of the input as a block (Gluon's Lambda and HybridLambda).
 class Lambda : public Block {
  public:
-  explicit Lambda(std::function<NDArray(const NDArray&)> fn, std::string name = "Lambda");
+  explicit Lambda(std::function<NDArray(const NDArray&)> fn, std::string name = "Lambda", Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override { return fn_(x); }
   std::string repr() const override { return name_; }
 
@@ -45,7 +47,8 @@ class Lambda : public Block {
 };
 class HybridLambda : public HybridBlock {
  public:
-  explicit HybridLambda(std::function<NDArray(const NDArray&)> fn, std::string name = "HybridLambda");
+  explicit HybridLambda(std::function<NDArray(const NDArray&)> fn, std::string name = "HybridLambda",
+                        Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override { return fn_(x); }
   std::string repr() const override { return name_; }
 
@@ -58,7 +61,7 @@ class HybridLambda : public HybridBlock {
 class Embedding : public HybridBlock {
  public:
   Embedding(std::int64_t input_dim, std::int64_t output_dim, init::InitializerRef weight_initializer = {},
-            DType dtype = DType::kFloat32);
+            DType dtype = DType::kFloat32, Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override;
   Parameter weight() const { return weight_; }

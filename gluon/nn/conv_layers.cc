@@ -28,7 +28,7 @@ std::string list(const std::vector<std::int64_t>& v) {
 
 Conv::Conv(int spatial_axes, bool transpose, std::int64_t channels, std::vector<std::int64_t> kernel_size,
            ConvOptions options)
-    : spatial_axes_(spatial_axes), transpose_(transpose), channels_(channels), options_(std::move(options)) {
+    : HybridBlock("conv", options.prefix), spatial_axes_(spatial_axes), transpose_(transpose), channels_(channels), options_(std::move(options)) {
   const char* layer = transpose ? "Conv2DTranspose" : "Conv";
   if (channels < 1 || options_.groups < 1) throw Error(std::string(layer) + ": channels and groups must be positive");
   if (!options_.activation.empty()) check_activation(layer, options_.activation);
@@ -76,7 +76,7 @@ std::string Conv::repr() const {
 
 Pool::Pool(int spatial_axes, nd::PoolType type, bool global, std::vector<std::int64_t> pool_size,
            PoolLayerOptions options)
-    : spatial_axes_(spatial_axes) {
+    : HybridBlock("pool", options.prefix), spatial_axes_(spatial_axes) {
   shape_.kernel = per_axis("Pool", "pool_size", pool_size, spatial_axes);
   shape_.stride = options.strides.empty() ? shape_.kernel : per_axis("Pool", "strides", options.strides, spatial_axes);
   shape_.pad = per_axis("Pool", "padding", options.padding, spatial_axes);

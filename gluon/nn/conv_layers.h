@@ -22,6 +22,7 @@ struct ConvOptions {
   init::InitializerRef weight_initializer;
   init::InitializerRef bias_initializer = init::Zero();
   std::int64_t in_channels = 0;
+  Prefix prefix;  // see Block
 };
 
 class Conv : public HybridBlock {
@@ -69,6 +70,7 @@ struct PoolLayerOptions {
   std::vector<std::int64_t> padding = {0};
   bool ceil_mode = false;
   bool count_include_pad = true;  // average pooling
+  Prefix prefix;                  // see Block
 };
 
 class Pool : public HybridBlock {
@@ -101,11 +103,13 @@ MX_POOL_LAYER(AvgPool3D, 3, nd::PoolType::kAvg)
 // The whole spatial extent pooled to 1 per channel: (N, C, H, W) to (N, C, 1, 1).
 class GlobalMaxPool2D : public Pool {
  public:
-  GlobalMaxPool2D() : Pool(2, nd::PoolType::kMax, true, {1, 1}, {}) {}
+  explicit GlobalMaxPool2D(Prefix prefix = std::nullopt)
+      : Pool(2, nd::PoolType::kMax, true, {1, 1}, {.prefix = std::move(prefix)}) {}
 };
 class GlobalAvgPool2D : public Pool {
  public:
-  GlobalAvgPool2D() : Pool(2, nd::PoolType::kAvg, true, {1, 1}, {}) {}
+  explicit GlobalAvgPool2D(Prefix prefix = std::nullopt)
+      : Pool(2, nd::PoolType::kAvg, true, {1, 1}, {.prefix = std::move(prefix)}) {}
 };
 
 }  // namespace mx::gluon::nn

@@ -9,7 +9,7 @@
 namespace mx::gluon::nn {
 
 Dense::Dense(std::int64_t units, const char* activation, DenseOptions options)
-    : units_(units), activation_(activation ? activation : ""), options_(std::move(options)) {
+    : HybridBlock("dense", options.prefix), units_(units), activation_(activation ? activation : ""), options_(std::move(options)) {
   if (units < 1) throw Error("Dense: units must be positive, got " + std::to_string(units));
   if (!activation_.empty()) check_activation("Dense", activation_);
   weight_ = register_parameter(Parameter("weight", {units, options_.in_units},

@@ -15,6 +15,7 @@ struct DenseOptions {
   init::InitializerRef weight_initializer;  // empty: the one given to initialize()
   init::InitializerRef bias_initializer = init::Zero();
   std::int64_t in_units = 0;
+  Prefix prefix;  // see Block
 };
 
 class Dense : public HybridBlock {

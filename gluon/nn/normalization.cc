@@ -20,7 +20,7 @@ void learn_channels(const NDArray& x, int axis, const char* layer, std::initiali
 
 }  // namespace
 
-BatchNorm::BatchNorm(BatchNormOptions options) : options_(options) {
+BatchNorm::BatchNorm(BatchNormOptions options) : HybridBlock("batchnorm", options.prefix), options_(options) {
   std::tie(gamma_, beta_) = affine(*this, options.in_channels, options.scale, options.center);
   running_mean_ = register_parameter(Parameter("running_mean", {options.in_channels}, {.grad_req = GradReq::kNull}));
   running_var_ = register_parameter(Parameter("running_var", {options.in_channels}, {.grad_req = GradReq::kNull}));
@@ -42,7 +42,7 @@ std::string BatchNorm::repr() const {
   return "BatchNorm(axis=" + std::to_string(options_.axis) + ", in_channels=" + std::to_string(gamma_.shape()[0]) + ")";
 }
 
-LayerNorm::LayerNorm(NormOptions options) : options_(options) {
+LayerNorm::LayerNorm(NormOptions options) : HybridBlock("layernorm", options.prefix), options_(options) {
   std::tie(gamma_, beta_) = affine(*this, options.in_channels, options.scale, options.center);
 }
 
@@ -51,7 +51,7 @@ NDArray LayerNorm::forward(const NDArray& x) {
   return nd::LayerNorm(x, gamma_.data(x.context()), beta_.data(x.context()), options_.axis, options_.epsilon);
 }
 
-InstanceNorm::InstanceNorm(NormOptions options) : options_(options) {
+InstanceNorm::InstanceNorm(NormOptions options) : HybridBlock("instancenorm", options.prefix), options_(options) {
   std::tie(gamma_, beta_) = affine(*this, options.in_channels, options.scale, options.center);
 }
 

@@ -13,6 +13,7 @@ namespace detail {
 template <class Base>
 class SequentialOf : public Base {
  public:
+  SequentialOf(std::string alias, Prefix prefix) : Base(std::move(alias), std::move(prefix)) {}
   // Stores copies, which share the given blocks' parameters.
   template <class... Blocks>
   void add(const Blocks&... blocks) {
@@ -30,10 +31,12 @@ class SequentialOf : public Base {
 
 class Sequential : public detail::SequentialOf<Block> {
  public:
+  explicit Sequential(Prefix prefix = std::nullopt) : SequentialOf("sequential", std::move(prefix)) {}
   std::string repr() const override;
 };
 class HybridSequential : public detail::SequentialOf<HybridBlock> {
  public:
+  explicit HybridSequential(Prefix prefix = std::nullopt) : SequentialOf("hybridsequential", std::move(prefix)) {}
   std::string repr() const override;
 };
 

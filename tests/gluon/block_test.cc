@@ -119,3 +119,14 @@ TEST_CASE("summary prints layers, output shapes and parameter counts", "[gluon][
   CHECK_THAT(text, Contains("Dense-1") && Contains("(1, 256)") && Contains("200960") && Contains("2570"));
   CHECK_THAT(text, Contains("Total params: 203530"));
 }
+
+TEST_CASE("initialize honours the current context scope", "[gluon][block][context]") {
+  nn::Dense dense(2, {.in_units = 3});
+  {
+    context_scope scope(cpu(1));
+    dense.initialize(init::One());
+  }
+  CHECK(dense.weight().list_ctx() == std::vector<Context>{cpu(1)});
+  CHECK(dense.weight().data().context() == cpu(1));
+  test::check_array(dense(nd::ones({1, 3}, cpu(1))), {1, 2}, {3, 3});
+}

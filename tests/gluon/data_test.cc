@@ -264,3 +264,25 @@ TEST_CASE("a batchable transform_first runs once per batch with the same values 
     for (std::size_t j = 0; j < a[i].size(); ++j) CHECK(a[i][j] == Approx(b[i][j]).epsilon(1e-6));
   }
 }
+
+TEST_CASE("DataLoader delivers batches on its context, by default the current one", "[gluon][data][context]") {
+  const data::ArrayDataset dataset(nd::arange(8).reshape({4, 2}), nd::arange(4));
+  for (int workers : {0, 2}) {
+    std::optional<data::DataLoader> loader;
+    {
+      context_scope scope(cpu(1));
+      loader.emplace(dataset, data::DataLoaderOptions{.batch_size = 2, .num_workers = workers});
+    }
+    std::vector<float> seen;
+    for (auto [x, y] : *loader) {
+      CHECK(x.context() == cpu(1));
+      CHECK(y.context() == cpu(1));
+      for (float v : x.asnumpy<float>()) seen.push_back(v);
+    }
+    CHECK(seen == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7});
+  }
+  data::DataLoader explicit_ctx(dataset, {.batch_size = 4, .ctx = cpu(2)});
+  for (auto [x, y] : explicit_ctx) CHECK(x.context() == cpu(2));
+  data::DataLoader host(dataset, {.batch_size = 4});
+  for (auto [x, y] : host) CHECK(x.context() == cpu(0));
+}
