@@ -18,6 +18,7 @@
 #include <mx/operators/convolution.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/custom.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/gather_scatter.h>
