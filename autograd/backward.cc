@@ -255,7 +255,7 @@ class Walk {
 };
 
 void set_walk_mode(bool create_graph, bool train_mode) {
-  op::thread_mode() = {create_graph ? &detail::graph_recorder() : nullptr, train_mode};
+  op::thread_mode() = {create_graph ? &detail::graph_recorder() : nullptr, train_mode, op::thread_mode().tracer};
 }
 
 }  // namespace

@@ -22,11 +22,11 @@ bool set_training(bool training) {
 }
 
 record::record(bool train_mode) : saved_(thread_mode()) {
-  thread_mode() = {&detail::graph_recorder(), train_mode};
+  thread_mode() = {&detail::graph_recorder(), train_mode, thread_mode().tracer};
 }
 record::~record() { thread_mode() = saved_; }
 
-pause::pause(bool train_mode) : saved_(thread_mode()) { thread_mode() = {nullptr, train_mode}; }
+pause::pause(bool train_mode) : saved_(thread_mode()) { thread_mode() = {nullptr, train_mode, thread_mode().tracer}; }
 pause::~pause() { thread_mode() = saved_; }
 
 train_mode::train_mode() : saved_(set_training(true)) {}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <new>
 #include <string>
+#include <utility>
 
 #include <mx/engine/cuda_stream.h>
 #include <mx/engine/error.h>
@@ -14,11 +15,18 @@ namespace mx::engine::detail {
 namespace {
 
 thread_local int tls_operation_depth = 0;
+thread_local int tls_worker_id = -1;  // the worker running the thread's current operation
 
-// Keeps tls_operation_depth right however the function exits.
+// Keeps tls_operation_depth and tls_worker_id right however the function exits.
 struct OperationScope {
-  OperationScope() { ++tls_operation_depth; }
-  ~OperationScope() { --tls_operation_depth; }
+  explicit OperationScope(int worker_id) : saved_worker(std::exchange(tls_worker_id, worker_id)) {
+    ++tls_operation_depth;
+  }
+  ~OperationScope() {
+    --tls_operation_depth;
+    tls_worker_id = saved_worker;
+  }
+  int saved_worker;
 };
 
 // Repeated variables merge into one entry; small lists (the common case) are merged in place.
@@ -162,7 +170,7 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
   const std::int64_t start = tracing ? now_ns() : 0;
   Outcome outcome;
   try {
-    OperationScope scope;
+    OperationScope scope(worker_id);
     op.sync_fn(rctx);
     if (rctx.stream != nullptr) cuda_synchronize(rctx.stream);
   } catch (...) {
@@ -177,7 +185,7 @@ Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnCompl
   op.worker_id = worker_id;
   if (op.trace_id != 0) op.start_ns = now_ns();
   try {
-    OperationScope scope;
+    OperationScope scope(worker_id);
     op.async_fn(rctx, on_complete);
   } catch (...) {
     return {std::make_shared<Failure>(std::current_exception(), op.name), true};
@@ -192,5 +200,13 @@ Outcome end_async(OprBlock& op, std::exception_ptr error) {
 }
 
 bool inside_operation() { return tls_operation_depth > 0; }
+
+}  // namespace mx::engine::detail
+
+namespace mx::engine::trace {
+int current_worker() { return engine::detail::tls_worker_id; }
+}  // namespace mx::engine::trace
+
+namespace mx::engine::detail {
 
 }  // namespace mx::engine::detail

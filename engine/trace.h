@@ -63,6 +63,9 @@ std::int64_t now();
 // Names a worker (a thread of a pool, a GPU stream's worker) for the trace; returns its id.
 int register_worker(std::string label);
 std::string worker_label(int worker);
+// The worker whose operation the calling thread is running (-1 outside an operation): for events recorded
+// inside one, such as the operators of a bulked graph.
+int current_worker();
 // The id of the calling host thread ("host thread N", registered at its first event).
 int host_thread_id();
 

@@ -1,5 +1,7 @@
 #include <mx/gluon/block.h>
 
+#include <mx/gluon/block_state.h>
+
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -9,28 +11,9 @@
 #include <mx/autograd/autograd.h>
 #include <mx/engine/logging.h>
 #include <mx/ndarray/serialize.h>
+#include <mx/operators/tracing.h>
 
 namespace mx::gluon {
-namespace detail {
-
-// Shared by a block's copies. Not synchronized: a network is built and called from one thread at a time.
-struct BlockState {
-  std::vector<std::pair<std::string, std::shared_ptr<Block>>> children;
-  std::vector<std::pair<std::string, Parameter>> parameters;
-  // MXNet 1.x's prefix is scope_parent's prefix + own ("model0_" + "dense0_"). A block built in a scope is
-  // numbered when it is registered (or first named), not when built: C++ leaves the order of a call's
-  // arguments open, and net.add(Dense(4), Dense(2)) must number them as Python does, left to right.
-  std::string alias;
-  Prefix given;
-  std::optional<std::string> own;
-  bool scoped = false;                       // built inside scope_parent's name_scope()
-  std::weak_ptr<BlockState> scope_parent;    // weak: the parent usually owns this block
-  bool empty_prefix = false;                 // built with prefix "": its scope adds nothing
-  bool prefixed_names = false;               // its parameters are named prefix + name
-  std::map<std::string, int> counter;        // children numbered in its scope, per alias
-};
-
-}  // namespace detail
 
 namespace {
 // The block whose name_scope() is open on this thread, and MXNet's NameManager: top-level blocks numbered per
@@ -115,6 +98,8 @@ std::string Block::name() const {
 NameScope Block::name_scope() { return NameScope(state_); }
 
 NDArray Block::operator()(const NDArray& x) {
+  // A hybridized block runs its cached graph, unless an enclosing block is tracing it into its own.
+  if (state_->hybrid && t_summary == nullptr && !op::is_tracing()) return call_hybridized(x);
   if (t_summary == nullptr) return forward(x);
   const std::size_t row = t_summary->rows.size();
   t_summary->rows.push_back({t_summary->depth, kind_of(repr()), {}, 0});
@@ -188,7 +173,12 @@ void Block::initialize(const init::InitializerRef& init, const std::vector<Conte
 
 void Block::zero_grad() { collect_params().zero_grad(); }
 
+void Block::hybridize(HybridizeOptions options) {
+  for (const auto& [name, child] : state_->children) child->hybridize(options);
+}
+
 void Block::cast(DType dtype) {
+  state_->cache.reset();  // graphs traced for the old dtype
   for (const auto& item : collect_params()) {
     Parameter p = item.second;
     p.cast(dtype);
@@ -255,6 +245,7 @@ ParameterNaming Block::load_parameters(const std::string& path, const std::vecto
   list("with other shapes", misshaped);
   if (!problems.empty()) throw Error("load_parameters: " + path + " does not fit the network:" + problems);
 
+  state_->cache.reset();  // parameter shapes may change
   for (auto& [name, parameter] : params) {
     const auto it = loaded.find(name);
     if (it == loaded.end()) continue;

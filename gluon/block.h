@@ -40,7 +40,16 @@ namespace mx::gluon {
 
 namespace detail {
 struct BlockState;
+struct HybridCache;
 }
+
+// HybridBlock::hybridize's options, as MXNet's.
+struct HybridizeOptions {
+  bool active = true;        // false turns hybridize off again
+  bool static_alloc = false; // keep each cached graph's workspace across calls (one allocation)
+  bool static_shape = false; // accepted for MXNet's API; graphs are cached per input shape either way
+  bool bulk = true;          // run a graph as one engine operation outside autograd::record
+};
 
 // A block constructor's `prefix` option: unset lets the block be numbered ("dense0_"); "" is MXNet's empty
 // prefix (no name of its own, and its name_scope() adds nothing).
@@ -125,6 +134,9 @@ class Block {
   ParameterNaming load_parameters(const std::string& path, const std::vector<Context>& ctx = {current_context()},
                                   bool allow_missing = false, bool ignore_extra = false);
 
+  // Hybridizes the HybridBlocks of the tree (a Block's own forward stays imperative; MXNet's Block.hybridize).
+  virtual void hybridize(HybridizeOptions options = {});
+
   // Runs x through the block and prints each layer, its output shape and parameter count, and the totals.
   void summary(const NDArray& x, std::ostream& os);
   void summary(const NDArray& x);
@@ -145,14 +157,37 @@ class Block {
   void collect_into(const std::string& path, std::vector<NamedParameter>& out) const;
   std::vector<NamedParameter> named_parameters() const;
 
+  friend class HybridBlock;
+  NDArray call_hybridized(const NDArray& x);
+
   std::shared_ptr<detail::BlockState> state_;
 };
 
-// A block that can be traced into a cached graph (the hybridize issue); for now it runs as a Block.
+// A block whose forward can be traced into a cached graph. After hybridize(), the first call with a new
+// signature (input shape, dtype, context, training mode) traces forward (the same C++ code, its operator calls
+// recorded instead of run; reading a value while tracing is an mx::Error saying why) and caches the graph;
+// calls with that signature run the graph: outside autograd::record as one bulked engine operation with
+// planned memory, under record node by node, so that autograd records them as it would the forward itself.
 class HybridBlock : public Block {
  public:
   explicit HybridBlock(std::string alias = "hybridblock", Prefix prefix = std::nullopt)
       : Block(std::move(alias), std::move(prefix)) {}
+
+  void hybridize(HybridizeOptions options = {}) override;
+  bool is_hybridized() const;
+
+  // What the cache holds, for tests and benchmarks.
+  struct CacheInfo {
+    std::size_t graphs = 0;          // signatures traced and kept
+    std::size_t traces = 0;          // traces so far
+    std::size_t operations = 0;      // operators in the last graph used
+    bool bulked = false;             // whether the last call ran as one engine operation
+    std::int64_t workspace_bytes = 0;  // the last graph's planned workspace
+    std::int64_t unplanned_bytes = 0;  // what its intermediates take without reuse
+  };
+  CacheInfo cache_info() const;
+  // Forgets the traced graphs (the next call traces again).
+  void clear_cache();
 };
 
 }  // namespace mx::gluon

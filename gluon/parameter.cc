@@ -1,6 +1,7 @@
 #include <mx/gluon/parameter.h>
 
 #include <mx/autograd/autograd.h>
+#include <mx/operators/tracing.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
@@ -93,6 +94,7 @@ void Parameter::initialize(const init::InitializerRef& default_init, const std::
 void Parameter::finish_initialization() {
   detail::ParameterState& s = *state_;
   autograd::pause no_recording;
+  op::PauseTracing initialized_now;  // when the first forward of a hybridized block is traced
   NDArray first = nd::zeros(s.shape, s.contexts[0], s.options.dtype);
   if (s.options.init) s.options.init->init_weight(s.name, first);
   else (*s.pending_init)(s.name, first);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include <mx/ndarray/chunk.h>
 #include <mx/ndarray/convert.h>
@@ -93,11 +94,24 @@ NDArray NDArray::at(std::int64_t index) const {
   return finish_view(std::move(view));
 }
 
+namespace {
+thread_local const char* t_value_reads_forbidden = nullptr;
+
+void check_value_reads(const char* what) {
+  if (t_value_reads_forbidden != nullptr) throw Error(std::string(what) + ": " + t_value_reads_forbidden);
+}
+}  // namespace
+
+ForbidValueReads::ForbidValueReads(const char* why) : previous_(std::exchange(t_value_reads_forbidden, why)) {}
+ForbidValueReads::~ForbidValueReads() { t_value_reads_forbidden = previous_; }
+
 void NDArray::wait_to_read() const {
+  check_value_reads("wait_to_read");
   if (chunk_) chunk_->engine->wait_for_var(chunk_->var);
 }
 
 void NDArray::wait_to_write() const {
+  check_value_reads("wait_to_write");
   if (!chunk_) return;
   // An empty operation that reads and writes the variable: it runs after every pending read and write, and
   // keeps (rather than clears) an error the variable holds, so that waiting rethrows it.
@@ -119,6 +133,7 @@ void NDArray::check_dtype_is(DType dtype, const char* what) const {
 }
 
 void NDArray::copy_to_host(void* dst, DType dst_dtype, std::size_t count) const {
+  check_value_reads("asnumpy");
   if (count != static_cast<std::size_t>(size())) {
     throw ShapeError("asnumpy: the host buffer holds " + std::to_string(count) + " values; the array " +
                      shape_.str() + " has " + std::to_string(size()));
@@ -130,6 +145,7 @@ void NDArray::copy_to_host(void* dst, DType dst_dtype, std::size_t count) const 
 }
 
 void NDArray::copy_scalar_to_host(void* dst, DType dst_dtype) const {
+  check_value_reads("asscalar");
   if (size() != 1) throw ShapeError("asscalar: the array has shape " + shape_.str() + ", not one element");
   copy_to_host(dst, dst_dtype, 1);
 }

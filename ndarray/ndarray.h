@@ -170,6 +170,20 @@ class NDArray {
   std::shared_ptr<detail::AutogradEntry> autograd_;
 };
 
+// While one lives on a thread, the sync points that need values (wait_to_read, wait_to_write, asnumpy,
+// asscalar, data_ptr, printing) throw mx::Error on that thread, saying `why`: hybridize traces a forward this
+// way, where values do not exist yet. Nestable; a null `why` lifts an outer one.
+class ForbidValueReads {
+ public:
+  explicit ForbidValueReads(const char* why);
+  ~ForbidValueReads();
+  ForbidValueReads(const ForbidValueReads&) = delete;
+  ForbidValueReads& operator=(const ForbidValueReads&) = delete;
+
+ private:
+  const char* previous_;
+};
+
 // MXNet's printing: the values as NumPy prints them, then "<NDArray 2x3 @cpu(0)>". A sync point.
 std::ostream& operator<<(std::ostream& os, const NDArray& array);
 

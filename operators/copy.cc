@@ -62,6 +62,7 @@ void copyto(const NDArray& x, NDArray& out) {
     throw Error("copyto: copies between " + x.context().str() + " and " + out.context().str() +
                 " need the GPU backend");
   }
+  if (op::is_tracing()) throw Error("copyto: a copy into an existing array on another device cannot be traced by hybridize; use as_in_context");
   // Between CPU contexts: the copy runs on the destination's workers, after the source's writers.
   out.bump_version();
   engine::Engine::get().push_sync([in = x.blob(), dst = out.blob()](engine::RunContext) { convert_blob(in, dst); },
@@ -72,6 +73,12 @@ void copyto(const NDArray& x, NDArray& out) {
 NDArray as_in_context(const NDArray& x, Context ctx) {
   if (x.context() == ctx) return x;
   NDArray out(x.shape(), ctx, x.dtype());
+  if (op::Tracer* tracer = op::thread_tracer()) {  // hybridize: a node that copies again at each run
+    op::TracedCall traced{.name = "_copyto", .ctx = ctx};
+    traced.run = [ctx](std::span<const NDArray> in, std::span<NDArray> o) { o[0] = as_in_context(in[0], ctx); };
+    tracer->trace(std::move(traced), std::span(&x, 1), std::span(&out, 1));
+    return out;
+  }
   copyto(x, out);
   op::record("_copyto", std::span(&x, 1), std::span(&out, 1), [](const op::GradientArgs& args) {
     return std::vector<NDArray>{as_in_context(args.output_grads[0], args.inputs[0].context())};

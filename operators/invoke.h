@@ -12,6 +12,7 @@
 #include <mx/ndarray/ndarray.h>
 #include <mx/operators/inline_list.h>
 #include <mx/operators/registry.h>
+#include <mx/operators/tracing.h>
 
 namespace mx::op {
 
@@ -37,6 +38,10 @@ void check_arity(const char* op, int expected, std::size_t given);
 // For the profiler: "float32 (128, 784); float32 (256, 784)", and the call's span on the calling thread.
 std::string describe(const Infos& inputs);
 void record_api_call(const char* op, std::int64_t start_ns);
+
+template <class P>
+void trace_call(Tracer& tracer, const Operator<P>& op, const P& params, std::span<const NDArray> inputs,
+                std::span<NDArray> outputs, Context ctx, decltype(Operator<P>::cpu) compute);
 }  // namespace detail
 
 // Runs `op` on `inputs`. Each entry of `outputs` that is an empty handle receives a new array; an existing array
@@ -57,6 +62,10 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
   auto compute = prepared.ctx.is_gpu() ? op.gpu : op.cpu;
   if (compute == nullptr) detail::throw_no_gpu(op.name, prepared.ctx);
   const ThreadMode& mode = thread_mode();
+  if (mode.tracer != nullptr) {
+    detail::trace_call(*mode.tracer, op, params, inputs, outputs, prepared.ctx, compute);
+    return;
+  }
   if (mode.recorder != nullptr && op.gradient != nullptr) {
     mode.recorder->record(op.name, inputs, outputs,
                           [params, gradient = op.gradient](const GradientArgs& args) { return gradient(params, args); },
@@ -72,6 +81,21 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
       prepared.ctx, std::span<const engine::VarHandle>(prepared.reads),
       std::span<const engine::VarHandle>(prepared.writes), std::move(options));
   if (api_start != 0) detail::record_api_call(op.name, api_start);
+}
+
+template <class P>
+void detail::trace_call(Tracer& tracer, const Operator<P>& op, const P& params, std::span<const NDArray> inputs,
+                        std::span<NDArray> outputs, Context ctx, decltype(Operator<P>::cpu) compute) {
+  TracedCall call;
+  call.name = op.name;
+  call.ctx = ctx;
+  call.run = [&op, params, ctx](std::span<const NDArray> in, std::span<NDArray> out) {
+    invoke(op, in, params, out, ctx);
+  };
+  call.compute = [compute, params](std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& c) {
+    compute(params, in, out, c);
+  };
+  tracer.trace(std::move(call), inputs, outputs);
 }
 
 // The number of outputs `op` gives for these parameters and inputs.

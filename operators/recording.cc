@@ -1,4 +1,5 @@
 #include <mx/operators/recording.h>
+#include <mx/operators/tracing.h>
 
 namespace mx::op {
 
@@ -6,5 +7,7 @@ ThreadMode& thread_mode() {
   thread_local ThreadMode mode;
   return mode;
 }
+
+Tracer*& thread_tracer() { return thread_mode().tracer; }
 
 }  // namespace mx::op

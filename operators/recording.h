@@ -39,10 +39,13 @@ class Recorder {
                       Gradient gradient, bool in_place) = 0;
 };
 
+class Tracer;  // tracing.h
+
 // The calling thread's mode. Thread-local: each thread records its own graph, as in MXNet.
 struct ThreadMode {
   Recorder* recorder = nullptr;  // set while recording
   bool training = false;         // read by operators that behave differently in training (Dropout, BatchNorm)
+  Tracer* tracer = nullptr;      // set while hybridize traces a forward (tracing.h)
 };
 ThreadMode& thread_mode();
 

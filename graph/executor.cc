@@ -1,0 +1,237 @@
+#include <mx/graph/executor.h>
+
+#include <exception>
+#include <memory>
+#include <string>
+
+#include <mx/engine/engine.h>
+#include <mx/engine/trace.h>
+#include <mx/ndarray/error.h>
+
+namespace mx::graph {
+namespace {
+
+constexpr std::int64_t kAlignment = 64;
+
+std::int64_t aligned_bytes(const NodeOutput& out) {
+  const auto bytes = static_cast<std::int64_t>(out.shape.size() * static_cast<std::int64_t>(dtype_size(out.dtype)));
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+// The view a source takes of `base`: the same array, a reshape, or a range of its elements.
+NDArray view_of(const NDArray& base, const Source& source) {
+  if (!source.is_view) return base;
+  if (source.offset == 0 && source.shape.size() == base.size()) return base.reshape(source.shape);
+  return base.reshape({base.size()}).slice(source.offset, source.offset + source.shape.size()).reshape(source.shape);
+}
+
+Blob view_of(const Blob& base, const Source& source) {
+  if (!source.is_view) return base;
+  return Blob{static_cast<char*>(base.data) + source.offset * static_cast<std::int64_t>(dtype_size(base.dtype)),
+              source.shape, base.dtype};
+}
+
+// One node of a bulked run, with its arrays resolved to pointers.
+struct Step {
+  const op::TracedCall* call;
+  std::vector<Blob> inputs, outputs;
+};
+
+}  // namespace
+
+MemoryPlan plan_memory(const Graph& graph) {
+  MemoryPlan plan;
+  const std::size_t n = graph.nodes.size();
+  plan.offsets.resize(n);
+  plan.exposed.resize(n);
+  std::vector<std::vector<int>> last_use(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    plan.offsets[i].assign(graph.nodes[i].outputs.size(), -1);
+    plan.exposed[i].assign(graph.nodes[i].outputs.size(), false);
+    last_use[i].assign(graph.nodes[i].outputs.size(), -1);
+    for (const Source& s : graph.nodes[i].inputs) {
+      if (s.kind == Source::Kind::kNode) last_use[s.index][s.output] = static_cast<int>(i);
+    }
+  }
+  for (const Source& s : graph.outputs) {
+    if (s.kind == Source::Kind::kNode) plan.exposed[s.index][s.output] = true;
+  }
+  // Best fit among freed blocks, else the end of the workspace.
+  std::vector<std::pair<std::int64_t, std::int64_t>> free_blocks;  // offset, bytes
+  auto take = [&](std::int64_t bytes) {
+    auto best = free_blocks.end();
+    for (auto it = free_blocks.begin(); it != free_blocks.end(); ++it) {
+      if (it->second >= bytes && (best == free_blocks.end() || it->second < best->second)) best = it;
+    }
+    if (best == free_blocks.end()) {
+      const std::int64_t offset = plan.workspace_bytes;
+      plan.workspace_bytes += bytes;
+      return offset;
+    }
+    const std::int64_t offset = best->first;
+    if (best->second > bytes) {
+      best->first += bytes;
+      best->second -= bytes;
+    } else {
+      free_blocks.erase(best);
+    }
+    return offset;
+  };
+  auto release = [&](std::size_t node, int output) {
+    std::int64_t& offset = plan.offsets[node][static_cast<std::size_t>(output)];
+    if (offset < 0) return;
+    free_blocks.emplace_back(offset, aligned_bytes(graph.nodes[node].outputs[static_cast<std::size_t>(output)]));
+    offset = -2;  // released (the node keeps its place in the plan below)
+  };
+  std::vector<std::vector<std::int64_t>> placed(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Node& node = graph.nodes[i];
+    // Outputs first: a node never writes over its own inputs.
+    for (std::size_t o = 0; o < node.outputs.size(); ++o) {
+      if (node.outputs[o].writes_external >= 0 || plan.exposed[i][o]) continue;
+      const std::int64_t bytes = aligned_bytes(node.outputs[o]);
+      plan.unplanned_bytes += bytes;
+      plan.offsets[i][o] = take(bytes);
+    }
+    placed[i] = plan.offsets[i];
+    for (const Source& s : node.inputs) {
+      if (s.kind == Source::Kind::kNode && last_use[s.index][s.output] == static_cast<int>(i)) {
+        release(static_cast<std::size_t>(s.index), s.output);
+      }
+    }
+    for (std::size_t o = 0; o < node.outputs.size(); ++o) {
+      if (last_use[i][o] < 0) release(i, static_cast<int>(o));  // never read
+    }
+  }
+  plan.offsets = std::move(placed);
+  return plan;
+}
+
+Executor::Executor(Graph graph, bool static_alloc)
+    : graph_(std::make_shared<Graph>(std::move(graph))), static_alloc_(static_alloc), bulkable_(graph_->bulkable()) {
+  if (bulkable_) plan_ = plan_memory(*graph_);
+}
+
+std::vector<NDArray> Executor::run(std::span<const NDArray> inputs, bool training, bool bulk) {
+  if (inputs.size() != graph_->input_shapes.size()) {
+    throw Error("hybridized graph: called with " + std::to_string(inputs.size()) + " input(s), traced with " +
+                std::to_string(graph_->input_shapes.size()));
+  }
+  return bulk && bulkable_ && !graph_->nodes.empty() ? run_bulked(inputs, training) : replay(inputs);
+}
+
+std::vector<NDArray> Executor::replay(std::span<const NDArray> inputs) {
+  std::vector<std::vector<NDArray>> values(graph_->nodes.size());
+  auto resolve = [&](const Source& s) {
+    const NDArray& base = s.kind == Source::Kind::kInput      ? inputs[static_cast<std::size_t>(s.index)]
+                          : s.kind == Source::Kind::kExternal ? graph_->externals[static_cast<std::size_t>(s.index)]
+                                                              : values[static_cast<std::size_t>(s.index)]
+                                                                      [static_cast<std::size_t>(s.output)];
+    return view_of(base, s);
+  };
+  for (std::size_t i = 0; i < graph_->nodes.size(); ++i) {
+    const Node& node = graph_->nodes[i];
+    std::vector<NDArray> ins;
+    ins.reserve(node.inputs.size());
+    for (const Source& s : node.inputs) ins.push_back(resolve(s));
+    std::vector<NDArray> outs(node.outputs.size());
+    for (std::size_t o = 0; o < outs.size(); ++o) {
+      const NodeOutput& slot = node.outputs[o];
+      if (slot.writes_external >= 0) outs[o] = graph_->externals[static_cast<std::size_t>(slot.writes_external)];
+      if (slot.writes_node >= 0) {
+        outs[o] = values[static_cast<std::size_t>(slot.writes_node)][static_cast<std::size_t>(slot.writes_node_output)];
+      }
+    }
+    node.call.run(ins, outs);
+    values[i] = std::move(outs);
+  }
+  std::vector<NDArray> outputs;
+  for (const Source& s : graph_->outputs) outputs.push_back(resolve(s));
+  return outputs;
+}
+
+std::vector<NDArray> Executor::run_bulked(std::span<const NDArray> inputs, bool training) {
+  const Context ctx = graph_->nodes.front().call.ctx;
+  std::vector<engine::VarHandle> reads, writes;
+  NDArray workspace = workspace_;
+  if (workspace.is_none()) {
+    workspace = NDArray(Shape{std::max<std::int64_t>(plan_.workspace_bytes, 1)}, ctx, DType::kUint8);
+    if (static_alloc_) workspace_ = workspace;
+  }
+  char* const base = static_cast<char*>(workspace.blob().data);
+  writes.push_back(workspace.var());
+
+  std::vector<std::vector<NDArray>> exposed(graph_->nodes.size());
+  auto node_blob = [&](std::size_t node, std::size_t output) {
+    const NodeOutput& slot = graph_->nodes[node].outputs[output];
+    if (slot.writes_external >= 0) return graph_->externals[static_cast<std::size_t>(slot.writes_external)].blob();
+    if (plan_.exposed[node][output]) return exposed[node][output].blob();
+    return Blob{base + plan_.offsets[node][output], slot.shape, slot.dtype};
+  };
+  auto source_blob = [&](const Source& s) {
+    if (s.kind == Source::Kind::kNode) return view_of(node_blob(static_cast<std::size_t>(s.index), static_cast<std::size_t>(s.output)), s);
+    const NDArray& array = s.kind == Source::Kind::kInput ? inputs[static_cast<std::size_t>(s.index)]
+                                                          : graph_->externals[static_cast<std::size_t>(s.index)];
+    reads.push_back(array.var());
+    Blob blob = array.blob();
+    return view_of(blob, s);
+  };
+
+  auto steps = std::make_shared<std::vector<Step>>(graph_->nodes.size());
+  for (std::size_t i = 0; i < graph_->nodes.size(); ++i) {
+    const Node& node = graph_->nodes[i];
+    exposed[i].resize(node.outputs.size());
+    for (std::size_t o = 0; o < node.outputs.size(); ++o) {
+      const NodeOutput& slot = node.outputs[o];
+      if (plan_.exposed[i][o]) {
+        exposed[i][o] = NDArray(slot.shape, ctx, slot.dtype);
+        writes.push_back(exposed[i][o].var());
+      } else if (slot.writes_external >= 0) {
+        const NDArray& target = graph_->externals[static_cast<std::size_t>(slot.writes_external)];
+        target.bump_version();
+        writes.push_back(target.var());
+      }
+    }
+    Step& step = (*steps)[i];
+    step.call = &node.call;
+    for (const Source& s : node.inputs) step.inputs.push_back(source_blob(s));
+    for (std::size_t o = 0; o < node.outputs.size(); ++o) step.outputs.push_back(node_blob(i, o));
+  }
+
+  // The closure keeps the graph (its nodes' calls): the executor may go, a cache cleared, before it runs.
+  engine::Engine::get().push_sync(
+      [steps, keep = graph_, training](engine::RunContext run) {
+        const op::ComputeContext compute_ctx{run, training};
+        const bool tracing = engine::trace::enabled(engine::trace::kOperators);
+        for (const Step& step : *steps) {
+          const std::int64_t start = tracing ? engine::trace::now() : 0;
+          try {
+            step.call->compute(step.inputs, step.outputs, compute_ctx);
+          } catch (const std::exception& e) {
+            throw Error(std::string(step.call->name) + " (inside a hybridized graph): " + e.what());
+          }
+          if (tracing) {
+            engine::trace::Event event;
+            event.name = step.call->name;
+            event.ctx = run.ctx;
+            event.worker = engine::trace::current_worker();
+            event.start_ns = start;
+            event.end_ns = engine::trace::now();
+            engine::trace::record(std::move(event));
+          }
+        }
+      },
+      ctx, reads, writes, {.name = "_CachedOp"});
+
+  std::vector<NDArray> outputs;
+  for (const Source& s : graph_->outputs) {
+    const NDArray& array = s.kind == Source::Kind::kInput      ? inputs[static_cast<std::size_t>(s.index)]
+                           : s.kind == Source::Kind::kExternal ? graph_->externals[static_cast<std::size_t>(s.index)]
+                                                               : exposed[static_cast<std::size_t>(s.index)]
+                                                                        [static_cast<std::size_t>(s.output)];
+    outputs.push_back(view_of(array, s));
+  }
+  return outputs;
+}
+
+}  // namespace mx::graph

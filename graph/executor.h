@@ -1,0 +1,49 @@
+#pragma once
+// Runs a traced graph on new inputs of its signature, two ways:
+// - replay: each node's call again, pushed and (while recording) recorded one by one, exactly as the imperative
+//   forward would; used under autograd::record, and for graphs that cannot be bulked;
+// - bulked: the whole graph as one engine operation (MXNet's bulk execution) reading the inputs and externals
+//   and writing the outputs, its intermediate arrays placed in one workspace by a memory plan that reuses a
+//   buffer once its last reader has run. With static_alloc the workspace is allocated once and kept.
+// The profiler still shows each node inside a bulk, and an error names the node that threw.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <mx/graph/graph.h>
+
+namespace mx::graph {
+
+// Where each intermediate of a bulked run lives: a byte offset into the workspace, or -1 for arrays that are
+// not intermediates (graph outputs, writes into externals).
+struct MemoryPlan {
+  std::vector<std::vector<std::int64_t>> offsets;  // per node, per output
+  std::vector<std::vector<bool>> exposed;          // per node, per output: a graph output (a new array per call)
+  std::int64_t workspace_bytes = 0;
+  std::int64_t unplanned_bytes = 0;  // what the intermediates would take without reuse
+};
+MemoryPlan plan_memory(const Graph& graph);
+
+class Executor {
+ public:
+  Executor(Graph graph, bool static_alloc);
+
+  std::vector<NDArray> run(std::span<const NDArray> inputs, bool training, bool bulk);
+  Graph& graph() { return *graph_; }
+  const Graph& graph() const { return *graph_; }
+  const MemoryPlan& plan() const { return plan_; }
+  bool bulkable() const { return bulkable_; }
+
+ private:
+  std::vector<NDArray> replay(std::span<const NDArray> inputs);
+  std::vector<NDArray> run_bulked(std::span<const NDArray> inputs, bool training);
+
+  std::shared_ptr<Graph> graph_;  // shared with the bulked operations in flight
+  bool static_alloc_;
+  bool bulkable_;
+  MemoryPlan plan_;
+  NDArray workspace_;  // kept across calls with static_alloc
+};
+
+}  // namespace mx::graph

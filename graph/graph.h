@@ -1,0 +1,64 @@
+#pragma once
+// A traced computation: what hybridize records of a forward, run again for each call with the same signature.
+//
+// trace() runs a function under a Tracer: each operator call becomes a node (inference and checks run as usual,
+// nothing is computed), and arrays the function reads without having made them (parameters, constants) become
+// the graph's externals, held by handle. Views the function takes of arrays (reshape, slice) are kept as an
+// offset and a shape on the edge that reads them.
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+#include <mx/operators/tracing.h>
+
+namespace mx::graph {
+
+// Where a node input or a graph output comes from, and the view taken of it.
+struct Source {
+  enum class Kind : std::uint8_t { kInput, kExternal, kNode };
+  Kind kind = Kind::kInput;
+  int index = 0;   // graph input, external, or node
+  int output = 0;  // the node's output
+  // The view: elements from the start of the source's data, and the shape read there.
+  std::int64_t offset = 0;
+  Shape shape;
+  bool is_view = false;  // offset or shape differ from the source's own
+};
+
+struct NodeOutput {
+  Shape shape;
+  DType dtype = DType::kFloat32;
+  // An existing array the node writes in place: an external (a moving statistic), or an earlier node output
+  // (x += 1 inside the forward); -1 for a new array.
+  int writes_external = -1;
+  int writes_node = -1, writes_node_output = 0;
+};
+
+struct Node {
+  op::TracedCall call;
+  std::vector<Source> inputs;
+  std::vector<NodeOutput> outputs;
+};
+
+struct Graph {
+  std::vector<Shape> input_shapes;
+  std::vector<DType> input_dtypes;
+  std::vector<NDArray> externals;  // read (or written in place) by the nodes; replace them to rebind
+  std::vector<Node> nodes;
+  std::vector<Source> outputs;
+
+  // Whether every node is one plain operation on one context, with no writes into earlier node outputs: such a
+  // graph can run as a single engine operation.
+  bool bulkable() const;
+  std::size_t num_operations() const { return nodes.size(); }
+};
+
+// Traces `forward` on `inputs`: their shapes, dtypes and contexts matter, their values are never read (a read
+// throws mx::Error saying why). The result says how to compute forward's outputs from inputs of that signature.
+Graph trace(const std::function<std::vector<NDArray>(std::span<const NDArray>)>& forward,
+            std::span<const NDArray> inputs, const std::string& what = "the forward");
+
+}  // namespace mx::graph

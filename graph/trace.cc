@@ -1,0 +1,137 @@
+// The tracer: operator calls into nodes, arrays into sources, found by their engine variable.
+#include <mx/graph/graph.h>
+
+#include <map>
+
+#include <mx/ndarray/error.h>
+
+namespace mx::graph {
+namespace {
+
+// What a variable holds at this point of the trace: which source, and where its data starts.
+struct Holder {
+  Source source;
+  std::int64_t base_offset = 0;
+  Shape base_shape;
+};
+
+class GraphTracer final : public op::Tracer {
+ public:
+  explicit GraphTracer(Graph& graph) : graph_(graph) {}
+
+  void add_input(const NDArray& input, int index) {
+    alive_.push_back(input);
+    holders_[input.var()] = {Source{.kind = Source::Kind::kInput, .index = index, .shape = input.shape()},
+                             input.offset(), input.shape()};
+  }
+
+  void trace(op::TracedCall call, std::span<const NDArray> inputs, std::span<const NDArray> outputs) override {
+    Node node;
+    node.call = std::move(call);
+    for (const NDArray& in : inputs) node.inputs.push_back(source_of(in));
+    const int index = static_cast<int>(graph_.nodes.size());
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      const NDArray& out = outputs[i];
+      NodeOutput slot{out.shape(), out.dtype()};
+      if (const auto it = holders_.find(out.var()); it != holders_.end()) {  // written in place
+        const Source& held = it->second.source;
+        const NodeOutput* earlier = held.kind == Source::Kind::kNode
+                                        ? &graph_.nodes[static_cast<std::size_t>(held.index)]
+                                               .outputs[static_cast<std::size_t>(held.output)]
+                                        : nullptr;
+        if (earlier != nullptr && earlier->writes_external >= 0) {
+          slot.writes_external = earlier->writes_external;  // another write into the same external
+        } else if (held.kind == Source::Kind::kNode) {
+          slot.writes_node = held.index;
+          slot.writes_node_output = held.output;
+        } else if (held.kind == Source::Kind::kExternal) {
+          slot.writes_external = held.index;
+        } else {
+          throw Error(std::string(node.call.name) + ": hybridize cannot trace a write into the forward's input");
+        }
+        if (out.offset() != it->second.base_offset || out.shape() != it->second.base_shape) {
+          throw Error(std::string(node.call.name) + ": hybridize cannot trace a write into part of an array");
+        }
+      } else if (out.offset() != 0) {
+        throw Error(std::string(node.call.name) + ": hybridize cannot trace a write into a view");
+      }
+      node.outputs.push_back(slot);
+      // From here on the variable holds this node's output.
+      holders_[out.var()] = {Source{.kind = Source::Kind::kNode, .index = index, .output = static_cast<int>(i),
+                                    .shape = out.shape()},
+                             out.offset(), out.shape()};
+    }
+    graph_.nodes.push_back(std::move(node));
+    alive_.insert(alive_.end(), outputs.begin(), outputs.end());
+  }
+
+  Source source_of(const NDArray& array) {
+    if (array.is_none()) throw Error("hybridize: an operator was given an empty handle while tracing");
+    auto it = holders_.find(array.var());
+    if (it == holders_.end()) {  // made outside the forward: held by handle
+      const int index = static_cast<int>(graph_.externals.size());
+      graph_.externals.push_back(array);
+      it = holders_.emplace(array.var(), Holder{Source{.kind = Source::Kind::kExternal, .index = index,
+                                                       .shape = array.shape()},
+                                                array.offset(), array.shape()})
+               .first;
+    }
+    Source source = it->second.source;
+    source.offset = array.offset() - it->second.base_offset;
+    source.shape = array.shape();
+    source.is_view = source.offset != 0 || array.shape() != it->second.base_shape;
+    return source;
+  }
+
+ private:
+  Graph& graph_;
+  std::map<engine::VarHandle, Holder> holders_;
+  // Every array of the trace, held until it ends: a freed array's variable could come back for a new one.
+  // (Outputs have no storage: nothing computes them.)
+  std::vector<NDArray> alive_;
+};
+
+}  // namespace
+
+bool Graph::bulkable() const {
+  for (const Node& node : nodes) {
+    if (!node.call.compute) return false;
+    if (node.call.ctx != nodes.front().call.ctx) return false;
+    for (const NodeOutput& out : node.outputs) {
+      if (out.writes_node >= 0) return false;
+    }
+  }
+  return true;
+}
+
+Graph trace(const std::function<std::vector<NDArray>(std::span<const NDArray>)>& forward,
+            std::span<const NDArray> inputs, const std::string& what) {
+  Graph graph;
+  GraphTracer tracer(graph);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    tracer.add_input(inputs[i], static_cast<int>(i));
+    graph.input_shapes.push_back(inputs[i].shape());
+    graph.input_dtypes.push_back(inputs[i].dtype());
+  }
+  const std::string why = "values cannot be read while hybridize traces " + what +
+                          ": the graph is recorded once and run again for every call, so a value read now would be "
+                          "frozen into it. Compute with operators instead, or call the block without hybridize";
+  std::vector<NDArray> outputs;
+  {
+    op::Tracer*& slot = op::thread_tracer();
+    op::Tracer* const saved = slot;
+    slot = &tracer;
+    ForbidValueReads no_reads(why.c_str());
+    try {
+      outputs = forward(inputs);
+    } catch (...) {
+      slot = saved;
+      throw;
+    }
+    slot = saved;
+  }
+  for (const NDArray& out : outputs) graph.outputs.push_back(tracer.source_of(out));
+  return graph;
+}
+
+}  // namespace mx::graph
