@@ -1,5 +1,6 @@
 #include <mx/graph/executor.h>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>
@@ -25,17 +26,6 @@ NDArray view_of(const NDArray& base, const Source& source) {
   return base.reshape({base.size()}).slice(source.offset, source.offset + source.shape.size()).reshape(source.shape);
 }
 
-Blob view_of(const Blob& base, const Source& source) {
-  if (!source.is_view) return base;
-  return Blob{static_cast<char*>(base.data) + source.offset * static_cast<std::int64_t>(dtype_size(base.dtype)),
-              source.shape, base.dtype};
-}
-
-// One node of a bulked run, with its arrays resolved to pointers.
-struct Step {
-  const op::TracedCall* call;
-  std::vector<Blob> inputs, outputs;
-};
 
 }  // namespace
 
@@ -150,63 +140,114 @@ std::vector<NDArray> Executor::replay(std::span<const NDArray> inputs) {
   return outputs;
 }
 
+void Executor::lay_out_bulk() {
+  auto layout = std::make_shared<BulkLayout>();
+  layout->graph = graph_;
+  const Graph& g = *graph_;
+  std::vector<std::vector<int>> exposed_index(g.nodes.size());
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    exposed_index[i].assign(g.nodes[i].outputs.size(), -1);
+    for (std::size_t o = 0; o < g.nodes[i].outputs.size(); ++o) {
+      if (plan_.exposed[i][o]) {
+        exposed_index[i][o] = static_cast<int>(layout->exposed.size());
+        layout->exposed.emplace_back(static_cast<int>(i), static_cast<int>(o));
+      }
+      if (g.nodes[i].outputs[o].writes_external >= 0) {
+        layout->written_externals.push_back(g.nodes[i].outputs[o].writes_external);
+      }
+    }
+  }
+  auto node_slot = [&](std::size_t node, std::size_t output, std::int64_t view_bytes, const Shape& shape) {
+    const NodeOutput& out = g.nodes[node].outputs[output];
+    if (out.writes_external >= 0) return Slot{Slot::Kind::kExternal, out.writes_external, view_bytes, shape, out.dtype};
+    if (plan_.exposed[node][output]) {
+      return Slot{Slot::Kind::kExposed, exposed_index[node][output], view_bytes, shape, out.dtype};
+    }
+    return Slot{Slot::Kind::kWorkspace, 0, plan_.offsets[node][output] + view_bytes, shape, out.dtype};
+  };
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& node = g.nodes[i];
+    Step step{&node.call, static_cast<std::uint32_t>(layout->slots.size()),
+              static_cast<std::uint32_t>(node.inputs.size()), 0, static_cast<std::uint32_t>(node.outputs.size())};
+    for (const Source& s : node.inputs) {
+      if (s.kind == Source::Kind::kNode) {
+        const NodeOutput& out = g.nodes[static_cast<std::size_t>(s.index)].outputs[static_cast<std::size_t>(s.output)];
+        layout->slots.push_back(node_slot(static_cast<std::size_t>(s.index), static_cast<std::size_t>(s.output),
+                                          s.offset * static_cast<std::int64_t>(dtype_size(out.dtype)), s.shape));
+        continue;
+      }
+      const bool input = s.kind == Source::Kind::kInput;
+      const DType dtype = input ? g.input_dtypes[static_cast<std::size_t>(s.index)]
+                                : g.externals[static_cast<std::size_t>(s.index)].dtype();
+      layout->slots.push_back(Slot{input ? Slot::Kind::kInput : Slot::Kind::kExternal, s.index,
+                                   s.offset * static_cast<std::int64_t>(dtype_size(dtype)), s.shape, dtype});
+      (input ? layout->read_inputs : layout->read_externals).push_back(s.index);
+    }
+    step.first_output = static_cast<std::uint32_t>(layout->slots.size());
+    for (std::size_t o = 0; o < node.outputs.size(); ++o) {
+      layout->slots.push_back(node_slot(i, o, 0, node.outputs[o].shape));
+    }
+    layout->steps.push_back(step);
+  }
+  layout_ = std::move(layout);
+}
+
 std::vector<NDArray> Executor::run_bulked(std::span<const NDArray> inputs, bool training) {
+  if (!layout_) lay_out_bulk();
+  const BulkLayout& layout = *layout_;
   const Context ctx = graph_->nodes.front().call.ctx;
   std::vector<engine::VarHandle> reads, writes;
+  reads.reserve(layout.read_inputs.size() + layout.read_externals.size());
+  writes.reserve(layout.exposed.size() + layout.written_externals.size() + 1);
+
   NDArray workspace = workspace_;
   if (workspace.is_none()) {
     workspace = NDArray(Shape{std::max<std::int64_t>(plan_.workspace_bytes, 1)}, ctx, DType::kUint8);
     if (static_alloc_) workspace_ = workspace;
   }
-  char* const base = static_cast<char*>(workspace.blob().data);
+  char* const workspace_data = static_cast<char*>(workspace.blob().data);
   writes.push_back(workspace.var());
+  std::vector<NDArray> exposed;
+  exposed.reserve(layout.exposed.size());
+  for (const auto& [node, output] : layout.exposed) {
+    const NodeOutput& slot = graph_->nodes[static_cast<std::size_t>(node)].outputs[static_cast<std::size_t>(output)];
+    exposed.emplace_back(slot.shape, ctx, slot.dtype);
+    writes.push_back(exposed.back().var());
+  }
+  for (int e : layout.written_externals) {
+    const NDArray& target = graph_->externals[static_cast<std::size_t>(e)];
+    target.bump_version();
+    writes.push_back(target.var());
+  }
+  for (int i : layout.read_inputs) reads.push_back(inputs[static_cast<std::size_t>(i)].var());
+  for (int e : layout.read_externals) reads.push_back(graph_->externals[static_cast<std::size_t>(e)].var());
 
-  std::vector<std::vector<NDArray>> exposed(graph_->nodes.size());
-  auto node_blob = [&](std::size_t node, std::size_t output) {
-    const NodeOutput& slot = graph_->nodes[node].outputs[output];
-    if (slot.writes_external >= 0) return graph_->externals[static_cast<std::size_t>(slot.writes_external)].blob();
-    if (plan_.exposed[node][output]) return exposed[node][output].blob();
-    return Blob{base + plan_.offsets[node][output], slot.shape, slot.dtype};
-  };
-  auto source_blob = [&](const Source& s) {
-    if (s.kind == Source::Kind::kNode) return view_of(node_blob(static_cast<std::size_t>(s.index), static_cast<std::size_t>(s.output)), s);
-    const NDArray& array = s.kind == Source::Kind::kInput ? inputs[static_cast<std::size_t>(s.index)]
-                                                          : graph_->externals[static_cast<std::size_t>(s.index)];
-    reads.push_back(array.var());
-    Blob blob = array.blob();
-    return view_of(blob, s);
-  };
-
-  auto steps = std::make_shared<std::vector<Step>>(graph_->nodes.size());
-  for (std::size_t i = 0; i < graph_->nodes.size(); ++i) {
-    const Node& node = graph_->nodes[i];
-    exposed[i].resize(node.outputs.size());
-    for (std::size_t o = 0; o < node.outputs.size(); ++o) {
-      const NodeOutput& slot = node.outputs[o];
-      if (plan_.exposed[i][o]) {
-        exposed[i][o] = NDArray(slot.shape, ctx, slot.dtype);
-        writes.push_back(exposed[i][o].var());
-      } else if (slot.writes_external >= 0) {
-        const NDArray& target = graph_->externals[static_cast<std::size_t>(slot.writes_external)];
-        target.bump_version();
-        writes.push_back(target.var());
-      }
+  std::vector<Blob> blobs;
+  blobs.reserve(layout.slots.size());
+  for (const Slot& slot : layout.slots) {
+    char* base = nullptr;
+    switch (slot.kind) {
+      case Slot::Kind::kInput: base = static_cast<char*>(inputs[static_cast<std::size_t>(slot.index)].blob().data); break;
+      case Slot::Kind::kExternal:
+        base = static_cast<char*>(graph_->externals[static_cast<std::size_t>(slot.index)].blob().data);
+        break;
+      case Slot::Kind::kExposed: base = static_cast<char*>(exposed[static_cast<std::size_t>(slot.index)].blob().data); break;
+      case Slot::Kind::kWorkspace: base = workspace_data; break;
     }
-    Step& step = (*steps)[i];
-    step.call = &node.call;
-    for (const Source& s : node.inputs) step.inputs.push_back(source_blob(s));
-    for (std::size_t o = 0; o < node.outputs.size(); ++o) step.outputs.push_back(node_blob(i, o));
+    blobs.push_back(Blob{base + slot.byte_offset, slot.shape, slot.dtype});
   }
 
-  // The closure keeps the graph (its nodes' calls): the executor may go, a cache cleared, before it runs.
+  // The closure keeps the layout (and through it the graph's calls): the executor may go before it runs.
   engine::Engine::get().push_sync(
-      [steps, keep = graph_, training](engine::RunContext run) {
+      [layout = layout_, blobs = std::move(blobs), training](engine::RunContext run) {
         const op::ComputeContext compute_ctx{run, training};
         const bool tracing = engine::trace::enabled(engine::trace::kOperators);
-        for (const Step& step : *steps) {
+        const std::span<const Blob> all(blobs);
+        for (const Step& step : layout->steps) {
           const std::int64_t start = tracing ? engine::trace::now() : 0;
           try {
-            step.call->compute(step.inputs, step.outputs, compute_ctx);
+            step.call->compute(all.subspan(step.first_input, step.num_inputs),
+                               all.subspan(step.first_output, step.num_outputs), compute_ctx);
           } catch (const std::exception& e) {
             throw Error(std::string(step.call->name) + " (inside a hybridized graph): " + e.what());
           }
@@ -225,11 +266,19 @@ std::vector<NDArray> Executor::run_bulked(std::span<const NDArray> inputs, bool 
 
   std::vector<NDArray> outputs;
   for (const Source& s : graph_->outputs) {
-    const NDArray& array = s.kind == Source::Kind::kInput      ? inputs[static_cast<std::size_t>(s.index)]
-                           : s.kind == Source::Kind::kExternal ? graph_->externals[static_cast<std::size_t>(s.index)]
-                                                               : exposed[static_cast<std::size_t>(s.index)]
-                                                                        [static_cast<std::size_t>(s.output)];
-    outputs.push_back(view_of(array, s));
+    if (s.kind != Source::Kind::kNode) {
+      const NDArray& array = s.kind == Source::Kind::kInput ? inputs[static_cast<std::size_t>(s.index)]
+                                                            : graph_->externals[static_cast<std::size_t>(s.index)];
+      outputs.push_back(view_of(array, s));
+      continue;
+    }
+    const NodeOutput& slot = graph_->nodes[static_cast<std::size_t>(s.index)].outputs[static_cast<std::size_t>(s.output)];
+    if (slot.writes_external >= 0) {
+      outputs.push_back(view_of(graph_->externals[static_cast<std::size_t>(slot.writes_external)], s));
+      continue;
+    }
+    const auto it = std::find(layout.exposed.begin(), layout.exposed.end(), std::pair{s.index, s.output});
+    outputs.push_back(view_of(exposed[static_cast<std::size_t>(it - layout.exposed.begin())], s));
   }
   return outputs;
 }

@@ -39,10 +39,33 @@ class Executor {
   std::vector<NDArray> replay(std::span<const NDArray> inputs);
   std::vector<NDArray> run_bulked(std::span<const NDArray> inputs, bool training);
 
+  // Where each array of a bulked run comes from, resolved to a pointer at each call.
+  struct Slot {
+    enum class Kind : std::uint8_t { kInput, kExternal, kExposed, kWorkspace };
+    Kind kind;
+    int index;                // input, external or exposed array
+    std::int64_t byte_offset;  // into the workspace, or the view's into the array
+    Shape shape;
+    DType dtype;
+  };
+  struct Step {
+    const op::TracedCall* call;
+    std::uint32_t first_input, num_inputs, first_output, num_outputs;  // into the slots
+  };
+  struct BulkLayout {
+    std::shared_ptr<Graph> graph;  // the calls the steps point into
+    std::vector<Slot> slots;
+    std::vector<Step> steps;
+    std::vector<std::pair<int, int>> exposed;  // node, output: a new array per call
+    std::vector<int> read_inputs, read_externals, written_externals;
+  };
+  void lay_out_bulk();
+
   std::shared_ptr<Graph> graph_;  // shared with the bulked operations in flight
   bool static_alloc_;
   bool bulkable_;
   MemoryPlan plan_;
+  std::shared_ptr<const BulkLayout> layout_;
   NDArray workspace_;  // kept across calls with static_alloc
 };
 
