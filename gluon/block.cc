@@ -209,16 +209,29 @@ ParameterNaming Block::load_parameters(const std::string& path, const std::vecto
   }
   // The file names parameters by path or by MXNet name: take the naming more of its names match.
   const std::vector<NamedParameter> entries = named_parameters();
-  std::size_t by_path = 0, by_prefixed = 0;
-  for (const NamedParameter& entry : entries) {
-    by_path += loaded.contains(entry.path);
-    by_prefixed += loaded.contains(entry.prefixed);
+  const std::string root = prefix();
+  auto key = [&](const NamedParameter& entry, ParameterNaming naming) {
+    switch (naming) {
+      case ParameterNaming::kPath: return entry.path;
+      case ParameterNaming::kPrefixed: return entry.prefixed;
+      case ParameterNaming::kPrefixedWithoutRoot:
+        return entry.prefixed.rfind(root, 0) == 0 ? entry.prefixed.substr(root.size()) : entry.prefixed;
+    }
+    return entry.path;
+  };
+  ParameterNaming naming = ParameterNaming::kPath;
+  std::size_t best = 0;
+  for (ParameterNaming candidate :
+       {ParameterNaming::kPath, ParameterNaming::kPrefixed, ParameterNaming::kPrefixedWithoutRoot}) {
+    std::size_t matches = 0;
+    for (const NamedParameter& entry : entries) matches += loaded.contains(key(entry, candidate));
+    if (matches > best) {
+      best = matches;
+      naming = candidate;
+    }
   }
-  const ParameterNaming naming = by_prefixed > by_path ? ParameterNaming::kPrefixed : ParameterNaming::kPath;
   ParameterDict params;
-  for (const NamedParameter& entry : entries) {
-    params.add(naming == ParameterNaming::kPrefixed ? entry.prefixed : entry.path, entry.parameter);
-  }
+  for (const NamedParameter& entry : entries) params.add(key(entry, naming), entry.parameter);
   std::vector<std::string> missing, extra, misshaped;
   for (const auto& [name, parameter] : params) {
     const auto it = loaded.find(name);
@@ -255,7 +268,9 @@ ParameterNaming Block::load_parameters(const std::string& path, const std::vecto
     p.set_data(it->second);
   }
   log().info("load_parameters: {} matched by {} names", path,
-             naming == ParameterNaming::kPrefixed ? "MXNet (prefix_name)" : "path (a.b.name)");
+             naming == ParameterNaming::kPath       ? "path (a.b.name)"
+             : naming == ParameterNaming::kPrefixed ? "MXNet (prefix_name)"
+                                                    : "MXNet names without the network's prefix (" + root + ")");
   return naming;
 }
 

@@ -175,6 +175,10 @@ class HybridBlock : public Block {
 
   void hybridize(HybridizeOptions options = {}) override;
   bool is_hybridized() const;
+  // Traces forward on an input of x's shape, dtype and context without computing anything (x's values are
+  // never read): fills every deferred parameter shape, initializing those waiting for it (MXNet's
+  // infer_shape). Returns the output's shape.
+  Shape infer_shape(const NDArray& x);
 
   // What the cache holds, for tests and benchmarks.
   struct CacheInfo {

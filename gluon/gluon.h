@@ -12,6 +12,7 @@
 #include <mx/gluon/loss.h>
 #include <mx/gluon/lr_scheduler.h>
 #include <mx/gluon/metric.h>
+#include <mx/gluon/model_zoo/vision.h>
 #include <mx/gluon/nn/activations.h>
 #include <mx/gluon/nn/basic_layers.h>
 #include <mx/gluon/nn/conv_layers.h>

@@ -101,6 +101,14 @@ void HybridBlock::hybridize(HybridizeOptions options) {
 
 bool HybridBlock::is_hybridized() const { return state_->hybrid.has_value(); }
 
+Shape HybridBlock::infer_shape(const NDArray& x) {
+  const graph::Graph traced = graph::trace(
+      [this](std::span<const NDArray> in) { return std::vector<NDArray>{forward(in[0])}; }, std::span(&x, 1),
+      repr() + "'s forward");
+  const graph::Source& out = traced.outputs.front();
+  return out.shape;
+}
+
 HybridBlock::CacheInfo HybridBlock::cache_info() const {
   CacheInfo info;
   if (!state_->cache) return info;

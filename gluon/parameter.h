@@ -76,7 +76,9 @@ class Parameter {
 
 // How a parameter file names the parameters: by path in the block tree ("0.weight", MXNet 1.x's
 // save_parameters) or by MXNet name ("dense0_weight", save_params and export).
-enum class ParameterNaming { kPath, kPrefixed };
+// MXNet's model zoo files leave out the network's own prefix ("conv0_weight" for "resnetv10_conv0_weight"), as
+// its legacy loader restored it.
+enum class ParameterNaming { kPath, kPrefixed, kPrefixedWithoutRoot };
 
 // Parameters by path, in the block tree's order (Gluon's ParameterDict).
 class ParameterDict {

@@ -17,12 +17,12 @@ struct ConvOptions {
   std::vector<std::int64_t> dilation = {1};
   std::vector<std::int64_t> output_padding = {0};  // Conv2DTranspose only
   std::int64_t groups = 1;
-  std::string activation;  // as Dense's
+  std::string activation{};  // as Dense's
   bool use_bias = true;
-  init::InitializerRef weight_initializer;
+  init::InitializerRef weight_initializer{};
   init::InitializerRef bias_initializer = init::Zero();
   std::int64_t in_channels = 0;
-  Prefix prefix;  // see Block
+  Prefix prefix{};  // see Block
 };
 
 class Conv : public HybridBlock {
@@ -70,7 +70,7 @@ struct PoolLayerOptions {
   std::vector<std::int64_t> padding = {0};
   bool ceil_mode = false;
   bool count_include_pad = true;  // average pooling
-  Prefix prefix;                  // see Block
+  Prefix prefix{};                  // see Block
 };
 
 class Pool : public HybridBlock {

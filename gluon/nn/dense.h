@@ -12,10 +12,10 @@ struct DenseOptions {
   bool use_bias = true;
   bool flatten = true;
   DType dtype = DType::kFloat32;
-  init::InitializerRef weight_initializer;  // empty: the one given to initialize()
+  init::InitializerRef weight_initializer{};  // empty: the one given to initialize()
   init::InitializerRef bias_initializer = init::Zero();
   std::int64_t in_units = 0;
-  Prefix prefix;  // see Block
+  Prefix prefix{};  // see Block
 };
 
 class Dense : public HybridBlock {

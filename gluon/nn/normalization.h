@@ -16,7 +16,7 @@ struct BatchNormOptions {
   bool scale = true;    // learn gamma (else 1)
   bool use_global_stats = false;
   std::int64_t in_channels = 0;
-  Prefix prefix;  // see Block
+  Prefix prefix{};  // see Block
 };
 
 // Parameters gamma, beta, running_mean and running_var (the last two not trained).
@@ -37,7 +37,7 @@ struct NormOptions {
   bool center = true;
   bool scale = true;
   std::int64_t in_channels = 0;
-  Prefix prefix;  // see Block
+  Prefix prefix{};  // see Block
 };
 
 class LayerNorm : public HybridBlock {

@@ -40,4 +40,34 @@ class HybridSequential : public detail::SequentialOf<HybridBlock> {
   std::string repr() const override;
 };
 
+// Gluon contrib's Concurrent and HybridConcurrent: every child on the same input, outputs concatenated along
+// `axis` (Inception's and DenseNet's branches).
+class Concurrent : public Block {
+ public:
+  explicit Concurrent(int axis = -1, Prefix prefix = std::nullopt) : Block("concurrent", std::move(prefix)), axis_(axis) {}
+  template <class... Blocks>
+  void add(const Blocks&... blocks) {
+    (register_child(blocks), ...);
+  }
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override;
+
+ private:
+  int axis_;
+};
+class HybridConcurrent : public HybridBlock {
+ public:
+  explicit HybridConcurrent(int axis = -1, Prefix prefix = std::nullopt)
+      : HybridBlock("hybridconcurrent", std::move(prefix)), axis_(axis) {}
+  template <class... Blocks>
+  void add(const Blocks&... blocks) {
+    (register_child(blocks), ...);
+  }
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override;
+
+ private:
+  int axis_;
+};
+
 }  // namespace mx::gluon::nn

@@ -1,0 +1,112 @@
+// The model zoo: parameter counts of the published architectures, MXNet's names, output shapes, and a parameter
+// file written from one zoo network reloading into a fresh one. Shapes come from tracing (no computation) except
+// for the small networks run for real.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include <mx/mx.h>
+
+#include "../operators/test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+namespace vision = gluon::model_zoo::vision;
+
+namespace {
+
+std::int64_t trainable_parameters(const gluon::Block& net) {
+  std::int64_t total = 0;
+  for (const auto& [name, p] : net.collect_params()) {
+    if (p.grad_req() != GradReq::kNull) total += p.shape().size();
+  }
+  return total;
+}
+
+Shape traced_output(const vision::Model& net, std::int64_t size) {
+  net->initialize(init::Zero());  // counting needs shapes, not values: the cheapest initializer
+  return net->infer_shape(NDArray(Shape{1, 3, size, size}));
+}
+
+}  // namespace
+
+TEST_CASE("zoo networks have the published parameter counts", "[model_zoo]") {
+  struct Expected {
+    const char* name;
+    std::int64_t size;
+    std::int64_t parameters;
+  };
+  // MXNet's ResNet-50 v1 gives the 1x1 convolutions of its bottlenecks biases (18,880 more than the paper's
+  // 25,557,032); its files carry them, so ours does too.
+  for (const Expected& e : {Expected{"alexnet", 224, 61'100'840}, Expected{"vgg16", 224, 138'357'544},
+                            Expected{"vgg11_bn", 224, 132'868'840}, Expected{"resnet18_v1", 224, 11'689'512},
+                            Expected{"resnet34_v1", 224, 21'797'672}, Expected{"resnet50_v1", 224, 25'575'912},
+                            Expected{"densenet121", 224, 7'978'856}, Expected{"squeezenet1.0", 224, 1'248'424},
+                            Expected{"squeezenet1.1", 224, 1'235'496}, Expected{"mobilenet1.0", 224, 4'231'976}}) {
+    INFO(e.name);
+    const vision::Model net = vision::get_model(e.name);
+    CHECK(traced_output(net, e.size) == Shape{1, 1000});
+    CHECK(trainable_parameters(*net) == e.parameters);
+  }
+}
+
+TEST_CASE("every zoo network gives (1, classes) at its input size", "[model_zoo]") {
+  for (const std::string& name : vision::list_models()) {
+    INFO(name);
+    const vision::Model net = vision::get_model(name, {.classes = 10});
+    CHECK(traced_output(net, name == "inceptionv3" ? 299 : 224) == Shape{1, 10});
+  }
+  CHECK_THROWS_WITH(vision::get_model("resnet19_v1"), Contains("resnet19_v1") && Contains("resnet18_v1"));
+}
+
+TEST_CASE("zoo parameters carry MXNet's names", "[model_zoo]") {
+  const vision::Model net = vision::resnet(1, 18, {.prefix = "model_"});
+  traced_output(net, 64);
+  const auto params = net->collect_params();
+  for (const char* name : {"model_conv0_weight", "model_batchnorm0_gamma", "model_stage1_conv0_weight",
+                           "model_stage1_batchnorm1_running_var", "model_stage2_conv2_weight", "model_dense0_weight",
+                           "model_dense0_bias"}) {
+    INFO(name);
+    CHECK(params.contains(name));
+  }
+  CHECK(gluon::ParameterDict(params)["model_stage2_conv2_weight"].shape() == Shape{128, 64, 1, 1});  // downsample
+  const vision::Model v2 = vision::mobilenet_v2(0.25, {.prefix = "m_"});
+  traced_output(v2, 64);
+  CHECK(v2->collect_params().contains("m_output_pred_weight"));
+  CHECK(v2->collect_params().contains("m_features_linearbottleneck0_conv0_weight"));
+}
+
+TEST_CASE("small zoo networks run, imperative and hybridized alike", "[model_zoo]") {
+  for (const char* name : {"squeezenet1.1", "mobilenet0.25", "resnet18_v1"}) {
+    INFO(name);
+    const vision::Model net = vision::get_model(name, {.classes = 7});
+    net->initialize(init::Xavier());
+    const NDArray x = nd::random::uniform(0, 1, {1, 3, 224, 224});
+    const NDArray imperative = net->forward(x);
+    CHECK(imperative.shape() == Shape{1, 7});
+    net->hybridize();
+    const std::vector<float> a = imperative.asnumpy<float>(), b = (*net)(x).asnumpy<float>();
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i] == Approx(a[i]).epsilon(1e-4).margin(1e-5));
+  }
+}
+
+TEST_CASE("a zoo network's parameter file reloads by name; pretrained files are looked up in root", "[model_zoo]") {
+  const auto dir = std::filesystem::temp_directory_path() / "mxpp_zoo_models";
+  std::filesystem::create_directories(dir);
+  const vision::Model source = vision::get_model("mobilenet0.25", {.classes = 5});
+  source->initialize(init::Xavier());
+  const NDArray x = nd::random::uniform(0, 1, {1, 3, 64, 64});
+  const std::vector<float> expected = (*source)(x).asnumpy<float>();
+  const std::string path = (dir / "mobilenet0.25-0123abcd.params").string();
+  source->save_parameters(path);
+  const vision::Model fresh = vision::get_model("mobilenet0.25", {.classes = 5});
+  fresh->load_parameters(path);
+  CHECK((*fresh)(x).asnumpy<float>() == expected);
+  // MXNet's model store names files <name>-<hash>.params.
+  const vision::Model pretrained =
+      vision::get_model("mobilenet0.25", {.pretrained = true, .root = dir.string(), .classes = 5});
+  CHECK((*pretrained)(x).asnumpy<float>() == expected);
+  CHECK_THROWS_WITH(vision::get_model("alexnet", {.pretrained = true, .root = dir.string()}),
+                    Contains("alexnet.params") && Contains(dir.string()));
+  std::filesystem::remove_all(dir);
+}
