@@ -2,6 +2,7 @@
 // - MLP inference at batch 1, where per-operation overhead dominates: the seed MLP (784-256-10) and a deep narrow
 //   one (10 layers of 64), microseconds per forward, imperative vs hybridized vs hybridized with static_alloc vs
 //   libtorch (NoGradGuard, best of 1 and 2 threads); with the engine operations each forward pushes;
+// - ResNet-18 v1 inference at batch 1 (224x224), imperative vs hybridized vs libtorch (the same network);
 // - the seed MLP's training step at batch 128 (forward, backward, SGD), imperative vs hybridized.
 // Each forward's result is read before the next call (latency, as a server answers one request at a time).
 // Usage: mx_bench_hybridize [--quick] [--json FILE].
@@ -43,6 +44,28 @@ double forward_us(nn::HybridSequential& net, long in_units, int calls, int repea
     best = std::min(best, std::chrono::duration<double, std::micro>(Clock::now() - start).count() / calls);
   }
   return best;
+}
+
+// Milliseconds per ResNet-18 v1 forward at batch 1, 224x224, predicting; imperative, then hybridized.
+std::pair<double, double> resnet18_ms(int calls, int repeats, std::size_t& operations) {
+  const auto net = gluon::model_zoo::vision::get_model("resnet18_v1");
+  net->initialize(init::Xavier());
+  const NDArray x = nd::random::uniform(0, 1, {1, 3, 224, 224});
+  auto time = [&] {
+    (*net)(x).wait_to_read();
+    double best = std::numeric_limits<double>::max();
+    for (int r = 0; r < repeats; ++r) {
+      const auto start = Clock::now();
+      for (int c = 0; c < calls; ++c) (*net)(x).wait_to_read();
+      best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count() / calls);
+    }
+    return best;
+  };
+  const double imperative = time();
+  net->hybridize({.static_alloc = true});
+  const double hybrid = time();
+  operations = net->cache_info().operations;
+  return {imperative, hybrid};
 }
 
 double train_step_ms(bool hybridize, int steps, int repeats) {
@@ -106,6 +129,27 @@ int main(int argc, char** argv) {
                   std::min(hybrid, static_alloc) / torch_best);
       row["libtorch"] = torch_best;
       row["hybridized_over_libtorch"] = std::min(hybrid, static_alloc) / torch_best;
+    }
+  }
+  {
+    std::size_t operations = 0;
+    const int resnet_calls = flags.quick ? 1 : 20;
+    const auto [imperative, hybrid] = resnet18_ms(resnet_calls, repeats, operations);
+    std::printf("ResNet-18 v1, batch 1, 224x224: imperative %.2f ms (%zu engine ops)  hybridized %.2f ms (1 op)  -> "
+                "%.2fx\n",
+                imperative, operations, hybrid, imperative / hybrid);
+    auto& row = out["resnet18_batch1_ms"];
+    row = {{"imperative", imperative}, {"hybridized", hybrid}, {"engine_ops_imperative", operations},
+           {"speedup", imperative / hybrid}};
+    double torch_best = std::numeric_limits<double>::max();
+    for (int threads : {1, 2}) {
+      if (auto t = bench::torch_resnet18_ms(threads, resnet_calls, repeats)) torch_best = std::min(torch_best, *t);
+    }
+    if (torch_best < std::numeric_limits<double>::max()) {
+      std::printf("                                libtorch %.2f ms   hybridized / libtorch %.2f\n", torch_best,
+                  hybrid / torch_best);
+      row["libtorch"] = torch_best;
+      row["hybridized_over_libtorch"] = hybrid / torch_best;
     }
   }
   const int steps = flags.quick ? 5 : 200;

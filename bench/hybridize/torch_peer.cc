@@ -30,4 +30,79 @@ std::optional<double> torch_forward_us(const std::vector<long>& widths, int thre
   return best;
 }
 
+namespace {
+
+torch::nn::Conv2d conv(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride, std::int64_t pad) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(pad).bias(false));
+}
+
+// torchvision's BasicBlock.
+struct BasicBlockImpl : torch::nn::Module {
+  BasicBlockImpl(std::int64_t in, std::int64_t out, std::int64_t stride)
+      : conv1(register_module("conv1", conv(in, out, 3, stride, 1))),
+        bn1(register_module("bn1", torch::nn::BatchNorm2d(out))),
+        conv2(register_module("conv2", conv(out, out, 3, 1, 1))),
+        bn2(register_module("bn2", torch::nn::BatchNorm2d(out))) {
+    if (stride != 1 || in != out) {
+      downsample = register_module("downsample",
+                                   torch::nn::Sequential(conv(in, out, 1, stride, 0), torch::nn::BatchNorm2d(out)));
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor y = torch::relu(bn1(conv1(x)));
+    y = bn2(conv2(y));
+    return torch::relu(y + (downsample ? downsample->forward(x) : x));
+  }
+  torch::nn::Conv2d conv1, conv2;
+  torch::nn::BatchNorm2d bn1, bn2;
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+struct ResNet18Impl : torch::nn::Module {
+  ResNet18Impl() {
+    stem = register_module("stem", torch::nn::Sequential(conv(3, 64, 7, 2, 3), torch::nn::BatchNorm2d(64),
+                                                         torch::nn::ReLU(),
+                                                         torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1))));
+    const std::int64_t widths[] = {64, 128, 256, 512};
+    std::int64_t in = 64;
+    for (int stage = 0; stage < 4; ++stage) {
+      const std::int64_t stride = stage == 0 ? 1 : 2;
+      blocks->push_back(BasicBlock(in, widths[stage], stride));
+      blocks->push_back(BasicBlock(widths[stage], widths[stage], 1));
+      in = widths[stage];
+    }
+    register_module("blocks", blocks);
+    fc = register_module("fc", torch::nn::Linear(512, 1000));
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    x = blocks->forward(stem->forward(x));
+    return fc(torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1));
+  }
+  torch::nn::Sequential stem{nullptr}, blocks;
+  torch::nn::Linear fc{nullptr};
+};
+TORCH_MODULE(ResNet18);
+
+}  // namespace
+
+std::optional<double> torch_resnet18_ms(int threads, int calls, int repeats) {
+  at::set_num_threads(threads);
+  torch::manual_seed(0);
+  ResNet18 net;
+  net->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({1, 3, 224, 224});
+  net->forward(x);
+  double best = std::numeric_limits<double>::max();
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    float sink = 0;
+    for (int c = 0; c < calls; ++c) sink += net->forward(x).data_ptr<float>()[0];
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    best = std::min(best, ms / calls + 0 * sink);
+  }
+  return best;
+}
+
 }  // namespace bench

@@ -10,4 +10,7 @@ namespace bench {
 // call (latency) rather than once at the end. Best of `repeats` runs of `calls` calls.
 std::optional<double> torch_forward_us(const std::vector<long>& widths, int threads, int calls, int repeats);
 
+// Milliseconds per ResNet-18 v1 forward at batch 1, 3x224x224, in inference (eval mode, NoGradGuard).
+std::optional<double> torch_resnet18_ms(int threads, int calls, int repeats);
+
 }  // namespace bench
