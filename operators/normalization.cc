@@ -1,9 +1,13 @@
-// BatchNorm, LayerNorm and InstanceNorm as compositions of recorded operators.
+// BatchNorm, LayerNorm and InstanceNorm as compositions of recorded operators; BatchNorm with the moving
+// statistics as one pass (_scale_shift_channels).
 #include <string>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/axis_split.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/invoke.h>
+#include <mx/operators/parallel.h>
 #include <mx/operators/normalization.h>
 #include <mx/operators/recording.h>
 #include <mx/operators/reduce.h>
@@ -25,6 +29,57 @@ void check_per_channel(const char* op, const char* name, const NDArray& v, std::
   }
 }
 
+// _scale_shift_channels(data, scale, shift): data * scale[c] + shift[c] along `axis`, in one pass over data
+// (BatchNorm with the moving statistics, which was three).
+struct ScaleShiftParams {
+  int axis = 1;
+};
+
+void scale_shift_cpu(const ScaleShiftParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                     const op::ComputeContext&) {
+  const op::AxisSplit split = op::split_at(in[0].shape, p.axis);
+  dispatch_dtype(in[0].dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T *x = in[0].ptr<T>(), *scale = in[1].ptr<T>(), *shift = in[2].ptr<T>();
+    T* y = out[0].ptr<T>();
+    op::parallel_for(
+        split.outer * split.extent,
+        [&](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t row = begin; row < end; ++row) {
+            const std::int64_t c = row % split.extent;
+            const T a = scale[c], b = shift[c];
+            const T* xr = x + row * split.inner;
+            T* yr = y + row * split.inner;
+            for (std::int64_t i = 0; i < split.inner; ++i) yr[i] = static_cast<T>(xr[i] * a + b);
+          }
+        },
+        std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(split.inner, 1)));
+  });
+}
+
+std::vector<NDArray> scale_shift_gradient(const ScaleShiftParams& p, const op::GradientArgs& args) {
+  const NDArray& g = args.output_grads[0];
+  const int ndim = g.ndim();
+  std::vector<int> others;
+  for (int a = 0; a < ndim; ++a) {
+    if (a != p.axis) others.push_back(a);
+  }
+  std::vector<NDArray> grads(3);
+  if (args.needs_input_grad[0]) grads[0] = g * along(args.inputs[1], p.axis, ndim);
+  if (args.needs_input_grad[1]) grads[1] = sum(g * args.inputs[0], others);
+  if (args.needs_input_grad[2]) grads[2] = sum(g, others);
+  return grads;
+}
+
+const op::Operator<ScaleShiftParams> kScaleShift = op::define<ScaleShiftParams>({
+    .name = "_scale_shift_channels",
+    .num_inputs = 3,
+    .infer = [](const ScaleShiftParams&, std::span<const op::ArrayInfo> in,
+                std::span<op::ArrayInfo> out) { out[0] = in[0]; },
+    .cpu = &scale_shift_cpu,
+    .gradient = &scale_shift_gradient,
+});
+
 NDArray normalize(const NDArray& x, const std::vector<int>& axes, double eps) {
   const NDArray centred = x - mean(x, axes, true);
   return centred * rsqrt(mean(square(centred), axes, true) + eps);
@@ -43,9 +98,14 @@ NDArray BatchNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta
   const int ndim = data.ndim();
   const NDArray scale = o.fix_gamma ? ones_like(gamma) : gamma;
   if (o.use_global_stats || !op::thread_mode().training) {
-    const NDArray inv_std = rsqrt(moving_var.detach() + o.eps);
-    return (data - along(moving_mean.detach(), axis, ndim)) * along(inv_std * scale, axis, ndim) +
-           along(beta, axis, ndim);
+    // (data - mean) * inv_std * gamma + beta = data * a + (beta - mean * a), with a = inv_std * gamma.
+    NDArray a = rsqrt(moving_var.detach() + o.eps) * scale;
+    NDArray b = beta - moving_mean.detach() * a;
+    if (a.dtype() != data.dtype()) {  // float16 data with float32 statistics, as MXNet keeps them
+      a = a.astype(data.dtype());
+      b = b.astype(data.dtype());
+    }
+    return op::invoke1(kScaleShift, {data, a, b}, ScaleShiftParams{axis});
   }
   std::vector<int> axes;
   for (int a = 0; a < ndim; ++a) {

@@ -248,6 +248,16 @@ std::vector<Entry> table() {
   per_sample.differentiable = {true, false};
   per_sample.index_limit = 4;
   t.push_back({"softmax_cross_entropy", per_sample});
+  // BatchNorm with the moving statistics: one per-channel scale and shift (channel axis in the middle and last).
+  for (int axis : {1, 2}) {
+    t.push_back({"_scale_shift_channels", {[axis](In x) {
+                                             NDArray mean = nd::array({0.5, -0.2, 0.1}, std::nullopt, cpu(), DType::kFloat64);
+                                             NDArray var = nd::array({1.5, 0.7, 2.0}, std::nullopt, cpu(), DType::kFloat64);
+                                             return nd::BatchNorm(x[0], x[1], x[2], mean, var,
+                                                                  {.fix_gamma = false, .use_global_stats = true, .axis = axis});
+                                           },
+                                           {axis == 1 ? Shape{4, 3, 2} : Shape{2, 4, 3}, {3}, {3}}}});
+  }
   return t;
 }
 
