@@ -200,7 +200,22 @@ NDArray columns_to_image(const NDArray& product, std::int64_t batch, const Shape
   const std::int64_t rows = product.shape()[0];
   std::vector<std::int64_t> dims = {batch, rows};
   dims.insert(dims.end(), out_spatial.begin(), out_spatial.end());
+  if (batch == 1) return product.reshape(dims);  // (C, L) is already (1, C, spatial...): a view, no copy
   return swapaxes(product.reshape({rows, batch, -1}), 0, 1).reshape(dims);
+}
+
+// Whether im2col would copy the image unchanged: one sample, a 1x1 kernel, stride 1, no padding or dilation.
+bool columns_are_the_image(std::int64_t batch, const ConvShape& shape) {
+  if (batch != 1) return false;
+  for (std::size_t a = 0; a < shape.kernel.size(); ++a) {
+    const auto at = [&](const std::vector<std::int64_t>& v, std::int64_t fallback) {
+      return v.empty() ? fallback : v[std::min(a, v.size() - 1)];
+    };
+    if (shape.kernel[a] != 1 || at(shape.stride, 1) != 1 || at(shape.pad, 0) != 0 || at(shape.dilate, 1) != 1) {
+      return false;
+    }
+  }
+  return true;
 }
 
 NDArray add_bias(const NDArray& out, const std::optional<NDArray>& bias, std::int64_t channels, const char* op) {
@@ -243,7 +258,8 @@ NDArray Convolution(const NDArray& data, const NDArray& weight, const std::optio
                      ", got " + weight.shape().str());
   }
   const PatchPlan plan = plan_patches("Convolution", {shape, {}, 0, {}}, data.shape());
-  const NDArray columns = im2col(data, shape);  // (C * K, N * L)
+  const NDArray columns = columns_are_the_image(batch, shape) ? data.reshape({channels, -1})
+                                                               : im2col(data, shape);  // (C * K, N * L)
   NDArray product;
   if (num_group == 1) {
     product = dot(weight.reshape({num_filter, -1}), columns);

@@ -8,6 +8,7 @@
 #include <mx/operators/registry.h>
 
 #include "gradient_check.h"
+#include "test_util.h"
 
 using namespace mx;
 using test::check_gradient;
@@ -315,6 +316,12 @@ TEST_CASE("Convolution, Deconvolution and Pooling differentiate through im2col a
                   {{2, 2, 5, 4}, {2, 2, 3, 2}, {2}}});
   check_gradient({[](In x) { return nd::Convolution(x[0], x[1], std::nullopt, {{2}, {}, {2}, {1}}, 4, 2); },
                   {{1, 4, 6}, {4, 2, 2}}});
+  // One sample through a 1x1 kernel: the image is its own column matrix (no im2col, no transpose).
+  check_gradient({[](In x) { return nd::Convolution(x[0], x[1], x[2], {{1, 1}}, 2); }, {{1, 3, 2, 2}, {2, 3, 1, 1}, {2}}});
+  const NDArray one_by_one = nd::Convolution(nd::arange(12).reshape({1, 3, 2, 2}),
+                                             nd::array({1.0, 0.0, -1.0, 2.0, 1.0, 0.0}, Shape{2, 3, 1, 1}), std::nullopt,
+                                             {{1, 1}}, 2);
+  test::check_array(one_by_one, {1, 2, 2, 2}, {-8, -8, -8, -8, 4, 7, 10, 13});  // c0 - c2; 2 c0 + c1
   check_gradient({[](In x) { return nd::Deconvolution(x[0], x[1], x[2], {{2, 2}, {2, 2}}, 3); },
                   {{1, 2, 3, 2}, {2, 3, 2, 2}, {3}}});
   check_gradient({[](In x) { return nd::Pooling(x[0], {{2, 2}, {1, 2}}); }, {{1, 2, 4, 4}}});
