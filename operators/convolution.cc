@@ -32,7 +32,9 @@ struct PatchParams {
 struct PatchPlan {
   std::int64_t batch = 0, channels = 0, image_size = 1, out_size = 1, kernel_size = 1;
   Shape out_spatial;
-  std::vector<std::int64_t> source;  // kernel_size x out_size
+  std::int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1};  // per spatial axis
+  std::vector<std::int64_t> kernel, stride, dilate, pad;
+  std::vector<std::int64_t> source;  // kernel_size x out_size; filled only when asked for (with_source)
 };
 
 std::vector<std::int64_t> per_axis(const char* op, const char* what, const std::vector<std::int64_t>& given,
@@ -45,7 +47,7 @@ std::vector<std::int64_t> per_axis(const char* op, const char* what, const std::
   return given;
 }
 
-PatchPlan plan_patches(const char* op, const PatchParams& p, const Shape& image) {
+PatchPlan plan_patches(const char* op, const PatchParams& p, const Shape& image, bool with_source = false) {
   const std::size_t axes = p.shape.kernel.size();
   if (axes < 1 || axes > kMaxSpatial || image.ndim() != static_cast<int>(axes) + 2) {
     throw ShapeError(std::string(op) + ": a kernel of " + std::to_string(axes) + " axes needs data of " +
@@ -76,6 +78,13 @@ PatchPlan plan_patches(const char* op, const PatchParams& p, const Shape& image)
     plan.out_size *= out[a];
     plan.kernel_size *= kernel[a];
   }
+  std::copy(in, in + kMaxSpatial, plan.in);
+  std::copy(out, out + kMaxSpatial, plan.out);
+  plan.kernel = kernel;
+  plan.stride = stride;
+  plan.dilate = dilate;
+  plan.pad = pad;
+  if (!with_source) return plan;
   plan.source.resize(static_cast<std::size_t>(plan.kernel_size * plan.out_size));
   std::int64_t k[kMaxSpatial] = {0, 0, 0};
   for (std::int64_t kk = 0; kk < plan.kernel_size; ++kk) {
@@ -115,8 +124,58 @@ void infer_im2col(const PatchParams& p, std::span<const op::ArrayInfo> in, std::
   out[0] = {Shape{plan.channels * plan.kernel_size, plan.batch * plan.out_size}, in[0].dtype};
 }
 
+// ceil(a / b) and floor(a / b) for b > 0 and any a.
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a > 0 ? (a + b - 1) / b : -((-a) / b); }
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Two spatial axes, row by row: each output row of a patch row is a run of the input row (a copy at stride 1)
+// between its padding, with no per-element index table or branch.
+template <class T>
+void im2col_2d(const PatchPlan& plan, const T* x, T* cols, T fill) {
+  const std::int64_t H = plan.in[0], W = plan.in[1], OH = plan.out[0], OW = plan.out[1];
+  const std::int64_t KH = plan.kernel[0], KW = plan.kernel[1];
+  const std::int64_t sh = plan.stride[0], sw = plan.stride[1], ph = plan.pad[0], pw = plan.pad[1];
+  const std::int64_t dh = plan.dilate[0], dw = plan.dilate[1];
+  const std::int64_t width = plan.batch * plan.out_size;
+  op::parallel_for(plan.channels * KH * KW, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t row = begin; row < end; ++row) {
+      const std::int64_t c = row / (KH * KW), kh = row / KW % KH, kw = row % KW;
+      const std::int64_t shift = kw * dw - pw;  // iw = ow * sw + shift
+      const std::int64_t lo = std::clamp<std::int64_t>(ceil_div(-shift, sw), 0, OW);
+      const std::int64_t hi = std::clamp<std::int64_t>(floor_div(W - 1 - shift, sw) + 1, lo, OW);
+      for (std::int64_t n = 0; n < plan.batch; ++n) {
+        const T* image = x + (n * plan.channels + c) * plan.image_size;
+        T* dst = cols + row * width + n * plan.out_size;
+        for (std::int64_t oh = 0; oh < OH; ++oh, dst += OW) {
+          const std::int64_t ih = oh * sh - ph + kh * dh;
+          if (ih < 0 || ih >= H) {
+            std::fill(dst, dst + OW, fill);
+            continue;
+          }
+          const T* src = image + ih * W + shift;
+          std::fill(dst, dst + lo, fill);
+          if (sw == 1) {
+            std::copy(src + lo, src + hi, dst + lo);
+          } else {
+            for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * sw];
+          }
+          std::fill(dst + hi, dst + OW, fill);
+        }
+      }
+    }
+  }, std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(width, 1)));
+}
+
 void im2col_cpu(const PatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-  const PatchPlan plan = plan_patches("im2col", p, in[0].shape);
+  if (p.shape.kernel.size() == 2) {
+    const PatchPlan plan = plan_patches("im2col", p, in[0].shape);
+    dispatch_conv_dtype(in[0].dtype, "im2col", [&](auto tag) {
+      using T = decltype(tag);
+      im2col_2d<T>(plan, in[0].ptr<T>(), out[0].ptr<T>(), static_cast<T>(p.pad_value));
+    });
+    return;
+  }
+  const PatchPlan plan = plan_patches("im2col", p, in[0].shape, true);
   dispatch_conv_dtype(in[0].dtype, "im2col", [&](auto tag) {
     using T = decltype(tag);
     const T* x = in[0].ptr<T>();
@@ -150,7 +209,7 @@ void infer_col2im(const PatchParams& p, std::span<const op::ArrayInfo> in, std::
 
 // Sums each column entry into the pixel it came from; channels are independent, so they split across workers.
 void col2im_cpu(const PatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-  const PatchPlan plan = plan_patches("col2im", p, p.image);
+  const PatchPlan plan = plan_patches("col2im", p, p.image, true);
   dispatch_conv_dtype(in[0].dtype, "col2im", [&](auto tag) {
     using T = decltype(tag);
     const T* cols = in[0].ptr<T>();
