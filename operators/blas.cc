@@ -23,36 +23,49 @@ namespace {
   return true;
 }();
 
-constexpr std::int64_t kRowsPerTask = 64;  // below this, a slice of C is too thin for an efficient kernel
+constexpr std::int64_t kRowsPerTask = 64;      // below this, a slice of C is too thin for an efficient kernel
+constexpr std::int64_t kColumnsPerTask = 256;  // likewise for a slice of columns
 
+// C[rows m, cols n] of the whole product (leading dimensions from the whole).
 template <class T>
-void gemm_serial(const GemmArgs& g, const T* a, const T* b, T* c, std::int64_t m) {
+void gemm_serial(const GemmArgs& g, const T* a, const T* b, T* c, std::int64_t m, std::int64_t n) {
   const auto ta = g.trans_a ? CblasTrans : CblasNoTrans, tb = g.trans_b ? CblasTrans : CblasNoTrans;
   const auto lda = static_cast<blasint>(g.trans_a ? g.m : g.k), ldb = static_cast<blasint>(g.trans_b ? g.k : g.n),
              ldc = static_cast<blasint>(g.n);
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(g.n), static_cast<blasint>(g.k),
+    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(g.k),
                 static_cast<float>(g.alpha), a, lda, b, ldb, static_cast<float>(g.beta), c, ldc);
   } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(g.n), static_cast<blasint>(g.k),
+    cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(g.k),
                 g.alpha, a, lda, b, ldb, g.beta, c, ldc);
   }
 }
 
-// Splits the rows of C into one slice per worker, each an independent single-threaded BLAS call.
+// Splits C into one slice per worker, each an independent single-threaded BLAS call: by rows, or by columns
+// when C has too few rows and many columns (a convolution's product at batch 1: 64 filters x 3136 pixels).
 template <class T>
 void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   const std::int64_t workers = tbb::this_task_arena::max_concurrency();
   const std::int64_t flops = g.m * g.n * g.k;
-  const std::int64_t parts = flops < (std::int64_t{1} << 21) ? 1 : std::clamp(g.m / kRowsPerTask, std::int64_t{1}, workers);
-  if (parts <= 1 || !kSplitKernels) {
-    gemm_serial(g, a, b, c, g.m);
+  if (flops < (std::int64_t{1} << 21) || !kSplitKernels || workers <= 1) {
+    gemm_serial(g, a, b, c, g.m, g.n);
     return;
   }
-  tbb::parallel_for(std::int64_t{0}, parts, [&](std::int64_t part) {
-    const std::int64_t begin = g.m * part / parts, end = g.m * (part + 1) / parts;
-    const T* a_rows = g.trans_a ? a + begin : a + begin * g.k;
-    gemm_serial(g, a_rows, b, c + begin * g.n, end - begin);
+  const std::int64_t row_parts = std::clamp(g.m / kRowsPerTask, std::int64_t{1}, workers);
+  const std::int64_t column_parts = std::clamp(g.n / kColumnsPerTask, std::int64_t{1}, workers);
+  if (row_parts >= column_parts) {
+    if (row_parts == 1) return gemm_serial(g, a, b, c, g.m, g.n);
+    tbb::parallel_for(std::int64_t{0}, row_parts, [&](std::int64_t part) {
+      const std::int64_t begin = g.m * part / row_parts, end = g.m * (part + 1) / row_parts;
+      const T* a_rows = g.trans_a ? a + begin : a + begin * g.k;
+      gemm_serial(g, a_rows, b, c + begin * g.n, end - begin, g.n);
+    });
+    return;
+  }
+  tbb::parallel_for(std::int64_t{0}, column_parts, [&](std::int64_t part) {
+    const std::int64_t begin = g.n * part / column_parts, end = g.n * (part + 1) / column_parts;
+    const T* b_columns = g.trans_b ? b + begin * g.k : b + begin;
+    gemm_serial(g, a, b_columns, c + begin, g.m, end - begin);
   });
 }
 

@@ -33,6 +33,24 @@ TEST_CASE("large products split across workers match a plain loop", "[operators]
   }
 }
 
+TEST_CASE("wide products with few rows split by columns and match a plain loop", "[operators][dot]") {
+  const std::int64_t m = 40, k = 120, n = 1500;  // few rows, many columns: a convolution's product at batch 1
+  NDArray a = nd::random::uniform(-1, 1, {m, k}, cpu(), DType::kFloat64);
+  NDArray b = nd::random::uniform(-1, 1, {k, n}, cpu(), DType::kFloat64);
+  NDArray bt = b.transpose();
+  const std::vector<double> av = test::values(a), bv = test::values(b);
+  for (const NDArray& product : {nd::dot(a, b), nd::dot(a, bt, false, true)}) {
+    const std::vector<double> cv = test::values(product);
+    for (std::int64_t i = 0; i < m; i += 3) {
+      for (std::int64_t j = 0; j < n; j += 37) {
+        double want = 0;
+        for (std::int64_t p = 0; p < k; ++p) want += av[i * k + p] * bv[p * n + j];
+        CHECK(cv[i * n + j] == Approx(want).epsilon(1e-12));
+      }
+    }
+  }
+}
+
 TEST_CASE("16-bit float products compute in float", "[operators][dot][dtype]") {
   NDArray a = nd::array({1, 2, 3, 4}, Shape{2, 2}, cpu(), DType::kFloat16);
   check_array(nd::dot(a, a), {2, 2}, {7, 10, 15, 22});
