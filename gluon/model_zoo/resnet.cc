@@ -26,38 +26,49 @@ nn::Conv2D conv1x1(std::int64_t channels, std::int64_t stride, bool use_bias, st
 
 // The residual blocks are built in their stage's name scope with prefix "" (MXNet's prefix=''), so their layers
 // are numbered in the stage: stage1_conv0, stage1_batchnorm0, ...
-class BasicBlockV1 : public HybridBlock {
+// Version 1: relu(body(x) + x), or + downsample(x) where the shape changes.
+class ResidualV1 : public HybridBlock {
+ public:
+  NDArray forward(const NDArray& x) override {
+    const NDArray residual = downsample_ ? (*downsample_)(x) : x;
+    return nd::Activation(body_(x) + residual, "relu");
+  }
+
+ protected:
+  explicit ResidualV1(std::string alias) : HybridBlock(std::move(alias), "") {}
+  // After the body's layers: registers it, then the downsampling branch (MXNet's order, so its numbering).
+  void finish(std::int64_t channels, std::int64_t stride, bool downsample, std::int64_t in_channels) {
+    register_child(body_, "body");
+    if (!downsample) return;
+    downsample_ = nn::HybridSequential("");
+    downsample_->add(conv1x1(channels, stride, false, in_channels));
+    downsample_->add(nn::BatchNorm());
+    register_child(*downsample_, "downsample");
+  }
+  nn::HybridSequential body_{""};
+
+ private:
+  std::optional<nn::HybridSequential> downsample_;
+};
+
+class BasicBlockV1 : public ResidualV1 {
  public:
   BasicBlockV1(std::int64_t channels, std::int64_t stride, bool downsample, std::int64_t in_channels)
-      : HybridBlock("basicblockv1", "") {
+      : ResidualV1("basicblockv1") {
     body_.add(conv3x3(channels, stride, in_channels));
     body_.add(nn::BatchNorm());
     body_.add(nn::Activation("relu"));
     body_.add(conv3x3(channels, 1, channels));
     body_.add(nn::BatchNorm());
-    register_child(body_, "body");
-    if (downsample) {
-      downsample_ = nn::HybridSequential("");
-      downsample_->add(conv1x1(channels, stride, false, in_channels));
-      downsample_->add(nn::BatchNorm());
-      register_child(*downsample_, "downsample");
-    }
-  }
-  NDArray forward(const NDArray& x) override {
-    const NDArray residual = downsample_ ? (*downsample_)(x) : x;
-    return nd::Activation(body_(x) + residual, "relu");
+    finish(channels, stride, downsample, in_channels);
   }
   std::string repr() const override { return "BasicBlockV1"; }
-
- private:
-  nn::HybridSequential body_{""};
-  std::optional<nn::HybridSequential> downsample_;
 };
 
-class BottleneckV1 : public HybridBlock {
+class BottleneckV1 : public ResidualV1 {
  public:
   BottleneckV1(std::int64_t channels, std::int64_t stride, bool downsample, std::int64_t in_channels)
-      : HybridBlock("bottleneckv1", "") {
+      : ResidualV1("bottleneckv1") {
     body_.add(conv1x1(channels / 4, stride, true));
     body_.add(nn::BatchNorm());
     body_.add(nn::Activation("relu"));
@@ -66,23 +77,9 @@ class BottleneckV1 : public HybridBlock {
     body_.add(nn::Activation("relu"));
     body_.add(conv1x1(channels, 1, true));
     body_.add(nn::BatchNorm());
-    register_child(body_, "body");
-    if (downsample) {
-      downsample_ = nn::HybridSequential("");
-      downsample_->add(conv1x1(channels, stride, false, in_channels));
-      downsample_->add(nn::BatchNorm());
-      register_child(*downsample_, "downsample");
-    }
-  }
-  NDArray forward(const NDArray& x) override {
-    const NDArray residual = downsample_ ? (*downsample_)(x) : x;
-    return nd::Activation(body_(x) + residual, "relu");
+    finish(channels, stride, downsample, in_channels);
   }
   std::string repr() const override { return "BottleneckV1"; }
-
- private:
-  nn::HybridSequential body_{""};
-  std::optional<nn::HybridSequential> downsample_;
 };
 
 class BasicBlockV2 : public HybridBlock {

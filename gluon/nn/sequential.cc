@@ -11,20 +11,19 @@ std::string sequential_repr(const char* kind, const Block& block) {
   return s + ")";
 }
 
-NDArray concatenate_children(const Block& block, const NDArray& x, int axis) {
+}  // namespace
+
+NDArray detail::concatenate_children(const Block& block, const NDArray& x, int axis) {
   if (block.children().empty()) throw Error("Concurrent: no children to run");
   std::vector<NDArray> outputs;
   for (const auto& child : block.children()) outputs.push_back((*child.second)(x));
   const int dim = axis < 0 ? axis + outputs.front().ndim() : axis;
   return outputs.size() == 1 ? outputs.front() : nd::concat(outputs, dim);
 }
-}  // namespace
 
 std::string Sequential::repr() const { return sequential_repr("Sequential", *this); }
 std::string HybridSequential::repr() const { return sequential_repr("HybridSequential", *this); }
-NDArray Concurrent::forward(const NDArray& x) { return concatenate_children(*this, x, axis_); }
 std::string Concurrent::repr() const { return sequential_repr("Concurrent", *this); }
-NDArray HybridConcurrent::forward(const NDArray& x) { return concatenate_children(*this, x, axis_); }
 std::string HybridConcurrent::repr() const { return sequential_repr("HybridConcurrent", *this); }
 
 }  // namespace mx::gluon::nn

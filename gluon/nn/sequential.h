@@ -42,32 +42,34 @@ class HybridSequential : public detail::SequentialOf<HybridBlock> {
 
 // Gluon contrib's Concurrent and HybridConcurrent: every child on the same input, outputs concatenated along
 // `axis` (Inception's and DenseNet's branches).
-class Concurrent : public Block {
+namespace detail {
+NDArray concatenate_children(const Block& block, const NDArray& x, int axis);
+
+template <class Base>
+class ConcurrentOf : public Base {
  public:
-  explicit Concurrent(int axis = -1, Prefix prefix = std::nullopt) : Block("concurrent", std::move(prefix)), axis_(axis) {}
+  ConcurrentOf(std::string alias, int axis, Prefix prefix) : Base(std::move(alias), std::move(prefix)), axis_(axis) {}
   template <class... Blocks>
   void add(const Blocks&... blocks) {
-    (register_child(blocks), ...);
+    (this->register_child(blocks), ...);
   }
-  NDArray forward(const NDArray& x) override;
-  std::string repr() const override;
+  NDArray forward(const NDArray& x) override { return concatenate_children(*this, x, axis_); }
 
  private:
   int axis_;
 };
-class HybridConcurrent : public HybridBlock {
+}  // namespace detail
+
+class Concurrent : public detail::ConcurrentOf<Block> {
+ public:
+  explicit Concurrent(int axis = -1, Prefix prefix = std::nullopt) : ConcurrentOf("concurrent", axis, std::move(prefix)) {}
+  std::string repr() const override;
+};
+class HybridConcurrent : public detail::ConcurrentOf<HybridBlock> {
  public:
   explicit HybridConcurrent(int axis = -1, Prefix prefix = std::nullopt)
-      : HybridBlock("hybridconcurrent", std::move(prefix)), axis_(axis) {}
-  template <class... Blocks>
-  void add(const Blocks&... blocks) {
-    (register_child(blocks), ...);
-  }
-  NDArray forward(const NDArray& x) override;
+      : ConcurrentOf("hybridconcurrent", axis, std::move(prefix)) {}
   std::string repr() const override;
-
- private:
-  int axis_;
 };
 
 }  // namespace mx::gluon::nn

@@ -125,3 +125,16 @@ TEST_CASE("LayerNorm and InstanceNorm learn their channel counts", "[gluon][laye
   in_norm.initialize();
   check_array(in_norm(nd::array({1, 3, 5, 9}, Shape{1, 2, 2})), {1, 2, 2}, {-1, 1, -1, 1}, 1e-5);
 }
+
+TEST_CASE("Concurrent and HybridConcurrent concatenate their children's outputs", "[gluon][layers]") {
+  nn::HybridConcurrent branches(1);
+  branches.add(nn::Dense(2, {.weight_initializer = init::One(), .in_units = 3}),
+               nn::Dense(1, {.weight_initializer = init::Constant(2), .in_units = 3}));
+  branches.initialize();
+  const NDArray x = nd::array({1, 2, 3, 0, 1, 0}, Shape{2, 3});
+  check_array(branches(x), {2, 3}, {6, 6, 12, 1, 1, 2});  // row sums, then twice the row sums
+  nn::Concurrent along_last;  // axis -1: the last axis
+  along_last.add(nn::Identity(), nn::Identity());
+  check_array(along_last(x), {2, 6}, {1, 2, 3, 1, 2, 3, 0, 1, 0, 0, 1, 0});
+  CHECK_THROWS_WITH(nn::Concurrent()(x), Contains("no children"));
+}
