@@ -44,7 +44,12 @@ MemoryPlan plan_memory(const Graph& graph) {
     }
   }
   for (const Source& s : graph.outputs) {
-    if (s.kind == Source::Kind::kNode) plan.exposed[s.index][s.output] = true;
+    // A node writing a parameter in place hands out that parameter: no array of its own.
+    if (s.kind == Source::Kind::kNode && graph.nodes[static_cast<std::size_t>(s.index)]
+                                                 .outputs[static_cast<std::size_t>(s.output)]
+                                                 .writes_external < 0) {
+      plan.exposed[s.index][s.output] = true;
+    }
   }
   // Best fit among freed blocks, else the end of the workspace.
   std::vector<std::pair<std::int64_t, std::int64_t>> free_blocks;  // offset, bytes
@@ -67,13 +72,16 @@ MemoryPlan plan_memory(const Graph& graph) {
     }
     return offset;
   };
+  std::vector<std::vector<bool>> released(n);
   auto release = [&](std::size_t node, int output) {
-    std::int64_t& offset = plan.offsets[node][static_cast<std::size_t>(output)];
-    if (offset < 0) return;
-    free_blocks.emplace_back(offset, aligned_bytes(graph.nodes[node].outputs[static_cast<std::size_t>(output)]));
-    offset = -2;  // released (the node keeps its place in the plan below)
+    const auto o = static_cast<std::size_t>(output);
+    if (plan.offsets[node][o] < 0 || released[node][o]) return;
+    released[node][o] = true;
+    free_blocks.emplace_back(plan.offsets[node][o], aligned_bytes(graph.nodes[node].outputs[o]));
   };
-  std::vector<std::vector<std::int64_t>> placed(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    released[i].assign(graph.nodes[i].outputs.size(), false);
+  }
   for (std::size_t i = 0; i < n; ++i) {
     const Node& node = graph.nodes[i];
     // Outputs first: a node never writes over its own inputs.
@@ -83,7 +91,6 @@ MemoryPlan plan_memory(const Graph& graph) {
       plan.unplanned_bytes += bytes;
       plan.offsets[i][o] = take(bytes);
     }
-    placed[i] = plan.offsets[i];
     for (const Source& s : node.inputs) {
       if (s.kind == Source::Kind::kNode && last_use[s.index][s.output] == static_cast<int>(i)) {
         release(static_cast<std::size_t>(s.index), s.output);
@@ -93,7 +100,6 @@ MemoryPlan plan_memory(const Graph& graph) {
       if (last_use[i][o] < 0) release(i, static_cast<int>(o));  // never read
     }
   }
-  plan.offsets = std::move(placed);
   return plan;
 }
 
