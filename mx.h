@@ -6,6 +6,7 @@
 #include <mx/engine/error.h>
 #include <mx/engine/trace.h>
 #include <mx/gluon/gluon.h>
+#include <mx/graph/symbol.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/grad_req.h>

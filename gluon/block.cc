@@ -100,6 +100,9 @@ NameScope Block::name_scope() { return NameScope(state_); }
 NDArray Block::operator()(const NDArray& x) {
   // A hybridized block runs its cached graph, unless an enclosing block is tracing it into its own.
   if (state_->hybrid && t_summary == nullptr && !op::is_tracing()) return call_hybridized(x);
+  // Traced into a symbol, the block's operators are named under its prefix; a layer's own is "<prefix>fwd".
+  std::optional<op::SymbolNameScope> names;
+  if (op::is_tracing()) names.emplace(prefix(), state_->children.empty());
   if (t_summary == nullptr) return forward(x);
   const std::size_t row = t_summary->rows.size();
   t_summary->rows.push_back({t_summary->depth, kind_of(repr()), {}, 0});

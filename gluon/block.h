@@ -34,6 +34,7 @@
 #include <vector>
 
 #include <mx/gluon/parameter.h>
+#include <mx/graph/symbol.h>
 #include <mx/ndarray/error.h>
 
 namespace mx::gluon {
@@ -175,6 +176,16 @@ class HybridBlock : public Block {
 
   void hybridize(HybridizeOptions options = {}) override;
   bool is_hybridized() const;
+
+  using Block::operator();
+  // The block on a symbol (MXNet's net(mx.sym.var('data'))): forward traced into a Symbol over `x`, a variable,
+  // and the parameters under their collect_params() names. The shape traced is x's "__shape__" (sym::var's
+  // shape option), else the input shape of the last call. mx::Error when forward calls an operator without a
+  // symbol form.
+  sym::Symbol operator()(const sym::Symbol& x);
+  // MXNet's export: `path`-symbol.json and `path`-%04d.params (epoch; "arg:"/"aux:" names) in MXNet 1.x's
+  // formats, for the input shape of the last call. The block must be hybridized and called once, as in MXNet.
+  void export_(const std::string& path, int epoch = 0);
   // Traces forward on an input of x's shape, dtype and context without computing anything (x's values are
   // never read): fills every deferred parameter shape, initializing those waiting for it (MXNet's
   // infer_shape). Returns the output's shape.

@@ -21,5 +21,6 @@
 #include <mx/gluon/nn/sequential.h>
 #include <mx/gluon/optimizer.h>
 #include <mx/gluon/parameter.h>
+#include <mx/gluon/symbol_block.h>
 #include <mx/gluon/trainer.h>
 #include <mx/gluon/utils.h>

@@ -3,9 +3,12 @@
 
 #include <mx/gluon/block_state.h>
 
+#include <cstdio>
 #include <map>
 
+#include <mx/autograd/autograd.h>
 #include <mx/graph/executor.h>
+#include <mx/ndarray/serialize.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/recording.h>
 #include <mx/operators/tracing.h>
@@ -125,5 +128,99 @@ HybridBlock::CacheInfo HybridBlock::cache_info() const {
 }
 
 void HybridBlock::clear_cache() { state_->cache.reset(); }
+
+namespace {
+
+// A forward traced into a symbol, with the parameter behind each of its variables.
+struct TracedSymbol {
+  sym::Symbol symbol;
+  std::map<std::string, std::pair<Parameter, Context>> parameters;
+};
+
+TracedSymbol trace_symbol(Block& block, const NDArray& placeholder, const std::string& input_name) {
+  graph::Graph traced = graph::trace(
+      [&block](std::span<const NDArray> in) {
+        op::SymbolNameScope names(block.prefix(), block.children().empty());
+        return std::vector<NDArray>{block.forward(in[0])};
+      },
+      std::span(&placeholder, 1), block.repr() + "'s forward");
+  if (!traced.symbol_error.empty()) {
+    throw Error(block.repr() + ": the forward has no symbol form: " + traced.symbol_error);
+  }
+  traced.symbol_inputs.front()->name = input_name;
+  std::map<engine::VarHandle, std::pair<std::string, std::pair<Parameter, Context>>> by_var;
+  for (const auto& [name, parameter] : block.collect_params()) {
+    if (!parameter.is_initialized()) continue;
+    for (const Context& ctx : parameter.list_ctx()) {
+      by_var.emplace(parameter.data(ctx).var(), std::pair{name, std::pair{parameter, ctx}});
+    }
+  }
+  TracedSymbol result{traced.symbol, {}};
+  for (const auto& [array, node] : traced.symbol_externals) {
+    const auto it = by_var.find(array.var());
+    if (it == by_var.end()) {
+      throw Error(block.repr() + ": the forward reads an array " + array.shape().str() +
+                  " that is not one of the block's parameters; a symbol can only refer to parameters");
+    }
+    node->name = it->second.first;
+    result.parameters.emplace(it->second.first, it->second.second);
+  }
+  return result;
+}
+
+}  // namespace
+
+sym::Symbol HybridBlock::operator()(const sym::Symbol& x) {
+  if (x.num_outputs() != 1 || !x.outputs().front().node->is_variable()) {
+    throw Error(repr() + ": a block is called on a variable (sym::var), not on an operator's output");
+  }
+  const sym::Node& variable = *x.outputs().front().node;
+  Shape shape;
+  DType dtype = DType::kFloat32;
+  Context ctx = current_context();
+  if (const auto it = variable.attrs.find("__shape__"); it != variable.attrs.end()) {
+    std::vector<std::int64_t> dims;
+    op::AttrReader reader("sym::var '" + variable.name + "'", variable.attrs);
+    reader.read("__shape__", dims);
+    shape = Shape(dims);
+    if (variable.attrs.contains("__dtype__")) {
+      int code = 0;
+      reader.read("__dtype__", code);
+      dtype = dtype_from_code(code);
+    }
+  } else if (state_->cache && state_->cache->last != nullptr) {
+    const detail::Signature& last = state_->cache->last->signature;
+    shape = last.shape, dtype = last.dtype, ctx = last.ctx;
+  } else {
+    throw Error(repr() + ": calling a block on variable '" + variable.name +
+                "' needs its shape: give sym::var a shape, or call the block on an array first");
+  }
+  autograd::predict_mode inference;
+  return trace_symbol(*this, NDArray(shape, ctx, dtype), variable.name).symbol;
+}
+
+void HybridBlock::export_(const std::string& path, int epoch) {
+  if (!is_hybridized() || !state_->cache || state_->cache->last == nullptr) {
+    throw Error(repr() + ": export needs the block hybridized and called once (MXNet's rule): hybridize(), "
+                         "then call it on an input of the shape to export");
+  }
+  if (epoch < 0 || epoch > 9999) throw Error("export: epoch must be in [0, 9999], got " + std::to_string(epoch));
+  const detail::Signature last = state_->cache->last->signature;
+  TracedSymbol traced;
+  {
+    autograd::predict_mode inference;
+    traced = trace_symbol(*this, NDArray(last.shape, last.ctx, last.dtype), "data");
+  }
+  const std::vector<std::string> aux = traced.symbol.list_auxiliary_states();
+  std::map<std::string, NDArray> arrays;
+  for (const auto& [name, binding] : traced.parameters) {
+    const bool is_aux = std::find(aux.begin(), aux.end(), name) != aux.end();
+    arrays[(is_aux ? "aux:" : "arg:") + name] = binding.first.data(binding.second);
+  }
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "-%04d.params", epoch);
+  traced.symbol.save(path + "-symbol.json");
+  nd::save(path + suffix, arrays);
+}
 
 }  // namespace mx::gluon

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <mx/graph/symbol.h>
 #include <mx/ndarray/ndarray.h>
 #include <mx/operators/tracing.h>
 
@@ -49,6 +50,16 @@ struct Graph {
   std::vector<NDArray> externals;  // read (or written in place) by the nodes; replace them to rebind
   std::vector<Node> nodes;
   std::vector<Source> outputs;
+
+  // The same forward as MXNet's operators, for export and get_internals: one node per operator or composite
+  // (Convolution, BatchNorm) called outside any composite. Variables: the inputs ("data", or "data0", "data1",
+  // ...) and each array the forward read without making it, by array, named "_external<n>" until the caller
+  // names them (renaming the node renames it in the symbol).
+  sym::Symbol symbol;
+  std::vector<std::shared_ptr<sym::Node>> symbol_inputs;
+  std::vector<std::pair<NDArray, std::shared_ptr<sym::Node>>> symbol_externals;
+  // Why the forward has no symbol form (an operator without one), empty when it has.
+  std::string symbol_error;
 
   // Whether every node is one plain operation on one context, with no writes into earlier node outputs: such a
   // graph can run as a single engine operation.

@@ -1,7 +1,9 @@
 // The tracer: operator calls into nodes, arrays into sources, found by their engine variable.
 #include <mx/graph/graph.h>
 
+#include <cctype>
 #include <map>
+#include <set>
 
 #include <mx/ndarray/error.h>
 
@@ -19,13 +21,22 @@ class GraphTracer final : public op::Tracer {
  public:
   explicit GraphTracer(Graph& graph) : graph_(graph) {}
 
-  void add_input(const NDArray& input, int index) {
+  void add_input(const NDArray& input, int index, const std::string& name) {
     alive_.push_back(input);
     holders_[input.var()] = {Source{.kind = Source::Kind::kInput, .index = index, .shape = input.shape()},
                              input.offset(), input.shape()};
+    auto variable = variable_node(name);
+    graph_.symbol_inputs.push_back(variable);
+    symbol_values_[input.var()] = {sym::Entry{variable, 0}, input.offset(), input.shape()};
   }
 
   void trace(op::TracedCall call, std::span<const NDArray> inputs, std::span<const NDArray> outputs) override {
+    if (composites_ == 0) {
+      if (!call.symbolic && graph_.symbol_error.empty()) {
+        graph_.symbol_error = std::string("operator ") + call.name + " has no symbol form";
+      }
+      add_symbol_node(call.name, call.attrs, inputs, outputs);
+    }
     Node node;
     node.call = std::move(call);
     for (const NDArray& in : inputs) node.inputs.push_back(source_of(in));
@@ -65,6 +76,41 @@ class GraphTracer final : public op::Tracer {
     alive_.insert(alive_.end(), outputs.begin(), outputs.end());
   }
 
+  void enter_composite() override { ++composites_; }
+  void leave_composite(const char* op, op::Attrs attrs, std::span<const NDArray> inputs,
+                       std::span<const NDArray> outputs) override {
+    if (--composites_ == 0 && !outputs.empty()) add_symbol_node(op, std::move(attrs), inputs, outputs);
+  }
+  void enter_name_scope(const std::string& prefix, bool first_is_fwd) override {
+    scopes_.push_back({prefix, first_is_fwd});
+  }
+  void leave_name_scope() override { scopes_.pop_back(); }
+
+  // The symbol-level value an array holds.
+  sym::Entry symbol_entry_of(const NDArray& array) {
+    auto it = symbol_values_.find(array.var());
+    if (it == symbol_values_.end()) {  // made outside the forward
+      auto variable = variable_node("_external" + std::to_string(graph_.symbol_externals.size()));
+      graph_.symbol_externals.emplace_back(array, variable);
+      it = symbol_values_.emplace(array.var(), SymbolValue{{variable, 0}, array.offset(), array.shape()}).first;
+    }
+    const SymbolValue& value = it->second;
+    if (array.offset() == value.offset && array.shape() == value.shape) return value.entry;
+    if (array.offset() == value.offset && array.size() == value.shape.size()) {  // a reshape outside any operator
+      auto node = std::make_shared<sym::Node>();
+      node->op = "Reshape";
+      node->name = node_name("Reshape");
+      node->attrs = {{"shape", op::attr_string(array.shape().dims())}};
+      node->inputs = {value.entry};
+      return {node, 0};
+    }
+    if (graph_.symbol_error.empty()) {
+      graph_.symbol_error = "the forward reads part of an array " + array.shape().str() +
+                            " taken outside any operator (a slice or an element); use slice_axis or take";
+    }
+    return value.entry;
+  }
+
   Source source_of(const NDArray& array) {
     if (array.is_none()) throw Error("hybridize: an operator was given an empty handle while tracing");
     auto it = holders_.find(array.var());
@@ -84,7 +130,59 @@ class GraphTracer final : public op::Tracer {
   }
 
  private:
+  struct SymbolValue {
+    sym::Entry entry;
+    std::int64_t offset = 0;
+    Shape shape;
+  };
+  struct NameScope {
+    std::string prefix;
+    bool first_is_fwd = false;
+  };
+
+  std::shared_ptr<sym::Node> variable_node(std::string name) {
+    auto node = std::make_shared<sym::Node>();
+    node->op = "null";
+    node->name = std::move(name);
+    return node;
+  }
+
+  // MXNet's names for a block's operators: "dense0_fwd" for a layer's own, "dense0_broadcast_add0" for others.
+  std::string node_name(const char* op) {
+    std::string name;
+    if (!scopes_.empty() && scopes_.back().first_is_fwd) {
+      scopes_.back().first_is_fwd = false;
+      name = scopes_.back().prefix + "fwd";
+    } else {
+      std::string hint = scopes_.empty() ? "" : scopes_.back().prefix;
+      const char* c = op;
+      while (*c == '_') ++c;  // "_plus_scalar" reads "plus_scalar"
+      for (; *c != 0; ++c) hint += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+      name = hint + std::to_string(counters_[hint]++);
+    }
+    while (!used_names_.insert(name).second) name += "_";
+    return name;
+  }
+
+  void add_symbol_node(const char* op, op::Attrs attrs, std::span<const NDArray> inputs,
+                       std::span<const NDArray> outputs) {
+    auto node = std::make_shared<sym::Node>();
+    node->op = op;
+    node->attrs = std::move(attrs);
+    for (const NDArray& in : inputs) node->inputs.push_back(symbol_entry_of(in));
+    node->name = node_name(op);
+    node->num_outputs = static_cast<int>(outputs.size());
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      symbol_values_[outputs[i].var()] = {{node, static_cast<int>(i)}, outputs[i].offset(), outputs[i].shape()};
+    }
+  }
+
   Graph& graph_;
+  int composites_ = 0;  // open composites: their inner calls are not symbol nodes
+  std::vector<NameScope> scopes_;
+  std::map<std::string, int> counters_;
+  std::set<std::string> used_names_;
+  std::map<engine::VarHandle, SymbolValue> symbol_values_;
   std::map<engine::VarHandle, Holder> holders_;
   // Every array of the trace, held until it ends: a freed array's variable could come back for a new one.
   // (Outputs have no storage: nothing computes them.)
@@ -109,7 +207,7 @@ Graph trace(const std::function<std::vector<NDArray>(std::span<const NDArray>)>&
   Graph graph;
   GraphTracer tracer(graph);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    tracer.add_input(inputs[i], static_cast<int>(i));
+    tracer.add_input(inputs[i], static_cast<int>(i), inputs.size() == 1 ? "data" : "data" + std::to_string(i));
     graph.input_shapes.push_back(inputs[i].shape());
     graph.input_dtypes.push_back(inputs[i].dtype());
   }
@@ -130,7 +228,12 @@ Graph trace(const std::function<std::vector<NDArray>(std::span<const NDArray>)>&
     }
     slot = saved;
   }
-  for (const NDArray& out : outputs) graph.outputs.push_back(tracer.source_of(out));
+  std::vector<sym::Entry> symbol_outputs;
+  for (const NDArray& out : outputs) {
+    graph.outputs.push_back(tracer.source_of(out));
+    symbol_outputs.push_back(tracer.symbol_entry_of(out));
+  }
+  graph.symbol = sym::Symbol(std::move(symbol_outputs));
   return graph;
 }
 

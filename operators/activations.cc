@@ -6,6 +6,7 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
+#include <mx/operators/composite_forms.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/random.h>
@@ -14,7 +15,7 @@
 
 namespace mx::nd {
 
-NDArray Activation(const NDArray& x, std::string_view act_type) {
+static NDArray activation_parts(const NDArray& x, std::string_view act_type) {
   if (act_type == "relu") return relu(x);
   if (act_type == "sigmoid") return sigmoid(x);
   if (act_type == "tanh") return tanh(x);
@@ -24,7 +25,8 @@ NDArray Activation(const NDArray& x, std::string_view act_type) {
               "\" (relu, sigmoid, tanh, softrelu, softsign)");
 }
 
-NDArray LeakyReLU(const NDArray& x, std::string_view act_type, double slope, const std::optional<NDArray>& gamma) {
+static NDArray leaky_relu_parts(const NDArray& x, std::string_view act_type, double slope,
+                                const std::optional<NDArray>& gamma) {
   const NDArray positive = x > 0.0;
   if (act_type == "leaky") return where(positive, x, x * slope);
   if (act_type == "elu") return where(positive, x, expm1(x) * slope);
@@ -46,11 +48,35 @@ NDArray LeakyReLU(const NDArray& x, std::string_view act_type, double slope, con
   throw Error("LeakyReLU: unknown act_type \"" + std::string(act_type) + "\" (leaky, prelu, elu, selu, gelu)");
 }
 
-NDArray Dropout(const NDArray& x, double p, DropoutMode mode) {
+static NDArray dropout_parts(const NDArray& x, double p, DropoutMode mode) {
   if (!(p >= 0 && p < 1)) throw Error("Dropout: p must be in [0, 1), got " + std::to_string(p));
   if (p == 0 || (mode == DropoutMode::kTraining && !op::thread_mode().training)) return x;
   NDArray keep = random::uniform(0, 1, x.shape(), x.context(), x.dtype()) >= p;
   return x * (keep * (1 / (1 - p)));
+}
+
+// The public forms: one symbol node each when traced.
+NDArray Activation(const NDArray& x, std::string_view act_type) {
+  op::Composite node("Activation", {x});
+  NDArray y = activation_parts(x, act_type);
+  if (!node.active()) return y;
+  return node.finish(op::forms::activation(act_type), y);
+}
+
+NDArray LeakyReLU(const NDArray& x, std::string_view act_type, double slope, const std::optional<NDArray>& gamma) {
+  std::vector<NDArray> inputs = {x};
+  if (gamma && act_type == "prelu") inputs.push_back(*gamma);
+  op::Composite node("LeakyReLU", inputs);
+  NDArray y = leaky_relu_parts(x, act_type, slope, gamma);
+  if (!node.active()) return y;
+  return node.finish(op::forms::leaky_relu(act_type, slope), y);
+}
+
+NDArray Dropout(const NDArray& x, double p, DropoutMode mode) {
+  op::Composite node("Dropout", {x});
+  NDArray y = dropout_parts(x, p, mode);
+  if (!node.active()) return y;
+  return node.finish(op::forms::dropout(p, mode), y);
 }
 
 }  // namespace mx::nd

@@ -8,6 +8,7 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/convolution.h>
+#include <mx/operators/composite_forms.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
@@ -305,7 +306,7 @@ NDArray col2im(const NDArray& columns, const Shape& image_shape, const ConvShape
   return op::invoke1(kCol2im, {columns}, PatchParams{shape, std::move(pad_end), 0, image_shape});
 }
 
-NDArray Convolution(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
+static NDArray convolution_parts(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
                     const ConvShape& shape, std::int64_t num_filter, std::int64_t num_group) {
   if (data.ndim() < 3) throw ShapeError("Convolution: data must be (N, C, spatial...), got " + data.shape().str());
   const std::int64_t batch = data.shape()[0], channels = data.shape()[1];
@@ -330,7 +331,7 @@ NDArray Convolution(const NDArray& data, const NDArray& weight, const std::optio
   return add_bias(columns_to_image(product, batch, plan.out_spatial), bias, num_filter, "Convolution");
 }
 
-NDArray Deconvolution(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
+static NDArray deconvolution_parts(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
                       const ConvShape& shape, std::int64_t num_filter, std::int64_t num_group,
                       std::vector<std::int64_t> adj) {
   if (data.ndim() < 3) throw ShapeError("Deconvolution: data must be (N, C, spatial...), got " + data.shape().str());
@@ -365,7 +366,7 @@ NDArray Deconvolution(const NDArray& data, const NDArray& weight, const std::opt
   return add_bias(col2im(columns, Shape(image), shape), bias, num_filter, "Deconvolution");
 }
 
-NDArray Pooling(const NDArray& data, const ConvShape& shape, const PoolOptions& options) {
+static NDArray pooling_parts(const NDArray& data, const ConvShape& shape, const PoolOptions& options) {
   if (data.ndim() < 3) throw ShapeError("Pooling: data must be (N, C, spatial...), got " + data.shape().str());
   if (options.global_pool) {
     std::vector<int> spatial;
@@ -410,6 +411,39 @@ NDArray Pooling(const NDArray& data, const ConvShape& shape, const PoolOptions& 
   std::vector<std::int64_t> out = {batch, channels};
   out.insert(out.end(), plan.out_spatial.begin(), plan.out_spatial.end());
   return pooled.reshape(out);
+}
+
+// The public forms: one symbol node each when traced.
+namespace {
+std::vector<NDArray> with_bias(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias) {
+  std::vector<NDArray> inputs = {data, weight};
+  if (bias) inputs.push_back(*bias);
+  return inputs;
+}
+}  // namespace
+
+NDArray Convolution(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
+                    const ConvShape& shape, std::int64_t num_filter, std::int64_t num_group) {
+  op::Composite node("Convolution", with_bias(data, weight, bias));
+  NDArray y = convolution_parts(data, weight, bias, shape, num_filter, num_group);
+  if (!node.active()) return y;
+  return node.finish(op::forms::convolution(shape, num_filter, num_group, !bias), y);
+}
+
+NDArray Deconvolution(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
+                      const ConvShape& shape, std::int64_t num_filter, std::int64_t num_group,
+                      std::vector<std::int64_t> adj) {
+  op::Composite node("Deconvolution", with_bias(data, weight, bias));
+  NDArray y = deconvolution_parts(data, weight, bias, shape, num_filter, num_group, adj);
+  if (!node.active()) return y;
+  return node.finish(op::forms::deconvolution(shape, num_filter, num_group, !bias, adj), y);
+}
+
+NDArray Pooling(const NDArray& data, const ConvShape& shape, const PoolOptions& options) {
+  op::Composite node("Pooling", {data});
+  NDArray y = pooling_parts(data, shape, options);
+  if (!node.active()) return y;
+  return node.finish(op::forms::pooling(shape, options, data.ndim() - 2), y);
 }
 
 }  // namespace mx::nd

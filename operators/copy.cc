@@ -39,7 +39,17 @@ std::vector<NDArray> cast_gradient(const CastParams&, const op::GradientArgs& ar
 }
 
 const op::Operator<CastParams> kCast = op::define<CastParams>(
-    {.name = "Cast", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu, .gradient = &cast_gradient});
+    {.name = "Cast",
+     .num_inputs = 1,
+     .infer = &infer_cast,
+     .cpu = &cast_cpu,
+     .gradient = &cast_gradient,
+     .to_attrs = [](const CastParams& p, int, op::Attrs& attrs) { attrs["dtype"] = dtype_name(p.dtype); },
+     .from_attrs = [](op::AttrReader& attrs, int) {
+       CastParams p;
+       attrs.read("dtype", p.dtype);
+       return p;
+     }});
 const op::Operator<CastParams> kCopy = op::define<CastParams>(
     {.name = "_copy", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu, .gradient = &cast_gradient});
 

@@ -136,11 +136,25 @@ std::vector<NDArray> dot_gradient(const DotParams& p, const op::GradientArgs& ar
   return product_gradient(false, DotParams{plan.trans_a, plan.trans_b}, args, a2, b2, g2);
 }
 
+void dot_to_attrs(const DotParams& p, int, op::Attrs& attrs) {
+  attrs["transpose_a"] = op::attr_string(p.transpose_a);
+  attrs["transpose_b"] = op::attr_string(p.transpose_b);
+}
+DotParams dot_from_attrs(op::AttrReader& attrs, int) {
+  DotParams p;
+  attrs.read("transpose_a", p.transpose_a);
+  attrs.read("transpose_b", p.transpose_b);
+  attrs.ignore("forward_stype", {"None"});
+  return p;
+}
+
 const op::Operator<DotParams> kDot = op::define<DotParams>({.name = kDotName,
                                                             .num_inputs = 2,
                                                             .infer = &infer_product<kDotName, &plan_dot>,
                                                             .cpu = &dot_cpu,
-                                                            .gradient = &dot_gradient});
+                                                            .gradient = &dot_gradient,
+                                                            .to_attrs = &dot_to_attrs,
+                                                            .from_attrs = &dot_from_attrs});
 
 void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
   const op::GemmArgs g = plan_batch_dot(p, in[0].shape, in[1].shape, nullptr);
@@ -157,7 +171,9 @@ const op::Operator<DotParams> kBatchDot =
                            .num_inputs = 2,
                            .infer = &infer_product<kBatchDotName, &plan_batch_dot>,
                            .cpu = &batch_dot_cpu,
-                           .gradient = &batch_dot_gradient});
+                           .gradient = &batch_dot_gradient,
+                           .to_attrs = &dot_to_attrs,
+                           .from_attrs = &dot_from_attrs});
 
 NDArray product_into(bool batched, const NDArray& x, const NDArray& y, bool tx, bool ty, const NDArray& buffer) {
   const op::Operator<DotParams>& op = batched ? kBatchDot : kDot;
@@ -236,11 +252,32 @@ std::vector<NDArray> fc_gradient(const FCParams& p, const op::GradientArgs& args
   return grads;
 }
 
+// no_bias is the number of inputs: the bias is the third.
+void fc_to_attrs(const FCParams& p, int num_inputs, op::Attrs& attrs) {
+  attrs["num_hidden"] = op::attr_string(p.num_hidden);
+  attrs["no_bias"] = op::attr_string(num_inputs == 2);
+  attrs["flatten"] = op::attr_string(p.flatten);
+}
+FCParams fc_from_attrs(op::AttrReader& attrs, int num_inputs) {
+  FCParams p;
+  attrs.read("num_hidden", p.num_hidden);
+  attrs.read("flatten", p.flatten);
+  bool no_bias = false;
+  attrs.read("no_bias", no_bias);
+  if (no_bias != (num_inputs == 2)) {
+    throw Error("FullyConnected: no_bias=" + op::attr_string(no_bias) + " but the node has " +
+                std::to_string(num_inputs) + " inputs");
+  }
+  return p;
+}
+
 const op::Operator<FCParams> kFullyConnected = op::define<FCParams>({.name = "FullyConnected",
                                                                      .num_inputs = op::kVariadic,
                                                                      .infer = &infer_fc,
                                                                      .cpu = &fc_cpu,
-                                                                     .gradient = &fc_gradient});
+                                                                     .gradient = &fc_gradient,
+                                                                     .to_attrs = &fc_to_attrs,
+                                                                     .from_attrs = &fc_from_attrs});
 
 }  // namespace
 

@@ -17,6 +17,14 @@ struct ScalarParams {
   double scalar = 0;
 };
 
+void scalar_to_attrs(const ScalarParams& p, int, op::Attrs& attrs) { attrs["scalar"] = op::attr_string(p.scalar); }
+ScalarParams scalar_from_attrs(op::AttrReader& attrs, int) {
+  ScalarParams p;
+  attrs.read("scalar", p.scalar);
+  attrs.ignore("is_int");  // MXNet 1.9's hint for integer arrays
+  return p;
+}
+
 void infer_same(const ScalarParams&, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) { out[0] = in[0]; }
 
 template <class F, bool kScalarFirst>
@@ -60,7 +68,9 @@ MX_SCALAR_GRADIENT(min_gradient, g * (x <= s))
                                                                    .num_inputs = 1,                        \
                                                                    .infer = &infer_same,                   \
                                                                    .cpu = &scalar_cpu<functor, scalar_first>, \
-                                                                   .gradient = gradient_fn});
+                                                                   .gradient = gradient_fn,                \
+                                                                   .to_attrs = &scalar_to_attrs,           \
+                                                                   .from_attrs = &scalar_from_attrs});
 
 MX_SCALAR_OPERATOR(kAddScalar, "_plus_scalar", Add, false, &identity_gradient)
 MX_SCALAR_OPERATOR(kSubScalar, "_minus_scalar", Sub, false, &identity_gradient)

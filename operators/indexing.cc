@@ -11,6 +11,7 @@
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/indexing.h>
+#include <mx/operators/composite_forms.h>
 #include <mx/operators/axis_split.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
@@ -144,7 +145,10 @@ NDArray take(const NDArray& a, const NDArray& indices, int axis, IndexMode mode)
 
 NDArray Embedding(const NDArray& data, const NDArray& weight) {
   if (weight.ndim() != 2) throw ShapeError("Embedding: weight must be (input_dim, output_dim), got " + weight.shape().str());
-  return take(weight, data, 0);
+  op::Composite node("Embedding", {data, weight});
+  NDArray y = take(weight, data, 0);
+  if (!node.active()) return y;
+  return node.finish(op::forms::embedding(weight.shape()[0], weight.shape()[1], weight.dtype()), y);
 }
 
 NDArray sequence_mask(const NDArray& data, const NDArray& sequence_length, double value, int axis) {

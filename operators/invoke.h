@@ -95,6 +95,8 @@ void detail::trace_call(Tracer& tracer, const Operator<P>& op, const P& params, 
   call.compute = [compute, params](std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& c) {
     compute(params, in, out, c);
   };
+  call.symbolic = std::is_empty_v<P> || op.to_attrs != nullptr;
+  if (op.to_attrs != nullptr) op.to_attrs(params, static_cast<int>(inputs.size()), call.attrs);
   tracer.trace(std::move(call), inputs, outputs);
 }
 
@@ -116,6 +118,27 @@ template <class P>
 NDArray& invoke_into(const Operator<P>& op, std::initializer_list<NDArray> inputs, NDArray& out, const P& params = {}) {
   invoke(op, std::span(inputs.begin(), inputs.size()), params, std::span(&out, 1));
   return out;
+}
+
+template <class P>
+SymbolOp symbol_form(const Operator<P>& op) {
+  auto parse = [op](const Attrs& attrs, int num_inputs) {
+    AttrReader reader(op.name, attrs);
+    P params{};
+    if (op.from_attrs != nullptr) params = op.from_attrs(reader, num_inputs);
+    reader.finish();
+    return params;
+  };
+  SymbolOp form;
+  form.call = [op, parse](const Attrs& attrs, std::span<const NDArray> inputs) {
+    const int n = static_cast<int>(inputs.size());
+    const P params = parse(attrs, n);
+    std::vector<NDArray> outputs(static_cast<std::size_t>(output_count(op, params, n)));
+    invoke(op, inputs, params, std::span<NDArray>(outputs));
+    return outputs;
+  };
+  form.count_outputs = [op, parse](const Attrs& attrs, int n) { return output_count(op, parse(attrs, n), n); };
+  return form;
 }
 
 }  // namespace mx::op

@@ -65,6 +65,16 @@ const op::Operator<ClipParams> kClip = op::define<ClipParams>({
       const NDArray& x = args.inputs[0];
       return {args.output_grads[0] * (x >= p.a_min) * (x <= p.a_max)};
     },
+    .to_attrs = [](const ClipParams& p, int, op::Attrs& attrs) {
+      attrs["a_min"] = op::attr_string(p.a_min);
+      attrs["a_max"] = op::attr_string(p.a_max);
+    },
+    .from_attrs = [](op::AttrReader& attrs, int) {
+      ClipParams p;
+      attrs.read("a_min", p.a_min);
+      attrs.read("a_max", p.a_max);
+      return p;
+    },
 });
 
 // ---- one_hot ----
@@ -166,6 +176,16 @@ struct SoftmaxParams {
   int axis = -1;
 };
 
+void softmax_to_attrs(const SoftmaxParams& p, int, op::Attrs& attrs) { attrs["axis"] = op::attr_string(p.axis); }
+SoftmaxParams softmax_from_attrs(op::AttrReader& attrs, int) {
+  SoftmaxParams p;
+  attrs.read("axis", p.axis);
+  attrs.ignore("temperature", {"None", "1", "1.0"});
+  attrs.ignore("use_length", {"False", "0"});
+  attrs.ignore("dtype", {"None"});
+  return p;
+}
+
 void infer_softmax(const SoftmaxParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
   require_floating("softmax", in[0].dtype);
   normalize_axis(p.axis, in[0].shape.ndim(), "softmax");
@@ -208,9 +228,19 @@ std::vector<NDArray> log_softmax_gradient(const SoftmaxParams& p, const op::Grad
 }
 
 const op::Operator<SoftmaxParams> kSoftmax = op::define<SoftmaxParams>(
-    {.name = "softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<false>, .gradient = &softmax_gradient});
+    {.name = "softmax",
+     .infer = &infer_softmax,
+     .cpu = &softmax_cpu<false>,
+     .gradient = &softmax_gradient,
+     .to_attrs = &softmax_to_attrs,
+     .from_attrs = &softmax_from_attrs});
 const op::Operator<SoftmaxParams> kLogSoftmax = op::define<SoftmaxParams>(
-    {.name = "log_softmax", .infer = &infer_softmax, .cpu = &softmax_cpu<true>, .gradient = &log_softmax_gradient});
+    {.name = "log_softmax",
+     .infer = &infer_softmax,
+     .cpu = &softmax_cpu<true>,
+     .gradient = &log_softmax_gradient,
+     .to_attrs = &softmax_to_attrs,
+     .from_attrs = &softmax_from_attrs});
 
 // ---- SoftmaxOutput: softmax forward; the cross-entropy gradient backward, ignoring the head gradient ----
 const op::Operator<SoftmaxOutputOptions> kSoftmaxOutput = op::define<SoftmaxOutputOptions>({

@@ -9,6 +9,7 @@
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/normalization.h>
+#include <mx/operators/composite_forms.h>
 #include <mx/operators/recording.h>
 #include <mx/operators/reduce.h>
 
@@ -87,8 +88,8 @@ NDArray normalize(const NDArray& x, const std::vector<int>& axes, double eps) {
 
 }  // namespace
 
-NDArray BatchNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, NDArray& moving_mean,
-                  NDArray& moving_var, const BatchNormOptions& o) {
+static NDArray batch_norm_parts(const NDArray& data, const NDArray& gamma, const NDArray& beta,
+                                NDArray& moving_mean, NDArray& moving_var, const BatchNormOptions& o) {
   const int axis = normalize_axis(o.axis, data.ndim(), "BatchNorm");
   const std::int64_t channels = data.shape()[axis];
   for (auto [name, v] : {std::pair<const char*, const NDArray*>{"gamma", &gamma}, {"beta", &beta},
@@ -125,20 +126,43 @@ NDArray BatchNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta
   return out;
 }
 
-NDArray LayerNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, int axis, double eps) {
+static NDArray layer_norm_parts(const NDArray& data, const NDArray& gamma, const NDArray& beta, int axis, double eps) {
   const int a = normalize_axis(axis, data.ndim(), "LayerNorm");
   check_per_channel("LayerNorm", "gamma", gamma, data.shape()[a], data.shape());
   check_per_channel("LayerNorm", "beta", beta, data.shape()[a], data.shape());
   return normalize(data, {a}, eps) * along(gamma, a, data.ndim()) + along(beta, a, data.ndim());
 }
 
-NDArray InstanceNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, double eps) {
+static NDArray instance_norm_parts(const NDArray& data, const NDArray& gamma, const NDArray& beta, double eps) {
   if (data.ndim() < 3) throw ShapeError("InstanceNorm: data must be (N, C, spatial...), got " + data.shape().str());
   check_per_channel("InstanceNorm", "gamma", gamma, data.shape()[1], data.shape());
   check_per_channel("InstanceNorm", "beta", beta, data.shape()[1], data.shape());
   std::vector<int> spatial;
   for (int a = 2; a < data.ndim(); ++a) spatial.push_back(a);
   return normalize(data, spatial, eps) * along(gamma, 1, data.ndim()) + along(beta, 1, data.ndim());
+}
+
+// The public forms: one symbol node each when traced.
+NDArray BatchNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, NDArray& moving_mean,
+                  NDArray& moving_var, const BatchNormOptions& options) {
+  op::Composite node("BatchNorm", {data, gamma, beta, moving_mean, moving_var});
+  NDArray y = batch_norm_parts(data, gamma, beta, moving_mean, moving_var, options);
+  if (!node.active()) return y;
+  return node.finish(op::forms::batch_norm(options), y);
+}
+
+NDArray LayerNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, int axis, double eps) {
+  op::Composite node("LayerNorm", {data, gamma, beta});
+  NDArray y = layer_norm_parts(data, gamma, beta, axis, eps);
+  if (!node.active()) return y;
+  return node.finish(op::forms::layer_norm(axis, eps), y);
+}
+
+NDArray InstanceNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, double eps) {
+  op::Composite node("InstanceNorm", {data, gamma, beta});
+  NDArray y = instance_norm_parts(data, gamma, beta, eps);
+  if (!node.active()) return y;
+  return node.finish(op::forms::instance_norm(eps), y);
 }
 
 }  // namespace mx::nd

@@ -259,33 +259,56 @@ std::vector<NDArray> norm_gradient(const ReduceParams& p, const op::GradientArgs
 }
 
 
+// The symbol form: no axis attribute means every axis, as in MXNet.
+void reduce_to_attrs(const ReduceParams& p, int, op::Attrs& attrs) {
+  if (!p.axis.empty()) attrs["axis"] = op::attr_string(p.axis);
+  attrs["keepdims"] = op::attr_string(p.keepdims);
+}
+ReduceParams reduce_from_attrs(op::AttrReader& attrs, int) {
+  ReduceParams p;
+  attrs.read("axis", p.axis);
+  attrs.read("keepdims", p.keepdims);
+  attrs.ignore("exclude", {"False", "0"});
+  return p;
+}
+void norm_to_attrs(const ReduceParams& p, int n, op::Attrs& attrs) {
+  reduce_to_attrs(p, n, attrs);
+  attrs["ord"] = op::attr_string(p.ord);
+}
+ReduceParams norm_from_attrs(op::AttrReader& attrs, int n) {
+  ReduceParams p = reduce_from_attrs(attrs, n);
+  attrs.read("ord", p.ord);
+  attrs.ignore("out_dtype", {"None"});
+  return p;
+}
+
 const op::Operator<ReduceParams> kSum = op::define<ReduceParams>(
     {.name = kSumName, .infer = &infer_reduce<kSumName, false>, .cpu = &reduce_cpu<SumReducer>,
-     .gradient = &sum_gradient<kSumName>});
+     .gradient = &sum_gradient<kSumName>, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kMean = op::define<ReduceParams>(
     {.name = kMeanName, .infer = &infer_reduce<kMeanName, false>, .cpu = &reduce_cpu<MeanReducer>,
-     .gradient = &mean_gradient});
+     .gradient = &mean_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kMax = op::define<ReduceParams>(
     {.name = kMaxName, .infer = &infer_reduce<kMaxName, true>, .cpu = &reduce_cpu<MaxReducer>,
-     .gradient = &extreme_gradient<kMaxName>});
+     .gradient = &extreme_gradient<kMaxName>, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kMin = op::define<ReduceParams>(
     {.name = kMinName, .infer = &infer_reduce<kMinName, true>, .cpu = &reduce_cpu<MinReducer>,
-     .gradient = &extreme_gradient<kMinName>});
+     .gradient = &extreme_gradient<kMinName>, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kProd = op::define<ReduceParams>(
     {.name = kProdName,
      .infer = &infer_reduce<kProdName, false>,
      .cpu = &reduce_cpu<ProdReducer>,
-     .gradient = &prod_gradient});
+     .gradient = &prod_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kNansum = op::define<ReduceParams>(
     {.name = kNansumName,
      .infer = &infer_reduce<kNansumName, false>,
      .cpu = &reduce_cpu<NansumReducer>,
-     .gradient = &nansum_gradient});
+     .gradient = &nansum_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kNanprod = op::define<ReduceParams>(
     {.name = kNanprodName,
      .infer = &infer_reduce<kNanprodName, false>,
      .cpu = &reduce_cpu<NanprodReducer>,
-     .gradient = &nanprod_gradient});
+     .gradient = &nanprod_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
     {.name = kNormName,
      .infer = [](const ReduceParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
@@ -296,7 +319,9 @@ const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
                const ComputeContext& ctx) {
        p.ord == 1 ? reduce_cpu<L1Reducer>(p, in, out, ctx) : reduce_cpu<L2Reducer>(p, in, out, ctx);
      },
-     .gradient = &norm_gradient});
+     .gradient = &norm_gradient,
+     .to_attrs = &norm_to_attrs,
+     .from_attrs = &norm_from_attrs});
 
 // ---- argmax ----
 struct ArgmaxParams {

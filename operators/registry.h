@@ -4,6 +4,7 @@
 // validates at the call and pushes the computation into the engine.
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <mx/engine/engine.h>
@@ -11,6 +12,7 @@
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/shape.h>
 #include <mx/operators/recording.h>
+#include <mx/operators/symbolic.h>
 
 namespace mx::op {
 
@@ -44,6 +46,10 @@ struct Operator {
   // The inputs' gradients from the outputs', built from other operators so that it can itself be recorded.
   // nullptr: the operator is not differentiable and its outputs are constants to autograd.
   std::vector<NDArray> (*gradient)(const P& params, const GradientArgs& args) = nullptr;
+  // The symbol form (symbolic.h), for operators whose parameters are not empty: the parameters as MXNet's
+  // attributes, and back. Without them the operator cannot be exported or called from a symbol file.
+  void (*to_attrs)(const P& params, int num_inputs, Attrs& attrs) = nullptr;
+  P (*from_attrs)(AttrReader& attrs, int num_inputs) = nullptr;
 };
 
 // The registry's record of an operator, whatever its parameters.
@@ -57,9 +63,13 @@ struct OpInfo {
 // Records an operator under its name; throws mx::Error when the name is taken. Returns `op`, so that
 // definitions read `const Operator<P> kAdd = op::define<P>({...});`.
 void register_operator(OpInfo info);
+// The call by name and attributes (invoke.h).
+template <class P>
+SymbolOp symbol_form(const Operator<P>& op);
 template <class P>
 Operator<P> define(Operator<P> op) {
   register_operator({op.name, op.num_inputs, op.gpu != nullptr, op.gradient != nullptr});
+  if (std::is_empty_v<P> || op.from_attrs != nullptr) register_symbol_op(op.name, symbol_form(op));
   return op;
 }
 

@@ -10,6 +10,7 @@
 #include <mx/operators/parallel.h>
 #include <mx/operators/reduce.h>
 #include <mx/operators/shape_ops.h>
+#include <mx/operators/symbolic.h>
 
 namespace mx::nd {
 namespace {
@@ -93,7 +94,16 @@ std::vector<NDArray> transpose_gradient(const TransposeParams& p, const op::Grad
 }
 
 const op::Operator<TransposeParams> kTranspose = op::define<TransposeParams>(
-    {.name = "transpose", .infer = &infer_transpose, .cpu = &transpose_cpu, .gradient = &transpose_gradient});
+    {.name = "transpose",
+     .infer = &infer_transpose,
+     .cpu = &transpose_cpu,
+     .gradient = &transpose_gradient,
+     .to_attrs = [](const TransposeParams& p, int, op::Attrs& attrs) { attrs["axes"] = op::attr_string(p.axes); },
+     .from_attrs = [](op::AttrReader& attrs, int) {
+       TransposeParams p;
+       attrs.read("axes", p.axes);
+       return p;
+     }});
 
 // ---- concat and split: both copy blocks of (outer, extent along the axis * inner) ----
 struct ConcatParams {
@@ -161,7 +171,17 @@ const op::Operator<ConcatParams> kConcat = op::define<ConcatParams>({.name = "Co
                                                                      .num_inputs = op::kVariadic,
                                                                      .infer = &infer_concat,
                                                                      .cpu = &concat_cpu,
-                                                                     .gradient = &concat_gradient});
+                                                                     .gradient = &concat_gradient,
+                                                                     .to_attrs = [](const ConcatParams& p, int n, op::Attrs& attrs) {
+                                                                       attrs["dim"] = op::attr_string(p.dim);
+                                                                       attrs["num_args"] = op::attr_string(n);
+                                                                     },
+                                                                     .from_attrs = [](op::AttrReader& attrs, int) {
+                                                                       ConcatParams p;
+                                                                       attrs.read("dim", p.dim);
+                                                                       attrs.ignore("num_args");
+                                                                       return p;
+                                                                     }});
 
 struct SplitParams {
   int num_outputs = 1;
@@ -216,7 +236,19 @@ const op::Operator<SplitParams> kSplit = op::define<SplitParams>(
      .infer = &infer_split,
      .cpu = &split_cpu,
      .count_outputs = [](const SplitParams& p, int) { return p.num_outputs; },
-     .gradient = &split_gradient});
+     .gradient = &split_gradient,
+     .to_attrs = [](const SplitParams& p, int, op::Attrs& attrs) {
+       attrs["num_outputs"] = op::attr_string(p.num_outputs);
+       attrs["axis"] = op::attr_string(p.axis);
+       attrs["squeeze_axis"] = op::attr_string(p.squeeze_axis);
+     },
+     .from_attrs = [](op::AttrReader& attrs, int) {
+       SplitParams p;
+       attrs.read("num_outputs", p.num_outputs);
+       attrs.read("axis", p.axis);
+       attrs.read("squeeze_axis", p.squeeze_axis);
+       return p;
+     }});
 
 // ---- slice_axis: [begin, end) along one axis, a copy ----
 struct SliceAxisParams {
@@ -282,7 +314,22 @@ std::vector<NDArray> slice_axis_gradient(const SliceAxisParams& p, const op::Gra
 }
 
 const op::Operator<SliceAxisParams> kSliceAxis = op::define<SliceAxisParams>(
-    {.name = "slice_axis", .infer = &infer_slice_axis, .cpu = &slice_axis_cpu, .gradient = &slice_axis_gradient});
+    {.name = "slice_axis",
+     .infer = &infer_slice_axis,
+     .cpu = &slice_axis_cpu,
+     .gradient = &slice_axis_gradient,
+     .to_attrs = [](const SliceAxisParams& p, int, op::Attrs& attrs) {
+       attrs["axis"] = op::attr_string(p.axis);
+       attrs["begin"] = op::attr_string(p.begin);
+       attrs["end"] = op::attr_string(p.end);
+     },
+     .from_attrs = [](op::AttrReader& attrs, int) {
+       SliceAxisParams p;
+       attrs.read("axis", p.axis);
+       attrs.read("begin", p.begin);
+       attrs.read("end", p.end);
+       return p;
+     }});
 
 // ---- broadcast_to ----
 struct BroadcastToParams {
@@ -328,8 +375,10 @@ NDArray expand_dims(const NDArray& x, int axis) {
 }
 
 NDArray flatten(const NDArray& x) {
-  if (x.ndim() == 0) return x.reshape({1, 1});
-  return x.reshape({x.shape()[0], x.ndim() == 1 ? 1 : -1});
+  op::Composite node("Flatten", {x});
+  NDArray y = x.ndim() == 0 ? x.reshape({1, 1}) : x.reshape({x.shape()[0], x.ndim() == 1 ? 1 : -1});
+  if (!node.active()) return y;
+  return node.finish({}, y);
 }
 
 NDArray concat(const std::vector<NDArray>& arrays, int dim) {

@@ -8,6 +8,7 @@
 
 #include <mx/ndarray/ndarray.h>
 #include <mx/operators/registry.h>
+#include <mx/operators/symbolic.h>
 
 namespace mx::op {
 
@@ -21,6 +22,10 @@ struct TracedCall {
   // The compute function with the call's parameters bound, for running the node inside a bulked engine
   // operation; empty when the call is not one plain operation (a composition, a copy between devices).
   std::function<void(std::span<const Blob> inputs, std::span<const Blob> outputs, const ComputeContext&)> compute;
+  // The call as a node of MXNet's symbol JSON (symbolic.h): its attributes, and whether the operator has a
+  // symbol form at all (an operator with parameters and no to_attrs has none, and cannot be exported).
+  Attrs attrs;
+  bool symbolic = false;
 };
 
 class Tracer {
@@ -28,6 +33,16 @@ class Tracer {
   virtual ~Tracer() = default;
   // `outputs` hold the call's outputs: new arrays without values, or existing arrays written in place.
   virtual void trace(TracedCall call, std::span<const NDArray> inputs, std::span<const NDArray> outputs) = 0;
+  // A Composite (symbolic.h): calls between enter and leave are parts of one symbol node. leave's outputs are
+  // empty when the composite ended by an exception.
+  virtual void enter_composite() {}
+  virtual void leave_composite(const char* op, Attrs attrs, std::span<const NDArray> inputs,
+                               std::span<const NDArray> outputs) {
+    (void)op, (void)attrs, (void)inputs, (void)outputs;
+  }
+  // A SymbolNameScope.
+  virtual void enter_name_scope(const std::string& prefix, bool first_is_fwd) { (void)prefix, (void)first_is_fwd; }
+  virtual void leave_name_scope() {}
 };
 
 // The calling thread's tracer (nullptr when not tracing).

@@ -4,6 +4,7 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
+#include <mx/operators/symbolic.h>
 
 namespace mx::gluon::nn {
 namespace {
@@ -64,7 +65,9 @@ NDArray Conv::forward(const NDArray& x) {
   if (options_.use_bias) b = bias_.data(ctx);
   NDArray y = transpose_ ? nd::Deconvolution(x, weight_.data(ctx), b, shape_, channels_, options_.groups, output_padding_)
                          : nd::Convolution(x, weight_.data(ctx), b, shape_, channels_, options_.groups);
-  return options_.activation.empty() ? y : nd::Activation(y, options_.activation);
+  if (options_.activation.empty()) return y;
+  op::SymbolNameScope names(prefix() + options_.activation + "_", true);  // MXNet's "conv0_relu_fwd"
+  return nd::Activation(y, options_.activation);
 }
 
 std::string Conv::repr() const {

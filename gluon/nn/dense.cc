@@ -4,6 +4,7 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
+#include <mx/operators/symbolic.h>
 #include <mx/operators/dot.h>
 
 namespace mx::gluon::nn {
@@ -33,7 +34,9 @@ NDArray Dense::forward(const NDArray& x) {
   std::optional<NDArray> b;
   if (options_.use_bias) b = bias_.data(ctx);
   NDArray y = nd::FullyConnected(x, weight_.data(ctx), b, static_cast<int>(units_), options_.flatten);
-  return activation_.empty() ? y : nd::Activation(y, activation_);
+  if (activation_.empty()) return y;
+  op::SymbolNameScope names(prefix() + activation_ + "_", true);  // MXNet's "dense0_relu_fwd"
+  return nd::Activation(y, activation_);
 }
 
 std::string Dense::repr() const {

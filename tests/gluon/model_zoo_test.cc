@@ -93,6 +93,41 @@ TEST_CASE("small zoo networks run, imperative and hybridized alike", "[model_zoo
   }
 }
 
+TEST_CASE("the seed's feature extractor: a SymbolBlock from alexnet's internals", "[model_zoo]") {
+  const vision::Model alexnet = vision::get_model("alexnet", {.classes = 10, .prefix = "model_"});
+  alexnet->initialize(init::Xavier());
+  auto out = (*alexnet)(sym::var("data", {.shape = Shape{1, 3, 224, 224}}));
+  auto internals = out.get_internals();
+  gluon::SymbolBlock features(internals["model_dense0_relu_fwd_output"], {sym::var("data")}, alexnet->collect_params());
+  CHECK(features.collect_params().size() == 12);  // five convolutions and a dense layer, weight and bias each
+  // The same as alexnet's layers run one by one up to its first Dense (with its relu).
+  const NDArray x = nd::random::uniform(0, 1, {1, 3, 224, 224});
+  NDArray expected = x;
+  for (const auto& [name, child] : alexnet->children().front().second->children()) {
+    expected = (*child)(expected);
+    if (child->prefix() == "model_dense0_") break;
+  }
+  const std::vector<float> a = expected.asnumpy<float>(), b = features(x).asnumpy<float>();
+  REQUIRE(b.size() == 4096);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i] == Approx(a[i]).epsilon(1e-4).margin(1e-5));
+}
+
+TEST_CASE("a zoo network exports and imports with the same outputs", "[model_zoo]") {
+  const vision::Model net = vision::get_model("resnet18_v1", {.classes = 5});
+  net->initialize(init::Xavier());
+  net->hybridize();
+  const NDArray x = nd::random::uniform(0, 1, {1, 3, 64, 64});
+  const std::vector<float> expected = (*net)(x).asnumpy<float>();
+  const std::string path = (std::filesystem::temp_directory_path() / "mxpp_zoo_resnet18").string();
+  net->export_(path);
+  auto loaded = gluon::SymbolBlock::imports(path + "-symbol.json", {"data"}, path + "-0000.params");
+  CHECK(loaded->symbol().list_auxiliary_states().size() == 2 * 20);  // 20 BatchNorms' running mean and var
+  const std::vector<float> got = (*loaded)(x).asnumpy<float>();
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(expected[i]).epsilon(1e-4).margin(1e-5));
+  std::filesystem::remove(path + "-symbol.json");
+  std::filesystem::remove(path + "-0000.params");
+}
+
 TEST_CASE("a zoo network's parameter file reloads by name; pretrained files are looked up in root", "[model_zoo]") {
   const auto dir = std::filesystem::temp_directory_path() / "mxpp_zoo_models";
   std::filesystem::create_directories(dir);

@@ -1,0 +1,361 @@
+#include <mx/operators/composite_forms.h>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/indexing.h>
+#include <mx/operators/shape_ops.h>
+
+namespace mx::op {
+namespace forms {
+namespace {
+
+std::vector<std::int64_t> filled(const std::vector<std::int64_t>& values, std::size_t axes, std::int64_t fill) {
+  return values.empty() ? std::vector<std::int64_t>(axes, fill) : values;
+}
+
+const char* layout_of(std::size_t axes) { return axes == 1 ? "NCW" : axes == 3 ? "NCDHW" : "NCHW"; }
+
+void write_spatial(const nd::ConvShape& shape, Attrs& attrs, bool dilate) {
+  const std::size_t axes = shape.kernel.size();
+  attrs["kernel"] = attr_string(shape.kernel);
+  attrs["stride"] = attr_string(filled(shape.stride, axes, 1));
+  attrs["pad"] = attr_string(filled(shape.pad, axes, 0));
+  if (dilate) attrs["dilate"] = attr_string(filled(shape.dilate, axes, 1));
+}
+
+const char* pool_type_name(nd::PoolType type) {
+  switch (type) {
+    case nd::PoolType::kMax: return "max";
+    case nd::PoolType::kAvg: return "avg";
+    case nd::PoolType::kSum: return "sum";
+  }
+  return "max";
+}
+
+}  // namespace
+
+Attrs convolution(const nd::ConvShape& shape, std::int64_t num_filter, std::int64_t num_group, bool no_bias) {
+  Attrs attrs;
+  write_spatial(shape, attrs, true);
+  attrs["num_filter"] = attr_string(num_filter);
+  attrs["num_group"] = attr_string(num_group);
+  attrs["no_bias"] = attr_string(no_bias);
+  attrs["layout"] = layout_of(shape.kernel.size());
+  return attrs;
+}
+
+Attrs deconvolution(const nd::ConvShape& shape, std::int64_t num_filter, std::int64_t num_group, bool no_bias,
+                    const std::vector<std::int64_t>& adj) {
+  Attrs attrs = convolution(shape, num_filter, num_group, no_bias);
+  attrs["adj"] = attr_string(filled(adj, shape.kernel.size(), 0));
+  return attrs;
+}
+
+Attrs pooling(const nd::ConvShape& shape, const nd::PoolOptions& options, int spatial_axes) {
+  Attrs attrs;
+  nd::ConvShape written = shape;
+  if (written.kernel.empty()) written.kernel.assign(static_cast<std::size_t>(spatial_axes), 1);  // global pooling
+  write_spatial(written, attrs, false);
+  attrs["pool_type"] = pool_type_name(options.type);
+  attrs["global_pool"] = attr_string(options.global_pool);
+  attrs["pooling_convention"] = options.convention == nd::PoolingConvention::kFull ? "full" : "valid";
+  if (options.type == nd::PoolType::kAvg) attrs["count_include_pad"] = attr_string(options.count_include_pad);
+  attrs["layout"] = layout_of(written.kernel.size());
+  return attrs;
+}
+
+Attrs batch_norm(const nd::BatchNormOptions& o) {
+  return {{"eps", attr_string(o.eps)},
+          {"momentum", attr_string(o.momentum)},
+          {"fix_gamma", attr_string(o.fix_gamma)},
+          {"use_global_stats", attr_string(o.use_global_stats)},
+          {"axis", attr_string(o.axis)}};
+}
+
+Attrs activation(std::string_view act_type) { return {{"act_type", std::string(act_type)}}; }
+
+Attrs leaky_relu(std::string_view act_type, double slope) {
+  return {{"act_type", std::string(act_type)}, {"slope", attr_string(slope)}};
+}
+
+Attrs dropout(double p, nd::DropoutMode mode) {
+  return {{"p", attr_string(p)}, {"mode", mode == nd::DropoutMode::kAlways ? "always" : "training"}, {"axes", "()"}};
+}
+
+Attrs layer_norm(int axis, double eps) { return {{"axis", attr_string(axis)}, {"eps", attr_string(eps)}}; }
+Attrs instance_norm(double eps) { return {{"eps", attr_string(eps)}}; }
+
+Attrs embedding(std::int64_t input_dim, std::int64_t output_dim, DType dtype) {
+  return {{"input_dim", attr_string(input_dim)}, {"output_dim", attr_string(output_dim)}, {"dtype", dtype_name(dtype)}};
+}
+
+Attrs reshape(const Shape& shape) { return {{"shape", attr_string(shape.dims())}}; }
+
+}  // namespace forms
+
+// ---- the calls by name: attributes read back into options ----
+namespace {
+
+using Inputs = std::span<const NDArray>;
+using Outputs = std::vector<NDArray>;
+
+void require_inputs(const AttrReader& attrs, Inputs inputs, std::size_t low, std::size_t high) {
+  if (inputs.size() < low || inputs.size() > high) {
+    throw Error(attrs.op() + ": takes " + std::to_string(low) + (high > low ? " to " + std::to_string(high) : "") +
+                " inputs, the node has " + std::to_string(inputs.size()));
+  }
+}
+
+void read_layout(AttrReader& attrs) { attrs.ignore("layout", {"NCW", "NCHW", "NCDHW", "None"}); }
+
+void ignore_tuning(AttrReader& attrs) {
+  attrs.ignore("cudnn_tune");
+  attrs.ignore("cudnn_off");
+  attrs.ignore("workspace");
+}
+
+nd::ConvShape read_spatial(AttrReader& attrs) {
+  nd::ConvShape shape;
+  attrs.read("kernel", shape.kernel);
+  attrs.read("stride", shape.stride);
+  attrs.read("pad", shape.pad);
+  attrs.read("dilate", shape.dilate);
+  return shape;
+}
+
+std::optional<NDArray> bias_of(Inputs inputs, bool no_bias) {
+  if (no_bias || inputs.size() < 3) return std::nullopt;
+  return inputs[2];
+}
+
+Outputs call_convolution(const Attrs& a, Inputs in) {
+  AttrReader attrs("Convolution", a);
+  const nd::ConvShape shape = read_spatial(attrs);
+  std::int64_t num_filter = 0, num_group = 1;
+  bool no_bias = false;
+  attrs.read("num_filter", num_filter);
+  attrs.read("num_group", num_group);
+  attrs.read("no_bias", no_bias);
+  read_layout(attrs);
+  ignore_tuning(attrs);
+  attrs.finish();
+  require_inputs(attrs, in, no_bias ? 2 : 3, no_bias ? 2 : 3);
+  return {nd::Convolution(in[0], in[1], bias_of(in, no_bias), shape, num_filter, num_group)};
+}
+
+Outputs call_deconvolution(const Attrs& a, Inputs in) {
+  AttrReader attrs("Deconvolution", a);
+  const nd::ConvShape shape = read_spatial(attrs);
+  std::int64_t num_filter = 0, num_group = 1;
+  bool no_bias = true;  // MXNet's default for Deconvolution
+  std::vector<std::int64_t> adj, target_shape;
+  attrs.read("num_filter", num_filter);
+  attrs.read("num_group", num_group);
+  attrs.read("no_bias", no_bias);
+  attrs.read("adj", adj);
+  attrs.read("target_shape", target_shape);
+  if (!target_shape.empty()) throw Error("Deconvolution: target_shape is not supported by mxpp; give adj instead");
+  read_layout(attrs);
+  ignore_tuning(attrs);
+  attrs.finish();
+  require_inputs(attrs, in, no_bias ? 2 : 3, no_bias ? 2 : 3);
+  return {nd::Deconvolution(in[0], in[1], bias_of(in, no_bias), shape, num_filter, num_group, adj)};
+}
+
+Outputs call_pooling(const Attrs& a, Inputs in) {
+  AttrReader attrs("Pooling", a);
+  nd::ConvShape shape = read_spatial(attrs);
+  nd::PoolOptions options;
+  std::string type = "max", convention = "valid";
+  attrs.read("pool_type", type);
+  attrs.read("global_pool", options.global_pool);
+  attrs.read("pooling_convention", convention);
+  std::string include = "None";
+  attrs.read("count_include_pad", include);
+  if (include != "None") {
+    Attrs one{{"count_include_pad", include}};
+    AttrReader inner("Pooling", one);
+    inner.read("count_include_pad", options.count_include_pad);
+  }
+  if (type == "max") {
+    options.type = nd::PoolType::kMax;
+  } else if (type == "avg") {
+    options.type = nd::PoolType::kAvg;
+  } else if (type == "sum") {
+    options.type = nd::PoolType::kSum;
+  } else {
+    throw Error("Pooling: pool_type \"" + type + "\" is not supported by mxpp (max, avg, sum)");
+  }
+  if (convention == "valid") {
+    options.convention = nd::PoolingConvention::kValid;
+  } else if (convention == "full") {
+    options.convention = nd::PoolingConvention::kFull;
+  } else {
+    throw Error("Pooling: pooling_convention \"" + convention + "\" is not supported by mxpp (valid, full)");
+  }
+  attrs.ignore("p_value");
+  attrs.ignore("cudnn_off");
+  read_layout(attrs);
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  if (options.global_pool) shape = {};
+  return {nd::Pooling(in[0], shape, options)};
+}
+
+Outputs call_batch_norm(const Attrs& a, Inputs in) {
+  AttrReader attrs("BatchNorm", a);
+  nd::BatchNormOptions o;
+  attrs.read("eps", o.eps);
+  attrs.read("momentum", o.momentum);
+  attrs.read("fix_gamma", o.fix_gamma);
+  attrs.read("use_global_stats", o.use_global_stats);
+  attrs.read("axis", o.axis);
+  attrs.ignore("output_mean_var", {"False", "0"});
+  attrs.ignore("cudnn_off");
+  attrs.ignore("min_calib_range");
+  attrs.ignore("max_calib_range");
+  attrs.finish();
+  require_inputs(attrs, in, 5, 5);
+  NDArray moving_mean = in[3], moving_var = in[4];
+  return {nd::BatchNorm(in[0], in[1], in[2], moving_mean, moving_var, o)};
+}
+
+Outputs call_activation(const Attrs& a, Inputs in) {
+  AttrReader attrs("Activation", a);
+  std::string act_type;
+  attrs.read("act_type", act_type);
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  return {nd::Activation(in[0], act_type)};
+}
+
+Outputs call_leaky_relu(const Attrs& a, Inputs in) {
+  AttrReader attrs("LeakyReLU", a);
+  std::string act_type = "leaky";
+  double slope = 0.25;
+  attrs.read("act_type", act_type);
+  attrs.read("slope", slope);
+  attrs.ignore("lower_bound");
+  attrs.ignore("upper_bound");
+  attrs.finish();
+  require_inputs(attrs, in, 1, act_type == "prelu" ? 2 : 1);
+  std::optional<NDArray> gamma;
+  if (in.size() == 2) gamma = in[1];
+  return {nd::LeakyReLU(in[0], act_type, slope, gamma)};
+}
+
+Outputs call_dropout(const Attrs& a, Inputs in) {
+  AttrReader attrs("Dropout", a);
+  double p = 0.5;
+  std::string mode = "training";
+  attrs.read("p", p);
+  attrs.read("mode", mode);
+  attrs.ignore("axes", {"()", "[]"});
+  attrs.ignore("cudnn_off");
+  attrs.finish();
+  if (mode != "training" && mode != "always") throw Error("Dropout: mode \"" + mode + "\" is not training or always");
+  require_inputs(attrs, in, 1, 1);
+  return {nd::Dropout(in[0], p, mode == "always" ? nd::DropoutMode::kAlways : nd::DropoutMode::kTraining)};
+}
+
+Outputs call_flatten(const Attrs& a, Inputs in) {
+  AttrReader attrs("Flatten", a);
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  return {nd::flatten(in[0])};
+}
+
+Outputs call_reshape(const Attrs& a, Inputs in) {
+  AttrReader attrs("Reshape", a);
+  std::vector<std::int64_t> shape;
+  attrs.read("shape", shape);
+  attrs.ignore("reverse", {"False", "0"});
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  for (std::int64_t d : shape) {
+    if (d < -1) throw Error("Reshape: special value " + std::to_string(d) + " is not supported by mxpp (0 and -1 are)");
+  }
+  return {in[0].reshape(shape)};
+}
+
+Outputs call_layer_norm(const Attrs& a, Inputs in) {
+  AttrReader attrs("LayerNorm", a);
+  int axis = -1;
+  double eps = 1e-5;
+  attrs.read("axis", axis);
+  attrs.read("eps", eps);
+  attrs.ignore("output_mean_var", {"False", "0"});
+  attrs.finish();
+  require_inputs(attrs, in, 3, 3);
+  return {nd::LayerNorm(in[0], in[1], in[2], axis, eps)};
+}
+
+Outputs call_instance_norm(const Attrs& a, Inputs in) {
+  AttrReader attrs("InstanceNorm", a);
+  double eps = 1e-3;
+  attrs.read("eps", eps);
+  attrs.finish();
+  require_inputs(attrs, in, 3, 3);
+  return {nd::InstanceNorm(in[0], in[1], in[2], eps)};
+}
+
+Outputs call_embedding(const Attrs& a, Inputs in) {
+  AttrReader attrs("Embedding", a);
+  std::int64_t input_dim = 0, output_dim = 0;
+  DType dtype = DType::kFloat32;
+  attrs.read("input_dim", input_dim);
+  attrs.read("output_dim", output_dim);
+  attrs.read("dtype", dtype);
+  attrs.ignore("sparse_grad", {"False", "0"});
+  attrs.finish();
+  require_inputs(attrs, in, 2, 2);
+  if (in[1].shape() != Shape{input_dim, output_dim}) {
+    throw ShapeError("Embedding: weight " + in[1].shape().str() + " differs from input_dim " +
+                     std::to_string(input_dim) + ", output_dim " + std::to_string(output_dim));
+  }
+  return {nd::Embedding(in[0], in[1])};
+}
+
+SymbolOp form(std::function<Outputs(const Attrs&, Inputs)> call, std::vector<std::string> input_names) {
+  SymbolOp op;
+  op.call = std::move(call);
+  op.input_names = std::move(input_names);
+  return op;
+}
+
+// MXNet's other spellings of operators registered under one name.
+void alias(const std::string& name, const std::vector<std::string>& aliases) {
+  const SymbolOp* op = find_registered_symbol_op(name);
+  if (op == nullptr) throw Error("symbol operator '" + name + "' is not registered");
+  register_symbol_op(aliases.front(), *op, std::vector<std::string>(aliases.begin() + 1, aliases.end()));
+}
+
+}  // namespace
+
+void register_composite_forms() {
+  register_symbol_op("Convolution", form(call_convolution, {"data", "weight", "bias"}));
+  register_symbol_op("Deconvolution", form(call_deconvolution, {"data", "weight", "bias"}));
+  register_symbol_op("Pooling", form(call_pooling, {"data"}));
+  SymbolOp batch_norm = form(call_batch_norm, {"data", "gamma", "beta", "moving_mean", "moving_var"});
+  batch_norm.mxnet_outputs = 3;  // output, mean, var
+  batch_norm.aux_inputs = {3, 4};
+  register_symbol_op("BatchNorm", std::move(batch_norm));
+  register_symbol_op("Activation", form(call_activation, {"data"}));
+  register_symbol_op("LeakyReLU", form(call_leaky_relu, {"data", "gamma"}));
+  SymbolOp dropout = form(call_dropout, {"data"});
+  dropout.mxnet_outputs = 2;  // output, mask
+  register_symbol_op("Dropout", std::move(dropout));
+  register_symbol_op("Flatten", form(call_flatten, {"data"}), {"flatten"});
+  register_symbol_op("Reshape", form(call_reshape, {"data"}), {"reshape"});
+  register_symbol_op("LayerNorm", form(call_layer_norm, {"data", "gamma", "beta"}));
+  register_symbol_op("InstanceNorm", form(call_instance_norm, {"data", "gamma", "beta"}));
+  register_symbol_op("Embedding", form(call_embedding, {"data", "weight"}));
+  alias("broadcast_add", {"elemwise_add", "_plus", "_Plus", "_add", "broadcast_plus"});
+  alias("broadcast_sub", {"elemwise_sub", "_minus", "_Minus", "_sub", "broadcast_minus"});
+  alias("broadcast_mul", {"elemwise_mul", "_mul", "_Mul"});
+  alias("broadcast_div", {"elemwise_div", "_div", "_Div"});
+  alias("Concat", {"concat"});
+  alias("SliceChannel", {"split"});
+  alias("Cast", {"cast"});
+}
+
+}  // namespace mx::op
