@@ -213,8 +213,27 @@ std::vector<std::string> list_operators() {
 
 namespace mx::nd {
 
+namespace {
+std::vector<NDArray> custom_parts(const std::vector<NDArray>& inputs, const std::string& op_type,
+                                  const custom::Params& params);
+}  // namespace
+
+// One "Custom" node of MXNet's symbol JSON when traced, its op_type and parameters its attributes.
 std::vector<NDArray> custom(const std::vector<NDArray>& inputs, const std::string& op_type,
                             const custom::Params& params) {
+  op::Composite node("Custom", inputs);
+  std::vector<NDArray> outs = custom_parts(inputs, op_type, params);
+  if (node.active()) {
+    op::Attrs attrs(params.begin(), params.end());
+    attrs["op_type"] = op_type;
+    node.finish(std::move(attrs), outs);
+  }
+  return outs;
+}
+
+namespace {
+std::vector<NDArray> custom_parts(const std::vector<NDArray>& inputs, const std::string& op_type,
+                                  const custom::Params& params) {
   using namespace mx::custom;
   const Entry& e = find(op_type);
   const CustomCall call{&e, params};
@@ -258,6 +277,36 @@ std::vector<NDArray> custom(const std::vector<NDArray>& inputs, const std::strin
   }
   return outs;
 }
+
+// Symbol files call it by name: "Custom" with op_type and the parameters as attributes.
+custom::Params custom_params(const op::Attrs& attrs, std::string& op_type) {
+  const auto it = attrs.find("op_type");
+  if (it == attrs.end()) throw Error("Custom: the node has no op_type attribute");
+  op_type = it->second;
+  custom::Params params;
+  for (const auto& [key, value] : attrs) {
+    if (key != "op_type" && !(key.starts_with("__") && key.ends_with("__"))) params[key] = value;
+  }
+  return params;
+}
+
+const bool kCustomSymbolRegistered = [] {
+  op::SymbolOp form;
+  form.call = [](const op::Attrs& attrs, std::span<const NDArray> inputs) {
+    std::string op_type;
+    const custom::Params params = custom_params(attrs, op_type);
+    return custom(std::vector<NDArray>(inputs.begin(), inputs.end()), op_type, params);
+  };
+  form.count_outputs = [](const op::Attrs& attrs, int) {
+    std::string op_type;
+    custom_params(attrs, op_type);
+    return static_cast<int>(custom::find(op_type).num_outputs());
+  };
+  op::register_symbol_op("Custom", std::move(form));
+  return true;
+}();
+
+}  // namespace
 
 NDArray custom(const NDArray& x, const std::string& op_type, const custom::Params& params) {
   return custom(std::vector<NDArray>{x}, op_type, params).front();

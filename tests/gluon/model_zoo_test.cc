@@ -50,14 +50,18 @@ TEST_CASE("zoo networks have the published parameter counts", "[model_zoo]") {
   }
 }
 
-TEST_CASE("every zoo network gives (1, classes) at its input size", "[model_zoo]") {
+TEST_CASE("every zoo network gives (1, classes) at its input size, and has a symbol form", "[model_zoo]") {
   for (const std::string& name : vision::list_models()) {
     INFO(name);
     const vision::Model net = vision::get_model(name, {.classes = 10});
     // The smallest input each takes: fixed final pools need 224 (DenseNet, SqueezeNet) or 299 (Inception); the
     // rest end in a global pool or a Dense that learns its input size.
     const bool fixed_pool = name.rfind("densenet", 0) == 0 || name.rfind("squeezenet", 0) == 0;
-    CHECK(traced_output(net, name == "inceptionv3" ? 299 : fixed_pool ? 224 : 64) == Shape{1, 10});
+    const std::int64_t size = name == "inceptionv3" ? 299 : fixed_pool ? 224 : 64;
+    CHECK(traced_output(net, size) == Shape{1, 10});
+    // Every operator of the network has MXNet's form (export would write it): one variable per parameter.
+    const sym::Symbol symbol = (*net)(sym::var("data", {.shape = Shape{1, 3, size, size}}));
+    CHECK(symbol.list_inputs().size() == net->collect_params().size() + 1);
   }
   CHECK_THROWS_WITH(vision::get_model("resnet19_v1"), Contains("resnet19_v1") && Contains("resnet18_v1"));
 }

@@ -326,3 +326,29 @@ TEST_CASE("export: a forward with no symbol form is a clear error", "[symbol]") 
   nn::Dense fresh(2);
   CHECK_THROWS_WITH(fresh(sym::var("data")), Contains("needs its shape"));
 }
+
+TEST_CASE("custom operators export as MXNet's Custom nodes and import by op_type", "[symbol]") {
+  if (!custom::is_registered("symbol_test_scale")) {
+    custom::register_operator("symbol_test_scale", {.forward = [](const custom::Call& call, std::span<const NDArray> in) {
+                                return std::vector<NDArray>{in[0] * std::stod(call.params.at("factor"))};
+                              }});
+  }
+  nn::HybridSequential net;
+  net.add(nn::HybridLambda([](const NDArray& x) { return nd::custom(x, "symbol_test_scale", {{"factor", "3"}}); }));
+  net.hybridize();
+  const NDArray x = nd::array({1, -2}, Shape{2});
+  test::check_array(net(x), Shape{2}, {3, -6});
+  const std::string path = temp_path("custom");
+  net.export_(path);
+  const json doc = json::parse(read_file(path + "-symbol.json"));
+  REQUIRE(doc["nodes"].size() == 2);
+  CHECK(doc["nodes"][1]["op"] == "Custom");
+  CHECK(doc["nodes"][1]["attrs"] == json({{"factor", "3"}, {"op_type", "symbol_test_scale"}}));
+  auto loaded = gluon::SymbolBlock::imports(path + "-symbol.json", {"data"});
+  test::check_array((*loaded)(x), Shape{2}, {3, -6});
+  std::remove((path + "-symbol.json").c_str());
+  std::remove((path + "-0000.params").c_str());
+  std::string unknown = doc.dump();
+  unknown.replace(unknown.find("symbol_test_scale"), 17, "symbol_test_nope");
+  CHECK_THROWS_WITH(sym::load_json(unknown), Contains("custom operator 'symbol_test_nope' is not registered"));
+}
