@@ -15,6 +15,7 @@
 #include <mx/ndarray/shape.h>
 #include <mx/ndarray/storage.h>
 #include <mx/operators/activations.h>
+#include <mx/operators/amp.h>
 #include <mx/operators/apply.h>
 #include <mx/operators/convolution.h>
 #include <mx/operators/copy.h>

@@ -11,6 +11,7 @@
 #include <mx/autograd/autograd.h>
 #include <mx/engine/logging.h>
 #include <mx/ndarray/serialize.h>
+#include <mx/operators/amp.h>
 #include <mx/operators/tracing.h>
 
 namespace mx::gluon {
@@ -98,6 +99,8 @@ std::string Block::name() const {
 NameScope Block::name_scope() { return NameScope(state_); }
 
 NDArray Block::operator()(const NDArray& x) {
+  std::optional<amp::scope> mixed_precision;
+  if (state_->amp) mixed_precision.emplace(state_->amp);
   // A hybridized block runs its cached graph, unless an enclosing block is tracing it into its own.
   if (state_->hybrid && t_summary == nullptr && !op::is_tracing()) return call_hybridized(x);
   // Traced into a symbol, the block's operators are named under its prefix; a layer's own is "<prefix>fwd".

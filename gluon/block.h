@@ -176,6 +176,9 @@ class HybridBlock : public Block {
 
   void hybridize(HybridizeOptions options = {}) override;
   bool is_hybridized() const;
+  // Runs this block's operators under AMP to `target` (amp::convert_hybrid_block), or not (nullopt); the cached
+  // graphs are traced again.
+  void set_amp_target(std::optional<DType> target);
 
   using Block::operator();
   // The block on a symbol (MXNet's net(mx.sym.var('data'))): forward traced into a Symbol over `x`, a variable,

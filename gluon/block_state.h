@@ -30,6 +30,7 @@ struct BlockState {
   // hybridize: set while active, with the graphs traced so far.
   std::optional<HybridizeOptions> hybrid;
   std::shared_ptr<HybridCache> cache;
+  std::optional<DType> amp;  // amp::convert_hybrid_block's target
 };
 
 

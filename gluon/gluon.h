@@ -1,5 +1,6 @@
 #pragma once
 // Everything of Gluon: blocks and layers, losses, initializers, optimizers and the Trainer, metrics, data.
+#include <mx/gluon/amp.h>
 #include <mx/gluon/block.h>
 #include <mx/gluon/contrib/summary_writer.h>
 #include <mx/gluon/data/dataloader.h>

@@ -84,7 +84,16 @@ NDArray Block::call_hybridized(const NDArray& x) {
     entry = cache.graphs.back().get();
   }
   std::vector<NDArray>& externals = entry->executor.graph().externals;
-  for (const auto& [index, binding] : entry->parameters) externals[index] = binding.first.data(binding.second);
+  for (const auto& [index, binding] : entry->parameters) {
+    // The trace may have met the parameter first through a view (a convolution reads its weight reshaped):
+    // the external is then that view, taken again of the current array.
+    NDArray data = binding.first.data(binding.second);
+    const NDArray& traced = externals[index];
+    if (traced.shape() != data.shape() || traced.offset() != data.offset()) {
+      data = data.reshape({data.size()}).slice(traced.offset(), traced.offset() + traced.size()).reshape(traced.shape());
+    }
+    externals[index] = data;
+  }
   const bool bulk = state.hybrid->bulk && !op::is_recording();
   std::vector<NDArray> outputs = entry->executor.run(std::span(&x, 1), signature.training, bulk);
   cache.last = entry;
@@ -103,6 +112,11 @@ void HybridBlock::hybridize(HybridizeOptions options) {
 }
 
 bool HybridBlock::is_hybridized() const { return state_->hybrid.has_value(); }
+
+void HybridBlock::set_amp_target(std::optional<DType> target) {
+  state_->amp = target;
+  state_->cache.reset();
+}
 
 Shape HybridBlock::infer_shape(const NDArray& x) {
   const graph::Graph traced = graph::trace(

@@ -1,5 +1,7 @@
 #include <mx/gluon/trainer.h>
 
+#include <mx/gluon/amp.h>
+
 #include <mx/autograd/autograd.h>
 #include <mx/ndarray/serialize.h>
 #include <mx/operators/copy.h>
@@ -59,8 +61,27 @@ void Trainer::allreduce_grads() {
 
 void Trainer::update(double batch_size, bool ignore_stale_grad) {
   if (!(batch_size > 0)) throw Error("Trainer: batch_size must be positive, got " + std::to_string(batch_size));
-  optimizer_->set_rescale_grad(base_rescale_ / batch_size);
   autograd::pause no_recording;
+  double scale = 1;
+  if (loss_scaler_) {
+    scale = loss_scaler_->scale();
+    std::vector<NDArray> all;
+    for (Slot& slot : slots_) {
+      check_initialized(slot);
+      for (const NDArray& g : slot.parameter.list_grad()) all.push_back(g);
+    }
+    const bool overflow = loss_scaler_->has_overflow(all);
+    loss_scaler_->update_scale(overflow);
+    if (overflow) {  // the step is skipped: these gradients count as used
+      for (Slot& slot : slots_) {
+        const std::vector<NDArray> grads = slot.parameter.list_grad();
+        for (std::size_t c = 0; c < grads.size(); ++c) slot.seen_versions[c] = grads[c].version();
+        slot.fresh.reset();
+      }
+      return;
+    }
+  }
+  optimizer_->set_rescale_grad(base_rescale_ / (batch_size * scale));
   for (std::size_t index = 0; index < slots_.size(); ++index) {
     Slot& slot = slots_[index];
     check_initialized(slot);

@@ -16,6 +16,10 @@
 #include <mx/gluon/optimizer.h>
 #include <mx/gluon/parameter.h>
 
+namespace mx::amp {
+class LossScaler;
+}
+
 namespace mx::gluon {
 
 class Trainer {
@@ -33,6 +37,12 @@ class Trainer {
   double learning_rate() const { return optimizer_->learning_rate(); }
   void set_learning_rate(double lr) { optimizer_->set_learning_rate(lr); }
   optimizer::Optimizer& optimizer() { return *optimizer_; }
+
+  // Dynamic loss scaling (amp::init_trainer): update() then checks the gradients for inf and NaN (a sync point,
+  // as in MXNet), skips the update and lowers the scale on an overflow, and divides the gradients by the scale
+  // otherwise.
+  void set_loss_scaler(std::shared_ptr<amp::LossScaler> scaler) { loss_scaler_ = std::move(scaler); }
+  amp::LossScaler* loss_scaler() const { return loss_scaler_.get(); }
 
   // The optimizer's states and update counts, in the NDArray file format.
   void save_states(const std::string& path) const;
@@ -54,6 +64,7 @@ class Trainer {
   std::vector<Slot> slots_;
   std::shared_ptr<optimizer::Optimizer> optimizer_;
   double base_rescale_;
+  std::shared_ptr<amp::LossScaler> loss_scaler_;
 };
 
 }  // namespace mx::gluon

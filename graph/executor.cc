@@ -8,6 +8,7 @@
 #include <mx/engine/engine.h>
 #include <mx/engine/trace.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/recording.h>
 
 namespace mx::graph {
 namespace {
@@ -131,14 +132,25 @@ std::vector<NDArray> Executor::replay(std::span<const NDArray> inputs) {
     ins.reserve(node.inputs.size());
     for (const Source& s : node.inputs) ins.push_back(resolve(s));
     std::vector<NDArray> outs(node.outputs.size());
+    bool updates_state = false;
     for (std::size_t o = 0; o < outs.size(); ++o) {
       const NodeOutput& slot = node.outputs[o];
-      if (slot.writes_external >= 0) outs[o] = graph_->externals[static_cast<std::size_t>(slot.writes_external)];
+      if (slot.writes_external >= 0) {
+        outs[o] = graph_->externals[static_cast<std::size_t>(slot.writes_external)];
+        updates_state = true;
+      }
       if (slot.writes_node >= 0) {
         outs[o] = values[static_cast<std::size_t>(slot.writes_node)][static_cast<std::size_t>(slot.writes_node_output)];
       }
     }
-    node.call.run(ins, outs);
+    if (updates_state) {
+      // A write into an array from outside the forward updates state (BatchNorm's moving statistics), which the
+      // forward made unrecorded; so is its replay under autograd::record.
+      op::PauseRecording unrecorded;
+      node.call.run(ins, outs);
+    } else {
+      node.call.run(ins, outs);
+    }
     values[i] = std::move(outs);
   }
   std::vector<NDArray> outputs;

@@ -69,7 +69,8 @@ void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   });
 }
 
-// 16-bit floats: widen to float, multiply, narrow.
+// 16-bit floats: widen to float, multiply, narrow. (Debian's OpenBLAS 0.3.21 is built without its bfloat16
+// kernels: libopenblas exports no cblas_sbgemm.)
 template <class T>
 void gemm_widened(const GemmArgs& g, const T* a, const T* b, T* c) {
   std::vector<float> fa(static_cast<std::size_t>(g.m * g.k)), fb(static_cast<std::size_t>(g.k * g.n)),

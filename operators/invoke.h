@@ -38,6 +38,9 @@ void check_arity(const char* op, int expected, std::size_t given);
 // For the profiler: "float32 (128, 784); float32 (256, 784)", and the call's span on the calling thread.
 std::string describe(const Infos& inputs);
 void record_api_call(const char* op, std::int64_t start_ns);
+// Automatic mixed precision (amp.h): the inputs cast as the operator's class says, new arrays kept in `casts`;
+// the inputs themselves when AMP is off or nothing needs a cast.
+std::span<const NDArray> amp_cast(const char* op, std::span<const NDArray> inputs, std::vector<NDArray>& casts);
 
 template <class P>
 void trace_call(Tracer& tracer, const Operator<P>& op, const P& params, std::span<const NDArray> inputs,
@@ -52,10 +55,12 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
             Context ctx = current_context()) {
   const std::int64_t api_start = engine::trace::enabled(engine::trace::kApi) ? engine::trace::now() : 0;
   if (op.num_inputs != kVariadic) detail::check_arity(op.name, op.num_inputs, inputs.size());
+  const bool in_place = std::any_of(outputs.begin(), outputs.end(), [](const NDArray& o) { return !o.is_none(); });
+  std::vector<NDArray> amp_casts;
+  if (!in_place) inputs = detail::amp_cast(op.name, inputs, amp_casts);  // writes into given arrays keep their dtype
   detail::Prepared prepared;
   prepared.ctx = detail::common_context(op.name, inputs, ctx);
   detail::Infos in_infos, out_infos(outputs.size());
-  const bool in_place = std::any_of(outputs.begin(), outputs.end(), [](const NDArray& o) { return !o.is_none(); });
   detail::collect_inputs(op.name, inputs, in_infos);
   op.infer(params, in_infos, out_infos);
   detail::prepare_outputs(op.name, out_infos, outputs, prepared.ctx);

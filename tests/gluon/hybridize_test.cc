@@ -164,6 +164,34 @@ TEST_CASE("BatchNorm's moving statistics update the same way in a bulked graph",
   }
 }
 
+TEST_CASE("a CNN with BatchNorm trains hybridized under record as imperatively", "[gluon][hybridize]") {
+  // Convolution reads its weight through a reshape (the trace's first sight of it), and BatchNorm writes its
+  // moving statistics in place: both replay node by node under autograd::record.
+  auto build = [] {
+    nn::HybridSequential net;
+    net.add(nn::Conv2D(3, {3}, {.in_channels = 2}), nn::BatchNorm({.in_channels = 3}), nn::Activation("relu"),
+            nn::Dense(2, {.in_units = 12}));
+    net.initialize(init::One());
+    return net;
+  };
+  nn::HybridSequential imperative = build(), hybrid = build();
+  hybrid.hybridize();
+  const NDArray x = nd::random::uniform(-1, 1, {2, 2, 4, 4});
+  for (int step = 0; step < 2; ++step) {
+    for (nn::HybridSequential* net : {&imperative, &hybrid}) {
+      autograd::record r;
+      nd::sum((*net)(x)).backward();
+    }
+    const auto hp = hybrid.collect_params(), ip = imperative.collect_params();
+    for (const auto& [name, p] : hp) {
+      INFO(name);
+      check_close(p.data(), gluon::ParameterDict(ip)[name].data());
+      if (p.grad_req() != GradReq::kNull) check_close(p.grad(), gluon::ParameterDict(ip)[name].grad());
+    }
+  }
+  CHECK(hybrid.cache_info().traces == 1);
+}
+
 TEST_CASE("a hybridized graph reads parameters in engine order, and sees re-initialized ones", "[gluon][hybridize]") {
   nn::Dense dense(2, {.in_units = 2});
   dense.initialize(init::One());

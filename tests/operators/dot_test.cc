@@ -59,6 +59,24 @@ TEST_CASE("16-bit float products compute in float", "[operators][dot][dtype]") {
   check_array(nd::dot(bf, bf, false, true), {2, 2}, {5, 11, 11, 25});
 }
 
+TEST_CASE("bfloat16 products (widened to float, split across workers) match a loop over the rounded inputs",
+          "[operators][dot][dtype]") {
+  const std::int64_t m = 200, k = 90, n = 160;
+  const NDArray a = nd::random::uniform(-1, 1, {m, k}).astype(DType::kBFloat16);
+  const NDArray b = nd::random::uniform(-1, 1, {n, k}).astype(DType::kBFloat16);
+  const std::vector<double> av = test::values(a), bv = test::values(b);  // the bfloat16 values, exactly
+  const NDArray c = nd::dot(a, b, false, true);
+  CHECK(c.dtype() == DType::kBFloat16);
+  const std::vector<double> cv = test::values(c);
+  for (std::int64_t i = 0; i < m; i += 7) {
+    for (std::int64_t j = 0; j < n; j += 5) {
+      double want = 0, magnitude = 0;
+      for (std::int64_t p = 0; p < k; ++p) want += av[i * k + p] * bv[j * k + p], magnitude += std::abs(av[i * k + p] * bv[j * k + p]);
+      CHECK(std::abs(cv[i * n + j] - want) <= magnitude * 1e-5 + std::abs(want) / 128);  // one bfloat16 rounding
+    }
+  }
+}
+
 TEST_CASE("batch_dot multiplies each pair of the batch", "[operators][dot]") {
   NDArray a = nd::arange(8).reshape({2, 2, 2});
   NDArray eye = nd::array({1, 0, 0, 1, 2, 0, 0, 2}, Shape{2, 2, 2});

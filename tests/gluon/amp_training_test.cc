@@ -1,0 +1,80 @@
+// The CNN trained on Fashion-MNIST in bfloat16 (amp) and in float32 from the same initial parameters on the same
+// batches: the test accuracies agree within one point. A training run, so tested in the main build only.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <mx/mx.h>
+
+using namespace mx;
+namespace nn = gluon::nn;
+namespace data = gluon::data;
+
+namespace {
+
+const char* kData = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
+
+nn::HybridSequential lenet() {
+  nn::HybridSequential net;
+  net.add(nn::Conv2D(20, {5}), nn::BatchNorm(), nn::Activation("relu"), nn::MaxPool2D(),
+          nn::Conv2D(50, {5}), nn::BatchNorm(), nn::Activation("relu"), nn::MaxPool2D(),
+          nn::Flatten(), nn::Dense(500, "relu"), nn::Dense(10));
+  return net;
+}
+
+// Trains on the first `batches` batches, then scores the first 2,000 test images.
+double train_and_score(nn::HybridSequential& net, bool mixed, int batches) {
+  using data::vision::transforms::Compose, data::vision::transforms::ToTensor, data::vision::transforms::Normalize;
+  auto trans = Compose({ToTensor(), Normalize(0.286, 0.353)});
+  data::DataLoader train(data::vision::FashionMNIST(kData, true).transform_first(trans), {.batch_size = 100});
+  data::DataLoader test(data::vision::FashionMNIST(kData, false).transform_first(trans), {.batch_size = 500});
+  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.05}, {"momentum", 0.9}});
+  if (mixed) {
+    amp::convert_hybrid_block(net, DType::kBFloat16);
+    amp::init_trainer(trainer);
+  }
+  gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+  int seen = 0;
+  for (auto [X, y] : train) {
+    if (seen++ == batches) break;
+    NDArray loss;
+    {
+      autograd::record r;
+      loss = loss_fn(net(X), y);
+      if (mixed) loss = amp::scale_loss(loss, trainer);
+    }
+    loss.backward();
+    trainer.step(X.shape()[0]);
+  }
+  metric::Accuracy accuracy;
+  int scored = 0;
+  for (auto [X, y] : test) {
+    if (scored++ == 4) break;
+    accuracy.update(y, net(X));
+  }
+  return accuracy.get().second;
+}
+
+}  // namespace
+
+TEST_CASE("the CNN trains in bfloat16 to within one point of float32", "[amp][training]") {
+  if (!std::filesystem::exists(std::string(kData) + "/train-images-idx3-ubyte.gz")) {
+    WARN("Fashion-MNIST is not installed (Debian's dataset-fashion-mnist): skipped");
+    return;
+  }
+  nn::HybridSequential full = lenet(), mixed = lenet();
+  full.initialize(init::Xavier());
+  full.infer_shape(NDArray(Shape{1, 1, 28, 28}));
+  mixed.initialize(init::Xavier());
+  mixed.infer_shape(NDArray(Shape{1, 1, 28, 28}));
+  auto from = full.collect_params(), to = mixed.collect_params();
+  for (const auto& [name, p] : from) to[name].set_data(p.data());  // the same starting point
+  full.hybridize();
+  mixed.hybridize();
+  const double fp32 = train_and_score(full, false, 150);
+  const double bf16 = train_and_score(mixed, true, 150);
+  std::printf("test accuracy after 150 batches: float32 %.4f, bfloat16 %.4f\n", fp32, bf16);
+  CHECK(fp32 > 0.75);
+  CHECK(std::abs(fp32 - bf16) <= 0.01);
+}
