@@ -4,4 +4,5 @@
 namespace bench {
 std::optional<double> torch_forward_us(const std::vector<long>&, int, int, int) { return std::nullopt; }
 std::optional<double> torch_resnet18_ms(int, int, int) { return std::nullopt; }
+std::optional<double> torch_resnet18_train_ms(int, int, int) { return std::nullopt; }
 }  // namespace bench

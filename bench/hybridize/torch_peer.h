@@ -13,4 +13,8 @@ std::optional<double> torch_forward_us(const std::vector<long>& widths, int thre
 // Milliseconds per ResNet-18 v1 forward at batch 1, 3x224x224, in inference (eval mode, NoGradGuard).
 std::optional<double> torch_resnet18_ms(int threads, int calls, int repeats);
 
+// Milliseconds per ResNet-18 training step (forward, cross-entropy, backward, SGD with momentum) at batch 32 on
+// 3x32x32 inputs, 10 classes.
+std::optional<double> torch_resnet18_train_ms(int threads, int steps, int repeats);
+
 }  // namespace bench

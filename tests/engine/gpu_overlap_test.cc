@@ -1,5 +1,4 @@
 // GPU work through the engine: a compute-stream operation and a host-to-device copy run at the same time.
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <mx/engine/engine.h>
 #include <mx/engine/trace.h>
 
+#include "../catch_run.h"
 #include "gpu_spin_kernel.h"
 
 using namespace mx;
@@ -65,5 +65,5 @@ int main(int argc, char** argv) {
     std::printf("no CUDA device: skipping the GPU tests\n");
     return 77;  // CTest's SKIP_RETURN_CODE
   }
-  return Catch::Session().run(argc, argv);
+  return mx::test::run_catch(argc, argv);
 }
