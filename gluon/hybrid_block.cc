@@ -44,26 +44,75 @@ struct HybridCache {
 
 namespace {
 
-std::unique_ptr<detail::CachedGraph> trace_graph(Block& block, const NDArray& x, const detail::Signature& signature,
-                                                 const HybridizeOptions& options) {
-  graph::Graph traced = graph::trace(
-      [&block](std::span<const NDArray> in) { return std::vector<NDArray>{block.forward(in[0])}; },
-      std::span(&x, 1), block.repr() + "'s forward");
-  // Parameters are found by their arrays (after the trace: deferred ones are initialized by it).
-  std::map<engine::VarHandle, std::pair<Parameter, Context>> by_var;
+// A parameter's array on one context, under its collect_params() name.
+struct BoundParameter {
+  std::string name;
+  Parameter parameter;
+  Context ctx;
+};
+
+// The block's initialized parameters by their arrays' engine variables: how a trace's externals are recognized
+// (after the trace, which initializes deferred ones).
+std::map<engine::VarHandle, BoundParameter> parameters_by_var(const Block& block) {
+  std::map<engine::VarHandle, BoundParameter> by_var;
   for (const auto& [name, parameter] : block.collect_params()) {
     if (!parameter.is_initialized()) continue;
-    for (const Context& ctx : parameter.list_ctx()) by_var.emplace(parameter.data(ctx).var(), std::pair{parameter, ctx});
+    for (const Context& ctx : parameter.list_ctx()) by_var.emplace(parameter.data(ctx).var(), BoundParameter{name, parameter, ctx});
   }
+  return by_var;
+}
+
+// The block's forward traced on an input of x's shape, dtype and context, its symbol nodes named under the
+// block's prefix.
+graph::Graph trace_forward(Block& block, const NDArray& x) {
+  return graph::trace(
+      [&block](std::span<const NDArray> in) {
+        op::SymbolNameScope names(block.prefix(), block.children().empty());
+        return std::vector<NDArray>{block.forward(in[0])};
+      },
+      std::span(&x, 1), block.repr() + "'s forward");
+}
+
+std::unique_ptr<detail::CachedGraph> trace_graph(Block& block, const NDArray& x, const detail::Signature& signature,
+                                                 const HybridizeOptions& options) {
+  graph::Graph traced = trace_forward(block, x);
+  const auto by_var = parameters_by_var(block);
   auto cached = std::make_unique<detail::CachedGraph>(
       detail::CachedGraph{signature, graph::Executor(std::move(traced), options.static_alloc), {}});
   const std::vector<NDArray>& externals = cached->executor.graph().externals;
   for (std::size_t i = 0; i < externals.size(); ++i) {
     if (const auto it = by_var.find(externals[i].var()); it != by_var.end()) {
-      cached->parameters.emplace_back(i, it->second);
+      cached->parameters.emplace_back(i, std::pair{it->second.parameter, it->second.ctx});
     }
   }
   return cached;
+}
+
+// A forward traced into a symbol, with the parameter behind each of its variables.
+struct TracedSymbol {
+  sym::Symbol symbol;
+  std::map<std::string, std::pair<Parameter, Context>> parameters;
+};
+
+// `x` gives the shape, dtype and context traced; its values are never read.
+TracedSymbol trace_symbol(Block& block, const NDArray& x, const std::string& input_name) {
+  graph::Graph traced = trace_forward(block, x);
+  if (!traced.symbol_error.empty()) {
+    throw Error(block.repr() + ": the forward has no symbol form: " + traced.symbol_error);
+  }
+  traced.symbol_inputs.front()->name = input_name;
+  const auto by_var = parameters_by_var(block);
+  TracedSymbol result{traced.symbol, {}};
+  for (const auto& [array, node] : traced.symbol_externals) {
+    const auto it = by_var.find(array.var());
+    if (it == by_var.end()) {
+      throw Error(block.repr() + ": the forward reads an array " + array.shape().str() +
+                  " that is not one of the block's parameters; a symbol can only refer to parameters");
+    }
+    node->name = it->second.name;
+    result.parameters.emplace(it->second.name, std::pair{it->second.parameter, it->second.ctx});
+  }
+  return result;
 }
 
 }  // namespace
@@ -119,11 +168,7 @@ void HybridBlock::set_amp_target(std::optional<DType> target) {
 }
 
 Shape HybridBlock::infer_shape(const NDArray& x) {
-  const graph::Graph traced = graph::trace(
-      [this](std::span<const NDArray> in) { return std::vector<NDArray>{forward(in[0])}; }, std::span(&x, 1),
-      repr() + "'s forward");
-  const graph::Source& out = traced.outputs.front();
-  return out.shape;
+  return trace_forward(*this, x).outputs.front().shape;
 }
 
 HybridBlock::CacheInfo HybridBlock::cache_info() const {
@@ -143,46 +188,6 @@ HybridBlock::CacheInfo HybridBlock::cache_info() const {
 
 void HybridBlock::clear_cache() { state_->cache.reset(); }
 
-namespace {
-
-// A forward traced into a symbol, with the parameter behind each of its variables.
-struct TracedSymbol {
-  sym::Symbol symbol;
-  std::map<std::string, std::pair<Parameter, Context>> parameters;
-};
-
-TracedSymbol trace_symbol(Block& block, const NDArray& placeholder, const std::string& input_name) {
-  graph::Graph traced = graph::trace(
-      [&block](std::span<const NDArray> in) {
-        op::SymbolNameScope names(block.prefix(), block.children().empty());
-        return std::vector<NDArray>{block.forward(in[0])};
-      },
-      std::span(&placeholder, 1), block.repr() + "'s forward");
-  if (!traced.symbol_error.empty()) {
-    throw Error(block.repr() + ": the forward has no symbol form: " + traced.symbol_error);
-  }
-  traced.symbol_inputs.front()->name = input_name;
-  std::map<engine::VarHandle, std::pair<std::string, std::pair<Parameter, Context>>> by_var;
-  for (const auto& [name, parameter] : block.collect_params()) {
-    if (!parameter.is_initialized()) continue;
-    for (const Context& ctx : parameter.list_ctx()) {
-      by_var.emplace(parameter.data(ctx).var(), std::pair{name, std::pair{parameter, ctx}});
-    }
-  }
-  TracedSymbol result{traced.symbol, {}};
-  for (const auto& [array, node] : traced.symbol_externals) {
-    const auto it = by_var.find(array.var());
-    if (it == by_var.end()) {
-      throw Error(block.repr() + ": the forward reads an array " + array.shape().str() +
-                  " that is not one of the block's parameters; a symbol can only refer to parameters");
-    }
-    node->name = it->second.first;
-    result.parameters.emplace(it->second.first, it->second.second);
-  }
-  return result;
-}
-
-}  // namespace
 
 sym::Symbol HybridBlock::operator()(const sym::Symbol& x) {
   if (x.num_outputs() != 1 || !x.outputs().front().node->is_variable()) {
