@@ -86,25 +86,22 @@ std::vector<std::string> Symbol::list_inputs() const {
   return names;
 }
 
-std::vector<std::string> Symbol::list_arguments() const {
-  const auto nodes = topological_nodes();
+namespace {
+
+// The variables among `nodes` that are (or are not) auxiliary states, in order.
+std::vector<std::string> variables(const std::vector<std::shared_ptr<Node>>& nodes, bool auxiliary) {
   const auto aux = auxiliary_variables(nodes);
   std::vector<std::string> names;
   for (const auto& node : nodes) {
-    if (node->is_variable() && !aux.contains(node.get())) names.push_back(node->name);
+    if (node->is_variable() && aux.contains(node.get()) == auxiliary) names.push_back(node->name);
   }
   return names;
 }
 
-std::vector<std::string> Symbol::list_auxiliary_states() const {
-  const auto nodes = topological_nodes();
-  const auto aux = auxiliary_variables(nodes);
-  std::vector<std::string> names;
-  for (const auto& node : nodes) {
-    if (aux.contains(node.get())) names.push_back(node->name);
-  }
-  return names;
-}
+}  // namespace
+
+std::vector<std::string> Symbol::list_arguments() const { return variables(topological_nodes(), false); }
+std::vector<std::string> Symbol::list_auxiliary_states() const { return variables(topological_nodes(), true); }
 
 std::vector<std::string> Symbol::list_outputs() const {
   std::vector<std::string> names;
