@@ -7,6 +7,7 @@
 #include <mx/engine/trace.h>
 #include <mx/gluon/gluon.h>
 #include <mx/graph/symbol.h>
+#include <mx/kvstore/kvstore.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/grad_req.h>
@@ -39,5 +40,7 @@
 #include <mx/operators/slice.h>
 #include <mx/operators/sorting.h>
 #include <mx/operators/vector_products.h>
+#include <mx/optimizer/lr_scheduler.h>
+#include <mx/optimizer/optimizer.h>
 #include <mx/profiler/objects.h>
 #include <mx/profiler/profiler.h>

@@ -11,7 +11,6 @@
 #include <mx/gluon/data/vision/transforms.h>
 #include <mx/gluon/init.h>
 #include <mx/gluon/loss.h>
-#include <mx/gluon/lr_scheduler.h>
 #include <mx/gluon/metric.h>
 #include <mx/gluon/model_zoo/vision.h>
 #include <mx/gluon/nn/activations.h>

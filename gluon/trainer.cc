@@ -3,6 +3,7 @@
 #include <mx/gluon/amp.h>
 
 #include <mx/autograd/autograd.h>
+#include <mx/kvstore/kvstore.h>
 #include <mx/ndarray/serialize.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
@@ -10,15 +11,52 @@
 
 namespace mx::gluon {
 
-Trainer::Trainer(const ParameterDict& params, const std::string& optimizer, const std::map<std::string, double>& options)
-    : Trainer(params, optimizer::create(optimizer, options)) {}
+Trainer::Trainer(const ParameterDict& params, const std::string& optimizer, const std::map<std::string, double>& options,
+                 TrainerStore kvstore, std::optional<bool> update_on_kvstore)
+    : Trainer(params, optimizer::create(optimizer, options), std::move(kvstore), update_on_kvstore) {}
 
-Trainer::Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimizer> optimizer)
-    : optimizer_(std::move(optimizer)), base_rescale_(optimizer_->rescale_grad()) {
+Trainer::Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimizer> optimizer, TrainerStore kvstore,
+                 std::optional<bool> update_on_kvstore)
+    : optimizer_(std::move(optimizer)),
+      base_rescale_(optimizer_->rescale_grad()),
+      store_choice_(std::move(kvstore)),
+      update_on_kvstore_(update_on_kvstore) {
   for (const auto& [name, parameter] : params) {
     if (parameter.grad_req() == GradReq::kNull) continue;  // not trained (BatchNorm's running statistics)
     slots_.push_back({name, parameter, {}, {}});
   }
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::init_kvstore() {
+  if (kvstore_initialized_) return;
+  for (Slot& slot : slots_) check_initialized(slot);
+  std::size_t contexts = slots_.empty() ? 1 : slots_.front().parameter.list_ctx().size();
+  for (const Slot& slot : slots_) {
+    if (slot.parameter.list_ctx().size() != contexts) {
+      throw Error("Trainer: parameter '" + slot.name + "' lives on " + std::to_string(slot.parameter.list_ctx().size()) +
+                  " contexts and '" + slots_.front().name + "' on " + std::to_string(contexts) +
+                  "; every parameter must be initialized on the same contexts");
+    }
+  }
+  if (store_choice_.store) {
+    kvstore_ = store_choice_.store;
+  } else if (!store_choice_.type.empty() && (contexts > 1 || store_choice_.type.starts_with("dist"))) {
+    kvstore_ = kvstore::create(store_choice_.type);
+  }
+  if (update_on_kvstore_.value_or(false) && !kvstore_) update_on_kvstore_ = false;  // nothing to update on
+  if (kvstore_) {
+    autograd::pause no_recording;
+    for (std::size_t index = 0; index < slots_.size(); ++index) {
+      const int key = static_cast<int>(index);
+      const std::vector<NDArray> weights = slots_[index].parameter.list_data();
+      kvstore_->init(key, weights[0]);
+      kvstore_->pull(key, weights, -key);  // a distributed store's rank 0 values, everywhere
+    }
+    if (update_on_kvstore()) kvstore_->set_optimizer(optimizer_);
+  }
+  kvstore_initialized_ = true;
 }
 
 void Trainer::check_initialized(Slot& slot) {
@@ -41,26 +79,95 @@ bool Trainer::is_fresh(const Slot& slot) const {
 }
 
 void Trainer::step(double batch_size, bool ignore_stale_grad) {
+  init_kvstore();
+  if (update_on_kvstore()) {
+    step_on_kvstore(batch_size, ignore_stale_grad);
+    return;
+  }
   allreduce_grads();
   update(batch_size, ignore_stale_grad);
 }
 
 void Trainer::allreduce_grads() {
+  init_kvstore();
+  if (update_on_kvstore()) {
+    throw Error("Trainer.allreduce_grads: the updates run on the kvstore (update_on_kvstore), which sums and "
+                "updates in one push; call step(), or make the Trainer with update_on_kvstore false");
+  }
+  if (!kvstore_) return;
   autograd::pause no_recording;
+  std::vector<kvstore::Key> keys;
+  std::vector<std::vector<NDArray>> grads;
+  std::vector<int> priorities;
+  // Every parameter, fresh or not, so that every worker of a distributed store pushes the same keys.
+  for (std::size_t index = slots_.size(); index-- > 0;) {
+    Slot& slot = slots_[index];
+    slot.fresh = is_fresh(slot);  // before the sums write the gradients
+    keys.push_back(static_cast<int>(index));
+    grads.push_back(slot.parameter.list_grad());
+    priorities.push_back(-static_cast<int>(index));
+  }
+  kvstore_->pushpull(keys, grads, grads, priorities);
   for (Slot& slot : slots_) {
-    check_initialized(slot);
-    std::vector<NDArray> grads = slot.parameter.list_grad();
-    if (grads.size() < 2) continue;
-    slot.fresh = is_fresh(slot);  // before the sums below write the gradients
-    NDArray total = grads[0].copy();
-    for (std::size_t i = 1; i < grads.size(); ++i) total += grads[i].copyto(grads[0].context());
-    for (NDArray& g : grads) total.copyto(g);
-    for (std::size_t c = 0; c < grads.size(); ++c) slot.seen_versions[c] = grads[c].version();
+    const std::vector<NDArray> written = slot.parameter.list_grad();
+    for (std::size_t c = 0; c < written.size(); ++c) slot.seen_versions[c] = written[c].version();
+  }
+}
+
+void Trainer::set_rescale(double batch_size, double scale) {
+  if (!(batch_size > 0)) throw Error("Trainer: batch_size must be positive, got " + std::to_string(batch_size));
+  optimizer_->set_rescale_grad(base_rescale_ / (batch_size * scale));
+}
+
+void Trainer::step_on_kvstore(double batch_size, bool ignore_stale_grad) {
+  autograd::pause no_recording;
+  double scale = 1;
+  if (loss_scaler_) {
+    scale = loss_scaler_->scale();
+    std::vector<NDArray> all;
+    for (Slot& slot : slots_) {
+      for (const NDArray& g : slot.parameter.list_grad()) all.push_back(g);
+    }
+    const bool overflow = loss_scaler_->has_overflow(all);
+    loss_scaler_->update_scale(overflow);
+    if (overflow) {
+      for (Slot& slot : slots_) {
+        const std::vector<NDArray> grads = slot.parameter.list_grad();
+        for (std::size_t c = 0; c < grads.size(); ++c) slot.seen_versions[c] = grads[c].version();
+      }
+      return;
+    }
+  }
+  set_rescale(batch_size, scale);
+  std::vector<kvstore::Key> keys;
+  std::vector<std::vector<NDArray>> grads, weights;
+  std::vector<int> priorities;
+  for (std::size_t index = slots_.size(); index-- > 0;) {
+    Slot& slot = slots_[index];
+    if (!is_fresh(slot) && !ignore_stale_grad) {
+      throw Error("Trainer: the gradient of '" + slot.name + "' was not written by backward since the last update "
+                  "(is the parameter used in the forward pass?); pass ignore_stale_grad to skip such parameters");
+    }
+    keys.push_back(static_cast<int>(index));
+    grads.push_back(slot.parameter.list_grad());
+    weights.push_back(slot.parameter.list_data());
+    priorities.push_back(-static_cast<int>(index));
+  }
+  // Stale gradients are pushed too, as in MXNet: every worker of a distributed store pushes the same keys.
+  kvstore_->pushpull(keys, grads, weights, priorities);
+  for (Slot& slot : slots_) {
+    const std::vector<NDArray> used = slot.parameter.list_grad();
+    for (std::size_t c = 0; c < used.size(); ++c) slot.seen_versions[c] = used[c].version();
   }
 }
 
 void Trainer::update(double batch_size, bool ignore_stale_grad) {
   if (!(batch_size > 0)) throw Error("Trainer: batch_size must be positive, got " + std::to_string(batch_size));
+  init_kvstore();
+  if (update_on_kvstore()) {
+    throw Error("Trainer.update: the updates run on the kvstore (update_on_kvstore); call step(), or make the "
+                "Trainer with update_on_kvstore false");
+  }
   autograd::pause no_recording;
   double scale = 1;
   if (loss_scaler_) {
@@ -81,7 +188,7 @@ void Trainer::update(double batch_size, bool ignore_stale_grad) {
       return;
     }
   }
-  optimizer_->set_rescale_grad(base_rescale_ / (batch_size * scale));
+  set_rescale(batch_size, scale);
   for (std::size_t index = 0; index < slots_.size(); ++index) {
     Slot& slot = slots_[index];
     check_initialized(slot);
@@ -101,6 +208,10 @@ void Trainer::update(double batch_size, bool ignore_stale_grad) {
 }
 
 void Trainer::save_states(const std::string& path) const {
+  if (update_on_kvstore() && kvstore_) {
+    kvstore_->save_optimizer_states(path);
+    return;
+  }
   std::map<std::string, NDArray> arrays;
   for (std::size_t index = 0; index < slots_.size(); ++index) {
     const Slot& slot = slots_[index];
@@ -114,6 +225,11 @@ void Trainer::save_states(const std::string& path) const {
 }
 
 void Trainer::load_states(const std::string& path) {
+  init_kvstore();
+  if (update_on_kvstore()) {
+    kvstore_->load_optimizer_states(path);
+    return;
+  }
   const std::map<std::string, NDArray> loaded = nd::load(path).dict();
   std::map<int, int> counts;
   std::vector<std::vector<NDArray>> states(slots_.size());

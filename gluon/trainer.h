@@ -1,12 +1,15 @@
 #pragma once
 // Gluon's Trainer: applies an optimizer to a set of parameters after backward. step(batch_size) sums each
-// parameter's gradients over its contexts, rescales them by 1 / batch_size and updates every copy, one fused
-// engine operation per parameter and context.
+// parameter's gradients over its contexts (and, with a dist_* store, over the processes of an mpirun job)
+// through a kvstore, rescales them by 1 / batch_size and updates every copy, one fused engine operation per
+// parameter and context. Every copy of a parameter is then the same, bit for bit.
 //
 //   gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}});
 //   { autograd::record r; loss = loss_fn(net(X), y); }
 //   loss.backward();
 //   trainer.step(batch_size);
+//
+// batch_size counts the samples of the whole step: with 2 processes of 32 samples each, step(64).
 #include <map>
 #include <optional>
 #include <memory>
@@ -19,20 +22,45 @@
 namespace mx::amp {
 class LossScaler;
 }
+namespace mx::kvstore {
+class KVStore;
+}
 
 namespace mx::gluon {
 
+// What a Trainer sums gradients with: a kvstore type ("device", MXNet's default, "local", "dist_sync", ...; ""
+// for none) or a store of the caller's. A type makes a store at the first step when the parameters live on
+// several contexts, or always for dist_* types.
+struct TrainerStore {
+  TrainerStore(const char* type) : type(type) {}
+  TrainerStore(std::string type) : type(std::move(type)) {}
+  TrainerStore(std::shared_ptr<kvstore::KVStore> store) : store(std::move(store)) {}
+  std::string type;
+  std::shared_ptr<kvstore::KVStore> store;
+};
+
 class Trainer {
  public:
-  Trainer(const ParameterDict& params, const std::string& optimizer, const std::map<std::string, double>& options = {});
-  Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimizer> optimizer);
+  // update_on_kvstore: the updates run on the store (set_optimizer), as MXNet's option; left out, they run on
+  // each context (then allreduce_grads() and update() can be called apart).
+  Trainer(const ParameterDict& params, const std::string& optimizer, const std::map<std::string, double>& options = {},
+          TrainerStore kvstore = "device", std::optional<bool> update_on_kvstore = std::nullopt);
+  Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimizer> optimizer, TrainerStore kvstore = "device",
+          std::optional<bool> update_on_kvstore = std::nullopt);
+  ~Trainer();
 
   // allreduce_grads() then update(batch_size). A gradient that backward has not written since the last step is
   // an mx::Error naming the parameter, unless ignore_stale_grad (then that parameter is left alone).
   void step(double batch_size, bool ignore_stale_grad = false);
-  // Sums each multi-context parameter's gradients and gives every context the sum.
+  // Sums each parameter's gradients over its contexts (and workers) and gives every context the sum: pushed
+  // into the engine in the reverse order of the parameters (backward writes the last layers' first), each with
+  // priority minus its index. An mx::Error when updates run on the store.
   void allreduce_grads();
   void update(double batch_size, bool ignore_stale_grad = false);
+
+  // The store in use (null while none: one context, before the first step, or kvstore "").
+  std::shared_ptr<kvstore::KVStore> kvstore() const { return kvstore_; }
+  bool update_on_kvstore() const { return update_on_kvstore_.value_or(false); }
 
   double learning_rate() const { return optimizer_->learning_rate(); }
   void set_learning_rate(double lr) { optimizer_->set_learning_rate(lr); }
@@ -58,6 +86,11 @@ class Trainer {
     std::optional<bool> fresh;                 // decided by allreduce_grads, for the update that follows
   };
   void check_initialized(Slot& slot);
+  // At the first step: makes or takes the store, gives it every parameter (rank 0's values on every rank).
+  void init_kvstore();
+  // The update on the store: pushes the gradients and pulls the weights.
+  void step_on_kvstore(double batch_size, bool ignore_stale_grad);
+  void set_rescale(double batch_size, double scale);
   // Whether backward wrote every gradient of the slot since they were last used.
   bool is_fresh(const Slot& slot) const;
 
@@ -65,6 +98,10 @@ class Trainer {
   std::shared_ptr<optimizer::Optimizer> optimizer_;
   double base_rescale_;
   std::shared_ptr<amp::LossScaler> loss_scaler_;
+  TrainerStore store_choice_;
+  std::optional<bool> update_on_kvstore_;
+  std::shared_ptr<kvstore::KVStore> kvstore_;
+  bool kvstore_initialized_ = false;
 };
 
 }  // namespace mx::gluon

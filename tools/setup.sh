@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config ccache libtbb-dev libopenblas-dev catch2 libspdlog-dev
-          nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev chromium)
+          nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev openmpi-bin libopenmpi-dev chromium)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libtorch-dev libstarpu-dev dataset-fashion-mnist)
 elif [[ $# -gt 0 ]]; then

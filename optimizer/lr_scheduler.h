@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace mx::gluon::lr_scheduler {
+namespace mx::lr_scheduler {
 
 struct WarmUp {
   int warmup_steps = 0;
@@ -82,4 +82,4 @@ class CosineScheduler : public LRScheduler {
   double final_lr_;
 };
 
-}  // namespace mx::gluon::lr_scheduler
+}  // namespace mx::lr_scheduler

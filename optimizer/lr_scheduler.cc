@@ -1,4 +1,4 @@
-#include <mx/gluon/lr_scheduler.h>
+#include <mx/optimizer/lr_scheduler.h>
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <mx/engine/error.h>
 
-namespace mx::gluon::lr_scheduler {
+namespace mx::lr_scheduler {
 
 LRScheduler::LRScheduler(double base_lr, WarmUp warmup) : base_lr_(base_lr), warmup_(std::move(warmup)) {
   if (warmup_.warmup_steps < 0) throw Error("LRScheduler: warmup_steps must not be negative");
@@ -71,4 +71,4 @@ double CosineScheduler::after_warmup(int num_update) const {
   return final_lr_ + (base_lr() - final_lr_) * (1 + std::cos(std::numbers::pi * t)) / 2;
 }
 
-}  // namespace mx::gluon::lr_scheduler
+}  // namespace mx::lr_scheduler

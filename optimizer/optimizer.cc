@@ -1,4 +1,4 @@
-#include <mx/gluon/optimizer.h>
+#include <mx/optimizer/optimizer.h>
 
 #include <cmath>
 #include <set>
@@ -6,7 +6,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 
-namespace mx::gluon::optimizer {
+namespace mx::optimizer {
 
 Optimizer::Optimizer(nd::UpdateRule rule, OptimizerOptions options, nd::UpdateHyperParams hyper)
     : rule_(rule), options_(std::move(options)), hyper_(hyper) {
@@ -148,4 +148,4 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
   return std::make_shared<LAMB>(o, adam);
 }
 
-}  // namespace mx::gluon::optimizer
+}  // namespace mx::optimizer

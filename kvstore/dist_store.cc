@@ -1,0 +1,240 @@
+#include "dist_store.h"
+
+#include <atomic>
+#include <climits>
+#include <cstring>
+#include <sstream>
+
+#include <mx/engine/engine.h>
+#include <mx/ndarray/error.h>
+
+#include "entry.h"
+#include "local_stores.h"
+#include "mpi_world.h"
+
+namespace mx::kvstore::detail {
+namespace {
+
+template <class T>
+void sum_16bit(void* in, void* inout, int* length, MPI_Datatype*) {
+  const T* a = static_cast<const T*>(in);
+  T* b = static_cast<T*>(inout);
+  for (int i = 0; i < *length; ++i) b[i] = T(static_cast<float>(a[i]) + static_cast<float>(b[i]));
+}
+
+struct MpiSum {
+  MPI_Datatype type;
+  MPI_Op op;
+};
+
+// Created on the MPI thread at its first use.
+MpiSum mpi_sum(DType dtype) {
+  static MPI_Op float16_sum = MPI_OP_NULL, bfloat16_sum = MPI_OP_NULL;
+  switch (dtype) {
+    case DType::kFloat32: return {MPI_FLOAT, MPI_SUM};
+    case DType::kFloat64: return {MPI_DOUBLE, MPI_SUM};
+    case DType::kInt32: return {MPI_INT32_T, MPI_SUM};
+    case DType::kInt64: return {MPI_INT64_T, MPI_SUM};
+    case DType::kUint8: return {MPI_UINT8_T, MPI_SUM};
+    case DType::kInt8: return {MPI_INT8_T, MPI_SUM};
+    case DType::kBool: return {MPI_C_BOOL, MPI_LOR};
+    case DType::kFloat16:
+      if (float16_sum == MPI_OP_NULL) MPI_Op_create(&sum_16bit<float16>, 1, &float16_sum);
+      return {MPI_UINT16_T, float16_sum};
+    case DType::kBFloat16:
+      if (bfloat16_sum == MPI_OP_NULL) MPI_Op_create(&sum_16bit<bfloat16>, 1, &bfloat16_sum);
+      return {MPI_UINT16_T, bfloat16_sum};
+  }
+  return {MPI_FLOAT, MPI_SUM};
+}
+
+// MPI counts are ints: larger arrays go in pieces.
+void allreduce_in_place(void* data, std::size_t count, DType dtype, MPI_Comm comm) {
+  const MpiSum sum = mpi_sum(dtype);
+  auto* bytes = static_cast<std::byte*>(data);
+  while (count > 0) {
+    const int piece = static_cast<int>(std::min<std::size_t>(count, INT_MAX));
+    MpiWorld::check(MPI_Allreduce(MPI_IN_PLACE, bytes, piece, sum.type, sum.op, comm), "MPI_Allreduce");
+    bytes += static_cast<std::size_t>(piece) * dtype_size(dtype);
+    count -= static_cast<std::size_t>(piece);
+  }
+}
+
+void broadcast_from_rank0(void* data, std::size_t bytes, MPI_Comm comm) {
+  auto* p = static_cast<std::byte*>(data);
+  while (bytes > 0) {
+    const int piece = static_cast<int>(std::min<std::size_t>(bytes, INT_MAX));
+    MpiWorld::check(MPI_Bcast(p, piece, MPI_BYTE, 0, comm), "MPI_Bcast");
+    p += piece;
+    bytes -= static_cast<std::size_t>(piece);
+  }
+}
+
+std::size_t bucket_bytes_from_env() {
+  const char* text = std::getenv("MX_KVSTORE_BUCKET_BYTES");
+  if (text == nullptr || *text == '\0') return std::size_t{1} << 20;
+  char* end = nullptr;
+  const long long bytes = std::strtoll(text, &end, 10);
+  if (*end != '\0' || bytes < 0) {
+    throw Error(std::string("MX_KVSTORE_BUCKET_BYTES: expected a number of bytes, got '") + text + "'");
+  }
+  return static_cast<std::size_t>(bytes);
+}
+
+template <class Base>
+class DistStore : public Base {
+ public:
+  explicit DistStore(std::string type)
+      : Base(std::move(type)), world_(MpiWorld::get()), bucket_bytes_(bucket_bytes_from_env()) {}
+
+  int rank() const override { return world_->rank(); }
+  int num_workers() const override { return world_->size(); }
+  void barrier() override {
+    world_->call("MPI_Barrier", [world = world_] { MpiWorld::check(MPI_Barrier(world->comm()), "MPI_Barrier"); });
+  }
+
+ protected:
+  using Entry = KVStore::Entry;
+  bool distributed() const override { return true; }
+  std::size_t bucket_bytes() const override { return bucket_bytes_; }
+
+  Context home_context(const Entry& entry, const std::vector<NDArray>& values) override {
+    const Context home = Base::home_context(entry, values);
+    if (home.is_gpu()) {
+      throw Error("KVStore.push: store '" + this->type() + "' sums key " + entry.key.str() + " on " + home.str() +
+                  "; summing GPU arrays across processes uses NCCL, which needs mxpp's GPU arrays (not in this "
+                  "build yet): push host arrays");
+    }
+    return home;
+  }
+
+  void reduce_across_workers(const std::vector<Entry*>& bucket) override;
+  void init_across_workers(const std::vector<Entry*>& entries) override;
+
+ private:
+  std::shared_ptr<MpiWorld> world_;
+  std::size_t bucket_bytes_;
+};
+
+struct BucketItem {
+  Blob blob;
+  std::string key;
+};
+
+template <class Base>
+void DistStore<Base>::reduce_across_workers(const std::vector<Entry*>& bucket) {
+  engine::Engine& engine = engine::Engine::get();
+  // Whether each key's sum on this rank was formed: a failed gradient skips it, and this rank then still takes
+  // its part in the collective (so that the others do not wait for ever) and reports the failure.
+  auto formed = std::make_shared<std::vector<std::atomic<bool>>>(bucket.size());
+  std::vector<engine::VarHandle> writes;
+  auto items = std::make_shared<std::vector<BucketItem>>();
+  for (std::size_t i = 0; i < bucket.size(); ++i) {
+    const NDArray& sum = bucket[i]->pushed;
+    engine.push_sync([formed, i](engine::RunContext) { (*formed)[i].store(true); }, sum.context(), {sum.var()}, {},
+                     {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed", .category = "kvstore"});
+    sum.bump_version();
+    writes.push_back(sum.var());
+    items->push_back({sum.blob(), bucket[i]->key.str()});
+  }
+  std::string what = "the all-reduce of key";
+  what += bucket.size() > 1 ? "s " : " ";
+  for (std::size_t i = 0; i < items->size(); ++i) what += (i ? ", " : "") + (*items)[i].key;
+  const std::uint64_t number = world_->reserve();
+  engine.push_async(
+      [world = world_, number, items, formed, what](engine::RunContext, engine::OnComplete done) {
+        world->submit(
+            number, what,
+            [world, items = *items, formed] {
+              std::string failed;
+              for (std::size_t i = 0; i < items.size(); ++i) {
+                if ((*formed)[i].load()) continue;
+                std::memset(items[i].blob.data, 0, static_cast<std::size_t>(items[i].blob.size()) * dtype_size(items[i].blob.dtype));
+                failed += (failed.empty() ? "" : ", ") + items[i].key;
+              }
+              if (items.size() == 1) {
+                allreduce_in_place(items[0].blob.data, static_cast<std::size_t>(items[0].blob.size()), items[0].blob.dtype, world->comm());
+              } else {  // one message for the bucket
+                std::size_t total = 0;
+                for (const BucketItem& item : items) total += static_cast<std::size_t>(item.blob.size()) * dtype_size(item.blob.dtype);
+                std::vector<std::byte> packed(total);
+                std::size_t at = 0;
+                for (const BucketItem& item : items) {
+                  const std::size_t n = static_cast<std::size_t>(item.blob.size()) * dtype_size(item.blob.dtype);
+                  std::memcpy(packed.data() + at, item.blob.data, n);
+                  at += n;
+                }
+                allreduce_in_place(packed.data(), total / dtype_size(items[0].blob.dtype), items[0].blob.dtype, world->comm());
+                at = 0;
+                for (const BucketItem& item : items) {
+                  const std::size_t n = static_cast<std::size_t>(item.blob.size()) * dtype_size(item.blob.dtype);
+                  std::memcpy(item.blob.data, packed.data() + at, n);
+                  at += n;
+                }
+              }
+              if (!failed.empty()) {
+                throw Error("KVStore.push: the sum of key " + failed + " failed on rank " + std::to_string(world->rank()) +
+                            " (an operator before it raised; its error surfaced at an earlier sync point), so this "
+                            "rank sent zeros in the all-reduce");
+              }
+            },
+            [done](std::exception_ptr error) { error ? done(error) : done(); });
+      },
+      cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreAllreduce", .category = "kvstore"});
+}
+
+template <class Base>
+void DistStore<Base>::init_across_workers(const std::vector<Entry*>& entries) {
+  // Every rank must have initialized the same keys with the same shapes: compared with rank 0's.
+  std::ostringstream mine;
+  for (const Entry* entry : entries) mine << entry->key.str() << ' ' << entry->shape.str() << ' ' << dtype_name(entry->dtype) << '\n';
+  std::string local = mine.str();
+  std::vector<std::string> all;
+  world_->call("the check of init's keys", [&, world = world_] {
+    const int length = static_cast<int>(local.size());
+    std::vector<int> lengths(static_cast<std::size_t>(world->size()));
+    MpiWorld::check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, world->comm()), "MPI_Allgather");
+    std::vector<int> offsets(lengths.size(), 0);
+    for (std::size_t r = 1; r < lengths.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+    std::string gathered(static_cast<std::size_t>(offsets.back() + lengths.back()), '\0');
+    MpiWorld::check(MPI_Allgatherv(local.data(), length, MPI_CHAR, gathered.data(), lengths.data(), offsets.data(),
+                                   MPI_CHAR, world->comm()), "MPI_Allgatherv");
+    for (std::size_t r = 0; r < lengths.size(); ++r) all.push_back(gathered.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+  });
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    if (all[r] == all[0]) continue;
+    std::istringstream rank0(all[0]), other(all[r]);
+    std::string line0, line;
+    while (true) {
+      const bool more0 = static_cast<bool>(std::getline(rank0, line0)), more = static_cast<bool>(std::getline(other, line));
+      if (line0 != line || !more0 || !more) break;
+    }
+    throw Error("KVStore.init: the ranks disagree on the keys: rank 0 initialized " + (line0.empty() ? "nothing more" : "'" + line0 + "'") +
+                ", rank " + std::to_string(r) + " " + (line.empty() ? "nothing more" : "'" + line + "'") + " (key shape dtype)");
+  }
+  // Rank 0's values everywhere, as MXNet's workers start from the first worker's initialization.
+  std::vector<engine::VarHandle> writes;
+  std::vector<Blob> blobs;  // copied into the work: the engine may drop its function once it has run
+  for (Entry* entry : entries) {
+    entry->stored.bump_version();
+    writes.push_back(entry->stored.var());
+    blobs.push_back(entry->stored.blob());
+  }
+  const std::uint64_t number = world_->reserve();
+  engine::Engine::get().push_async(
+      [world = world_, number, blobs = std::move(blobs)](engine::RunContext, engine::OnComplete done) {
+        world->submit(number, "the broadcast of init's values from rank 0", [world, blobs] {
+          for (const Blob& blob : blobs) broadcast_from_rank0(blob.data, static_cast<std::size_t>(blob.size()) * dtype_size(blob.dtype), world->comm());
+        }, [done](std::exception_ptr error) { error ? done(error) : done(); });
+      },
+      cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreBroadcastInit", .category = "kvstore"});
+}
+
+}  // namespace
+
+std::shared_ptr<KVStore> make_dist_store(const std::string& type) {
+  if (type == "dist_device_sync") return std::make_shared<DistStore<DeviceStore>>(type);
+  return std::make_shared<DistStore<LocalStore>>(type);
+}
+
+}  // namespace mx::kvstore::detail

@@ -1,0 +1,25 @@
+#pragma once
+// What a store keeps per key: shared by the store types, not installed.
+#include <optional>
+#include <vector>
+
+#include <mx/kvstore/kvstore.h>
+
+namespace mx::kvstore {
+
+struct KVStore::Entry {
+  Key key = 0;
+  int index = 0;  // the order of init: the optimizer's weight index
+  Shape shape;
+  DType dtype = DType::kFloat32;
+  NDArray stored;                  // the key's value
+  NDArray merged;                  // the sum of a push, when it cannot be formed in `stored` itself
+  NDArray pushed;                  // the last push's sum: stored, merged, or the one value pushed
+  std::optional<Context> home;     // where sums are formed, once the first push has said
+  std::vector<NDArray> staging;    // copies of values from other kinds of device, one per value
+  std::vector<NDArray> states;     // the optimizer's, created at the first update
+
+  std::size_t bytes() const { return static_cast<std::size_t>(shape.size()) * dtype_size(dtype); }
+};
+
+}  // namespace mx::kvstore

@@ -1,0 +1,236 @@
+#include <mx/kvstore/kvstore.h>
+
+#include <mx/ndarray/error.h>
+#include <mx/ndarray/serialize.h>
+#include <mx/operators/copy.h>
+#include <mx/operators/creation.h>
+#include <mx/optimizer/optimizer.h>
+
+#include "comm.h"
+#include "entry.h"
+
+namespace mx::kvstore {
+
+std::string Key::str() const {
+  if (const int* number = std::get_if<int>(&value_)) return std::to_string(*number);
+  return "'" + std::get<std::string>(value_) + "'";
+}
+
+KVStore::KVStore(std::string type) : type_(std::move(type)) {}
+KVStore::~KVStore() = default;
+
+KVStore::Entry& KVStore::find(const Key& key, const char* call) {
+  const auto it = by_key_.find(key);
+  if (it == by_key_.end()) {
+    throw Error(std::string("KVStore.") + call + ": key " + key.str() + " was never initialized; call init(" +
+                key.str() + ", value) first");
+  }
+  return *it->second;
+}
+
+void KVStore::check_values(const Entry& entry, const std::vector<NDArray>& values, const char* call,
+                           const char* what) const {
+  if (values.empty()) throw Error(std::string("KVStore.") + call + ": key " + entry.key.str() + " got no " + what);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const NDArray& v = values[i];
+    const std::string which = std::string(what) + " " + std::to_string(i) + " of key " + entry.key.str();
+    if (v.is_none()) throw Error(std::string("KVStore.") + call + ": " + which + " is an empty handle");
+    if (v.shape() != entry.shape) {
+      throw ShapeError(std::string("KVStore.") + call + ": " + which + " has shape " + v.shape().str() +
+                       ", the key was initialized with shape " + entry.shape.str());
+    }
+    if (v.dtype() != entry.dtype) {
+      throw Error(std::string("KVStore.") + call + ": " + which + " has dtype " + dtype_name(v.dtype()) +
+                  ", the key was initialized with dtype " + dtype_name(entry.dtype));
+    }
+  }
+}
+
+void KVStore::init(const Key& key, const NDArray& value) { init(std::vector<Key>{key}, std::vector<NDArray>{value}); }
+
+void KVStore::init(const std::vector<Key>& keys, const std::vector<NDArray>& values) {
+  if (keys.size() != values.size()) {
+    throw Error("KVStore.init: " + std::to_string(keys.size()) + " keys but " + std::to_string(values.size()) + " values");
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {  // every check first: a failed init adds no key
+    if (values[i].is_none()) throw Error("KVStore.init: the value of key " + keys[i].str() + " is an empty handle");
+    const auto it = by_key_.find(keys[i]);
+    if (it != by_key_.end()) {
+      throw Error("KVStore.init: key " + keys[i].str() + " is already initialized (shape " + it->second->shape.str() +
+                  "; given again with shape " + values[i].shape().str() + ")");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (keys[j] == keys[i]) throw Error("KVStore.init: key " + keys[i].str() + " is given twice");
+    }
+  }
+  std::vector<Entry*> added;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto entry = std::make_unique<Entry>();
+    entry->key = keys[i];
+    entry->index = static_cast<int>(entries_.size());
+    entry->shape = values[i].shape();
+    entry->dtype = values[i].dtype();
+    entry->stored = NDArray(entry->shape, init_context(values[i]), entry->dtype);
+    detail::broadcast(values[i], {entry->stored}, 0);
+    added.push_back(entry.get());
+    by_key_[keys[i]] = entry.get();
+    entries_.push_back(std::move(entry));
+  }
+  try {
+    init_across_workers(added);
+  } catch (...) {
+    for (Entry* entry : added) by_key_.erase(entry->key);
+    entries_.resize(entries_.size() - added.size());
+    throw;
+  }
+}
+
+void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values, int priority) {
+  if (!entry.home) {
+    entry.home = home_context(entry, values);
+    if (entry.stored.context() != *entry.home) entry.stored = nd::as_in_context(entry.stored, *entry.home);
+  }
+  const bool updates = optimizer_ != nullptr;
+  if (updates && !distributed() && values.size() == 1 && values[0].context() == *entry.home) {
+    entry.pushed = values[0];  // the update reads the one gradient where it is
+    return;
+  }
+  if (updates) {
+    if (entry.merged.is_none()) entry.merged = NDArray(entry.shape, *entry.home, entry.dtype);
+    entry.pushed = entry.merged;
+  } else {
+    entry.pushed = entry.stored;  // without an optimizer the sum is the new value
+  }
+  detail::reduce(values, entry.pushed, priority, entry.staging);
+}
+
+void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vector<NDArray>>& values,
+                       const std::vector<int>& priorities, const char* call) {
+  if (values.size() != keys.size() || (!priorities.empty() && priorities.size() != keys.size())) {
+    throw Error(std::string("KVStore.") + call + ": " + std::to_string(keys.size()) + " keys but " +
+                std::to_string(values.size()) + " lists of values and " + std::to_string(priorities.size()) + " priorities");
+  }
+  std::vector<Entry*> entries;
+  for (std::size_t i = 0; i < keys.size(); ++i) {  // every check before any work is pushed
+    entries.push_back(&find(keys[i], call));
+    check_values(*entries.back(), values[i], call, "value");
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) reduce_on_devices(*entries[i], values[i], priorities.empty() ? 0 : priorities[i]);
+  if (distributed()) {
+    std::vector<Entry*> bucket;
+    std::size_t bytes = 0;
+    for (Entry* entry : entries) {
+      if (!bucket.empty() && (bytes + entry->bytes() > bucket_bytes() || entry->dtype != bucket.front()->dtype)) {
+        reduce_across_workers(bucket);
+        bucket.clear();
+        bytes = 0;
+      }
+      bucket.push_back(entry);
+      bytes += entry->bytes();
+    }
+    if (!bucket.empty()) reduce_across_workers(bucket);
+  }
+  if (optimizer_) {
+    for (Entry* entry : entries) {
+      if (entry->states.empty()) entry->states = optimizer_->create_state(entry->stored);
+      optimizer_->update(entry->index, entry->stored, entry->pushed, entry->states);
+    }
+  }
+  for (Entry* entry : entries) entry->pushed = NDArray();  // holds no array between pushes
+}
+
+void KVStore::pull_into(Entry& entry, const std::vector<NDArray>& outs, int priority, const char* call) {
+  check_values(entry, outs, call, "output");
+  detail::broadcast(entry.stored, outs, priority);
+}
+
+void KVStore::push(const Key& key, const std::vector<NDArray>& values, int priority) {
+  push_all({key}, {values}, {priority}, "push");
+}
+
+void KVStore::pull(const Key& key, const std::vector<NDArray>& outs, int priority) {
+  pull_into(find(key, "pull"), outs, priority, "pull");
+}
+
+void KVStore::pushpull(const Key& key, const std::vector<NDArray>& values, const std::vector<NDArray>& outs,
+                       int priority) {
+  pushpull(std::vector<Key>{key}, {values}, {outs}, {priority});
+}
+
+void KVStore::pushpull(const std::vector<Key>& keys, const std::vector<std::vector<NDArray>>& values,
+                       const std::vector<std::vector<NDArray>>& outs, const std::vector<int>& priorities) {
+  if (outs.size() != keys.size()) {
+    throw Error("KVStore.pushpull: " + std::to_string(keys.size()) + " keys but " + std::to_string(outs.size()) +
+                " lists of outputs");
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) check_values(find(keys[i], "pushpull"), outs[i], "pushpull", "output");
+  push_all(keys, values, priorities, "pushpull");
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    pull_into(*by_key_.at(keys[i]), outs[i], priorities.empty() ? 0 : priorities[i], "pushpull");
+  }
+}
+
+void KVStore::broadcast(const Key& key, const NDArray& value, const std::vector<NDArray>& outs, int priority) {
+  if (!outs.empty() && !value.is_none()) {  // checked before init so that a bad call leaves no key behind
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+      if (outs[i].is_none() || outs[i].shape() != value.shape()) {
+        throw ShapeError("KVStore.broadcast: output " + std::to_string(i) + " of key " + key.str() + " has shape " +
+                         (outs[i].is_none() ? std::string("(none)") : outs[i].shape().str()) + ", the value " +
+                         value.shape().str());
+      }
+    }
+  }
+  init(key, value);
+  pull(key, outs, priority);
+}
+
+void KVStore::set_optimizer(std::shared_ptr<optimizer::Optimizer> optimizer) {
+  if (!optimizer) throw Error("KVStore.set_optimizer: the optimizer is null");
+  optimizer_ = std::move(optimizer);
+}
+
+namespace {
+std::string state_name(const Key& key, std::size_t s) { return key.str() + ":state" + std::to_string(s); }
+std::string updates_name(const Key& key) { return key.str() + ":updates"; }
+}  // namespace
+
+void KVStore::save_optimizer_states(const std::string& path) const {
+  if (!optimizer_) throw Error("KVStore.save_optimizer_states: no optimizer is set (set_optimizer)");
+  std::map<std::string, NDArray> arrays;
+  for (const auto& entry : entries_) {
+    if (entry->states.empty()) continue;  // never updated
+    for (std::size_t s = 0; s < entry->states.size(); ++s) arrays[state_name(entry->key, s)] = entry->states[s];
+    const auto count = optimizer_->update_counts().find(entry->index);
+    const double updates = count == optimizer_->update_counts().end() ? 0 : count->second;
+    arrays[updates_name(entry->key)] = nd::full({1}, updates, cpu(), DType::kFloat64);
+  }
+  nd::save(path, arrays);
+}
+
+void KVStore::load_optimizer_states(const std::string& path) {
+  if (!optimizer_) throw Error("KVStore.load_optimizer_states: no optimizer is set (set_optimizer)");
+  const std::map<std::string, NDArray> loaded = nd::load(path).dict();
+  std::map<int, int> counts = optimizer_->update_counts();
+  std::vector<std::vector<NDArray>> states(entries_.size());
+  for (std::size_t index = 0; index < entries_.size(); ++index) {  // every check before anything changes
+    const Entry& entry = *entries_[index];
+    const auto updates = loaded.find(updates_name(entry.key));
+    if (updates == loaded.end()) continue;
+    counts[entry.index] = static_cast<int>(updates->second.asscalar<double>());
+    const std::vector<NDArray> fresh = optimizer_->create_state(entry.stored);
+    for (std::size_t s = 0; s < fresh.size(); ++s) {
+      const auto it = loaded.find(state_name(entry.key, s));
+      if (it == loaded.end() || it->second.shape() != entry.shape) {
+        throw Error("KVStore.load_optimizer_states: " + path + " has no state " + std::to_string(s) + " of shape " +
+                    entry.shape.str() + " for key " + entry.key.str() + " (saved by another optimizer or store?)");
+      }
+      states[index].push_back(nd::as_in_context(it->second.astype(entry.dtype), entry.stored.context()));
+    }
+  }
+  for (std::size_t index = 0; index < entries_.size(); ++index) {
+    if (!states[index].empty()) entries_[index]->states = std::move(states[index]);
+  }
+  optimizer_->set_update_counts(std::move(counts));
+}
+
+}  // namespace mx::kvstore

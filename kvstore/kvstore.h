@@ -1,0 +1,123 @@
+#pragma once
+// MXNet's KVStore: sums the gradients that several devices (and, for dist_* stores, several processes) hold for
+// one key, optionally updates a stored weight with an optimizer, and hands the result back to every device.
+//
+//   auto kv = kvstore::create("device");
+//   kv->init(3, weight);
+//   kv->pushpull(3, {grad_on_cpu0, grad_on_cpu1}, {grad_on_cpu0, grad_on_cpu1}, /*priority=*/-3);
+//
+// Every operation is pushed into the engine with its arrays as read or write variables and returns at once:
+// a pull's outputs are ready at the usual sync points. Reductions run as prioritized engine work, so among
+// those ready the one with the larger priority runs first (a Trainer gives parameter i priority -i: the first
+// layers, needed first by the next forward, go first). A store is used from one thread at a time, as MXNet's.
+//
+// Types: "local" sums on the CPU; "device" sums on the devices holding the values (each key on one of them,
+// spread by size); "dist_sync" and "dist_device_sync" also sum across the processes of an mpirun job (see
+// dist.h); "nccl" needs GPU arrays. Bad use (a key not initialized or initialized twice, a shape or dtype that
+// differs from the key's) is an mx::Error naming the key and both shapes, raised by the call that made it.
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::optimizer {
+class Optimizer;
+}
+
+namespace mx::kvstore {
+
+// An int or a string, as MXNet's keys.
+class Key {
+ public:
+  Key(int key) : value_(key) {}
+  Key(std::string key) : value_(std::move(key)) {}
+  Key(const char* key) : value_(std::string(key)) {}
+  // For messages: 3 or 'fc1_weight'.
+  std::string str() const;
+  auto operator<=>(const Key&) const = default;
+
+ private:
+  std::variant<int, std::string> value_;
+};
+
+class KVStore {
+ public:
+  virtual ~KVStore();
+  KVStore(const KVStore&) = delete;
+  KVStore& operator=(const KVStore&) = delete;
+
+  const std::string& type() const { return type_; }
+  // This process's number among num_workers() (0 and 1 outside an mpirun job).
+  virtual int rank() const { return 0; }
+  virtual int num_workers() const { return 1; }
+  // Returns once every worker has called it (a sync point for distributed stores; nothing to wait for here).
+  virtual void barrier() {}
+
+  // Stores a copy of `value` under `key`. In a distributed store every rank must init the same keys with the
+  // same shapes (an error naming the ranks' shapes otherwise), and rank 0's value is the one kept everywhere.
+  void init(const Key& key, const NDArray& value);
+  void init(const std::vector<Key>& keys, const std::vector<NDArray>& values);
+
+  // Sums `values` (one per device, each of the key's shape and dtype) over devices and workers. With an
+  // optimizer set, the sum is the gradient of an update of the stored value; without, the sum is stored.
+  void push(const Key& key, const std::vector<NDArray>& values, int priority = 0);
+  // Copies the stored value into each of `outs` (the arrays themselves are written, on their own devices).
+  void pull(const Key& key, const std::vector<NDArray>& outs, int priority = 0);
+  // push then pull in one call; `outs` may be `values` (in-place all-reduce).
+  void pushpull(const Key& key, const std::vector<NDArray>& values, const std::vector<NDArray>& outs, int priority = 0);
+  // Several keys at once, key i with priority priorities[i] (0 when left out). Distributed stores send keys that
+  // are next to each other in the list in one message (a bucket), in the list's order.
+  void pushpull(const std::vector<Key>& keys, const std::vector<std::vector<NDArray>>& values,
+                const std::vector<std::vector<NDArray>>& outs, const std::vector<int>& priorities = {});
+  // init(key, value) then pull(key, outs).
+  void broadcast(const Key& key, const NDArray& value, const std::vector<NDArray>& outs, int priority = 0);
+
+  // Updates run on the store from now on (MXNet's update_on_kvstore): push applies `optimizer` to the stored
+  // value, with the key's number in the order of init as its index.
+  void set_optimizer(std::shared_ptr<optimizer::Optimizer> optimizer);
+  optimizer::Optimizer* optimizer() const { return optimizer_.get(); }
+  // The optimizer's states and update counts per key, in the NDArray file format. Loading checks the file
+  // against the keys (an mx::Error naming the file and key otherwise; nothing changes then).
+  void save_optimizer_states(const std::string& path) const;
+  void load_optimizer_states(const std::string& path);
+
+ protected:
+  struct Entry;
+  explicit KVStore(std::string type);
+
+  // Where init keeps a key's value, and where its sums are formed and its value kept from its first push on
+  // (given the contexts of that push's values).
+  virtual Context init_context(const NDArray& value) const = 0;
+  virtual Context home_context(const Entry& entry, const std::vector<NDArray>& values) = 0;
+  // Distributed stores: sums each entry's `merged` buffer across workers, in place, one bucket at a time; and,
+  // at init, checks the keys agree across ranks and replaces the values with rank 0's.
+  virtual void reduce_across_workers(const std::vector<Entry*>& /*bucket*/) {}
+  virtual void init_across_workers(const std::vector<Entry*>& /*entries*/) {}
+  // How many bytes of neighbouring keys reduce_across_workers is given at most at once (one key may be more).
+  virtual std::size_t bucket_bytes() const { return 0; }
+  virtual bool distributed() const { return false; }
+
+ private:
+  Entry& find(const Key& key, const char* call);
+  void check_values(const Entry& entry, const std::vector<NDArray>& values, const char* call, const char* what) const;
+  // Pushes of several keys: each key's sum over devices, then across workers (buckets of neighbours in `keys`),
+  // then the updates.
+  void push_all(const std::vector<Key>& keys, const std::vector<std::vector<NDArray>>& values,
+                const std::vector<int>& priorities, const char* call);
+  void reduce_on_devices(Entry& entry, const std::vector<NDArray>& values, int priority);
+  void pull_into(Entry& entry, const std::vector<NDArray>& outs, int priority, const char* call);
+
+  std::string type_;
+  std::vector<std::unique_ptr<Entry>> entries_;  // in the order of init: the optimizer's index
+  std::map<Key, Entry*> by_key_;
+  std::shared_ptr<optimizer::Optimizer> optimizer_;
+};
+
+// A new store of `type`: "local", "device", "nccl", "dist_sync", "dist_device_sync" (and "dist" for
+// dist_sync). "dist_async" and unknown types are an mx::Error that says what to use instead.
+std::shared_ptr<KVStore> create(const std::string& type = "local");
+
+}  // namespace mx::kvstore

@@ -1,0 +1,137 @@
+#pragma once
+// Optimizers, as MXNet's mx.optimizer: used by gluon's Trainer and, for updates on the store, by the kvstore.
+// Each keeps per-weight states and applies its rule as one fused engine operation per
+// weight (nd::optimizer_update). Options common to all: learning_rate, wd, rescale_grad (the Trainer sets it
+// to 1 / batch_size times this), clip_gradient, and an optional learning-rate schedule.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <mx/optimizer/lr_scheduler.h>
+#include <mx/operators/optimizer_updates.h>
+
+namespace mx::optimizer {
+
+struct OptimizerOptions {
+  double learning_rate = 0.01;
+  double wd = 0;
+  double rescale_grad = 1;
+  double clip_gradient = -1;  // off when <= 0
+  std::shared_ptr<lr_scheduler::LRScheduler> lr_scheduler;
+};
+
+class Optimizer {
+ public:
+  Optimizer(nd::UpdateRule rule, OptimizerOptions options, nd::UpdateHyperParams hyper);
+  virtual ~Optimizer() = default;
+
+  // Zero states for `weight` (how many depends on the rule).
+  std::vector<NDArray> create_state(const NDArray& weight) const;
+  // One step for the weight numbered `index`: its count of updates advances, which bias corrections and the
+  // schedule read. Pushes one engine operation.
+  void update(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states);
+
+  // The rate the next update uses (the schedule's, when there is one).
+  double learning_rate() const;
+  // Throws mx::Error when a schedule sets the rate.
+  void set_learning_rate(double lr);
+  double rescale_grad() const { return options_.rescale_grad; }
+  void set_rescale_grad(double scale) { options_.rescale_grad = scale; }
+  int num_update() const { return num_update_; }
+  // For save_states / load_states.
+  const std::map<int, int>& update_counts() const { return counts_; }
+  void set_update_counts(std::map<int, int> counts);
+
+  virtual std::string name() const = 0;
+
+ protected:
+  // The rule's parameters for the t-th update of a weight (bias corrections fold into lr here).
+  virtual nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const { return base; }
+
+ private:
+  nd::UpdateRule rule_;
+  OptimizerOptions options_;
+  nd::UpdateHyperParams hyper_;
+  std::map<int, int> counts_;  // updates per weight index
+  int num_update_ = 0;         // the largest count: the schedule's clock, as MXNet's
+};
+
+class SGD : public Optimizer {
+ public:
+  explicit SGD(OptimizerOptions options = {}, double momentum = 0);
+  std::string name() const override { return "sgd"; }
+};
+
+// Nesterov's accelerated gradient.
+class NAG : public Optimizer {
+ public:
+  explicit NAG(OptimizerOptions options = {}, double momentum = 0.9);
+  std::string name() const override { return "nag"; }
+};
+
+struct AdamParams {
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+};
+class Adam : public Optimizer {
+ public:
+  explicit Adam(OptimizerOptions options = {.learning_rate = 0.001}, AdamParams params = {});
+  std::string name() const override { return "adam"; }
+
+ protected:
+  nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
+};
+
+// Adam with decoupled weight decay (Loshchilov and Hutter): w -= lr * wd * w apart from the gradient.
+class AdamW : public Optimizer {
+ public:
+  explicit AdamW(OptimizerOptions options = {.learning_rate = 0.001}, AdamParams params = {});
+  std::string name() const override { return "adamw"; }
+
+ protected:
+  nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
+};
+
+class RMSProp : public Optimizer {
+ public:
+  explicit RMSProp(OptimizerOptions options = {.learning_rate = 0.001}, double gamma1 = 0.9, double epsilon = 1e-8);
+  std::string name() const override { return "rmsprop"; }
+};
+
+class AdaGrad : public Optimizer {
+ public:
+  explicit AdaGrad(OptimizerOptions options = {}, double epsilon = 1e-7);
+  std::string name() const override { return "adagrad"; }
+};
+
+class AdaDelta : public Optimizer {
+ public:
+  explicit AdaDelta(OptimizerOptions options = {.learning_rate = 1.0}, double rho = 0.9, double epsilon = 1e-5);
+  std::string name() const override { return "adadelta"; }
+};
+
+class Adamax : public Optimizer {
+ public:
+  explicit Adamax(OptimizerOptions options = {.learning_rate = 0.002}, double beta1 = 0.9, double beta2 = 0.999);
+  std::string name() const override { return "adamax"; }
+
+ protected:
+  nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
+};
+
+// Layer-wise adaptive moments (You et al.): Adam's step scaled per weight by |w| / |step|.
+class LAMB : public Optimizer {
+ public:
+  explicit LAMB(OptimizerOptions options = {.learning_rate = 0.001}, AdamParams params = {.epsilon = 1e-6});
+  std::string name() const override { return "lamb"; }
+
+ protected:
+  nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
+};
+
+// By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb") with MXNet's
+// keyword names as keys (learning_rate, wd, momentum, beta1, beta2, epsilon, gamma1, rho, rescale_grad,
+// clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
+std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params = {});
+
+}  // namespace mx::optimizer
