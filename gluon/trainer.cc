@@ -200,10 +200,8 @@ void Trainer::update(double batch_size, bool ignore_stale_grad) {
       throw Error("Trainer: the gradient of '" + slot.name + "' was not written by backward since the last update "
                   "(is the parameter used in the forward pass?); pass ignore_stale_grad to skip such parameters");
     }
-    for (std::size_t c = 0; c < weights.size(); ++c) {
-      optimizer_->update(static_cast<int>(index), weights[c], grads[c], slot.states[c]);
-      slot.seen_versions[c] = grads[c].version();
-    }
+    optimizer_->update(static_cast<int>(index), weights, grads, slot.states);
+    for (std::size_t c = 0; c < weights.size(); ++c) slot.seen_versions[c] = grads[c].version();
   }
 }
 

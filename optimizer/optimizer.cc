@@ -39,6 +39,13 @@ void Optimizer::set_update_counts(std::map<int, int> counts) {
 }
 
 void Optimizer::update(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states) {
+  std::vector<std::vector<NDArray>> one = {std::move(states)};
+  update(index, {weight}, {grad}, one);
+  states = std::move(one[0]);
+}
+
+void Optimizer::update(int index, const std::vector<NDArray>& copies, const std::vector<NDArray>& grads,
+                       std::vector<std::vector<NDArray>>& states) {
   const int t = ++counts_[index];
   num_update_ = std::max(num_update_, t);
   nd::UpdateHyperParams h = hyper_;
@@ -47,7 +54,11 @@ void Optimizer::update(int index, NDArray& weight, const NDArray& grad, std::vec
   h.rescale_grad = options_.rescale_grad;
   h.clip_gradient = options_.clip_gradient;
   h.step = t;
-  nd::optimizer_update(rule_, weight, grad, states, step_params(h, t));
+  const nd::UpdateHyperParams step = step_params(h, t);
+  for (std::size_t c = 0; c < copies.size(); ++c) {
+    NDArray weight = copies[c];
+    nd::optimizer_update(rule_, weight, grads[c], states[c], step);
+  }
 }
 
 SGD::SGD(OptimizerOptions options, double momentum)

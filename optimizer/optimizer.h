@@ -31,6 +31,10 @@ class Optimizer {
   // One step for the weight numbered `index`: its count of updates advances, which bias corrections and the
   // schedule read. Pushes one engine operation.
   void update(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states);
+  // The same for a weight kept as one copy per context, each with its gradient and states: the count advances
+  // once and every copy takes the same step (one engine operation per copy).
+  void update(int index, const std::vector<NDArray>& copies, const std::vector<NDArray>& grads,
+              std::vector<std::vector<NDArray>>& states);
 
   // The rate the next update uses (the schedule's, when there is one).
   double learning_rate() const;

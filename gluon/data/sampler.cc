@@ -21,6 +21,25 @@ std::vector<std::size_t> RandomSampler::indices() {
   return std::vector<std::size_t>(permuted.begin(), permuted.end());
 }
 
+SplitSampler::SplitSampler(std::size_t length, std::size_t num_parts, std::size_t part_index, bool shuffle)
+    : part_length_(num_parts == 0 ? 0 : length / num_parts), start_(part_length_ * part_index), shuffle_(shuffle) {
+  if (num_parts == 0 || part_index >= num_parts) {
+    throw Error("SplitSampler: part_index must be in [0, num_parts), got part " + std::to_string(part_index) + " of " +
+                std::to_string(num_parts));
+  }
+}
+
+std::vector<std::size_t> SplitSampler::indices() {
+  std::vector<std::size_t> order(part_length_);
+  if (shuffle_) {
+    order = RandomSampler(part_length_).indices();
+  } else {
+    std::iota(order.begin(), order.end(), 0);
+  }
+  for (std::size_t& i : order) i += start_;
+  return order;
+}
+
 LastBatch last_batch_from_name(const std::string& name) {
   if (name == "keep") return LastBatch::kKeep;
   if (name == "discard") return LastBatch::kDiscard;

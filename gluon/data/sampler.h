@@ -36,6 +36,20 @@ class RandomSampler : public Sampler {
   std::size_t length_;
 };
 
+// One worker's shard of a dataset for data-parallel training, as the seed tutorial's SplitSampler: part
+// `part_index` of `num_parts` equal parts (length / num_parts samples; the remainder is left out), shuffled
+// each epoch from mx::random's stream unless `shuffle` is off. Throws mx::Error for a part that does not exist.
+class SplitSampler : public Sampler {
+ public:
+  SplitSampler(std::size_t length, std::size_t num_parts = 1, std::size_t part_index = 0, bool shuffle = true);
+  std::vector<std::size_t> indices() override;
+  std::size_t size() const override { return part_length_; }
+
+ private:
+  std::size_t part_length_, start_;
+  bool shuffle_;
+};
+
 // What to do with a last batch smaller than batch_size: keep it, discard it, or roll its samples over to the
 // start of the next epoch.
 enum class LastBatch { kKeep, kDiscard, kRollover };
