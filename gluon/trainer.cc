@@ -1,5 +1,7 @@
 #include <mx/gluon/trainer.h>
 
+#include <algorithm>
+
 #include <mx/gluon/amp.h>
 
 #include <mx/autograd/autograd.h>
@@ -25,6 +27,11 @@ Trainer::Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimiz
     if (parameter.grad_req() == GradReq::kNull) continue;  // not trained (BatchNorm's running statistics)
     slots_.push_back({name, parameter, {}, {}});
   }
+  // With every parameter's values known, a distributed store hands rank 0's to every rank now, before the
+  // first forward pass; deferred parameters wait for the first step, as in MXNet.
+  const bool all_initialized =
+      std::all_of(slots_.begin(), slots_.end(), [](const Slot& slot) { return slot.parameter.is_initialized(); });
+  if (all_initialized && !slots_.empty()) init_kvstore();
 }
 
 Trainer::~Trainer() = default;

@@ -29,8 +29,9 @@ class KVStore;
 namespace mx::gluon {
 
 // What a Trainer sums gradients with: a kvstore type ("device", MXNet's default, "local", "dist_sync", ...; ""
-// for none) or a store of the caller's. A type makes a store at the first step when the parameters live on
-// several contexts, or always for dist_* types.
+// for none) or a store of the caller's. A type makes a store when the parameters live on several contexts, or
+// always for dist_* types: at construction when every parameter is initialized (a distributed store then gives
+// every rank rank 0's values at once), else at the first step.
 struct TrainerStore {
   TrainerStore(const char* type) : type(type) {}
   TrainerStore(std::string type) : type(std::move(type)) {}

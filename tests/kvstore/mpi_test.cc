@@ -1,0 +1,174 @@
+// The distributed store across the processes of `mpirun -np 2`: every rank runs these same cases.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <mx/mx.h>
+
+using namespace mx;
+namespace nn = gluon::nn;
+
+namespace {
+
+std::shared_ptr<kvstore::KVStore> dist_store() {
+  static const auto store = kvstore::create("dist_sync");  // one store for the cases: keys are unique per case
+  return store;
+}
+
+}  // namespace
+
+TEST_CASE("two ranks: push sums over every rank's contexts, init keeps rank 0's value") {
+  auto kv = dist_store();
+  REQUIRE(kv->num_workers() == 2);
+  const int r = kv->rank();
+  kv->init("w", nd::full({3}, 10.0 + r, cpu(0)));  // rank 1's value is dropped
+  std::vector<NDArray> start = {nd::zeros({3}, cpu(0))};
+  kv->pull("w", start);
+  CHECK(start[0].asnumpy<float>() == std::vector<float>(3, 10));
+
+  // Rank r pushes (r+1) * (1, 2, 3) from cpu(0) and 100 * (r+1) from cpu(1): by hand the sum is
+  // (1+2) * (1, 2, 3) + 100 * (1+2) = (303, 306, 309).
+  std::vector<NDArray> grads = {nd::array({1.0 * (r + 1), 2.0 * (r + 1), 3.0 * (r + 1)}, Shape{3}, cpu(0)),
+                                nd::full({3}, 100.0 * (r + 1), cpu(1))};
+  kv->pushpull("w", grads, grads);
+  CHECK(grads[0].asnumpy<float>() == std::vector<float>{303, 306, 309});
+  CHECK(grads[1].asnumpy<float>() == std::vector<float>{303, 306, 309});
+  kv->barrier();
+}
+
+TEST_CASE("two ranks: several keys in buckets, of several dtypes") {
+  auto kv = dist_store();
+  const int r = kv->rank();
+  std::vector<kvstore::Key> keys;
+  std::vector<std::vector<NDArray>> values;
+  for (int k = 0; k < 5; ++k) {
+    keys.push_back(100 + k);
+    const DType dtype = k == 3 ? DType::kFloat64 : k == 4 ? DType::kFloat16 : DType::kFloat32;
+    kv->init(100 + k, nd::zeros({k + 1}, cpu(0), dtype));
+    values.push_back({nd::full({k + 1}, (k + 1) * (r + 1), cpu(0), dtype)});
+  }
+  kv->pushpull(keys, values, values);
+  for (int k = 0; k < 5; ++k) {
+    INFO("key " << 100 + k);
+    const std::vector<double> got = values[static_cast<std::size_t>(k)][0].astype(DType::kFloat64).asnumpy<double>();
+    CHECK(got == std::vector<double>(static_cast<std::size_t>(k + 1), 3.0 * (k + 1)));  // (k+1) * (1 + 2)
+  }
+}
+
+TEST_CASE("two ranks: keys that disagree in shape are an error on every rank naming both shapes") {
+  auto kv = dist_store();
+  const Shape mine = kv->rank() == 0 ? Shape{2, 3} : Shape{3, 2};
+  try {
+    kv->init("mismatch", nd::zeros(mine, cpu(0)));
+    FAIL("init accepted different shapes");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("'mismatch'") && Catch::Contains("(2, 3)") && Catch::Contains("(3, 2)") &&
+                             Catch::Contains("rank 1"));
+  }
+  // The store goes on working.
+  kv->init("after", nd::zeros({1}, cpu(0)));
+  std::vector<NDArray> one = {nd::ones({1}, cpu(0))};
+  kv->pushpull("after", one, one);
+  CHECK(one[0].asscalar<float>() == 2);
+}
+
+TEST_CASE("two ranks with half the batch each: the same step as one process with the whole batch") {
+  random::seed(11);  // the same data and initial values on both ranks
+  const NDArray x = nd::random::uniform(-1, 1, {8, 5});
+  const NDArray y = nd::array({0, 1, 2, 1, 0, 2, 2, 1});
+  auto make = [] {
+    auto net = std::make_unique<nn::Sequential>();
+    net->add(nn::Dense(6, "relu"), nn::Dense(3));
+    random::seed(5);
+    net->initialize(init::Xavier(), {cpu(0)});
+    (*net)(nd::zeros({1, 5}, cpu(0)));
+    return net;
+  };
+  auto reference = make(), parallel = make();
+  if (dist_store()->rank() == 1) {  // rank 1 starts elsewhere: the first step takes rank 0's values
+    for (auto [name, p] : parallel->collect_params()) p.set_data(nd::zeros(p.shape(), cpu(0)));
+  }
+  gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+  gluon::Trainer ref_trainer(reference->collect_params(), "adam", {{"learning_rate", 0.05}});
+  gluon::Trainer par_trainer(parallel->collect_params(), "adam", {{"learning_rate", 0.05}}, "dist_sync");
+  const int r = dist_store()->rank();
+  const NDArray my_x = gluon::utils::split_data(x, 2)[static_cast<std::size_t>(r)];
+  const NDArray my_y = gluon::utils::split_data(y, 2)[static_cast<std::size_t>(r)];
+  for (int step = 0; step < 3; ++step) {
+    NDArray ref_loss, par_loss;
+    {
+      autograd::record rec;
+      ref_loss = loss_fn((*reference)(x), y);
+      par_loss = loss_fn((*parallel)(my_x), my_y);
+    }
+    ref_loss.backward();
+    par_loss.backward();
+    ref_trainer.step(8);
+    par_trainer.step(8);
+  }
+  REQUIRE(par_trainer.kvstore() != nullptr);
+  CHECK(par_trainer.kvstore()->type() == "dist_sync");
+  auto ref = reference->collect_params();
+  for (const auto& [name, p] : parallel->collect_params()) {
+    INFO(name);
+    const std::vector<float> got = p.data().asnumpy<float>(), expected = ref[name].data().asnumpy<float>();
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(expected[i]).margin(1e-6).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the first layer ends") {
+  // A first layer whose weight gradient takes tens of milliseconds (mpirun binds each rank to a core, which its
+  // threads share: scheduling moves things by a few milliseconds); a small last layer.
+  auto net = std::make_unique<nn::Sequential>();
+  net->add(nn::Dense(1024, "relu"), nn::Dense(10));
+  random::seed(1);
+  net->initialize(init::Xavier(), {cpu(0)});
+  const NDArray x = nd::random::uniform(0, 1, {1024, 784});
+  const NDArray y = nd::zeros({1024});
+  // Each key in a message of its own: a bucket that also held the first layer's bias would wait for it.
+  setenv("MX_KVSTORE_BUCKET_BYTES", "0", 1);
+  gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.01}}, "dist_sync");
+  unsetenv("MX_KVSTORE_BUCKET_BYTES");
+  gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+  auto step = [&] {
+    NDArray loss;
+    {
+      autograd::record rec;
+      loss = loss_fn((*net)(x), y);
+    }
+    loss.backward();
+    trainer.step(2048);
+  };
+  step();  // shapes, store and buffers in place
+  engine::Engine::get().wait_for_all();
+  engine::trace::clear();
+  engine::trace::enable(engine::trace::kOperators);
+  step();
+  engine::Engine::get().wait_for_all();
+  engine::trace::disable();
+  const std::vector<engine::trace::Event> events = engine::trace::take_events();
+  // The first layer's weight gradient (key 0) is summed on the device by the reduction that waited for its
+  // writer: that writer's end is the end of the first layer's backward.
+  const engine::trace::Event* last_key_allreduce = nullptr;
+  std::vector<const engine::trace::Event*> reductions;
+  for (const auto& e : events) {
+    if (e.name == "KVStoreAllreduce" && (last_key_allreduce == nullptr || e.start_ns < last_key_allreduce->start_ns)) {
+      last_key_allreduce = &e;  // the first one of the step holds the last keys (pushed last-first)
+    }
+    if (e.name == "KVStoreReduce") reductions.push_back(&e);
+  }
+  REQUIRE(last_key_allreduce != nullptr);
+  REQUIRE(reductions.size() == 4);
+  const auto latest = *std::max_element(reductions.begin(), reductions.end(),
+                                        [](auto* a, auto* b) { return a->start_ns < b->start_ns; });
+  std::int64_t first_layer_backward_end = 0;
+  for (const auto& e : events) {
+    if (std::find(latest->waited_on.begin(), latest->waited_on.end(), e.id) != latest->waited_on.end()) {
+      first_layer_backward_end = std::max(first_layer_backward_end, e.end_ns);
+    }
+  }
+  REQUIRE(first_layer_backward_end > 0);
+  INFO("all-reduce of the last keys starts at " << last_key_allreduce->start_ns << " ns, backward of the first layer ends at " << first_layer_backward_end);
+  CHECK(last_key_allreduce->start_ns < first_layer_backward_end);
+}
