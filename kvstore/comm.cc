@@ -68,7 +68,7 @@ void reduce(const std::vector<NDArray>& values, NDArray& target, int priority, s
           dispatch_dtype(out.dtype, [&](auto zero) { sum_blobs<decltype(zero)>(blobs, out); });
         },
         target.context(), reads, {target.var()},
-        {.prop = engine::FnProperty::kPrioritized, .priority = priority, .name = "KVStoreReduce", .category = "kvstore"});
+        {.prop = engine::FnProperty::kPrioritized, .priority = priority, .name = "KVStoreReduce", .category = "kvstore", .args = {}});
     return;
   }
   // Across kinds of device: each value copied to target's device (the copy streams), then added there.
@@ -97,7 +97,7 @@ void broadcast(const NDArray& source, const std::vector<NDArray>& outs, int prio
     engine::Engine::get().push_sync([in = source.blob(), dst = out.blob()](engine::RunContext) { copy_blob(in, dst); },
                                     out.context(), {source.var()}, {out.var()},
                                     {.prop = engine::FnProperty::kPrioritized, .priority = priority,
-                                     .name = "KVStoreBroadcast", .category = "copy"});
+                                     .name = "KVStoreBroadcast", .category = "copy", .args = {}});
   }
 }
 

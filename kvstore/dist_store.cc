@@ -90,7 +90,7 @@ class DistStore : public Base {
   int rank() const override { return world_->rank(); }
   int num_workers() const override { return world_->size(); }
   void barrier() override {
-    world_->call("MPI_Barrier", [world = world_] { MpiWorld::check(MPI_Barrier(world->comm()), "MPI_Barrier"); });
+    world_->call("MPI_Barrier", [world = world_.get()] { MpiWorld::check(MPI_Barrier(world->comm()), "MPI_Barrier"); });
   }
 
  protected:
@@ -112,6 +112,8 @@ class DistStore : public Base {
   void init_across_workers(const std::vector<Entry*>& entries) override;
 
  private:
+  // Work handed to the engine and the MPI thread holds a plain pointer: the world lives until exit, and is
+  // never released on its own thread.
   std::shared_ptr<MpiWorld> world_;
   std::size_t bucket_bytes_;
 };
@@ -132,7 +134,7 @@ void DistStore<Base>::reduce_across_workers(const std::vector<Entry*>& bucket) {
   for (std::size_t i = 0; i < bucket.size(); ++i) {
     const NDArray& sum = bucket[i]->pushed;
     engine.push_sync([formed, i](engine::RunContext) { (*formed)[i].store(true); }, sum.context(), {sum.var()}, {},
-                     {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed", .category = "kvstore"});
+                     {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed", .category = "kvstore", .args = {}});
     sum.bump_version();
     writes.push_back(sum.var());
     items->push_back({sum.blob(), bucket[i]->key.str()});
@@ -142,7 +144,7 @@ void DistStore<Base>::reduce_across_workers(const std::vector<Entry*>& bucket) {
   for (std::size_t i = 0; i < items->size(); ++i) what += (i ? ", " : "") + (*items)[i].key;
   const std::uint64_t number = world_->reserve();
   engine.push_async(
-      [world = world_, number, items, formed, what](engine::RunContext, engine::OnComplete done) {
+      [world = world_.get(), number, items, formed, what](engine::RunContext, engine::OnComplete done) {
         world->submit(
             number, what,
             [world, items = *items, formed] {
@@ -180,7 +182,7 @@ void DistStore<Base>::reduce_across_workers(const std::vector<Entry*>& bucket) {
             },
             [done](std::exception_ptr error) { error ? done(error) : done(); });
       },
-      cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreAllreduce", .category = "kvstore"});
+      cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreAllreduce", .category = "kvstore", .args = {}});
 }
 
 template <class Base>
@@ -190,7 +192,7 @@ void DistStore<Base>::init_across_workers(const std::vector<Entry*>& entries) {
   for (const Entry* entry : entries) mine << entry->key.str() << ' ' << entry->shape.str() << ' ' << dtype_name(entry->dtype) << '\n';
   std::string local = mine.str();
   std::vector<std::string> all;
-  world_->call("the check of init's keys", [&, world = world_] {
+  world_->call("the check of init's keys", [&, world = world_.get()] {
     const int length = static_cast<int>(local.size());
     std::vector<int> lengths(static_cast<std::size_t>(world->size()));
     MpiWorld::check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, world->comm()), "MPI_Allgather");
@@ -222,12 +224,12 @@ void DistStore<Base>::init_across_workers(const std::vector<Entry*>& entries) {
   }
   const std::uint64_t number = world_->reserve();
   engine::Engine::get().push_async(
-      [world = world_, number, blobs = std::move(blobs)](engine::RunContext, engine::OnComplete done) {
+      [world = world_.get(), number, blobs = std::move(blobs)](engine::RunContext, engine::OnComplete done) {
         world->submit(number, "the broadcast of init's values from rank 0", [world, blobs] {
           for (const Blob& blob : blobs) broadcast_from_rank0(blob.data, static_cast<std::size_t>(blob.size()) * dtype_size(blob.dtype), world->comm());
         }, [done](std::exception_ptr error) { error ? done(error) : done(); });
       },
-      cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreBroadcastInit", .category = "kvstore"});
+      cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreBroadcastInit", .category = "kvstore", .args = {}});
 }
 
 }  // namespace
