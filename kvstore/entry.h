@@ -15,6 +15,7 @@ struct KVStore::Entry {
   NDArray stored;                  // the key's value
   NDArray merged;                  // the sum of a push, when it cannot be formed in `stored` itself
   NDArray pushed;                  // the last push's sum: stored, merged, or the one value pushed
+  bool summed_in_place = false;    // this push sums `pushed`, the caller's array, where it is
   std::optional<Context> home;     // where sums are formed, once the first push has said
   std::vector<NDArray> staging;    // copies of values from other kinds of device, one per value
   std::vector<NDArray> states;     // the optimizer's, created at the first update

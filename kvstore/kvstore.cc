@@ -1,5 +1,7 @@
 #include <mx/kvstore/kvstore.h>
 
+#include <limits>
+
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/serialize.h>
 #include <mx/operators/copy.h>
@@ -85,10 +87,15 @@ void KVStore::init(const std::vector<Key>& keys, const std::vector<NDArray>& val
   }
 }
 
-void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values, int priority) {
+void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values, int priority, bool in_place) {
   if (!entry.home) {
     entry.home = home_context(entry, values);
     if (entry.stored.context() != *entry.home) entry.stored = nd::as_in_context(entry.stored, *entry.home);
+  }
+  entry.summed_in_place = in_place;
+  if (in_place) {  // the all-reduce across workers works on the caller's array itself: no copies before it
+    entry.pushed = values[0];
+    return;
   }
   const bool updates = optimizer_ != nullptr;
   if (updates && !distributed() && values.size() == 1 && values[0].context() == *entry.home) {
@@ -105,7 +112,8 @@ void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values
 }
 
 void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vector<NDArray>>& values,
-                       const std::vector<int>& priorities, const char* call) {
+                       const std::vector<int>& priorities, const char* call,
+                       const std::vector<std::vector<NDArray>>* outs) {
   if (values.size() != keys.size() || (!priorities.empty() && priorities.size() != keys.size())) {
     throw Error(std::string("KVStore.") + call + ": " + std::to_string(keys.size()) + " keys but " +
                 std::to_string(values.size()) + " lists of values and " + std::to_string(priorities.size()) + " priorities");
@@ -115,7 +123,12 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
     entries.push_back(&find(keys[i], call));
     check_values(*entries.back(), values[i], call, "value");
   }
-  for (std::size_t i = 0; i < keys.size(); ++i) reduce_on_devices(*entries[i], values[i], priorities.empty() ? 0 : priorities[i]);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const bool in_place = distributed() && !optimizer_ && outs != nullptr && values[i].size() == 1 &&
+                          (*outs)[i].size() == 1 && !values[i][0].context().is_gpu() &&
+                          (*outs)[i][0].shares_storage_with(values[i][0]) && (*outs)[i][0].offset() == values[i][0].offset();
+    reduce_on_devices(*entries[i], values[i], priorities.empty() ? 0 : priorities[i], in_place);
+  }
   if (distributed()) {
     std::vector<Entry*> bucket;
     std::size_t bytes = 0;
@@ -129,6 +142,10 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
       bytes += entry->bytes();
     }
     if (!bucket.empty()) reduce_across_workers(bucket);
+  }
+  for (Entry* entry : entries) {
+    // The key keeps its sum too, for a later pull: copied when nothing more urgent waits.
+    if (entry->summed_in_place) detail::broadcast(entry->pushed, {entry->stored}, std::numeric_limits<int>::min());
   }
   if (optimizer_) {
     for (Entry* entry : entries) {
@@ -164,9 +181,10 @@ void KVStore::pushpull(const std::vector<Key>& keys, const std::vector<std::vect
                 " lists of outputs");
   }
   for (std::size_t i = 0; i < keys.size(); ++i) check_values(find(keys[i], "pushpull"), outs[i], "pushpull", "output");
-  push_all(keys, values, priorities, "pushpull");
+  push_all(keys, values, priorities, "pushpull", &outs);
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    pull_into(*by_key_.at(keys[i]), outs[i], priorities.empty() ? 0 : priorities[i], "pushpull");
+    Entry& entry = *by_key_.at(keys[i]);
+    if (!entry.summed_in_place) pull_into(entry, outs[i], priorities.empty() ? 0 : priorities[i], "pushpull");
   }
 }
 

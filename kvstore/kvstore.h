@@ -105,9 +105,12 @@ class KVStore {
   void check_values(const Entry& entry, const std::vector<NDArray>& values, const char* call, const char* what) const;
   // Pushes of several keys: each key's sum over devices, then across workers (buckets of neighbours in `keys`),
   // then the updates.
+  // `outs` (pushpull's) lets a distributed store without an optimizer sum a key's one host value where it is,
+  // when it is also the key's one output.
   void push_all(const std::vector<Key>& keys, const std::vector<std::vector<NDArray>>& values,
-                const std::vector<int>& priorities, const char* call);
-  void reduce_on_devices(Entry& entry, const std::vector<NDArray>& values, int priority);
+                const std::vector<int>& priorities, const char* call,
+                const std::vector<std::vector<NDArray>>* outs = nullptr);
+  void reduce_on_devices(Entry& entry, const std::vector<NDArray>& values, int priority, bool in_place);
   void pull_into(Entry& entry, const std::vector<NDArray>& outs, int priority, const char* call);
 
   std::string type_;

@@ -34,6 +34,16 @@ TEST_CASE("two ranks: push sums over every rank's contexts, init keeps rank 0's 
   kv->pushpull("w", grads, grads);
   CHECK(grads[0].asnumpy<float>() == std::vector<float>{303, 306, 309});
   CHECK(grads[1].asnumpy<float>() == std::vector<float>{303, 306, 309});
+
+  // One value that is also the output: summed where it is; the key keeps the sum for a later pull even once the
+  // array is written again.
+  std::vector<NDArray> one = {nd::full({3}, r + 1.0, cpu(0))};
+  kv->pushpull("w", one, one);
+  one[0] += 100;
+  std::vector<NDArray> later = {nd::zeros({3}, cpu(1))};
+  kv->pull("w", later);
+  CHECK(later[0].asnumpy<float>() == std::vector<float>(3, 3));
+  CHECK(one[0].asnumpy<float>() == std::vector<float>(3, 103));
   kv->barrier();
 }
 
@@ -148,19 +158,19 @@ TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the 
   engine::Engine::get().wait_for_all();
   engine::trace::disable();
   const std::vector<engine::trace::Event> events = engine::trace::take_events();
-  // The first layer's weight gradient (key 0) is summed on the device by the reduction that waited for its
-  // writer: that writer's end is the end of the first layer's backward.
+  // Each key's all-reduce first waits for its gradient (KVStoreSumFormed reads it): the one that waited longest
+  // waited for the first layer's weight gradient, and its writer's end is the end of that layer's backward.
   const engine::trace::Event* last_key_allreduce = nullptr;
-  std::vector<const engine::trace::Event*> reductions;
+  std::vector<const engine::trace::Event*> formed;
   for (const auto& e : events) {
     if (e.name == "KVStoreAllreduce" && (last_key_allreduce == nullptr || e.start_ns < last_key_allreduce->start_ns)) {
       last_key_allreduce = &e;  // the first one of the step holds the last keys (pushed last-first)
     }
-    if (e.name == "KVStoreReduce") reductions.push_back(&e);
+    if (e.name == "KVStoreSumFormed") formed.push_back(&e);
   }
   REQUIRE(last_key_allreduce != nullptr);
-  REQUIRE(reductions.size() == 4);
-  const auto latest = *std::max_element(reductions.begin(), reductions.end(),
+  REQUIRE(formed.size() == 4);
+  const auto latest = *std::max_element(formed.begin(), formed.end(),
                                         [](auto* a, auto* b) { return a->start_ns < b->start_ns; });
   std::int64_t first_layer_backward_end = 0;
   for (const auto& e : events) {
