@@ -16,6 +16,10 @@ struct KVStore::Entry {
   NDArray merged;                  // the sum of a push, when it cannot be formed in `stored` itself
   NDArray pushed;                  // the last push's sum: stored, merged, or the one value pushed
   bool summed_in_place = false;    // this push sums `pushed`, the caller's array, where it is
+  // After a sum in place the key's value is the caller's array, as long as nothing has written it since (its
+  // version is still `in_place_version`); `stored` is then out of date.
+  NDArray in_place;
+  std::uint64_t in_place_version = 0;
   std::optional<Context> home;     // where sums are formed, once the first push has said
   std::vector<NDArray> staging;    // copies of values from other kinds of device, one per value
   std::vector<NDArray> states;     // the optimizer's, created at the first update

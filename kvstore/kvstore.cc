@@ -1,6 +1,6 @@
 #include <mx/kvstore/kvstore.h>
 
-#include <limits>
+#include <utility>
 
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/serialize.h>
@@ -144,8 +144,9 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
     if (!bucket.empty()) reduce_across_workers(bucket);
   }
   for (Entry* entry : entries) {
-    // The key keeps its sum too, for a later pull: copied when nothing more urgent waits.
-    if (entry->summed_in_place) detail::broadcast(entry->pushed, {entry->stored}, std::numeric_limits<int>::min());
+    // No copy of a sum made in place: a pull finds it in the caller's array, unless that has been written since.
+    entry->in_place = entry->summed_in_place ? entry->pushed : NDArray();
+    entry->in_place_version = entry->summed_in_place ? entry->pushed.version() : 0;
   }
   if (optimizer_) {
     for (Entry* entry : entries) {
@@ -156,8 +157,20 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
   for (Entry* entry : entries) entry->pushed = NDArray();  // holds no array between pushes
 }
 
+void KVStore::take_in_place_sum(Entry& entry, const char* call) {
+  if (entry.in_place.is_none()) return;
+  const NDArray sum = std::exchange(entry.in_place, NDArray());
+  if (sum.version() != entry.in_place_version) {
+    throw Error(std::string("KVStore.") + call + ": key " + entry.key.str() + " was last summed in place, in the array "
+                "given to pushpull as both value and output, and that array has been written since: its sum is gone "
+                "(pull before writing it again, or give pushpull other outputs)");
+  }
+  detail::broadcast(sum, {entry.stored}, 0);
+}
+
 void KVStore::pull_into(Entry& entry, const std::vector<NDArray>& outs, int priority, const char* call) {
   check_values(entry, outs, call, "output");
+  take_in_place_sum(entry, call);
   detail::broadcast(entry.stored, outs, priority);
 }
 
@@ -204,6 +217,7 @@ void KVStore::broadcast(const Key& key, const NDArray& value, const std::vector<
 
 void KVStore::set_optimizer(std::shared_ptr<optimizer::Optimizer> optimizer) {
   if (!optimizer) throw Error("KVStore.set_optimizer: the optimizer is null");
+  for (const auto& entry : entries_) take_in_place_sum(*entry, "set_optimizer");  // updates start from the sums
   optimizer_ = std::move(optimizer);
 }
 

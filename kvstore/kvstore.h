@@ -66,7 +66,9 @@ class KVStore {
   void push(const Key& key, const std::vector<NDArray>& values, int priority = 0);
   // Copies the stored value into each of `outs` (the arrays themselves are written, on their own devices).
   void pull(const Key& key, const std::vector<NDArray>& outs, int priority = 0);
-  // push then pull in one call; `outs` may be `values` (in-place all-reduce).
+  // push then pull in one call; `outs` may be `values` (in-place all-reduce). A distributed store without an
+  // optimizer then sums a key's one host array where it is, with no copy: a later pull of the key reads that
+  // array, and is an mx::Error once the array has been written again.
   void pushpull(const Key& key, const std::vector<NDArray>& values, const std::vector<NDArray>& outs, int priority = 0);
   // Several keys at once, key i with priority priorities[i] (0 when left out). Distributed stores send keys that
   // are next to each other in the list in one message (a bucket), in the list's order.
@@ -112,6 +114,8 @@ class KVStore {
                 const std::vector<std::vector<NDArray>>* outs = nullptr);
   void reduce_on_devices(Entry& entry, const std::vector<NDArray>& values, int priority, bool in_place);
   void pull_into(Entry& entry, const std::vector<NDArray>& outs, int priority, const char* call);
+  // Makes `stored` the key's value again after a sum in place (an mx::Error when that sum has been overwritten).
+  void take_in_place_sum(Entry& entry, const char* call);
 
   std::string type_;
   std::vector<std::unique_ptr<Entry>> entries_;  // in the order of init: the optimizer's index

@@ -35,15 +35,19 @@ TEST_CASE("two ranks: push sums over every rank's contexts, init keeps rank 0's 
   CHECK(grads[0].asnumpy<float>() == std::vector<float>{303, 306, 309});
   CHECK(grads[1].asnumpy<float>() == std::vector<float>{303, 306, 309});
 
-  // One value that is also the output: summed where it is; the key keeps the sum for a later pull even once the
-  // array is written again.
+  // One value that is also the output: summed where it is, with no copy. A pull reads the sum from that array;
+  // once the array is written again the sum is gone, and a pull says so.
   std::vector<NDArray> one = {nd::full({3}, r + 1.0, cpu(0))};
   kv->pushpull("w", one, one);
-  one[0] += 100;
   std::vector<NDArray> later = {nd::zeros({3}, cpu(1))};
   kv->pull("w", later);
+  one[0] += 100;
   CHECK(later[0].asnumpy<float>() == std::vector<float>(3, 3));
-  CHECK(one[0].asnumpy<float>() == std::vector<float>(3, 103));
+  kv->pull("w", later);  // the key kept the sum at the first pull
+  CHECK(later[0].asnumpy<float>() == std::vector<float>(3, 3));
+  kv->pushpull("w", one, one);
+  one[0] += 1;
+  CHECK_THROWS_WITH(kv->pull("w", later), Catch::Contains("key 'w'") && Catch::Contains("written since"));
   kv->barrier();
 }
 
