@@ -52,6 +52,7 @@ struct OprBlock {
   std::vector<std::uint64_t> waited_on;
   const char* category = nullptr;
   std::string args;
+  OprBlock* next_inline = nullptr;  // the threaded engine's per-thread queue of operations run inline
 
   std::span<VarEntry> entries() { return {reinterpret_cast<VarEntry*>(this + 1), num_entries}; }
   std::span<const VarEntry> entries() const {

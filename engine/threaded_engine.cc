@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <thread>
+#include <type_traits>
 
 #include <mx/engine/error.h>
 #include <mx/engine/logging.h>
@@ -14,13 +14,17 @@ namespace mx::engine::detail {
 namespace {
 
 // Per thread: the pool whose worker is completing an operation (its successors for that pool may run next on
-// this thread, skipping the queue), and the operations waiting to run inline here.
+// this thread, skipping the queue), and the operations waiting to run inline here, linked through the blocks.
+// Nothing here has a destructor: arrays freed during static destruction push their deletion after the main
+// thread's thread_local objects are gone, and this state must still work then.
 struct ThreadState {
   WorkerPool* completing_for = nullptr;
   OprBlock* next_on_this_worker = nullptr;
-  std::deque<OprBlock*> inline_queue;
+  OprBlock* inline_head = nullptr;
+  OprBlock* inline_tail = nullptr;
   bool draining_inline = false;
 };
+static_assert(std::is_trivially_destructible_v<ThreadState>);
 thread_local ThreadState tls;
 
 // A chain may keep one worker busy this many operations before the rest of its pool's queue gets a turn.
@@ -153,13 +157,19 @@ void ThreadedEngine::run_on_worker(OprBlock* op, WorkerPool& pool) {
 
 void ThreadedEngine::run_inline(OprBlock* op) {
   // Queued rather than recursive: a long chain of inline operations must not grow the stack.
-  tls.inline_queue.push_back(op);
+  op->next_inline = nullptr;
+  if (tls.inline_tail != nullptr) {
+    tls.inline_tail->next_inline = op;
+  } else {
+    tls.inline_head = op;
+  }
+  tls.inline_tail = op;
   if (tls.draining_inline) return;
   tls.draining_inline = true;
   WorkerPool* const completing_for = std::exchange(tls.completing_for, nullptr);
-  while (!tls.inline_queue.empty()) {
-    OprBlock* next = tls.inline_queue.front();
-    tls.inline_queue.pop_front();
+  while (tls.inline_head != nullptr) {
+    OprBlock* next = std::exchange(tls.inline_head, tls.inline_head->next_inline);
+    if (tls.inline_head == nullptr) tls.inline_tail = nullptr;
     execute(next, RunContext{next->ctx}, -1, nullptr);
   }
   tls.completing_for = completing_for;

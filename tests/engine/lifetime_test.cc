@@ -162,3 +162,26 @@ TEST_CASE("the process-wide engine follows MX_ENGINE_TYPE", "[engine][lifetime]"
   eng.delete_variable([](engine::RunContext) {}, cpu(), v);
   eng.wait_for_all();
 }
+
+namespace {
+// A variable held in static storage, as an array in a global is: deleted during static destruction, after the
+// main thread's thread_local objects are gone. Nothing is pending on it, so the deletion runs inline, on the
+// main thread.
+struct StaticVariable {
+  std::shared_ptr<engine::Engine> engine = engine::Engine::get_shared();
+  engine::VarHandle var = engine->new_variable();
+  ~StaticVariable() {
+    engine->delete_variable([](engine::RunContext) {}, cpu(), var);
+    engine->wait_for_all();
+  }
+};
+}  // namespace
+
+// Run by its own CTest case: what it checks happens after main returns (a crash there, or ASan's report).
+TEST_CASE("a variable deleted during static destruction", "[.static_exit]") {
+  static StaticVariable held;
+  // An inline deletion on this thread now too, so that the thread's engine state exists and is torn down at
+  // exit before `held` goes.
+  engine::Engine::get().delete_variable([](engine::RunContext) {}, cpu(), engine::Engine::get().new_variable());
+  engine::Engine::get().wait_for_all();
+}

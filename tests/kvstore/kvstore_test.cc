@@ -205,16 +205,3 @@ TEST_CASE("among reductions ready at once, the larger priority runs first") {
     CHECK(reductions[i].id > reductions[i + static_cast<std::size_t>(workers)].id);
   }
 }
-
-TEST_CASE("dist_sync in a job of one process: rank 0 of 1, sums as local") {
-  auto kv = kvstore::create("dist_sync");
-  CHECK(kv->type() == "dist_sync");
-  CHECK(kv->rank() == 0);
-  CHECK(kv->num_workers() == 1);
-  kv->init("w", nd::ones({3}, cpu(0)));
-  std::vector<NDArray> g = {filled({3}, {1, 2, 3}, cpu(0)), filled({3}, {1, 1, 1}, cpu(1))};
-  kv->pushpull("w", g, g);
-  CHECK(values_of(g[1]) == std::vector<float>{2, 3, 4});
-  kv->barrier();
-  CHECK(kvstore::create("dist")->type() == "dist_sync");
-}

@@ -186,3 +186,17 @@ TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the 
   INFO("all-reduce of the last keys starts at " << last_key_allreduce->start_ns << " ns, backward of the first layer ends at " << first_layer_backward_end);
   CHECK(last_key_allreduce->start_ns < first_layer_backward_end);
 }
+
+// Run without mpirun (its own CTest case): MPI starts as a job of one.
+TEST_CASE("dist_sync in a job of one process: rank 0 of 1, sums as local", "[.single]") {
+  auto kv = dist_store();
+  CHECK(kv->type() == "dist_sync");
+  CHECK(kv->rank() == 0);
+  CHECK(kv->num_workers() == 1);
+  kv->init("w", nd::ones({3}, cpu(0)));
+  std::vector<NDArray> g = {nd::array({1, 2, 3}, Shape{3}, cpu(0)), nd::ones({3}, cpu(1))};
+  kv->pushpull("w", g, g);
+  CHECK(g[1].asnumpy<float>() == std::vector<float>{2, 3, 4});
+  kv->barrier();
+  CHECK(kvstore::create("dist")->type() == "dist_sync");
+}
