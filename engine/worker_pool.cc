@@ -28,15 +28,16 @@ namespace {
 
 // What oneTBB runs for each submission: only their captures are read in their own frames, which tests/tsan.supp
 // exempts from ThreadSanitizer (it cannot see oneTBB hand them over). Everything else runs in the pool's
-// members, after an acquire that pairs with submit().
+// members, after an acquire that pairs with submit(). Not inlined, so that the frame keeps its class in its
+// name (inlined, GCC names it plain "operator()", which the suppression cannot tell from any other).
 struct RunOperation {
   WorkerPool* pool;
   OprBlock* op;
-  void operator()() const { pool->run(op); }
+  [[gnu::noinline]] void operator()() const { pool->run(op); }
 };
 struct RunFirstByPriority {
   WorkerPool* pool;
-  void operator()() const { pool->run_first_by_priority(); }
+  [[gnu::noinline]] void operator()() const { pool->run_first_by_priority(); }
 };
 
 }  // namespace

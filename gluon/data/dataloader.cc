@@ -153,15 +153,16 @@ class DataLoader::Epoch {
   std::optional<tbb::task_arena> arena_;
 };
 
-namespace {
+namespace detail {
 // What a worker runs: a named type, so that the sanitizer suppression for oneTBB's hand-over of the functor
-// itself (tests/tsan.supp) can name it.
+// itself (tests/tsan.supp) can name it. Not in an anonymous namespace: GCC's debug information gives
+// functions with internal linkage no qualified name, and ThreadSanitizer would report plain "operator()".
 struct MakeBatchTask {
   DataLoader::Epoch* epoch;
   std::size_t k;
   void operator()() const { epoch->fill(k); }
 };
-}  // namespace
+}  // namespace detail
 
 void DataLoader::Epoch::schedule(std::size_t k) {
   {
@@ -169,7 +170,7 @@ void DataLoader::Epoch::schedule(std::size_t k) {
     ++in_flight_;
   }
   handoff_.fetch_add(1, std::memory_order_release);
-  arena_->enqueue(MakeBatchTask{this, k});
+  arena_->enqueue(detail::MakeBatchTask{this, k});
 }
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
