@@ -79,6 +79,7 @@ MpiWorld::MpiWorld() : timeout_s_(timeout_from_env()) {
     thread_.join();
     throw Error(started_error_);
   }
+  completer_ = std::thread([this] { complete(); });
   watchdog_ = std::thread([this] { watch(); });
 }
 
@@ -89,6 +90,12 @@ MpiWorld::~MpiWorld() {
   }
   ready_.notify_all();
   thread_.join();
+  {
+    std::lock_guard lock(completed_mutex_);
+    completer_stop_ = true;
+  }
+  completed_ready_.notify_all();
+  completer_.join();
   {
     std::lock_guard lock(busy_mutex_);
     watch_stop_ = true;
@@ -160,9 +167,26 @@ void MpiWorld::run() {
       error = std::current_exception();
     }
     set_busy("");
-    task.done(error);
+    {
+      std::lock_guard lock(completed_mutex_);
+      completed_.emplace_back(std::move(task.done), error);
+    }
+    completed_ready_.notify_one();
   }
   finalize();
+}
+
+void MpiWorld::complete() {
+  std::unique_lock lock(completed_mutex_);
+  for (;;) {
+    completed_ready_.wait(lock, [&] { return !completed_.empty() || completer_stop_; });
+    if (completed_.empty()) return;  // stopping, and nothing left
+    auto [done, error] = std::move(completed_.front());
+    completed_.pop_front();
+    lock.unlock();
+    done(error);
+    lock.lock();
+  }
 }
 
 void MpiWorld::finalize() {

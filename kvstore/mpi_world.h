@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -35,7 +36,10 @@ class MpiWorld {
   MPI_Comm comm() const { return comm_; }
 
   using Work = std::function<void()>;                       // runs on the MPI thread; may throw
-  using Done = std::function<void(std::exception_ptr)>;     // called on the MPI thread after `work`
+  // Called after `work`, on a thread of its own: the MPI thread goes straight on to the next collective
+  // (completing an engine operation wakes waiters and schedules successors, which would keep the other ranks
+  // waiting in the next collective).
+  using Done = std::function<void(std::exception_ptr)>;
   // The next number in the order of collectives; submit(number, ...) must follow, once for each number.
   std::uint64_t reserve();
   // `work` may run once every operation numbered before it has run. Returns at once.
@@ -50,6 +54,7 @@ class MpiWorld {
   MpiWorld();
   void start();  // on the MPI thread
   void run();
+  void complete();  // the completion thread
   void watch();
   void finalize();
   void set_busy(std::string what);
@@ -79,7 +84,13 @@ class MpiWorld {
   std::chrono::steady_clock::time_point busy_since_;
   bool watch_stop_ = false;
 
-  std::thread thread_, watchdog_;
+  // Finished collectives, for the completion thread.
+  std::mutex completed_mutex_;
+  std::condition_variable completed_ready_;
+  std::deque<std::pair<Done, std::exception_ptr>> completed_;
+  bool completer_stop_ = false;
+
+  std::thread thread_, completer_, watchdog_;
 };
 
 }  // namespace mx::kvstore::detail
