@@ -103,22 +103,50 @@ void Trainer::allreduce_grads() {
   }
   if (!kvstore_) return;
   autograd::pause no_recording;
-  std::vector<kvstore::Key> keys;
-  std::vector<std::vector<NDArray>> grads;
-  std::vector<int> priorities;
+  for (Slot& slot : slots_) slot.fresh = is_fresh(slot);  // before the sums write the gradients
   // Every parameter, fresh or not, so that every worker of a distributed store pushes the same keys.
-  for (std::size_t index = slots_.size(); index-- > 0;) {
-    Slot& slot = slots_[index];
-    slot.fresh = is_fresh(slot);  // before the sums write the gradients
-    keys.push_back(static_cast<int>(index));
-    grads.push_back(slot.parameter.list_grad());
-    priorities.push_back(-static_cast<int>(index));
+  const StoreCall call = store_call(/*with_weights=*/false);
+  kvstore_->pushpull(call.keys, call.grads, call.grads, call.priorities);
+  mark_gradients_used();
+}
+
+Trainer::StoreCall Trainer::store_call(bool with_weights) const {
+  StoreCall call;
+  for (std::size_t index = slots_.size(); index-- > 0;) {  // the last layers first: backward writes them first
+    call.keys.push_back(static_cast<int>(index));
+    call.grads.push_back(slots_[index].parameter.list_grad());
+    if (with_weights) call.weights.push_back(slots_[index].parameter.list_data());
+    call.priorities.push_back(-static_cast<int>(index));
   }
-  kvstore_->pushpull(keys, grads, grads, priorities);
+  return call;
+}
+
+void Trainer::mark_gradients_used() {
   for (Slot& slot : slots_) {
-    const std::vector<NDArray> written = slot.parameter.list_grad();
-    for (std::size_t c = 0; c < written.size(); ++c) slot.seen_versions[c] = written[c].version();
+    const std::vector<NDArray> grads = slot.parameter.list_grad();
+    for (std::size_t c = 0; c < grads.size(); ++c) slot.seen_versions[c] = grads[c].version();
   }
+}
+
+bool Trainer::skip_for_overflow(double& scale) {
+  if (!loss_scaler_) return false;
+  scale = loss_scaler_->scale();
+  std::vector<NDArray> all;
+  for (Slot& slot : slots_) {
+    check_initialized(slot);
+    for (const NDArray& g : slot.parameter.list_grad()) all.push_back(g);
+  }
+  const bool overflow = loss_scaler_->has_overflow(all);
+  loss_scaler_->update_scale(overflow);
+  if (!overflow) return false;
+  mark_gradients_used();  // the step is skipped: these gradients count as used
+  for (Slot& slot : slots_) slot.fresh.reset();
+  return true;
+}
+
+Error Trainer::stale_error(const Slot& slot) {
+  return Error("Trainer: the gradient of '" + slot.name + "' was not written by backward since the last update (is "
+               "the parameter used in the forward pass?); pass ignore_stale_grad to skip such parameters");
 }
 
 void Trainer::set_rescale(double batch_size, double scale) {
@@ -129,43 +157,15 @@ void Trainer::set_rescale(double batch_size, double scale) {
 void Trainer::step_on_kvstore(double batch_size, bool ignore_stale_grad) {
   autograd::pause no_recording;
   double scale = 1;
-  if (loss_scaler_) {
-    scale = loss_scaler_->scale();
-    std::vector<NDArray> all;
-    for (Slot& slot : slots_) {
-      for (const NDArray& g : slot.parameter.list_grad()) all.push_back(g);
-    }
-    const bool overflow = loss_scaler_->has_overflow(all);
-    loss_scaler_->update_scale(overflow);
-    if (overflow) {
-      for (Slot& slot : slots_) {
-        const std::vector<NDArray> grads = slot.parameter.list_grad();
-        for (std::size_t c = 0; c < grads.size(); ++c) slot.seen_versions[c] = grads[c].version();
-      }
-      return;
-    }
-  }
+  if (skip_for_overflow(scale)) return;
   set_rescale(batch_size, scale);
-  std::vector<kvstore::Key> keys;
-  std::vector<std::vector<NDArray>> grads, weights;
-  std::vector<int> priorities;
-  for (std::size_t index = slots_.size(); index-- > 0;) {
-    Slot& slot = slots_[index];
-    if (!is_fresh(slot) && !ignore_stale_grad) {
-      throw Error("Trainer: the gradient of '" + slot.name + "' was not written by backward since the last update "
-                  "(is the parameter used in the forward pass?); pass ignore_stale_grad to skip such parameters");
-    }
-    keys.push_back(static_cast<int>(index));
-    grads.push_back(slot.parameter.list_grad());
-    weights.push_back(slot.parameter.list_data());
-    priorities.push_back(-static_cast<int>(index));
+  for (const Slot& slot : slots_) {
+    if (!is_fresh(slot) && !ignore_stale_grad) throw stale_error(slot);
   }
   // Stale gradients are pushed too, as in MXNet: every worker of a distributed store pushes the same keys.
-  kvstore_->pushpull(keys, grads, weights, priorities);
-  for (Slot& slot : slots_) {
-    const std::vector<NDArray> used = slot.parameter.list_grad();
-    for (std::size_t c = 0; c < used.size(); ++c) slot.seen_versions[c] = used[c].version();
-  }
+  const StoreCall call = store_call(/*with_weights=*/true);
+  kvstore_->pushpull(call.keys, call.grads, call.weights, call.priorities);
+  mark_gradients_used();
 }
 
 void Trainer::update(double batch_size, bool ignore_stale_grad) {
@@ -177,24 +177,7 @@ void Trainer::update(double batch_size, bool ignore_stale_grad) {
   }
   autograd::pause no_recording;
   double scale = 1;
-  if (loss_scaler_) {
-    scale = loss_scaler_->scale();
-    std::vector<NDArray> all;
-    for (Slot& slot : slots_) {
-      check_initialized(slot);
-      for (const NDArray& g : slot.parameter.list_grad()) all.push_back(g);
-    }
-    const bool overflow = loss_scaler_->has_overflow(all);
-    loss_scaler_->update_scale(overflow);
-    if (overflow) {  // the step is skipped: these gradients count as used
-      for (Slot& slot : slots_) {
-        const std::vector<NDArray> grads = slot.parameter.list_grad();
-        for (std::size_t c = 0; c < grads.size(); ++c) slot.seen_versions[c] = grads[c].version();
-        slot.fresh.reset();
-      }
-      return;
-    }
-  }
+  if (skip_for_overflow(scale)) return;
   set_rescale(batch_size, scale);
   for (std::size_t index = 0; index < slots_.size(); ++index) {
     Slot& slot = slots_[index];
@@ -204,8 +187,7 @@ void Trainer::update(double batch_size, bool ignore_stale_grad) {
     slot.fresh.reset();
     if (!fresh) {
       if (ignore_stale_grad) continue;
-      throw Error("Trainer: the gradient of '" + slot.name + "' was not written by backward since the last update "
-                  "(is the parameter used in the forward pass?); pass ignore_stale_grad to skip such parameters");
+      throw stale_error(slot);
     }
     optimizer_->update(static_cast<int>(index), weights, grads, slot.states);
     for (std::size_t c = 0; c < weights.size(); ++c) slot.seen_versions[c] = grads[c].version();

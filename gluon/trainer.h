@@ -17,13 +17,11 @@
 #include <vector>
 
 #include <mx/gluon/optimizer.h>
+#include <mx/kvstore/kvstore.h>
 #include <mx/gluon/parameter.h>
 
 namespace mx::amp {
 class LossScaler;
-}
-namespace mx::kvstore {
-class KVStore;
 }
 
 namespace mx::gluon {
@@ -92,6 +90,19 @@ class Trainer {
   // The update on the store: pushes the gradients and pulls the weights.
   void step_on_kvstore(double batch_size, bool ignore_stale_grad);
   void set_rescale(double batch_size, double scale);
+  // Every parameter for one store call, the last first (backward writes the last layers' gradients first),
+  // parameter i with priority -i.
+  struct StoreCall {
+    std::vector<kvstore::Key> keys;
+    std::vector<std::vector<NDArray>> grads, weights;
+    std::vector<int> priorities;
+  };
+  StoreCall store_call(bool with_weights) const;
+  // The gradients as they are now count as used by an update.
+  void mark_gradients_used();
+  // With a loss scaler: checks for overflow (a sync point), sets `scale`, and on an overflow skips the step.
+  bool skip_for_overflow(double& scale);
+  static Error stale_error(const Slot& slot);
   // Whether backward wrote every gradient of the slot since they were last used.
   bool is_fresh(const Slot& slot) const;
 
