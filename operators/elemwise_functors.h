@@ -73,6 +73,8 @@ struct Ge { template <class C> C operator()(C a, C b) const { return static_cast
 struct Lt { template <class C> C operator()(C a, C b) const { return static_cast<C>(a < b); } };
 struct Le { template <class C> C operator()(C a, C b) const { return static_cast<C>(a <= b); } };
 
+// relu's gradient from its output: g where y > 0.
+struct ReluBackward { template <class C> C operator()(C g, C y) const { return y > C{0} ? g : C{0}; } };
 struct Hypot { template <class C> C operator()(C a, C b) const { return static_cast<C>(std::hypot(a, b)); } };
 struct Atan2 { template <class C> C operator()(C a, C b) const { return static_cast<C>(std::atan2(a, b)); } };
 struct LogicalAnd { template <class C> C operator()(C a, C b) const { return static_cast<C>(a != 0 && b != 0); } };

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <mx/operators/binary_operator.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/unary_operator.h>
@@ -28,6 +29,17 @@ MX_MATH_FUNCTOR(Relu, std::max(x, M{0}))  // branch-free: random signs would mis
 MX_MATH_FUNCTOR(Sigmoid, M{1} / (M{1} + std::exp(-x)))
 MX_MATH_FUNCTOR(Tanh, std::tanh(x))
 
+// relu's gradient in one pass over (g, y), as MXNet's _backward_relu: y > 0 exactly where x > 0, so the
+// input need not be kept, and the mask and the product are not two operations on the step's critical path.
+std::vector<NDArray> relu_backward_gradient(const op::BinaryParams&, const op::GradientArgs& args);
+MX_BINARY_OPERATOR(kReluBackward, "_backward_relu", ReluBackward, &relu_backward_gradient)
+// Linear in g with the same mask; flat in y almost everywhere.
+std::vector<NDArray> relu_backward_gradient(const op::BinaryParams&, const op::GradientArgs& args) {
+  const NDArray &y = args.inputs[1], &g = args.output_grads[0];
+  return {args.needs_input_grad[0] ? op::binary(kReluBackward, g, y) : NDArray(),
+          args.needs_input_grad[1] ? nd::zeros_like(y) : NDArray()};
+}
+
 MX_UNARY_GRADIENT(negative_gradient, -g)
 MX_UNARY_GRADIENT(abs_gradient, g * nd::sign(x))
 MX_UNARY_GRADIENT(sqrt_gradient, g / (y * 2.0))
@@ -38,7 +50,7 @@ MX_UNARY_GRADIENT(exp_gradient, g * y)
 MX_UNARY_GRADIENT(log_gradient, g / x)
 MX_UNARY_GRADIENT(sin_gradient, g * nd::cos(x))
 MX_UNARY_GRADIENT(cos_gradient, -(g * nd::sin(x)))
-MX_UNARY_GRADIENT(relu_gradient, g * (x > 0.0))
+MX_UNARY_GRADIENT(relu_gradient, op::binary(kReluBackward, g, y))
 MX_UNARY_GRADIENT(sigmoid_gradient, g * y * (1.0 - y))
 MX_UNARY_GRADIENT(tanh_gradient, g * (1.0 - y * y))
 

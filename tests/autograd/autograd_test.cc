@@ -20,6 +20,25 @@ TEST_CASE("backward writes x.grad: the seed tutorial's z = 2x", "[autograd]") {
   check_array(x.grad(), {2, 2}, {2, 2, 2, 2});
 }
 
+TEST_CASE("relu's gradient passes the head gradient where the input is positive (0 at 0, as MXNet)", "[autograd]") {
+  NDArray x = nd::array({-1, 0, 2, -3, 0.5, 7}, Shape{2, 3});
+  x.attach_grad();
+  {
+    autograd::record r;
+    nd::relu(x).backward(nd::array({1, 2, 3, 4, 5, 6}, Shape{2, 3}));
+  }
+  check_array(x.grad(), {2, 3}, {0, 0, 3, 0, 5, 6});  // one _backward_relu over (head gradient, relu's output)
+  // Second order: d/dx sum(relu'(x) * x) = relu'(x) a.e., built from _backward_relu's own gradient.
+  NDArray w = nd::array({-2, 1, 3}, Shape{3});
+  w.attach_grad();
+  {
+    autograd::record r;
+    const NDArray g = autograd::grad({nd::relu(w).sum()}, {w}, {}, true)[0];
+    (g * w).sum().backward();
+  }
+  check_array(w.grad(), {3}, {0, 1, 1});
+}
+
 TEST_CASE("grad_req write overwrites and add accumulates until zero_grad", "[autograd]") {
   NDArray w = nd::array({1, 2, 3});
   NDArray a = nd::array({1, 2, 3});

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <mx/operators/registry.h>
+#include <mx/operators/symbolic.h>
 
 #include "gradient_check.h"
 #include "test_util.h"
@@ -64,6 +65,10 @@ std::vector<Entry> table() {
       {"floor", {[](In x) { return nd::floor(x[0]); }, {s}, 0.1, 0.9, true}},
       {"ceil", {[](In x) { return nd::ceil(x[0]); }, {s}, 0.1, 0.9, true}},
       {"relu", {[](In x) { return nd::relu(x[0]); }, {s}, 0.1, 2, true}},
+      // relu's gradient (g, y): g where y > 0; as a function of y, flat away from 0.
+      {"_backward_relu",
+       {[](In x) { return op::call_symbol_op("_backward_relu", {}, std::vector<NDArray>{x[0], x[1]})[0]; },
+        {s, s}, 0.1, 2, true}},
       {"sigmoid", {[](In x) { return nd::sigmoid(x[0]); }, {s}}},
       {"tanh", {[](In x) { return nd::tanh(x[0]); }, {s}}},
       {"tan", {[](In x) { return nd::tan(x[0]); }, {s}, -1.2, 1.2}},

@@ -438,6 +438,7 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"adadelta_update", "tests/gluon/optimizer_test.cc"}, {"adamax_update", "tests/gluon/optimizer_test.cc"},
       {"lamb_update", "tests/gluon/optimizer_test.cc"},
       {"_take_backward", "the gradient check of take (tests/autograd)"},
+      {"_backward_relu", "relu's gradient values (tests/autograd/autograd_test.cc) and its own gradient check"},
       {"SoftmaxOutput", "nn_test.cc (forward and its gradient)"},
       {"_apply", "indexing_test.cc (a callable's values, in place, its errors)"},
       {"_softmax_cross_entropy_backward", "the gradient checks of softmax_cross_entropy (tests/autograd) run it"},
