@@ -1,6 +1,8 @@
 // The autograd benchmark: the seed tutorial's MLP (784-256-10, batch 128) trained for 469 steps (one epoch of
 // Fashion-MNIST's size) on fixed random data: forward, summed softmax cross-entropy, backward, SGD written with
-// NDArray operations. mxpp against libtorch on 1 and 2 threads, in one run; seconds per 469 steps.
+// NDArray operations. mxpp against libtorch on 1 and 2 threads, in one run; seconds per 469 steps. Also the
+// floor under any implementation: the step's two 51-MFLOP products alone (the first layer's forward and weight
+// gradient) in plain OpenBLAS on all cores, everything else left out.
 // Usage: mx_bench_autograd [--quick] [--json FILE].
 #include <algorithm>
 #include <chrono>
@@ -9,8 +11,10 @@
 #include <fstream>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <cblas.h>
 #include <nlohmann/json.hpp>
 
 #include <mx/mx.h>
@@ -53,6 +57,28 @@ double mxpp_mlp_seconds(const bench::MlpShape& s, int repeats) {
   return best;
 }
 
+// The first layer's forward product (batch x in times hidden x in, transposed) and weight gradient (hidden x
+// batch times batch x in), `steps` times: the work no implementation of the step can skip.
+double openblas_products_seconds(const bench::MlpShape& s, int repeats) {
+  const int b = s.batch, in = s.in, h = s.hidden;
+  std::vector<float> x(static_cast<std::size_t>(b) * in, 0.5f), w(static_cast<std::size_t>(h) * in, 0.01f),
+      hidden(static_cast<std::size_t>(b) * h), d_hidden(hidden.size(), 0.1f), d_w(w.size());
+  openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));  // OpenBLAS at its best
+  double best = std::numeric_limits<double>::max();
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < s.steps; ++i) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, h, in, 1.0f, x.data(), in, w.data(), in, 0.0f,
+                  hidden.data(), h);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, in, b, 1.0f, d_hidden.data(), h, x.data(), in, 0.0f,
+                  d_w.data(), in);
+    }
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  openblas_set_num_threads(1);  // as mxpp runs it
+  return best;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +103,15 @@ int main(int argc, char** argv) {
   if (torch_best < std::numeric_limits<double>::max()) {
     std::printf("   mxpp/libtorch-best %.2f", mx_seconds / torch_best);
     out["ratio_to_libtorch_best"] = mx_seconds / torch_best;
+  }
+  // Last: OpenBLAS's own threads may spin for a while after it returns.
+  const double floor_seconds = openblas_products_seconds(shape, repeats);
+  std::printf("\n  floor: the two large products alone in OpenBLAS %.3f s", floor_seconds);
+  out["openblas_products_s"] = floor_seconds;
+  if (torch_best < std::numeric_limits<double>::max()) {
+    std::printf(" (%.2f of libtorch-best; mxpp spends %.3f s beyond it)", floor_seconds / torch_best,
+                mx_seconds - floor_seconds);
+    out["floor_ratio_to_libtorch_best"] = floor_seconds / torch_best;
   }
   std::printf("\n");
 
