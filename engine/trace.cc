@@ -79,10 +79,31 @@ std::vector<Event> in_nanoseconds(std::vector<Event> events) {
   return events;
 }
 
-// Each thread appends to its own buffer; the recorder owns them so they outlive their threads.
+// Each thread appends to its own buffer; the recorder owns them so they outlive their threads. Events go into
+// chunks of fixed capacity: a growing vector would move every event recorded so far at each doubling, on the
+// worker, while the run is being measured.
 struct ThreadBuffer {
+  static constexpr std::size_t kChunk = 4096;
+  static constexpr std::size_t kChunksKept = 16;  // after a take, about 13 MB a thread stays ready for more
   std::mutex mutex;
-  std::vector<Event> events;  // guarded by mutex
+  std::vector<std::vector<Event>> chunks;  // guarded by mutex; each holds at most kChunk
+  std::size_t filling = 0;                 // guarded by mutex; the chunk being filled (those after it are empty)
+
+  void append(Event&& event) {
+    if (filling < chunks.size() && chunks[filling].size() == kChunk) ++filling;
+    if (filling == chunks.size()) {
+      chunks.emplace_back();
+      chunks.back().reserve(kChunk);
+    }
+    chunks[filling].push_back(std::move(event));
+  }
+  // Empties the buffer, keeping a few chunks' memory: a profiler dumped and reset in a loop records into
+  // pages it has already touched.
+  void reset() {
+    if (chunks.size() > kChunksKept) chunks.resize(kChunksKept);
+    for (std::vector<Event>& chunk : chunks) chunk.clear();
+    filling = 0;
+  }
 };
 
 class Recorder {
@@ -135,13 +156,14 @@ class Recorder {
     std::vector<Event> all;
     for (auto& buffer : buffers_) {
       std::lock_guard buffer_lock(buffer->mutex);
-      if (take) {
-        all.insert(all.end(), std::make_move_iterator(buffer->events.begin()),
-                   std::make_move_iterator(buffer->events.end()));
-        buffer->events.clear();
-      } else {
-        all.insert(all.end(), buffer->events.begin(), buffer->events.end());
+      for (std::vector<Event>& chunk : buffer->chunks) {
+        if (take) {
+          all.insert(all.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
+        } else {
+          all.insert(all.end(), chunk.begin(), chunk.end());
+        }
       }
+      if (take) buffer->reset();
     }
     return all;
   }
@@ -188,7 +210,7 @@ int host_thread_id() {
 void record(Event event) {
   ThreadBuffer& buffer = recorder().buffer_of_this_thread();
   std::lock_guard lock(buffer.mutex);
-  buffer.events.push_back(std::move(event));
+  buffer.append(std::move(event));
 }
 
 void counter(const char* name, const char* category, Context ctx, double value) {

@@ -84,6 +84,45 @@ TEST_CASE("the profiler hook records every operation with its device and worker"
   }
 }
 
+TEST_CASE("a thread's events are all kept past many chunks, taken once, and recorded again after", "[engine][trace]") {
+  engine::trace::clear();
+  engine::trace::enable(engine::trace::kUser);
+  const auto record_markers = [](int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      engine::trace::Event e;
+      e.phase = engine::trace::Phase::kInstant;
+      e.name = "marker";
+      e.category = "chunk_test";
+      e.host = true;
+      e.id = static_cast<std::uint64_t>(i);
+      engine::trace::record(std::move(e));
+    }
+  };
+  // Values of the test's own events, in the order read back (one thread: the order they were recorded).
+  const auto ids = [](const std::vector<engine::trace::Event>& events) {
+    std::vector<std::uint64_t> out;
+    for (const auto& e : events) {
+      if (e.category == "chunk_test") out.push_back(e.id);
+    }
+    return out;
+  };
+  const int many = 3 * 4096 + 17;  // past several of a buffer's chunks
+  record_markers(0, many);
+  std::vector<std::uint64_t> expected(many);
+  for (int i = 0; i < many; ++i) expected[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i);
+  CHECK(ids(engine::trace::events()) == expected);       // reading leaves them in place
+  CHECK(ids(engine::trace::take_events()) == expected);  // taking removes them
+  CHECK(ids(engine::trace::events()).empty());
+  record_markers(100, 5000);  // into the kept chunks
+  const auto again = ids(engine::trace::events());
+  REQUIRE(again.size() == 5000);
+  CHECK(again.front() == 100);
+  CHECK(again.back() == 5099);
+  engine::trace::disable();
+  engine::trace::clear();
+  CHECK(ids(engine::trace::events()).empty());
+}
+
 TEST_CASE("writing a trace where it cannot be written names the file", "[engine][trace]") {
   CHECK_THROWS_WITH(engine::trace::write_chrome_trace("/nonexistent-dir/trace.json"),
                     Catch::Matchers::Contains("/nonexistent-dir/trace.json"));
