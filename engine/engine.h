@@ -102,6 +102,10 @@ class Engine {
   virtual void delete_variable(SyncFn on_delete, Context ctx, VarHandle var) = 0;
   // Blocks until every write pushed on `var` so far has run; rethrows the error it holds, if any.
   virtual void wait_for_var(VarHandle var) = 0;
+  // Blocks until every operation pushed on `var` so far, reads as well as writes, has run: what must be done
+  // before the caller writes the variable's data itself. Rethrows the error it holds, if any. Returns at once
+  // when nothing on `var` is queued or running; otherwise waits behind an empty operation on `ctx`.
+  virtual void wait_for_var_writable(VarHandle var, Context ctx) = 0;
   // Blocks until nothing is pending; rethrows the first error not yet reported at a sync point.
   virtual void wait_for_all() = 0;
   virtual const char* type_name() const = 0;

@@ -23,6 +23,7 @@ class NaiveEngine final : public Engine {
   void push_async(AsyncFn fn, Context ctx, VarList reads, VarList writes, PushOptions options) override;
   void delete_variable(SyncFn on_delete, Context ctx, VarHandle var) override;
   void wait_for_var(VarHandle var) override;
+  void wait_for_var_writable(VarHandle var, Context) override { wait_for_var(var); }  // nothing is ever pending
   void wait_for_all() override;
   const char* type_name() const override { return "NaiveEngine"; }
 

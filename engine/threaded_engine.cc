@@ -271,6 +271,19 @@ void ThreadedEngine::wait_for_var(VarHandle var) {
   if (failure) failure->rethrow();
 }
 
+void ThreadedEngine::wait_for_var_writable(VarHandle var, Context ctx) {
+  check_not_inside_operation("wait_for_var_writable");
+  FailurePtr failure;
+  if (threaded(var)->idle(&failure)) {  // the common case of a finished array: no round trip through a worker
+    if (failure) failure->rethrow();
+    return;
+  }
+  // An empty operation that reads and writes the variable: it runs after every pending read and write, and
+  // keeps (rather than clears) an error the variable holds, so that waiting rethrows it.
+  push_sync([](RunContext) {}, ctx, {var}, {var}, {.name = "wait_to_write"});
+  wait_for_var(var);
+}
+
 void ThreadedEngine::wait_for_all() {
   check_not_inside_operation("wait_for_all");
   for (std::int64_t n = pending_.load(std::memory_order_acquire); n != 0; n = pending_.load(std::memory_order_acquire)) {

@@ -68,6 +68,13 @@ VarEntry* ThreadedVar::complete_write(FailurePtr new_failure) {
   return first;
 }
 
+bool ThreadedVar::idle(FailurePtr* held) {
+  std::lock_guard lock(mutex);
+  if (write_running_ || running_reads_ != 0 || head_ != nullptr) return false;
+  *held = failure;
+  return true;
+}
+
 bool ThreadedVar::readable(FailurePtr* held) {
   std::lock_guard lock(mutex);
   // A queued entry means a write is running or waiting.

@@ -20,6 +20,8 @@ class ThreadedVar : public Var {
 
   // With no write queued or running: true, and the failure the variable holds.
   bool readable(FailurePtr* failure);
+  // Nothing queued or running, reads included; sets *failure to the error the variable holds.
+  bool idle(FailurePtr* failure);
 
  private:
   void enqueue(VarEntry* entry);

@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
 
 #include <mx/engine/engine.h>
 #include <mx/engine/trace.h>
@@ -10,6 +13,7 @@
 
 using namespace mx;
 using Strings = std::vector<std::string>;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -72,6 +76,41 @@ TEST_CASE("a write waits for every read pushed before it", "[engine][order]") {
     gate.open();
     eng->wait_for_all();
     CHECK(journal.entries() == Strings{"read", "write"});
+  }
+}
+
+TEST_CASE("wait_for_var_writable waits for running reads as well as writes, and not at all when idle",
+          "[engine][order]") {
+  for (const auto& [label, config] : parallel_configs()) {
+    INFO(label);
+    auto eng = engine::create(config);
+    engine::VarHandle v = eng->new_variable();
+    test::Gate gate;
+    test::Journal journal;
+    eng->push_sync(gated_note(gate, journal, "read"), cpu(), {v}, {});
+    std::thread opener([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      journal.add("opening");
+      gate.open();
+    });
+    eng->wait_for_var(v);  // a read does not hold up readers
+    CHECK(journal.entries().empty());
+    eng->wait_for_var_writable(v, cpu());  // but it holds up a writer
+    journal.add("writable");
+    opener.join();
+    CHECK(journal.entries() == Strings{"opening", "read", "writable"});
+  }
+  for (const auto& [label, config] : test::all_configs()) {
+    INFO(label);
+    auto eng = engine::create(config);
+    engine::VarHandle v = eng->new_variable();
+    // Idle: returns at once, and still rethrows the variable's error.
+    eng->wait_for_var_writable(v, cpu());
+    eng->push_sync([](engine::RunContext) { throw std::runtime_error("bad values"); }, cpu(), {}, {v},
+                   {.name = "broken_write"});
+    CHECK_THROWS_WITH(eng->wait_for_var_writable(v, cpu()), Contains("broken_write"));
+    eng->wait_for_all();
+    CHECK_THROWS_WITH(eng->wait_for_var_writable(v, cpu()), Contains("broken_write"));  // kept until rewritten
   }
 }
 
