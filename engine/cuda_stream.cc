@@ -32,6 +32,13 @@ int cuda_device_count() {
   return count;
 }
 
+void cuda_set_device(int device) {
+  thread_local int current = -1;  // cudaSetDevice is cheap, but a GPU worker runs on one device all its life
+  if (current == device) return;
+  check(cudaSetDevice(device), "cudaSetDevice");
+  current = device;
+}
+
 void cuda_synchronize(void* stream) {
   check(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)), "CUDA stream");
 }
@@ -51,6 +58,7 @@ CudaStream::~CudaStream() {
 #else  // built without CUDA
 
 int cuda_device_count() { return 0; }
+void cuda_set_device(int) {}
 void cuda_synchronize(void*) {}
 CudaStream::CudaStream(int device) : device_(device) {
   throw EngineError("gpu(" + std::to_string(device) + "): mxpp was built without CUDA");

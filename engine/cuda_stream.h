@@ -5,6 +5,9 @@ namespace mx::engine::detail {
 // Number of usable CUDA devices (0 without CUDA support, a driver or a device); asked once.
 int cuda_device_count();
 
+// Makes `device` current on the calling thread (an engine worker, before it runs a GPU operation).
+void cuda_set_device(int device);
+
 // Waits for the stream's work; throws mx::EngineError with CUDA's message if that work failed.
 void cuda_synchronize(void* stream);
 

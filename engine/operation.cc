@@ -171,6 +171,7 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
   Outcome outcome;
   try {
     OperationScope scope(worker_id);
+    if (rctx.stream != nullptr) cuda_set_device(rctx.ctx.dev_id);
     op.sync_fn(rctx);
     if (rctx.stream != nullptr) cuda_synchronize(rctx.stream);
   } catch (...) {
@@ -186,6 +187,7 @@ Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnCompl
   if (op.trace_id != 0) op.start_ns = now_ns();
   try {
     OperationScope scope(worker_id);
+    if (rctx.stream != nullptr) cuda_set_device(rctx.ctx.dev_id);
     op.async_fn(rctx, on_complete);
   } catch (...) {
     return {std::make_shared<Failure>(std::current_exception(), op.name), true};

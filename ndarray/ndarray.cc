@@ -1,12 +1,15 @@
 #include <mx/ndarray/ndarray.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <mx/ndarray/chunk.h>
 #include <mx/ndarray/convert.h>
+#include <mx/ndarray/device_memory.h>
 #include <mx/ndarray/error.h>
 
 namespace mx {
@@ -112,12 +115,7 @@ void NDArray::wait_to_read() const {
 
 void NDArray::wait_to_write() const {
   check_value_reads("wait_to_write");
-  if (!chunk_) return;
-  // An empty operation that reads and writes the variable: it runs after every pending read and write, and
-  // keeps (rather than clears) an error the variable holds, so that waiting rethrows it.
-  engine::VarHandle var = chunk_->var;
-  chunk_->engine->push_sync([](engine::RunContext) {}, chunk_->ctx, {var}, {var}, {.name = "wait_to_write"});
-  chunk_->engine->wait_for_var(var);
+  if (chunk_) chunk_->engine->wait_for_var_writable(chunk_->var, chunk_->ctx);
 }
 
 void* NDArray::data_ptr() const {
@@ -138,9 +136,14 @@ void NDArray::copy_to_host(void* dst, DType dst_dtype, std::size_t count) const 
     throw ShapeError("asnumpy: the host buffer holds " + std::to_string(count) + " values; the array " +
                      shape_.str() + " has " + std::to_string(size()));
   }
-  if (context().is_gpu()) throw Error("asnumpy: arrays on " + context().str() + " need the GPU backend");
   wait_to_read();
   if (count == 0) return;
+  if (context().is_gpu()) {  // the bytes come over as they are, then convert on the host
+    std::vector<std::byte> staging(count * dtype_size(dtype_));
+    storage::copy_bytes(staging.data(), cpu(), blob().data, context(), staging.size(), nullptr);
+    convert_values(staging.data(), dtype_, dst, dst_dtype, count);
+    return;
+  }
   convert_values(blob().data, dtype_, dst, dst_dtype, count);
 }
 
@@ -155,10 +158,15 @@ void NDArray::copy_from_host(const void* src, DType src_dtype, std::size_t count
     throw ShapeError("copy_from_host: " + std::to_string(count) + " values given for an array of shape " +
                      shape_.str());
   }
-  if (context().is_gpu()) throw Error("copy_from_host: arrays on " + context().str() + " need the GPU backend");
   wait_to_write();
   bump_version();
   if (count == 0) return;
+  if (context().is_gpu()) {
+    std::vector<std::byte> staging(count * dtype_size(dtype_));
+    convert_values(src, src_dtype, staging.data(), dtype_, count);
+    storage::copy_bytes(blob().data, context(), staging.data(), cpu(), staging.size(), nullptr);
+    return;
+  }
   convert_values(src, src_dtype, blob().data, dtype_, count);
 }
 

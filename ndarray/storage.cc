@@ -10,7 +10,9 @@
 #include <vector>
 
 #include <mx/engine/error.h>
+#include <mx/engine/env.h>
 #include <mx/engine/trace.h>
+#include <mx/ndarray/device_memory.h>
 
 namespace mx::storage {
 namespace {
@@ -24,9 +26,52 @@ void trace_pool(Context ctx, const PoolStats& stats) {
   engine::trace::counter("pool cached", "memory", ctx, static_cast<double>(stats.cached_bytes));
 }
 
-class CpuPool final : public Pool {
+// Where a pool's blocks come from: host memory, a GPU's memory, or page-locked host memory.
+struct Backend {
+  virtual ~Backend() = default;
+  virtual void* allocate(std::size_t size) = 0;  // nullptr when out of memory
+  virtual void free(void* ptr) = 0;
+  // Appended to out-of-memory messages ("; device: 1.2 GB free of 80 GB").
+  virtual std::string state() { return ""; }
+};
+
+struct HostBackend final : Backend {
+  void* allocate(std::size_t size) override { return std::aligned_alloc(kAlignment, size); }
+  void free(void* ptr) override { std::free(ptr); }
+};
+
+struct PinnedBackend final : Backend {
+  void* allocate(std::size_t size) override { return pinned_malloc(size); }
+  void free(void* ptr) override { pinned_free(ptr); }
+};
+
+// One GPU's memory. MX_GPU_MEM_POOL_RESERVE (percent, default 5, as MXNet's) is kept free for the CUDA
+// libraries' own workspaces: a request that would eat into it counts as out of memory.
+class GpuBackend final : public Backend {
  public:
-  explicit CpuPool(Context ctx) : ctx_(ctx) {}
+  explicit GpuBackend(int device) : device_(device), reserve_percent_(engine::detail::env_int("MX_GPU_MEM_POOL_RESERVE", 5, 0)) {}
+  void* allocate(std::size_t size) override {
+    std::size_t free_bytes = 0, total_bytes = 0;
+    gpu_memory_info(device_, free_bytes, total_bytes);
+    const std::size_t reserve = total_bytes / 100 * static_cast<std::size_t>(reserve_percent_);
+    if (size > free_bytes || free_bytes - size < reserve) return nullptr;
+    return gpu_malloc(device_, size);
+  }
+  void free(void* ptr) override { gpu_free(device_, ptr); }
+  std::string state() override {
+    return "; device: " + gpu_memory_state(device_) + ", " + std::to_string(reserve_percent_) +
+           "% reserved (MX_GPU_MEM_POOL_RESERVE)";
+  }
+
+ private:
+  const int device_;
+  const int reserve_percent_;
+};
+
+// Released blocks are kept by size class and handed out again; the backend is asked only on a miss.
+class CachingPool final : public Pool {
+ public:
+  CachingPool(Context ctx, std::unique_ptr<Backend> backend) : ctx_(ctx), backend_(std::move(backend)) {}
 
   Handle allocate(std::size_t bytes) override {
     const std::size_t size = size_class(bytes);
@@ -44,17 +89,19 @@ class CpuPool final : public Pool {
         return {ptr, size, ctx_};
       }
     }
-    void* ptr = std::aligned_alloc(kAlignment, size);
+    void* ptr = backend_->allocate(size);
     if (ptr == nullptr) {
       release_all();
-      ptr = std::aligned_alloc(kAlignment, size);
+      ptr = backend_->allocate(size);
     }
-    std::lock_guard lock(mutex_);
     if (ptr == nullptr) {
+      const std::string device_state = backend_->state();
+      std::lock_guard lock(mutex_);
       throw Error(ctx_.str() + ": out of memory allocating " + std::to_string(bytes) + " bytes (size class " +
                   std::to_string(size) + "; pool: " + std::to_string(stats_.live_bytes) + " bytes in use, " +
-                  std::to_string(stats_.cached_bytes) + " cached)");
+                  std::to_string(stats_.cached_bytes) + " cached" + device_state + ")");
     }
+    std::lock_guard lock(mutex_);
     stats_.live_bytes += size;
     trace_pool(ctx_, stats_);
     return {ptr, size, ctx_};
@@ -78,7 +125,7 @@ class CpuPool final : public Pool {
       trace_pool(ctx_, stats_);
     }
     for (auto& [size, blocks] : cached) {
-      for (void* block : blocks) std::free(block);
+      for (void* block : blocks) backend_->free(block);
     }
   }
 
@@ -89,6 +136,7 @@ class CpuPool final : public Pool {
 
  private:
   const Context ctx_;
+  const std::unique_ptr<Backend> backend_;
   mutable std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> cache_;  // size class -> free blocks; guarded by mutex_
   PoolStats stats_;                                            // guarded by mutex_
@@ -104,16 +152,27 @@ std::size_t size_class(std::size_t bytes) {
 }
 
 Pool& pool(Context ctx) {
-  if (ctx.dev_type == DeviceType::kGPU) throw Error(ctx.str() + ": GPU memory pools come with the GPU backend");
-  constexpr int kMaxCpuDevices = 64;
-  if (ctx.dev_id < 0 || ctx.dev_id >= kMaxCpuDevices) throw Error(ctx.str() + " is not a usable context");
+  constexpr int kMaxDevices = 64;
+  if (ctx.dev_id < 0 || ctx.dev_id >= kMaxDevices) throw Error(ctx.str() + " is not a usable context");
+  if (ctx.dev_type == DeviceType::kGPU && ctx.dev_id >= gpu_count()) {
+    throw Error(ctx.str() + " is not available: " + std::to_string(gpu_count()) + " CUDA device(s) found");
+  }
+  // Pinned memory needs the CUDA runtime; without it, pinned arrays are plain host memory.
+  const bool pinned = ctx.dev_type == DeviceType::kCPUPinned && gpu_count() > 0;
+  const int kind = ctx.dev_type == DeviceType::kGPU ? 1 : (pinned ? 2 : 0);
   // Never destroyed: arrays freed during static destruction still return their blocks here.
-  static std::array<std::unique_ptr<CpuPool>, kMaxCpuDevices>* pools =
-      new std::array<std::unique_ptr<CpuPool>, kMaxCpuDevices>();
+  using Pools = std::array<std::array<std::unique_ptr<CachingPool>, kMaxDevices>, 3>;
+  static Pools* pools = new Pools();
   static std::mutex mutex;
   std::lock_guard lock(mutex);
-  auto& slot = (*pools)[ctx.dev_id];
-  if (!slot) slot = std::make_unique<CpuPool>(Context{DeviceType::kCPU, ctx.dev_id});
+  auto& slot = (*pools)[kind][ctx.dev_id];
+  if (!slot) {
+    switch (kind) {
+      case 1: slot = std::make_unique<CachingPool>(ctx, std::make_unique<GpuBackend>(ctx.dev_id)); break;
+      case 2: slot = std::make_unique<CachingPool>(cpu_pinned(ctx.dev_id), std::make_unique<PinnedBackend>()); break;
+      default: slot = std::make_unique<CachingPool>(cpu(ctx.dev_id), std::make_unique<HostBackend>());
+    }
+  }
   return *slot;
 }
 

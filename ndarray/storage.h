@@ -38,7 +38,9 @@ class Pool {
   virtual PoolStats stats() const = 0;
 };
 
-// The process-wide pool of a CPU context. (Per-GPU pools come with the GPU backend.)
+// The process-wide pool of a context: host memory for cpu(i), the device's memory for gpu(i) (cudaMalloc'd
+// once per block, MX_GPU_MEM_POOL_RESERVE percent of the device kept free), page-locked host memory for
+// cpu_pinned(i). Throws mx::Error for a GPU that is not there.
 Pool& pool(Context ctx);
 
 }  // namespace mx::storage

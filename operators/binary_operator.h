@@ -5,6 +5,7 @@
 
 #include <mx/operators/elemwise_functors.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/registry.h>
 
@@ -26,6 +27,24 @@ void binary_cpu(const BinaryParams&, std::span<const Blob> in, std::span<const B
   });
 }
 
+#if MXPP_USE_CUDA
+// The operands of a GPU elementwise kernel, broadcast to `out`'s shape; a one-element operand is passed as a
+// pointer all the same (its value lives on the device).
+void gpu_operands(const Blob& a, const Blob& b, const Blob& out, gpu::Operand& ga, gpu::Operand& gb,
+                  gpu::OutLayout& layout);
+
+template <class F>
+void binary_gpu(const BinaryParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  gpu::Operand a, b;
+  gpu::OutLayout layout;
+  gpu_operands(in[0], in[1], out[0], a, b, layout);
+  gpu::binary<F>(static_cast<int>(out[0].dtype), a, b, out[0].data, layout, ctx.run.stream);
+}
+#define MX_GPU_BINARY(functor) &::mx::op::binary_gpu<::mx::op::functors::functor>
+#else
+#define MX_GPU_BINARY(functor) nullptr
+#endif
+
 }  // namespace mx::op
 
 // `gradient`: nullptr for comparisons, whose results are constants to autograd. `infer_fn`: infer_binary, or
@@ -37,6 +56,7 @@ void binary_cpu(const BinaryParams&, std::span<const Blob> in, std::span<const B
       .infer = [](const op::BinaryParams&, std::span<const op::ArrayInfo> in,                           \
                   std::span<op::ArrayInfo> out) { infer_fn(in, out, op_name); },                        \
       .cpu = &op::binary_cpu<op::functors::functor>,                                                    \
+      .gpu = MX_GPU_BINARY(functor),                                                                    \
       .gradient = gradient_fn,                                                                          \
   });
 #define MX_BINARY_OPERATOR(var, op_name, functor, gradient_fn) \

@@ -1,7 +1,9 @@
 // _copy, Cast and _copyto (copies between contexts).
 #include <mx/ndarray/convert.h>
+#include <mx/ndarray/device_memory.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/copy.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 
@@ -32,6 +34,18 @@ void cast_cpu(const CastParams&, std::span<const Blob> in, std::span<const Blob>
   if (in[0].data != out[0].data) convert_blob(in[0], out[0]);
 }
 
+#if MXPP_USE_CUDA
+void cast_gpu(const CastParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  if (in[0].data != out[0].data) {
+    op::gpu::cast(static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(out[0].dtype), out[0].data,
+                  out[0].size(), ctx.run.stream);
+  }
+}
+#define MX_CAST_GPU &cast_gpu
+#else
+#define MX_CAST_GPU nullptr
+#endif
+
 // The gradient converted back to the input's dtype.
 std::vector<NDArray> cast_gradient(const CastParams&, const op::GradientArgs& args) {
   const NDArray& g = args.output_grads[0];
@@ -43,6 +57,7 @@ const op::Operator<CastParams> kCast = op::define<CastParams>(
      .num_inputs = 1,
      .infer = &infer_cast,
      .cpu = &cast_cpu,
+     .gpu = MX_CAST_GPU,
      .gradient = &cast_gradient,
      .to_attrs = [](const CastParams& p, int, op::Attrs& attrs) { attrs["dtype"] = dtype_name(p.dtype); },
      .from_attrs = [](op::AttrReader& attrs, int) {
@@ -51,7 +66,35 @@ const op::Operator<CastParams> kCast = op::define<CastParams>(
        return p;
      }});
 const op::Operator<CastParams> kCopy = op::define<CastParams>(
-    {.name = "_copy", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu, .gradient = &cast_gradient});
+    {.name = "_copy", .num_inputs = 1, .infer = &infer_cast, .cpu = &cast_cpu, .gpu = MX_CAST_GPU,
+     .gradient = &cast_gradient});
+
+// Between a GPU and another context: the bytes move on the GPU's copy stream (host-to-device or device-to-host)
+// or, between GPUs, on the destination's compute stream; a dtype change happens on the GPU side, after or before.
+void copy_across_devices(const NDArray& x, NDArray& out) {
+  if (x.dtype() != out.dtype()) {
+    if (out.context().is_gpu()) {
+      NDArray same_dtype(x.shape(), out.context(), x.dtype());
+      copy_across_devices(x, same_dtype);
+      op::invoke_into(kCast, {same_dtype}, out, CastParams{out.dtype()});
+    } else {
+      NDArray converted = astype(x, out.dtype());
+      copy_across_devices(converted, out);
+    }
+    return;
+  }
+  out.bump_version();
+  const Context src = x.context(), dst = out.context();
+  const bool to_gpu = dst.is_gpu();
+  engine::PushOptions options{.name = "_copyto", .category = "copy"};
+  if (src.is_gpu() != dst.is_gpu()) options.prop = to_gpu ? engine::FnProperty::kCopyToGPU : engine::FnProperty::kCopyFromGPU;
+  engine::Engine::get().push_sync(
+      [in = x.blob(), dst_blob = out.blob(), src, dst](engine::RunContext run) {
+        storage::copy_bytes(dst_blob.data, dst, in.data, src, static_cast<std::size_t>(in.size()) * dtype_size(in.dtype),
+                            run.stream);
+      },
+      to_gpu ? dst : src, {x.var()}, {out.var()}, std::move(options));
+}
 
 }  // namespace
 
@@ -68,11 +111,11 @@ void copyto(const NDArray& x, NDArray& out) {
     op::invoke_into(kCast, {x}, out, CastParams{out.dtype()});
     return;
   }
-  if (x.context().is_gpu() || out.context().is_gpu()) {
-    throw Error("copyto: copies between " + x.context().str() + " and " + out.context().str() +
-                " need the GPU backend");
-  }
   if (op::is_tracing()) throw Error("copyto: a copy into an existing array on another device cannot be traced by hybridize; use as_in_context");
+  if (x.context().is_gpu() || out.context().is_gpu()) {
+    copy_across_devices(x, out);
+    return;
+  }
   // Between CPU contexts: the copy runs on the destination's workers, after the source's writers.
   out.bump_version();
   engine::Engine::get().push_sync([in = x.blob(), dst = out.blob()](engine::RunContext) { convert_blob(in, dst); },

@@ -8,6 +8,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/nn.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 
@@ -41,8 +42,14 @@ void full_cpu(const FullParams& p, std::span<const Blob>, std::span<const Blob> 
   });
 }
 
-const op::Operator<FullParams> kFull =
-    op::define<FullParams>({.name = "_full", .num_inputs = 0, .infer = &infer_full, .cpu = &full_cpu});
+#if MXPP_USE_CUDA
+void full_gpu(const FullParams& p, std::span<const Blob>, std::span<const Blob> out, const ComputeContext& ctx) {
+  op::gpu::fill(static_cast<int>(out[0].dtype), out[0].data, p.value, out[0].size(), ctx.run.stream);
+}
+#endif
+
+const op::Operator<FullParams> kFull = op::define<FullParams>(
+    {.name = "_full", .num_inputs = 0, .infer = &infer_full, .cpu = &full_cpu, .gpu = MX_GPU(&full_gpu)});
 
 struct ArangeParams {
   double start = 0, stop = 0, step = 1;
@@ -69,8 +76,14 @@ void arange_cpu(const ArangeParams& p, std::span<const Blob>, std::span<const Bl
   });
 }
 
-const op::Operator<ArangeParams> kArange =
-    op::define<ArangeParams>({.name = "_arange", .num_inputs = 0, .infer = &infer_arange, .cpu = &arange_cpu});
+#if MXPP_USE_CUDA
+void arange_gpu(const ArangeParams& p, std::span<const Blob>, std::span<const Blob> out, const ComputeContext& ctx) {
+  op::gpu::arange(static_cast<int>(out[0].dtype), out[0].data, p.start, p.step, p.repeat, out[0].size(), ctx.run.stream);
+}
+#endif
+
+const op::Operator<ArangeParams> kArange = op::define<ArangeParams>(
+    {.name = "_arange", .num_inputs = 0, .infer = &infer_arange, .cpu = &arange_cpu, .gpu = MX_GPU(&arange_gpu)});
 
 }  // namespace
 

@@ -3,9 +3,14 @@
 #include <type_traits>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/binary_operator.h>
 #include <mx/operators/blas.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise_kernels.h>
+#if MXPP_USE_CUDA
+#include <mx/operators/gpu_blas.h>
+#endif
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/reduce.h>
 
@@ -88,6 +93,13 @@ void dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob>
   op::gemm(plan_dot(p, in[0].shape, in[1].shape, nullptr), in[0].dtype, in[0].data, in[1].data, out[0].data);
 }
 
+#if MXPP_USE_CUDA
+void dot_gpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  op::gpu::gemm(plan_dot(p, in[0].shape, in[1].shape, nullptr), in[0].dtype, in[0].data, in[1].data, out[0].data,
+                ctx.run.stream);
+}
+#endif
+
 op::GemmArgs plan_batch_dot(const DotParams& p, const Shape& a, const Shape& b, Shape* out) {
   if (a.ndim() != 3 || b.ndim() != 3 || a[0] != b[0]) {
     throw ShapeError("batch_dot: operands must be 3-D with one batch size, got " + a.str() + " and " + b.str());
@@ -152,6 +164,7 @@ const op::Operator<DotParams> kDot = op::define<DotParams>({.name = kDotName,
                                                             .num_inputs = 2,
                                                             .infer = &infer_product<kDotName, &plan_dot>,
                                                             .cpu = &dot_cpu,
+                                                            .gpu = MX_GPU(&dot_gpu),
                                                             .gradient = &dot_gradient,
                                                             .to_attrs = &dot_to_attrs,
                                                             .from_attrs = &dot_from_attrs});
@@ -162,6 +175,14 @@ void batch_dot_cpu(const DotParams& p, std::span<const Blob> in, std::span<const
                    g.m * g.n);
 }
 
+#if MXPP_USE_CUDA
+void batch_dot_gpu(const DotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  const op::GemmArgs g = plan_batch_dot(p, in[0].shape, in[1].shape, nullptr);
+  op::gpu::batched_gemm(g, in[0].dtype, in[0].shape[0], in[0].data, g.m * g.k, in[1].data, g.k * g.n, out[0].data,
+                        g.m * g.n, ctx.run.stream);
+}
+#endif
+
 std::vector<NDArray> batch_dot_gradient(const DotParams& p, const op::GradientArgs& args) {
   return product_gradient(true, p, args, args.inputs[0], args.inputs[1], args.output_grads[0]);
 }
@@ -171,6 +192,7 @@ const op::Operator<DotParams> kBatchDot =
                            .num_inputs = 2,
                            .infer = &infer_product<kBatchDotName, &plan_batch_dot>,
                            .cpu = &batch_dot_cpu,
+                           .gpu = MX_GPU(&batch_dot_gpu),
                            .gradient = &batch_dot_gradient,
                            .to_attrs = &dot_to_attrs,
                            .from_attrs = &dot_from_attrs});
@@ -240,6 +262,24 @@ void fc_cpu(const FCParams& p, std::span<const Blob> in, std::span<const Blob> o
   });
 }
 
+#if MXPP_USE_CUDA
+// y = x W^T on cuBLAS, then the bias added in place by the broadcasting add kernel.
+void fc_gpu(const FCParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  const Blob& y = out[0];
+  op::GemmArgs g{.trans_b = true};
+  g.n = p.num_hidden;
+  g.m = y.size() / std::max<std::int64_t>(g.n, 1);
+  g.k = in[1].shape[1];
+  op::gpu::gemm(g, y.dtype, in[0].data, in[1].data, y.data, ctx.run.stream);
+  if (in.size() < 3) return;
+  const Blob rows{y.data, Shape{g.m, g.n}, y.dtype};
+  op::gpu::Operand sum, bias;
+  op::gpu::OutLayout layout;
+  op::gpu_operands(rows, in[2], rows, sum, bias, layout);
+  op::gpu::binary<op::functors::Add>(static_cast<int>(y.dtype), sum, bias, y.data, layout, ctx.run.stream);
+}
+#endif
+
 // y = x W^T + b over the data as a matrix (m, k): dx = g W, dW = g^T x, db = the column sums of g.
 std::vector<NDArray> fc_gradient(const FCParams& p, const op::GradientArgs& args) {
   const NDArray &data = args.inputs[0], &weight = args.inputs[1];
@@ -275,6 +315,7 @@ const op::Operator<FCParams> kFullyConnected = op::define<FCParams>({.name = "Fu
                                                                      .num_inputs = op::kVariadic,
                                                                      .infer = &infer_fc,
                                                                      .cpu = &fc_cpu,
+                                                                     .gpu = MX_GPU(&fc_gpu),
                                                                      .gradient = &fc_gradient,
                                                                      .to_attrs = &fc_to_attrs,
                                                                      .from_attrs = &fc_from_attrs});

@@ -32,3 +32,25 @@ void infer_binary(std::span<const ArrayInfo> in, std::span<ArrayInfo> out, const
 }
 
 }  // namespace mx::op
+
+#if MXPP_USE_CUDA
+namespace mx::op {
+
+void gpu_operands(const Blob& a, const Blob& b, const Blob& out, gpu::Operand& ga, gpu::Operand& gb,
+                  gpu::OutLayout& layout) {
+  const BroadcastStrides s = broadcast_strides(a.shape, b.shape, out.shape);
+  layout.ndim = s.ndim;
+  layout.size = out.size();
+  for (int d = 0; d < s.ndim; ++d) {
+    layout.extent[d] = s.extent[d];
+    ga.stride[d] = s.a[d];
+    gb.stride[d] = s.b[d];
+  }
+  ga.data = a.data;
+  gb.data = b.data;
+  ga.dense = a.shape == out.shape;
+  gb.dense = b.shape == out.shape;
+}
+
+}  // namespace mx::op
+#endif

@@ -12,29 +12,8 @@ namespace {
 
 using op::unary;
 namespace special = op::special;
-constexpr double kPi = std::numbers::pi;
+using op::functors::kPi;
 
-MX_MATH_FUNCTOR(Arcsin, std::asin(x))
-MX_MATH_FUNCTOR(Arccos, std::acos(x))
-MX_MATH_FUNCTOR(Arctan, std::atan(x))
-MX_MATH_FUNCTOR(Tan, std::tan(x))
-MX_MATH_FUNCTOR(Sinh, std::sinh(x))
-MX_MATH_FUNCTOR(Cosh, std::cosh(x))
-MX_MATH_FUNCTOR(Arcsinh, std::asinh(x))
-MX_MATH_FUNCTOR(Arccosh, std::acosh(x))
-MX_MATH_FUNCTOR(Arctanh, std::atanh(x))
-MX_MATH_FUNCTOR(Degrees, x * static_cast<M>(180 / kPi))
-MX_MATH_FUNCTOR(Radians, x * static_cast<M>(kPi / 180))
-MX_MATH_FUNCTOR(Cbrt, std::cbrt(x))
-MX_MATH_FUNCTOR(Rcbrt, M{1} / std::cbrt(x))
-MX_MATH_FUNCTOR(Expm1, std::expm1(x))
-MX_MATH_FUNCTOR(Log1p, std::log1p(x))
-MX_MATH_FUNCTOR(Log2, std::log2(x))
-MX_MATH_FUNCTOR(Log10, std::log10(x))
-MX_MATH_FUNCTOR(Round, std::round(x))      // halves away from zero, as MXNet's round
-MX_MATH_FUNCTOR(Rint, std::nearbyint(x))   // halves to even
-MX_MATH_FUNCTOR(Trunc, std::trunc(x))      // toward zero (fix is the same)
-MX_MATH_FUNCTOR(Erf, std::erf(x))
 MX_MATH_FUNCTOR(Erfinv, special::erfinv(static_cast<double>(x)))
 MX_MATH_FUNCTOR(Gamma, std::tgamma(static_cast<double>(x)))
 MX_MATH_FUNCTOR(Gammaln, special::lgamma(static_cast<double>(x)))
@@ -86,11 +65,11 @@ MX_UNARY_OPERATOR(kRint, "rint", Rint, &op::zero_gradient)
 MX_UNARY_OPERATOR(kFix, "fix", Trunc, &op::zero_gradient)
 MX_UNARY_OPERATOR(kTrunc, "trunc", Trunc, &op::zero_gradient)
 MX_UNARY_OPERATOR(kErf, "erf", Erf, &erf_gradient)
-MX_UNARY_OPERATOR(kErfinv, "erfinv", Erfinv, &erfinv_gradient)
-MX_UNARY_OPERATOR(kGamma, "gamma", Gamma, &gamma_gradient)
-MX_UNARY_OPERATOR(kGammaln, "gammaln", Gammaln, &gammaln_gradient)
-MX_UNARY_OPERATOR(kDigamma, "digamma", Digamma, &digamma_gradient)
-MX_UNARY_OPERATOR(kTrigamma, "trigamma", Trigamma, nullptr)  // the end of the chain: no gradient
+MX_UNARY_OPERATOR_CPU(kErfinv, "erfinv", Erfinv, &erfinv_gradient)
+MX_UNARY_OPERATOR_CPU(kGamma, "gamma", Gamma, &gamma_gradient)
+MX_UNARY_OPERATOR_CPU(kGammaln, "gammaln", Gammaln, &gammaln_gradient)
+MX_UNARY_OPERATOR_CPU(kDigamma, "digamma", Digamma, &digamma_gradient)
+MX_UNARY_OPERATOR_CPU(kTrigamma, "trigamma", Trigamma, nullptr)  // the end of the chain: no gradient
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_functors.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 
 namespace mx {
@@ -35,6 +36,20 @@ void scalar_cpu(const ScalarParams& p, std::span<const Blob> in, std::span<const
     op::scalar_kernel<T>(in[0], scalar, kScalarFirst, out[0], Wrapping<F>{});
   });
 }
+
+#if MXPP_USE_CUDA
+// The scalar is one operand of the binary kernel, rounded to the array's dtype there as scalar_cpu rounds it.
+template <class F, bool kScalarFirst>
+void scalar_gpu(const ScalarParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  op::gpu::Operand array{.data = in[0].data}, scalar{.scalar = p.scalar};
+  op::gpu::OutLayout layout{.ndim = 0, .size = out[0].size()};
+  op::gpu::binary<F>(static_cast<int>(out[0].dtype), kScalarFirst ? scalar : array, kScalarFirst ? array : scalar,
+                     out[0].data, layout, ctx.run.stream);
+}
+#define MX_GPU_SCALAR(functor, scalar_first) &scalar_gpu<functor, scalar_first>
+#else
+#define MX_GPU_SCALAR(functor, scalar_first) nullptr
+#endif
 
 // Gradients, as functions of (x, out, g, scalar); comparisons have none (their results are constants).
 using op::GradientArgs;
@@ -68,6 +83,7 @@ MX_SCALAR_GRADIENT(min_gradient, g * (x <= s))
                                                                    .num_inputs = 1,                        \
                                                                    .infer = &infer_same,                   \
                                                                    .cpu = &scalar_cpu<functor, scalar_first>, \
+                                                                   .gpu = MX_GPU_SCALAR(functor, scalar_first), \
                                                                    .gradient = gradient_fn,                \
                                                                    .to_attrs = &scalar_to_attrs,           \
                                                                    .from_attrs = &scalar_from_attrs});

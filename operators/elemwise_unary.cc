@@ -12,23 +12,6 @@ namespace {
 
 using op::unary;
 
-MX_MATH_FUNCTOR(Negative, -x)
-MX_MATH_FUNCTOR(Abs, std::abs(x))
-MX_MATH_FUNCTOR(Sign, (x > 0) - (x < 0))
-MX_MATH_FUNCTOR(Sqrt, std::sqrt(x))
-MX_MATH_FUNCTOR(Rsqrt, M{1} / std::sqrt(x))
-MX_MATH_FUNCTOR(Square, x* x)
-MX_MATH_FUNCTOR(Reciprocal, M{1} / x)
-MX_MATH_FUNCTOR(Exp, std::exp(x))
-MX_MATH_FUNCTOR(Log, std::log(x))
-MX_MATH_FUNCTOR(Sin, std::sin(x))
-MX_MATH_FUNCTOR(Cos, std::cos(x))
-MX_MATH_FUNCTOR(Floor, std::floor(x))
-MX_MATH_FUNCTOR(Ceil, std::ceil(x))
-MX_MATH_FUNCTOR(Relu, std::max(x, M{0}))  // branch-free: random signs would mispredict
-MX_MATH_FUNCTOR(Sigmoid, M{1} / (M{1} + std::exp(-x)))
-MX_MATH_FUNCTOR(Tanh, std::tanh(x))
-
 // relu's gradient in one pass over (g, y), as MXNet's _backward_relu: y > 0 exactly where x > 0, so the
 // input need not be kept, and the mask and the product are not two operations on the step's critical path.
 std::vector<NDArray> relu_backward_gradient(const op::BinaryParams&, const op::GradientArgs& args);

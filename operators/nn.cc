@@ -9,6 +9,7 @@
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/axis_split.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/reduce.h>
@@ -61,6 +62,12 @@ const op::Operator<ClipParams> kClip = op::define<ClipParams>({
         op::unary_kernel<T>(in[0], out[0], [&](C x) { return x < lo ? lo : (x > hi ? hi : x); });
       });
     },
+#if MXPP_USE_CUDA
+    .gpu = [](const ClipParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+      op::gpu::clip(static_cast<int>(in[0].dtype), in[0].data, out[0].data, out[0].size(), p.a_min, p.a_max,
+                    ctx.run.stream);
+    },
+#endif
     .gradient = [](const ClipParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       const NDArray& x = args.inputs[0];
       return {args.output_grads[0] * (x >= p.a_min) * (x <= p.a_max)};
@@ -108,6 +115,12 @@ const op::Operator<OneHotParams> kOneHot = op::define<OneHotParams>({
         }
       });
     },
+#if MXPP_USE_CUDA
+    .gpu = [](const OneHotParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+      op::gpu::one_hot(static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(out[0].dtype), out[0].data,
+                       in[0].size(), p.depth, p.on_value, p.off_value, ctx.run.stream);
+    },
+#endif
 });
 
 // ---- pick ----
@@ -153,6 +166,13 @@ const op::Operator<PickParams> kPick = op::define<PickParams>({
         }
       });
     },
+#if MXPP_USE_CUDA
+    .gpu = [](const PickParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+      const AxisSplit s = split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "pick"));
+      op::gpu::pick(static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(in[1].dtype), in[1].data, out[0].data,
+                    s.outer, s.extent, s.inner, ctx.run.stream);
+    },
+#endif
     .gradient = [](const PickParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       if (!args.needs_input_grad[0]) return {NDArray(), NDArray()};
       const NDArray& data = args.inputs[0];
@@ -217,6 +237,15 @@ void softmax_cpu(const SoftmaxParams& p, std::span<const Blob> in, std::span<con
   });
 }
 
+#if MXPP_USE_CUDA
+template <bool kLog>
+void softmax_gpu(const SoftmaxParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  const AxisSplit s = split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "softmax"));
+  op::gpu::softmax(kLog, static_cast<int>(in[0].dtype), in[0].data, out[0].data, s.outer, s.extent, s.inner,
+                   ctx.run.stream);
+}
+#endif
+
 // dx = y (g - sum(g y)) for softmax; dx = g - exp(y) sum(g) for log_softmax, the sums along the axis.
 std::vector<NDArray> softmax_gradient(const SoftmaxParams& p, const op::GradientArgs& args) {
   const NDArray &y = args.outputs[0], &g = args.output_grads[0];
@@ -231,6 +260,7 @@ const op::Operator<SoftmaxParams> kSoftmax = op::define<SoftmaxParams>(
     {.name = "softmax",
      .infer = &infer_softmax,
      .cpu = &softmax_cpu<false>,
+     .gpu = MX_GPU(&softmax_gpu<false>),
      .gradient = &softmax_gradient,
      .to_attrs = &softmax_to_attrs,
      .from_attrs = &softmax_from_attrs});
@@ -238,6 +268,7 @@ const op::Operator<SoftmaxParams> kLogSoftmax = op::define<SoftmaxParams>(
     {.name = "log_softmax",
      .infer = &infer_softmax,
      .cpu = &softmax_cpu<true>,
+     .gpu = MX_GPU(&softmax_gpu<true>),
      .gradient = &log_softmax_gradient,
      .to_attrs = &softmax_to_attrs,
      .from_attrs = &softmax_from_attrs});
@@ -259,6 +290,10 @@ const op::Operator<SoftmaxOutputOptions> kSoftmaxOutput = op::define<SoftmaxOutp
     },
     .cpu = [](const SoftmaxOutputOptions&, std::span<const Blob> in, std::span<const Blob> out,
               const ComputeContext& ctx) { softmax_cpu<false>(SoftmaxParams{-1}, in.first(1), out, ctx); },
+#if MXPP_USE_CUDA
+    .gpu = [](const SoftmaxOutputOptions&, std::span<const Blob> in, std::span<const Blob> out,
+              const ComputeContext& ctx) { softmax_gpu<false>(SoftmaxParams{-1}, in.first(1), out, ctx); },
+#endif
     .gradient = [](const SoftmaxOutputOptions& o, const op::GradientArgs& args) -> std::vector<NDArray> {
       const NDArray& data = args.inputs[0];
       double scale = o.grad_scale;
@@ -327,6 +362,14 @@ const op::Operator<NoParams> kSoftmaxCrossEntropyBackward = op::define<NoParams>
         });
       });
     },
+#if MXPP_USE_CUDA
+    .gpu = [](const NoParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+      if (in[2].dtype != in[0].dtype) throw DTypeError("softmax_cross_entropy: the head gradient's dtype differs from the data's");
+      op::gpu::softmax_cross_entropy_backward(static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(in[1].dtype),
+                                              in[1].data, in[2].data, in[2].size(), out[0].data, in[0].shape[0],
+                                              in[0].shape[1], ctx.run.stream);
+    },
+#endif
 });
 
 const op::Operator<XentParams> kSoftmaxCrossEntropy = op::define<XentParams>({
@@ -349,6 +392,13 @@ const op::Operator<XentParams> kSoftmaxCrossEntropy = op::define<XentParams>({
         if (!p.per_sample) y[0] = convert_value<T>(sum);
       });
     },
+#if MXPP_USE_CUDA
+    .gpu = [](const XentParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+      op::gpu::softmax_cross_entropy(static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(in[1].dtype),
+                                     in[1].data, out[0].data, p.per_sample, in[0].shape[0], in[0].shape[1],
+                                     ctx.run.stream);
+    },
+#endif
     // d(data) = (softmax(data) - one_hot(label)) g. One fused operator; from recorded operators when the
     // backward pass is itself recorded (create_graph), so that it differentiates again.
     .gradient = [](const XentParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {

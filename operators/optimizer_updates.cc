@@ -7,6 +7,7 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/invoke.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/optimizer_updates.h>
 #include <mx/operators/parallel.h>
 
@@ -17,60 +18,6 @@ struct UpdateParams {
   UpdateRule rule = UpdateRule::kSGD;
   UpdateHyperParams hyper;
 };
-
-// The gradient as every rule first sees it. `clip` is +infinity when clipping is off, so the loop has no branch.
-template <class T>
-T prepared(T g, T rescale, T clip) {
-  return std::clamp(static_cast<T>(g * rescale), -clip, clip);
-}
-
-template <class T>
-T clip_bound(const UpdateHyperParams& h) {
-  return h.clip_gradient > 0 ? static_cast<T>(h.clip_gradient) : std::numeric_limits<T>::infinity();
-}
-
-// One element of rule R: w the weight, g the prepared gradient (without decay), s0 and s1 the states. R is a
-// template argument so that each rule's loop is compiled on its own and vectorizes.
-template <UpdateRule R, class T>
-void update_element(const UpdateHyperParams& h, T& w, T g, T& s0, T& s1) {
-  const T lr = static_cast<T>(h.lr), wd = static_cast<T>(h.wd), eps = static_cast<T>(h.epsilon);
-  const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
-  if constexpr (R == UpdateRule::kSGD) {
-    w -= lr * (g + wd * w);
-  } else if constexpr (R == UpdateRule::kSGDMomentum) {
-    s0 = static_cast<T>(h.momentum) * s0 - lr * (g + wd * w);
-    w += s0;
-  } else if constexpr (R == UpdateRule::kNAG) {
-    const T decayed = g + wd * w;
-    s0 = static_cast<T>(h.momentum) * s0 + decayed;
-    w -= lr * (decayed + static_cast<T>(h.momentum) * s0);
-  } else if constexpr (R == UpdateRule::kAdam || R == UpdateRule::kAdamW) {
-    const T grad = R == UpdateRule::kAdam ? g + wd * w : g;
-    s0 = b1 * s0 + (1 - b1) * grad;
-    s1 = b2 * s1 + (1 - b2) * grad * grad;
-    const T step = s0 / (std::sqrt(s1) + eps);
-    w -= R == UpdateRule::kAdam ? lr * step : lr * (step + wd * w);
-  } else if constexpr (R == UpdateRule::kRMSProp) {
-    const T decayed = g + wd * w, gamma = static_cast<T>(h.gamma1);
-    s0 = gamma * s0 + (1 - gamma) * decayed * decayed;
-    w -= lr * decayed / std::sqrt(s0 + eps);
-  } else if constexpr (R == UpdateRule::kAdaGrad) {
-    const T decayed = g + wd * w;
-    s0 += decayed * decayed;
-    w -= lr * decayed / (std::sqrt(s0) + eps);
-  } else if constexpr (R == UpdateRule::kAdaDelta) {
-    const T decayed = g + wd * w, rho = static_cast<T>(h.rho);
-    s0 = rho * s0 + (1 - rho) * decayed * decayed;
-    const T delta = std::sqrt(s1 + eps) / std::sqrt(s0 + eps) * decayed;
-    s1 = rho * s1 + (1 - rho) * delta * delta;
-    w -= delta;
-  } else if constexpr (R == UpdateRule::kAdamax) {
-    const T decayed = g + wd * w;
-    s0 = b1 * s0 + (1 - b1) * decayed;
-    s1 = std::max(b2 * s1, std::abs(decayed));
-    w -= lr * s0 / (s1 + eps);
-  }
-}
 
 // The elementwise rules over [0, n), split across the workers. Rules without a state read a dummy, never an array.
 template <UpdateRule R, class T>
@@ -169,13 +116,22 @@ void update_cpu(const UpdateParams& p, std::span<const Blob> in, std::span<const
   else run(double{});
 }
 
+#if MXPP_USE_CUDA
+void update_gpu(const UpdateParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  op::gpu::optimizer_update(p.rule, p.hyper, static_cast<int>(in[0].dtype), out[0].data, in[1].data,
+                            out.size() > 1 ? out[1].data : nullptr, out.size() > 2 ? out[2].data : nullptr,
+                            in[0].size(), ctx.run.stream);
+}
+#endif
+
 op::Operator<UpdateParams> update_operator(UpdateRule rule) {
   const int states = update_state_count(rule);
   return op::define<UpdateParams>({.name = rule_name(rule),
                                    .num_inputs = 2 + states,
                                    .num_outputs = 1 + states,
                                    .infer = &infer_update,
-                                   .cpu = &update_cpu});
+                                   .cpu = &update_cpu,
+                                   .gpu = rule == UpdateRule::kLAMB ? nullptr : MX_GPU(&update_gpu)});
 }
 
 const std::vector<op::Operator<UpdateParams>>& update_operators() {

@@ -5,6 +5,7 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/random.h>
@@ -47,12 +48,29 @@ void random_cpu(const RandomParams& p, std::span<const Blob>, std::span<const Bl
   });
 }
 
-constexpr op::Operator<RandomParams> random_operator(const char* name) {
-  return {.name = name, .num_inputs = 0, .infer = &infer_random, .cpu = &random_cpu};
+#if MXPP_USE_CUDA
+// Uniform and normal draws on the GPU; the other distributions' samplers (rejection loops) are host-only.
+void random_gpu(const RandomParams& p, std::span<const Blob>, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  const int dtype = static_cast<int>(out[0].dtype);
+  switch (p.distribution) {
+    case Distribution::kUniform:
+      op::gpu::random_uniform(dtype, out[0].data, out[0].size(), p.a, p.b, p.key, ctx.run.stream);
+      return;
+    case Distribution::kNormal:
+      op::gpu::random_normal(dtype, out[0].data, out[0].size(), p.a, p.b, p.key, ctx.run.stream);
+      return;
+    default: throw Error("random: this distribution has no GPU kernel; draw on cpu() and copy with as_in_context");
+  }
+}
+#endif
+
+constexpr op::Operator<RandomParams> random_operator(const char* name, bool on_gpu = false) {
+  return {.name = name, .num_inputs = 0, .infer = &infer_random, .cpu = &random_cpu,
+          .gpu = on_gpu ? MX_GPU(&random_gpu) : nullptr};
 }
 
-const op::Operator<RandomParams> kUniform = op::define(random_operator("_random_uniform"));
-const op::Operator<RandomParams> kNormal = op::define(random_operator("_random_normal"));
+const op::Operator<RandomParams> kUniform = op::define(random_operator("_random_uniform", true));
+const op::Operator<RandomParams> kNormal = op::define(random_operator("_random_normal", true));
 const op::Operator<RandomParams> kExponential = op::define(random_operator("_random_exponential"));
 const op::Operator<RandomParams> kGamma = op::define(random_operator("_random_gamma"));
 const op::Operator<RandomParams> kPoisson = op::define(random_operator("_random_poisson"));

@@ -12,6 +12,7 @@
 #include <mx/operators/elemwise.h>
 #include <mx/operators/select.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/reduce.h>
 #include <mx/operators/shape_ops.h>
@@ -196,6 +197,42 @@ void reduce_cpu(const ReduceParams& p, std::span<const Blob> in, std::span<const
   dispatch_dtype(in[0].dtype, [&](auto tag) { reduce_typed<R, decltype(tag)>(in[0], out[0], plan); });
 }
 
+#if MXPP_USE_CUDA
+// The input's axes split into kept and reduced, with their strides; neighbouring axes of one kind merge.
+op::gpu::ReduceLayout gpu_layout(const ReduceParams& p, const Shape& in) {
+  const ReducePlan plan = plan_reduce("reduce", p, in);
+  op::gpu::ReduceLayout l;
+  std::int64_t stride = 1;
+  bool last_reduced = false, any = false;
+  for (int a = in.ndim() - 1; a >= 0; --a, stride *= in[a + 1]) {
+    if (in[a] == 1) continue;  // no effect either way
+    const bool reduced = plan.reduced[a];
+    auto& ndim = reduced ? l.reduced_ndim : l.kept_ndim;
+    auto* extent = reduced ? l.reduced_extent : l.kept_extent;
+    auto* strides = reduced ? l.reduced_stride : l.kept_stride;
+    if (any && reduced == last_reduced && strides[0] * extent[0] == stride) {
+      extent[0] *= in[a];  // continues the axis just outside it
+    } else {
+      for (int d = ndim; d > 0; --d) extent[d] = extent[d - 1], strides[d] = strides[d - 1];
+      extent[0] = in[a];
+      strides[0] = stride;
+      ++ndim;
+    }
+    any = true;
+    last_reduced = reduced;
+  }
+  l.outputs = plan.out_shape.size();
+  l.count = plan.count;
+  return l;
+}
+
+template <op::gpu::Reduce kKind>
+void reduce_gpu(const ReduceParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  op::gpu::reduce(kKind, static_cast<int>(in[0].dtype), in[0].data, out[0].data, gpu_layout(p, in[0].shape),
+                  ctx.run.stream);
+}
+#endif
+
 template <const char* kName, bool kNeedsElements>
 void infer_reduce(const ReduceParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
   const ReducePlan plan = plan_reduce(kName, p, in[0].shape);
@@ -283,31 +320,31 @@ ReduceParams norm_from_attrs(op::AttrReader& attrs, int n) {
 }
 
 const op::Operator<ReduceParams> kSum = op::define<ReduceParams>(
-    {.name = kSumName, .infer = &infer_reduce<kSumName, false>, .cpu = &reduce_cpu<SumReducer>,
+    {.name = kSumName, .infer = &infer_reduce<kSumName, false>, .cpu = &reduce_cpu<SumReducer>, .gpu = MX_GPU(&reduce_gpu<op::gpu::Reduce::kSum>),
      .gradient = &sum_gradient<kSumName>, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kMean = op::define<ReduceParams>(
-    {.name = kMeanName, .infer = &infer_reduce<kMeanName, false>, .cpu = &reduce_cpu<MeanReducer>,
+    {.name = kMeanName, .infer = &infer_reduce<kMeanName, false>, .cpu = &reduce_cpu<MeanReducer>, .gpu = MX_GPU(&reduce_gpu<op::gpu::Reduce::kMean>),
      .gradient = &mean_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kMax = op::define<ReduceParams>(
-    {.name = kMaxName, .infer = &infer_reduce<kMaxName, true>, .cpu = &reduce_cpu<MaxReducer>,
+    {.name = kMaxName, .infer = &infer_reduce<kMaxName, true>, .cpu = &reduce_cpu<MaxReducer>, .gpu = MX_GPU(&reduce_gpu<op::gpu::Reduce::kMax>),
      .gradient = &extreme_gradient<kMaxName>, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kMin = op::define<ReduceParams>(
-    {.name = kMinName, .infer = &infer_reduce<kMinName, true>, .cpu = &reduce_cpu<MinReducer>,
+    {.name = kMinName, .infer = &infer_reduce<kMinName, true>, .cpu = &reduce_cpu<MinReducer>, .gpu = MX_GPU(&reduce_gpu<op::gpu::Reduce::kMin>),
      .gradient = &extreme_gradient<kMinName>, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kProd = op::define<ReduceParams>(
     {.name = kProdName,
      .infer = &infer_reduce<kProdName, false>,
-     .cpu = &reduce_cpu<ProdReducer>,
+     .cpu = &reduce_cpu<ProdReducer>, .gpu = MX_GPU(&reduce_gpu<op::gpu::Reduce::kProd>),
      .gradient = &prod_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kNansum = op::define<ReduceParams>(
     {.name = kNansumName,
      .infer = &infer_reduce<kNansumName, false>,
-     .cpu = &reduce_cpu<NansumReducer>,
+     .cpu = &reduce_cpu<NansumReducer>, .gpu = MX_GPU(&reduce_gpu<op::gpu::Reduce::kNansum>),
      .gradient = &nansum_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kNanprod = op::define<ReduceParams>(
     {.name = kNanprodName,
      .infer = &infer_reduce<kNanprodName, false>,
-     .cpu = &reduce_cpu<NanprodReducer>,
+     .cpu = &reduce_cpu<NanprodReducer>, .gpu = MX_GPU(&reduce_gpu<op::gpu::Reduce::kNanprod>),
      .gradient = &nanprod_gradient, .to_attrs = &reduce_to_attrs, .from_attrs = &reduce_from_attrs});
 const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
     {.name = kNormName,
@@ -319,6 +356,12 @@ const op::Operator<ReduceParams> kNorm = op::define<ReduceParams>(
                const ComputeContext& ctx) {
        p.ord == 1 ? reduce_cpu<L1Reducer>(p, in, out, ctx) : reduce_cpu<L2Reducer>(p, in, out, ctx);
      },
+#if MXPP_USE_CUDA
+     .gpu = [](const ReduceParams& p, std::span<const Blob> in, std::span<const Blob> out,
+               const ComputeContext& ctx) {
+       p.ord == 1 ? reduce_gpu<op::gpu::Reduce::kL1>(p, in, out, ctx) : reduce_gpu<op::gpu::Reduce::kL2>(p, in, out, ctx);
+     },
+#endif
      .gradient = &norm_gradient,
      .to_attrs = &norm_to_attrs,
      .from_attrs = &norm_from_attrs});
@@ -364,11 +407,24 @@ void argmax_cpu(const ArgmaxParams& p, std::span<const Blob> in, std::span<const
   });
 }
 
+#if MXPP_USE_CUDA
+template <bool kLargest>
+void argmax_gpu(const ArgmaxParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  const ReducePlan plan = plan_reduce("argmax", {{p.axis}, p.keepdims}, in[0].shape);
+  op::gpu::argmax(kLargest, static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(out[0].dtype), out[0].data,
+                  plan.outer, plan.count, plan.inner, ctx.run.stream);
+}
+#endif
+
 constexpr char kArgmaxName[] = "argmax", kArgminName[] = "argmin";
-const op::Operator<ArgmaxParams> kArgmax = op::define<ArgmaxParams>(
-    {.name = kArgmaxName, .infer = &infer_argmax<kArgmaxName>, .cpu = &argmax_cpu<true>});
-const op::Operator<ArgmaxParams> kArgmin = op::define<ArgmaxParams>(
-    {.name = kArgminName, .infer = &infer_argmax<kArgminName>, .cpu = &argmax_cpu<false>});
+const op::Operator<ArgmaxParams> kArgmax = op::define<ArgmaxParams>({.name = kArgmaxName,
+                                                                     .infer = &infer_argmax<kArgmaxName>,
+                                                                     .cpu = &argmax_cpu<true>,
+                                                                     .gpu = MX_GPU(&argmax_gpu<true>)});
+const op::Operator<ArgmaxParams> kArgmin = op::define<ArgmaxParams>({.name = kArgminName,
+                                                                     .infer = &infer_argmax<kArgminName>,
+                                                                     .cpu = &argmax_cpu<false>,
+                                                                     .gpu = MX_GPU(&argmax_gpu<false>)});
 
 }  // namespace
 

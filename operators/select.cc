@@ -6,6 +6,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/select.h>
@@ -42,6 +43,13 @@ void where_cpu(const WhereParams&, std::span<const Blob> in, std::span<const Blo
   });
 }
 
+#if MXPP_USE_CUDA
+void where_gpu(const WhereParams&, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  op::gpu::where(static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(in[1].dtype), in[1].data, in[2].data,
+                 out[0].data, out[0].size(), ctx.run.stream);
+}
+#endif
+
 // The condition, as 1 or 0 in the gradient's dtype, selects which input the gradient goes to.
 std::vector<NDArray> where_gradient(const WhereParams&, const op::GradientArgs& args) {
   const NDArray& g = args.output_grads[0];
@@ -52,7 +60,8 @@ std::vector<NDArray> where_gradient(const WhereParams&, const op::GradientArgs& 
 }
 
 const op::Operator<WhereParams> kWhere = op::define<WhereParams>(
-    {.name = "where", .num_inputs = 3, .infer = &infer_where, .cpu = &where_cpu, .gradient = &where_gradient});
+    {.name = "where", .num_inputs = 3, .infer = &infer_where, .cpu = &where_cpu, .gpu = MX_GPU(&where_gpu),
+     .gradient = &where_gradient});
 
 }  // namespace
 

@@ -6,6 +6,8 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/binary_operator.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/reduce.h>
@@ -86,6 +88,15 @@ void transpose_cpu(const TransposeParams& p, std::span<const Blob> in, std::span
   });
 }
 
+#if MXPP_USE_CUDA
+void transpose_gpu(const TransposeParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                   const ComputeContext& ctx) {
+  const std::vector<int> axes = resolve_axes(p, in[0].shape);
+  op::gpu::transpose(static_cast<int>(in[0].dtype), in[0].data, out[0].data, in[0].shape.ndim(), in[0].shape.begin(),
+                     axes.data(), ctx.run.stream);
+}
+#endif
+
 std::vector<NDArray> transpose_gradient(const TransposeParams& p, const op::GradientArgs& args) {
   const std::vector<int> axes = resolve_axes(p, args.inputs[0].shape());
   std::vector<int> inverse(axes.size());
@@ -97,6 +108,7 @@ const op::Operator<TransposeParams> kTranspose = op::define<TransposeParams>(
     {.name = "transpose",
      .infer = &infer_transpose,
      .cpu = &transpose_cpu,
+     .gpu = MX_GPU(&transpose_gpu),
      .gradient = &transpose_gradient,
      .to_attrs = [](const TransposeParams& p, int, op::Attrs& attrs) { attrs["axes"] = op::attr_string(p.axes); },
      .from_attrs = [](op::AttrReader& attrs, int) {
@@ -352,10 +364,21 @@ void broadcast_to_cpu(const BroadcastToParams&, std::span<const Blob> in, std::s
   dispatch_dtype(in[0].dtype, [&](auto tag) { op::broadcast_kernel<decltype(tag)>(in[0], out[0]); });
 }
 
+#if MXPP_USE_CUDA
+void broadcast_to_gpu(const BroadcastToParams&, std::span<const Blob> in, std::span<const Blob> out,
+                      const ComputeContext& ctx) {
+  op::gpu::Operand x, unused;
+  op::gpu::OutLayout layout;
+  op::gpu_operands(in[0], in[0], out[0], x, unused, layout);
+  op::gpu::broadcast_to(static_cast<int>(in[0].dtype), x, out[0].data, layout, ctx.run.stream);
+}
+#endif
+
 const op::Operator<BroadcastToParams> kBroadcastTo = op::define<BroadcastToParams>(
     {.name = "broadcast_to",
      .infer = &infer_broadcast_to,
      .cpu = &broadcast_to_cpu,
+     .gpu = MX_GPU(&broadcast_to_gpu),
      .gradient = [](const BroadcastToParams&, const op::GradientArgs& args) -> std::vector<NDArray> {
        return {sum_to_shape(args.output_grads[0], args.inputs[0].shape())};
      }});

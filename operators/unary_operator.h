@@ -7,17 +7,14 @@
 
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/gpu_kernels.h>
+#include <mx/operators/math_functors.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/registry.h>
 
 namespace mx::op {
 
 struct UnaryParams {};
-
-// The type a math function computes in: float for float and 16-bit floats, double for the rest (integers
-// compute through double and convert back, as MXNet's legacy operators).
-template <class C>
-using math_t = std::conditional_t<std::is_same_v<C, float>, float, double>;
 
 inline void infer_unary(const UnaryParams&, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
   out[0] = in[0];
@@ -28,6 +25,16 @@ void unary_cpu(const UnaryParams&, std::span<const Blob> in, std::span<const Blo
   dispatch_dtype(out[0].dtype, [&](auto tag) { unary_kernel<decltype(tag)>(in[0], out[0], F{}); });
 }
 
+#if MXPP_USE_CUDA
+template <class F>
+void unary_gpu(const UnaryParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  gpu::unary<F>(static_cast<int>(out[0].dtype), in[0].data, out[0].data, out[0].size(), ctx.run.stream);
+}
+#define MX_GPU_UNARY(functor) &::mx::op::unary_gpu<functor>
+#else
+#define MX_GPU_UNARY(functor) nullptr
+#endif
+
 inline NDArray unary(const Operator<UnaryParams>& op, const NDArray& x) { return invoke1(op, {x}); }
 
 // For functions flat almost everywhere (sign, floor, round...): zero, as MXNet's.
@@ -36,17 +43,6 @@ inline std::vector<NDArray> zero_gradient(const UnaryParams&, const GradientArgs
 }
 
 }  // namespace mx::op
-
-// A functor computing `expr` of `x` (of type M, the math type).
-#define MX_MATH_FUNCTOR(Name, expr)          \
-  struct Name {                              \
-    template <class C>                       \
-    C operator()(C value) const {            \
-      using M = ::mx::op::math_t<C>;         \
-      const M x = static_cast<M>(value);     \
-      return static_cast<C>(expr);           \
-    }                                        \
-  };
 
 // A gradient as an expression of x (the input), y (the output) and g (the output's gradient), built from
 // operators so that it can be recorded in turn.
@@ -57,10 +53,17 @@ inline std::vector<NDArray> zero_gradient(const UnaryParams&, const GradientArgs
     return {expr};                                                                            \
   }
 
-#define MX_UNARY_OPERATOR(var, op_name, functor, gradient_fn)                                          \
+#define MX_UNARY_OPERATOR_WITH(var, op_name, functor, gpu_fn, gradient_fn)                             \
   const ::mx::op::Operator<::mx::op::UnaryParams> var =                                                \
       ::mx::op::define<::mx::op::UnaryParams>({.name = op_name,                                        \
                                                .num_inputs = 1,                                        \
                                                .infer = &::mx::op::infer_unary,                        \
                                                .cpu = &::mx::op::unary_cpu<functor>,                   \
+                                               .gpu = gpu_fn,                                          \
                                                .gradient = gradient_fn});
+// With a CUDA kernel (the functor is listed in math_functors.h's MX_GPU_UNARY_FUNCTORS).
+#define MX_UNARY_OPERATOR(var, op_name, functor, gradient_fn) \
+  MX_UNARY_OPERATOR_WITH(var, op_name, ::mx::op::functors::functor, MX_GPU_UNARY(::mx::op::functors::functor), gradient_fn)
+// CPU only: a GPU call is refused, naming the operator.
+#define MX_UNARY_OPERATOR_CPU(var, op_name, functor, gradient_fn) \
+  MX_UNARY_OPERATOR_WITH(var, op_name, functor, nullptr, gradient_fn)

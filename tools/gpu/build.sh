@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# Builds what the GPU machine runs (../shared/gpu/README.md): a Hopper build in build-gpu/, then .gpu-carry/
-# with the test and benchmark programs (stripped, in bin/), the shared libraries they need that the GPU machine
-# lacks (lib/), and a launcher. Carry only .gpu-carry (build-gpu is too big); on that machine, for example:
-#   .gpu-carry/run.sh .gpu-carry/bin/mx_engine_gpu_tests
+# Builds what the GPU machine runs (../shared/gpu/README.md) and packs it into one archive under the 64 MiB the
+# device tool carries: .gpu-carry/mxpp.tar.xz holds the GPU test programs and the GPU benchmark (stripped, in
+# bin/), the shared libraries they need that the GPU machine lacks (lib/), Fashion-MNIST when installed, and
+# run.sh, which finds the machine's CUDA libraries. On that machine:
+#   mkdir -p /tmp/mx && tar xJf .gpu-carry/mxpp.tar.xz -C /tmp/mx && /tmp/mx/run.sh /tmp/mx/bin/mx_operators_gpu_tests
+# MXPP_GPU_BUILD names the build folder (default build-gpu; the main build/ serves where it was configured with
+# CUDA for Hopper).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+build=${MXPP_GPU_BUILD:-build-gpu}
 tools/setup.sh
-cmake -S . -B build-gpu -G Ninja -DCMAKE_CUDA_ARCHITECTURES=90 -DMXPP_BUILD_BENCH=OFF
-cmake --build build-gpu -j "${MXPP_JOBS:-2}"
+cmake -S . -B "$build" -G Ninja -DCMAKE_CUDA_ARCHITECTURES=90
+cmake --build "$build" -j "${MXPP_JOBS:-2}"
 grep -qx '/.gpu-carry/' .git/info/exclude 2>/dev/null || echo '/.gpu-carry/' >> .git/info/exclude
 
-rm -rf .gpu-carry
-mkdir -p .gpu-carry/bin
-mapfile -t programs < <(find build-gpu -type f -perm -u+x -name 'mx_*' -not -path '*/CMakeFiles/*')
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin"
+mapfile -t programs < <(find "$build" -type f -perm -u+x \( -name 'mx_*gpu*' \) -not -path '*/CMakeFiles/*')
 for program in "${programs[@]}"; do
-  strip -o ".gpu-carry/bin/$(basename "$program")" "$program"
+  strip -o "$stage/bin/$(basename "$program")" "$program"
 done
-tools/gpu/pack.sh build-gpu .gpu-carry "${programs[@]}"
-strip .gpu-carry/lib/libmxpp_* 2>/dev/null || true
+tools/gpu/pack.sh "$build" "$stage" "${programs[@]}"
+strip "$stage"/lib/libmxpp_* 2>/dev/null || true
+if [[ -d /usr/share/datasets/fashion-mnist ]]; then cp -r /usr/share/datasets/fashion-mnist "$stage/"; fi
+rm -rf .gpu-carry
+mkdir -p .gpu-carry
+tar cf - -C "$stage" . | xz -T2 -6 > .gpu-carry/mxpp.tar.xz
+du -h .gpu-carry/mxpp.tar.xz

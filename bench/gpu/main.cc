@@ -1,0 +1,120 @@
+// The GPU benchmark, run on the device beside PyTorch (bench/gpu/torch_peer.py, started by bench/gpu/run.sh in
+// the same command): engine overhead as `y = x + 1` on a one-element GPU array (ns per operation, independent
+// operations and a dependent chain), and the seed tutorial's MLP (784-256-10, batch 128, SGD) over one epoch of
+// Fashion-MNIST's size preloaded on the GPU (seconds per epoch). With --torch FILE, the peer's figures (its JSON)
+// are printed beside ours as ratios.
+// Usage: mx_bench_gpu [--quick] [--json FILE] [--torch FILE]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <mx/mx.h>
+#include <mx/ndarray/device_memory.h>
+
+#include "../common/bench_cli.h"
+
+namespace {
+
+using mx::NDArray;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Best of `rounds` rounds of `ops` operations, in ns per operation.
+double tiny_op_ns(bool chained, int ops, int rounds) {
+  const NDArray x = mx::nd::ones({1}, mx::gpu(0));
+  double best = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < rounds; ++r) {
+    mx::nd::waitall();
+    NDArray y = x;
+    const auto start = Clock::now();
+    for (int i = 0; i < ops; ++i) y = (chained ? y : x) + 1;
+    y.wait_to_read();
+    mx::nd::waitall();
+    best = std::min(best, seconds_since(start) * 1e9 / ops);
+  }
+  return best;
+}
+
+// One epoch of the seed MLP over data already on the GPU; the best of `epochs` after one warm-up epoch.
+double mlp_epoch_seconds(int batches, int epochs) {
+  namespace nn = mx::gluon::nn;
+  constexpr std::int64_t kBatch = 128;
+  const mx::Context gpu = mx::gpu(0);
+  mx::random::seed(0);
+  const NDArray x = mx::nd::random::normal(0, 1, {kBatch * batches, 784}, gpu);
+  const NDArray y = mx::nd::floor(mx::nd::random::uniform(0, 10, {kBatch * batches}, gpu));
+  nn::Sequential net;
+  net.add(nn::Dense(256, "relu"), nn::Dense(10));
+  net.initialize(mx::init::Xavier(), {gpu});
+  mx::gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+  mx::gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}});
+  double best = std::numeric_limits<double>::infinity();
+  for (int epoch = 0; epoch <= epochs; ++epoch) {
+    mx::nd::waitall();
+    const auto start = Clock::now();
+    for (int b = 0; b < batches; ++b) {
+      NDArray loss;
+      {
+        mx::autograd::record record;
+        loss = loss_fn(net(x.slice(b * kBatch, (b + 1) * kBatch)), y.slice(b * kBatch, (b + 1) * kBatch));
+      }
+      loss.backward();
+      trainer.step(kBatch);
+    }
+    mx::nd::waitall();
+    if (epoch > 0) best = std::min(best, seconds_since(start));
+  }
+  return best;
+}
+
+void print_row(const char* what, double ours, const nlohmann::json& torch, const char* key, const char* unit) {
+  if (torch.contains(key)) {
+    const double theirs = torch[key].get<double>();
+    std::printf("%-34s mxpp %10.3f %s   PyTorch %10.3f %s   mxpp/PyTorch %.2f\n", what, ours, unit, theirs, unit,
+                ours / theirs);
+  } else {
+    std::printf("%-34s mxpp %10.3f %s\n", what, ours, unit);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bench::Flags flags;
+  std::string torch_path;
+  for (int i = 1; i < argc; ++i) {
+    if (bench::take_common_flag(argc, argv, i, flags)) continue;
+    if (std::strcmp(argv[i], "--torch") == 0 && i + 1 < argc) {
+      torch_path = argv[++i];
+      continue;
+    }
+    std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--torch FILE]\n", argv[0]);
+    return 2;
+  }
+  if (mx::storage::gpu_count() == 0) {
+    std::printf("no CUDA device: nothing to measure\n");
+    return 0;
+  }
+  nlohmann::json torch = nlohmann::json::object();
+  if (!torch_path.empty()) std::ifstream(torch_path) >> torch;
+  const int ops = flags.quick ? 1000 : 20000, rounds = flags.quick ? 2 : 5;
+  const int batches = flags.quick ? 20 : 469, epochs = flags.quick ? 1 : 3;
+  nlohmann::json report = {
+      {"device", "gpu(0)"},
+      {"tiny_op_ns", tiny_op_ns(false, ops, rounds)},
+      {"tiny_op_chain_ns", tiny_op_ns(true, ops, rounds)},
+      {"mlp_epoch_s", mlp_epoch_seconds(batches, epochs)},
+  };
+  if (torch.contains("device")) std::printf("device: %s\n", torch["device"].get<std::string>().c_str());
+  print_row("x + 1, 1 element, independent", report["tiny_op_ns"], torch, "tiny_op_ns", "ns/op");
+  print_row("y = y + 1, 1 element, chained", report["tiny_op_chain_ns"], torch, "tiny_op_chain_ns", "ns/op");
+  print_row("seed MLP epoch (469 x 128, on GPU)", report["mlp_epoch_s"], torch, "mlp_epoch_s", "s");
+  return bench::write_report(flags, report);
+}

@@ -1,0 +1,64 @@
+# PyTorch's side of bench/gpu (the GPU machine has PyTorch, not libtorch-dev): the same figures as mx_bench_gpu,
+# written as JSON for it to print beside its own. A benchmark peer, not part of mxpp.
+# Usage: python3 torch_peer.py [--quick] --json FILE
+import json
+import sys
+import time
+
+import torch
+
+
+def tiny_op_ns(chained, ops, rounds):
+    x = torch.ones(1, device="cuda")
+    best = float("inf")
+    for _ in range(rounds):
+        torch.cuda.synchronize()
+        y = x
+        start = time.perf_counter()
+        for _ in range(ops):
+            y = (y if chained else x) + 1
+        torch.cuda.synchronize()
+        best = min(best, (time.perf_counter() - start) * 1e9 / ops)
+    return best
+
+
+def mlp_epoch_seconds(batches, epochs):
+    batch = 128
+    torch.manual_seed(0)
+    x = torch.randn(batch * batches, 784, device="cuda")
+    y = torch.randint(0, 10, (batch * batches,), device="cuda")
+    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)).cuda()
+    loss_fn = torch.nn.CrossEntropyLoss()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    best = float("inf")
+    for epoch in range(epochs + 1):
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        for b in range(batches):
+            trainer.zero_grad()
+            loss = loss_fn(net(x[b * batch:(b + 1) * batch]), y[b * batch:(b + 1) * batch])
+            loss.backward()
+            trainer.step()
+        torch.cuda.synchronize()
+        if epoch > 0:
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main():
+    quick = "--quick" in sys.argv
+    path = sys.argv[sys.argv.index("--json") + 1]
+    ops, rounds = (1000, 2) if quick else (20000, 5)
+    batches, epochs = (20, 1) if quick else (469, 3)
+    report = {
+        "device": torch.cuda.get_device_name(0) + ", PyTorch " + torch.__version__,
+        "tiny_op_ns": tiny_op_ns(False, ops, rounds),
+        "tiny_op_chain_ns": tiny_op_ns(True, ops, rounds),
+        "mlp_epoch_s": mlp_epoch_seconds(batches, epochs),
+    }
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+#pragma once
+// The optimizer update rules, one element at a time: shared by the CPU loops (optimizer_updates.cc) and the CUDA
+// kernels (optimizer_updates.cu). C++17, no mxpp types: nvcc compiles it too.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include <mx/operators/host_device.h>
+
+namespace mx::nd {
+
+enum class UpdateRule {
+  kSGD,       // w -= lr * g                                                        states: none
+  kSGDMomentum,  // m = momentum * m - lr * g; w += m                                states: m
+  kNAG,       // m = momentum * m + g; w -= lr * (g + momentum * m)                    states: m
+  kAdam,      // m, v moments; w -= lr * m / (sqrt(v) + epsilon) (bias correction in lr)    states: m, v
+  kAdamW,     // Adam with decoupled decay: w -= lr * (m / (sqrt(v) + epsilon) + wd * w)    states: m, v
+  kRMSProp,   // n = gamma1 * n + (1 - gamma1) g^2; w -= lr * g / sqrt(n + epsilon)     states: n
+  kAdaGrad,   // h += g^2; w -= lr * g / (sqrt(h) + epsilon)                             states: h
+  kAdaDelta,  // Zeiler's rule with decay rho                                          states: acc_g, acc_delta
+  kAdamax,    // m = b1 m + (1 - b1) g; u = max(b2 u, |g|); w -= lr * m / u (bias correction in lr)  states: m, u
+  kLAMB,      // Adam's direction plus decoupled decay, scaled by the trust ratio |w| / |direction|  states: m, v
+};
+
+struct UpdateHyperParams {
+  double lr = 0.01;
+  double wd = 0;
+  double rescale_grad = 1;
+  double clip_gradient = -1;  // off when <= 0
+  double momentum = 0;
+  double beta1 = 0.9, beta2 = 0.999;  // Adam, AdamW, Adamax, LAMB
+  double epsilon = 1e-8;
+  double gamma1 = 0.9;  // RMSProp's decay
+  double rho = 0.9;     // AdaDelta's decay
+  int step = 1;         // LAMB's bias correction: the update's number, from 1
+};
+
+// The number of optimizer states `rule` keeps (each an array of the weight's shape, zeros at the start).
+MX_HOST_DEVICE constexpr int update_state_count(UpdateRule rule) {
+  switch (rule) {
+    case UpdateRule::kSGD: return 0;
+    case UpdateRule::kSGDMomentum:
+    case UpdateRule::kNAG:
+    case UpdateRule::kRMSProp:
+    case UpdateRule::kAdaGrad: return 1;
+    default: return 2;
+  }
+}
+
+// The gradient as every rule first sees it. `clip` is +infinity when clipping is off, so the loop has no branch.
+template <class T>
+MX_HOST_DEVICE T prepared(T g, T rescale, T clip) {
+  return std::clamp(static_cast<T>(g * rescale), -clip, clip);
+}
+
+template <class T>
+MX_HOST_DEVICE T clip_bound(const UpdateHyperParams& h) {
+  return h.clip_gradient > 0 ? static_cast<T>(h.clip_gradient) : std::numeric_limits<T>::infinity();
+}
+
+// One element of rule R: w the weight, g the prepared gradient (without decay), s0 and s1 the states. R is a
+// template argument so that each rule's loop is compiled on its own and vectorizes.
+template <UpdateRule R, class T>
+MX_HOST_DEVICE void update_element(const UpdateHyperParams& h, T& w, T g, T& s0, T& s1) {
+  const T lr = static_cast<T>(h.lr), wd = static_cast<T>(h.wd), eps = static_cast<T>(h.epsilon);
+  const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
+  if constexpr (R == UpdateRule::kSGD) {
+    w -= lr * (g + wd * w);
+  } else if constexpr (R == UpdateRule::kSGDMomentum) {
+    s0 = static_cast<T>(h.momentum) * s0 - lr * (g + wd * w);
+    w += s0;
+  } else if constexpr (R == UpdateRule::kNAG) {
+    const T decayed = g + wd * w;
+    s0 = static_cast<T>(h.momentum) * s0 + decayed;
+    w -= lr * (decayed + static_cast<T>(h.momentum) * s0);
+  } else if constexpr (R == UpdateRule::kAdam || R == UpdateRule::kAdamW) {
+    const T grad = R == UpdateRule::kAdam ? g + wd * w : g;
+    s0 = b1 * s0 + (1 - b1) * grad;
+    s1 = b2 * s1 + (1 - b2) * grad * grad;
+    const T step = s0 / (std::sqrt(s1) + eps);
+    w -= R == UpdateRule::kAdam ? lr * step : lr * (step + wd * w);
+  } else if constexpr (R == UpdateRule::kRMSProp) {
+    const T decayed = g + wd * w, gamma = static_cast<T>(h.gamma1);
+    s0 = gamma * s0 + (1 - gamma) * decayed * decayed;
+    w -= lr * decayed / std::sqrt(s0 + eps);
+  } else if constexpr (R == UpdateRule::kAdaGrad) {
+    const T decayed = g + wd * w;
+    s0 += decayed * decayed;
+    w -= lr * decayed / (std::sqrt(s0) + eps);
+  } else if constexpr (R == UpdateRule::kAdaDelta) {
+    const T decayed = g + wd * w, rho = static_cast<T>(h.rho);
+    s0 = rho * s0 + (1 - rho) * decayed * decayed;
+    const T delta = std::sqrt(s1 + eps) / std::sqrt(s0 + eps) * decayed;
+    s1 = rho * s1 + (1 - rho) * delta * delta;
+    w -= delta;
+  } else if constexpr (R == UpdateRule::kAdamax) {
+    const T decayed = g + wd * w;
+    s0 = b1 * s0 + (1 - b1) * decayed;
+    s1 = std::max(b2 * s1, std::abs(decayed));
+    w -= lr * s0 / (s1 + eps);
+  }
+}
+
+}  // namespace mx::nd

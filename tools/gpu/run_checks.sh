@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# On the GPU machine, from the repository root: unpacks .gpu-carry/mxpp.tar.xz (tools/gpu/build.sh), runs every
+# GPU test program and the GPU benchmark beside PyTorch, and leaves their logs in OUT (default ./gpu-out).
+#   tools/gpu/run_checks.sh [--quick]
+set -uo pipefail
+out=${OUT:-gpu-out}
+mkdir -p "$out"
+here=/tmp/mx
+rm -rf "$here" && mkdir -p "$here" && tar xJf .gpu-carry/mxpp.tar.xz -C "$here" || exit 1
+export MX_FASHION_MNIST=$here/fashion-mnist
+{ nvidia-smi; nproc; } > "$out/machine.txt" 2>&1
+status=0
+for test in "$here"/bin/mx_*gpu_tests; do
+  name=$(basename "$test")
+  echo "== $name"
+  timeout 300 "$here/run.sh" "$test" --durations yes > "$out/$name.log" 2>&1
+  code=$?
+  tail -n 4 "$out/$name.log"
+  [[ $code -eq 0 ]] || { echo "$name: exit $code"; grep -B2 -A12 "FAILED\|failed\|error" "$out/$name.log" | head -80; status=1; }
+done
+echo "== bench/gpu"
+timeout 300 "$here/run.sh" bench/gpu/run.sh "$here/bin/mx_bench_gpu" "$out" "$@" 2>&1 | tee "$out/bench.log"
+exit $status
