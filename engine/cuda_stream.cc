@@ -43,6 +43,25 @@ void cuda_synchronize(void* stream) {
   check(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)), "CUDA stream");
 }
 
+void* cuda_event_create() {
+  cudaEvent_t event = nullptr;
+  check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreate");
+  return event;
+}
+
+void cuda_event_record(void* event, void* stream) {
+  check(cudaEventRecord(static_cast<cudaEvent_t>(event), static_cast<cudaStream_t>(stream)), "cudaEventRecord");
+}
+
+void cuda_stream_wait_event(void* stream, void* event) {
+  check(cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), static_cast<cudaEvent_t>(event), 0),
+        "cudaStreamWaitEvent");
+}
+
+void cuda_event_synchronize(void* event) {
+  check(cudaEventSynchronize(static_cast<cudaEvent_t>(event)), "GPU work");
+}
+
 CudaStream::CudaStream(int device) : device_(device) {
   check(cudaSetDevice(device), "cudaSetDevice");
   cudaStream_t stream = nullptr;
@@ -60,6 +79,10 @@ CudaStream::~CudaStream() {
 int cuda_device_count() { return 0; }
 void cuda_set_device(int) {}
 void cuda_synchronize(void*) {}
+void* cuda_event_create() { throw EngineError("CUDA events: mxpp was built without CUDA"); }
+void cuda_event_record(void*, void*) {}
+void cuda_stream_wait_event(void*, void*) {}
+void cuda_event_synchronize(void*) {}
 CudaStream::CudaStream(int device) : device_(device) {
   throw EngineError("gpu(" + std::to_string(device) + "): mxpp was built without CUDA");
 }

@@ -11,6 +11,13 @@ void cuda_set_device(int device);
 // Waits for the stream's work; throws mx::EngineError with CUDA's message if that work failed.
 void cuda_synchronize(void* stream);
 
+// Events, for ordering work between streams without the host (gpu_marks.h). Each throws mx::EngineError with
+// CUDA's message on failure; cuda_event_synchronize reports an error of the GPU work before the event.
+void* cuda_event_create();
+void cuda_event_record(void* event, void* stream);
+void cuda_stream_wait_event(void* stream, void* event);
+void cuda_event_synchronize(void* event);
+
 // A non-blocking stream on one device, owned by one engine worker.
 class CudaStream {
  public:

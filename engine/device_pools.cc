@@ -69,6 +69,14 @@ void DevicePools::make_gpu(int dev_id) {
   owned_gpu_.push_back(std::move(gpu));
 }
 
+void DevicePools::synchronize_gpus() {
+  for (auto& slot : gpu_) {
+    Gpu* gpu = slot.load(std::memory_order_acquire);
+    if (gpu == nullptr) continue;
+    for (const auto& stream : gpu->streams) cuda_synchronize(stream->handle());
+  }
+}
+
 WorkerPool& DevicePools::route(Context ctx, FnProperty prop) {
   if (ctx.dev_type != DeviceType::kGPU) {
     if (prop == FnProperty::kPrioritized) return *cpu_prioritized_.load(std::memory_order_acquire);

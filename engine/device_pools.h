@@ -26,6 +26,8 @@ class DevicePools {
   void ensure(Context ctx);
   // Thread-safe once ensure(ctx) has returned.
   WorkerPool& route(Context ctx, FnProperty prop);
+  // Waits for every stream of every GPU in use; throws mx::EngineError with CUDA's message for failed work.
+  void synchronize_gpus();
 
  private:
   struct Gpu {

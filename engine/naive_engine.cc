@@ -91,7 +91,7 @@ void NaiveEngine::run(OprBlock* op, const RunContext& rctx) {
       outcome = end_async(*op, completion.error);
     }
   } else {
-    outcome = run_sync(*op, rctx, worker_id_);
+    outcome = run_sync(*op, rctx, worker_id_, /*gpu_async=*/false);  // everything is done at its push
   }
   for (VarEntry& entry : op->entries()) {
     if (!entry.write) continue;

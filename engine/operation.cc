@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <mx/engine/cuda_stream.h>
+#include <mx/engine/gpu_marks.h>
 #include <mx/engine/error.h>
 #include <mx/engine/trace.h>
 
@@ -162,7 +163,36 @@ FailurePtr OprBlock::input_failure() const {
   return nullptr;
 }
 
-Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
+namespace {
+
+// A GPU operation: after the other streams' work it depends on, then either marked with an event (the stream
+// keeps its order; nothing waits here) or waited for. Copies always wait: the host memory on their other side is
+// read and written by CPU operations that know nothing of streams.
+void run_on_stream(OprBlock& op, const RunContext& rctx, bool gpu_async) {
+  cuda_set_device(rctx.ctx.dev_id);
+  wait_marks_on_stream(op, rctx.stream);
+  op.sync_fn(rctx);
+  const bool copy = op.prop == FnProperty::kCopyToGPU || op.prop == FnProperty::kCopyFromGPU;
+  if (gpu_async && !copy && !gpu_sync_each_op()) {
+    mark_after_stream_op(op, rctx.stream, rctx.ctx.dev_id);
+  } else {
+    cuda_synchronize(rctx.stream);
+    clear_marks_after_sync(op);
+  }
+}
+
+// After a GPU operation threw: whatever it enqueued is waited for (its error, if any, is the operation's own).
+void settle_stream_after_failure(OprBlock& op, void* stream) {
+  try {
+    cuda_synchronize(stream);
+  } catch (...) {
+  }
+  clear_marks_after_sync(op);
+}
+
+}  // namespace
+
+Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id, bool gpu_async) {
   if (op.skippable()) {
     if (FailurePtr inherited = op.input_failure()) return {std::move(inherited), false};
   }
@@ -171,11 +201,17 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id) {
   Outcome outcome;
   try {
     OperationScope scope(worker_id);
-    if (rctx.stream != nullptr) cuda_set_device(rctx.ctx.dev_id);
-    op.sync_fn(rctx);
-    if (rctx.stream != nullptr) cuda_synchronize(rctx.stream);
+    if (rctx.stream != nullptr) {
+      run_on_stream(op, rctx, gpu_async);
+    } else {
+      // Off the GPU streams, a variable's GPU work must be done before the function touches it. Markers and
+      // deletions (waited for by the engine's reaper) need no wait here.
+      if (op.kind == OpKind::kSync) host_wait_marks(op);
+      op.sync_fn(rctx);
+    }
   } catch (...) {
     outcome = {std::make_shared<Failure>(std::current_exception(), op.name), true};
+    if (rctx.stream != nullptr) settle_stream_after_failure(op, rctx.stream);
   }
   if (tracing) record_operation(op, worker_id, start, now_ns());
   return outcome;
@@ -187,7 +223,12 @@ Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnCompl
   if (op.trace_id != 0) op.start_ns = now_ns();
   try {
     OperationScope scope(worker_id);
-    if (rctx.stream != nullptr) cuda_set_device(rctx.ctx.dev_id);
+    if (rctx.stream != nullptr) {
+      cuda_set_device(rctx.ctx.dev_id);
+      wait_marks_on_stream(op, rctx.stream);
+    } else {
+      host_wait_marks(op);
+    }
     op.async_fn(rctx, on_complete);
   } catch (...) {
     return {std::make_shared<Failure>(std::current_exception(), op.name), true};
@@ -196,6 +237,7 @@ Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnCompl
 }
 
 Outcome end_async(OprBlock& op, std::exception_ptr error) {
+  clear_marks_after_sync(op);  // an asynchronous operation completes once its work, GPU work included, is done
   if (op.start_ns != 0) record_operation(op, op.worker_id, op.start_ns, now_ns());
   if (!error) return {};
   return {std::make_shared<Failure>(std::move(error), op.name), true};

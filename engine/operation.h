@@ -74,9 +74,10 @@ struct Outcome {
   bool originated = false;
 };
 
-// Runs a synchronous operation on the calling thread, unless an input failed; on a GPU context it then waits
-// for the stream. Records the run for the profiler under worker `worker_id`.
-Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id);
+// Runs a synchronous operation on the calling thread, unless an input failed. On a GPU stream it first makes
+// the stream wait for other streams' work on its variables, then marks them with an event (gpu_async) or waits
+// for the stream (gpu_marks.h). Records the run for the profiler under worker `worker_id`.
+Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id, bool gpu_async);
 
 // Starts an asynchronous operation, unless an input failed. Returns a failure (inherited, or thrown by the
 // function) that the caller must finish the operation with, unless the function already called OnComplete.

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <mx/engine/error.h>
+#include <mx/engine/gpu_marks.h>
 #include <mx/engine/logging.h>
 #include <mx/engine/threaded_var.h>
 #include <mx/engine/trace.h>
@@ -35,7 +36,9 @@ ThreadedVar* threaded(Var* var) { return static_cast<ThreadedVar*>(var); }
 }  // namespace
 
 ThreadedEngine::ThreadedEngine(const EngineConfig& config)
-    : max_pending_(config.max_pending), pools_(std::make_unique<DevicePools>(config, *this)) {}
+    : max_pending_(config.max_pending),
+      pools_(std::make_unique<DevicePools>(config, *this)),
+      reaper_([this](OprBlock* deletion) { execute_now(deletion); }) {}
 
 ThreadedEngine::~ThreadedEngine() {
   // Finish what was pushed. An operation that never completes is reported, not waited for forever.
@@ -55,6 +58,7 @@ ThreadedEngine::~ThreadedEngine() {
       // Tearing down pools or variables that work still uses is undefined; leave them allocated instead.
       (void)pools_.release();
       vars_.abandon();
+      reaper_.abandon();
       return;
     }
   }
@@ -177,8 +181,12 @@ void ThreadedEngine::run_inline(OprBlock* op) {
 }
 
 void ThreadedEngine::execute(OprBlock* op, const RunContext& rctx, int worker_id, WorkerPool* pool) {
+  if (op->kind == OpKind::kDelete && has_marks(*op)) {  // GPU work still uses the variable's memory
+    reaper_.defer(op);
+    return;
+  }
   if (op->kind != OpKind::kAsync) {
-    const Outcome outcome = run_sync(*op, rctx, worker_id);
+    const Outcome outcome = run_sync(*op, rctx, worker_id, /*gpu_async=*/true);
     tls.completing_for = pool;
     finish(op, outcome);
     tls.completing_for = nullptr;
@@ -196,6 +204,13 @@ void ThreadedEngine::execute(OprBlock* op, const RunContext& rctx, int worker_id
     }
   }
   drop_async_ref(op);
+}
+
+void ThreadedEngine::execute_now(OprBlock* op) {
+  busy_threads_.fetch_add(1, std::memory_order_acq_rel);
+  const Outcome outcome = run_sync(*op, RunContext{op->ctx}, -1, /*gpu_async=*/true);
+  finish(op, outcome);
+  busy_threads_.fetch_sub(1, std::memory_order_release);
 }
 
 void ThreadedEngine::complete_async(void* opaque, std::exception_ptr error) {
@@ -269,6 +284,7 @@ void ThreadedEngine::wait_for_var(VarHandle var) {
     failure = signal.failure;
   }
   if (failure) failure->rethrow();
+  host_wait_var(var, /*reads_too=*/false);  // the last write's GPU work, if it is still in flight
 }
 
 void ThreadedEngine::wait_for_var_writable(VarHandle var, Context ctx) {
@@ -276,12 +292,14 @@ void ThreadedEngine::wait_for_var_writable(VarHandle var, Context ctx) {
   FailurePtr failure;
   if (threaded(var)->idle(&failure)) {  // the common case of a finished array: no round trip through a worker
     if (failure) failure->rethrow();
+    host_wait_var(var, /*reads_too=*/true);
     return;
   }
   // An empty operation that reads and writes the variable: it runs after every pending read and write, and
   // keeps (rather than clears) an error the variable holds, so that waiting rethrows it.
   push_sync([](RunContext) {}, ctx, {var}, {var}, {.name = "wait_to_write"});
   wait_for_var(var);
+  host_wait_var(var, /*reads_too=*/true);
 }
 
 void ThreadedEngine::wait_for_all() {
@@ -289,6 +307,7 @@ void ThreadedEngine::wait_for_all() {
   for (std::int64_t n = pending_.load(std::memory_order_acquire); n != 0; n = pending_.load(std::memory_order_acquire)) {
     pending_.wait(n, std::memory_order_acquire);
   }
+  pools_->synchronize_gpus();  // GPU operations complete when enqueued: their streams may still run
   failures_.rethrow_first_unreported();
 }
 

@@ -9,6 +9,7 @@
 #include <mx/engine/device_pools.h>
 #include <mx/engine/engine.h>
 #include <mx/engine/failure.h>
+#include <mx/engine/gpu_reaper.h>
 #include <mx/engine/operation.h>
 #include <mx/engine/threaded_var.h>
 
@@ -37,6 +38,7 @@ class ThreadedEngine final : public Engine {
   void schedule(OprBlock* op);
   void run_inline(OprBlock* op);
   void execute(OprBlock* op, const RunContext& rctx, int worker_id, WorkerPool* pool);
+  void execute_now(OprBlock* op);  // a deletion the reaper deferred, its GPU work done
   void finish(OprBlock* op, const Outcome& outcome);
   static void complete_async(void* op, std::exception_ptr error);
   void drop_async_ref(OprBlock* op);
@@ -52,6 +54,7 @@ class ThreadedEngine final : public Engine {
   FailureLog failures_;
   LiveVars<ThreadedVar> vars_;  // outlives pools_: workers finish before variables go
   std::unique_ptr<DevicePools> pools_;
+  GpuReaper reaper_;  // idle once pending_ is 0; destroyed first, before the pools and variables
 };
 
 }  // namespace mx::engine::detail

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include <mx/engine/failure.h>
+#include <mx/engine/gpu_marks.h>
 
 namespace mx::engine {
 
@@ -22,6 +23,8 @@ class Var {
   // order; guarded by mutex.
   std::uint64_t trace_last_writer = 0;
   std::vector<std::uint64_t> trace_readers;
+  // GPU work in flight on the variable (gpu_marks.h); guarded by mutex.
+  detail::GpuMarks gpu;
 
   Var* prev_live = nullptr;  // guarded by the owning LiveVars' mutex
   Var* next_live = nullptr;

@@ -172,6 +172,27 @@ void Parameter::cast(DType dtype) {
   set_grad_req(state_->options.grad_req);
 }
 
+void Parameter::reset_ctx(const std::vector<Context>& ctx) {
+  if (ctx.empty()) throw Error("Parameter '" + state_->name + "': reset_ctx needs at least one context");
+  detail::ParameterState& s = *state_;
+  if (s.data.empty()) {
+    if (!s.deferred) throw Error("Parameter '" + s.name + "': reset_ctx before initialize() was called");
+    s.contexts = ctx;
+    return;
+  }
+  autograd::pause no_recording;
+  const NDArray source = s.data[0];
+  std::vector<NDArray> moved;
+  for (const Context& c : ctx) moved.push_back(source.copyto(c));
+  s.contexts = ctx;
+  s.data = std::move(moved);
+  set_grad_req(s.options.grad_req);
+}
+
+void ParameterDict::reset_ctx(const std::vector<Context>& ctx) {
+  for (auto& item : items_) item.second.reset_ctx(ctx);
+}
+
 void ParameterDict::add(const std::string& path, const Parameter& parameter) {
   for (const auto& [name, existing] : items_) {
     if (existing.same_as(parameter)) return;  // shared between blocks: listed once, under its first path

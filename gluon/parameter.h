@@ -62,6 +62,9 @@ class Parameter {
   void zero_grad();
   // Converts the arrays (and gradients) to `dtype`.
   void cast(DType dtype);
+  // Moves the parameter to `ctx` (Gluon's reset_ctx): the values of its first context copied to each, fresh zero
+  // gradients. A deferred parameter will be made there instead.
+  void reset_ctx(const std::vector<Context>& ctx);
 
   // For the block tree: sets the path name; whether two handles are one parameter.
   void set_name(std::string name);
@@ -97,6 +100,7 @@ class ParameterDict {
                   bool force_reinit = false);
   void zero_grad();
   void set_grad_req(GradReq req);
+  void reset_ctx(const std::vector<Context>& ctx);
 
  private:
   std::vector<std::pair<std::string, Parameter>> items_;

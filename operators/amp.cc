@@ -20,7 +20,7 @@ const std::unordered_map<std::string_view, OpClass>& classes() {
   static const auto* table = [] {
     auto* t = new std::unordered_map<std::string_view, OpClass>;
     // Products: where 16 bits pay (tensor cores on the GPU, half the memory traffic).
-    for (const char* op : {"dot", "batch_dot", "FullyConnected", "linalg_gemm", "linalg_gemm2"}) {
+    for (const char* op : {"dot", "batch_dot", "FullyConnected", "linalg_gemm", "linalg_gemm2", "_cudnn_convolution"}) {
       (*t)[op] = OpClass::kTarget;
     }
     // Where 16 bits lose too much: exponentials, logarithms, powers, reductions, normalizations, losses.

@@ -8,10 +8,14 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/convolution.h>
+#if MXPP_USE_CUDA
+#include <mx/operators/convolution_cudnn.h>
+#endif
 #include <mx/operators/composite_forms.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/parallel.h>
@@ -235,10 +239,43 @@ void col2im_cpu(const PatchParams& p, std::span<const Blob> in, std::span<const 
   });
 }
 
+#if MXPP_USE_CUDA
+op::gpu::Patches gpu_patches(const PatchPlan& plan) {
+  op::gpu::Patches g;
+  g.axes = static_cast<int>(plan.kernel.size());
+  g.batch = plan.batch;
+  g.channels = plan.channels;
+  g.image_size = plan.image_size;
+  g.out_size = plan.out_size;
+  g.kernel_size = plan.kernel_size;
+  for (int a = 0; a < g.axes; ++a) {
+    const auto i = static_cast<std::size_t>(a);
+    g.in[a] = plan.in[a];
+    g.out[a] = plan.out[a];
+    g.kernel[a] = plan.kernel[i];
+    g.stride[a] = plan.stride[i];
+    g.dilate[a] = plan.dilate[i];
+    g.pad[a] = plan.pad[i];
+  }
+  return g;
+}
+
+void im2col_gpu(const PatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  op::gpu::im2col(static_cast<int>(in[0].dtype), in[0].data, out[0].data,
+                  gpu_patches(plan_patches("im2col", p, in[0].shape)), p.pad_value, ctx.run.stream);
+}
+
+void col2im_gpu(const PatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  op::gpu::col2im(static_cast<int>(in[0].dtype), in[0].data, out[0].data, gpu_patches(plan_patches("col2im", p, p.image)),
+                  ctx.run.stream);
+}
+#endif
+
 const op::Operator<PatchParams> kIm2col = op::define<PatchParams>({
     .name = "im2col",
     .infer = &infer_im2col,
     .cpu = &im2col_cpu,
+    .gpu = MX_GPU(&im2col_gpu),
     .gradient = [](const PatchParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       return {col2im(args.output_grads[0], args.inputs[0].shape(), p.shape, p.pad_end)};
     },
@@ -248,6 +285,7 @@ const op::Operator<PatchParams> kCol2im = op::define<PatchParams>({
     .name = "col2im",
     .infer = &infer_col2im,
     .cpu = &col2im_cpu,
+    .gpu = MX_GPU(&col2im_gpu),
     .gradient = [](const PatchParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       return {im2col(args.output_grads[0], p.shape, p.pad_end)};
     },
@@ -306,10 +344,11 @@ NDArray col2im(const NDArray& columns, const Shape& image_shape, const ConvShape
   return op::invoke1(kCol2im, {columns}, PatchParams{shape, std::move(pad_end), 0, image_shape});
 }
 
-static NDArray convolution_parts(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
-                    const ConvShape& shape, std::int64_t num_filter, std::int64_t num_group) {
+// The checks every convolution makes at the call, whichever way it computes; the plan of its patches.
+static PatchPlan check_convolution(const NDArray& data, const NDArray& weight, const ConvShape& shape,
+                                   std::int64_t num_filter, std::int64_t num_group) {
   if (data.ndim() < 3) throw ShapeError("Convolution: data must be (N, C, spatial...), got " + data.shape().str());
-  const std::int64_t batch = data.shape()[0], channels = data.shape()[1];
+  const std::int64_t channels = data.shape()[1];
   check_groups("Convolution", channels, num_filter, num_group);
   std::vector<std::int64_t> expected = {num_filter, channels / num_group};
   expected.insert(expected.end(), shape.kernel.begin(), shape.kernel.end());
@@ -317,7 +356,18 @@ static NDArray convolution_parts(const NDArray& data, const NDArray& weight, con
     throw ShapeError("Convolution: weight must be " + Shape(expected).str() + " for data " + data.shape().str() +
                      ", got " + weight.shape().str());
   }
-  const PatchPlan plan = plan_patches("Convolution", {shape, {}, 0, {}}, data.shape());
+  return plan_patches("Convolution", {shape, {}, 0, {}}, data.shape());
+}
+
+static NDArray convolution_parts(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
+                    const ConvShape& shape, std::int64_t num_filter, std::int64_t num_group) {
+  const PatchPlan plan = check_convolution(data, weight, shape, num_filter, num_group);
+#if MXPP_USE_CUDA
+  if (cudnn::supports(data)) {  // cuDNN's kernels rather than patches and products
+    return add_bias(cudnn::convolution(data, weight, shape, num_filter, num_group), bias, num_filter, "Convolution");
+  }
+#endif
+  const std::int64_t batch = data.shape()[0], channels = data.shape()[1];
   const NDArray columns = columns_are_the_image(batch, shape) ? data.reshape({channels, -1})
                                                                : im2col(data, shape);  // (C * K, N * L)
   NDArray product;
@@ -368,6 +418,9 @@ static NDArray deconvolution_parts(const NDArray& data, const NDArray& weight, c
 
 static NDArray pooling_parts(const NDArray& data, const ConvShape& shape, const PoolOptions& options) {
   if (data.ndim() < 3) throw ShapeError("Pooling: data must be (N, C, spatial...), got " + data.shape().str());
+  if (data.dtype() == DType::kFloat16 || data.dtype() == DType::kBFloat16) {  // mixed precision: pool in float32
+    return pooling_parts(data.astype(DType::kFloat32), shape, options).astype(data.dtype());
+  }
   if (options.global_pool) {
     std::vector<int> spatial;
     for (int a = 2; a < data.ndim(); ++a) spatial.push_back(a);

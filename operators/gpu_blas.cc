@@ -18,17 +18,6 @@ void check(cublasStatus_t status, const char* what) {
   }
 }
 
-bool tf32_allowed() {
-  static const bool allowed = [] {
-    for (const char* name : {"MX_CUDA_ALLOW_TF32", "MXNET_CUDA_ALLOW_TENSOR_CORE_CONVERSION"}) {
-      const char* value = std::getenv(name);
-      if (value != nullptr && std::string(value) == "1") return true;
-    }
-    return false;
-  }();
-  return allowed;
-}
-
 // One handle per engine worker thread and device (a worker serves one stream; the stream is set per call).
 // Never destroyed: worker threads may outlive the CUDA context at exit.
 cublasHandle_t handle_for(void* stream) {
@@ -66,6 +55,17 @@ ColumnMajor column_major(const GemmArgs& g) {
 }
 
 }  // namespace
+
+bool tf32_allowed() {
+  static const bool allowed = [] {
+    for (const char* name : {"MX_CUDA_ALLOW_TF32", "MXNET_CUDA_ALLOW_TENSOR_CORE_CONVERSION"}) {
+      const char* value = std::getenv(name);
+      if (value != nullptr && std::string(value) == "1") return true;
+    }
+    return false;
+  }();
+  return allowed;
+}
 
 void gemm(const GemmArgs& g, DType dtype, const void* a, const void* b, void* c, void* stream) {
   batched_gemm(g, dtype, 1, a, 0, b, 0, c, 0, stream);

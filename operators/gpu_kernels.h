@@ -84,6 +84,55 @@ void softmax_cross_entropy_backward(int dtype, const void* x, int label_dtype, c
                                     std::int64_t g_count, void* dx, std::int64_t batch, std::int64_t classes,
                                     Stream stream);
 
+// ---- copies along axes, whatever the dtype (by element size) ----
+// dst[dst_offset + sum idx[d] * dst_stride[d]] = src[src_offset + sum idx[d] * src_stride[d]] for every index
+// idx over `extent` (strides in elements, possibly 0 or negative): slices, concat and split, flips.
+struct StridedCopy {
+  int ndim = 0;
+  std::int64_t extent[kMaxDims] = {}, src_stride[kMaxDims] = {}, dst_stride[kMaxDims] = {};
+  std::int64_t src_offset = 0, dst_offset = 0;
+};
+void strided_copy(int dtype, const void* src, void* dst, const StridedCopy& copy, Stream stream);
+// The copy of `count` rows of `inner` elements along the middle axis of (outer, *, inner) arrays: from rows
+// [src_begin, src_begin + count) of a source whose axis has src_extent rows, to [dst_begin, ...) of the
+// destination's dst_extent; src_step -1 reads the source's rows backwards from src_begin.
+inline StridedCopy block_copy(std::int64_t outer, std::int64_t count, std::int64_t inner, std::int64_t src_extent,
+                              std::int64_t src_begin, std::int64_t dst_extent, std::int64_t dst_begin,
+                              std::int64_t src_step = 1) {
+  StridedCopy c;
+  c.ndim = 3;
+  c.extent[0] = outer, c.extent[1] = count, c.extent[2] = inner;
+  c.src_stride[0] = src_extent * inner, c.src_stride[1] = src_step * inner, c.src_stride[2] = 1;
+  c.dst_stride[0] = dst_extent * inner, c.dst_stride[1] = inner, c.dst_stride[2] = 1;
+  c.src_offset = src_begin * inner;
+  c.dst_offset = dst_begin * inner;
+  return c;
+}
+// y[o, j, i] = x[o, index[j], i] (index of any dtype, clipped or wrapped into [0, extent)); take.
+void take(int dtype, const void* x, int index_dtype, const void* index, std::int64_t count, bool wrap, void* y,
+          std::int64_t outer, std::int64_t extent, std::int64_t inner, Stream stream);
+// dx = 0, then dx[o, index[j], i] += g[o, j, i] (floating dtypes); take's gradient.
+void take_backward(int dtype, const void* g, int index_dtype, const void* index, std::int64_t count, bool wrap,
+                   void* dx, std::int64_t outer, std::int64_t extent, std::int64_t inner, Stream stream);
+// Running sums or products along the middle axis of (outer, count, inner), from the end when `reverse`.
+void scan(bool product, bool reverse, int dtype, const void* x, void* y, std::int64_t outer, std::int64_t count,
+          std::int64_t inner, Stream stream);
+// y[o, c, i] = x[o, c, i] * scale[c] + shift[c] (BatchNorm with the moving statistics).
+void scale_shift(int dtype, const void* x, const void* scale, const void* shift, void* y, std::int64_t outer,
+                 std::int64_t channels, std::int64_t inner, Stream stream);
+
+// ---- convolution's patches (up to 3 spatial axes), float32 and float64 ----
+struct Patches {
+  int axes = 0;
+  std::int64_t batch = 0, channels = 0, image_size = 1, out_size = 1, kernel_size = 1;
+  std::int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, kernel[3] = {1, 1, 1};
+  std::int64_t stride[3] = {1, 1, 1}, dilate[3] = {1, 1, 1}, pad[3] = {0, 0, 0};
+};
+// cols (channels * kernel_size, batch * out_size) from images (batch, channels, *in), `fill` in the padding.
+void im2col(int dtype, const void* x, void* cols, const Patches& p, double fill, Stream stream);
+// images = the sum of every column entry into the pixel it came from (each pixel gathers its entries).
+void col2im(int dtype, const void* cols, void* x, const Patches& p, Stream stream);
+
 // ---- layout ----
 // y = x with its axes permuted: y's axis a is x's axis axes[a].
 void transpose(int dtype, const void* x, void* y, int ndim, const std::int64_t* x_shape, const int* axes,

@@ -13,6 +13,7 @@
 #include <mx/operators/indexing.h>
 #include <mx/operators/composite_forms.h>
 #include <mx/operators/axis_split.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/select.h>
@@ -108,6 +109,22 @@ void take_backward_cpu(const TakeParams& p, std::span<const Blob> in, std::span<
   });
 }
 
+#if MXPP_USE_CUDA
+void take_gpu(const TakeParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  const AxisSplit s = split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "take"));
+  op::gpu::take(static_cast<int>(in[0].dtype), in[0].data, static_cast<int>(in[1].dtype), in[1].data, in[1].size(),
+                p.mode == IndexMode::kWrap, out[0].data, s.outer, s.extent, s.inner, ctx.run.stream);
+}
+
+void take_backward_gpu(const TakeParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                       const op::ComputeContext& ctx) {
+  const AxisSplit s = split_at(out[0].shape, p.axis);
+  op::gpu::take_backward(static_cast<int>(out[0].dtype), in[0].data, static_cast<int>(in[1].dtype), in[1].data,
+                         in[1].size(), p.mode == IndexMode::kWrap, out[0].data, s.outer, s.extent, s.inner,
+                         ctx.run.stream);
+}
+#endif
+
 const op::Operator<TakeParams>& take_operator();
 const op::Operator<TakeParams>& take_backward_operator();
 
@@ -116,6 +133,7 @@ const op::Operator<TakeParams> kTake = op::define<TakeParams>({
     .num_inputs = 2,
     .infer = &infer_take,
     .cpu = &take_cpu,
+    .gpu = MX_GPU(&take_gpu),
     .gradient = [](const TakeParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       const int axis = normalize_axis(p.axis, args.inputs[0].ndim(), "take");
       const TakeParams back{axis, p.mode, args.inputs[0].shape()[axis]};
@@ -128,6 +146,7 @@ const op::Operator<TakeParams> kTakeBackward = op::define<TakeParams>({
     .num_inputs = 2,
     .infer = &infer_take_backward,
     .cpu = &take_backward_cpu,
+    .gpu = MX_GPU(&take_backward_gpu),
     .gradient = [](const TakeParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       return {op::invoke1(take_operator(), {args.output_grads[0], args.inputs[1]}, TakeParams{p.axis, p.mode}),
               NDArray()};

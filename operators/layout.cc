@@ -8,6 +8,8 @@
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/axis_split.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/nn.h>
@@ -42,6 +44,15 @@ void flip_cpu(const FlipParams& p, std::span<const Blob> in, std::span<const Blo
   }, std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(inner, 1)));
 }
 
+#if MXPP_USE_CUDA
+void flip_gpu(const FlipParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  const op::AxisSplit s = op::split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "flip"));
+  op::gpu::strided_copy(static_cast<int>(in[0].dtype), in[0].data, out[0].data,
+                        op::gpu::block_copy(s.outer, s.extent, s.inner, s.extent, s.extent - 1, s.extent, 0, -1),
+                        ctx.run.stream);
+}
+#endif
+
 const op::Operator<FlipParams> kFlip = op::define<FlipParams>({
     .name = "flip",
     .infer = [](const FlipParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
@@ -49,6 +60,7 @@ const op::Operator<FlipParams> kFlip = op::define<FlipParams>({
       out[0] = in[0];
     },
     .cpu = &flip_cpu,
+    .gpu = MX_GPU(&flip_gpu),
     .gradient = [](const FlipParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       return {flip(args.output_grads[0], p.axis)};
     },

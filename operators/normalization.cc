@@ -6,9 +6,13 @@
 #include <mx/operators/axis_split.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/normalization.h>
+#if MXPP_USE_CUDA
+#include <mx/operators/normalization_cudnn.h>
+#endif
 #include <mx/operators/composite_forms.h>
 #include <mx/operators/recording.h>
 #include <mx/operators/reduce.h>
@@ -58,6 +62,15 @@ void scale_shift_cpu(const ScaleShiftParams& p, std::span<const Blob> in, std::s
   });
 }
 
+#if MXPP_USE_CUDA
+void scale_shift_gpu(const ScaleShiftParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                     const op::ComputeContext& ctx) {
+  const op::AxisSplit split = op::split_at(in[0].shape, p.axis);
+  op::gpu::scale_shift(static_cast<int>(in[0].dtype), in[0].data, in[1].data, in[2].data, out[0].data, split.outer,
+                       split.extent, split.inner, ctx.run.stream);
+}
+#endif
+
 std::vector<NDArray> scale_shift_gradient(const ScaleShiftParams& p, const op::GradientArgs& args) {
   const NDArray& g = args.output_grads[0];
   const int ndim = g.ndim();
@@ -78,6 +91,7 @@ const op::Operator<ScaleShiftParams> kScaleShift = op::define<ScaleShiftParams>(
     .infer = [](const ScaleShiftParams&, std::span<const op::ArrayInfo> in,
                 std::span<op::ArrayInfo> out) { out[0] = in[0]; },
     .cpu = &scale_shift_cpu,
+    .gpu = MX_GPU(&scale_shift_gpu),
     .gradient = &scale_shift_gradient,
 });
 
@@ -108,6 +122,11 @@ static NDArray batch_norm_parts(const NDArray& data, const NDArray& gamma, const
     }
     return op::invoke1(kScaleShift, {data, a, b}, ScaleShiftParams{axis});
   }
+#if MXPP_USE_CUDA
+  if (cudnn::supports_batch_norm(data, o)) {  // one pass each way instead of a dozen
+    return cudnn::batch_norm_training(data, scale, beta, moving_mean, moving_var, o);
+  }
+#endif
   std::vector<int> axes;
   for (int a = 0; a < ndim; ++a) {
     if (a != axis) axes.push_back(a);

@@ -3,6 +3,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/scan.h>
 
@@ -47,6 +48,19 @@ void scan_cpu(const ScanParams& p, std::span<const Blob> in, std::span<const Blo
   });
 }
 
+#if MXPP_USE_CUDA
+template <bool kProduct>
+void scan_gpu(const ScanParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  const Shape& s = in[0].shape;
+  const int axis = normalize_axis(p.axis, s.ndim(), "scan");
+  std::int64_t outer = 1, inner = 1;
+  for (int a = 0; a < axis; ++a) outer *= s[a];
+  for (int a = axis + 1; a < s.ndim(); ++a) inner *= s[a];
+  op::gpu::scan(kProduct, p.reverse, static_cast<int>(in[0].dtype), in[0].data, out[0].data, outer, s[axis], inner,
+                ctx.run.stream);
+}
+#endif
+
 const op::Operator<ScanParams>& cumsum_operator();
 
 // The gradient of a running sum is the running sum of the gradient the other way.
@@ -62,9 +76,9 @@ std::vector<NDArray> cumprod_gradient(const ScanParams& p, const op::GradientArg
 
 constexpr char kCumsumName[] = "cumsum", kCumprodName[] = "cumprod";
 const op::Operator<ScanParams> kCumsum = op::define<ScanParams>(
-    {.name = kCumsumName, .infer = &infer_scan<kCumsumName>, .cpu = &scan_cpu<false>, .gradient = &cumsum_gradient});
+    {.name = kCumsumName, .infer = &infer_scan<kCumsumName>, .cpu = &scan_cpu<false>, .gpu = MX_GPU(&scan_gpu<false>), .gradient = &cumsum_gradient});
 const op::Operator<ScanParams> kCumprod = op::define<ScanParams>(
-    {.name = kCumprodName, .infer = &infer_scan<kCumprodName>, .cpu = &scan_cpu<true>, .gradient = &cumprod_gradient});
+    {.name = kCumprodName, .infer = &infer_scan<kCumprodName>, .cpu = &scan_cpu<true>, .gpu = MX_GPU(&scan_gpu<true>), .gradient = &cumprod_gradient});
 
 const op::Operator<ScanParams>& cumsum_operator() { return kCumsum; }
 

@@ -6,6 +6,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise_kernels.h>
+#include <mx/operators/axis_split.h>
 #include <mx/operators/binary_operator.h>
 #include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
@@ -166,6 +167,21 @@ void concat_cpu(const ConcatParams& p, std::span<const Blob> in, std::span<const
   }
 }
 
+#if MXPP_USE_CUDA
+void concat_gpu(const ConcatParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  const int axis = normalize_axis(p.dim, out[0].shape.ndim(), "concat");
+  const op::AxisSplit whole = op::split_at(out[0].shape, axis);
+  std::int64_t begin = 0;
+  for (const Blob& b : in) {
+    const std::int64_t rows = b.shape[axis];
+    op::gpu::strided_copy(static_cast<int>(b.dtype), b.data, out[0].data,
+                          op::gpu::block_copy(whole.outer, rows, whole.inner, rows, 0, whole.extent, begin),
+                          ctx.run.stream);
+    begin += rows;
+  }
+}
+#endif
+
 // Each input gets its own stretch of the gradient along the axis.
 std::vector<NDArray> concat_gradient(const ConcatParams& p, const op::GradientArgs& args) {
   const int axis = normalize_axis(p.dim, args.outputs[0].ndim(), "concat");
@@ -183,6 +199,7 @@ const op::Operator<ConcatParams> kConcat = op::define<ConcatParams>({.name = "Co
                                                                      .num_inputs = op::kVariadic,
                                                                      .infer = &infer_concat,
                                                                      .cpu = &concat_cpu,
+                                                                     .gpu = MX_GPU(&concat_gpu),
                                                                      .gradient = &concat_gradient,
                                                                      .to_attrs = [](const ConcatParams& p, int n, op::Attrs& attrs) {
                                                                        attrs["dim"] = op::attr_string(p.dim);
@@ -234,6 +251,19 @@ void split_cpu(const SplitParams& p, std::span<const Blob> in, std::span<const B
   }
 }
 
+#if MXPP_USE_CUDA
+void split_gpu(const SplitParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
+  const op::AxisSplit whole = op::split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "split"));
+  const std::int64_t rows = whole.extent / p.num_outputs;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    op::gpu::strided_copy(static_cast<int>(in[0].dtype), in[0].data, out[i].data,
+                          op::gpu::block_copy(whole.outer, rows, whole.inner, whole.extent,
+                                              static_cast<std::int64_t>(i) * rows, rows, 0),
+                          ctx.run.stream);
+  }
+}
+#endif
+
 std::vector<NDArray> split_gradient(const SplitParams& p, const op::GradientArgs& args) {
   const int axis = normalize_axis(p.axis, args.inputs[0].ndim(), "split");
   std::vector<NDArray> parts(args.output_grads.begin(), args.output_grads.end());
@@ -247,6 +277,7 @@ const op::Operator<SplitParams> kSplit = op::define<SplitParams>(
     {.name = "SliceChannel",
      .infer = &infer_split,
      .cpu = &split_cpu,
+     .gpu = MX_GPU(&split_gpu),
      .count_outputs = [](const SplitParams& p, int) { return p.num_outputs; },
      .gradient = &split_gradient,
      .to_attrs = [](const SplitParams& p, int, op::Attrs& attrs) {
@@ -307,6 +338,17 @@ void slice_axis_cpu(const SliceAxisParams& p, std::span<const Blob> in, std::spa
   }
 }
 
+#if MXPP_USE_CUDA
+void slice_axis_gpu(const SliceAxisParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                    const ComputeContext& ctx) {
+  const SliceRange r = resolve_slice(p, in[0].shape);
+  const op::AxisSplit s = op::split_at(in[0].shape, r.axis);
+  op::gpu::strided_copy(static_cast<int>(in[0].dtype), in[0].data, out[0].data,
+                        op::gpu::block_copy(s.outer, r.end - r.begin, s.inner, s.extent, r.begin, r.end - r.begin, 0),
+                        ctx.run.stream);
+}
+#endif
+
 // Zeros around the gradient, built by concat so that it can be recorded in turn.
 std::vector<NDArray> slice_axis_gradient(const SliceAxisParams& p, const op::GradientArgs& args) {
   const NDArray& x = args.inputs[0];
@@ -329,6 +371,7 @@ const op::Operator<SliceAxisParams> kSliceAxis = op::define<SliceAxisParams>(
     {.name = "slice_axis",
      .infer = &infer_slice_axis,
      .cpu = &slice_axis_cpu,
+     .gpu = MX_GPU(&slice_axis_gpu),
      .gradient = &slice_axis_gradient,
      .to_attrs = [](const SliceAxisParams& p, int, op::Attrs& attrs) {
        attrs["axis"] = op::attr_string(p.axis);

@@ -49,3 +49,42 @@ void transpose(int dtype, const void* x, void* y, int ndim, const std::int64_t* 
 }
 
 }  // namespace mx::op::gpu
+
+namespace mx::op::gpu {
+namespace {
+
+template <class W>
+__global__ void strided_copy_kernel(const W* src, W* dst, StridedCopy c, std::int64_t n) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::int64_t>(blockDim.x) * gridDim.x) {
+    std::int64_t rest = i, from = c.src_offset, to = c.dst_offset;
+    for (int d = c.ndim - 1; d >= 0; --d) {
+      const std::int64_t index = rest % c.extent[d];
+      rest /= c.extent[d];
+      from += index * c.src_stride[d];
+      to += index * c.dst_stride[d];
+    }
+    dst[to] = src[from];
+  }
+}
+
+}  // namespace
+
+void strided_copy(int dtype, const void* src, void* dst, const StridedCopy& c, Stream stream) {
+  std::int64_t n = 1;
+  for (int d = 0; d < c.ndim; ++d) n *= c.extent[d];
+  if (n == 0) return;
+  const auto launch = [&](auto word) {
+    using W = decltype(word);
+    strided_copy_kernel<<<blocks_for(n), kThreads, 0, as_stream(stream)>>>(static_cast<const W*>(src), static_cast<W*>(dst), c, n);
+  };
+  switch (dtype) {  // by element size: the bits move unchanged
+    case kU8: case kI8: case kBool: launch(std::uint8_t{}); break;
+    case kF16: case kBF16: launch(std::uint16_t{}); break;
+    case kF32: case kI32: launch(std::uint32_t{}); break;
+    default: launch(std::uint64_t{});
+  }
+  check_launch("strided copy");
+}
+
+}  // namespace mx::op::gpu

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/slice.h>
@@ -145,6 +146,42 @@ void slice_backward_cpu(const SliceParams& p, std::span<const Blob> in, std::spa
   });
 }
 
+#if MXPP_USE_CUDA
+// The window as a strided copy between the strided array (of shape `strided`) and the dense one.
+op::gpu::StridedCopy window_copy(const Window& w, const Shape& strided, bool into_window) {
+  op::gpu::StridedCopy c;
+  c.ndim = w.shape.ndim();
+  std::int64_t pitch = 1, dense = 1, origin = 0;
+  for (int a = c.ndim - 1; a >= 0; --a) {
+    const auto i = static_cast<std::size_t>(a);
+    c.extent[a] = w.shape[a];
+    (into_window ? c.dst_stride : c.src_stride)[a] = w.step[i] * pitch;
+    (into_window ? c.src_stride : c.dst_stride)[a] = dense;
+    origin += w.first[i] * pitch;
+    pitch *= strided[a];
+    dense *= w.shape[a];
+  }
+  (into_window ? c.dst_offset : c.src_offset) = origin;
+  return c;
+}
+
+void slice_gpu(const SliceParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  const Window w = resolve_window(p, in[0].shape);
+  if (w.shape.size() == 0) return;
+  op::gpu::strided_copy(static_cast<int>(in[0].dtype), in[0].data, out[0].data, window_copy(w, in[0].shape, false),
+                        ctx.run.stream);
+}
+
+void slice_backward_gpu(const SliceParams& p, std::span<const Blob> in, std::span<const Blob> out,
+                        const op::ComputeContext& ctx) {
+  const Window w = resolve_window(p, p.input_shape);
+  op::gpu::fill(static_cast<int>(out[0].dtype), out[0].data, 0, out[0].size(), ctx.run.stream);
+  if (w.shape.size() == 0) return;
+  op::gpu::strided_copy(static_cast<int>(in[0].dtype), in[0].data, out[0].data, window_copy(w, p.input_shape, true),
+                        ctx.run.stream);
+}
+#endif
+
 const op::Operator<SliceParams>& slice_operator();
 const op::Operator<SliceParams>& slice_backward_operator();
 
@@ -152,6 +189,7 @@ const op::Operator<SliceParams> kSlice = op::define<SliceParams>({
     .name = "slice",
     .infer = &infer_slice,
     .cpu = &slice_cpu,
+    .gpu = MX_GPU(&slice_gpu),
     .gradient = [](const SliceParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       SliceParams back = p;
       back.input_shape = args.inputs[0].shape();
@@ -163,6 +201,7 @@ const op::Operator<SliceParams> kSliceBackward = op::define<SliceParams>({
     .name = "_slice_backward",
     .infer = &infer_slice_backward,
     .cpu = &slice_backward_cpu,
+    .gpu = MX_GPU(&slice_backward_gpu),
     .gradient = [](const SliceParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       return {op::invoke1(slice_operator(), {args.output_grads[0]}, SliceParams{p.begin, p.end, p.step, {}})};
     },

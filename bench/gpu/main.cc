@@ -1,8 +1,9 @@
 // The GPU benchmark, run on the device beside PyTorch (bench/gpu/torch_peer.py, started by bench/gpu/run.sh in
 // the same command): engine overhead as `y = x + 1` on a one-element GPU array (ns per operation, independent
-// operations and a dependent chain), and the seed tutorial's MLP (784-256-10, batch 128, SGD) over one epoch of
-// Fashion-MNIST's size preloaded on the GPU (seconds per epoch). With --torch FILE, the peer's figures (its JSON)
-// are printed beside ours as ratios.
+// operations and a dependent chain), the seed tutorial's MLP (784-256-10, batch 128, SGD) over one epoch of
+// Fashion-MNIST's size preloaded on the GPU (seconds per epoch), and a ResNet-50 training step (v1 here,
+// torchvision's v1.5 there; batch 128 of 224x224, SGD with momentum) in float32 and in mixed precision
+// (float16), images per second. With --torch FILE, the peer's figures (its JSON) are printed beside ours.
 // Usage: mx_bench_gpu [--quick] [--json FILE] [--torch FILE]
 #include <algorithm>
 #include <chrono>
@@ -10,11 +11,14 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include <mx/mx.h>
+#include <mx/gluon/amp.h>
+#include <mx/gluon/model_zoo/vision.h>
 #include <mx/ndarray/device_memory.h>
 
 #include "../common/bench_cli.h"
@@ -74,6 +78,39 @@ double mlp_epoch_seconds(int batches, int epochs) {
   return best;
 }
 
+// Images per second over `steps` ResNet-50 training steps after `warmup`, data already on the GPU.
+double resnet50_images_per_second(std::int64_t batch, int warmup, int steps, bool mixed_precision) {
+  const mx::Context gpu = mx::gpu(0);
+  mx::random::seed(0);
+  const NDArray x = mx::nd::random::normal(0, 1, {batch, 3, 224, 224}, gpu);
+  const NDArray y = mx::nd::floor(mx::nd::random::uniform(0, 1000, {batch}, gpu));
+  auto net = mx::gluon::model_zoo::vision::get_model("resnet50_v1");
+  net->initialize(mx::init::Xavier(), {gpu});
+  mx::gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+  mx::gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.01}, {"momentum", 0.9}});
+  std::optional<mx::amp::scope> amp_on;
+  if (mixed_precision) {
+    amp_on.emplace(mx::DType::kFloat16);
+    mx::amp::init_trainer(trainer);
+  }
+  auto step = [&] {
+    NDArray loss;
+    {
+      mx::autograd::record record;
+      loss = loss_fn((*net)(x), y);
+      if (mixed_precision) loss = mx::amp::scale_loss(loss, trainer);
+    }
+    loss.backward();
+    trainer.step(batch);
+  };
+  for (int i = 0; i < warmup; ++i) step();
+  mx::nd::waitall();
+  const auto start = Clock::now();
+  for (int i = 0; i < steps; ++i) step();
+  mx::nd::waitall();
+  return static_cast<double>(batch * steps) / seconds_since(start);
+}
+
 void print_row(const char* what, double ours, const nlohmann::json& torch, const char* key, const char* unit) {
   if (torch.contains(key)) {
     const double theirs = torch[key].get<double>();
@@ -112,9 +149,15 @@ int main(int argc, char** argv) {
       {"tiny_op_chain_ns", tiny_op_ns(true, ops, rounds)},
       {"mlp_epoch_s", mlp_epoch_seconds(batches, epochs)},
   };
+  const std::int64_t resnet_batch = flags.quick ? 8 : 128;
+  const int warmup = flags.quick ? 1 : 5, steps = flags.quick ? 2 : 20;
+  report["resnet50_fp32_images_s"] = resnet50_images_per_second(resnet_batch, warmup, steps, false);
+  report["resnet50_amp_images_s"] = resnet50_images_per_second(resnet_batch, warmup, steps, true);
   if (torch.contains("device")) std::printf("device: %s\n", torch["device"].get<std::string>().c_str());
   print_row("x + 1, 1 element, independent", report["tiny_op_ns"], torch, "tiny_op_ns", "ns/op");
   print_row("y = y + 1, 1 element, chained", report["tiny_op_chain_ns"], torch, "tiny_op_chain_ns", "ns/op");
   print_row("seed MLP epoch (469 x 128, on GPU)", report["mlp_epoch_s"], torch, "mlp_epoch_s", "s");
+  print_row("ResNet-50 step, float32", report["resnet50_fp32_images_s"], torch, "resnet50_fp32_images_s", "img/s");
+  print_row("ResNet-50 step, float16 AMP", report["resnet50_amp_images_s"], torch, "resnet50_amp_images_s", "img/s");
   return bench::write_report(flags, report);
 }

@@ -45,6 +45,34 @@ def mlp_epoch_seconds(batches, epochs):
     return best
 
 
+def resnet50_images_per_second(batch, warmup, steps, mixed_precision):
+    import torchvision
+    torch.manual_seed(0)
+    x = torch.randn(batch, 3, 224, 224, device="cuda")
+    y = torch.randint(0, 1000, (batch,), device="cuda")
+    net = torchvision.models.resnet50().cuda()
+    loss_fn = torch.nn.CrossEntropyLoss()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    scaler = torch.amp.GradScaler("cuda", enabled=mixed_precision)
+
+    def step():
+        trainer.zero_grad()
+        with torch.autocast("cuda", dtype=torch.float16, enabled=mixed_precision):
+            loss = loss_fn(net(x), y)
+        scaler.scale(loss).backward()
+        scaler.step(trainer)
+        scaler.update()
+
+    for _ in range(warmup):
+        step()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    torch.cuda.synchronize()
+    return batch * steps / (time.perf_counter() - start)
+
+
 def main():
     quick = "--quick" in sys.argv
     path = sys.argv[sys.argv.index("--json") + 1]
@@ -56,6 +84,9 @@ def main():
         "tiny_op_chain_ns": tiny_op_ns(True, ops, rounds),
         "mlp_epoch_s": mlp_epoch_seconds(batches, epochs),
     }
+    batch, warmup, steps = (8, 1, 2) if quick else (128, 5, 20)
+    report["resnet50_fp32_images_s"] = resnet50_images_per_second(batch, warmup, steps, False)
+    report["resnet50_amp_images_s"] = resnet50_images_per_second(batch, warmup, steps, True)
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
 

@@ -130,3 +130,26 @@ TEST_CASE("initialize honours the current context scope", "[gluon][block][contex
   CHECK(dense.weight().data().context() == cpu(1));
   test::check_array(dense(nd::ones({1, 3}, cpu(1))), {1, 2}, {3, 3});
 }
+
+TEST_CASE("reset_ctx moves parameters to other contexts with their values and fresh gradients", "[gluon]") {
+  gluon::nn::Dense dense(3, {.in_units = 2});
+  dense.initialize(init::Constant(0.5), {cpu(0)});
+  auto params = dense.collect_params();
+  params.reset_ctx({cpu(1), cpu(2)});
+  const gluon::Parameter weight = dense.weight();
+  CHECK(weight.list_ctx() == std::vector<Context>{cpu(1), cpu(2)});
+  CHECK(weight.data(cpu(2)).asnumpy<float>() == std::vector<float>(6, 0.5f));
+  CHECK(weight.grad(cpu(1)).context() == cpu(1));
+  CHECK_THROWS_WITH(weight.data(cpu(0)), Catch::Matchers::Contains("not on cpu(0)"));
+  NDArray loss;
+  {
+    autograd::record r;
+    loss = dense(nd::ones({1, 2}, cpu(1))).sum();
+  }
+  loss.backward();
+  CHECK(weight.grad(cpu(1)).asnumpy<float>() == std::vector<float>(6, 1.0f));
+  gluon::nn::Dense deferred(2);
+  deferred.initialize(init::One(), {cpu(0)});
+  deferred.collect_params().reset_ctx({cpu(3)});
+  CHECK(deferred(nd::ones({1, 4}, cpu(3))).context() == cpu(3));
+}

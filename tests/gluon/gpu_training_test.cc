@@ -81,6 +81,46 @@ TEST_CASE("the seed MLP trained on the GPU reaches the CPU's accuracy", "[gpu][t
   CHECK(gpu_accuracy == Approx(cpu_accuracy).margin(0.01));
 }
 
+TEST_CASE("a small CNN steps on the GPU as on the CPU, hybridized or not", "[gpu][training]") {
+  const NDArray x = nd::random::uniform(-1, 1, {8, 3, 12, 12});
+  const NDArray y = nd::array(std::vector<float>{0, 1, 2, 3, 3, 2, 1, 0});
+  auto make = [](Context ctx) {
+    auto net = std::make_unique<nn::HybridSequential>();
+    net->add(nn::Conv2D(8, {3, 3}, {.padding = {1, 1}}), nn::BatchNorm(), nn::Activation("relu"), nn::MaxPool2D(),
+             nn::Conv2D(8, {3, 3}, {.strides = {2, 2}}), nn::GlobalAvgPool2D(), nn::Dense(4));
+    random::seed(11);
+    net->initialize(init::Xavier(), {cpu()});
+    (*net)(nd::zeros({1, 3, 12, 12}));
+    if (ctx != cpu()) net->collect_params().reset_ctx({ctx});
+    return net;
+  };
+  for (bool hybridized : {false, true}) {
+    INFO("hybridized " << hybridized);
+    auto on_cpu = make(cpu()), on_gpu = make(gpu(0));
+    if (hybridized) on_cpu->hybridize(), on_gpu->hybridize();
+    for (auto [net, ctx] : {std::pair{on_cpu.get(), cpu()}, std::pair{on_gpu.get(), gpu(0)}}) {
+      gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+      gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.1}, {"momentum", 0.9}});
+      for (int step = 0; step < 2; ++step) {
+        NDArray loss;
+        {
+          autograd::record r;
+          loss = loss_fn((*net)(x.as_in_context(ctx)), y.as_in_context(ctx));
+        }
+        loss.backward();
+        trainer.step(8);
+      }
+    }
+    auto expected = on_cpu->collect_params();
+    for (const auto& [name, parameter] : on_gpu->collect_params()) {
+      INFO(name);
+      CHECK(parameter.data().context() == gpu(0));
+      const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
+      for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-3));
+    }
+  }
+}
+
 TEST_CASE("split_and_load over two logical contexts on one GPU equals the whole batch", "[gpu][training]") {
   const NDArray x = nd::random::uniform(-1, 1, {8, 5}, gpu(0));
   const NDArray y = nd::array(std::vector<float>{0, 1, 2, 1, 0, 2, 2, 1}, Shape{8}, gpu(0));

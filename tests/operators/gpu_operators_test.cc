@@ -260,3 +260,119 @@ TEST_CASE("an operator without a GPU kernel is refused at the call, naming it", 
   const NDArray x = nd::ones({4}, gpu(0));
   CHECK_THROWS_WITH(nd::erfinv(x), Contains("erfinv") && Contains("gpu(0)") && Contains("nothing falls back"));
 }
+
+TEST_CASE("slices, concat, split, flip, take and running sums on the GPU equal the CPU's", "[gpu]") {
+  const NDArray x = uniform(-1, 1, {4, 6, 5});
+  same_on_gpu("slice", [](A v) { return nd::slice(v[0], {1, std::nullopt, 4}, {3, 5, 0}, {1, 2, -2}); }, {x}, 0);
+  same_on_gpu("slice_axis", [](A v) { return nd::slice_axis(v[0], 1, 2, 5); }, {x}, 0);
+  same_on_gpu("concat", [](A v) { return nd::concat({v[0], v[0] * 2, v[0].slice(0, 1) + 0}, 0); }, {x}, 0);
+  same_on_gpu("concat axis 2", [](A v) { return nd::concat({v[0], v[0] * 2}, 2); }, {x}, 0);
+  same_on_gpu("split", [](A v) { return nd::split(v[0], 3, 1)[1]; }, {x}, 0);
+  same_on_gpu("flip", [](A v) { return nd::flip(v[0], 1); }, {x}, 0);
+  same_on_gpu("tile", [](A v) { return nd::tile(v[0], {2, 1, 3}); }, {x}, 0);
+  const NDArray index = nd::array(std::vector<float>{3, 0, 0, 5, -2, 9});
+  same_on_gpu("take clip", [](A v) { return nd::take(v[0], v[1], 1); }, {x, index}, 0);
+  same_on_gpu("take wrap", [](A v) { return nd::take(v[0], v[1], 2, nd::IndexMode::kWrap); }, {x, index}, 0);
+  same_on_gpu("cumsum", [](A v) { return nd::cumsum(v[0], 1); }, {x}, 1e-6);
+  same_on_gpu("cumprod", [](A v) { return nd::cumprod(v[0], 2); }, {x}, 1e-6);
+  // Gradients of the indexing operators: take sums where an index repeats.
+  auto grads = [&](Context ctx) {
+    NDArray a = x.as_in_context(ctx);
+    a.attach_grad();
+    NDArray y;
+    {
+      autograd::record r;
+      y = nd::take(a, index.as_in_context(ctx), 1).sum() * 3 + nd::slice_axis(a, 2, 1, 4).sum() +
+          nd::cumsum(nd::flip(a, 0), 2).mean();
+    }
+    y.backward();
+    return a.grad();
+  };
+  check_close(grads(cpu()), grads(gpu(0)), 1e-5);
+}
+
+TEST_CASE("convolution, pooling and normalization on the GPU equal the CPU's, with their gradients", "[gpu]") {
+  struct Case {
+    const char* name;
+    Shape data, weight;
+    nd::ConvShape shape;
+    std::int64_t filters, groups;
+  };
+  for (const Case& c : {Case{"2-d, stride 2, pad 1", {2, 4, 9, 8}, {6, 4, 3, 3}, {{3, 3}, {2, 2}, {}, {1, 1}}, 6, 1},
+                        Case{"2-d, dilated, 2 groups", {2, 4, 9, 9}, {6, 2, 3, 3}, {{3, 3}, {}, {2, 2}, {2, 2}}, 6, 2},
+                        Case{"1-d", {3, 2, 11}, {5, 2, 4}, {{4}, {2}, {}, {1}}, 5, 1},
+                        Case{"3-d", {1, 2, 5, 6, 4}, {3, 2, 2, 3, 2}, {{2, 3, 2}, {}, {}, {0, 1, 0}}, 3, 1},
+                        Case{"1x1", {2, 8, 5, 5}, {4, 8, 1, 1}, {{1, 1}}, 4, 1}}) {
+    INFO(c.name);
+    const NDArray data = uniform(-1, 1, c.data), weight = uniform(-1, 1, c.weight), bias = uniform(-1, 1, {c.filters});
+    auto run = [&](Context ctx) {
+      std::vector<NDArray> in = {data.as_in_context(ctx), weight.as_in_context(ctx), bias.as_in_context(ctx)};
+      for (NDArray& a : in) a.attach_grad();
+      NDArray y, loss;
+      {
+        autograd::record r;
+        y = nd::Convolution(in[0], in[1], in[2], c.shape, c.filters, c.groups);
+        loss = (nd::square(y) * 0.5).sum();
+      }
+      loss.backward();
+      return std::vector<NDArray>{y, in[0].grad(), in[1].grad(), in[2].grad()};
+    };
+    const auto on_cpu = run(cpu()), on_gpu = run(gpu(0));
+    for (std::size_t i = 0; i < on_cpu.size(); ++i) {
+      INFO("output " << i);
+      check_close(on_cpu[i], on_gpu[i], 1e-4);
+    }
+  }
+  const NDArray images = uniform(-1, 1, {2, 3, 8, 7});
+  same_on_gpu("Convolution float16", [](A v) {
+    return nd::Convolution(v[0].astype(DType::kFloat16), v[1].astype(DType::kFloat16), std::nullopt, {{3, 3}}, 4).astype(DType::kFloat32);
+  }, {images, uniform(-1, 1, {4, 3, 3, 3})}, 2e-2);
+  same_on_gpu("max pool", [](A v) { return nd::Pooling(v[0], {{3, 3}, {2, 2}, {}, {1, 1}}); }, {images});
+  same_on_gpu("avg pool", [](A v) {
+    return nd::Pooling(v[0], {{2, 2}, {2, 2}}, {.type = nd::PoolType::kAvg, .convention = nd::PoolingConvention::kFull});
+  }, {images}, 1e-6);
+  same_on_gpu("global avg pool", [](A v) { return nd::Pooling(v[0], {{1, 1}}, {.type = nd::PoolType::kAvg, .global_pool = true}); },
+              {images}, 1e-6);
+  same_on_gpu("Deconvolution", [](A v) { return nd::Deconvolution(v[0], v[1], std::nullopt, {{3, 3}, {2, 2}, {}, {1, 1}}, 5); },
+              {images, uniform(-1, 1, {3, 5, 3, 3})}, 1e-5);
+  same_on_gpu("LayerNorm", [](A v) { return nd::LayerNorm(v[0], nd::ones({7}, v[0].context()), nd::zeros({7}, v[0].context())); },
+              {images}, 1e-5);
+  // BatchNorm in training (batch statistics, moving averages updated) and in inference (moving statistics).
+  auto batch_norm = [&](Context ctx, bool training) {
+    NDArray x = images.as_in_context(ctx), gamma = nd::full({3}, 1.5, ctx), beta = nd::full({3}, 0.1, ctx);
+    NDArray mean = nd::full({3}, 0.2, ctx), var = nd::full({3}, 0.9, ctx);
+    x.attach_grad();
+    NDArray y;
+    {
+      autograd::record r(training);
+      y = nd::BatchNorm(x, gamma, beta, mean, var);
+    }
+    y.backward();
+    return std::vector<NDArray>{y, x.grad(), mean, var};
+  };
+  for (bool training : {true, false}) {
+    const auto on_cpu = batch_norm(cpu(), training), on_gpu = batch_norm(gpu(0), training);
+    for (std::size_t i = 0; i < on_cpu.size(); ++i) {
+      INFO("BatchNorm, training " << training << ", output " << i);
+      check_close(on_cpu[i], on_gpu[i], 1e-5);
+    }
+  }
+}
+
+TEST_CASE("Dropout on the GPU keeps about 1 - p of its input, scaled", "[gpu]") {
+  const NDArray x = nd::ones({100000}, gpu(0));
+  NDArray y;
+  {
+    autograd::record r;
+    y = nd::Dropout(x, 0.3);
+  }
+  const std::vector<float> v = y.asnumpy<float>();
+  std::size_t kept = 0;
+  for (float e : v) {
+    if (e != 0) {
+      ++kept;
+      REQUIRE(e == Approx(1 / 0.7));
+    }
+  }
+  CHECK(static_cast<double>(kept) / v.size() == Approx(0.7).margin(0.01));
+}

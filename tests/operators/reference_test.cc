@@ -443,7 +443,12 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"_apply", "indexing_test.cc (a callable's values, in place, its errors)"},
       {"_softmax_cross_entropy_backward", "the gradient checks of softmax_cross_entropy (tests/autograd) run it"},
       {"_backward_gather_nd", "the gradient check of gather_nd (tests/autograd)"},
-      {"_slice_backward", "the gradient check of slice (tests/autograd)"}};
+      {"_slice_backward", "the gradient check of slice (tests/autograd)"},
+      // GPU only: against the CPU's Convolution and BatchNorm, values and gradients (label gpu).
+      {"_cudnn_convolution", "tests/operators/gpu_operators_test.cc"},
+      {"_backward_cudnn_convolution", "tests/operators/gpu_operators_test.cc"},
+      {"_cudnn_batch_norm", "tests/operators/gpu_operators_test.cc"},
+      {"_backward_cudnn_batch_norm", "tests/operators/gpu_operators_test.cc"}};
   for (const op::OpInfo& info : op::list_operators()) {
     INFO("operator with no value test: " << info.name);
     CHECK((ran.count(info.name) == 1 || tested_elsewhere.count(info.name) == 1));

@@ -1,0 +1,160 @@
+#include <mx/engine/gpu_marks.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#include <mx/engine/cuda_stream.h>
+#include <mx/engine/error.h>
+#include <mx/engine/operation.h>
+#include <mx/engine/var.h>
+
+namespace mx::engine::detail {
+
+class GpuEvent {
+ public:
+  GpuEvent(void* event, void* stream) : event_(event), stream_(stream) {}
+  void* event() const { return event_; }
+  void* stream() const { return stream_; }
+
+ private:
+  void* event_;
+  void* stream_;
+};
+
+namespace {
+
+std::atomic<bool> g_in_use{false};
+
+// Events are reused: creating one costs more than recording it.
+class EventPool {
+ public:
+  void* take() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        void* e = free_.back();
+        free_.pop_back();
+        return e;
+      }
+    }
+    return cuda_event_create();
+  }
+  void give_back(void* e) {
+    std::lock_guard lock(mutex_);
+    free_.push_back(e);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<void*> free_;  // guarded by mutex_; never destroyed (events may be dropped during static exit)
+};
+
+EventPool& pool() {
+  static auto* p = new EventPool;
+  return *p;
+}
+
+GpuEventPtr record(void* stream) {
+  void* e = pool().take();
+  cuda_event_record(e, stream);
+  return GpuEventPtr(new GpuEvent(e, stream), [](const GpuEvent* ev) {
+    pool().give_back(ev->event());
+    delete ev;
+  });
+}
+
+// The events `entry`'s operation must wait for: the last write, and for a writer the reads since.
+void collect(const VarEntry& entry, std::vector<GpuEventPtr>& out) {
+  std::lock_guard lock(entry.var->mutex);
+  const GpuMarks& m = entry.var->gpu;
+  if (m.write) out.push_back(m.write);
+  if (entry.write) out.insert(out.end(), m.reads.begin(), m.reads.end());
+}
+
+}  // namespace
+
+bool gpu_sync_each_op() {
+  static const bool sync = [] {
+    const char* value = std::getenv("MX_GPU_SYNC_EACH_OP");
+    return value != nullptr && std::string(value) == "1";
+  }();
+  return sync;
+}
+
+bool gpu_marks_in_use() { return g_in_use.load(std::memory_order_relaxed); }
+
+void wait_marks_on_stream(OprBlock& op, void* stream) {
+  if (!gpu_marks_in_use()) return;
+  std::vector<GpuEventPtr> events;
+  for (const VarEntry& entry : op.entries()) collect(entry, events);
+  for (const GpuEventPtr& e : events) {
+    if (e->stream() != stream) cuda_stream_wait_event(stream, e->event());  // the same stream keeps order itself
+  }
+}
+
+void mark_after_stream_op(OprBlock& op, void* stream, int /*device*/) {
+  g_in_use.store(true, std::memory_order_relaxed);
+  const GpuEventPtr e = record(stream);
+  for (const VarEntry& entry : op.entries()) {
+    std::lock_guard lock(entry.var->mutex);
+    GpuMarks& m = entry.var->gpu;
+    if (entry.write) {
+      m.write = e;
+      m.reads.clear();
+      continue;
+    }
+    bool replaced = false;
+    for (GpuEventPtr& r : m.reads) {
+      if (r->stream() == stream) {  // a later event on one stream stands for the earlier
+        r = e;
+        replaced = true;
+      }
+    }
+    if (!replaced) m.reads.push_back(e);
+  }
+}
+
+void clear_marks_after_sync(OprBlock& op) {
+  if (!gpu_marks_in_use()) return;
+  for (const VarEntry& entry : op.entries()) {
+    if (!entry.write) continue;
+    std::lock_guard lock(entry.var->mutex);
+    entry.var->gpu = {};
+  }
+}
+
+bool has_marks(OprBlock& op) {
+  if (!gpu_marks_in_use()) return false;
+  for (const VarEntry& entry : op.entries()) {
+    std::lock_guard lock(entry.var->mutex);
+    if (!entry.var->gpu.empty()) return true;
+  }
+  return false;
+}
+
+void host_wait_marks(OprBlock& op) {
+  if (!gpu_marks_in_use()) return;
+  std::vector<GpuEventPtr> events;
+  for (const VarEntry& entry : op.entries()) {
+    std::lock_guard lock(entry.var->mutex);
+    const GpuMarks& m = entry.var->gpu;
+    if (m.write) events.push_back(m.write);
+    events.insert(events.end(), m.reads.begin(), m.reads.end());
+  }
+  for (const GpuEventPtr& e : events) cuda_event_synchronize(e->event());
+}
+
+void host_wait_var(Var* var, bool reads_too) {
+  if (!gpu_marks_in_use()) return;
+  std::vector<GpuEventPtr> events;
+  {
+    std::lock_guard lock(var->mutex);
+    if (var->gpu.write) events.push_back(var->gpu.write);
+    if (reads_too) events.insert(events.end(), var->gpu.reads.begin(), var->gpu.reads.end());
+  }
+  for (const GpuEventPtr& e : events) cuda_event_synchronize(e->event());
+}
+
+}  // namespace mx::engine::detail
