@@ -62,6 +62,20 @@ void cuda_event_synchronize(void* event) {
   check(cudaEventSynchronize(static_cast<cudaEvent_t>(event)), "GPU work");
 }
 
+void* cuda_timing_event_create() {
+  cudaEvent_t event = nullptr;
+  check(cudaEventCreate(&event), "cudaEventCreate");
+  return event;
+}
+
+double cuda_event_elapsed_ms(void* from, void* to) {
+  float ms = 0;
+  check(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(from), static_cast<cudaEvent_t>(to)), "cudaEventElapsedTime");
+  return ms;
+}
+
+void cuda_event_destroy(void* event) { cudaEventDestroy(static_cast<cudaEvent_t>(event)); }
+
 CudaStream::CudaStream(int device) : device_(device) {
   check(cudaSetDevice(device), "cudaSetDevice");
   cudaStream_t stream = nullptr;
@@ -83,6 +97,9 @@ void* cuda_event_create() { throw EngineError("CUDA events: mxpp was built witho
 void cuda_event_record(void*, void*) {}
 void cuda_stream_wait_event(void*, void*) {}
 void cuda_event_synchronize(void*) {}
+void* cuda_timing_event_create() { throw EngineError("CUDA events: mxpp was built without CUDA"); }
+double cuda_event_elapsed_ms(void*, void*) { return 0; }
+void cuda_event_destroy(void*) {}
 CudaStream::CudaStream(int device) : device_(device) {
   throw EngineError("gpu(" + std::to_string(device) + "): mxpp was built without CUDA");
 }

@@ -17,6 +17,10 @@ void* cuda_event_create();
 void cuda_event_record(void* event, void* stream);
 void cuda_stream_wait_event(void* stream, void* event);
 void cuda_event_synchronize(void* event);
+// Events that keep their time, for the profiler (gpu_timing.h): milliseconds from `from` to `to`, both done.
+void* cuda_timing_event_create();
+double cuda_event_elapsed_ms(void* from, void* to);
+void cuda_event_destroy(void* event);
 
 // A non-blocking stream on one device, owned by one engine worker.
 class CudaStream {

@@ -14,20 +14,23 @@ namespace mx::engine::detail {
 
 class GpuEvent {
  public:
-  GpuEvent(void* event, void* stream) : event_(event), stream_(stream) {}
+  GpuEvent(void* event, void* stream, int device) : event_(event), stream_(stream), device_(device) {}
   void* event() const { return event_; }
   void* stream() const { return stream_; }
+  int device() const { return device_; }
 
  private:
   void* event_;
   void* stream_;
+  int device_;
 };
 
 namespace {
 
 std::atomic<bool> g_in_use{false};
 
-// Events are reused: creating one costs more than recording it.
+// Events are reused: creating one costs more than recording it. An event belongs to the device current when it
+// was made, and is recorded only on that device's streams: one pool per device.
 class EventPool {
  public:
   void* take() {
@@ -51,16 +54,24 @@ class EventPool {
   std::vector<void*> free_;  // guarded by mutex_; never destroyed (events may be dropped during static exit)
 };
 
-EventPool& pool() {
-  static auto* p = new EventPool;
-  return *p;
+constexpr int kMaxDevices = 64;
+
+EventPool& pool(int device) {
+  static auto* pools = new EventPool[kMaxDevices];  // never destroyed, as the events
+  return pools[device];
 }
 
-GpuEventPtr record(void* stream) {
-  void* e = pool().take();
-  cuda_event_record(e, stream);
-  return GpuEventPtr(new GpuEvent(e, stream), [](const GpuEvent* ev) {
-    pool().give_back(ev->event());
+// On the calling thread, whose current device is `device` (a GPU worker's).
+GpuEventPtr record(void* stream, int device) {
+  void* e = pool(device).take();
+  try {
+    cuda_event_record(e, stream);
+  } catch (...) {
+    pool(device).give_back(e);
+    throw;
+  }
+  return GpuEventPtr(new GpuEvent(e, stream, device), [](const GpuEvent* ev) {
+    pool(ev->device()).give_back(ev->event());
     delete ev;
   });
 }
@@ -94,9 +105,10 @@ void wait_marks_on_stream(OprBlock& op, void* stream) {
   }
 }
 
-void mark_after_stream_op(OprBlock& op, void* stream, int /*device*/) {
+void mark_after_stream_op(OprBlock& op, void* stream, int device) {
+  if (device < 0 || device >= kMaxDevices) throw EngineError("gpu(" + std::to_string(device) + "): no such device");
   g_in_use.store(true, std::memory_order_relaxed);
-  const GpuEventPtr e = record(stream);
+  const GpuEventPtr e = record(stream, device);
   for (const VarEntry& entry : op.entries()) {
     std::lock_guard lock(entry.var->mutex);
     GpuMarks& m = entry.var->gpu;

@@ -9,6 +9,7 @@
 
 #include <mx/engine/cuda_stream.h>
 #include <mx/engine/gpu_marks.h>
+#include <mx/engine/gpu_timing.h>
 #include <mx/engine/error.h>
 #include <mx/engine/trace.h>
 
@@ -104,7 +105,7 @@ void note_dependencies(OprBlock& op, const PushOptions& options) {
   op.waited_on.erase(std::unique(op.waited_on.begin(), op.waited_on.end()), op.waited_on.end());
 }
 
-void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
+trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
   trace::Event e;
   e.name = op.name;
   e.category = op.category != nullptr ? op.category : "operator";
@@ -116,7 +117,11 @@ void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int6
   e.queue_depth = op.queue_depth;
   e.waited_on = std::move(op.waited_on);
   e.args = std::move(op.args);
-  trace::record(std::move(e));
+  return e;
+}
+
+void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
+  trace::record(describe_operation(op, worker_id, start, end));
 }
 
 }  // namespace
@@ -168,17 +173,24 @@ namespace {
 // A GPU operation: after the other streams' work it depends on, then either marked with an event (the stream
 // keeps its order; nothing waits here) or waited for. Copies always wait: the host memory on their other side is
 // read and written by CPU operations that know nothing of streams.
-void run_on_stream(OprBlock& op, const RunContext& rctx, bool gpu_async) {
+// Returns whether the operation was timed on the device (while profiling, an operation that does not wait for
+// its stream); the others are timed on the host as usual.
+bool run_on_stream(OprBlock& op, const RunContext& rctx, bool gpu_async, int worker_id) {
   cuda_set_device(rctx.ctx.dev_id);
   wait_marks_on_stream(op, rctx.stream);
-  op.sync_fn(rctx);
   const bool copy = op.prop == FnProperty::kCopyToGPU || op.prop == FnProperty::kCopyFromGPU;
-  if (gpu_async && !copy && !gpu_sync_each_op()) {
-    mark_after_stream_op(op, rctx.stream, rctx.ctx.dev_id);
-  } else {
+  const bool async = gpu_async && !copy && !gpu_sync_each_op();
+  void* timer = async && op.trace_id != 0 ? gpu_timing_begin(rctx.stream, rctx.ctx.dev_id) : nullptr;
+  op.sync_fn(rctx);
+  if (!async) {
     cuda_synchronize(rctx.stream);
     clear_marks_after_sync(op);
+    return false;
   }
+  mark_after_stream_op(op, rctx.stream, rctx.ctx.dev_id);
+  if (timer == nullptr) return false;
+  gpu_timing_end(timer, rctx.stream, rctx.ctx.dev_id, describe_operation(op, worker_id, 0, 0));
+  return true;
 }
 
 // After a GPU operation threw: whatever it enqueued is waited for (its error, if any, is the operation's own).
@@ -199,10 +211,11 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id, bool gpu_a
   const bool tracing = op.trace_id != 0;  // decided at push: pausing later does not lose work pushed before
   const std::int64_t start = tracing ? now_ns() : 0;
   Outcome outcome;
+  bool timed_on_device = false;
   try {
     OperationScope scope(worker_id);
     if (rctx.stream != nullptr) {
-      run_on_stream(op, rctx, gpu_async);
+      timed_on_device = run_on_stream(op, rctx, gpu_async, worker_id);
     } else {
       // Off the GPU streams, a variable's GPU work must be done before the function touches it. Markers and
       // deletions (waited for by the engine's reaper) need no wait here.
@@ -213,7 +226,7 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id, bool gpu_a
     outcome = {std::make_shared<Failure>(std::current_exception(), op.name), true};
     if (rctx.stream != nullptr) settle_stream_after_failure(op, rctx.stream);
   }
-  if (tracing) record_operation(op, worker_id, start, now_ns());
+  if (tracing && !timed_on_device) record_operation(op, worker_id, start, now_ns());
   return outcome;
 }
 

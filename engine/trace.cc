@@ -1,5 +1,7 @@
 #include <mx/engine/trace.h>
 
+#include <mx/engine/gpu_timing.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -226,9 +228,18 @@ void counter(const char* name, const char* category, Context ctx, double value) 
 
 std::uint64_t next_operation_id() { return g_operation_ids.fetch_add(1, std::memory_order_relaxed) + 1; }
 
-std::vector<Event> events() { return in_nanoseconds(recorder().events(false)); }
-std::vector<Event> take_events() { return in_nanoseconds(recorder().events(true)); }
-void clear() { (void)recorder().events(true); }
+// GPU operations come with their device times already in nanoseconds (gpu_timing.h).
+std::vector<Event> with_gpu_events(std::vector<Event> events, bool take) {
+  std::vector<Event> gpu = engine::detail::gpu_timed_events(take);
+  events.insert(events.end(), std::make_move_iterator(gpu.begin()), std::make_move_iterator(gpu.end()));
+  return events;
+}
+std::vector<Event> events() { return with_gpu_events(in_nanoseconds(recorder().events(false)), false); }
+std::vector<Event> take_events() { return with_gpu_events(in_nanoseconds(recorder().events(true)), true); }
+void clear() {
+  (void)recorder().events(true);
+  (void)engine::detail::gpu_timed_events(true);
+}
 void write_chrome_trace(const std::string& path) { write_chrome_trace(path, events()); }
 
 }  // namespace mx::engine::trace

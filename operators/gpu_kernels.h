@@ -142,7 +142,7 @@ void transpose(int dtype, const void* x, void* y, int ndim, const std::int64_t* 
 void random_uniform(int dtype, void* y, std::int64_t n, double low, double high, std::uint64_t key, Stream stream);
 void random_normal(int dtype, void* y, std::int64_t n, double mean, double stddev, std::uint64_t key, Stream stream);
 
-// ---- optimizer updates (update_rules.h), in place; every rule but LAMB; float32 and float64 ----
+// ---- optimizer updates (update_rules.h), in place, every rule; float32 and float64 ----
 void optimizer_update(nd::UpdateRule rule, const nd::UpdateHyperParams& hyper, int dtype, void* weight,
                       const void* grad, void* state0, void* state1, std::int64_t n, Stream stream);
 

@@ -4,7 +4,11 @@
 #include <cstring>
 
 #include <mx/operators/blas.h>
+#if MXPP_USE_CUDA
+#include <mx/operators/gpu_blas.h>
+#endif
 #include <mx/operators/elemwise.h>
+#include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/linalg.h>
@@ -72,6 +76,24 @@ void product_cpu(const GemmParams& p, std::span<const Blob> in, std::span<const 
                    in[1].data, g.k * g.n, out[0].data, g.m * g.n);
 }
 
+#if MXPP_USE_CUDA
+// The same batched product on cuBLAS; gemm's C is copied into the output first (a device-to-device cast).
+template <const char* kName>
+void product_gpu(const GemmParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
+  std::vector<ArrayInfo> infos;
+  for (const Blob& b : in) infos.push_back({b.shape, b.dtype});
+  op::GemmArgs g = plan_product(kName, p, infos, nullptr);
+  if (in.size() == 3) {
+    op::gpu::cast(static_cast<int>(in[2].dtype), in[2].data, static_cast<int>(out[0].dtype), out[0].data,
+                  out[0].size(), ctx.run.stream);
+  } else {
+    g.beta = 0;
+  }
+  op::gpu::batched_gemm(g, in[0].dtype, out[0].size() / std::max<std::int64_t>(g.m * g.n, 1), in[0].data, g.m * g.k,
+                        in[1].data, g.k * g.n, out[0].data, g.m * g.n, ctx.run.stream);
+}
+#endif
+
 // The gradients of A and B in alpha op(A) op(B) for head gradient g.
 std::vector<NDArray> product_gradients(const GemmParams& p, const op::GradientArgs& args, const NDArray& g) {
   const NDArray &a = args.inputs[0], &b = args.inputs[1];
@@ -89,6 +111,7 @@ const op::Operator<GemmParams> kGemm = op::define<GemmParams>({
     .num_inputs = 3,
     .infer = &infer_product<kGemmName>,
     .cpu = &product_cpu<kGemmName>,
+    .gpu = MX_GPU(&product_gpu<kGemmName>),
     .gradient = [](const GemmParams& p, const op::GradientArgs& args) {
       std::vector<NDArray> grads = product_gradients(p, args, args.output_grads[0]);
       grads.push_back(args.needs_input_grad[2] ? args.output_grads[0] * p.beta : NDArray());
@@ -101,6 +124,7 @@ const op::Operator<GemmParams> kGemm2 = op::define<GemmParams>({
     .num_inputs = 2,
     .infer = &infer_product<kGemm2Name>,
     .cpu = &product_cpu<kGemm2Name>,
+    .gpu = MX_GPU(&product_gpu<kGemm2Name>),
     .gradient = [](const GemmParams& p, const op::GradientArgs& args) {
       return product_gradients(p, args, args.output_grads[0]);
     },

@@ -131,7 +131,7 @@ op::Operator<UpdateParams> update_operator(UpdateRule rule) {
                                    .num_outputs = 1 + states,
                                    .infer = &infer_update,
                                    .cpu = &update_cpu,
-                                   .gpu = rule == UpdateRule::kLAMB ? nullptr : MX_GPU(&update_gpu)});
+                                   .gpu = MX_GPU(&update_gpu)});
 }
 
 const std::vector<op::Operator<UpdateParams>>& update_operators() {

@@ -72,7 +72,7 @@ TEST_CASE("a compute-stream operation and a copy overlap", "[gpu]") {
 }
 
 TEST_CASE("a GPU operation completes at its launch; work on other streams waits on the device for it", "[gpu]") {
-  auto eng = engine::create({});
+  auto eng = engine::create({.gpu_compute_streams = 2});  // "fill" and "other" go to different streams
   constexpr std::size_t kBytes = std::size_t{64} << 20;
   void* device = nullptr;
   check(cudaMalloc(&device, kBytes));
@@ -105,6 +105,24 @@ TEST_CASE("a GPU operation completes at its launch; work on other streams waits 
   CHECK(std::count(host.begin(), host.end(), 2) == static_cast<std::ptrdiff_t>(kBytes));
   eng->wait_for_all();
   check(cudaFree(device));
+}
+
+TEST_CASE("while profiling, a GPU operation is timed on the device, not by its launch", "[gpu]") {
+  auto eng = engine::create({});
+  engine::trace::clear();
+  engine::trace::enable();
+  engine::VarHandle v = eng->new_variable();
+  eng->push_sync([](engine::RunContext rctx) { test::launch_spin(rctx.stream, clock_cycles(0.2)); }, gpu(0), {}, {v},
+                 {.name = "timed spin"});
+  eng->wait_for_all();
+  engine::trace::disable();
+  const auto events = engine::trace::take_events();
+  auto it = std::find_if(events.begin(), events.end(), [](const auto& e) { return e.name == "timed spin"; });
+  REQUIRE(it != events.end());
+  CHECK(it->ctx == gpu(0));
+  const double seconds = (it->end_ns - it->start_ns) / 1e9;
+  CHECK(seconds > 0.15);
+  CHECK(seconds < 0.5);
 }
 
 int main(int argc, char** argv) {
