@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: unpacks .gpu-carry/mxpp.tar.xz (tools/gpu/build.sh), runs every
-# GPU test program and the GPU benchmark beside PyTorch, and leaves their logs in OUT (default ./gpu-out).
+# GPU test program and the GPU benchmark beside PyTorch, and leaves five files in OUT (default ./gpu-out; the
+# device tool brings back at most eight): machine.txt, tests.log, bench.log and the two benchmarks' JSON.
 #   tools/gpu/run_checks.sh [--quick]
 set -uo pipefail
 out=${OUT:-gpu-out}
@@ -13,11 +14,13 @@ status=0
 for test in "$here"/bin/mx_*gpu_tests; do
   name=$(basename "$test")
   echo "== $name"
-  timeout 300 "$here/run.sh" "$test" --durations yes > "$out/$name.log" 2>&1
+  log=$(mktemp)
+  timeout 300 "$here/run.sh" "$test" --durations yes > "$log" 2>&1
   code=$?
-  tail -n 4 "$out/$name.log"
-  [[ $code -eq 0 ]] || { echo "$name: exit $code"; grep -B2 -A12 "FAILED\|failed\|error" "$out/$name.log" | head -80; status=1; }
+  { echo "== $name (exit $code)"; cat "$log"; } >> "$out/tests.log"
+  tail -n 4 "$log"
+  [[ $code -eq 0 ]] || { echo "$name: exit $code"; grep -B2 -A12 "FAILED\|failed\|error" "$log" | head -80; status=1; }
 done
 echo "== bench/gpu"
-timeout 300 "$here/run.sh" bench/gpu/run.sh "$here/bin/mx_bench_gpu" "$out" "$@" 2>&1 | tee "$out/bench.log"
+MXPP_LAUNCH="$here/run.sh" timeout 300 bench/gpu/run.sh "$here/bin/mx_bench_gpu" "$out" "$@" 2>&1 | tee "$out/bench.log"
 exit $status
