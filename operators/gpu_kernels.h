@@ -76,10 +76,11 @@ void argmax(bool largest, int dtype, const void* x, int out_dtype, void* y, std:
 void softmax(bool log, int dtype, const void* x, void* y, std::int64_t outer, std::int64_t extent,
              std::int64_t inner, Stream stream);
 // Per row of (batch, classes): loss = logsumexp - x[label]; per_sample writes (batch,), else their sum in y[0].
-// Both wait for the stream to check the labels: one outside [0, classes) throws mx::Error naming its row.
+// Waits for the stream to check the labels: one outside [0, classes) throws mx::Error naming its row.
 void softmax_cross_entropy(int dtype, const void* x, int label_dtype, const void* label, void* y, bool per_sample,
                            std::int64_t batch, std::int64_t classes, Stream stream);
 // dx = (softmax(x) - one_hot(label)) * g, g one value per row (g_count == batch) or one for all; g of x's dtype.
+// Does not check the labels again (the forward did) and so does not wait.
 void softmax_cross_entropy_backward(int dtype, const void* x, int label_dtype, const void* label, const void* g,
                                     std::int64_t g_count, void* dx, std::int64_t batch, std::int64_t classes,
                                     Stream stream);
