@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include <mx/engine/cuda_stream.h>
+
 namespace mx {
 
 std::string Context::str() const {
@@ -16,6 +18,8 @@ thread_local Context t_current = cpu();
 }
 
 Context current_context() { return t_current; }
+
+int num_gpus() { return engine::detail::cuda_device_count(); }
 
 context_scope::context_scope(Context ctx) : previous_(t_current) { t_current = ctx; }
 context_scope::~context_scope() { t_current = previous_; }

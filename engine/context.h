@@ -24,6 +24,9 @@ inline Context cpu_pinned(int dev_id = 0) { return {DeviceType::kCPUPinned, dev_
 
 std::ostream& operator<<(std::ostream& os, const Context& ctx);
 
+// Usable CUDA devices, as MXNet's mx.context.num_gpus(): 0 without CUDA support, a driver or a device.
+int num_gpus();
+
 // The context creation functions, initializers and data loaders use when given none: cpu(0) unless a
 // context_scope on this thread says otherwise.
 Context current_context();

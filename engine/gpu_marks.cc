@@ -1,11 +1,11 @@
 #include <mx/engine/gpu_marks.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <mutex>
 #include <string>
 
 #include <mx/engine/cuda_stream.h>
+#include <mx/engine/env.h>
 #include <mx/engine/error.h>
 #include <mx/engine/operation.h>
 #include <mx/engine/var.h>
@@ -76,8 +76,13 @@ GpuEventPtr record(void* stream, int device) {
   });
 }
 
+// Relaxed: a mark set by an operation this one depends on is visible through the engine's ordering of the two;
+// one set by an unrelated operation concerns nothing this operation must wait for.
+bool ever_marked(const Var* var) { return var->gpu_marked.load(std::memory_order_relaxed); }
+
 // The events `entry`'s operation must wait for: the last write, and for a writer the reads since.
 void collect(const VarEntry& entry, std::vector<GpuEventPtr>& out) {
+  if (!ever_marked(entry.var)) return;
   std::lock_guard lock(entry.var->mutex);
   const GpuMarks& m = entry.var->gpu;
   if (m.write) out.push_back(m.write);
@@ -87,10 +92,7 @@ void collect(const VarEntry& entry, std::vector<GpuEventPtr>& out) {
 }  // namespace
 
 bool gpu_sync_each_op() {
-  static const bool sync = [] {
-    const char* value = std::getenv("MX_GPU_SYNC_EACH_OP");
-    return value != nullptr && std::string(value) == "1";
-  }();
+  static const bool sync = env_int("MX_GPU_SYNC_EACH_OP", 0, 0) != 0;
   return sync;
 }
 
@@ -111,6 +113,7 @@ void mark_after_stream_op(OprBlock& op, void* stream, int device) {
   const GpuEventPtr e = record(stream, device);
   for (const VarEntry& entry : op.entries()) {
     std::lock_guard lock(entry.var->mutex);
+    entry.var->gpu_marked.store(true, std::memory_order_relaxed);
     GpuMarks& m = entry.var->gpu;
     if (entry.write) {
       m.write = e;
@@ -131,7 +134,7 @@ void mark_after_stream_op(OprBlock& op, void* stream, int device) {
 void clear_marks_after_sync(OprBlock& op) {
   if (!gpu_marks_in_use()) return;
   for (const VarEntry& entry : op.entries()) {
-    if (!entry.write) continue;
+    if (!entry.write || !ever_marked(entry.var)) continue;
     std::lock_guard lock(entry.var->mutex);
     entry.var->gpu = {};
   }
@@ -140,6 +143,7 @@ void clear_marks_after_sync(OprBlock& op) {
 bool has_marks(OprBlock& op) {
   if (!gpu_marks_in_use()) return false;
   for (const VarEntry& entry : op.entries()) {
+    if (!ever_marked(entry.var)) continue;
     std::lock_guard lock(entry.var->mutex);
     if (!entry.var->gpu.empty()) return true;
   }
@@ -150,6 +154,7 @@ void host_wait_marks(OprBlock& op) {
   if (!gpu_marks_in_use()) return;
   std::vector<GpuEventPtr> events;
   for (const VarEntry& entry : op.entries()) {
+    if (!ever_marked(entry.var)) continue;
     std::lock_guard lock(entry.var->mutex);
     const GpuMarks& m = entry.var->gpu;
     if (m.write) events.push_back(m.write);
@@ -159,7 +164,7 @@ void host_wait_marks(OprBlock& op) {
 }
 
 void host_wait_var(Var* var, bool reads_too) {
-  if (!gpu_marks_in_use()) return;
+  if (!gpu_marks_in_use() || !ever_marked(var)) return;
   std::vector<GpuEventPtr> events;
   {
     std::lock_guard lock(var->mutex);

@@ -23,8 +23,10 @@ class Var {
   // order; guarded by mutex.
   std::uint64_t trace_last_writer = 0;
   std::vector<std::uint64_t> trace_readers;
-  // GPU work in flight on the variable (gpu_marks.h); guarded by mutex.
+  // GPU work in flight on the variable (gpu_marks.h); guarded by mutex. `gpu_marked` is set with the first mark
+  // and never cleared, so operations on arrays that never met a GPU skip the mutex.
   detail::GpuMarks gpu;
+  std::atomic<bool> gpu_marked{false};
 
   Var* prev_live = nullptr;  // guarded by the owning LiveVars' mutex
   Var* next_live = nullptr;

@@ -22,18 +22,6 @@ void check(cudaError_t status, const std::string& what) {
 void set_device(int device) { check(cudaSetDevice(device), "gpu(" + std::to_string(device) + ")"); }
 }  // namespace
 
-int gpu_count() {
-  static const int count = [] {
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-      cudaGetLastError();  // no driver or no device: clear the error and stay CPU-only
-      return 0;
-    }
-    return n;
-  }();
-  return count;
-}
-
 void* gpu_malloc(int device, std::size_t bytes) {
   set_device(device);
   void* ptr = nullptr;
@@ -103,7 +91,6 @@ namespace {
 }
 }  // namespace
 
-int gpu_count() { return 0; }
 void* gpu_malloc(int device, std::size_t) { no_cuda(device); }
 void gpu_free(int, void*) {}
 void* pinned_malloc(std::size_t) { no_cuda(0); }

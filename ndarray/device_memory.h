@@ -8,9 +8,6 @@
 
 namespace mx::storage {
 
-// Usable CUDA devices: 0 without CUDA support, a driver or a device.
-int gpu_count();
-
 // A device block of `bytes` on gpu(device), or nullptr when the device is out of memory (other failures throw).
 void* gpu_malloc(int device, std::size_t bytes);
 void gpu_free(int device, void* ptr);

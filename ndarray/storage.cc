@@ -154,11 +154,11 @@ std::size_t size_class(std::size_t bytes) {
 Pool& pool(Context ctx) {
   constexpr int kMaxDevices = 64;
   if (ctx.dev_id < 0 || ctx.dev_id >= kMaxDevices) throw Error(ctx.str() + " is not a usable context");
-  if (ctx.dev_type == DeviceType::kGPU && ctx.dev_id >= gpu_count()) {
-    throw Error(ctx.str() + " is not available: " + std::to_string(gpu_count()) + " CUDA device(s) found");
+  if (ctx.dev_type == DeviceType::kGPU && ctx.dev_id >= num_gpus()) {
+    throw Error(ctx.str() + " is not available: " + std::to_string(num_gpus()) + " CUDA device(s) found");
   }
   // Pinned memory needs the CUDA runtime; without it, pinned arrays are plain host memory.
-  const bool pinned = ctx.dev_type == DeviceType::kCPUPinned && gpu_count() > 0;
+  const bool pinned = ctx.dev_type == DeviceType::kCPUPinned && num_gpus() > 0;
   const int kind = ctx.dev_type == DeviceType::kGPU ? 1 : (pinned ? 2 : 0);
   // Never destroyed: arrays freed during static destruction still return their blocks here.
   using Pools = std::array<std::array<std::unique_ptr<CachingPool>, kMaxDevices>, 3>;

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -109,10 +110,9 @@ class Descriptors {
 
 // The algorithms chosen for one problem, found once (cudnnFind* runs each candidate) and kept.
 struct Algorithms {
-  cudnnConvolutionFwdAlgo_t forward{};
-  cudnnConvolutionBwdDataAlgo_t backward_data{};
-  cudnnConvolutionBwdFilterAlgo_t backward_filter{};
-  bool has_forward = false, has_backward_data = false, has_backward_filter = false;
+  std::optional<cudnnConvolutionFwdAlgo_t> forward;
+  std::optional<cudnnConvolutionBwdDataAlgo_t> backward_data;
+  std::optional<cudnnConvolutionBwdFilterAlgo_t> backward_filter;
 };
 using ProblemKey = std::tuple<int, std::vector<std::int64_t>, std::vector<std::int64_t>, std::vector<std::int64_t>,
                               std::vector<std::int64_t>, std::vector<std::int64_t>, std::int64_t, int>;
@@ -130,13 +130,32 @@ std::map<ProblemKey, Algorithms>& cache() {
   return *algorithms;
 }
 
-// The first algorithm cuDNN's search ranks that ran successfully.
-template <class Perf>
-auto first_success(const Perf* results, int count, const char* what) {
+// The first algorithm cuDNN's search ranks that ran successfully. `find(capacity, &count, results)` is one of the
+// cudnnFind* calls with its descriptors bound.
+template <class Perf, int kCapacity, class Find>
+auto find_algorithm(const char* what, const char* call, Find&& find) {
+  Perf results[kCapacity];
+  int count = 0;
+  check(find(kCapacity, &count, results), call);
   for (int i = 0; i < count; ++i) {
     if (results[i].status == CUDNN_STATUS_SUCCESS) return results[i].algo;
   }
   throw Error(std::string(what) + ": cuDNN found no algorithm for this convolution");
+}
+
+// The algorithm of one kind (`slot`) kept for this problem, or the one `search` finds, then kept. Both compute
+// streams may ask at once: the cache is read and written under the lock only, the search (which runs kernels)
+// outside it; two first searches at once both search, and the later result is kept.
+template <class Algo, class Search>
+Algo cached_algorithm(const ProblemKey& key, std::optional<Algo> Algorithms::*slot, Search&& search) {
+  {
+    std::lock_guard lock(g_mutex);
+    if (const std::optional<Algo>& known = cache()[key].*slot) return *known;
+  }
+  const Algo found = search();
+  std::lock_guard lock(g_mutex);
+  cache()[key].*slot = found;
+  return found;
 }
 
 // Device scratch in the stream's order.
@@ -177,28 +196,18 @@ void infer_forward(const ConvParams& p, std::span<const op::ArrayInfo> in, std::
 void forward_gpu(const ConvParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
   const Descriptors d(p, in[0].shape, in[1].shape, out[0].shape, in[0].dtype);
   cudnnHandle_t handle = handle_for(ctx.run.stream);
-  Algorithms* algorithms;
-  {
-    std::lock_guard lock(g_mutex);
-    algorithms = &cache()[problem_key(p, in[0].shape, in[1].shape, in[0].dtype)];
-  }
-  if (!algorithms->has_forward) {
-    cudnnConvolutionFwdAlgoPerf_t results[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    int count = 0;
-    check(cudnnFindConvolutionForwardAlgorithm(handle, d.x, d.w, d.conv, d.y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count,
-                                               results),
-          "cudnnFindConvolutionForwardAlgorithm");
-    const auto algo = first_success(results, count, "Convolution");
-    std::lock_guard lock(g_mutex);
-    algorithms->forward = algo;
-    algorithms->has_forward = true;
-  }
+  const auto algo = cached_algorithm(problem_key(p, in[0].shape, in[1].shape, in[0].dtype), &Algorithms::forward, [&] {
+    return find_algorithm<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
+        "Convolution", "cudnnFindConvolutionForwardAlgorithm", [&](int capacity, int* count, auto* results) {
+          return cudnnFindConvolutionForwardAlgorithm(handle, d.x, d.w, d.conv, d.y, capacity, count, results);
+        });
+  });
   std::size_t bytes = 0;
-  check(cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.conv, d.y, algorithms->forward, &bytes),
+  check(cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.conv, d.y, algo, &bytes),
         "cudnnGetConvolutionForwardWorkspaceSize");
   const Workspace workspace(bytes, static_cast<cudaStream_t>(ctx.run.stream));
   const Scalars s(in[0].dtype);
-  check(cudnnConvolutionForward(handle, s.one(), d.x, in[0].data, d.w, in[1].data, d.conv, algorithms->forward,
+  check(cudnnConvolutionForward(handle, s.one(), d.x, in[0].data, d.w, in[1].data, d.conv, algo,
                                 workspace.data(), workspace.bytes(), s.zero(), d.y, out[0].data),
         "cudnnConvolutionForward");
 }
@@ -219,53 +228,42 @@ void backward_gpu(const BackwardParams& p, std::span<const Blob> in, std::span<c
   const Descriptors d(p.conv, in[0].shape, in[1].shape, in[2].shape, in[0].dtype);
   cudnnHandle_t handle = handle_for(ctx.run.stream);
   const auto stream = static_cast<cudaStream_t>(ctx.run.stream);
-  Algorithms* algorithms;
-  {
-    std::lock_guard lock(g_mutex);
-    algorithms = &cache()[problem_key(p.conv, in[0].shape, in[1].shape, in[0].dtype)];
-  }
+  const ProblemKey key = problem_key(p.conv, in[0].shape, in[1].shape, in[0].dtype);
   const Scalars s(in[0].dtype);
   std::size_t next = 0;
   if (p.need_data) {
-    if (!algorithms->has_backward_data) {
-      cudnnConvolutionBwdDataAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-      int count = 0;
-      check(cudnnFindConvolutionBackwardDataAlgorithm(handle, d.w, d.y, d.conv, d.x,
-                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, results),
-            "cudnnFindConvolutionBackwardDataAlgorithm");
-      const auto algo = first_success(results, count, "Convolution backward (data)");
-      std::lock_guard lock(g_mutex);
-      algorithms->backward_data = algo;
-      algorithms->has_backward_data = true;
-    }
+    const auto algo = cached_algorithm(key, &Algorithms::backward_data, [&] {
+      return find_algorithm<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
+          "Convolution backward (data)", "cudnnFindConvolutionBackwardDataAlgorithm",
+          [&](int capacity, int* count, auto* results) {
+            return cudnnFindConvolutionBackwardDataAlgorithm(handle, d.w, d.y, d.conv, d.x, capacity, count, results);
+          });
+    });
     std::size_t bytes = 0;
-    check(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, d.w, d.y, d.conv, d.x, algorithms->backward_data, &bytes),
+    check(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, d.w, d.y, d.conv, d.x, algo, &bytes),
           "cudnnGetConvolutionBackwardDataWorkspaceSize");
     const Workspace workspace(bytes, stream);
     check(cudnnConvolutionBackwardData(handle, s.one(), d.w, in[1].data, d.y, in[2].data, d.conv,
-                                       algorithms->backward_data, workspace.data(), workspace.bytes(), s.zero(), d.x,
+                                       algo, workspace.data(), workspace.bytes(), s.zero(), d.x,
                                        out[next++].data),
           "cudnnConvolutionBackwardData");
   }
   if (p.need_weight) {
-    if (!algorithms->has_backward_filter) {
-      cudnnConvolutionBwdFilterAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-      int count = 0;
-      check(cudnnFindConvolutionBackwardFilterAlgorithm(handle, d.x, d.y, d.conv, d.w,
-                                                        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, results),
-            "cudnnFindConvolutionBackwardFilterAlgorithm");
-      const auto algo = first_success(results, count, "Convolution backward (weight)");
-      std::lock_guard lock(g_mutex);
-      algorithms->backward_filter = algo;
-      algorithms->has_backward_filter = true;
-    }
+    const auto algo = cached_algorithm(key, &Algorithms::backward_filter, [&] {
+      return find_algorithm<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
+          "Convolution backward (weight)", "cudnnFindConvolutionBackwardFilterAlgorithm",
+          [&](int capacity, int* count, auto* results) {
+            return cudnnFindConvolutionBackwardFilterAlgorithm(handle, d.x, d.y, d.conv, d.w, capacity, count,
+                                                               results);
+          });
+    });
     std::size_t bytes = 0;
-    check(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, d.x, d.y, d.conv, d.w, algorithms->backward_filter,
+    check(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, d.x, d.y, d.conv, d.w, algo,
                                                          &bytes),
           "cudnnGetConvolutionBackwardFilterWorkspaceSize");
     const Workspace workspace(bytes, stream);
     check(cudnnConvolutionBackwardFilter(handle, s.one(), d.x, in[0].data, d.y, in[2].data, d.conv,
-                                         algorithms->backward_filter, workspace.data(), workspace.bytes(), s.zero(),
+                                         algo, workspace.data(), workspace.bytes(), s.zero(),
                                          d.w, out[next].data),
           "cudnnConvolutionBackwardFilter");
   }

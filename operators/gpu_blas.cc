@@ -4,9 +4,9 @@
 #include <cuda_runtime_api.h>
 
 #include <array>
-#include <cstdlib>
 #include <string>
 
+#include <mx/engine/env.h>
 #include <mx/ndarray/error.h>
 
 namespace mx::op::gpu {
@@ -57,13 +57,8 @@ ColumnMajor column_major(const GemmArgs& g) {
 }  // namespace
 
 bool tf32_allowed() {
-  static const bool allowed = [] {
-    for (const char* name : {"MX_CUDA_ALLOW_TF32", "MXNET_CUDA_ALLOW_TENSOR_CORE_CONVERSION"}) {
-      const char* value = std::getenv(name);
-      if (value != nullptr && std::string(value) == "1") return true;
-    }
-    return false;
-  }();
+  static const bool allowed = engine::detail::env_int("MX_CUDA_ALLOW_TF32", 0, 0) != 0 ||
+                              engine::detail::env_int("MXNET_CUDA_ALLOW_TENSOR_CORE_CONVERSION", 0, 0) != 0;
   return allowed;
 }
 

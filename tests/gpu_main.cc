@@ -6,7 +6,7 @@
 #include "catch_run.h"
 
 int main(int argc, char** argv) {
-  if (mx::storage::gpu_count() == 0) {
+  if (mx::num_gpus() == 0) {
     std::printf("no CUDA device: skipping the GPU tests\n");
     return 77;
   }

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--torch FILE]\n", argv[0]);
     return 2;
   }
-  if (mx::storage::gpu_count() == 0) {
+  if (mx::num_gpus() == 0) {
     std::printf("no CUDA device: nothing to measure\n");
     return 0;
   }

@@ -84,7 +84,7 @@ TEST_CASE("running out of GPU memory is an error naming the request and the pool
 }
 
 TEST_CASE("a GPU that is not there is refused at the call, naming it", "[gpu]") {
-  CHECK_THROWS_WITH(nd::ones({2}, gpu(storage::gpu_count())), Contains("not available"));
+  CHECK_THROWS_WITH(nd::ones({2}, gpu(num_gpus())), Contains("not available"));
 }
 
 TEST_CASE("context_scope makes creation functions and initialize() use the GPU", "[gpu]") {
