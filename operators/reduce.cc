@@ -85,7 +85,7 @@ struct MaxReducer {
   template <class T> static acc_t<T> init() { return std::numeric_limits<acc_t<T>>::lowest(); }
   template <class A, class C> static void add(A& acc, C x) {
     const A v = static_cast<A>(x);
-    if (v > acc || v != v) acc = v;
+    acc = v > acc || v != v ? v : acc;  // a select, not a branch: random data mispredicts half of them
   }
   template <class A> static void merge(A& acc, A other) { add(acc, other); }
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
@@ -94,7 +94,7 @@ struct MinReducer {
   template <class T> static acc_t<T> init() { return std::numeric_limits<acc_t<T>>::max(); }
   template <class A, class C> static void add(A& acc, C x) {
     const A v = static_cast<A>(x);
-    if (v < acc || v != v) acc = v;
+    acc = v < acc || v != v ? v : acc;
   }
   template <class A> static void merge(A& acc, A other) { add(acc, other); }
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
@@ -121,6 +121,24 @@ struct L2Reducer : SumReducer {
     return convert_value<T>(std::sqrt(static_cast<double>(acc)));
   }
 };
+
+// One output's contiguous run, over kLanes interleaved accumulators merged at the end: a single accumulator
+// is one long dependency chain (a double add's latency per element), interleaved ones run side by side.
+template <class R, class T>
+acc_t<T> reduce_run(const T* run, std::int64_t count) {
+  using A = acc_t<T>;
+  using C = op::compute_t<T>;
+  constexpr int kLanes = 8;
+  A lanes[kLanes];
+  for (A& lane : lanes) lane = R::template init<T>();
+  std::int64_t r = 0;
+  for (; r + kLanes <= count; r += kLanes) {
+    for (int k = 0; k < kLanes; ++k) R::add(lanes[k], static_cast<C>(run[r + k]));
+  }
+  for (; r < count; ++r) R::add(lanes[0], static_cast<C>(run[r]));
+  for (int k = 1; k < kLanes; ++k) R::merge(lanes[0], lanes[k]);
+  return lanes[0];
+}
 
 template <class R, class T>
 void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
@@ -165,12 +183,7 @@ void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
       outer * inner,
       [&](std::int64_t begin, std::int64_t end) {
         if (inner == 1) {  // each output a contiguous run
-          for (std::int64_t j = begin; j < end; ++j) {
-            const T* run = x + j * count;
-            A acc = R::template init<T>();
-            for (std::int64_t r = 0; r < count; ++r) R::add(acc, static_cast<C>(run[r]));
-            y[j] = R::template finish<T>(acc, count);
-          }
+          for (std::int64_t j = begin; j < end; ++j) y[j] = R::template finish<T>(reduce_run<R, T>(x + j * count, count), count);
           return;
         }
         // Outputs side by side: walk the reduced rows in order, adding each row's run to a run of accumulators,

@@ -32,6 +32,34 @@ TEST_CASE("large reductions split across workers agree with the closed form", "[
   CHECK(rows.asnumpy<float>() == std::vector<float>(1000, 1000.0f));
 }
 
+TEST_CASE("rows reduced along their length: every position counts, NaN wins, remainders included", "[operators][reduce]") {
+  // Rows of 37 (not a multiple of the kernel's interleaved accumulators): row i is 0..36 with its maximum moved
+  // to position i, so each position of a row is the one that must win in some row.
+  const std::int64_t rows = 37, length = 37;
+  std::vector<double> data(static_cast<std::size_t>(rows * length));
+  for (std::int64_t i = 0; i < rows; ++i) {
+    for (std::int64_t j = 0; j < length; ++j) data[static_cast<std::size_t>(i * length + j)] = static_cast<double>(j);
+    std::swap(data[static_cast<std::size_t>(i * length + i)], data[static_cast<std::size_t>(i * length + length - 1)]);
+  }
+  const NDArray x = nd::array(data, Shape{rows, length});
+  CHECK(x.max({1}).asnumpy<double>() == std::vector<double>(rows, 36.0));
+  CHECK(x.min({1}).asnumpy<double>() == std::vector<double>(rows, 0.0));
+  CHECK(x.sum({1}).asnumpy<double>() == std::vector<double>(rows, 36.0 * 37 / 2));
+  CHECK(((-x).max({1})).asnumpy<double>() == std::vector<double>(rows, 0.0));
+  // A NaN anywhere in a row, the last position included, makes its max, min and sum NaN; other rows keep theirs.
+  for (std::int64_t at : {std::int64_t{0}, std::int64_t{5}, length - 1}) {
+    std::vector<double> with_nan = data;
+    with_nan[static_cast<std::size_t>(2 * length + at)] = std::nan("");
+    const NDArray y = nd::array(with_nan, Shape{rows, length});
+    for (const NDArray& r : {y.max({1}), y.min({1}), y.sum({1})}) {
+      const std::vector<double> v = r.asnumpy<double>();
+      CHECK(std::isnan(v[2]));
+      CHECK_FALSE(std::isnan(v[1]));
+      CHECK_FALSE(std::isnan(v[3]));
+    }
+  }
+}
+
 TEST_CASE("argmax gives float32 indices, the first on ties", "[operators][reduce]") {
   NDArray x = nd::array({1, 5, 5, 0, 2, 9}, Shape{2, 3});
   check_array(x.argmax(1), {2}, {1, 2});
