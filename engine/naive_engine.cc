@@ -63,6 +63,7 @@ void NaiveEngine::push(OpKind kind, Fn OprBlock::*slot, Fn fn, Context ctx, VarL
   std::lock_guard lock(run_mutex_);
   const RunContext rctx = run_context(ctx);  // an unusable context throws before anything is made
   OprBlock* op = OprBlock::create(kind, ctx, reads, writes, options);
+  note_traced_dependencies(*op);
   op->*slot = std::move(fn);
   run(op, rctx);
 }

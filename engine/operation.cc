@@ -83,32 +83,10 @@ void* allocate_block(std::size_t bytes) {
 void free_block(void* block) { scalable_free(block); }
 #endif
 
-// Numbers the operation and notes which earlier operations it must wait for: per variable, the last writer,
-// and for a write the readers since. In push order, as the engines order work.
-void note_dependencies(OprBlock& op, const PushOptions& options) {
-  op.trace_id = trace::next_operation_id();
-  op.category = options.category;
-  op.args = options.args;
-  for (const VarEntry& entry : op.entries()) {
-    Var& var = *entry.var;
-    std::lock_guard lock(var.mutex);
-    if (var.trace_last_writer != 0) op.waited_on.push_back(var.trace_last_writer);
-    if (entry.write) {
-      op.waited_on.insert(op.waited_on.end(), var.trace_readers.begin(), var.trace_readers.end());
-      var.trace_last_writer = op.trace_id;
-      var.trace_readers.clear();
-    } else if (var.trace_readers.size() < kMaxTracedReaders) {
-      var.trace_readers.push_back(op.trace_id);
-    }
-  }
-  std::sort(op.waited_on.begin(), op.waited_on.end());
-  op.waited_on.erase(std::unique(op.waited_on.begin(), op.waited_on.end()), op.waited_on.end());
-}
-
 trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
   trace::Event e;
   e.name = op.name;
-  e.category = op.category != nullptr ? op.category : "operator";
+  if (op.category != nullptr) e.category = op.category;  // else the default, "operator"
   e.ctx = op.ctx;
   e.worker = worker_id;
   e.start_ns = start;
@@ -151,13 +129,56 @@ OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writ
     }
   }
   op->num_entries = merge_duplicates(entries, n);
-  if (trace::enabled(trace::kOperators) && op->skippable()) note_dependencies(*op, options);
+  if (trace::enabled(trace::kOperators) && op->skippable()) {  // numbered in push order; see note_traced_dependency
+    op->trace_id = trace::next_operation_id();
+    // Room for the usual dependencies at once: growing one element at a time took three allocations per
+    // operation, the largest part of what recording dependencies cost.
+    op->waited_on.reserve(op->num_entries + 2);
+    op->category = options.category;
+    op->args = options.args;
+  }
   return op;
 }
 
 void OprBlock::destroy(OprBlock* op) {
   op->~OprBlock();
   free_block(op);
+}
+
+void note_traced_dependency(const VarEntry& entry) {
+  OprBlock& op = *entry.op;
+  if (op.trace_id == 0) return;
+  Var& var = *entry.var;
+  if (var.trace_last_writer != 0) op.waited_on.push_back(var.trace_last_writer);
+  if (entry.write) {
+    op.waited_on.insert(op.waited_on.end(), var.trace_readers.begin(), var.trace_readers.end());
+    var.trace_last_writer = op.trace_id;
+    var.trace_readers.clear();
+  } else if (var.trace_readers.size() < kMaxTracedReaders) {
+    var.trace_readers.push_back(op.trace_id);
+  }
+}
+
+void finish_traced_dependencies(OprBlock& op) {
+  std::vector<std::uint64_t>& ids = op.waited_on;
+  if (ids.size() < 2) return;
+  if (ids.size() == 2) {  // the usual case past one: a variable's last writer and another's
+    if (ids[0] == ids[1]) ids.pop_back();
+    else if (ids[0] > ids[1]) std::swap(ids[0], ids[1]);
+    return;
+  }
+  // Usually in order already (readers join in push order, after their writer).
+  if (!std::is_sorted(op.waited_on.begin(), op.waited_on.end())) std::sort(op.waited_on.begin(), op.waited_on.end());
+  op.waited_on.erase(std::unique(op.waited_on.begin(), op.waited_on.end()), op.waited_on.end());
+}
+
+void note_traced_dependencies(OprBlock& op) {
+  if (op.trace_id == 0) return;
+  for (const VarEntry& entry : op.entries()) {
+    std::lock_guard lock(entry.var->mutex);
+    note_traced_dependency(entry);
+  }
+  finish_traced_dependencies(op);
 }
 
 FailurePtr OprBlock::input_failure() const {

@@ -27,21 +27,21 @@ enum class Phase : char {
   kCounter = 'C',   // `value` from start_ns on
 };
 
-struct Event {
-  Phase phase = Phase::kComplete;
+struct Event {  // the fields ordered by size, so that none pads another (each thread keeps many of these)
   std::string name;
-  std::string category = "operator";  // operator, copy, api, memory, engine, or a user domain
-  Context ctx;                        // the device: the trace's process
-  bool host = false;                  // on a host thread (api and user events): the "host" process
-  int worker = -1;                    // the trace's thread: a register_worker() id
+  std::string category = "operator";    // operator, copy, api, memory, engine, or a user domain
+  std::string args;                     // operations: the inputs, "float32 (128, 784); float32 (256, 784)"
+  std::vector<std::uint64_t> waited_on;  // operations: the ids of those it had to wait for
   std::int64_t start_ns = 0;  // now() while recorded; nanoseconds once read back
   std::int64_t end_ns = 0;
-  std::string args;                        // operations: the inputs, "float32 (128, 784); float32 (256, 784)"
-  std::uint64_t id = 0;                    // operations: their number in push order, from 1
-  std::vector<std::uint64_t> waited_on;    // operations: the ids of those it had to wait for
-  std::int64_t queue_depth = 0;            // operations: pending in the engine once it was pushed
-  double value = 0;                        // counters
-  char scope = 'p';                        // markers: g(lobal), p(rocess), t(hread)
+  std::uint64_t id = 0;              // operations: their number in push order, from 1
+  std::int64_t queue_depth = 0;      // operations: pending in the engine once it was pushed
+  double value = 0;                  // counters
+  Context ctx;                       // the device: the trace's process
+  int worker = -1;                   // the trace's thread: a register_worker() id
+  Phase phase = Phase::kComplete;
+  bool host = false;  // on a host thread (api and user events): the "host" process
+  char scope = 'p';   // markers: g(lobal), p(rocess), t(hread)
 };
 
 namespace detail {
@@ -69,7 +69,7 @@ int current_worker();
 // The id of the calling host thread ("host thread N", registered at its first event).
 int host_thread_id();
 
-void record(Event event);
+void record(Event&& event);
 // A counter of `ctx` (its process row) at the current time.
 void counter(const char* name, const char* category, Context ctx, double value);
 // Numbers operations in push order; 0 is never returned.
