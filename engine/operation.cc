@@ -93,13 +93,22 @@ trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start,
   e.end_ns = end;
   e.id = op.trace_id;
   e.queue_depth = op.queue_depth;
-  e.waited_on = std::move(op.waited_on);
+  e.waited_on.assign(op.waited_on.begin(), op.waited_on.end());
   e.args = std::move(op.args);
   return e;
 }
 
 void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
-  trace::record(describe_operation(op, worker_id, start, end));
+  trace::record_operation({.name = op.name,
+                           .category = op.category,
+                           .args = std::move(op.args),
+                           .waited_on = std::move(op.waited_on),
+                           .id = op.trace_id,
+                           .start_ns = start,
+                           .end_ns = end,
+                           .queue_depth = op.queue_depth,
+                           .ctx = op.ctx,
+                           .worker = worker_id});
 }
 
 }  // namespace
@@ -160,7 +169,7 @@ void note_traced_dependency(const VarEntry& entry) {
 }
 
 void finish_traced_dependencies(OprBlock& op) {
-  std::vector<std::uint64_t>& ids = op.waited_on;
+  trace::OperationIds& ids = op.waited_on;
   if (ids.size() < 2) return;
   if (ids.size() == 2) {  // the usual case past one: a variable's last writer and another's
     if (ids[0] == ids[1]) ids.pop_back();

@@ -9,6 +9,7 @@
 
 #include <mx/engine/engine.h>
 #include <mx/engine/failure.h>
+#include <mx/engine/trace.h>
 #include <mx/engine/var.h>
 
 namespace mx::engine::detail {
@@ -49,7 +50,7 @@ struct OprBlock {
   // For the profiler, set at push while it records operations (trace_id 0 otherwise).
   std::uint64_t trace_id = 0;
   std::int64_t queue_depth = 0;  // operations pending in the engine once this one was pushed
-  std::vector<std::uint64_t> waited_on;
+  trace::OperationIds waited_on;
   const char* category = nullptr;
   std::string args;
   OprBlock* next_inline = nullptr;  // the threaded engine's per-thread queue of operations run inline

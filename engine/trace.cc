@@ -6,8 +6,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <string_view>
+#include <unordered_map>
 
 #include <mx/engine/error.h>
 
@@ -81,31 +85,111 @@ std::vector<Event> in_nanoseconds(std::vector<Event> events) {
   return events;
 }
 
-// Each thread appends to its own buffer; the recorder owns them so they outlive their threads. Events go into
-// chunks of fixed capacity: a growing vector would move every event recorded so far at each doubling, on the
-// worker, while the run is being measured.
-struct ThreadBuffer {
-  static constexpr std::size_t kChunk = 4096;
-  static constexpr std::size_t kChunksKept = 16;  // after a take, about 12 MB a thread stays ready for more
-  std::mutex mutex;
-  std::vector<std::vector<Event>> chunks;  // guarded by mutex; each holds at most kChunk
-  std::size_t filling = 0;                 // guarded by mutex; the chunk being filled (those after it are empty)
+// Names and categories of operations, each kept once: a run records a number, not a string.
+class NameTable {
+ public:
+  std::uint32_t id(const char* name) {
+    std::lock_guard lock(mutex_);
+    const auto found = ids_.find(std::string_view(name));
+    if (found != ids_.end()) return found->second;
+    names_.emplace_back(name);  // a deque: the strings already kept never move
+    const auto id = static_cast<std::uint32_t>(names_.size() - 1);
+    ids_.emplace(names_.back(), id);
+    return id;
+  }
+  const char* c_str(std::uint32_t id) {
+    std::lock_guard lock(mutex_);
+    return names_[id].c_str();
+  }
+  std::deque<std::string> snapshot() {
+    std::lock_guard lock(mutex_);
+    return names_;
+  }
 
-  void append(Event&& event) {
+ private:
+  std::mutex mutex_;
+  std::deque<std::string> names_;                            // guarded by mutex_
+  std::unordered_map<std::string_view, std::uint32_t> ids_;  // guarded by mutex_; views into names_
+};
+
+NameTable& name_table() {
+  static auto* table = new NameTable;  // never destroyed: workers may record until exit
+  return *table;
+}
+
+// The calling thread's recent names by pointer. A pointer seen before is checked against the string kept for
+// it (a pointer may be reused for another name), so that the usual case costs a comparison of a short string.
+std::uint32_t name_id(const char* name) {
+  struct Entry {
+    const char* pointer = nullptr;
+    const char* kept = nullptr;
+    std::uint32_t id = 0;
+  };
+  thread_local Entry cache[64];
+  Entry& entry = cache[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
+  if (entry.pointer == name && std::strcmp(entry.kept, name) == 0) return entry.id;
+  const std::uint32_t id = name_table().id(name);
+  entry = {name, name_table().c_str(id), id};
+  return id;
+}
+
+// An operation's run as kept until read: no strings of its own but the inputs.
+struct OperationRecord {
+  std::string args;
+  OperationIds waited_on;
+  std::uint64_t id;
+  std::int64_t start_ns, end_ns, queue_depth;
+  Context ctx;
+  int worker;
+  std::uint32_t name, category;
+};
+
+Event to_event(const OperationRecord& r, const std::deque<std::string>& names) {
+  Event e;
+  e.name = names[r.name];
+  e.category = names[r.category];
+  e.args = r.args;
+  e.waited_on.assign(r.waited_on.begin(), r.waited_on.end());
+  e.id = r.id;
+  e.start_ns = r.start_ns;
+  e.end_ns = r.end_ns;
+  e.queue_depth = r.queue_depth;
+  e.ctx = r.ctx;
+  e.worker = r.worker;
+  return e;
+}
+
+// Items in chunks of fixed capacity: a growing vector would move every item recorded so far at each doubling,
+// on the worker, while the run is being measured.
+template <class T>
+struct Chunks {
+  static constexpr std::size_t kChunk = 4096;
+  static constexpr std::size_t kChunksKept = 16;  // after a take, a few MB a thread stays ready for more
+  std::vector<std::vector<T>> chunks;
+  std::size_t filling = 0;  // the chunk being filled (those after it are empty)
+
+  void append(T&& item) {
     if (filling < chunks.size() && chunks[filling].size() == kChunk) ++filling;
     if (filling == chunks.size()) {
       chunks.emplace_back();
       chunks.back().reserve(kChunk);
     }
-    chunks[filling].push_back(std::move(event));
+    chunks[filling].push_back(std::move(item));
   }
-  // Empties the buffer, keeping a few chunks' memory: a profiler dumped and reset in a loop records into
-  // pages it has already touched.
+  // Empties the chunks, keeping a few: a profiler dumped and reset in a loop records into pages it has already
+  // touched.
   void reset() {
     if (chunks.size() > kChunksKept) chunks.resize(kChunksKept);
-    for (std::vector<Event>& chunk : chunks) chunk.clear();
+    for (std::vector<T>& chunk : chunks) chunk.clear();
     filling = 0;
   }
+};
+
+// Each thread appends to its own buffer; the recorder owns them so they outlive their threads.
+struct ThreadBuffer {
+  std::mutex mutex;
+  Chunks<Event> events;                // guarded by mutex
+  Chunks<OperationRecord> operations;  // guarded by mutex
 };
 
 class Recorder {
@@ -155,17 +239,24 @@ class Recorder {
 
   std::vector<Event> events(bool take) {
     std::lock_guard lock(mutex_);
+    const std::deque<std::string> names = name_table().snapshot();
     std::vector<Event> all;
     for (auto& buffer : buffers_) {
       std::lock_guard buffer_lock(buffer->mutex);
-      for (std::vector<Event>& chunk : buffer->chunks) {
+      for (std::vector<Event>& chunk : buffer->events.chunks) {
         if (take) {
           all.insert(all.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
         } else {
           all.insert(all.end(), chunk.begin(), chunk.end());
         }
       }
-      if (take) buffer->reset();
+      for (const std::vector<OperationRecord>& chunk : buffer->operations.chunks) {
+        for (const OperationRecord& r : chunk) all.push_back(to_event(r, names));
+      }
+      if (take) {
+        buffer->events.reset();
+        buffer->operations.reset();
+      }
     }
     return all;
   }
@@ -212,7 +303,17 @@ int host_thread_id() {
 void record(Event&& event) {
   ThreadBuffer& buffer = recorder().buffer_of_this_thread();
   std::lock_guard lock(buffer.mutex);
-  buffer.append(std::move(event));
+  buffer.events.append(std::move(event));
+}
+
+void record_operation(OperationRun&& run) {
+  static const std::uint32_t kOperator = name_id("operator");
+  OperationRecord r{std::move(run.args), std::move(run.waited_on), run.id, run.start_ns, run.end_ns,
+                    run.queue_depth, run.ctx, run.worker, name_id(run.name),
+                    run.category != nullptr ? name_id(run.category) : kOperator};
+  ThreadBuffer& buffer = recorder().buffer_of_this_thread();
+  std::lock_guard lock(buffer.mutex);
+  buffer.operations.append(std::move(r));
 }
 
 void counter(const char* name, const char* category, Context ctx, double value) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <tbb/scalable_allocator.h>
+
 #include <mx/engine/context.h>
 
 namespace mx::engine::trace {
@@ -70,6 +72,31 @@ int current_worker();
 int host_thread_id();
 
 void record(Event&& event);
+
+// The ids an operation waited on, collected on the pushing thread and freed on another: oneTBB's scalable
+// allocator takes such frees without glibc's arena hand-off (sanitizer builds keep the default allocator, so
+// that they see every block).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+using OperationIds = std::vector<std::uint64_t>;
+#else
+using OperationIds = std::vector<std::uint64_t, tbb::scalable_allocator<std::uint64_t>>;
+#endif
+
+// An engine operation's run, as the engine hands it over on the worker. Cheaper than an Event: its name and
+// category are kept by pointer (looked up once per distinct string and thread), and the Event is made only when
+// events are read. `name` and `category` need only be valid during the call.
+struct OperationRun {
+  const char* name = "unnamed";
+  const char* category = nullptr;  // nullptr: "operator"
+  std::string args;
+  OperationIds waited_on;
+  std::uint64_t id = 0;
+  std::int64_t start_ns = 0, end_ns = 0;  // now() ticks
+  std::int64_t queue_depth = 0;
+  Context ctx;
+  int worker = -1;
+};
+void record_operation(OperationRun&& run);
 // A counter of `ctx` (its process row) at the current time.
 void counter(const char* name, const char* category, Context ctx, double value);
 // Numbers operations in push order; 0 is never returned.
