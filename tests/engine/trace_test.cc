@@ -1,6 +1,8 @@
 // The profiling hook: each operation's start and end, per device and worker, written as Chrome trace JSON.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -121,6 +123,43 @@ TEST_CASE("a thread's events are all kept past many chunks, taken once, and reco
   engine::trace::disable();
   engine::trace::clear();
   CHECK(ids(engine::trace::events()).empty());
+}
+
+TEST_CASE("operations keep their names and categories even when a name's memory is reused", "[engine][trace]") {
+  for (const auto& [label, config] : test::all_configs()) {
+    INFO(label);
+    auto eng = engine::create(config);
+    engine::trace::clear();
+    engine::trace::enable();
+    engine::VarHandle a = eng->new_variable();
+    // One buffer holds each name in turn: the recorder must not take a pointer it saw before for the same name.
+    char name[16];
+    const std::vector<std::string> names = {"first", "second", "first", "third"};
+    for (const std::string& n : names) {
+      std::snprintf(name, sizeof name, "%s", n.c_str());
+      eng->push_sync([](engine::RunContext) {}, cpu(), {}, {a}, {.name = name});
+      eng->wait_for_all();  // the name must stay valid while the operation runs
+    }
+    eng->push_sync([](engine::RunContext) {}, cpu(), {}, {a}, {.name = "copied", .category = "copy", .args = "float32 (2)"});
+    eng->wait_for_all();
+    engine::trace::disable();
+
+    std::vector<engine::trace::Event> ops;
+    for (auto& e : engine::trace::take_events()) {
+      if (e.id != 0) ops.push_back(std::move(e));
+    }
+    std::sort(ops.begin(), ops.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+    REQUIRE(ops.size() == 5);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      CHECK(ops[i].name == names[i]);
+      CHECK(ops[i].category == "operator");
+      CHECK(ops[i].args.empty());
+    }
+    CHECK(ops[4].name == "copied");
+    CHECK(ops[4].category == "copy");
+    CHECK(ops[4].args == "float32 (2)");
+    CHECK(ops[4].waited_on == std::vector<std::uint64_t>{ops[3].id});  // the last writer of `a`
+  }
 }
 
 TEST_CASE("writing a trace where it cannot be written names the file", "[engine][trace]") {
