@@ -88,18 +88,18 @@ std::vector<Event> in_nanoseconds(std::vector<Event> events) {
 // Names and categories of operations, each kept once: a run records a number, not a string.
 class NameTable {
  public:
-  std::uint32_t id(const char* name) {
+  struct Kept {
+    std::uint32_t id;
+    const char* name;  // the table's copy: valid for ever
+  };
+  Kept keep(const char* name) {
     std::lock_guard lock(mutex_);
     const auto found = ids_.find(std::string_view(name));
-    if (found != ids_.end()) return found->second;
+    if (found != ids_.end()) return {found->second, names_[found->second].c_str()};
     names_.emplace_back(name);  // a deque: the strings already kept never move
     const auto id = static_cast<std::uint32_t>(names_.size() - 1);
     ids_.emplace(names_.back(), id);
-    return id;
-  }
-  const char* c_str(std::uint32_t id) {
-    std::lock_guard lock(mutex_);
-    return names_[id].c_str();
+    return {id, names_.back().c_str()};
   }
   std::deque<std::string> snapshot() {
     std::lock_guard lock(mutex_);
@@ -128,9 +128,9 @@ std::uint32_t name_id(const char* name) {
   thread_local Entry cache[64];
   Entry& entry = cache[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
   if (entry.pointer == name && std::strcmp(entry.kept, name) == 0) return entry.id;
-  const std::uint32_t id = name_table().id(name);
-  entry = {name, name_table().c_str(id), id};
-  return id;
+  const NameTable::Kept kept = name_table().keep(name);
+  entry = {name, kept.name, kept.id};
+  return kept.id;
 }
 
 // An operation's run as kept until read: no strings of its own but the inputs.
@@ -144,11 +144,12 @@ struct OperationRecord {
   std::uint32_t name, category;
 };
 
-Event to_event(const OperationRecord& r, const std::deque<std::string>& names) {
+// Moves what it can out of the record when the record goes (a take), copies otherwise.
+Event to_event(OperationRecord& r, const std::deque<std::string>& names, bool take) {
   Event e;
   e.name = names[r.name];
   e.category = names[r.category];
-  e.args = r.args;
+  e.args = take ? std::move(r.args) : r.args;
   e.waited_on.assign(r.waited_on.begin(), r.waited_on.end());
   e.id = r.id;
   e.start_ns = r.start_ns;
@@ -250,8 +251,8 @@ class Recorder {
           all.insert(all.end(), chunk.begin(), chunk.end());
         }
       }
-      for (const std::vector<OperationRecord>& chunk : buffer->operations.chunks) {
-        for (const OperationRecord& r : chunk) all.push_back(to_event(r, names));
+      for (std::vector<OperationRecord>& chunk : buffer->operations.chunks) {
+        for (OperationRecord& r : chunk) all.push_back(to_event(r, names, take));
       }
       if (take) {
         buffer->events.reset();

@@ -159,7 +159,7 @@ void MpiWorld::run() {
       tasks_.erase(it);
       ++next_to_run_;
     }
-    set_busy(task.what);
+    set_busy(std::move(task.what));  // the watchdog's message is its only reader
     std::exception_ptr error;
     try {
       task.work();
