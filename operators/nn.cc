@@ -309,24 +309,32 @@ struct XentParams {
   bool per_sample = false;  // one loss per row (batch,), else their sum (1,)
 };
 
-// Each row's log-sum-exp and the label's logit, checked: the loss is lse - logit.
+// Each row's largest logit `top`, its shifted exponentials e[k] = exp(x[k] - top) and their sum, and its
+// label, checked: the loss is top + log(sum) - x[label], the gradient e / sum - one_hot(label). Computed in the
+// data's precision (float for 16-bit types), one exponential per element, as the row walk is on the training
+// step's critical path.
 template <class T, class Row>
 void each_row(const Blob& data, const Blob& label, const char* op, Row row_fn) {
+  using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
   const std::int64_t batch = data.shape[0], classes = data.shape[1];
   std::vector<double> labels(static_cast<std::size_t>(batch));
   convert_values(label.data, label.dtype, labels.data(), DType::kFloat64, labels.size());
+  std::vector<C> shifted_exp(static_cast<std::size_t>(classes));
   const T* x = data.ptr<T>();
   for (std::int64_t b = 0; b < batch; ++b) {
     const T* row = x + b * classes;
-    double top = -std::numeric_limits<double>::infinity(), total = 0;
-    for (std::int64_t k = 0; k < classes; ++k) top = std::max(top, static_cast<double>(row[k]));
-    for (std::int64_t k = 0; k < classes; ++k) total += std::exp(static_cast<double>(row[k]) - top);
     const double want = labels[static_cast<std::size_t>(b)];
     if (!(want >= 0 && want < static_cast<double>(classes))) {
       throw Error(std::string(op) + ": label " + std::to_string(want) + " at row " + std::to_string(b) +
                   " is outside [0, " + std::to_string(classes) + ")");
     }
-    row_fn(b, row, top + std::log(total), static_cast<std::int64_t>(want));
+    C top = -std::numeric_limits<C>::infinity(), total = 0;
+    for (std::int64_t k = 0; k < classes; ++k) top = std::max(top, static_cast<C>(row[k]));
+    for (std::int64_t k = 0; k < classes; ++k) {
+      shifted_exp[static_cast<std::size_t>(k)] = std::exp(static_cast<C>(row[k]) - top);
+      total += shifted_exp[static_cast<std::size_t>(k)];
+    }
+    row_fn(b, row, top, total, shifted_exp.data(), static_cast<std::int64_t>(want));
   }
 }
 
@@ -353,11 +361,12 @@ const op::Operator<NoParams> kSoftmaxCrossEntropyBackward = op::define<NoParams>
       dispatch_floating(in[0].dtype, "_softmax_cross_entropy_backward", [&](auto tag) {
         using T = decltype(tag);
         T* dx = out[0].ptr<T>();
-        each_row<T>(in[0], in[1], "softmax_cross_entropy", [&](std::int64_t b, const T* row, double lse, std::int64_t want) {
-          const double scale = g[g.size() == 1 ? 0 : static_cast<std::size_t>(b)];
+        each_row<T>(in[0], in[1], "softmax_cross_entropy",
+                    [&](std::int64_t b, const T*, auto, auto total, const auto* shifted_exp, std::int64_t want) {
+          using C = decltype(total);
+          const C scale = static_cast<C>(g[g.size() == 1 ? 0 : static_cast<std::size_t>(b)]), inverse = 1 / total;
           for (std::int64_t k = 0; k < classes; ++k) {
-            const double p = std::exp(static_cast<double>(row[k]) - lse) - (k == want ? 1.0 : 0.0);
-            dx[b * classes + k] = convert_value<T>(p * scale);
+            dx[b * classes + k] = convert_value<T>((shifted_exp[k] * inverse - (k == want ? C{1} : C{0})) * scale);
           }
         });
       });
@@ -384,8 +393,9 @@ const op::Operator<XentParams> kSoftmaxCrossEntropy = op::define<XentParams>({
         using T = decltype(tag);
         T* y = out[0].ptr<T>();
         double sum = 0;
-        each_row<T>(in[0], in[1], "softmax_cross_entropy", [&](std::int64_t b, const T* row, double lse, std::int64_t want) {
-          const double loss = lse - static_cast<double>(row[want]);
+        each_row<T>(in[0], in[1], "softmax_cross_entropy",
+                    [&](std::int64_t b, const T* row, auto top, auto total, const auto*, std::int64_t want) {
+          const double loss = static_cast<double>(top + std::log(total) - static_cast<decltype(top)>(row[want]));
           if (p.per_sample) y[b] = convert_value<T>(loss);
           sum += loss;
         });
