@@ -1,9 +1,11 @@
 // BatchNorm, LayerNorm and InstanceNorm as compositions of recorded operators; BatchNorm with the moving
-// statistics as one pass (_scale_shift_channels).
+// statistics as one pass (_scale_shift_channels), and in training as two fused operators where it can
+// (batch_norm_training.h on the CPU, cuDNN on a GPU).
 #include <string>
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/axis_split.h>
+#include <mx/operators/batch_norm_training.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/gpu_kernels.h>
@@ -127,6 +129,9 @@ static NDArray batch_norm_parts(const NDArray& data, const NDArray& gamma, const
     return cudnn::batch_norm_training(data, scale, beta, moving_mean, moving_var, o);
   }
 #endif
+  if (fused::supports_batch_norm(data, scale, beta)) {
+    return fused::batch_norm_training(data, scale, beta, moving_mean, moving_var, o, axis);
+  }
   std::vector<int> axes;
   for (int a = 0; a < ndim; ++a) {
     if (a != axis) axes.push_back(a);

@@ -254,6 +254,17 @@ std::vector<Entry> table() {
   per_sample.differentiable = {true, false};
   per_sample.index_limit = 4;
   t.push_back({"softmax_cross_entropy", per_sample});
+  // BatchNorm in training (the fused CPU form): the batch's statistics, channels in the middle, first and last.
+  for (auto [axis, data] : {std::pair<int, Shape>{1, {2, 3, 2, 2}}, {0, {3, 4}}, {-1, {2, 4, 3}}}) {
+    t.push_back({"_batch_norm_training", {[axis](In x) {
+                                            NDArray mean = nd::zeros({3}, cpu(), DType::kFloat64);
+                                            NDArray var = nd::ones({3}, cpu(), DType::kFloat64);
+                                            autograd::train_mode t;  // finite differences run outside record
+                                            return nd::BatchNorm(x[0], x[1], x[2], mean, var,
+                                                                 {.fix_gamma = false, .axis = axis});
+                                          },
+                                          {data, {3}, {3}}}});
+  }
   // BatchNorm with the moving statistics: one per-channel scale and shift (channel axis in the middle and last).
   for (int axis : {1, 2}) {
     t.push_back({"_scale_shift_channels", {[axis](In x) {
@@ -284,7 +295,9 @@ TEST_CASE("every differentiable operator's gradient matches finite differences",
       // GPU only (cuDNN): gradients against the CPU's finite-difference-checked Convolution and BatchNorm, in
       // tests/operators/gpu_operators_test.cc (label gpu); their own gradients refuse second order.
       {"_cudnn_convolution", "gpu_operators_test.cc"}, {"_backward_cudnn_convolution", "gpu_operators_test.cc"},
-      {"_cudnn_batch_norm", "gpu_operators_test.cc"}, {"_backward_cudnn_batch_norm", "gpu_operators_test.cc"}};
+      {"_cudnn_batch_norm", "gpu_operators_test.cc"}, {"_backward_cudnn_batch_norm", "gpu_operators_test.cc"},
+      // The fused CPU BatchNorm's backward: the forward's checked gradient; it refuses second order.
+      {"_backward_batch_norm_training", "nn_test.cc"}};
   for (const op::OpInfo& info : op::list_operators()) {
     if (!info.differentiable || by_design.count(info.name) != 0) continue;
     INFO("differentiable operator with no gradient check: " << info.name);

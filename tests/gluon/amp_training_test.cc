@@ -1,5 +1,7 @@
 // The CNN trained on Fashion-MNIST in bfloat16 (amp) and in float32 from the same initial parameters on the same
-// batches: the test accuracies agree within one point. A training run, so tested in the main build only.
+// batches: the test accuracies agree within one point. A training run, so tested in the main build only. The
+// learning rate is modest (0.02, momentum 0.9): at 0.05 the accuracy after a given batch swung by two to four
+// points with rounding alone (a change of summation order in float32 moved it as much as bfloat16 did).
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -23,13 +25,14 @@ nn::HybridSequential lenet() {
   return net;
 }
 
-// Trains on the first `batches` batches, then scores the first 2,000 test images.
+// Trains on the first `batches` batches, then scores the 10,000 test images (on 2,000 the score's own noise,
+// about a point, was as large as the difference checked).
 double train_and_score(nn::HybridSequential& net, bool mixed, int batches) {
   using data::vision::transforms::Compose, data::vision::transforms::ToTensor, data::vision::transforms::Normalize;
   auto trans = Compose({ToTensor(), Normalize(0.286, 0.353)});
   data::DataLoader train(data::vision::FashionMNIST(kData, true).transform_first(trans), {.batch_size = 100});
   data::DataLoader test(data::vision::FashionMNIST(kData, false).transform_first(trans), {.batch_size = 500});
-  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.05}, {"momentum", 0.9}});
+  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.02}, {"momentum", 0.9}});
   if (mixed) {
     amp::convert_hybrid_block(net, DType::kBFloat16);
     amp::init_trainer(trainer);
@@ -48,11 +51,7 @@ double train_and_score(nn::HybridSequential& net, bool mixed, int batches) {
     trainer.step(X.shape()[0]);
   }
   metric::Accuracy accuracy;
-  int scored = 0;
-  for (auto [X, y] : test) {
-    if (scored++ == 4) break;
-    accuracy.update(y, net(X));
-  }
+  for (auto [X, y] : test) accuracy.update(y, net(X));
   return accuracy.get().second;
 }
 

@@ -123,6 +123,36 @@ TEST_CASE("BatchNorm uses batch statistics in training and updates the moving on
                                                                                        Contains("(2,)"));
 }
 
+TEST_CASE("BatchNorm's gradients in training are the batch statistics' own, and refuse second order",
+          "[operators][nn][norm]") {
+  NDArray x = nd::array({1, 2, 3, 5, 7, 9}, Shape{3, 2});  // channel 0: 1, 3, 7 (M = 3 values)
+  NDArray gamma = nd::array({2, 1}), beta = nd::array({0, 1});
+  NDArray moving_mean = nd::zeros({2}), moving_var = nd::ones({2});
+  for (NDArray* p : {&x, &gamma, &beta}) p->attach_grad();
+  const nd::BatchNormOptions options{.eps = 0, .fix_gamma = false};
+  NDArray y;
+  {
+    autograd::record r;
+    y = nd::BatchNorm(x, gamma, beta, moving_mean, moving_var, options);
+  }
+  y.backward(nd::array({1, 0, 0, 0, 0, 0}, Shape{3, 2}));  // dy: 1 at the first value of channel 0
+  // With xhat = (x - mean) / std: dbeta = sum(dy), dgamma = sum(dy xhat), dx = gamma / std (dy - dbeta / M -
+  // xhat dgamma / M); channel 1 has no gradient.
+  const double m0 = 11.0 / 3, v0 = ((1 - m0) * (1 - m0) + (3 - m0) * (3 - m0) + (7 - m0) * (7 - m0)) / 3;
+  const double inv = 1 / std::sqrt(v0), h0 = (1 - m0) * inv, h1 = (3 - m0) * inv, h2 = (7 - m0) * inv;
+  check_array(x.grad(), {3, 2}, {2 * inv * (1 - 1.0 / 3 - h0 * h0 / 3), 0, 2 * inv * (-1.0 / 3 - h1 * h0 / 3), 0,
+                                 2 * inv * (-1.0 / 3 - h2 * h0 / 3), 0});
+  check_array(gamma.grad(), {2}, {h0, 0});
+  check_array(beta.grad(), {2}, {1, 0});
+  NDArray dx_sum;
+  {
+    autograd::record r;
+    const NDArray out = nd::BatchNorm(x, gamma, beta, moving_mean, moving_var, options);
+    dx_sum = autograd::grad({(out * x).sum()}, {x}, {}, /*create_graph=*/true)[0].sum();
+  }
+  CHECK_THROWS_WITH(dx_sum.backward(), Contains("BatchNorm") && Contains("second-order"));
+}
+
 TEST_CASE("SoftmaxOutput's gradient is softmax minus the label, whatever the head gradient", "[operators][nn]") {
   NDArray data = nd::array({0, 1, 2, 0, 0, 0}, Shape{2, 3});
   data.attach_grad();
