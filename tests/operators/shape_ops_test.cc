@@ -18,6 +18,35 @@ TEST_CASE("transpose reverses or permutes axes", "[operators][shape]") {
   CHECK_THROWS_AS(cube.transpose({0, 1}), ShapeError);
 }
 
+TEST_CASE("transpose moves every element where its index says, in runs, tiles and odd sizes", "[operators][shape]") {
+  // Extents that are not multiples of the 16 x 16 tiles, an axis of extent 1, axes that stay together (merged
+  // into runs) and ones that move the innermost axis (tiles); elements of 1, 2, 4 and 8 bytes.
+  const Shape shape{3, 17, 1, 19};
+  const std::vector<std::vector<int>> permutations = {{3, 1, 0, 2}, {1, 0, 2, 3}, {0, 2, 1, 3}, {2, 3, 0, 1},
+                                                      {1, 3, 2, 0}, {0, 1, 2, 3}};
+  for (DType dtype : {DType::kUint8, DType::kFloat16, DType::kFloat32, DType::kFloat64}) {
+    const NDArray x = (nd::arange(static_cast<double>(shape.size())) % 200).reshape(shape).astype(dtype);
+    const std::vector<double> in = test::values(x);
+    for (const std::vector<int>& axes : permutations) {
+      INFO(dtype_name(dtype) << " axes " << axes[0] << axes[1] << axes[2] << axes[3]);
+      const NDArray y = x.transpose(axes);
+      const std::vector<double> out = test::values(y);
+      REQUIRE(out.size() == in.size());
+      std::int64_t index[4] = {}, mismatches = 0;
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        std::int64_t rest = static_cast<std::int64_t>(i);
+        for (int d = 3; d >= 0; --d) {  // y's index, then x's: x[axes[d]] = y[d]
+          index[axes[static_cast<std::size_t>(d)]] = rest % y.shape()[d];
+          rest /= y.shape()[d];
+        }
+        const std::int64_t source = ((index[0] * shape[1] + index[1]) * shape[2] + index[2]) * shape[3] + index[3];
+        mismatches += out[i] != in[static_cast<std::size_t>(source)];
+      }
+      CHECK(mismatches == 0);
+    }
+  }
+}
+
 TEST_CASE("expand_dims and flatten are views", "[operators][shape]") {
   NDArray x = nd::arange(6).reshape({2, 3});
   CHECK(x.expand_dims(0).shape() == Shape{1, 2, 3});
