@@ -1,6 +1,7 @@
 // backward and grad: walk the recorded graph from the heads, latest call first, pushing each call's gradient
 // operators into the engine, and sum the gradients that reach each variable.
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -167,6 +168,37 @@ class Walk {
       });
       if (!read_by_graph) offerable_.insert(entry);
     }
+    offer_through_reshapes();
+  }
+
+  // Such a variable read only through a reshape, itself read by one call (a convolution's weight, which its
+  // product reads as a matrix), offers that call its buffer seen in the reshape's shape: the gradient written
+  // there reshapes back into the buffer, with no copy.
+  void offer_through_reshapes() {
+    std::unordered_map<const AutogradNode*, int> reads;  // of each call's first output
+    for (const auto& node : nodes_) {
+      if (relevant_.count(node.get()) == 0) continue;
+      for (const NDArray& input : node->inputs) {
+        const AutogradEntry* entry = input.autograd_entry().get();
+        if (entry != nullptr && !entry->is_variable() && entry->output == 0) ++reads[entry->node.get()];
+      }
+    }
+    for (const auto& node : nodes_) {
+      if (std::strcmp(node->op, "reshape") != 0 || node->inputs.size() != 1 || node->outputs.size() != 1) continue;
+      const AutogradEntry* source = node->inputs[0].autograd_entry().get();
+      const bool is_head = output_grads_.count(node.get()) != 0;
+      if (source == nullptr || offerable_.count(source) == 0 || reads[node.get()] != 1 || is_head) continue;
+      offered_views_[node.get()] = source->grad.reshape(node->outputs[0].shape());
+    }
+  }
+
+  // The buffer offered for a call's input: a variable's own, or one seen through a reshape; empty when none.
+  NDArray offered_buffer(const NDArray& input) const {
+    const AutogradEntry* entry = input.autograd_entry().get();
+    if (entry == nullptr) return NDArray();
+    if (entry->is_variable()) return offerable_.count(entry) != 0 ? entry->grad : NDArray();
+    const auto view = offered_views_.find(entry->node.get());
+    return entry->output == 0 && view != offered_views_.end() ? view->second : NDArray();
   }
 
   void route(const AutogradEntry& entry, const NDArray& grad) {
@@ -216,9 +248,8 @@ class Walk {
     for (std::size_t i = 0; i < n; ++i) needs[i] = leads_to_target(node->inputs[i]);
     std::vector<NDArray> buffers;
     for (std::size_t i = 0; i < n && !offerable_.empty(); ++i) {
-      const AutogradEntry* entry = node->inputs[i].autograd_entry().get();
       if (buffers.empty()) buffers.resize(n);
-      if (entry != nullptr && offerable_.count(entry) != 0) buffers[i] = entry->grad;
+      buffers[i] = offered_buffer(node->inputs[i]);
     }
     const std::vector<NDArray> input_grads =
         node->gradient({node->inputs, outputs, grads, std::span<const bool>(needs.get(), n), buffers});
@@ -251,6 +282,7 @@ class Walk {
   std::unordered_map<const AutogradEntry*, NDArray> variable_grads_;
   std::unordered_set<const AutogradEntry*> reached_variables_;
   std::unordered_set<const AutogradEntry*> offerable_, written_;
+  std::unordered_map<const AutogradNode*, NDArray> offered_views_;  // by reshape call: its variable's buffer
   std::vector<std::shared_ptr<AutogradEntry>> variables_;
 };
 

@@ -162,6 +162,36 @@ TEST_CASE("autograd::backward with several heads and head gradients", "[autograd
   check_array(x.grad(), {2}, {3 + 2 * 2 * 1, 3 + 0.5 * 2 * 2});
 }
 
+TEST_CASE("a variable read once through a reshape gets its gradient written in its buffer, not copied there",
+          "[autograd]") {
+  // y = x . reshape(w, (3, 2)): dw = reshape(x^T g, (6,)); with the reshape read twice the gradient is summed
+  // and copied, as before.
+  const NDArray x = nd::array({1, 2, 3, 4, 5, 6}, Shape{2, 3}), g = nd::array({1, 0, 0, 2}, Shape{2, 2});
+  const std::vector<double> dw = {1, 8, 2, 10, 3, 12};  // x^T g, flattened
+  for (const bool twice : {false, true}) {
+    INFO((twice ? "reshape read twice" : "reshape read once"));
+    NDArray w = nd::arange(6);
+    w.attach_grad();
+    engine::trace::clear();
+    engine::trace::enable(engine::trace::kOperators);
+    {
+      autograd::record r;
+      const NDArray matrix = w.reshape({3, 2});
+      NDArray y = nd::dot(x, matrix);
+      if (twice) y = y + nd::dot(x, matrix);
+      y.backward(g);
+    }
+    w.grad().wait_to_read();
+    engine::trace::disable();
+    int copies = 0;
+    for (const auto& event : engine::trace::take_events()) copies += event.name == "Cast";
+    std::vector<double> expected = dw;
+    if (twice) for (double& v : expected) v *= 2;
+    check_array(w.grad(), {6}, expected);
+    CHECK(copies == (twice ? 1 : 0));
+  }
+}
+
 TEST_CASE("grad returns new arrays and leaves the buffers alone", "[autograd]") {
   NDArray x = nd::array({2, 3});
   x.attach_grad();
