@@ -7,6 +7,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/axis_split.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/batch_norm_gradient.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/recording.h>
@@ -165,14 +166,7 @@ const op::Operator<NormParams> kBackward = op::define<NormParams>({
 });
 
 std::vector<NDArray> forward_gradient(const NormParams& p, const op::GradientArgs& args) {
-  std::vector<NDArray> grads(3);
-  const std::vector<NDArray> inputs = {args.inputs[0], args.inputs[1], args.output_grads[0], args.outputs[1],
-                                       args.outputs[2]};
-  op::invoke(kBackward, std::span<const NDArray>(inputs), p, std::span<NDArray>(grads));
-  for (std::size_t i = 0; i < grads.size(); ++i) {
-    if (!args.needs_input_grad[i]) grads[i] = NDArray();
-  }
-  return grads;
+  return batch_norm_gradient(kBackward, p, args);
 }
 
 const op::Operator<NormParams> kForward = op::define<NormParams>({
