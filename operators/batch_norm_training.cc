@@ -116,22 +116,21 @@ void backward_kernel(const NormParams& p, std::span<const Blob> in, std::span<co
   });
 }
 
-template <template <class> class Kernel>
-void dispatch(const char* op, const NormParams& p, std::span<const Blob> in, std::span<const Blob> out) {
-  switch (in[0].dtype) {
-    case DType::kFloat32: return Kernel<float>{}(p, in, out);
-    case DType::kFloat64: return Kernel<double>{}(p, in, out);
-    default: throw DTypeError(std::string(op) + ": " + dtype_name(in[0].dtype) + " is not supported (float32, float64)");
+// Calls fn(T{}) with the data's element type: float32 or float64, the dtypes supports_batch_norm() lets in.
+template <class Fn>
+void with_element_type(DType dtype, const char* op, Fn&& fn) {
+  switch (dtype) {
+    case DType::kFloat32: return fn(float{});
+    case DType::kFloat64: return fn(double{});
+    default: throw DTypeError(std::string(op) + ": " + dtype_name(dtype) + " is not supported (float32, float64)");
   }
 }
-template <class T>
-struct Forward {
-  void operator()(const NormParams& p, std::span<const Blob> in, std::span<const Blob> out) { forward_kernel<T>(p, in, out); }
-};
-template <class T>
-struct Backward {
-  void operator()(const NormParams& p, std::span<const Blob> in, std::span<const Blob> out) { backward_kernel<T>(p, in, out); }
-};
+
+// Both operators' outputs: one like the data, two like the per-channel input (scale).
+void infer_data_and_two_per_channel(const NormParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+  out[0] = in[0];
+  out[1] = out[2] = in[1];
+}
 
 void infer_forward(const NormParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
   const std::int64_t channels = in[0].shape[p.axis];
@@ -142,22 +141,17 @@ void infer_forward(const NormParams& p, std::span<const op::ArrayInfo> in, std::
                        dtype_name(in[i].dtype));
     }
   }
-  out[0] = in[0];
-  out[1] = out[2] = in[1];
-}
-
-void infer_backward(const NormParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
-  out[0] = in[0];
-  out[1] = out[2] = in[1];
+  infer_data_and_two_per_channel(p, in, out);
 }
 
 const op::Operator<NormParams> kBackward = op::define<NormParams>({
     .name = "_backward_batch_norm_training",
     .num_inputs = 5,
     .num_outputs = 3,
-    .infer = &infer_backward,
+    .infer = &infer_data_and_two_per_channel,
     .cpu = [](const NormParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-      dispatch<Backward>("_backward_batch_norm_training", p, in, out);
+      with_element_type(in[0].dtype, "_backward_batch_norm_training",
+                        [&](auto tag) { backward_kernel<decltype(tag)>(p, in, out); });
     },
     .gradient = [](const NormParams&, const op::GradientArgs&) -> std::vector<NDArray> {
       throw Error("BatchNorm: second-order gradients through the fused training-mode batch normalization are not "
@@ -175,7 +169,7 @@ const op::Operator<NormParams> kForward = op::define<NormParams>({
     .num_outputs = 3,
     .infer = &infer_forward,
     .cpu = [](const NormParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-      dispatch<Forward>("_batch_norm_training", p, in, out);
+      with_element_type(in[0].dtype, "_batch_norm_training", [&](auto tag) { forward_kernel<decltype(tag)>(p, in, out); });
     },
     .gradient = &forward_gradient,
 });
