@@ -19,4 +19,19 @@ struct Blob {
   std::int64_t size() const { return shape.size(); }
 };
 
+namespace detail {
+class Block;
+}
+
+// An array as an operation pushed to the engine holds it: the storage is reserved when the operation resolves
+// it, as it runs (NDArray::lazy_blob).
+struct LazyBlob {
+  detail::Block* block = nullptr;
+  std::int64_t byte_offset = 0;  // views
+  Shape shape;
+  DType dtype = DType::kFloat32;
+
+  Blob resolve() const;
+};
+
 }  // namespace mx

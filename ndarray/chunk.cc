@@ -2,25 +2,34 @@
 
 namespace mx::detail {
 
-Chunk::Chunk(Context ctx, std::size_t bytes)
-    : ctx(ctx), bytes(bytes), engine(engine::Engine::get_shared()), var(engine->new_variable()) {}
-
-Chunk::~Chunk() {
-  // A chunk never used holds an empty handle, which release ignores.
-  engine->delete_variable([handle = handle_](engine::RunContext) { storage::pool(handle.ctx).release(handle); },
-                          ctx, var);
-}
-
-void* Chunk::data() {
+void* Block::data() {
   void* data = data_.load(std::memory_order_acquire);
-  if (data != nullptr || bytes == 0) return data;
-  storage::Handle handle = storage::pool(ctx).allocate(bytes);
+  if (data != nullptr || bytes_ == 0) return data;
+  storage::Handle handle = storage::pool(ctx_).allocate(bytes_);
   if (data_.compare_exchange_strong(data, handle.ptr, std::memory_order_acq_rel)) {
-    handle_ = handle;  // read only by the destructor, which the last owner runs after this returns
+    handle_ = handle;
     return handle.ptr;
   }
-  storage::pool(ctx).release(handle);  // another thread reserved first
+  storage::pool(ctx_).release(handle);  // another thread reserved first
   return data;
+}
+
+void Block::release() {
+  if (data_.load(std::memory_order_acquire) != nullptr) storage::pool(ctx_).release(handle_);
+}
+
+Chunk::Chunk(Context ctx, std::size_t bytes)
+    : ctx(ctx), bytes(bytes), engine(engine::Engine::get_shared()), var(engine->new_variable()),
+      block(new Block(ctx, bytes)) {}
+
+Chunk::~Chunk() {
+  // Every operation that may reserve or touch the block was pushed on `var` before this deletion.
+  engine->delete_variable(
+      [block = block](engine::RunContext) {
+        block->release();
+        delete block;
+      },
+      ctx, var);
 }
 
 }  // namespace mx::detail

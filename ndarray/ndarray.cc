@@ -31,6 +31,17 @@ Blob NDArray::blob() const {
   return {base == nullptr ? nullptr : base + offset_ * static_cast<std::int64_t>(dtype_size(dtype_)), shape_, dtype_};
 }
 
+LazyBlob NDArray::lazy_blob() const {
+  if (!chunk_) throw Error("NDArray: the array is empty (a default-constructed handle)");
+  if (chunk_->ctx.dev_type != DeviceType::kCPU) (void)chunk_->data();
+  return {chunk_->block, offset_ * static_cast<std::int64_t>(dtype_size(dtype_)), shape_, dtype_};
+}
+
+Blob LazyBlob::resolve() const {
+  auto* base = static_cast<std::byte*>(block->data());
+  return {base == nullptr ? nullptr : base + byte_offset, shape, dtype};
+}
+
 engine::VarHandle NDArray::var() const {
   if (!chunk_) throw Error("NDArray: the array is empty (a default-constructed handle)");
   return chunk_->var;

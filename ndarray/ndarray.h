@@ -141,6 +141,10 @@ class NDArray {
   // ---- For operator implementations ----
   // The data as an operation sees it; reserves storage on first use. Call while pushing, not inside one.
   Blob blob() const;
+  // The same, for a closure pushed with this array's variable: host storage is reserved when the operation
+  // resolves it on the worker, so that it takes the block last given back (still in cache). Device storage is
+  // reserved here, at the push.
+  LazyBlob lazy_blob() const;
   engine::VarHandle var() const;
   // Whether two handles share storage (views of one base, or copies of one handle).
   bool shares_storage_with(const NDArray& other) const { return chunk_ != nullptr && chunk_ == other.chunk_; }

@@ -84,15 +84,21 @@ void collect_blobs(std::span<const NDArray> inputs, std::span<NDArray> outputs, 
   prepared.inputs.resize(inputs.size());
   prepared.reads.resize(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    prepared.inputs[i] = inputs[i].blob();
+    prepared.inputs[i] = inputs[i].lazy_blob();
     prepared.reads[i] = inputs[i].var();
   }
   prepared.outputs.resize(outputs.size());
   prepared.writes.resize(outputs.size());
   for (std::size_t i = 0; i < outputs.size(); ++i) {
-    prepared.outputs[i] = outputs[i].blob();
+    prepared.outputs[i] = outputs[i].lazy_blob();
     prepared.writes[i] = outputs[i].var();
   }
+}
+
+Blobs resolve(const LazyBlobs& lazy) {
+  Blobs blobs(lazy.size());
+  for (std::size_t i = 0; i < lazy.size(); ++i) blobs[i] = lazy[i].resolve();
+  return blobs;
 }
 
 void throw_no_gpu(const char* op, Context ctx) {

@@ -19,12 +19,13 @@ namespace mx::op {
 namespace detail {
 using Infos = InlineList<ArrayInfo, 3>;
 using Blobs = InlineList<Blob, 3>;
+using LazyBlobs = InlineList<LazyBlob, 3>;
 using Vars = InlineList<engine::VarHandle, 4>;
 
 // The steps that do not depend on the parameters' type, shared by every operator.
 struct Prepared {
   Context ctx;
-  Blobs inputs, outputs;
+  LazyBlobs inputs, outputs;  // resolved as the operation runs
   Vars reads, writes;
 };
 // Checks the inputs share one context (or takes `ctx` when there are none) and are not empty.
@@ -33,6 +34,7 @@ void collect_inputs(const char* op, std::span<const NDArray> inputs, Infos& info
 // Creates the outputs that are empty handles; checks the given ones against inference.
 void prepare_outputs(const char* op, const Infos& inferred, std::span<NDArray> outputs, Context ctx);
 void collect_blobs(std::span<const NDArray> inputs, std::span<NDArray> outputs, Prepared& prepared);
+Blobs resolve(const LazyBlobs& lazy);
 [[noreturn]] void throw_no_gpu(const char* op, Context ctx);
 void check_arity(const char* op, int expected, std::size_t given);
 // For the profiler: "float32 (128, 784); float32 (256, 784)", and the call's span on the calling thread.
@@ -82,7 +84,9 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
   if (engine::trace::enabled(engine::trace::kOperators)) options.args = detail::describe(in_infos);
   engine::Engine::get().push_sync(
       [compute, params, ins = prepared.inputs, outs = prepared.outputs, training = mode.training](
-          engine::RunContext run) { compute(params, ins, outs, ComputeContext{run, training}); },
+          engine::RunContext run) {
+        compute(params, detail::resolve(ins), detail::resolve(outs), ComputeContext{run, training});
+      },
       prepared.ctx, std::span<const engine::VarHandle>(prepared.reads),
       std::span<const engine::VarHandle>(prepared.writes), std::move(options));
   if (api_start != 0) detail::record_api_call(op.name, api_start);
