@@ -51,6 +51,23 @@ TEST_CASE("wide products with few rows split by columns and match a plain loop",
   }
 }
 
+TEST_CASE("a layer's forward, whose weight is the largest operand, splits by columns and matches a plain loop",
+          "[operators][dot][fc]") {
+  const std::int64_t batch = 128, in = 300, hidden = 256;  // enough rows to split by rows, but W is largest
+  NDArray x = nd::random::uniform(-1, 1, {batch, in}, cpu(), DType::kFloat64);
+  NDArray w = nd::random::uniform(-1, 1, {hidden, in}, cpu(), DType::kFloat64);
+  NDArray bias = nd::random::uniform(-1, 1, {hidden}, cpu(), DType::kFloat64);
+  const std::vector<double> xv = test::values(x), wv = test::values(w), bv = test::values(bias),
+                            yv = test::values(nd::FullyConnected(x, w, bias, hidden));
+  for (std::int64_t i = 0; i < batch; i += 5) {
+    for (std::int64_t j = 0; j < hidden; j += 3) {  // both halves of the columns
+      double want = bv[j];
+      for (std::int64_t p = 0; p < in; ++p) want += xv[i * in + p] * wv[j * in + p];
+      CHECK(yv[i * hidden + j] == Approx(want).epsilon(1e-12));
+    }
+  }
+}
+
 TEST_CASE("16-bit float products compute in float", "[operators][dot][dtype]") {
   NDArray a = nd::array({1, 2, 3, 4}, Shape{2, 2}, cpu(), DType::kFloat16);
   check_array(nd::dot(a, a), {2, 2}, {7, 10, 15, 22});
