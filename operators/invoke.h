@@ -1,6 +1,7 @@
 #pragma once
 // Calling an operator on arrays: inference and validation on the calling thread (errors are thrown here, at the
-// call), output allocation, then one engine push with the inputs as reads and the outputs as writes.
+// call), the outputs' handles (host storage is reserved as the operation runs), then one engine push with the
+// inputs as reads and the outputs as writes.
 #include <algorithm>
 #include <initializer_list>
 #include <span>
