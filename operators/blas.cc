@@ -26,18 +26,25 @@ namespace {
 constexpr std::int64_t kRowsPerTask = 64;      // below this, a slice of C is too thin for an efficient kernel
 constexpr std::int64_t kColumnsPerTask = 128;  // likewise for a slice of columns
 
-// C[rows m, cols n] of the whole product (leading dimensions from the whole).
+// C[rows m, cols n] of the whole product (leading dimensions from the whole); `bias` is g.row_bias from the
+// slice's first column.
 template <class T>
-void gemm_serial(const GemmArgs& g, const T* a, const T* b, T* c, std::int64_t m, std::int64_t n) {
+void gemm_serial(const GemmArgs& g, const T* a, const T* b, T* c, std::int64_t m, std::int64_t n,
+                 const T* bias = nullptr) {
   const auto ta = g.trans_a ? CblasTrans : CblasNoTrans, tb = g.trans_b ? CblasTrans : CblasNoTrans;
   const auto lda = static_cast<blasint>(g.trans_a ? g.m : g.k), ldb = static_cast<blasint>(g.trans_b ? g.k : g.n),
              ldc = static_cast<blasint>(g.n);
+  T beta = static_cast<T>(g.beta);
+  if (bias != nullptr) {
+    for (std::int64_t row = 0; row < m; ++row) std::copy(bias, bias + n, c + row * g.n);
+    beta = 1;
+  }
   if constexpr (std::is_same_v<T, float>) {
     cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(g.k),
-                static_cast<float>(g.alpha), a, lda, b, ldb, static_cast<float>(g.beta), c, ldc);
+                static_cast<float>(g.alpha), a, lda, b, ldb, beta, c, ldc);
   } else {
     cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(g.k),
-                g.alpha, a, lda, b, ldb, g.beta, c, ldc);
+                g.alpha, a, lda, b, ldb, beta, c, ldc);
   }
 }
 
@@ -50,26 +57,27 @@ template <class T>
 void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   const std::int64_t workers = tbb::this_task_arena::max_concurrency();
   const std::int64_t flops = g.m * g.n * g.k;
+  const T* bias = static_cast<const T*>(g.row_bias);
   if (flops < (std::int64_t{1} << 21) || !kSplitKernels || workers <= 1) {
-    gemm_serial(g, a, b, c, g.m, g.n);
+    gemm_serial(g, a, b, c, g.m, g.n, bias);
     return;
   }
   const std::int64_t row_parts = std::clamp(g.m / kRowsPerTask, std::int64_t{1}, workers);
   const std::int64_t column_parts = std::clamp(g.n / kColumnsPerTask, std::int64_t{1}, workers);
   const bool b_largest = g.k * g.n > g.m * g.k && g.k * g.n > g.m * g.n;
   if (row_parts >= column_parts && !(b_largest && column_parts > 1)) {
-    if (row_parts == 1) return gemm_serial(g, a, b, c, g.m, g.n);
+    if (row_parts == 1) return gemm_serial(g, a, b, c, g.m, g.n, bias);
     tbb::parallel_for(std::int64_t{0}, row_parts, [&](std::int64_t part) {
       const std::int64_t begin = g.m * part / row_parts, end = g.m * (part + 1) / row_parts;
       const T* a_rows = g.trans_a ? a + begin : a + begin * g.k;
-      gemm_serial(g, a_rows, b, c + begin * g.n, end - begin, g.n);
+      gemm_serial(g, a_rows, b, c + begin * g.n, end - begin, g.n, bias);
     });
     return;
   }
   tbb::parallel_for(std::int64_t{0}, column_parts, [&](std::int64_t part) {
     const std::int64_t begin = g.n * part / column_parts, end = g.n * (part + 1) / column_parts;
     const T* b_columns = g.trans_b ? b + begin * g.k : b + begin;
-    gemm_serial(g, a, b_columns, c + begin, g.m, end - begin);
+    gemm_serial(g, a, b_columns, c + begin, g.m, end - begin, bias == nullptr ? nullptr : bias + begin);
   });
 }
 
@@ -95,6 +103,10 @@ bool gemm_supports(DType dtype) {
 
 void gemm(const GemmArgs& g, DType dtype, const void* a, const void* b, void* c) {
   if (g.m == 0 || g.n == 0) return;
+  if (g.row_bias != nullptr && ((dtype != DType::kFloat32 && dtype != DType::kFloat64) || g.k == 0)) {
+    throw DTypeError(std::string("gemm: a row bias needs float32 or float64 and k > 0, got ") + dtype_name(dtype) +
+                     " and k = " + std::to_string(g.k));
+  }
   if (g.k == 0) {  // BLAS may leave C untouched when k is 0; the product of empty matrices is zeros
     if (!gemm_supports(dtype)) throw DTypeError(std::string("gemm: ") + dtype_name(dtype) + " is not supported");
     std::vector<double> scaled(static_cast<std::size_t>(g.m * g.n));

@@ -14,6 +14,9 @@ struct GemmArgs {
   bool trans_a = false, trans_b = false;
   std::int64_t m = 0, n = 0, k = 0;
   double alpha = 1, beta = 0;
+  // float and double only: C starts as this n-vector on every row instead of beta * C (a layer's bias, written
+  // by each worker into its own slice just before its product, while the slice is in its cache).
+  const void* row_bias = nullptr;
 };
 void gemm(const GemmArgs& args, DType dtype, const void* a, const void* b, void* c);
 

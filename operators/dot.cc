@@ -243,8 +243,11 @@ void fc_cpu(const FCParams& p, std::span<const Blob> in, std::span<const Blob> o
   g.n = p.num_hidden;
   g.m = y.size() / std::max<std::int64_t>(g.n, 1);
   g.k = in[1].shape[1];
+  const bool bias_in_product =
+      in.size() == 3 && g.k > 0 && (y.dtype == DType::kFloat32 || y.dtype == DType::kFloat64);
+  if (bias_in_product) g.row_bias = in[2].data;
   op::gemm(g, y.dtype, in[0].data, in[1].data, y.data);
-  if (in.size() < 3) return;
+  if (in.size() < 3 || bias_in_product) return;
   dispatch_dtype(y.dtype, [&](auto tag) {
     using T = decltype(tag);
     using C = op::compute_t<T>;

@@ -1,4 +1,6 @@
 // dot, batch_dot and FullyConnected against hand-computed products.
+#include <mx/operators/blas.h>
+
 #include "test_util.h"
 
 using namespace mx;
@@ -51,21 +53,33 @@ TEST_CASE("wide products with few rows split by columns and match a plain loop",
   }
 }
 
-TEST_CASE("a layer's forward, whose weight is the largest operand, splits by columns and matches a plain loop",
+TEST_CASE("FullyConnected's bias, added in each worker's slice, matches a plain loop split either way",
           "[operators][dot][fc]") {
-  const std::int64_t batch = 128, in = 300, hidden = 256;  // enough rows to split by rows, but W is largest
-  NDArray x = nd::random::uniform(-1, 1, {batch, in}, cpu(), DType::kFloat64);
-  NDArray w = nd::random::uniform(-1, 1, {hidden, in}, cpu(), DType::kFloat64);
-  NDArray bias = nd::random::uniform(-1, 1, {hidden}, cpu(), DType::kFloat64);
-  const std::vector<double> xv = test::values(x), wv = test::values(w), bv = test::values(bias),
-                            yv = test::values(nd::FullyConnected(x, w, bias, hidden));
-  for (std::int64_t i = 0; i < batch; i += 5) {
-    for (std::int64_t j = 0; j < hidden; j += 3) {  // both halves of the columns
-      double want = bv[j];
-      for (std::int64_t p = 0; p < in; ++p) want += xv[i * in + p] * wv[j * in + p];
-      CHECK(yv[i * hidden + j] == Approx(want).epsilon(1e-12));
+  struct Case {
+    std::int64_t batch, in, hidden;
+  };
+  // W the largest operand (split by columns); then many rows and a small W (split by rows).
+  for (const Case& c : {Case{128, 300, 256}, Case{600, 70, 64}}) {
+    NDArray x = nd::random::uniform(-1, 1, {c.batch, c.in}, cpu(), DType::kFloat64);
+    NDArray w = nd::random::uniform(-1, 1, {c.hidden, c.in}, cpu(), DType::kFloat64);
+    NDArray bias = nd::random::uniform(-1, 1, {c.hidden}, cpu(), DType::kFloat64);
+    const std::vector<double> xv = test::values(x), wv = test::values(w), bv = test::values(bias),
+                              yv = test::values(nd::FullyConnected(x, w, bias, c.hidden));
+    for (std::int64_t i = 0; i < c.batch; i += 5) {
+      for (std::int64_t j = 0; j < c.hidden; j += 3) {
+        double want = bv[j];
+        for (std::int64_t p = 0; p < c.in; ++p) want += xv[i * c.in + p] * wv[j * c.in + p];
+        CHECK(yv[i * c.hidden + j] == Approx(want).epsilon(1e-12).margin(1e-12));
+      }
     }
   }
+  // 16-bit data adds its bias after the product.
+  NDArray x16 = nd::array({1, 2, 3, 4}, Shape{2, 2}, cpu(), DType::kFloat16);
+  NDArray b16 = nd::array({10, 20}, Shape{2}, cpu(), DType::kFloat16);
+  check_array(nd::FullyConnected(x16, x16, b16, 2), {2, 2}, {15, 31, 21, 45});
+  const float one = 1;
+  CHECK_THROWS_WITH(op::gemm({.m = 1, .n = 1, .k = 1, .row_bias = &one}, DType::kFloat16, &one, &one, nullptr),
+                    Contains("gemm: a row bias needs float32 or float64"));
 }
 
 TEST_CASE("16-bit float products compute in float", "[operators][dot][dtype]") {
