@@ -173,7 +173,8 @@ class Walk {
 
   // Such a variable read only through a reshape, itself read by one call (a convolution's weight, which its
   // product reads as a matrix), offers that call its buffer seen in the reshape's shape: the gradient written
-  // there reshapes back into the buffer, with no copy.
+  // there reshapes back into the buffer, with no copy. Likewise through a chain of reshapes, each read once (a
+  // hybridized block's replay reaches the weight as (8, 3, 3, 3) -> (216,) -> (216,) -> (8, 27)).
   void offer_through_reshapes() {
     std::unordered_map<const AutogradNode*, int> reads;  // of each call's first output
     for (const auto& node : nodes_) {
@@ -183,12 +184,13 @@ class Walk {
         if (entry != nullptr && !entry->is_variable() && entry->output == 0) ++reads[entry->node.get()];
       }
     }
-    for (const auto& node : nodes_) {
+    for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {  // earliest first: a chain's links in order
+      const AutogradNode* node = it->get();
       if (std::strcmp(node->op, "reshape") != 0 || node->inputs.size() != 1 || node->outputs.size() != 1) continue;
-      const AutogradEntry* source = node->inputs[0].autograd_entry().get();
-      const bool is_head = output_grads_.count(node.get()) != 0;
-      if (source == nullptr || offerable_.count(source) == 0 || reads[node.get()] != 1 || is_head) continue;
-      offered_views_[node.get()] = source->grad.reshape(node->outputs[0].shape());
+      const bool is_head = output_grads_.count(node) != 0;
+      if (reads[node] != 1 || is_head) continue;
+      const NDArray buffer = offered_buffer(node->inputs[0]);
+      if (!buffer.is_none()) offered_views_[node] = buffer.reshape(node->outputs[0].shape());
     }
   }
 
