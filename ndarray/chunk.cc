@@ -19,8 +19,7 @@ void Block::release() {
 }
 
 Chunk::Chunk(Context ctx, std::size_t bytes)
-    : ctx(ctx), bytes(bytes), engine(engine::Engine::get_shared()), var(engine->new_variable()),
-      block(new Block(ctx, bytes)) {}
+    : ctx(ctx), engine(engine::Engine::get_shared()), var(engine->new_variable()), block(new Block(ctx, bytes)) {}
 
 Chunk::~Chunk() {
   // Every operation that may reserve or touch the block was pushed on `var` before this deletion.

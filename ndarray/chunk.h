@@ -39,7 +39,6 @@ struct Chunk {
   void* data() { return block->data(); }
 
   const Context ctx;
-  const std::size_t bytes;
   const std::shared_ptr<engine::Engine> engine;  // outlives every chunk, also during static destruction
   const engine::VarHandle var;
   Block* const block;  // owned; deleted by the chunk's deletion operation

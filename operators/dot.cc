@@ -243,6 +243,7 @@ void fc_cpu(const FCParams& p, std::span<const Blob> in, std::span<const Blob> o
   g.n = p.num_hidden;
   g.m = y.size() / std::max<std::int64_t>(g.n, 1);
   g.k = in[1].shape[1];
+  // float and double take the bias inside each worker's slice of the product; 16-bit data (and k = 0) after it.
   const bool bias_in_product =
       in.size() == 3 && g.k > 0 && (y.dtype == DType::kFloat32 || y.dtype == DType::kFloat64);
   if (bias_in_product) g.row_bias = in[2].data;
