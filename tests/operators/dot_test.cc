@@ -58,8 +58,9 @@ TEST_CASE("FullyConnected's bias, added in each worker's slice, matches a plain 
   struct Case {
     std::int64_t batch, in, hidden;
   };
-  // W the largest operand (split by columns); then many rows and a small W (split by rows).
-  for (const Case& c : {Case{128, 300, 256}, Case{600, 70, 64}}) {
+  // W the largest operand (split by columns); many rows and a small W (split by rows); few outputs (OpenBLAS's
+  // small-matrix kernels, over blocks of 102 and 28 rows).
+  for (const Case& c : {Case{128, 300, 256}, Case{600, 70, 64}, Case{130, 256, 10}}) {
     NDArray x = nd::random::uniform(-1, 1, {c.batch, c.in}, cpu(), DType::kFloat64);
     NDArray w = nd::random::uniform(-1, 1, {c.hidden, c.in}, cpu(), DType::kFloat64);
     NDArray bias = nd::random::uniform(-1, 1, {c.hidden}, cpu(), DType::kFloat64);
