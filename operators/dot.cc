@@ -292,7 +292,11 @@ std::vector<NDArray> fc_gradient(const FCParams& p, const op::GradientArgs& args
   std::vector<NDArray> grads(args.inputs.size());
   if (args.needs_input_grad[0]) grads[0] = dot(g, weight).reshape(data.shape());
   if (args.needs_input_grad[1]) grads[1] = product_into(false, g, data.reshape({-1, k}), true, false, args.buffer(1));
-  if (args.inputs.size() == 3 && args.needs_input_grad[2]) grads[2] = sum(g, {0});
+  if (args.inputs.size() == 3 && args.needs_input_grad[2]) {
+    NDArray buffer = args.buffer(2);  // the bias's own gradient buffer, when offered: no copy into it after
+    const bool into_buffer = !buffer.is_none() && buffer.dtype() == g.dtype();
+    grads[2] = into_buffer ? sum(g, {0}, false, buffer) : sum(g, {0});
+  }
   return grads;
 }
 

@@ -444,6 +444,10 @@ const op::Operator<ArgmaxParams> kArgmin = op::define<ArgmaxParams>({.name = kAr
 NDArray sum(const NDArray& x, std::vector<int> axis, bool keepdims) {
   return op::invoke1(kSum, {x}, ReduceParams{std::move(axis), keepdims});
 }
+
+NDArray& sum(const NDArray& x, std::vector<int> axis, bool keepdims, NDArray& out) {
+  return op::invoke_into(kSum, {x}, out, ReduceParams{std::move(axis), keepdims});
+}
 NDArray mean(const NDArray& x, std::vector<int> axis, bool keepdims) {
   return op::invoke1(kMean, {x}, ReduceParams{std::move(axis), keepdims});
 }

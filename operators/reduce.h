@@ -8,6 +8,8 @@
 namespace mx::nd {
 
 NDArray sum(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
+// The sum written into `out`, an existing array of the result's shape and dtype (MXNet's out=).
+NDArray& sum(const NDArray& x, std::vector<int> axis, bool keepdims, NDArray& out);
 NDArray mean(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
 NDArray max(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);
 NDArray min(const NDArray& x, std::vector<int> axis = {}, bool keepdims = false);

@@ -195,6 +195,29 @@ TEST_CASE("a variable read once through a reshape gets its gradient written in i
   }
 }
 
+TEST_CASE("a layer's weight and bias gradients are written in their buffers, not copied there", "[autograd]") {
+  // y = x W^T + b with g = 1: dW = g^T x (column sums of x, per output), db = the column sums of g.
+  const NDArray x = nd::array({1, 2, 3, 4, 5, 6}, Shape{2, 3});
+  NDArray w = nd::zeros({2, 3}), b = nd::zeros({2});
+  w.attach_grad();
+  b.attach_grad();
+  engine::trace::clear();
+  engine::trace::enable(engine::trace::kOperators);
+  {
+    autograd::record r;
+    NDArray y = nd::FullyConnected(x, w, b, 2);
+    y.backward(nd::ones({2, 2}));
+  }
+  b.grad().wait_to_read();
+  w.grad().wait_to_read();
+  engine::trace::disable();
+  int copies = 0;
+  for (const auto& event : engine::trace::take_events()) copies += event.name == "Cast";
+  check_array(w.grad(), {2, 3}, {5, 7, 9, 5, 7, 9});
+  check_array(b.grad(), {2}, {2, 2});
+  CHECK(copies == 0);
+}
+
 TEST_CASE("grad returns new arrays and leaves the buffers alone", "[autograd]") {
   NDArray x = nd::array({2, 3});
   x.attach_grad();

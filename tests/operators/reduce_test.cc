@@ -24,6 +24,17 @@ TEST_CASE("sum, mean, max and min over all axes or some", "[operators][reduce]")
   check_array((-x).min({0, 2}), {3}, {-15, -19, -23});
 }
 
+TEST_CASE("sum writes into a given array of the result's shape and dtype", "[operators][reduce]") {
+  const NDArray x = nd::arange(6).reshape({2, 3});
+  NDArray out = nd::full({3}, 7);
+  NDArray& written = nd::sum(x, {0}, false, out);
+  CHECK(&written == &out);
+  check_array(out, {3}, {3, 5, 7});
+  NDArray wrong = nd::zeros({2});
+  CHECK_THROWS_WITH(nd::sum(x, {0}, false, wrong), Contains("sum"));
+  check_array(wrong, {2}, {0, 0});  // left as it was
+}
+
 TEST_CASE("large reductions split across workers agree with the closed form", "[operators][reduce]") {
   const std::int64_t n = 1 << 20;
   CHECK(nd::arange(static_cast<double>(n), std::nullopt, 1, 1, cpu(), DType::kFloat64).sum().asscalar<double>() ==
