@@ -17,12 +17,6 @@
 namespace mx::op {
 namespace {
 
-// Runs once when the library loads, before any operator can run.
-[[maybe_unused]] const bool kSingleThreadedBlas = [] {
-  openblas_set_num_threads(1);
-  return true;
-}();
-
 constexpr std::int64_t kRowsPerTask = 64;      // below this, a slice of C is too thin for an efficient kernel
 constexpr std::int64_t kColumnsPerTask = 128;  // likewise for a slice of columns
 

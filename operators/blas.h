@@ -1,7 +1,7 @@
 #pragma once
 // Row-major matrix products on OpenBLAS, split across the engine's CPU workers. OpenBLAS runs single-threaded
-// inside mxpp (set when the operators library loads): the engine's workers are the only threads computing, so
-// BLAS threads and workers together never exceed the cores.
+// inside mxpp (blas_setup.h): the engine's workers are the only threads computing, so BLAS threads and workers
+// together never exceed the cores.
 #include <cstdint>
 
 #include <mx/ndarray/blob.h>

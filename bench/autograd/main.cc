@@ -20,6 +20,7 @@
 #include <mx/mx.h>
 
 #include "../common/bench_cli.h"
+#include "../common/blas_core.h"
 #include "torch_peer.h"
 
 namespace {
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   if (quick) shape.steps = 5;
   const int repeats = quick ? 1 : 5;
   nlohmann::json out{{"steps", shape.steps}, {"batch", shape.batch}};
+  bench::report_blas_core(out);
 
   const double mx_seconds = mxpp_mlp_seconds(shape, repeats);
   std::printf("mlp_step x%d   mxpp %.3f s", shape.steps, mx_seconds);

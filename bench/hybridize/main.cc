@@ -21,6 +21,7 @@
 #include <mx/mx.h>
 
 #include "../common/bench_cli.h"
+#include "../common/blas_core.h"
 #include "torch_peer.h"
 
 namespace {
@@ -158,6 +159,7 @@ int main(int argc, char** argv) {
   const bench::Flags flags = bench::parse_flags(argc, argv);
   const int calls = flags.quick ? 50 : 2000, repeats = flags.quick ? 1 : 5;
   nlohmann::json out;
+  bench::report_blas_core(out);
   std::printf("hybridize: microseconds per forward at batch 1 (result read after each call)\n");
   struct Case {
     const char* name;

@@ -15,6 +15,7 @@
 #include <mx/mx.h>
 
 #include "../common/bench_cli.h"
+#include "../common/blas_core.h"
 #include "torch_peer.h"
 
 namespace {
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
   const bool real = std::filesystem::exists(std::string(kRoot) + "/train-images-idx3-ubyte.gz");
   random::seed(0);
   nlohmann::json out{{"dataset", real ? "fashion-mnist" : "random"}, {"batch", kBatch}};
+  bench::report_blas_core(out);
 
   // The images as uint8 (N, 28, 28, 1) and labels, from the dataset or random.
   NDArray raw_images, raw_labels;

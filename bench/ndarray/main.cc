@@ -23,6 +23,7 @@
 #include <mx/mx.h>
 
 #include "../common/bench_cli.h"
+#include "../common/blas_core.h"
 #include "torch_peer.h"
 
 namespace {
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
   const long n = quick ? 100000 : 10000000;
   const int dot_n = quick ? 128 : 1024;
   nlohmann::json out;
+  bench::report_blas_core(out);
 
   const double mx_ns = mxpp_scalar_add_ns(ops, repeats);
   const auto torch_ns = bench::torch_scalar_add_ns(ops, repeats);

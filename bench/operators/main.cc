@@ -22,6 +22,7 @@
 #include <mx/mx.h>
 
 #include "../common/bench_cli.h"
+#include "../common/blas_core.h"
 #include "torch_peer.h"
 
 namespace {
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
   const double lenet_flop = 3 * 2.0 * 128 * (20 * 25 * 24 * 24 + 50 * 20 * 25 * 8 * 8);
   const double resblock_flop = quick ? 0 : 3 * 2.0 * 2 * 32 * 64 * 64 * 9 * 56 * 56;
   nlohmann::json out{{"sgemm_peak_gflops", peak}};
+  bench::report_blas_core(out);
   struct Workload {
     const char* name;
     double flop;
