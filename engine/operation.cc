@@ -1,12 +1,11 @@
 #include <mx/engine/operation.h>
 
-#include <tbb/scalable_allocator.h>
-
 #include <algorithm>
 #include <new>
 #include <string>
 #include <utility>
 
+#include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/cuda_stream.h>
 #include <mx/engine/gpu_marks.h>
 #include <mx/engine/gpu_timing.h>
@@ -68,20 +67,8 @@ std::int64_t now_ns() { return trace::now(); }  // trace ticks
 // dependencies (a weight read by every step of a long inference loop, say).
 constexpr std::size_t kMaxTracedReaders = 256;
 
-// Blocks are made on the pushing thread and freed on a worker: oneTBB's allocator takes such frees without the
-// lock hand-off of glibc's arenas (a third of the time of a tiny operation). Sanitizer builds keep the
-// instrumented allocator, so that they see every block's birth and death.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-void* allocate_block(std::size_t bytes) { return ::operator new(bytes); }
-void free_block(void* block) { ::operator delete(block); }
-#else
-void* allocate_block(std::size_t bytes) {
-  void* block = scalable_malloc(bytes);
-  if (block == nullptr) throw std::bad_alloc();
-  return block;
-}
-void free_block(void* block) { scalable_free(block); }
-#endif
+void* allocate_block(std::size_t bytes) { return cross_thread_allocate(bytes); }
+void free_block(void* block) { cross_thread_free(block); }
 
 trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
   trace::Event e;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include <mx/engine/cross_thread_alloc.h>
 #include <mx/ndarray/chunk.h>
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/device_memory.h>
@@ -15,7 +16,7 @@
 namespace mx {
 
 NDArray::NDArray(const Shape& shape, Context ctx, DType dtype)
-    : chunk_(std::make_shared<detail::Chunk>(ctx, static_cast<std::size_t>(shape.size()) * dtype_size(dtype))),
+    : chunk_(std::allocate_shared<detail::Chunk>(engine::CrossThreadAllocator<detail::Chunk>(), ctx, static_cast<std::size_t>(shape.size()) * dtype_size(dtype))),
       shape_(shape),
       dtype_(dtype) {
   for (std::int64_t extent : shape.dims()) {

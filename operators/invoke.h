@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/engine.h>
 #include <mx/engine/trace.h>
 #include <mx/ndarray/ndarray.h>
@@ -84,10 +85,10 @@ void invoke(const Operator<P>& op, std::span<const NDArray> inputs, const P& par
   options.name = op.name;
   if (engine::trace::enabled(engine::trace::kOperators)) options.args = detail::describe(in_infos);
   engine::Engine::get().push_sync(
-      [compute, params, ins = prepared.inputs, outs = prepared.outputs, training = mode.training](
-          engine::RunContext run) {
+      engine::cross_thread_fn([compute, params, ins = prepared.inputs, outs = prepared.outputs,
+                               training = mode.training](engine::RunContext run) {
         compute(params, detail::resolve(ins), detail::resolve(outs), ComputeContext{run, training});
-      },
+      }),
       prepared.ctx, std::span<const engine::VarHandle>(prepared.reads),
       std::span<const engine::VarHandle>(prepared.writes), std::move(options));
   if (api_start != 0) detail::record_api_call(op.name, api_start);
