@@ -133,13 +133,15 @@ TEST_CASE("two ranks with half the batch each: the same step as one process with
 
 TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the first layer ends") {
   // A first layer whose weight gradient takes tens of milliseconds (mpirun binds each rank to a core, which its
-  // threads share: scheduling moves things by a few milliseconds); a small last layer.
+  // threads share: scheduling moves things by a few milliseconds; with 1024 rows it took about 10 ms on
+  // OpenBLAS's AVX-512 kernels, and the test failed once in CI under load); a small last layer.
+  constexpr int kRows = 4096;
   auto net = std::make_unique<nn::Sequential>();
   net->add(nn::Dense(1024, "relu"), nn::Dense(10));
   random::seed(1);
   net->initialize(init::Xavier(), {cpu(0)});
-  const NDArray x = nd::random::uniform(0, 1, {1024, 784});
-  const NDArray y = nd::zeros({1024});
+  const NDArray x = nd::random::uniform(0, 1, {kRows, 784});
+  const NDArray y = nd::zeros({kRows});
   // Each key in a message of its own: a bucket that also held the first layer's bias would wait for it.
   setenv("MX_KVSTORE_BUCKET_BYTES", "0", 1);
   gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.01}}, "dist_sync");
@@ -152,7 +154,7 @@ TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the 
       loss = loss_fn((*net)(x), y);
     }
     loss.backward();
-    trainer.step(2048);
+    trainer.step(2 * kRows);
   };
   step();  // shapes, store and buffers in place
   engine::Engine::get().wait_for_all();
