@@ -67,9 +67,6 @@ std::int64_t now_ns() { return trace::now(); }  // trace ticks
 // dependencies (a weight read by every step of a long inference loop, say).
 constexpr std::size_t kMaxTracedReaders = 256;
 
-void* allocate_block(std::size_t bytes) { return cross_thread_allocate(bytes); }
-void free_block(void* block) { cross_thread_free(block); }
-
 trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
   trace::Event e;
   e.name = op.name;
@@ -102,7 +99,7 @@ void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int6
 
 OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writes, const PushOptions& options) {
   const std::size_t capacity = reads.size() + writes.size();
-  void* memory = allocate_block(sizeof(OprBlock) + capacity * sizeof(VarEntry));
+  void* memory = cross_thread_allocate(sizeof(OprBlock) + capacity * sizeof(VarEntry));
   auto* op = new (memory) OprBlock();
   op->kind = kind;
   op->ctx = ctx;
@@ -138,7 +135,7 @@ OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writ
 
 void OprBlock::destroy(OprBlock* op) {
   op->~OprBlock();
-  free_block(op);
+  cross_thread_free(op);
 }
 
 void note_traced_dependency(const VarEntry& entry) {

@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <tbb/scalable_allocator.h>
-
 #include <mx/engine/context.h>
+#include <mx/engine/cross_thread_alloc.h>
 
 namespace mx::engine::trace {
 
@@ -73,14 +72,8 @@ int host_thread_id();
 
 void record(Event&& event);
 
-// The ids an operation waited on, collected on the pushing thread and freed on another: oneTBB's scalable
-// allocator takes such frees without glibc's arena hand-off (sanitizer builds keep the default allocator, so
-// that they see every block).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-using OperationIds = std::vector<std::uint64_t>;
-#else
-using OperationIds = std::vector<std::uint64_t, tbb::scalable_allocator<std::uint64_t>>;
-#endif
+// The ids an operation waited on, collected on the pushing thread and freed on another (cross_thread_alloc.h).
+using OperationIds = std::vector<std::uint64_t, CrossThreadAllocator<std::uint64_t>>;
 
 // An engine operation's run, as the engine hands it over on the worker. Cheaper than an Event: its name and
 // category are kept by pointer (looked up once per distinct string and thread), and the Event is made only when

@@ -17,7 +17,7 @@ class Var {
  public:
   // Made by the pushing thread, deleted by a worker (cross_thread_alloc.h).
   static void* operator new(std::size_t bytes) { return cross_thread_allocate(bytes); }
-  static void operator delete(void* block) { cross_thread_free(block); }
+  static void operator delete(void* block) noexcept { cross_thread_free(block); }
 
   // Held for a few pointer moves at a time, by the pushing thread and a completing worker at once on a chain:
   // spinning beats a futex sleep there.
@@ -100,5 +100,6 @@ class LiveVars {
   Var* head_ = nullptr;    // guarded by mutex_
   std::atomic<Var*> deleted_{nullptr};  // a stack, linked through Var::next_deleted
 };
+
 }  // namespace detail
 }  // namespace mx::engine

@@ -5,7 +5,7 @@
 namespace mx::detail {
 
 void* Block::operator new(std::size_t bytes) { return engine::cross_thread_allocate(bytes); }
-void Block::operator delete(void* block) { engine::cross_thread_free(block); }
+void Block::operator delete(void* block) noexcept { engine::cross_thread_free(block); }
 
 void* Block::data() {
   void* data = data_.load(std::memory_order_acquire);

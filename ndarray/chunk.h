@@ -20,7 +20,7 @@ class Block {
   Block(Context ctx, std::size_t bytes) : ctx_(ctx), bytes_(bytes) {}
   // Made by the pushing thread, deleted by a worker (engine/cross_thread_alloc.h).
   static void* operator new(std::size_t bytes);
-  static void operator delete(void* block);
+  static void operator delete(void* block) noexcept;
   // The data pointer, reserving the block on first call. Thread-safe: racing callers agree on one block.
   void* data();
   // Returns the block to its pool; only when no operation can touch it any more.

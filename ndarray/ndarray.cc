@@ -16,7 +16,8 @@
 namespace mx {
 
 NDArray::NDArray(const Shape& shape, Context ctx, DType dtype)
-    : chunk_(std::allocate_shared<detail::Chunk>(engine::CrossThreadAllocator<detail::Chunk>(), ctx, static_cast<std::size_t>(shape.size()) * dtype_size(dtype))),
+    : chunk_(std::allocate_shared<detail::Chunk>(engine::CrossThreadAllocator<detail::Chunk>(), ctx,
+                                                 static_cast<std::size_t>(shape.size()) * dtype_size(dtype))),
       shape_(shape),
       dtype_(dtype) {
   for (std::int64_t extent : shape.dims()) {
