@@ -2,13 +2,15 @@
 // Fashion-MNIST's size) on fixed random data: forward, summed softmax cross-entropy, backward, SGD written with
 // NDArray operations. mxpp against libtorch on 1 and 2 threads, in one run; seconds per 469 steps. Also the
 // floor under any implementation: the step's two 51-MFLOP products alone (the first layer's forward and weight
-// gradient) in plain OpenBLAS on all cores, everything else left out.
+// gradient) in plain OpenBLAS on all cores, everything else left out. The methods take turns, best of 7 rounds.
 // Usage: mx_bench_autograd [--quick] [--json FILE].
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <limits>
 #include <string>
 #include <thread>
@@ -21,63 +23,76 @@
 
 #include "../common/bench_cli.h"
 #include "../common/blas_core.h"
+#include "../common/interleaved.h"
 #include "torch_peer.h"
 
 namespace {
 
 using mx::NDArray;
 
-double mxpp_mlp_seconds(const bench::MlpShape& s, int repeats) {
+// mxpp's pass: `s.steps` training steps, set up (and warmed by one step) once.
+std::function<double()> mxpp_mlp_pass(const bench::MlpShape& s) {
   namespace nd = mx::nd;
   mx::random::seed(0);
-  const NDArray x = nd::random::uniform(-1, 1, {s.batch, s.in});
-  const NDArray y = nd::floor(nd::random::uniform(0, s.out, {s.batch}));
-  std::vector<NDArray> params = {nd::random::uniform(-0.05, 0.05, {s.hidden, s.in}), nd::zeros({s.hidden}),
-                                 nd::random::uniform(-0.05, 0.05, {s.out, s.hidden}), nd::zeros({s.out})};
-  for (NDArray& p : params) p.attach_grad();
+  struct State {
+    NDArray x, y;
+    std::vector<NDArray> params;
+  };
+  auto st = std::make_shared<State>();
+  st->x = nd::random::uniform(-1, 1, {s.batch, s.in});
+  st->y = nd::floor(nd::random::uniform(0, s.out, {s.batch}));
+  st->params = {nd::random::uniform(-0.05, 0.05, {s.hidden, s.in}), nd::zeros({s.hidden}),
+                nd::random::uniform(-0.05, 0.05, {s.out, s.hidden}), nd::zeros({s.out})};
+  for (NDArray& p : st->params) p.attach_grad();
   const double rate = s.learning_rate / s.batch;
-  const auto step = [&] {
+  const auto step = [st, s, rate] {
     NDArray loss;
     {
       mx::autograd::record r;
-      const NDArray hidden = nd::relu(nd::FullyConnected(x, params[0], params[1], s.hidden));
-      loss = nd::softmax_cross_entropy(nd::FullyConnected(hidden, params[2], params[3], s.out), y);
+      const NDArray hidden = nd::relu(nd::FullyConnected(st->x, st->params[0], st->params[1], s.hidden));
+      loss = nd::softmax_cross_entropy(nd::FullyConnected(hidden, st->params[2], st->params[3], s.out), st->y);
     }
     loss.backward();
-    for (NDArray& p : params) p -= p.grad() * rate;
+    for (NDArray& p : st->params) p -= p.grad() * rate;
   };
   step();
   nd::waitall();
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < s.steps; ++i) step();
-    nd::waitall();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
+  return [step, s] {
+    return bench::seconds_of([&] {
+      for (int i = 0; i < s.steps; ++i) step();
+      nd::waitall();
+    });
+  };
 }
 
 // The first layer's forward product (batch x in times hidden x in, transposed) and weight gradient (hidden x
-// batch times batch x in), `steps` times: the work no implementation of the step can skip.
-double openblas_products_seconds(const bench::MlpShape& s, int repeats) {
+// batch times batch x in), `steps` times, in OpenBLAS on all cores: the work no implementation of the step can skip.
+std::function<double()> openblas_products_pass(const bench::MlpShape& s) {
   const int b = s.batch, in = s.in, h = s.hidden;
-  std::vector<float> x(static_cast<std::size_t>(b) * in, 0.5f), w(static_cast<std::size_t>(h) * in, 0.01f),
-      hidden(static_cast<std::size_t>(b) * h), d_hidden(hidden.size(), 0.1f), d_w(w.size());
-  openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));  // OpenBLAS at its best
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < s.steps; ++i) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, h, in, 1.0f, x.data(), in, w.data(), in, 0.0f,
-                  hidden.data(), h);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, in, b, 1.0f, d_hidden.data(), h, x.data(), in, 0.0f,
-                  d_w.data(), in);
-    }
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  openblas_set_num_threads(1);  // as mxpp runs it
-  return best;
+  struct Buffers {
+    std::vector<float> x, w, hidden, d_hidden, d_w;
+  };
+  auto buf = std::make_shared<Buffers>();
+  buf->x.assign(static_cast<std::size_t>(b) * in, 0.5f);
+  buf->w.assign(static_cast<std::size_t>(h) * in, 0.01f);
+  buf->hidden.resize(static_cast<std::size_t>(b) * h);
+  buf->d_hidden.assign(buf->hidden.size(), 0.1f);
+  buf->d_w.resize(buf->w.size());
+  return [buf, s, b, in, h] {
+    openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));  // OpenBLAS at its best
+    const double seconds = bench::seconds_of([&] {
+      for (int i = 0; i < s.steps; ++i) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, h, in, 1.0f, buf->x.data(), in, buf->w.data(), in,
+                    0.0f, buf->hidden.data(), h);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, in, b, 1.0f, buf->d_hidden.data(), h, buf->x.data(),
+                    in, 0.0f, buf->d_w.data(), in);
+      }
+    });
+    openblas_set_num_threads(1);  // as mxpp runs it
+    // OpenBLAS's own threads spin for a while after a product; let them rest before the next method's pass.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return seconds;
+  };
 }
 
 }  // namespace
@@ -87,30 +102,41 @@ int main(int argc, char** argv) {
   const bool quick = flags.quick;
   bench::MlpShape shape;
   if (quick) shape.steps = 5;
-  const int repeats = quick ? 1 : 5;
+  const int rounds = quick ? 1 : 7;
   nlohmann::json out{{"steps", shape.steps}, {"batch", shape.batch}};
   bench::report_blas_core(out);
 
-  const double mx_seconds = mxpp_mlp_seconds(shape, repeats);
-  std::printf("mlp_step x%d   mxpp %.3f s", shape.steps, mx_seconds);
-  out["mxpp_s"] = mx_seconds;
-  double torch_best = std::numeric_limits<double>::max();
+  // mxpp, libtorch on 1 and 2 threads, and the floor take turns (bench/common/interleaved.h); best of the rounds.
+  std::vector<std::function<double()>> passes = {mxpp_mlp_pass(shape), openblas_products_pass(shape)};
+  std::vector<int> torch_threads;
   for (int threads : {1, 2}) {
-    if (auto t = bench::torch_mlp_seconds(shape, threads, repeats)) {
-      std::printf("   libtorch %d thread%s %.3f s", threads, threads > 1 ? "s" : "", *t);
-      out["libtorch_s"][std::to_string(threads) + "_threads"] = *t;
-      torch_best = std::min(torch_best, *t);
+    if (auto pass = bench::torch_mlp_pass(shape, threads)) {
+      passes.push_back(std::move(pass));
+      torch_threads.push_back(threads);
     }
   }
-  if (torch_best < std::numeric_limits<double>::max()) {
-    std::printf("   mxpp/libtorch-best %.2f", mx_seconds / torch_best);
-    out["ratio_to_libtorch_best"] = mx_seconds / torch_best;
+  const auto samples = bench::run_interleaved(passes, rounds);
+  const double mx_seconds = bench::best_of(samples[0]), floor_seconds = bench::best_of(samples[1]);
+  std::printf("mlp_step x%d   mxpp %.3f s", shape.steps, mx_seconds);
+  out["mxpp_s"] = mx_seconds;
+  double torch_best = std::numeric_limits<double>::max(), torch_best_median = torch_best;
+  for (std::size_t k = 0; k < torch_threads.size(); ++k) {
+    const int threads = torch_threads[k];
+    const double t = bench::best_of(samples[2 + k]);
+    std::printf("   libtorch %d thread%s %.3f s", threads, threads > 1 ? "s" : "", t);
+    out["libtorch_s"][std::to_string(threads) + "_threads"] = t;
+    torch_best = std::min(torch_best, t);
+    torch_best_median = std::min(torch_best_median, bench::median_of(samples[2 + k]));
   }
-  // Last: OpenBLAS's own threads may spin for a while after it returns.
-  const double floor_seconds = openblas_products_seconds(shape, repeats);
+  if (!torch_threads.empty()) {
+    const double median_ratio = bench::median_of(samples[0]) / torch_best_median;
+    std::printf("   mxpp/libtorch-best %.2f (medians %.2f)", mx_seconds / torch_best, median_ratio);
+    out["ratio_to_libtorch_best"] = mx_seconds / torch_best;
+    out["median_ratio_to_libtorch_best"] = median_ratio;
+  }
   std::printf("\n  floor: the two large products alone in OpenBLAS %.3f s", floor_seconds);
   out["openblas_products_s"] = floor_seconds;
-  if (torch_best < std::numeric_limits<double>::max()) {
+  if (!torch_threads.empty()) {
     std::printf(" (%.2f of libtorch-best; mxpp spends %.3f s beyond it)", floor_seconds / torch_best,
                 mx_seconds - floor_seconds);
     out["floor_ratio_to_libtorch_best"] = floor_seconds / torch_best;

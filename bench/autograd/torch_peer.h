@@ -1,6 +1,6 @@
 #pragma once
 // libtorch's side of the autograd benchmark; reports nothing when libtorch is not installed.
-#include <optional>
+#include <functional>
 
 namespace bench {
 
@@ -9,7 +9,9 @@ struct MlpShape {
   float learning_rate = 0.1f;
 };
 
-// Seconds for `shape.steps` training steps of the seed MLP on `threads` intra-op threads (the best of `repeats`).
-std::optional<double> torch_mlp_seconds(const MlpShape& shape, int threads, int repeats);
+// A pass of `shape.steps` training steps of the seed MLP on `threads` intra-op threads, with OpenBLAS threaded as
+// libtorch has it alone (bench/common/standalone_blas.h); set up, and warmed by one step, once. Each call runs the
+// pass and returns its seconds. Empty when libtorch is not installed.
+std::function<double()> torch_mlp_pass(const MlpShape& shape, int threads);
 
 }  // namespace bench

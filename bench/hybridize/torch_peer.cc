@@ -7,10 +7,13 @@
 #include <chrono>
 #include <limits>
 
+#include "../common/standalone_blas.h"
+
 namespace bench {
 
 std::optional<double> torch_forward_us(const std::vector<long>& widths, int threads, int calls, int repeats) {
   at::set_num_threads(threads);
+  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
   torch::manual_seed(0);
   torch::nn::Sequential net;
   for (std::size_t i = 0; i + 1 < widths.size(); ++i) {
@@ -88,6 +91,7 @@ TORCH_MODULE(ResNet18);
 
 std::optional<double> torch_resnet18_ms(int threads, int calls, int repeats) {
   at::set_num_threads(threads);
+  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
   torch::manual_seed(0);
   ResNet18 net;
   net->eval();
@@ -107,6 +111,7 @@ std::optional<double> torch_resnet18_ms(int threads, int calls, int repeats) {
 
 std::optional<double> torch_resnet18_train_ms(int threads, int steps, int repeats) {
   at::set_num_threads(threads);
+  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
   torch::manual_seed(0);
   ResNet18 net(10);
   net->train();

@@ -7,11 +7,14 @@
 #include <chrono>
 #include <limits>
 
+#include "../common/standalone_blas.h"
+
 namespace bench {
 
 std::optional<double> torch_epoch_seconds(const std::vector<float>& x, const std::vector<float>& y, int threads,
                                           int repeats) {
   at::set_num_threads(threads);
+  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
   torch::manual_seed(0);
   const auto n = static_cast<std::int64_t>(y.size());
   const auto images = torch::from_blob(const_cast<float*>(x.data()), {n, 784}).clone();

@@ -8,6 +8,8 @@
 #include <functional>
 #include <limits>
 
+#include "../common/standalone_blas.h"
+
 namespace bench {
 namespace {
 
@@ -25,6 +27,7 @@ double best_seconds(int steps, int repeats, const std::function<void()>& step) {
 }  // namespace
 
 std::optional<double> torch_lenet_seconds(int steps, int repeats) {
+  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone (its gemm-based convolutions)
   torch::manual_seed(0);
   auto x = torch::rand({128, 1, 28, 28});
   auto w1 = (torch::rand({20, 1, 5, 5}) - 0.5).requires_grad_(), b1 = torch::zeros({20}).requires_grad_();
@@ -38,6 +41,7 @@ std::optional<double> torch_lenet_seconds(int steps, int repeats) {
 }
 
 std::optional<double> torch_resblock_seconds(int steps, int repeats) {
+  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone (its gemm-based convolutions)
   torch::manual_seed(0);
   auto x = torch::rand({32, 64, 56, 56}).requires_grad_();
   auto w1 = (torch::rand({64, 64, 3, 3}) * 0.1 - 0.05).requires_grad_();

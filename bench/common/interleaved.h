@@ -1,0 +1,43 @@
+#pragma once
+// Timing several methods fairly on a machine whose speed drifts (shared VMs swing by 1.5x or more between
+// minutes): the methods run in rounds, one pass each, taking turns going first, so that each meets the same
+// fast and slow spells; a first round warms up and is not counted.
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+namespace bench {
+
+// Seconds that `work` takes.
+template <class Work>
+double seconds_of(Work&& work) {
+  const auto start = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Each pass runs its method once and returns the seconds it measured (a pass may leave out of its timing what it
+// does to leave the machine as it found it). samples[k] holds method k's `rounds` timings.
+inline std::vector<std::vector<double>> run_interleaved(const std::vector<std::function<double()>>& passes,
+                                                        int rounds) {
+  std::vector<std::vector<double>> samples(passes.size());
+  for (int r = 0; r <= rounds; ++r) {
+    for (std::size_t k = 0; k < passes.size(); ++k) {
+      const std::size_t which = (static_cast<std::size_t>(r) + k) % passes.size();
+      const double seconds = passes[which]();
+      if (r > 0) samples[which].push_back(seconds);
+    }
+  }
+  return samples;
+}
+
+inline double best_of(const std::vector<double>& samples) { return *std::min_element(samples.begin(), samples.end()); }
+
+inline double median_of(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  return samples[samples.size() / 2];
+}
+
+}  // namespace bench
