@@ -14,6 +14,8 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/parallel.h>
 
+#include <mx/operators/onednn_gemm.h>
+
 namespace mx::op {
 namespace {
 
@@ -46,6 +48,11 @@ void gemm_serial(const GemmArgs& g, const T* a, const T* b, T* c, std::int64_t m
     const auto rows = static_cast<blasint>(std::min(block, m - row));
     const T* a_rows = a + row * g.k;  // blocks only without trans_a
     if constexpr (std::is_same_v<T, float>) {
+      if (rows * n * g.k > kSmallProduct && sgemm_library() == SgemmLibrary::kOneDnn) {
+        onednn_sgemm(g.trans_a, g.trans_b, rows, n, g.k, static_cast<float>(g.alpha), a_rows, lda, b, ldb, beta,
+                     c + row * g.n, ldc);
+        continue;
+      }
       cblas_sgemm(CblasRowMajor, ta, tb, rows, static_cast<blasint>(n), static_cast<blasint>(g.k),
                   static_cast<float>(g.alpha), a_rows, lda, b, ldb, beta, c + row * g.n, ldc);
     } else {

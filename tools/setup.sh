@@ -5,7 +5,7 @@
 # CUDA is not a Debian package here: it is used from /usr/local/cuda when present.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config ccache libtbb-dev libopenblas-dev catch2 libspdlog-dev
+packages=(cmake ninja-build g++ pkg-config ccache libtbb-dev libopenblas-dev libdnnl-dev catch2 libspdlog-dev
           nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev openmpi-bin libopenmpi-dev chromium)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libtorch-dev libstarpu-dev dataset-fashion-mnist)
