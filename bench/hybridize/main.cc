@@ -9,11 +9,14 @@
 //   hybridized with static_alloc;
 // - the seed MLP's training step at batch 128 (forward, backward, SGD), imperative vs hybridized.
 // Each forward's result is read before the next call (latency, as a server answers one request at a time).
+// Within each part the methods take turns (bench/common/interleaved.h), best of 5 rounds.
 // Usage: mx_bench_hybridize [--quick] [--json FILE].
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <limits>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,13 +25,13 @@
 
 #include "../common/bench_cli.h"
 #include "../common/blas_core.h"
+#include "../common/interleaved.h"
 #include "torch_peer.h"
 
 namespace {
 
 using namespace mx;
 namespace nn = gluon::nn;
-using Clock = std::chrono::steady_clock;
 
 nn::HybridSequential make_mlp(const std::vector<long>& widths) {
   nn::HybridSequential net;
@@ -38,17 +41,32 @@ nn::HybridSequential make_mlp(const std::vector<long>& widths) {
   return net;
 }
 
-// Microseconds per forward at batch 1, best of `repeats` runs of `calls`.
-double forward_us(nn::HybridSequential& net, long in_units, int calls, int repeats) {
+// A pass of `calls` forwards at batch 1, each result read; returns microseconds per forward. Traces first when
+// the network is hybridized.
+std::function<double()> forward_pass(std::shared_ptr<nn::HybridSequential> net, long in_units, int calls) {
   const NDArray x = nd::random::uniform(0, 1, {1, in_units});
-  net(x).wait_to_read();  // traces, when hybridized
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = Clock::now();
-    for (int c = 0; c < calls; ++c) net(x).wait_to_read();
-    best = std::min(best, std::chrono::duration<double, std::micro>(Clock::now() - start).count() / calls);
-  }
+  (*net)(x).wait_to_read();
+  return [net, x, calls] {
+    return bench::seconds_of([&] {
+             for (int c = 0; c < calls; ++c) (*net)(x).wait_to_read();
+           }) / calls * 1e6;
+  };
+}
+
+// Each method's best over `rounds` interleaved rounds (bench/common/interleaved.h).
+std::vector<double> best_of_rounds(const std::vector<std::function<double()>>& passes, int rounds) {
+  std::vector<double> best;
+  for (const auto& samples : bench::run_interleaved(passes, rounds)) best.push_back(bench::best_of(samples));
   return best;
+}
+
+// libtorch's passes on 1 and 2 intra-op threads, when libtorch is installed.
+std::vector<std::function<double()>> torch_passes(const std::function<std::function<double()>(int)>& make) {
+  std::vector<std::function<double()>> passes;
+  for (int threads : {1, 2}) {
+    if (auto pass = make(threads)) passes.push_back(std::move(pass));
+  }
+  return passes;
 }
 
 // What the CPU pool reserved from the system (live plus cached bytes) over `run`, starting from an empty cache.
@@ -63,117 +81,122 @@ std::size_t pool_footprint(F&& run) {
   return stats.live_bytes + stats.cached_bytes;
 }
 
-struct ResNetInference {
-  double imperative_ms = 0, hybrid_ms = 0;
-  std::size_t operations = 0, imperative_bytes = 0, hybrid_bytes = 0;
-};
+// A pass of `calls` ResNet-18 v1 forwards at batch 1, 224x224, predicting; milliseconds per forward.
+std::function<double()> resnet18_pass(std::shared_ptr<gluon::HybridBlock> net, int calls) {
+  const NDArray x = nd::random::uniform(0, 1, {1, 3, 224, 224});
+  (*net)(x).wait_to_read();
+  return [net, x, calls] {
+    return bench::seconds_of([&] {
+             for (int c = 0; c < calls; ++c) (*net)(x).wait_to_read();
+           }) / calls * 1e3;
+  };
+}
 
-// Milliseconds per ResNet-18 v1 forward at batch 1, 224x224, predicting; imperative, then hybridized with
-// static_alloc; and the pool's footprint over three forwards each way.
-ResNetInference resnet18_inference(int calls, int repeats) {
+// The CPU pool's footprint over three ResNet-18 forwards (imperative, or hybridized with static_alloc, whose
+// workspace counts), from an empty cache.
+std::size_t resnet18_footprint(bool hybridize) {
   const auto net = gluon::model_zoo::vision::get_model("resnet18_v1");
   net->initialize(init::Xavier());
+  if (hybridize) net->hybridize({.static_alloc = true});
   const NDArray x = nd::random::uniform(0, 1, {1, 3, 224, 224});
-  auto three_calls = [&] {
+  return pool_footprint([&] {
     for (int c = 0; c < 3; ++c) (*net)(x).wait_to_read();
-  };
-  auto time = [&] {
-    (*net)(x).wait_to_read();
-    double best = std::numeric_limits<double>::max();
-    for (int r = 0; r < repeats; ++r) {
-      const auto start = Clock::now();
-      for (int c = 0; c < calls; ++c) (*net)(x).wait_to_read();
-      best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count() / calls);
-    }
-    return best;
-  };
-  ResNetInference result;
-  result.imperative_ms = time();
-  result.imperative_bytes = pool_footprint(three_calls);
-  net->hybridize({.static_alloc = true});
-  result.hybrid_ms = time();
-  result.operations = net->cache_info().operations;
-  net->clear_cache();  // the footprint includes the static workspace
-  result.hybrid_bytes = pool_footprint(three_calls);
-  return result;
+  });
 }
 
-// Milliseconds per ResNet-18 v1 training step at batch 32, 3x32x32, 10 classes.
-double resnet18_train_ms(bool hybridize, int steps, int repeats) {
-  const auto net = gluon::model_zoo::vision::get_model("resnet18_v1", {.classes = 10});
-  net->initialize(init::Xavier());
-  if (hybridize) net->hybridize();
-  gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
-  gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.05}, {"momentum", 0.9}});
-  const NDArray x = nd::random::uniform(0, 1, {32, 3, 32, 32});
-  const NDArray y = nd::random::randint(0, 10, {32}).astype(DType::kFloat32);
-  auto step = [&] {
-    NDArray loss;
-    {
-      autograd::record rec;
-      loss = loss_fn((*net)(x), y);
+// A pass of `steps` ResNet-18 v1 training steps at batch 32, 3x32x32, 10 classes; milliseconds per step.
+std::function<double()> resnet18_train_pass(bool hybridize, int steps) {
+  struct State {
+    std::shared_ptr<gluon::HybridBlock> net = gluon::model_zoo::vision::get_model("resnet18_v1", {.classes = 10});
+    gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+    std::unique_ptr<gluon::Trainer> trainer;
+    NDArray x = nd::random::uniform(0, 1, {32, 3, 32, 32});
+    NDArray y = nd::random::randint(0, 10, {32}).astype(DType::kFloat32);
+    void step() {
+      NDArray loss;
+      {
+        autograd::record rec;
+        loss = loss_fn((*net)(x), y);
+      }
+      loss.backward();
+      trainer->step(32);
     }
-    loss.backward();
-    trainer.step(32);
   };
-  step();
+  auto st = std::make_shared<State>();
+  st->net->initialize(init::Xavier());
+  if (hybridize) st->net->hybridize();
+  st->trainer = std::make_unique<gluon::Trainer>(st->net->collect_params(), "sgd",
+                                                 std::map<std::string, double>{{"learning_rate", 0.05}, {"momentum", 0.9}});
+  st->step();
   nd::waitall();
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = Clock::now();
-    for (int s = 0; s < steps; ++s) step();
-    nd::waitall();
-    best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count() / steps);
-  }
-  return best;
+  return [st, steps] {
+    return bench::seconds_of([&] {
+             for (int s = 0; s < steps; ++s) st->step();
+             nd::waitall();
+           }) / steps * 1e3;
+  };
 }
 
-double train_step_ms(bool hybridize, int steps, int repeats) {
-  nn::HybridSequential net = make_mlp({784, 256, 10});
-  if (hybridize) net.hybridize();
-  gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
-  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}});
-  const NDArray x = nd::random::uniform(0, 1, {128, 784});
-  const NDArray y = nd::random::randint(0, 10, {128}).astype(DType::kFloat32);
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = Clock::now();
-    for (int s = 0; s < steps; ++s) {
+// A pass of `steps` seed MLP training steps at batch 128; milliseconds per step.
+std::function<double()> train_step_pass(bool hybridize, int steps) {
+  struct State {
+    nn::HybridSequential net = make_mlp({784, 256, 10});
+    gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+    std::unique_ptr<gluon::Trainer> trainer;
+    NDArray x = nd::random::uniform(0, 1, {128, 784});
+    NDArray y = nd::random::randint(0, 10, {128}).astype(DType::kFloat32);
+    void step() {
       NDArray loss;
       {
         autograd::record rec;
         loss = loss_fn(net(x), y);
       }
       loss.backward();
-      trainer.step(128);
+      trainer->step(128);
     }
-    nd::waitall();
-    best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count() / steps);
-  }
-  return best;
+  };
+  auto st = std::make_shared<State>();
+  if (hybridize) st->net.hybridize();
+  st->trainer = std::make_unique<gluon::Trainer>(st->net.collect_params(), "sgd",
+                                                 std::map<std::string, double>{{"learning_rate", 0.1}});
+  st->step();
+  nd::waitall();
+  return [st, steps] {
+    return bench::seconds_of([&] {
+             for (int s = 0; s < steps; ++s) st->step();
+             nd::waitall();
+           }) / steps * 1e3;
+  };
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const bench::Flags flags = bench::parse_flags(argc, argv);
-  const int calls = flags.quick ? 50 : 2000, repeats = flags.quick ? 1 : 5;
+  const int calls = flags.quick ? 50 : 2000, rounds = flags.quick ? 1 : 5;
   nlohmann::json out;
   bench::report_blas_core(out);
-  std::printf("hybridize: microseconds per forward at batch 1 (result read after each call)\n");
+  std::printf("hybridize: microseconds per forward at batch 1 (result read after each call); the methods take turns,"
+              " best of %d rounds\n", rounds);
   struct Case {
     const char* name;
     std::vector<long> widths;
   };
   for (const Case& c : {Case{"seed MLP 784-256-10", {784, 256, 10}},
                         Case{"deep MLP 10 x 64", {64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 10}}}) {
-    nn::HybridSequential net = make_mlp(c.widths);
-    const double imperative = forward_us(net, c.widths.front(), calls, repeats);
-    net.hybridize();
-    const double hybrid = forward_us(net, c.widths.front(), calls, repeats);
-    const std::size_t operations = net.cache_info().operations;
-    net.hybridize({.static_alloc = true});
-    const double static_alloc = forward_us(net, c.widths.front(), calls, repeats);
+    auto imperative_net = std::make_shared<nn::HybridSequential>(make_mlp(c.widths));
+    auto hybrid_net = std::make_shared<nn::HybridSequential>(make_mlp(c.widths));
+    auto static_net = std::make_shared<nn::HybridSequential>(make_mlp(c.widths));
+    hybrid_net->hybridize();
+    static_net->hybridize({.static_alloc = true});
+    std::vector<std::function<double()>> passes = {forward_pass(imperative_net, c.widths.front(), calls),
+                                                   forward_pass(hybrid_net, c.widths.front(), calls),
+                                                   forward_pass(static_net, c.widths.front(), calls)};
+    const std::size_t operations = hybrid_net->cache_info().operations;
+    const auto torch = torch_passes([&](int threads) { return bench::torch_forward_pass(c.widths, threads, calls); });
+    passes.insert(passes.end(), torch.begin(), torch.end());
+    const std::vector<double> best = best_of_rounds(passes, rounds);
+    const double imperative = best[0], hybrid = best[1], static_alloc = best[2];
     std::printf("  %-22s imperative %7.1f us (%zu engine ops)  hybridized %7.1f us (1 op)  static_alloc %7.1f us"
                 "  -> %.2fx\n",
                 c.name, imperative, operations, hybrid, static_alloc, imperative / std::min(hybrid, static_alloc));
@@ -181,11 +204,8 @@ int main(int argc, char** argv) {
     row = {{"imperative", imperative}, {"hybridized", hybrid}, {"static_alloc", static_alloc},
            {"engine_ops_imperative", operations}, {"engine_ops_hybridized", 1},
            {"speedup", imperative / std::min(hybrid, static_alloc)}};
-    double torch_best = std::numeric_limits<double>::max();
-    for (int threads : {1, 2}) {
-      if (auto t = bench::torch_forward_us(c.widths, threads, calls, repeats)) torch_best = std::min(torch_best, *t);
-    }
-    if (torch_best < std::numeric_limits<double>::max()) {
+    if (!torch.empty()) {
+      const double torch_best = *std::min_element(best.begin() + 3, best.end());
       std::printf("  %-22s libtorch   %7.1f us   hybridized / libtorch %.2f\n", "", torch_best,
                   std::min(hybrid, static_alloc) / torch_best);
       row["libtorch"] = torch_best;
@@ -194,22 +214,31 @@ int main(int argc, char** argv) {
   }
   {
     const int resnet_calls = flags.quick ? 1 : 20;
-    const ResNetInference r = resnet18_inference(resnet_calls, repeats);
-    const double imperative = r.imperative_ms, hybrid = r.hybrid_ms;
+    // First, while no other network holds pool memory.
+    const std::size_t imperative_bytes = resnet18_footprint(false), hybrid_bytes = resnet18_footprint(true);
+    const auto imperative_net = gluon::model_zoo::vision::get_model("resnet18_v1");
+    const auto hybrid_net = gluon::model_zoo::vision::get_model("resnet18_v1");
+    imperative_net->initialize(init::Xavier());
+    hybrid_net->initialize(init::Xavier());
+    hybrid_net->hybridize({.static_alloc = true});
+    std::vector<std::function<double()>> passes = {resnet18_pass(imperative_net, resnet_calls),
+                                                   resnet18_pass(hybrid_net, resnet_calls)};
+    const std::size_t operations = hybrid_net->cache_info().operations;
+    const auto torch = torch_passes([&](int threads) { return bench::torch_resnet18_pass(threads, resnet_calls); });
+    passes.insert(passes.end(), torch.begin(), torch.end());
+    const std::vector<double> best = best_of_rounds(passes, rounds);
+    const double imperative = best[0], hybrid = best[1];
     std::printf("ResNet-18 v1, batch 1, 224x224: imperative %.2f ms (%zu engine ops)  hybridized %.2f ms (1 op)  -> "
                 "%.2fx\n",
-                imperative, r.operations, hybrid, imperative / hybrid);
+                imperative, operations, hybrid, imperative / hybrid);
     std::printf("  CPU pool footprint over 3 forwards: imperative %.1f MB  hybridized, static_alloc %.1f MB\n",
-                r.imperative_bytes / 1e6, r.hybrid_bytes / 1e6);
+                imperative_bytes / 1e6, hybrid_bytes / 1e6);
     auto& row = out["resnet18_batch1_ms"];
-    row = {{"imperative", imperative}, {"hybridized", hybrid}, {"engine_ops_imperative", r.operations},
-           {"speedup", imperative / hybrid}, {"pool_bytes_imperative", r.imperative_bytes},
-           {"pool_bytes_static_alloc", r.hybrid_bytes}};
-    double torch_best = std::numeric_limits<double>::max();
-    for (int threads : {1, 2}) {
-      if (auto t = bench::torch_resnet18_ms(threads, resnet_calls, repeats)) torch_best = std::min(torch_best, *t);
-    }
-    if (torch_best < std::numeric_limits<double>::max()) {
+    row = {{"imperative", imperative}, {"hybridized", hybrid}, {"engine_ops_imperative", operations},
+           {"speedup", imperative / hybrid}, {"pool_bytes_imperative", imperative_bytes},
+           {"pool_bytes_static_alloc", hybrid_bytes}};
+    if (!torch.empty()) {
+      const double torch_best = *std::min_element(best.begin() + 2, best.end());
       std::printf("                                libtorch %.2f ms   hybridized / libtorch %.2f\n", torch_best,
                   hybrid / torch_best);
       row["libtorch"] = torch_best;
@@ -218,17 +247,18 @@ int main(int argc, char** argv) {
   }
   {
     const int train_steps = flags.quick ? 1 : 10;
-    const double imperative = resnet18_train_ms(false, train_steps, repeats);
-    const double hybrid = resnet18_train_ms(true, train_steps, repeats);
+    std::vector<std::function<double()>> passes = {resnet18_train_pass(false, train_steps),
+                                                   resnet18_train_pass(true, train_steps)};
+    const auto torch = torch_passes([&](int threads) { return bench::torch_resnet18_train_pass(threads, train_steps); });
+    passes.insert(passes.end(), torch.begin(), torch.end());
+    const std::vector<double> best = best_of_rounds(passes, rounds);
+    const double imperative = best[0], hybrid = best[1];
     std::printf("ResNet-18 v1 training step, batch 32, 32x32: imperative %.1f ms  hybridized %.1f ms  -> %.2fx\n",
                 imperative, hybrid, imperative / hybrid);
     auto& row = out["resnet18_train_batch32_ms"];
     row = {{"imperative", imperative}, {"hybridized", hybrid}, {"speedup", imperative / hybrid}};
-    double torch_best = std::numeric_limits<double>::max();
-    for (int threads : {1, 2}) {
-      if (auto t = bench::torch_resnet18_train_ms(threads, train_steps, repeats)) torch_best = std::min(torch_best, *t);
-    }
-    if (torch_best < std::numeric_limits<double>::max()) {
+    if (!torch.empty()) {
+      const double torch_best = *std::min_element(best.begin() + 2, best.end());
       std::printf("                                             libtorch %.1f ms   hybridized / libtorch %.2f\n",
                   torch_best, hybrid / torch_best);
       row["libtorch"] = torch_best;
@@ -236,7 +266,8 @@ int main(int argc, char** argv) {
     }
   }
   const int steps = flags.quick ? 5 : 200;
-  const double imperative = train_step_ms(false, steps, repeats), hybrid = train_step_ms(true, steps, repeats);
+  const std::vector<double> best = best_of_rounds({train_step_pass(false, steps), train_step_pass(true, steps)}, rounds);
+  const double imperative = best[0], hybrid = best[1];
   std::printf("seed MLP training step, batch 128: imperative %.3f ms  hybridized %.3f ms  (hybridized / imperative "
               "%.2f)\n",
               imperative, hybrid, hybrid / imperative);

@@ -2,7 +2,7 @@
 #include "torch_peer.h"
 
 namespace bench {
-std::optional<double> torch_forward_us(const std::vector<long>&, int, int, int) { return std::nullopt; }
-std::optional<double> torch_resnet18_ms(int, int, int) { return std::nullopt; }
-std::optional<double> torch_resnet18_train_ms(int, int, int) { return std::nullopt; }
+std::function<double()> torch_forward_pass(const std::vector<long>&, int, int) { return {}; }
+std::function<double()> torch_resnet18_pass(int, int) { return {}; }
+std::function<double()> torch_resnet18_train_pass(int, int) { return {}; }
 }  // namespace bench

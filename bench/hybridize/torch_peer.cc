@@ -3,34 +3,31 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <chrono>
-#include <limits>
+#include <memory>
 
+#include "../common/interleaved.h"
 #include "../common/standalone_blas.h"
 
 namespace bench {
 
-std::optional<double> torch_forward_us(const std::vector<long>& widths, int threads, int calls, int repeats) {
-  at::set_num_threads(threads);
-  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
+std::function<double()> torch_forward_pass(const std::vector<long>& widths, int threads, int calls) {
   torch::manual_seed(0);
   torch::nn::Sequential net;
   for (std::size_t i = 0; i + 1 < widths.size(); ++i) {
     net->push_back(torch::nn::Linear(widths[i], widths[i + 1]));
     if (i + 2 < widths.size()) net->push_back(torch::nn::ReLU());
   }
-  torch::NoGradGuard no_grad;
   const auto x = torch::rand({1, widths.front()});
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+  return [net, x, threads, calls]() mutable {
+    at::set_num_threads(threads);
+    StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
+    torch::NoGradGuard no_grad;
     float sink = 0;
-    for (int c = 0; c < calls; ++c) sink += net->forward(x).data_ptr<float>()[0];
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-    best = std::min(best, us / calls + 0 * sink);
-  }
-  return best;
+    const double seconds = seconds_of([&] {
+      for (int c = 0; c < calls; ++c) sink += net->forward(x).data_ptr<float>()[0];
+    });
+    return seconds / calls * 1e6 + 0 * sink;
+  };
 }
 
 namespace {
@@ -89,52 +86,48 @@ TORCH_MODULE(ResNet18);
 
 }  // namespace
 
-std::optional<double> torch_resnet18_ms(int threads, int calls, int repeats) {
-  at::set_num_threads(threads);
-  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
+std::function<double()> torch_resnet18_pass(int threads, int calls) {
   torch::manual_seed(0);
   ResNet18 net;
   net->eval();
-  torch::NoGradGuard no_grad;
   const auto x = torch::rand({1, 3, 224, 224});
-  net->forward(x);
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+  return [net, x, threads, calls]() mutable {
+    at::set_num_threads(threads);
+    StandaloneBlasThreads blas;
+    torch::NoGradGuard no_grad;
     float sink = 0;
-    for (int c = 0; c < calls; ++c) sink += net->forward(x).data_ptr<float>()[0];
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    best = std::min(best, ms / calls + 0 * sink);
-  }
-  return best;
+    const double seconds = seconds_of([&] {
+      for (int c = 0; c < calls; ++c) sink += net->forward(x).data_ptr<float>()[0];
+    });
+    return seconds / calls * 1e3 + 0 * sink;
+  };
 }
 
-std::optional<double> torch_resnet18_train_ms(int threads, int steps, int repeats) {
-  at::set_num_threads(threads);
-  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
+std::function<double()> torch_resnet18_train_pass(int threads, int steps) {
   torch::manual_seed(0);
-  ResNet18 net(10);
-  net->train();
-  torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
-  const auto x = torch::rand({32, 3, 32, 32});
-  const auto y = torch::randint(0, 10, {32}, torch::kLong);
-  auto step = [&] {
-    sgd.zero_grad();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
-    loss.backward();
-    sgd.step();
-    return loss.item<float>();
+  struct State {
+    ResNet18 net{10};
+    torch::optim::SGD sgd{net->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9)};
+    torch::Tensor x = torch::rand({32, 3, 32, 32}), y = torch::randint(0, 10, {32}, torch::kLong);
+    float step() {
+      sgd.zero_grad();
+      torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+      loss.backward();
+      sgd.step();
+      return loss.item<float>();
+    }
   };
-  step();
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+  auto state = std::make_shared<State>();
+  state->net->train();
+  return [state, threads, steps] {
+    at::set_num_threads(threads);
+    StandaloneBlasThreads blas;
     float sink = 0;
-    for (int s = 0; s < steps; ++s) sink += step();
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    best = std::min(best, ms / steps + 0 * sink);
-  }
-  return best;
+    const double seconds = seconds_of([&] {
+      for (int s = 0; s < steps; ++s) sink += state->step();
+    });
+    return seconds / steps * 1e3 + 0 * sink;
+  };
 }
 
 }  // namespace bench
