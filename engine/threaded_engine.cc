@@ -1,10 +1,11 @@
 #include <mx/engine/threaded_engine.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <thread>
 #include <type_traits>
 
+#include <mx/engine/completion_signal.h>
+#include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/error.h>
 #include <mx/engine/gpu_marks.h>
 #include <mx/engine/logging.h>
@@ -266,23 +267,11 @@ void ThreadedEngine::wait_for_var(VarHandle var) {
   FailurePtr failure;
   if (!threaded(var)->readable(&failure)) {
     // A marker that reads the variable; it runs on whichever thread completes the last write before it.
-    struct Signal {
-      std::mutex mutex;
-      std::condition_variable done_cv;
-      bool done = false;  // guarded by mutex
-      FailurePtr failure;
-    } signal;
+    auto signal = std::allocate_shared<CompletionSignal>(CrossThreadAllocator<CompletionSignal>{});
     OprBlock* op = OprBlock::create(OpKind::kWait, cpu(), {var}, {}, {.name = "wait_for_var"});
-    op->sync_fn = [&signal, var](RunContext) {
-      std::lock_guard lock(signal.mutex);
-      signal.failure = var->failure;
-      signal.done = true;
-      signal.done_cv.notify_one();  // under the lock: the waiter cannot leave (and free `signal`) before this
-    };
+    op->sync_fn = cross_thread_fn([signal, var](RunContext) { signal->set(var->failure); });
     push(op);
-    std::unique_lock lock(signal.mutex);
-    signal.done_cv.wait(lock, [&] { return signal.done; });
-    failure = signal.failure;
+    failure = signal->wait();
   }
   if (failure) failure->rethrow();
   host_wait_var(var, /*reads_too=*/false);  // the last write's GPU work, if it is still in flight
