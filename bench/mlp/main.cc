@@ -1,12 +1,15 @@
 // The seed tutorial's training epoch (Fashion-MNIST, 784-256-10 MLP, batch 128, SGD 0.1) three ways in one run:
 // mxpp with the tutorial's DataLoader pipeline (ToTensor + Normalize per sample, 4 workers), mxpp over preloaded
-// arrays, and libtorch over the same preloaded arrays on 1 and 2 threads. Seconds per epoch, best of a few.
+// arrays, and libtorch over the same preloaded arrays on 1 and 2 threads. Seconds per epoch, the methods taking
+// turns, best of 3 rounds.
 // Without the dataset (Debian's dataset-fashion-mnist) it runs on random images of the same shape.
 // Usage: mx_bench_mlp [--quick] [--json FILE].
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <limits>
 #include <vector>
 
@@ -16,6 +19,7 @@
 
 #include "../common/bench_cli.h"
 #include "../common/blas_core.h"
+#include "../common/interleaved.h"
 #include "torch_peer.h"
 
 namespace {
@@ -51,48 +55,49 @@ struct Model {
   }
 };
 
-// The tutorial's pipeline: per-sample ToTensor + Normalize on 4 workers, shuffled, batchified.
+// The tutorial's pipeline: per-sample ToTensor + Normalize on 4 workers, shuffled, batchified; a pass is an epoch.
 template <class Dataset>
-double pipeline_epoch(const Dataset& dataset, int epochs) {
+std::function<double()> pipeline_pass(const Dataset& dataset) {
   using data::vision::transforms::Compose, data::vision::transforms::ToTensor, data::vision::transforms::Normalize;
-  Model model;
-  data::DataLoader loader(dataset.transform_first(Compose({ToTensor(), Normalize(0.13, 0.31)})),
-                          {.batch_size = kBatch, .shuffle = true, .num_workers = 4});
-  double best = std::numeric_limits<double>::max();
-  for (int e = 0; e < epochs; ++e) {
+  struct State {
+    Model model;
+    data::DataLoader loader;
+    explicit State(const Dataset& d)
+        : loader(d.transform_first(Compose({ToTensor(), Normalize(0.13, 0.31)})),
+                 {.batch_size = kBatch, .shuffle = true, .num_workers = 4}) {}
+  };
+  auto st = std::make_shared<State>(dataset);
+  return [st] {
     const auto start = Clock::now();
-    for (auto [x, y] : loader) model.step(x, y);
+    for (auto [x, y] : st->loader) st->model.step(x, y);
     nd::waitall();
-    best = std::min(best, seconds_since(start));
-  }
-  return best;
+    return seconds_since(start);
+  };
 }
 
-// Preloaded: the normalized images as one array, batches sliced from a shuffled copy each epoch.
-double preloaded_epoch(const NDArray& images, const NDArray& labels, int epochs) {
-  Model model;
-  const std::int64_t n = labels.shape()[0];
-  double best = std::numeric_limits<double>::max();
-  for (int e = 0; e < epochs; ++e) {
+// Preloaded: the normalized images as one array, batches sliced from a shuffled copy made before each epoch.
+std::function<double()> preloaded_pass(const NDArray& images, const NDArray& labels) {
+  auto model = std::make_shared<Model>();
+  return [model, images, labels] {
+    const std::int64_t n = labels.shape()[0];
     const NDArray order = nd::random::shuffle(nd::arange(0, static_cast<double>(n)));
     const NDArray x = nd::take(images, order), y = nd::take(labels, order);
     nd::waitall();
     const auto start = Clock::now();
     for (std::int64_t b = 0; b < n; b += kBatch) {
       const std::int64_t end = std::min(n, b + kBatch);
-      model.step(x.slice(b, end), y.slice(b, end));
+      model->step(x.slice(b, end), y.slice(b, end));
     }
     nd::waitall();
-    best = std::min(best, seconds_since(start));
-  }
-  return best;
+    return seconds_since(start);
+  };
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const bench::Flags flags = bench::parse_flags(argc, argv);
-  const int epochs = flags.quick ? 1 : 3;
+  const int rounds = flags.quick ? 1 : 3;
   const bool real = std::filesystem::exists(std::string(kRoot) + "/train-images-idx3-ubyte.gz");
   random::seed(0);
   nlohmann::json out{{"dataset", real ? "fashion-mnist" : "random"}, {"batch", kBatch}};
@@ -116,26 +121,34 @@ int main(int argc, char** argv) {
   const std::int64_t n = raw_labels.shape()[0];
   std::printf("seed MLP epoch (%lld %s images, batch %d)\n", static_cast<long long>(n), real ? "Fashion-MNIST" : "random", kBatch);
 
-  const double pipeline = pipeline_epoch(data::ArrayDataset(raw_images, raw_labels), epochs);
+  // The methods take turns, one epoch each per round (bench/common/interleaved.h); best of the rounds.
   const NDArray images = nd::image::normalize(nd::image::to_tensor(raw_images), {0.13}, {0.31}).reshape({n, 784});
   const NDArray labels = raw_labels.astype(DType::kFloat32);
-  const double preloaded = preloaded_epoch(images, labels, epochs);
+  const std::vector<float> x = images.asnumpy<float>(), y = labels.asnumpy<float>();
+  std::vector<std::function<double()>> passes = {pipeline_pass(data::ArrayDataset(raw_images, raw_labels)),
+                                                 preloaded_pass(images, labels)};
+  std::vector<int> torch_threads;
+  for (int threads : {1, 2}) {
+    if (auto pass = bench::torch_epoch_pass(x, y, threads)) {
+      passes.push_back(std::move(pass));
+      torch_threads.push_back(threads);
+    }
+  }
+  const auto samples = bench::run_interleaved(passes, rounds);
+  const double pipeline = bench::best_of(samples[0]), preloaded = bench::best_of(samples[1]);
   std::printf("  mxpp DataLoader pipeline   %.3f s\n  mxpp preloaded             %.3f s\n", pipeline, preloaded);
   out["mxpp_pipeline_s"] = pipeline;
   out["mxpp_preloaded_s"] = preloaded;
   out["pipeline_over_preloaded"] = pipeline / preloaded;
-
-  const std::vector<float> x = images.asnumpy<float>(), y = labels.asnumpy<float>();
   double torch_best = std::numeric_limits<double>::max();
-  for (int threads : {1, 2}) {
-    if (auto t = bench::torch_epoch_seconds(x, y, threads, epochs)) {
-      std::printf("  libtorch preloaded, %d thread%s %.3f s\n", threads, threads > 1 ? "s" : " ", *t);
-      out["libtorch_s"][std::to_string(threads) + "_threads"] = *t;
-      torch_best = std::min(torch_best, *t);
-    }
+  for (std::size_t k = 0; k < torch_threads.size(); ++k) {
+    const double t = bench::best_of(samples[2 + k]);
+    std::printf("  libtorch preloaded, %d thread%s %.3f s\n", torch_threads[k], torch_threads[k] > 1 ? "s" : " ", t);
+    out["libtorch_s"][std::to_string(torch_threads[k]) + "_threads"] = t;
+    torch_best = std::min(torch_best, t);
   }
   std::printf("  pipeline / preloaded %.2f (target <= 1.3)", pipeline / preloaded);
-  if (torch_best < std::numeric_limits<double>::max()) {
+  if (!torch_threads.empty()) {
     std::printf("   preloaded / libtorch-best %.2f (target <= 0.5)", preloaded / torch_best);
     out["preloaded_over_libtorch_best"] = preloaded / torch_best;
   }
