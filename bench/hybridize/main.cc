@@ -104,6 +104,19 @@ std::size_t resnet18_footprint(bool hybridize) {
   });
 }
 
+// Warms `state` by one step, then returns a pass of `steps` of its steps; milliseconds per step.
+template <class State>
+std::function<double()> training_pass(std::shared_ptr<State> state, int steps) {
+  state->step();
+  nd::waitall();
+  return [state, steps] {
+    return bench::seconds_of([&] {
+             for (int s = 0; s < steps; ++s) state->step();
+             nd::waitall();
+           }) / steps * 1e3;
+  };
+}
+
 // A pass of `steps` ResNet-18 v1 training steps at batch 32, 3x32x32, 10 classes; milliseconds per step.
 std::function<double()> resnet18_train_pass(bool hybridize, int steps) {
   struct State {
@@ -127,14 +140,7 @@ std::function<double()> resnet18_train_pass(bool hybridize, int steps) {
   if (hybridize) st->net->hybridize();
   st->trainer = std::make_unique<gluon::Trainer>(st->net->collect_params(), "sgd",
                                                  std::map<std::string, double>{{"learning_rate", 0.05}, {"momentum", 0.9}});
-  st->step();
-  nd::waitall();
-  return [st, steps] {
-    return bench::seconds_of([&] {
-             for (int s = 0; s < steps; ++s) st->step();
-             nd::waitall();
-           }) / steps * 1e3;
-  };
+  return training_pass(st, steps);
 }
 
 // A pass of `steps` seed MLP training steps at batch 128; milliseconds per step.
@@ -159,14 +165,7 @@ std::function<double()> train_step_pass(bool hybridize, int steps) {
   if (hybridize) st->net.hybridize();
   st->trainer = std::make_unique<gluon::Trainer>(st->net.collect_params(), "sgd",
                                                  std::map<std::string, double>{{"learning_rate", 0.1}});
-  st->step();
-  nd::waitall();
-  return [st, steps] {
-    return bench::seconds_of([&] {
-             for (int s = 0; s < steps; ++s) st->step();
-             nd::waitall();
-           }) / steps * 1e3;
-  };
+  return training_pass(st, steps);
 }
 
 }  // namespace
