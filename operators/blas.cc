@@ -12,9 +12,8 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
-#include <mx/operators/parallel.h>
-
 #include <mx/operators/onednn_gemm.h>
+#include <mx/operators/parallel.h>
 
 namespace mx::op {
 namespace {
