@@ -71,7 +71,7 @@ TEST_CASE("a compute-stream operation and a copy overlap", "[gpu]") {
   check(cudaFreeHost(host));
 }
 
-TEST_CASE("a GPU operation completes at its launch; work on other streams waits on the device for it", "[gpu]") {
+TEST_CASE("a GPU operation completes at its launch, work on other streams waits on the device for it", "[gpu]") {
   auto eng = engine::create({.gpu_compute_streams = 2});  // "fill" and "other" go to different streams
   constexpr std::size_t kBytes = std::size_t{64} << 20;
   void* device = nullptr;

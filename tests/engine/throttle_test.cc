@@ -72,7 +72,7 @@ TEST_CASE("operations and threads under an UnthrottledScope are never held back"
   CHECK(!engine::UnthrottledScope::active());
 }
 
-TEST_CASE("a negative max_pending is refused; the default bounds run-ahead", "[engine][throttle][config]") {
+TEST_CASE("a negative max_pending is refused, the default bounds run-ahead", "[engine][throttle][config]") {
   engine::EngineConfig config;
   config.max_pending = -1;
   CHECK_THROWS_WITH(engine::create(config), Catch::Contains("max_pending"));

@@ -61,7 +61,7 @@ TEST_CASE("deferred initialization learns the input size at the first forward", 
   CHECK_THROWS_WITH(fresh.weight().data(), Contains("initialize"));
 }
 
-TEST_CASE("copies of a block share its parameters; initialize leaves initialized ones alone", "[gluon][block]") {
+TEST_CASE("copies of a block share its parameters, initialize leaves initialized ones alone", "[gluon][block]") {
   nn::Dense a(2, {.in_units = 3});
   a.initialize(init::One());
   nn::Dense b = a;  // Python's b = a

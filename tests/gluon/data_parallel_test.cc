@@ -90,7 +90,7 @@ TEST_CASE("one step on two contexts with half the batch each equals one step on 
   }
 }
 
-TEST_CASE("allreduce_grads then update is step; with updates on the store it is refused", "[gluon][kvstore]") {
+TEST_CASE("allreduce_grads then update is step, with updates on the store it is refused", "[gluon][kvstore]") {
   const std::vector<Context> two = {cpu(0), cpu(1)};
   Problem p;
   auto a = network(two, 3), b = network(two, 3);

@@ -27,7 +27,7 @@ std::vector<std::vector<double>> first_fields(data::DataLoader& loader) {
 
 }  // namespace
 
-TEST_CASE("ArrayDataset splits arrays along the first axis; transform_first is lazy", "[gluon][data]") {
+TEST_CASE("ArrayDataset splits arrays along the first axis, transform_first is lazy", "[gluon][data]") {
   const data::ArrayDataset dataset(nd::arange(6).reshape({3, 2}), nd::array({7, 8, 9}));
   REQUIRE(dataset.size() == 3);
   const data::Sample s = dataset.get(1);
@@ -157,7 +157,7 @@ std::vector<std::uint8_t> idx(bool images, std::uint8_t n) {
 
 }  // namespace
 
-TEST_CASE("MNIST-format files load gzipped or not; bad files are clear errors", "[gluon][data][io]") {
+TEST_CASE("MNIST-format files load gzipped or not, bad files are clear errors", "[gluon][data][io]") {
   const std::filesystem::path root = std::filesystem::temp_directory_path() / "mxpp_idx";
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
@@ -207,7 +207,7 @@ TEST_CASE("split_and_load, split_data and clip_global_norm", "[gluon][utils]") {
   test::check_array(grads[1], {1}, {0.8}, 1e-6);
 }
 
-TEST_CASE("CIFAR binary files load with HWC images; truncated ones are clear errors", "[gluon][data][io]") {
+TEST_CASE("CIFAR binary files load with HWC images, truncated ones are clear errors", "[gluon][data][io]") {
   const std::filesystem::path root = std::filesystem::temp_directory_path() / "mxpp_cifar";
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root / "cifar-10-batches-bin");

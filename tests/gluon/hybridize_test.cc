@@ -100,7 +100,7 @@ TEST_CASE("hybridize traces with deferred initialization, views and constants ma
   check_close(block(x), first);  // the kept workspace, reused
 }
 
-TEST_CASE("graphs are cached per shape and training mode; a new shape traces again", "[gluon][hybridize]") {
+TEST_CASE("graphs are cached per shape and training mode, a new shape traces again", "[gluon][hybridize]") {
   nn::HybridSequential net;
   net.add(nn::Dense(4, "relu"), nn::Dropout(0.5), nn::Dense(2));
   net.initialize();

@@ -67,7 +67,7 @@ void write_jpeg(const std::string& path, int width, int height, const std::vecto
 
 }  // namespace
 
-TEST_CASE("imread decodes PNG exactly and JPEG closely; ImageFolderDataset labels by folder", "[gluon][data][io]") {
+TEST_CASE("imread decodes PNG exactly and JPEG closely, ImageFolderDataset labels by folder", "[gluon][data][io]") {
   const fs::path root = fs::temp_directory_path() / "mxpp_images";
   fs::remove_all(root);
   fs::create_directories(root / "cat");

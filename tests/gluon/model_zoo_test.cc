@@ -132,7 +132,7 @@ TEST_CASE("a zoo network exports and imports with the same outputs", "[model_zoo
   std::filesystem::remove(path + "-0000.params");
 }
 
-TEST_CASE("a zoo network's parameter file reloads by name; pretrained files are looked up in root", "[model_zoo]") {
+TEST_CASE("a zoo network's parameter file reloads by name, pretrained files are looked up in root", "[model_zoo]") {
   const auto dir = std::filesystem::temp_directory_path() / "mxpp_zoo_models";
   std::filesystem::create_directories(dir);
   const vision::Model source = vision::get_model("mobilenet0.25", {.classes = 5});

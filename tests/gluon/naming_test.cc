@@ -92,7 +92,7 @@ TEST_CASE("an empty prefix adds no name, and its scope is the enclosing one", "[
                                                   "alexnet_dense2_weight", "alexnet_dense2_bias"});
 }
 
-TEST_CASE("blocks built without a scope keep their path names; two networks never collide", "[gluon][naming]") {
+TEST_CASE("blocks built without a scope keep their path names, two networks never collide", "[gluon][naming]") {
   nn::Sequential plain;
   plain.add(nn::Dense(3), nn::Dense(2));
   CHECK(names_of(plain) == std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias"});

@@ -215,7 +215,7 @@ TEST_CASE("Symbol files: bad input names the file, node, operator or attribute",
   std::remove(param_file.c_str());
 }
 
-TEST_CASE("export writes MXNet's files; imports gives the same outputs (MLP, MXNet names)", "[symbol]") {
+TEST_CASE("export writes MXNet's files, imports gives the same outputs (MLP, MXNet names)", "[symbol]") {
   nn::HybridSequential net;
   {
     auto scope = net.name_scope();

@@ -149,7 +149,7 @@ TEST_CASE("bad keys, shapes and dtypes are errors naming the key and both shapes
   CHECK(values_of(g[0]) == std::vector<float>(6, 1));
 }
 
-TEST_CASE("push and pull return before the work is done; outputs are ready at the sync point") {
+TEST_CASE("push and pull return before the work is done, outputs are ready at the sync point") {
   auto kv = kvstore::create("device");
   kv->init(0, nd::zeros({4}, cpu(0)));
   // A slow writer of the gradient: the push must not wait for it.

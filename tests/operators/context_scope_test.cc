@@ -42,7 +42,7 @@ TEST_CASE("each thread has its own default context", "[operators][context]") {
   CHECK(current_context() == cpu(1));
 }
 
-TEST_CASE("every creation function honours the scope; an explicit context wins", "[operators][context]") {
+TEST_CASE("every creation function honours the scope, an explicit context wins", "[operators][context]") {
   context_scope scope(cpu(1));
   CHECK(NDArray(Shape{2}).context() == cpu(1));
   CHECK(nd::empty({2}).context() == cpu(1));

@@ -153,7 +153,7 @@ TEST_CASE("dumps aggregates per operator, as a table or JSON, sorted as asked", 
   CHECK(ascending.find("_mul_scalar") == std::string::npos);  // reset dropped everything
 }
 
-TEST_CASE("pause stops recording until resume; stop ends it", "[profiler]") {
+TEST_CASE("pause stops recording until resume, stop ends it", "[profiler]") {
   const auto ops = traced_operations([] {
     NDArray x = nd::ones({2});
     profiler::pause();
