@@ -50,11 +50,21 @@ std::string current_core() {
 // OpenBLAS chooses its kernels once, in its constructor, from OPENBLAS_CORETYPE or the CPU model. Choosing
 // again goes through the same two functions its constructor uses; they are looked up rather than linked, as an
 // OpenBLAS built for one CPU (without DYNAMIC_ARCH) has no choice to make and lacks them.
+//
+// OpenBLAS's threads start when it loads, and the first of them to allocate its buffer also runs that choice,
+// reading the environment, under OpenBLAS's allocation lock (ThreadSanitizer caught one doing so while the
+// variable was being set). One allocation here first takes that lock: whoever makes the first choice has made
+// it when it returns, and no thread makes it again.
 void select_core(const std::string& core) {
   using Function = void (*)();
+  using Allocate = void* (*)(int);
+  using Free = void (*)(void*);
   const auto quit = reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit"));
   const auto init = reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init"));
-  if (quit == nullptr || init == nullptr) return;
+  const auto allocate = reinterpret_cast<Allocate>(dlsym(RTLD_DEFAULT, "blas_memory_alloc"));
+  const auto free_buffer = reinterpret_cast<Free>(dlsym(RTLD_DEFAULT, "blas_memory_free"));
+  if (quit == nullptr || init == nullptr || allocate == nullptr || free_buffer == nullptr) return;
+  free_buffer(allocate(0));
   setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
   quit();
   init();
