@@ -1,5 +1,6 @@
 #include <mx/engine/engine.h>
 
+#include <memory>
 #include <thread>
 
 #include <mx/engine/env.h>
@@ -46,14 +47,33 @@ std::unique_ptr<Engine> create(const EngineConfig& config) {
   return std::make_unique<detail::ThreadedEngine>(resolved);
 }
 
+namespace {
+// The process-wide engine, not kept alive by this: drain_at_exit takes a reference only while it waits, so the
+// engine cannot be destroyed under it (the last reference may go on any thread, with an operation's arrays).
+std::weak_ptr<Engine> g_process_engine;
+}  // namespace
+
 std::shared_ptr<Engine> Engine::get_shared() {
   static const std::shared_ptr<Engine> engine = [] {
     const EngineConfig config = EngineConfig::from_env();
     std::shared_ptr<Engine> made = create(config);
+    g_process_engine = made;
     if (config.type != EngineType::kThreaded) log().info("using {} (MX_ENGINE_TYPE)", made->type_name());
     return made;
   }();
   return engine;
+}
+
+void Engine::drain_at_exit() noexcept {
+  const std::shared_ptr<Engine> engine = g_process_engine.lock();
+  if (!engine) return;
+  try {
+    engine->wait_for_all();
+  } catch (const std::exception& e) {
+    log().error("at exit, an operation had failed and nobody waited for its result: {}", e.what());
+  } catch (...) {
+    log().error("at exit, an operation had failed and nobody waited for its result");
+  }
 }
 
 Engine& Engine::get() {

@@ -92,6 +92,11 @@ class Engine {
   static Engine& get();
   // The same engine, for objects that must keep it alive (arrays freed during static destruction).
   static std::shared_ptr<Engine> get_shared();
+  // At exit: waits until nothing is pending if the process-wide engine exists and is not destroyed yet,
+  // logging an error no one was told of. For the static destructor of a library whose operations call into
+  // other libraries: the dynamic linker finalizes those after it, but may finalize them before the engine,
+  // which arrays in static storage keep alive, so an operation still queued would run in a finalized library.
+  static void drain_at_exit() noexcept;
 
   virtual VarHandle new_variable() = 0;
   // Runs `fn` once every variable allows; returns at once. Throws mx::EngineError for an unusable context.
