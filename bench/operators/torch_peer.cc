@@ -3,55 +3,65 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <chrono>
 #include <functional>
-#include <limits>
+#include <memory>
 
+#include "../common/interleaved.h"
 #include "../common/standalone_blas.h"
 
-namespace bench {
 namespace {
 
-double best_seconds(int steps, int repeats, const std::function<void()>& step) {
-  step();
-  double best = std::numeric_limits<double>::max();
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < steps; ++i) step();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps);
+// Warms `state` by one step, then returns a pass of `steps` of its steps, with OpenBLAS threaded as libtorch
+// has it alone (its gemm-based convolutions); seconds per step.
+template <class State>
+std::function<double()> steps_pass(std::shared_ptr<State> state, int steps) {
+  {
+    bench::StandaloneBlasThreads blas;
+    state->step();
   }
-  return best;
+  return [state, steps] {
+    bench::StandaloneBlasThreads blas;
+    return bench::seconds_of([&] {
+             for (int i = 0; i < steps; ++i) state->step();
+           }) / steps;
+  };
 }
 
 }  // namespace
 
-std::optional<double> torch_lenet_seconds(int steps, int repeats) {
-  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone (its gemm-based convolutions)
+namespace bench {
+
+std::function<double()> torch_lenet_pass(int steps) {
   torch::manual_seed(0);
-  auto x = torch::rand({128, 1, 28, 28});
-  auto w1 = (torch::rand({20, 1, 5, 5}) - 0.5).requires_grad_(), b1 = torch::zeros({20}).requires_grad_();
-  auto w2 = (torch::rand({50, 20, 5, 5}) * 0.1 - 0.05).requires_grad_(), b2 = torch::zeros({50}).requires_grad_();
-  return best_seconds(steps, repeats, [&] {
-    auto h = torch::max_pool2d(torch::relu(torch::conv2d(x, w1, b1)), 2, 2);
-    auto out = torch::max_pool2d(torch::relu(torch::conv2d(h, w2, b2)), 2, 2);
-    out.sum().backward();
-    for (auto* p : {&w1, &b1, &w2, &b2}) p->mutable_grad() = torch::Tensor();
-  });
+  struct State {
+    torch::Tensor x = torch::rand({128, 1, 28, 28});
+    torch::Tensor w1 = (torch::rand({20, 1, 5, 5}) - 0.5).requires_grad_(), b1 = torch::zeros({20}).requires_grad_();
+    torch::Tensor w2 = (torch::rand({50, 20, 5, 5}) * 0.1 - 0.05).requires_grad_(),
+                  b2 = torch::zeros({50}).requires_grad_();
+    void step() {
+      auto h = torch::max_pool2d(torch::relu(torch::conv2d(x, w1, b1)), 2, 2);
+      auto out = torch::max_pool2d(torch::relu(torch::conv2d(h, w2, b2)), 2, 2);
+      out.sum().backward();
+      for (auto* p : {&w1, &b1, &w2, &b2}) p->mutable_grad() = torch::Tensor();
+    }
+  };
+  return steps_pass(std::make_shared<State>(), steps);
 }
 
-std::optional<double> torch_resblock_seconds(int steps, int repeats) {
-  StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone (its gemm-based convolutions)
+std::function<double()> torch_resblock_pass(int steps) {
   torch::manual_seed(0);
-  auto x = torch::rand({32, 64, 56, 56}).requires_grad_();
-  auto w1 = (torch::rand({64, 64, 3, 3}) * 0.1 - 0.05).requires_grad_();
-  auto w2 = (torch::rand({64, 64, 3, 3}) * 0.1 - 0.05).requires_grad_();
-  return best_seconds(steps, repeats, [&] {
-    auto h = torch::relu(torch::conv2d(x, w1, {}, 1, 1));
-    auto out = torch::relu(torch::conv2d(h, w2, {}, 1, 1) + x);
-    out.sum().backward();
-    for (auto* p : {&x, &w1, &w2}) p->mutable_grad() = torch::Tensor();
-  });
+  struct State {
+    torch::Tensor x = torch::rand({32, 64, 56, 56}).requires_grad_();
+    torch::Tensor w1 = (torch::rand({64, 64, 3, 3}) * 0.1 - 0.05).requires_grad_();
+    torch::Tensor w2 = (torch::rand({64, 64, 3, 3}) * 0.1 - 0.05).requires_grad_();
+    void step() {
+      auto h = torch::relu(torch::conv2d(x, w1, {}, 1, 1));
+      auto out = torch::relu(torch::conv2d(h, w2, {}, 1, 1) + x);
+      out.sum().backward();
+      for (auto* p : {&x, &w1, &w2}) p->mutable_grad() = torch::Tensor();
+    }
+  };
+  return steps_pass(std::make_shared<State>(), steps);
 }
 
 }  // namespace bench
