@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace bench {
@@ -31,6 +32,20 @@ inline std::vector<std::vector<double>> run_interleaved(const std::vector<std::f
     }
   }
   return samples;
+}
+
+// Warms `state` by one step, then returns a pass of `steps` of its steps; each ends with `finish()` (waiting for
+// asynchronous work), and the pass returns seconds per step.
+template <class State, class Finish>
+std::function<double()> steps_pass(std::shared_ptr<State> state, int steps, Finish finish) {
+  state->step();
+  finish();
+  return [state, steps, finish] {
+    return seconds_of([&] {
+             for (int i = 0; i < steps; ++i) state->step();
+             finish();
+           }) / steps;
+  };
 }
 
 inline double best_of(const std::vector<double>& samples) { return *std::min_element(samples.begin(), samples.end()); }

@@ -11,19 +11,18 @@
 
 namespace {
 
-// Warms `state` by one step, then returns a pass of `steps` of its steps, with OpenBLAS threaded as libtorch
-// has it alone (its gemm-based convolutions); seconds per step.
+// A pass of `steps` of `state`'s steps with OpenBLAS threaded as libtorch has it alone (its gemm-based
+// convolutions); seconds per step.
 template <class State>
-std::function<double()> steps_pass(std::shared_ptr<State> state, int steps) {
+std::function<double()> torch_steps_pass(std::shared_ptr<State> state, int steps) {
+  std::function<double()> pass;
   {
-    bench::StandaloneBlasThreads blas;
-    state->step();
+    bench::StandaloneBlasThreads blas;  // for the warm-up step
+    pass = bench::steps_pass(std::move(state), steps, [] {});
   }
-  return [state, steps] {
+  return [pass] {
     bench::StandaloneBlasThreads blas;
-    return bench::seconds_of([&] {
-             for (int i = 0; i < steps; ++i) state->step();
-           }) / steps;
+    return pass();
   };
 }
 
@@ -45,7 +44,7 @@ std::function<double()> torch_lenet_pass(int steps) {
       for (auto* p : {&w1, &b1, &w2, &b2}) p->mutable_grad() = torch::Tensor();
     }
   };
-  return steps_pass(std::make_shared<State>(), steps);
+  return torch_steps_pass(std::make_shared<State>(), steps);
 }
 
 std::function<double()> torch_resblock_pass(int steps) {
@@ -61,7 +60,7 @@ std::function<double()> torch_resblock_pass(int steps) {
       for (auto* p : {&x, &w1, &w2}) p->mutable_grad() = torch::Tensor();
     }
   };
-  return steps_pass(std::make_shared<State>(), steps);
+  return torch_steps_pass(std::make_shared<State>(), steps);
 }
 
 }  // namespace bench
