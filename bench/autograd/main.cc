@@ -108,27 +108,22 @@ int main(int argc, char** argv) {
 
   // mxpp, libtorch on 1 and 2 threads, and the floor take turns (bench/common/interleaved.h); best of the rounds.
   std::vector<std::function<double()>> passes = {mxpp_mlp_pass(shape), openblas_products_pass(shape)};
-  std::vector<int> torch_threads;
-  for (int threads : {1, 2}) {
-    if (auto pass = bench::torch_mlp_pass(shape, threads)) {
-      passes.push_back(std::move(pass));
-      torch_threads.push_back(threads);
-    }
-  }
+  const auto torch = bench::passes_on_1_and_2_threads([&](int threads) { return bench::torch_mlp_pass(shape, threads); });
+  for (const auto& t : torch) passes.push_back(t.pass);
   const auto samples = bench::run_interleaved(passes, rounds);
   const double mx_seconds = bench::best_of(samples[0]), floor_seconds = bench::best_of(samples[1]);
   std::printf("mlp_step x%d   mxpp %.3f s", shape.steps, mx_seconds);
   out["mxpp_s"] = mx_seconds;
   double torch_best = std::numeric_limits<double>::max(), torch_best_median = torch_best;
-  for (std::size_t k = 0; k < torch_threads.size(); ++k) {
-    const int threads = torch_threads[k];
+  for (std::size_t k = 0; k < torch.size(); ++k) {
+    const int threads = torch[k].threads;
     const double t = bench::best_of(samples[2 + k]);
     std::printf("   libtorch %d thread%s %.3f s", threads, threads > 1 ? "s" : "", t);
     out["libtorch_s"][std::to_string(threads) + "_threads"] = t;
     torch_best = std::min(torch_best, t);
     torch_best_median = std::min(torch_best_median, bench::median_of(samples[2 + k]));
   }
-  if (!torch_threads.empty()) {
+  if (!torch.empty()) {
     const double median_ratio = bench::median_of(samples[0]) / torch_best_median;
     std::printf("   mxpp/libtorch-best %.2f (medians %.2f)", mx_seconds / torch_best, median_ratio);
     out["ratio_to_libtorch_best"] = mx_seconds / torch_best;
@@ -136,7 +131,7 @@ int main(int argc, char** argv) {
   }
   std::printf("\n  floor: the two large products alone in OpenBLAS %.3f s", floor_seconds);
   out["openblas_products_s"] = floor_seconds;
-  if (!torch_threads.empty()) {
+  if (!torch.empty()) {
     std::printf(" (%.2f of libtorch-best; mxpp spends %.3f s beyond it)", floor_seconds / torch_best,
                 mx_seconds - floor_seconds);
     out["floor_ratio_to_libtorch_best"] = floor_seconds / torch_best;

@@ -48,6 +48,20 @@ std::function<double()> steps_pass(std::shared_ptr<State> state, int steps, Fini
   };
 }
 
+// A peer's passes on 1 and 2 intra-op threads, each with its thread count; none where `make` returns an empty
+// pass (the peer not built).
+struct ThreadsPass {
+  int threads;
+  std::function<double()> pass;
+};
+inline std::vector<ThreadsPass> passes_on_1_and_2_threads(const std::function<std::function<double()>(int)>& make) {
+  std::vector<ThreadsPass> passes;
+  for (int threads : {1, 2}) {
+    if (auto pass = make(threads)) passes.push_back({threads, std::move(pass)});
+  }
+  return passes;
+}
+
 inline double best_of(const std::vector<double>& samples) { return *std::min_element(samples.begin(), samples.end()); }
 
 inline double median_of(std::vector<double> samples) {

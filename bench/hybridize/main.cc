@@ -60,15 +60,6 @@ std::vector<double> best_of_rounds(const std::vector<std::function<double()>>& p
   return best;
 }
 
-// libtorch's passes on 1 and 2 intra-op threads, when libtorch is installed.
-std::vector<std::function<double()>> torch_passes(const std::function<std::function<double()>(int)>& make) {
-  std::vector<std::function<double()>> passes;
-  for (int threads : {1, 2}) {
-    if (auto pass = make(threads)) passes.push_back(std::move(pass));
-  }
-  return passes;
-}
-
 // What the CPU pool reserved from the system (live plus cached bytes) over `run`, starting from an empty cache.
 template <class F>
 std::size_t pool_footprint(F&& run) {
@@ -186,8 +177,8 @@ int main(int argc, char** argv) {
                                                    forward_pass(hybrid_net, c.widths.front(), calls),
                                                    forward_pass(static_net, c.widths.front(), calls)};
     const std::size_t operations = hybrid_net->cache_info().operations;
-    const auto torch = torch_passes([&](int threads) { return bench::torch_forward_pass(c.widths, threads, calls); });
-    passes.insert(passes.end(), torch.begin(), torch.end());
+    const auto torch = bench::passes_on_1_and_2_threads([&](int threads) { return bench::torch_forward_pass(c.widths, threads, calls); });
+    for (const auto& t : torch) passes.push_back(t.pass);
     const std::vector<double> best = best_of_rounds(passes, rounds);
     const double imperative = best[0], hybrid = best[1], static_alloc = best[2];
     std::printf("  %-22s imperative %7.1f us (%zu engine ops)  hybridized %7.1f us (1 op)  static_alloc %7.1f us"
@@ -217,8 +208,8 @@ int main(int argc, char** argv) {
     std::vector<std::function<double()>> passes = {resnet18_pass(imperative_net, resnet_calls),
                                                    resnet18_pass(hybrid_net, resnet_calls)};
     const std::size_t operations = hybrid_net->cache_info().operations;
-    const auto torch = torch_passes([&](int threads) { return bench::torch_resnet18_pass(threads, resnet_calls); });
-    passes.insert(passes.end(), torch.begin(), torch.end());
+    const auto torch = bench::passes_on_1_and_2_threads([&](int threads) { return bench::torch_resnet18_pass(threads, resnet_calls); });
+    for (const auto& t : torch) passes.push_back(t.pass);
     const std::vector<double> best = best_of_rounds(passes, rounds);
     const double imperative = best[0], hybrid = best[1];
     std::printf("ResNet-18 v1, batch 1, 224x224: imperative %.2f ms (%zu engine ops)  hybridized %.2f ms (1 op)  -> "
@@ -242,8 +233,8 @@ int main(int argc, char** argv) {
     const int train_steps = flags.quick ? 1 : 10;
     std::vector<std::function<double()>> passes = {resnet18_train_pass(false, train_steps),
                                                    resnet18_train_pass(true, train_steps)};
-    const auto torch = torch_passes([&](int threads) { return bench::torch_resnet18_train_pass(threads, train_steps); });
-    passes.insert(passes.end(), torch.begin(), torch.end());
+    const auto torch = bench::passes_on_1_and_2_threads([&](int threads) { return bench::torch_resnet18_train_pass(threads, train_steps); });
+    for (const auto& t : torch) passes.push_back(t.pass);
     const std::vector<double> best = best_of_rounds(passes, rounds);
     const double imperative = best[0], hybrid = best[1];
     std::printf("ResNet-18 v1 training step, batch 32, 32x32: imperative %.1f ms  hybridized %.1f ms  -> %.2fx\n",

@@ -13,6 +13,7 @@
 #include <mx/mx.h>
 
 #include "../common/bench_cli.h"
+#include "../common/interleaved.h"
 
 namespace {
 
@@ -82,43 +83,32 @@ int main(int argc, char** argv) {
   for (const Shape& s : shapes) arrays.emplace_back(static_cast<std::size_t>(s.size()), rank + 1.0f);
   std::vector<float> fused(static_cast<std::size_t>(total), rank + 1.0f), copy(fused.size());
 
-  std::vector<double> memcpy_ms;
   // The store, then plain MPI per array, per array over the store's own arrays (which tells the store's cost from
-  // that of where the data lies), and fused. They take turns going first: none is favoured by what ran before.
-  const std::vector<std::function<void()>> passes = {
-      [&] {
-        kv->pushpull(keys, grads, grads, priorities);
-        for (const auto& g : grads) g[0].wait_to_read();
-      },
-      [&] {
-        for (auto& a : arrays) MPI_Allreduce(MPI_IN_PLACE, a.data(), static_cast<int>(a.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-      },
-      [&] {
-        for (auto& g : grads) {
-          MPI_Allreduce(MPI_IN_PLACE, g[0].data_ptr(), static_cast<int>(g[0].size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-        }
-      },
-      [&] { MPI_Allreduce(MPI_IN_PLACE, fused.data(), static_cast<int>(fused.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD); }};
-  std::vector<std::vector<double>> pass_ms(passes.size());
-  for (int r = 0; r <= repeats; ++r) {  // the first round warms up and is not counted
-    for (std::size_t k = 0; k < passes.size(); ++k) {
-      const std::size_t which = (static_cast<std::size_t>(r) + k) % passes.size();
-      const double ms = timed(passes[which]);
-      if (r > 0) pass_ms[which].push_back(ms);
-    }
-    const double copy_ms = timed([&] { std::memcpy(copy.data(), fused.data(), fused.size() * sizeof(float)); });
-    if (r > 0) memcpy_ms.push_back(copy_ms);
-  }
+  // that of where the data lies), fused, and a memcpy of the fused buffer. They take turns going first
+  // (bench/common/interleaved.h): none is favoured by what ran before. Every rank runs them in the same order.
+  auto timed_pass = [](std::function<void()> pass) { return [pass] { return timed(pass); }; };
+  const auto pass_ms = bench::run_interleaved(
+      {timed_pass([&] {
+         kv->pushpull(keys, grads, grads, priorities);
+         for (const auto& g : grads) g[0].wait_to_read();
+       }),
+       timed_pass([&] {
+         for (auto& a : arrays) MPI_Allreduce(MPI_IN_PLACE, a.data(), static_cast<int>(a.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+       }),
+       timed_pass([&] {
+         for (auto& g : grads) {
+           MPI_Allreduce(MPI_IN_PLACE, g[0].data_ptr(), static_cast<int>(g[0].size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+         }
+       }),
+       timed_pass([&] { MPI_Allreduce(MPI_IN_PLACE, fused.data(), static_cast<int>(fused.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD); }),
+       timed_pass([&] { std::memcpy(copy.data(), fused.data(), fused.size() * sizeof(float)); })},
+      repeats);
   const std::vector<double>&mxpp_ms = pass_ms[0], &per_array_ms = pass_ms[1], &store_arrays_ms = pass_ms[2],
-                       &fused_ms = pass_ms[3];
-  auto best = [](std::vector<double> v) { return *std::min_element(v.begin(), v.end()); };
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
-  const double best_mxpp = best(mxpp_ms), best_per_array = best(per_array_ms), best_fused = best(fused_ms);
-  const double best_memcpy = best(memcpy_ms), best_store_arrays = best(store_arrays_ms);
-  const double median_mxpp = median(mxpp_ms), median_peer = std::min(median(per_array_ms), median(fused_ms));
+                       &fused_ms = pass_ms[3], &memcpy_ms = pass_ms[4];
+  using bench::best_of, bench::median_of;
+  const double best_mxpp = best_of(mxpp_ms), best_per_array = best_of(per_array_ms), best_fused = best_of(fused_ms);
+  const double best_memcpy = best_of(memcpy_ms), best_store_arrays = best_of(store_arrays_ms);
+  const double median_mxpp = median_of(mxpp_ms), median_peer = std::min(median_of(per_array_ms), median_of(fused_ms));
   // The sums were right: every rank started from rank + 1; each of the repeats + 1 passes sums the ranks' arrays
   // twice (the store, then plain MPI over its arrays), and the ranks hold equal values after the first sum.
   double expected = size * (size + 1) / 2.0;

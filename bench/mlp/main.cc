@@ -127,13 +127,8 @@ int main(int argc, char** argv) {
   const std::vector<float> x = images.asnumpy<float>(), y = labels.asnumpy<float>();
   std::vector<std::function<double()>> passes = {pipeline_pass(data::ArrayDataset(raw_images, raw_labels)),
                                                  preloaded_pass(images, labels)};
-  std::vector<int> torch_threads;
-  for (int threads : {1, 2}) {
-    if (auto pass = bench::torch_epoch_pass(x, y, threads)) {
-      passes.push_back(std::move(pass));
-      torch_threads.push_back(threads);
-    }
-  }
+  const auto torch = bench::passes_on_1_and_2_threads([&](int threads) { return bench::torch_epoch_pass(x, y, threads); });
+  for (const auto& t : torch) passes.push_back(t.pass);
   const auto samples = bench::run_interleaved(passes, rounds);
   const double pipeline = bench::best_of(samples[0]), preloaded = bench::best_of(samples[1]);
   std::printf("  mxpp DataLoader pipeline   %.3f s\n  mxpp preloaded             %.3f s\n", pipeline, preloaded);
@@ -141,14 +136,15 @@ int main(int argc, char** argv) {
   out["mxpp_preloaded_s"] = preloaded;
   out["pipeline_over_preloaded"] = pipeline / preloaded;
   double torch_best = std::numeric_limits<double>::max();
-  for (std::size_t k = 0; k < torch_threads.size(); ++k) {
+  for (std::size_t k = 0; k < torch.size(); ++k) {
     const double t = bench::best_of(samples[2 + k]);
-    std::printf("  libtorch preloaded, %d thread%s %.3f s\n", torch_threads[k], torch_threads[k] > 1 ? "s" : " ", t);
-    out["libtorch_s"][std::to_string(torch_threads[k]) + "_threads"] = t;
+    const int threads = torch[k].threads;
+    std::printf("  libtorch preloaded, %d thread%s %.3f s\n", threads, threads > 1 ? "s" : " ", t);
+    out["libtorch_s"][std::to_string(threads) + "_threads"] = t;
     torch_best = std::min(torch_best, t);
   }
   std::printf("  pipeline / preloaded %.2f (target <= 1.3)", pipeline / preloaded);
-  if (!torch_threads.empty()) {
+  if (!torch.empty()) {
     std::printf("   preloaded / libtorch-best %.2f (target <= 0.5)", preloaded / torch_best);
     out["preloaded_over_libtorch_best"] = preloaded / torch_best;
   }
