@@ -158,13 +158,15 @@ void im2col_2d(const PatchPlan& plan, const T* x, T* cols, T fill) {
             continue;
           }
           const T* src = image + ih * W + shift;
-          std::fill(dst, dst + lo, fill);
+          // Plain loops: rows are short after a few poolings (8 to 24 pixels), where a call to memmove per row
+          // cost more than the copy.
+          for (std::int64_t ow = 0; ow < lo; ++ow) dst[ow] = fill;
           if (sw == 1) {
-            std::copy(src + lo, src + hi, dst + lo);
+            for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow];
           } else {
             for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * sw];
           }
-          std::fill(dst + hi, dst + OW, fill);
+          for (std::int64_t ow = hi; ow < OW; ++ow) dst[ow] = fill;
         }
       }
     }
@@ -212,8 +214,58 @@ void infer_col2im(const PatchParams& p, std::span<const op::ArrayInfo> in, std::
   out[0] = {p.image, in[0].dtype};
 }
 
+// col2im over two spatial axes, im2col_2d's rows walked the other way: each patch row's run of an output row adds
+// into a run of the image row it came from. Channels are independent, so they split across workers; within a
+// channel the patch rows go in order, so each pixel sums its contributions in the same order every run.
+template <class T>
+void col2im_2d(const PatchPlan& plan, const T* cols, T* x) {
+  const std::int64_t H = plan.in[0], W = plan.in[1], OH = plan.out[0], OW = plan.out[1];
+  const std::int64_t KH = plan.kernel[0], KW = plan.kernel[1];
+  const std::int64_t sh = plan.stride[0], sw = plan.stride[1], ph = plan.pad[0], pw = plan.pad[1];
+  const std::int64_t dh = plan.dilate[0], dw = plan.dilate[1];
+  const std::int64_t width = plan.batch * plan.out_size;
+  op::parallel_for(plan.channels, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t c = begin; c < end; ++c) {
+      for (std::int64_t n = 0; n < plan.batch; ++n) {
+        T* image = x + (n * plan.channels + c) * plan.image_size;
+        std::fill(image, image + plan.image_size, T{0});
+      }
+      for (std::int64_t kh = 0; kh < KH; ++kh) {
+        for (std::int64_t kw = 0; kw < KW; ++kw) {
+          const std::int64_t row = (c * KH + kh) * KW + kw;
+          const std::int64_t shift = kw * dw - pw;
+          const std::int64_t lo = std::clamp<std::int64_t>(ceil_div(-shift, sw), 0, OW);
+          const std::int64_t hi = std::clamp<std::int64_t>(floor_div(W - 1 - shift, sw) + 1, lo, OW);
+          for (std::int64_t n = 0; n < plan.batch; ++n) {
+            T* image = x + (n * plan.channels + c) * plan.image_size;
+            const T* src = cols + row * width + n * plan.out_size;
+            for (std::int64_t oh = 0; oh < OH; ++oh, src += OW) {
+              const std::int64_t ih = oh * sh - ph + kh * dh;
+              if (ih < 0 || ih >= H) continue;
+              T* dst = image + ih * W + shift;
+              if (sw == 1) {
+                for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+              } else {
+                for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow * sw] += src[ow];
+              }
+            }
+          }
+        }
+      }
+    }
+  }, 1);
+}
+
 // Sums each column entry into the pixel it came from; channels are independent, so they split across workers.
 void col2im_cpu(const PatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+  if (p.shape.kernel.size() == 2) {
+    const PatchPlan plan = plan_patches("col2im", p, p.image);
+    dispatch_conv_dtype(in[0].dtype, "col2im", [&](auto tag) {
+      using T = decltype(tag);
+      col2im_2d<T>(plan, in[0].ptr<T>(), out[0].ptr<T>());
+    });
+    return;
+  }
   const PatchPlan plan = plan_patches("col2im", p, p.image, true);
   dispatch_conv_dtype(in[0].dtype, "col2im", [&](auto tag) {
     using T = decltype(tag);

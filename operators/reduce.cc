@@ -140,30 +140,108 @@ acc_t<T> reduce_run(const T* run, std::int64_t count) {
   return lanes[0];
 }
 
+// The input's axes with neighbours of one kind (reduced or kept) merged and length-1 axes dropped: a bias
+// gradient's sum over (N, H, W) of (N, C, H, W) becomes (N) reduced, (C) kept, (H * W) reduced.
+struct MergedAxes {
+  std::int64_t size[Shape::kMaxNdim], stride[Shape::kMaxNdim];
+  bool reduced[Shape::kMaxNdim];
+  int n = 0;
+};
+
+MergedAxes merge_axes(const Shape& s, const ReducePlan& plan) {
+  MergedAxes m;
+  std::int64_t stride = 1;
+  for (int a = s.ndim() - 1; a >= 0; --a) {  // innermost first, reversed below
+    if (s[a] != 1) {
+      if (m.n > 0 && m.reduced[m.n - 1] == plan.reduced[a]) {
+        m.size[m.n - 1] *= s[a];
+      } else {
+        m.size[m.n] = s[a];
+        m.stride[m.n] = stride;
+        m.reduced[m.n] = plan.reduced[a];
+        ++m.n;
+      }
+    }
+    stride *= s[a];
+  }
+  std::reverse(m.size, m.size + m.n);
+  std::reverse(m.stride, m.stride + m.n);
+  std::reverse(m.reduced, m.reduced + m.n);
+  if (m.n == 0) m = {{1}, {1}, {true}, 1};  // one element
+  return m;
+}
+
+// Reduced axes that are not all neighbours. Each output (or, when the innermost axis is kept, each row of
+// outputs) walks its reduced positions in memory order: contiguous runs of the innermost axis, no per-element
+// index arithmetic, and outputs split across workers.
+template <class R, class T>
+void reduce_strided(const T* x, T* y, const Shape& shape, const ReducePlan& plan) {
+  using A = acc_t<T>;
+  using C = op::compute_t<T>;
+  const MergedAxes m = merge_axes(shape, plan);
+  const bool inner_reduced = m.reduced[m.n - 1];
+  const std::int64_t run = m.size[m.n - 1];  // reduced into each output, or outputs side by side
+  std::int64_t kept_size[Shape::kMaxNdim], kept_stride[Shape::kMaxNdim], red_size[Shape::kMaxNdim],
+      red_stride[Shape::kMaxNdim];
+  int kept = 0, red = 0;
+  std::int64_t groups = 1, positions = 1;  // outputs (or rows of them), and reduced runs per group
+  for (int a = 0; a + 1 < m.n; ++a) {
+    if (m.reduced[a]) {
+      red_size[red] = m.size[a];
+      red_stride[red++] = m.stride[a];
+      positions *= m.size[a];
+    } else {
+      kept_size[kept] = m.size[a];
+      kept_stride[kept++] = m.stride[a];
+      groups *= m.size[a];
+    }
+  }
+  const std::int64_t per_group = positions * run;
+  op::parallel_for(
+      groups,
+      [&](std::int64_t begin, std::int64_t end) {
+        std::vector<A> acc(inner_reduced ? 0 : static_cast<std::size_t>(run));
+        for (std::int64_t g = begin; g < end; ++g) {
+          std::int64_t base = 0;
+          for (std::int64_t rest = g, a = kept - 1; a >= 0; --a) {
+            base += rest % kept_size[a] * kept_stride[a];
+            rest /= kept_size[a];
+          }
+          A total = R::template init<T>();
+          if (!inner_reduced) acc.assign(acc.size(), R::template init<T>());
+          std::int64_t index[Shape::kMaxNdim] = {}, offset = base;
+          for (std::int64_t p = 0; p < positions; ++p) {
+            const T* start = x + offset;
+            if (inner_reduced) {
+              R::merge(total, reduce_run<R, T>(start, run));
+            } else {
+              for (std::int64_t i = 0; i < run; ++i) R::add(acc[static_cast<std::size_t>(i)], static_cast<C>(start[i]));
+            }
+            for (int a = red - 1; a >= 0; --a) {  // the next reduced position, odometer style
+              offset += red_stride[a];
+              if (++index[a] < red_size[a]) break;
+              offset -= red_stride[a] * red_size[a];
+              index[a] = 0;
+            }
+          }
+          if (inner_reduced) {
+            y[g] = R::template finish<T>(total, plan.count);
+          } else {
+            for (std::int64_t i = 0; i < run; ++i) y[g * run + i] = R::template finish<T>(acc[static_cast<std::size_t>(i)], plan.count);
+          }
+        }
+      },
+      std::max<std::int64_t>(1, op::kParallelGrain / std::max<std::int64_t>(per_group, 1)));
+}
+
 template <class R, class T>
 void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
   using A = acc_t<T>;
   using C = op::compute_t<T>;
   const T* x = in.ptr<T>();
   T* y = out.ptr<T>();
-  if (!plan.contiguous) {  // general path: scatter each input into its output's accumulator
-    std::vector<A> acc(static_cast<std::size_t>(out.size()), R::template init<T>());
-    const Shape& s = in.shape;
-    std::int64_t out_stride[Shape::kMaxNdim] = {}, stride = 1;
-    for (int a = s.ndim() - 1; a >= 0; --a) {
-      if (!plan.reduced[a]) { out_stride[a] = stride; stride *= s[a]; }
-    }
-    std::int64_t index[Shape::kMaxNdim] = {}, offset = 0;
-    for (std::int64_t i = 0; i < in.size(); ++i) {
-      R::add(acc[static_cast<std::size_t>(offset)], static_cast<C>(x[i]));
-      for (int a = s.ndim() - 1; a >= 0; --a) {
-        offset += out_stride[a];
-        if (++index[a] < s[a]) break;
-        offset -= out_stride[a] * s[a];
-        index[a] = 0;
-      }
-    }
-    for (std::size_t o = 0; o < acc.size(); ++o) y[o] = R::template finish<T>(acc[o], plan.count);
+  if (!plan.contiguous) {
+    reduce_strided<R, T>(x, y, in.shape, plan);
     return;
   }
   const std::int64_t outer = plan.outer, count = plan.count, inner = plan.inner;

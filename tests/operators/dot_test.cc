@@ -53,6 +53,40 @@ TEST_CASE("wide products with few rows split by columns and match a plain loop",
   }
 }
 
+TEST_CASE("deep products with a small result split along k and match a plain loop", "[operators][dot]") {
+  // A convolution's weight gradient: filters x patch size, summed over every pixel of a batch. Each transpose
+  // case, with alpha and beta, and with a row bias, in float64 and float32.
+  const std::int64_t m = 20, n = 25, k = 9000;
+  for (DType dtype : {DType::kFloat64, DType::kFloat32}) {
+    const NDArray a = nd::random::uniform(-1, 1, {m * k}, cpu(), dtype), b = nd::random::uniform(-1, 1, {k * n}, cpu(), dtype);
+    const NDArray bias = nd::random::uniform(-1, 1, {n}, cpu(), dtype);
+    const std::vector<double> av = test::values(a), bv = test::values(b), biasv = test::values(bias);
+    for (const bool trans_a : {false, true}) {
+      for (const bool trans_b : {false, true}) {
+        for (const bool with_bias : {false, true}) {
+          CAPTURE(dtype_name(dtype), trans_a, trans_b, with_bias);
+          op::GemmArgs g{.trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n, .k = k, .alpha = 0.5,
+                         .beta = with_bias ? 0.0 : 2.0, .row_bias = nullptr};
+          NDArray c = nd::full({m, n}, 3, cpu(), dtype);
+          if (with_bias) g.row_bias = bias.data_ptr();
+          op::gemm(g, dtype, a.data_ptr(), b.data_ptr(), c.data_ptr());
+          const std::vector<double> cv = test::values(c);
+          for (std::int64_t i = 0; i < m; ++i) {
+            for (std::int64_t j = 0; j < n; ++j) {
+              double sum = 0;
+              for (std::int64_t p = 0; p < k; ++p) {
+                sum += av[trans_a ? p * m + i : i * k + p] * bv[trans_b ? j * k + p : p * n + j];
+              }
+              const double want = (with_bias ? biasv[j] : 2.0 * 3.0) + 0.5 * sum;
+              CHECK(cv[i * n + j] == Approx(want).epsilon(dtype == DType::kFloat64 ? 1e-12 : 1e-4).margin(1e-3));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("FullyConnected's bias, added in each worker's slice, matches a plain loop split either way",
           "[operators][dot][fc]") {
   struct Case {

@@ -167,3 +167,57 @@ TEST_CASE("SoftmaxOutput's gradient is softmax minus the label, whatever the hea
   check_array(data.grad(), {2, 3}, {1 / z, e / z, e * e / z - 1, 1.0 / 3 - 1, 1.0 / 3, 1.0 / 3});
   CHECK_THROWS_WITH(nd::SoftmaxOutput(data, nd::array({1})), Contains("SoftmaxOutput") && Contains("(2,)"));
 }
+
+// im2col's columns and col2im's sums worked out pixel by pixel: for patch row (c, kh, kw) and output position
+// (n, oh, ow), the input pixel at (oh * stride - pad + kh * dilate, ...) or the fill outside the image.
+TEST_CASE("im2col and col2im over two axes match a pixel-by-pixel reference", "[operators][nn][conv]") {
+  struct Case {
+    nd::ConvShape shape;
+    std::vector<std::int64_t> pad_end;
+  };
+  const std::int64_t N = 3, C = 2, H = 7, W = 6;
+  for (const Case& c : {Case{{{3, 3}, {1, 1}, {}, {1, 1}}, {}}, Case{{{2, 3}, {2, 1}, {1, 2}, {1, 0}}, {0, 1}},
+                        Case{{{5, 5}, {}, {}, {}}, {}}, Case{{{2, 2}, {2, 2}, {}, {}}, {1, 0}},
+                        Case{{{3, 2}, {3, 2}, {2, 1}, {2, 1}}, {}}}) {
+    const auto at = [](const std::vector<std::int64_t>& v, int a, std::int64_t fallback) {
+      return v.empty() ? fallback : v[static_cast<std::size_t>(a)];
+    };
+    const std::int64_t K[2] = {c.shape.kernel[0], c.shape.kernel[1]};
+    std::int64_t S[2], D[2], P[2], E[2], in[2] = {H, W}, out[2];
+    for (int a = 0; a < 2; ++a) {
+      S[a] = at(c.shape.stride, a, 1);
+      D[a] = at(c.shape.dilate, a, 1);
+      P[a] = at(c.shape.pad, a, 0);
+      E[a] = at(c.pad_end, a, 0);
+      out[a] = (in[a] + 2 * P[a] + E[a] - D[a] * (K[a] - 1) - 1) / S[a] + 1;
+    }
+    CAPTURE(K[0], K[1], S[0], S[1], D[0], D[1], P[0], P[1], E[0], E[1]);
+    std::vector<double> image(static_cast<std::size_t>(N * C * H * W));
+    for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<double>(i % 97) - 40;
+    const std::int64_t rows = C * K[0] * K[1], width = N * out[0] * out[1];
+    std::vector<double> columns(static_cast<std::size_t>(rows * width));
+    for (std::size_t i = 0; i < columns.size(); ++i) columns[i] = static_cast<double>(i % 89) - 30;
+    std::vector<double> want_columns(columns.size()), want_image(image.size(), 0.0);
+    for (std::int64_t ch = 0; ch < C; ++ch)
+      for (std::int64_t kh = 0; kh < K[0]; ++kh)
+        for (std::int64_t kw = 0; kw < K[1]; ++kw)
+          for (std::int64_t n = 0; n < N; ++n)
+            for (std::int64_t oh = 0; oh < out[0]; ++oh)
+              for (std::int64_t ow = 0; ow < out[1]; ++ow) {
+                const std::int64_t row = (ch * K[0] + kh) * K[1] + kw, col = (n * out[0] + oh) * out[1] + ow;
+                const std::int64_t ih = oh * S[0] - P[0] + kh * D[0], iw = ow * S[1] - P[1] + kw * D[1];
+                const auto entry = static_cast<std::size_t>(row * width + col);
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
+                  want_columns[entry] = -7;  // the fill
+                  continue;
+                }
+                const auto pixel = static_cast<std::size_t>(((n * C + ch) * H + ih) * W + iw);
+                want_columns[entry] = image[pixel];
+                want_image[pixel] += columns[entry];
+              }
+    const NDArray x = nd::array(image, Shape{N, C, H, W}).astype(DType::kFloat32);
+    CHECK(nd::im2col(x, c.shape, c.pad_end, -7).asnumpy<double>() == want_columns);
+    const NDArray cols = nd::array(columns, Shape{rows, width}).astype(DType::kFloat32);
+    CHECK(nd::col2im(cols, Shape{N, C, H, W}, c.shape, c.pad_end).asnumpy<double>() == want_image);
+  }
+}

@@ -24,6 +24,57 @@ TEST_CASE("sum, mean, max and min over all axes or some", "[operators][reduce]")
   check_array((-x).min({0, 2}), {3}, {-15, -19, -23});
 }
 
+// A reduction over `axes` of an array whose element at flat index i is value(i), summed (or maxed) element by
+// element with each output's index worked out from scratch: the reference the strided kernels are held to.
+std::vector<double> reference_reduce(const Shape& shape, const std::vector<int>& axes, bool is_max,
+                                     double (*value)(std::int64_t)) {
+  std::vector<bool> reduced(static_cast<std::size_t>(shape.ndim()), false);
+  for (int a : axes) reduced[static_cast<std::size_t>(a)] = true;
+  std::int64_t outputs = 1;
+  for (int a = 0; a < shape.ndim(); ++a) outputs *= reduced[static_cast<std::size_t>(a)] ? 1 : shape[a];
+  std::vector<double> out(static_cast<std::size_t>(outputs), is_max ? -INFINITY : 0.0);
+  for (std::int64_t i = 0; i < shape.size(); ++i) {
+    std::int64_t rest = i, o = 0, scale = 1;
+    for (int a = shape.ndim() - 1; a >= 0; --a) {
+      const std::int64_t index = rest % shape[a];
+      rest /= shape[a];
+      if (!reduced[static_cast<std::size_t>(a)]) {
+        o += index * scale;
+        scale *= shape[a];
+      }
+    }
+    double& r = out[static_cast<std::size_t>(o)];
+    r = is_max ? std::max(r, value(i)) : r + value(i);
+  }
+  return out;
+}
+
+TEST_CASE("reductions over axes apart in memory match element-by-element sums", "[operators][reduce]") {
+  auto value = [](std::int64_t i) { return static_cast<double>((i * 7919) % 23) - 11; };  // exact in float32
+  struct Case {
+    Shape shape;
+    std::vector<int> axes;
+  };
+  // A convolution's bias gradient (large enough to split across workers), the innermost axis kept, axes of
+  // length 1 between reduced ones, and four reduced groups.
+  for (const Case& c : {Case{{64, 20, 24, 24}, {0, 2, 3}}, Case{{6, 5, 4, 3}, {0, 2}}, Case{{6, 5, 4, 3}, {1, 3}},
+                        Case{{3, 1, 4, 1, 5}, {0, 2, 4}}, Case{{2, 3, 2, 3, 2, 3, 2}, {0, 2, 4, 6}},
+                        Case{{40, 3, 50, 7}, {0, 2}}, Case{{1, 1, 1}, {0, 2}}}) {
+    CAPTURE(c.shape.str());
+    std::vector<double> data(static_cast<std::size_t>(c.shape.size()));
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = value(static_cast<std::int64_t>(i));
+    const NDArray x = nd::array(data, c.shape).astype(DType::kFloat32);
+    CHECK(x.sum(c.axes).asnumpy<double>() == reference_reduce(c.shape, c.axes, false, value));
+    CHECK(x.max(c.axes).asnumpy<double>() == reference_reduce(c.shape, c.axes, true, value));
+    std::vector<double> mean = reference_reduce(c.shape, c.axes, false, value);
+    const double count = static_cast<double>(c.shape.size()) / static_cast<double>(mean.size());
+    for (double& m : mean) m /= count;
+    const std::vector<double> got = x.mean(c.axes).asnumpy<double>();
+    REQUIRE(got.size() == mean.size());
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(mean[i]).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("sum writes into a given array of the result's shape and dtype", "[operators][reduce]") {
   const NDArray x = nd::arange(6).reshape({2, 3});
   NDArray out = nd::full({3}, 7);
