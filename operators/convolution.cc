@@ -12,6 +12,7 @@
 #include <mx/operators/convolution_cudnn.h>
 #endif
 #include <mx/operators/composite_forms.h>
+#include <mx/operators/pooling_cpu.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
@@ -498,11 +499,21 @@ static NDArray pooling_parts(const NDArray& data, const ConvShape& shape, const 
   std::vector<std::int64_t> planes = {batch * channels, 1};
   const std::vector<std::int64_t> spatial = spatial_dims(data);
   planes.insert(planes.end(), spatial.begin(), spatial.end());
+  const PatchPlan plan = plan_patches("Pooling", {window, pad_end, 0, {}}, Shape(planes));  // checks the window
+  if (pooling_cpu::supports(data, axes)) {  // window by window, no patch matrix
+    pooling_cpu::Window w{};
+    for (std::size_t a = 0; a < 2; ++a) {
+      w.kernel[a] = shape.kernel[a];
+      w.stride[a] = stride[a];
+      w.pad[a] = pad[a];
+      w.pad_end[a] = pad_end[a];
+    }
+    return pooling_cpu::pooling(data, w, options.type, options.count_include_pad);
+  }
   const bool is_max = options.type == PoolType::kMax;
   const NDArray columns = im2col(data.reshape(planes), window, pad_end,
                                  is_max ? -std::numeric_limits<double>::infinity() : 0.0);  // (K, N * C * L)
   NDArray pooled = is_max ? max(columns, {0}) : sum(columns, {0});
-  const PatchPlan plan = plan_patches("Pooling", {window, pad_end, 0, {}}, Shape(planes));
   if (options.type == PoolType::kAvg) {
     if (options.count_include_pad) {
       pooled = pooled / static_cast<double>(plan.kernel_size);

@@ -114,6 +114,17 @@ std::vector<Entry> table() {
       {"flip", {[](In x) { return nd::flip(x[0], 1) * x[0]; }, {wide}}},
       {"im2col", {[](In x) { return nd::im2col(x[0], {{2, 2}, {2, 1}, {1, 2}, {1, 0}}); }, {{2, 2, 4, 5}}}},
       {"col2im", {[](In x) { return nd::col2im(x[0], {1, 2, 4, 4}, {{3, 3}, {1, 1}, {}, {1, 1}}); }, {{18, 16}}}},
+      // Two-dimensional pooling's own kernels: max with padding, average without counting it, sum hanging over.
+      {"_pooling2d", {[](In x) {
+                        return nd::Pooling(x[0], {{3, 2}, {2, 1}, {}, {1, 1}}) +
+                               nd::Pooling(x[0], {{3, 2}, {2, 1}, {}, {1, 1}},
+                                           {.type = nd::PoolType::kAvg, .count_include_pad = false}) *
+                                   2.0 +
+                               nd::Pooling(x[0], {{3, 2}, {2, 1}, {}, {1, 1}},
+                                           {.type = nd::PoolType::kSum, .convention = nd::PoolingConvention::kFull}) *
+                                   0.5;
+                      },
+                      {{2, 3, 5, 4}}}},
       // Shapes.
       {"transpose", {[](In x) { return nd::transpose(x[0], {1, 2, 0}); }, {wide}}},
       {"Concat", {[](In x) { return nd::concat({x[0], x[1]}, 1); }, {{2, 1, 4}, {2, 3, 4}}}},
@@ -416,4 +427,20 @@ TEST_CASE("softmax_cross_entropy's gradient differentiates again under create_gr
                     return autograd::grad({loss}, {w}, {}, true)[0];
                   },
                   {{3, 4}}});
+}
+
+TEST_CASE("pooling's gradient differentiates again under create_graph", "[autograd][gradient][conv]") {
+  // f(x) = d/dv sum(Pooling(x * v)^2) at v = 1 = 2 x * (the pooled value routed back to each window's pixels):
+  // the recorded backward of max and average pooling reaches x.
+  for (const nd::PoolType type : {nd::PoolType::kMax, nd::PoolType::kAvg}) {
+    check_gradient({[type](In x) {
+                      NDArray v = nd::ones({2, 2, 5, 4}, cpu(), DType::kFloat64);
+                      v.attach_grad();
+                      autograd::record r;
+                      const NDArray y = nd::Pooling(x[0] * v, {{2, 2}, {2, 1}, {}, {1, 0}},
+                                                    {.type = type, .count_include_pad = false});
+                      return autograd::grad({(y * y).sum()}, {v}, {}, true)[0];
+                    },
+                    {{2, 2, 5, 4}}});
+  }
 }

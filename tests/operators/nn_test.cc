@@ -221,3 +221,81 @@ TEST_CASE("im2col and col2im over two axes match a pixel-by-pixel reference", "[
     CHECK(nd::col2im(cols, Shape{N, C, H, W}, c.shape, c.pad_end).asnumpy<double>() == want_image);
   }
 }
+
+// Two-dimensional pooling against its definition in loops: each window clipped to the image (padding never
+// wins a max and, with count_include_pad false, is not counted), max's gradient to the window's first largest
+// pixel, the average's spread evenly, the full convention's last window hanging over the edge.
+TEST_CASE("two-dimensional pooling and its gradients match the definition in loops", "[operators][nn][pool]") {
+  struct Case {
+    nd::ConvShape window;
+    nd::PoolOptions options;
+  };
+  const std::int64_t N = 2, C = 3, H = 7, W = 6;
+  for (const Case& c :
+       {Case{{{2, 2}, {2, 2}}, {}}, Case{{{3, 2}, {2, 1}, {}, {1, 1}}, {}},
+        Case{{{3, 3}, {2, 2}}, {.convention = nd::PoolingConvention::kFull}},
+        Case{{{3, 3}, {2, 2}, {}, {1, 1}}, {.type = nd::PoolType::kAvg}},
+        Case{{{3, 3}, {2, 2}, {}, {1, 1}}, {.type = nd::PoolType::kAvg, .count_include_pad = false}},
+        Case{{{2, 3}, {1, 2}}, {.type = nd::PoolType::kSum, .convention = nd::PoolingConvention::kFull}}}) {
+    const std::int64_t KH = c.window.kernel[0], KW = c.window.kernel[1];
+    const std::int64_t sh = c.window.stride[0], sw = c.window.stride[1];
+    const std::int64_t ph = c.window.pad.empty() ? 0 : c.window.pad[0], pw = c.window.pad.empty() ? 0 : c.window.pad[1];
+    const bool full = c.options.convention == nd::PoolingConvention::kFull;
+    const auto out_size = [&](std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p) {
+      return full ? (in + 2 * p - k + s - 1) / s + 1 : (in + 2 * p - k) / s + 1;
+    };
+    const std::int64_t OH = out_size(H, KH, sh, ph), OW = out_size(W, KW, sw, pw);
+    CAPTURE(KH, KW, sh, sw, ph, pw, full, static_cast<int>(c.options.type), c.options.count_include_pad);
+    // Values with ties (i % 5): a window's first largest pixel must be the one that receives its gradient.
+    std::vector<double> x(static_cast<std::size_t>(N * C * H * W)), head(static_cast<std::size_t>(N * C * OH * OW));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 7) % 5) - 2;
+    for (std::size_t i = 0; i < head.size(); ++i) head[i] = static_cast<double>(i % 11) / 4 - 1;
+    std::vector<double> y(head.size()), dx(x.size(), 0.0);
+    for (std::int64_t plane = 0; plane < N * C; ++plane)
+      for (std::int64_t oh = 0; oh < OH; ++oh)
+        for (std::int64_t ow = 0; ow < OW; ++ow) {
+          const auto out = static_cast<std::size_t>((plane * OH + oh) * OW + ow);
+          double best = -INFINITY, total = 0;
+          std::int64_t best_at = -1, covered = 0;
+          for (std::int64_t kh = 0; kh < KH; ++kh)
+            for (std::int64_t kw = 0; kw < KW; ++kw) {
+              const std::int64_t ih = oh * sh - ph + kh, iw = ow * sw - pw + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              const std::int64_t at = (plane * H + ih) * W + iw;
+              const double v = x[static_cast<std::size_t>(at)];
+              if (v > best) {
+                best = v;
+                best_at = at;
+              }
+              total += v;
+              ++covered;
+            }
+          if (c.options.type == nd::PoolType::kMax) {
+            y[out] = best;
+            dx[static_cast<std::size_t>(best_at)] += head[out];
+            continue;
+          }
+          const double divisor = c.options.type == nd::PoolType::kSum ? 1.0
+                                 : c.options.count_include_pad        ? static_cast<double>(KH * KW)
+                                                                      : static_cast<double>(covered);
+          y[out] = total / divisor;
+          for (std::int64_t kh = 0; kh < KH; ++kh)
+            for (std::int64_t kw = 0; kw < KW; ++kw) {
+              const std::int64_t ih = oh * sh - ph + kh, iw = ow * sw - pw + kw;
+              if (ih >= 0 && ih < H && iw >= 0 && iw < W) dx[static_cast<std::size_t>((plane * H + ih) * W + iw)] += head[out] / divisor;
+            }
+        }
+    for (const DType dtype : {DType::kFloat64, DType::kFloat32}) {
+      NDArray data = nd::array(x, Shape{N, C, H, W}).astype(dtype);
+      data.attach_grad();
+      NDArray out;
+      {
+        autograd::record r;
+        out = nd::Pooling(data, c.window, c.options);
+      }
+      out.backward(nd::array(head, out.shape()).astype(dtype));
+      check_array(out, {N, C, OH, OW}, y, 1e-6);
+      check_array(data.grad(), data.shape(), dx, 1e-6);
+    }
+  }
+}
