@@ -77,7 +77,7 @@ trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start,
   e.end_ns = end;
   e.id = op.trace_id;
   e.queue_depth = op.queue_depth;
-  e.waited_on.assign(op.waited_on.begin(), op.waited_on.end());
+  e.waited_on = op.waited_on.sorted_unique();
   e.args = std::move(op.args);
   return e;
 }
@@ -85,8 +85,8 @@ trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start,
 void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
   trace::record_operation({.name = op.name,
                            .category = op.category,
-                           .args = std::move(op.args),
-                           .waited_on = std::move(op.waited_on),
+                           .args = op.args,
+                           .waited_on = op.waited_on,
                            .id = op.trace_id,
                            .start_ns = start,
                            .end_ns = end,
@@ -124,9 +124,9 @@ OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writ
   op->num_entries = merge_duplicates(entries, n);
   if (trace::enabled(trace::kOperators) && op->skippable()) {  // numbered in push order; see note_traced_dependency
     op->trace_id = trace::next_operation_id();
-    // Room for the usual dependencies at once: growing one element at a time took three allocations per
-    // operation, the largest part of what recording dependencies cost.
-    op->waited_on.reserve(op->num_entries + 2);
+    // Room at once for an operation of many variables (a fan-in's 64), one id each and a writer's readers;
+    // the usual one or two fit inline.
+    if (op->num_entries > 4) op->waited_on.reserve(op->num_entries + 2);
     op->category = options.category;
     op->args = options.args;
   }
@@ -144,7 +144,7 @@ void note_traced_dependency(const VarEntry& entry) {
   Var& var = *entry.var;
   if (var.trace_last_writer != 0) op.waited_on.push_back(var.trace_last_writer);
   if (entry.write) {
-    op.waited_on.insert(op.waited_on.end(), var.trace_readers.begin(), var.trace_readers.end());
+    op.waited_on.append(var.trace_readers.data(), var.trace_readers.data() + var.trace_readers.size());
     var.trace_last_writer = op.trace_id;
     var.trace_readers.clear();
   } else if (var.trace_readers.size() < kMaxTracedReaders) {
@@ -153,16 +153,10 @@ void note_traced_dependency(const VarEntry& entry) {
 }
 
 void finish_traced_dependencies(OprBlock& op) {
+  // The usual case past one id, a variable's last writer and another's, is made unique here; longer lists (a
+  // fan-in's) are sorted and made unique when the trace is read (OperationIds::sorted_unique), off this path.
   trace::OperationIds& ids = op.waited_on;
-  if (ids.size() < 2) return;
-  if (ids.size() == 2) {  // the usual case past one: a variable's last writer and another's
-    if (ids[0] == ids[1]) ids.pop_back();
-    else if (ids[0] > ids[1]) std::swap(ids[0], ids[1]);
-    return;
-  }
-  // Usually in order already (readers join in push order, after their writer).
-  if (!std::is_sorted(op.waited_on.begin(), op.waited_on.end())) std::sort(op.waited_on.begin(), op.waited_on.end());
-  op.waited_on.erase(std::unique(op.waited_on.begin(), op.waited_on.end()), op.waited_on.end());
+  if (ids.size() == 2 && ids[0] == ids[1]) ids.truncate(1);
 }
 
 void note_traced_dependencies(OprBlock& op) {

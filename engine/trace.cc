@@ -2,6 +2,8 @@
 
 #include <mx/engine/gpu_timing.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <string_view>
 #include <unordered_map>
 
@@ -22,7 +25,7 @@
 
 namespace mx::engine::trace {
 namespace detail {
-std::atomic<unsigned> g_categories{0};
+alignas(64) std::atomic<unsigned> g_categories{0};  // read by every hook: kept apart from what is written
 }
 
 namespace {
@@ -51,6 +54,7 @@ const TraceClock& trace_clock() {  // a function's static: ready whenever the fi
   static const TraceClock clock;
   return clock;
 }
+const bool kTscClock = trace_clock().tsc;  // read by now() without the static's guard (set at load)
 
 // Maps now() values to steady_clock nanoseconds: the line through the load-time instant and the present one
 // (at least a millisecond apart, so that the reads' jitter is negligible).
@@ -117,21 +121,45 @@ NameTable& name_table() {
   return *table;
 }
 
-// The calling thread's recent names by pointer. A pointer seen before is checked against the string kept for
-// it (a pointer may be reused for another name), so that the usual case costs a comparison of a short string.
-std::uint32_t name_id(const char* name) {
-  struct Entry {
+struct ThreadBuffer;
+
+// What each thread keeps for recording, in one thread_local block (each thread_local of a shared library costs
+// a call to find it): its buffer, and its recent names by pointer.
+struct ThreadState {
+  struct NameEntry {
     const char* pointer = nullptr;
     const char* kept = nullptr;
     std::uint32_t id = 0;
   };
-  thread_local Entry cache[64];
-  Entry& entry = cache[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
+  ThreadBuffer* buffer = nullptr;
+  NameEntry names[64];
+};
+thread_local ThreadState t_state;
+
+// A pointer seen before is checked against the string kept for it (a pointer may be reused for another name),
+// so that the usual case costs a comparison of a short string.
+std::uint32_t name_id(ThreadState& state, const char* name) {
+  ThreadState::NameEntry& entry = state.names[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
   if (entry.pointer == name && std::strcmp(entry.kept, name) == 0) return entry.id;
   const NameTable::Kept kept = name_table().keep(name);
   entry = {name, kept.name, kept.id};
   return kept.id;
 }
+
+// Guards a thread's buffer: taken by its own thread at each record and by a reader now and then, so nearly
+// never contended; a lock and unlock of std::mutex cost more than the rest of recording an operation's run.
+class SpinLock {
+ public:
+  void lock() {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
+    }
+  }
+  void unlock() { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
 
 // An operation's run as kept until read: no strings of its own but the inputs.
 struct OperationRecord {
@@ -150,7 +178,7 @@ Event to_event(OperationRecord& r, const std::deque<std::string>& names, bool ta
   e.name = names[r.name];
   e.category = names[r.category];
   e.args = take ? std::move(r.args) : r.args;
-  e.waited_on.assign(r.waited_on.begin(), r.waited_on.end());
+  e.waited_on = r.waited_on.sorted_unique();
   e.id = r.id;
   e.start_ns = r.start_ns;
   e.end_ns = r.end_ns;
@@ -169,13 +197,14 @@ struct Chunks {
   std::vector<std::vector<T>> chunks;
   std::size_t filling = 0;  // the chunk being filled (those after it are empty)
 
-  void append(T&& item) {
+  template <class... Args>
+  void append(Args&&... args) {
     if (filling < chunks.size() && chunks[filling].size() == kChunk) ++filling;
     if (filling == chunks.size()) {
       chunks.emplace_back();
       chunks.back().reserve(kChunk);
     }
-    chunks[filling].push_back(std::move(item));
+    chunks[filling].emplace_back(std::forward<Args>(args)...);  // built in place
   }
   // Empties the chunks, keeping a few: a profiler dumped and reset in a loop records into pages it has already
   // touched.
@@ -188,7 +217,7 @@ struct Chunks {
 
 // Each thread appends to its own buffer; the recorder owns them so they outlive their threads.
 struct ThreadBuffer {
-  std::mutex mutex;
+  SpinLock mutex;
   Chunks<Event> events;                // guarded by mutex
   Chunks<OperationRecord> operations;  // guarded by mutex
 };
@@ -211,14 +240,13 @@ class Recorder {
     }
   }
 
-  ThreadBuffer& buffer_of_this_thread() {
-    thread_local ThreadBuffer* buffer = nullptr;
-    if (buffer == nullptr) {
+  ThreadBuffer& buffer_of(ThreadState& state) {
+    if (state.buffer == nullptr) {
       std::lock_guard lock(mutex_);
       buffers_.push_back(std::make_unique<ThreadBuffer>());
-      buffer = buffers_.back().get();
+      state.buffer = buffers_.back().get();
     }
-    return *buffer;
+    return *state.buffer;
   }
 
   int register_worker(std::string label) {
@@ -270,15 +298,19 @@ class Recorder {
   std::string exit_path_;
 };
 
+Recorder* g_recorder = nullptr;  // set at load (kRecorderReady), before any operation can record
+
 Recorder& recorder() {
   static Recorder instance;
+  g_recorder = &instance;
   return instance;
 }
 
 // Constructs the recorder at load time so that MX_PROFILER works without any call.
 const bool kRecorderReady = (recorder(), true);
 
-std::atomic<std::uint64_t> g_operation_ids{0};
+// On a cache line of its own: the pushing thread bumps it at every push while workers read the flags beside it.
+alignas(64) std::atomic<std::uint64_t> g_operation_ids{0};
 
 }  // namespace
 
@@ -288,7 +320,7 @@ unsigned categories() { return detail::g_categories.load(); }
 
 std::int64_t now() {
 #if defined(__x86_64__)
-  if (trace_clock().tsc) return static_cast<std::int64_t>(__rdtsc());
+  if (kTscClock) return static_cast<std::int64_t>(__rdtsc());
 #endif
   return steady_ns();
 }
@@ -302,19 +334,21 @@ int host_thread_id() {
 }
 
 void record(Event&& event) {
-  ThreadBuffer& buffer = recorder().buffer_of_this_thread();
+  ThreadBuffer& buffer = g_recorder->buffer_of(t_state);
   std::lock_guard lock(buffer.mutex);
   buffer.events.append(std::move(event));
 }
 
-void record_operation(OperationRun&& run) {
-  static const std::uint32_t kOperator = name_id("operator");
-  OperationRecord r{std::move(run.args), std::move(run.waited_on), run.id, run.start_ns, run.end_ns,
-                    run.queue_depth, run.ctx, run.worker, name_id(run.name),
-                    run.category != nullptr ? name_id(run.category) : kOperator};
-  ThreadBuffer& buffer = recorder().buffer_of_this_thread();
+void record_operation(const OperationRun& run) {
+  ThreadState& state = t_state;
+  static const std::uint32_t kOperator = name_table().keep("operator").id;
+  const std::uint32_t name = name_id(state, run.name);
+  const std::uint32_t category = run.category != nullptr ? name_id(state, run.category) : kOperator;
+  ThreadBuffer& buffer = g_recorder->buffer_of(state);
   std::lock_guard lock(buffer.mutex);
-  buffer.operations.append(std::move(r));
+  // An empty string is made, not moved: moving one copies its inline buffer through memcpy.
+  buffer.operations.append(run.args.empty() ? std::string() : std::move(run.args), std::move(run.waited_on), run.id,
+                           run.start_ns, run.end_ns, run.queue_depth, run.ctx, run.worker, name, category);
 }
 
 void counter(const char* name, const char* category, Context ctx, double value) {
@@ -326,6 +360,39 @@ void counter(const char* name, const char* category, Context ctx, double value) 
   e.start_ns = e.end_ns = now();
   e.value = value;
   record(std::move(e));
+}
+
+void OperationIds::grow(std::uint32_t at_least) {
+  const std::uint32_t capacity = std::max(at_least, capacity_ * 2);
+  auto* heap = static_cast<std::uint64_t*>(cross_thread_allocate(capacity * sizeof(std::uint64_t)));
+  std::copy(begin(), end(), heap);
+  release();
+  heap_ = heap;
+  capacity_ = capacity;
+}
+
+void OperationIds::release() {
+  if (capacity_ > kInline) cross_thread_free(heap_);
+  capacity_ = kInline;
+}
+
+void OperationIds::take(OperationIds& other) {
+  size_ = other.size_;
+  capacity_ = other.capacity_;
+  if (capacity_ > kInline) {
+    heap_ = other.heap_;
+  } else {
+    for (std::uint32_t i = 0; i < kInline; ++i) inline_[i] = other.inline_[i];  // whole: no call to memmove
+  }
+  other.size_ = 0;
+  other.capacity_ = kInline;
+}
+
+std::vector<std::uint64_t> OperationIds::sorted_unique() const {
+  std::vector<std::uint64_t> ids(begin(), end());
+  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 std::uint64_t next_operation_id() { return g_operation_ids.fetch_add(1, std::memory_order_relaxed) + 1; }

@@ -72,24 +72,81 @@ int host_thread_id();
 
 void record(Event&& event);
 
-// The ids an operation waited on, collected on the pushing thread and freed on another (cross_thread_alloc.h).
-using OperationIds = std::vector<std::uint64_t, CrossThreadAllocator<std::uint64_t>>;
+// The ids an operation waited on, collected on the pushing thread and freed on another. Most operations wait on
+// one or two: those stay inline, so that recording them allocates nothing (a vector's allocation per operation
+// was the largest single cost of profiling tiny operations); more spill to the cross-thread heap.
+class OperationIds {
+ public:
+  OperationIds() = default;
+  OperationIds(OperationIds&& other) noexcept { take(other); }
+  OperationIds& operator=(OperationIds&& other) noexcept {
+    if (this != &other) {
+      release();
+      take(other);
+    }
+    return *this;
+  }
+  OperationIds(const OperationIds&) = delete;
+  OperationIds& operator=(const OperationIds&) = delete;
+  ~OperationIds() { release(); }
+
+  void push_back(std::uint64_t id) {
+    if (size_ == capacity_) grow(size_ + 1);
+    data()[size_++] = id;
+  }
+  void append(const std::uint64_t* first, const std::uint64_t* last) {
+    const auto n = static_cast<std::uint32_t>(last - first);
+    if (size_ + n > capacity_) grow(size_ + n);
+    std::uint64_t* out = data() + size_;
+    for (const std::uint64_t* id = first; id != last; ++id) *out++ = *id;
+    size_ += n;
+  }
+  void truncate(std::size_t size) { size_ = static_cast<std::uint32_t>(size); }
+  void reserve(std::size_t capacity) {
+    if (capacity > capacity_) grow(static_cast<std::uint32_t>(capacity));
+  }
+  // The ids sorted, each once: what a trace shows. Done when events are read, off the operations' path.
+  std::vector<std::uint64_t> sorted_unique() const;
+
+  std::uint64_t* data() { return capacity_ > kInline ? heap_ : inline_; }
+  const std::uint64_t* data() const { return capacity_ > kInline ? heap_ : inline_; }
+  std::uint64_t* begin() { return data(); }
+  std::uint64_t* end() { return data() + size_; }
+  const std::uint64_t* begin() const { return data(); }
+  const std::uint64_t* end() const { return data() + size_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::uint64_t& operator[](std::size_t i) { return data()[i]; }
+
+ private:
+  static constexpr std::uint32_t kInline = 4;
+  void grow(std::uint32_t at_least);
+  void release();
+  void take(OperationIds& other);
+
+  std::uint32_t size_ = 0, capacity_ = kInline;
+  union {
+    std::uint64_t inline_[kInline];
+    std::uint64_t* heap_;
+  };
+};
 
 // An engine operation's run, as the engine hands it over on the worker. Cheaper than an Event: its name and
 // category are kept by pointer (looked up once per distinct string and thread), and the Event is made only when
-// events are read. `name` and `category` need only be valid during the call.
+// events are read. `name` and `category` need only be valid during the call; `args` and `waited_on` are the
+// operation's own, moved straight into the record.
 struct OperationRun {
-  const char* name = "unnamed";
-  const char* category = nullptr;  // nullptr: "operator"
-  std::string args;
-  OperationIds waited_on;
-  std::uint64_t id = 0;
-  std::int64_t start_ns = 0, end_ns = 0;  // now() ticks
-  std::int64_t queue_depth = 0;
+  const char* name;
+  const char* category;  // nullptr: "operator"
+  std::string& args;
+  OperationIds& waited_on;
+  std::uint64_t id;
+  std::int64_t start_ns, end_ns;  // now() ticks
+  std::int64_t queue_depth;
   Context ctx;
-  int worker = -1;
+  int worker;
 };
-void record_operation(OperationRun&& run);
+void record_operation(const OperationRun& run);
 // A counter of `ctx` (its process row) at the current time.
 void counter(const char* name, const char* category, Context ctx, double value);
 // Numbers operations in push order; 0 is never returned.
