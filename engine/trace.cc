@@ -298,16 +298,14 @@ class Recorder {
   std::string exit_path_;
 };
 
-Recorder* g_recorder = nullptr;  // set at load (kRecorderReady), before any operation can record
-
 Recorder& recorder() {
   static Recorder instance;
-  g_recorder = &instance;
   return instance;
 }
 
-// Constructs the recorder at load time so that MX_PROFILER works without any call.
-const bool kRecorderReady = (recorder(), true);
+// The recorder for the recording paths, without the static's guard. Made at load, before any thread of the
+// engine exists, which also makes MX_PROFILER work without any call.
+Recorder* const g_recorder = &recorder();
 
 // On a cache line of its own: the pushing thread bumps it at every push while workers read the flags beside it.
 alignas(64) std::atomic<std::uint64_t> g_operation_ids{0};
