@@ -72,6 +72,22 @@ void kernel_rows(const PoolParams& p, const Geometry& g, std::int64_t oh, std::i
   kh1 = std::clamp<std::int64_t>(g.H - top, kh0, p.window.kernel[0]);
 }
 
+// Calls body(first, lo, hi) for each kernel position of output row oh that lands inside the image, kernel rows
+// then columns: output ow's pixel is first + ow * sw, for ow in [lo, hi). Returns the kernel rows inside.
+template <class Body>
+std::int64_t for_each_kernel_position(const PoolParams& p, const Geometry& g, const RowPlan& r, std::int64_t oh,
+                                      Body&& body) {
+  std::int64_t kh0 = 0, kh1 = 0;
+  kernel_rows(p, g, oh, kh0, kh1);
+  for (std::int64_t kh = kh0; kh < kh1; ++kh) {
+    const std::int64_t row = (oh * p.window.stride[0] - p.window.pad[0] + kh) * g.W;
+    for (std::int64_t kw = 0; kw < p.window.kernel[1]; ++kw) {
+      body(row + kw - p.window.pad[1], r.lo[static_cast<std::size_t>(kw)], r.hi[static_cast<std::size_t>(kw)]);
+    }
+  }
+  return kh1 - kh0;
+}
+
 // What each output of row oh divides by (averages): the window's size, or the pixels it covers.
 template <class T>
 void row_divisors(const PoolParams& p, const RowPlan& r, std::int64_t rows_inside, std::vector<T>& inverse) {
@@ -136,22 +152,16 @@ void forward_kernel(const PoolParams& p, const Blob& in, const Blob& out) {
     for (std::int64_t oh = 0; oh < g.OH; ++oh) {
       T* acc = y + (plane * g.OH + oh) * g.OW;
       std::fill(acc, acc + g.OW, is_max ? -std::numeric_limits<T>::infinity() : T{0});  // padding's value
-      std::int64_t kh0 = 0, kh1 = 0;
-      kernel_rows(p, g, oh, kh0, kh1);
-      for (std::int64_t kh = kh0; kh < kh1; ++kh) {
-        const std::int64_t row = (oh * p.window.stride[0] - p.window.pad[0] + kh) * g.W;
-        for (std::int64_t kw = 0; kw < p.window.kernel[1]; ++kw) {
-          const std::int64_t first = row + kw - p.window.pad[1];  // the pixel of output ow: first + ow * sw
-          const std::int64_t lo = r.lo[static_cast<std::size_t>(kw)], hi = r.hi[static_cast<std::size_t>(kw)];
-          if (is_max) {
-            max_into(acc, image, first, sw, lo, hi);
-          } else {
-            for (std::int64_t ow = lo; ow < hi; ++ow) acc[ow] += image[first + ow * sw];
-          }
+      const std::int64_t rows_inside = for_each_kernel_position(p, g, r, oh, [&](std::int64_t first, std::int64_t lo,
+                                                                                  std::int64_t hi) {
+        if (is_max) {
+          max_into(acc, image, first, sw, lo, hi);
+        } else {
+          for (std::int64_t ow = lo; ow < hi; ++ow) acc[ow] += image[first + ow * sw];
         }
-      }
+      });
       if (!is_max) {
-        row_divisors(p, r, kh1 - kh0, inverse);
+        row_divisors(p, r, rows_inside, inverse);
         for (std::int64_t ow = 0; ow < g.OW; ++ow) acc[ow] *= inverse[static_cast<std::size_t>(ow)];
       }
     }
@@ -178,27 +188,22 @@ void backward_kernel(const PoolParams& p, std::span<const Blob> in, const Blob& 
     std::fill(dimage, dimage + g.H * g.W, T{0});
     for (std::int64_t oh = 0; oh < g.OH; ++oh) {
       const T* grad = dy + (plane * g.OH + oh) * g.OW;
-      std::int64_t kh0 = 0, kh1 = 0;
-      kernel_rows(p, g, oh, kh0, kh1);
       if (is_max) {
         std::fill(best.begin(), best.end(), -std::numeric_limits<T>::infinity());
         std::fill(at.begin(), at.end(), -1);
       } else {
+        std::int64_t kh0 = 0, kh1 = 0;
+        kernel_rows(p, g, oh, kh0, kh1);
         row_divisors(p, r, kh1 - kh0, inverse);
         for (std::int64_t ow = 0; ow < g.OW; ++ow) inverse[static_cast<std::size_t>(ow)] *= grad[ow];  // each pixel's share
       }
-      for (std::int64_t kh = kh0; kh < kh1; ++kh) {
-        const std::int64_t row = (oh * p.window.stride[0] - p.window.pad[0] + kh) * g.W;
-        for (std::int64_t kw = 0; kw < p.window.kernel[1]; ++kw) {
-          const std::int64_t first = row + kw - p.window.pad[1];  // the pixel of output ow: first + ow * sw
-          const std::int64_t lo = r.lo[static_cast<std::size_t>(kw)], hi = r.hi[static_cast<std::size_t>(kw)];
-          if (is_max) {
-            argmax_into(best.data(), at.data(), image, first, sw, lo, hi);
-          } else {
-            for (std::int64_t ow = lo; ow < hi; ++ow) dimage[first + ow * sw] += inverse[static_cast<std::size_t>(ow)];
-          }
+      for_each_kernel_position(p, g, r, oh, [&](std::int64_t first, std::int64_t lo, std::int64_t hi) {
+        if (is_max) {
+          argmax_into(best.data(), at.data(), image, first, sw, lo, hi);
+        } else {
+          for (std::int64_t ow = lo; ow < hi; ++ow) dimage[first + ow * sw] += inverse[static_cast<std::size_t>(ow)];
         }
-      }
+      });
       if (is_max) {
         for (std::int64_t ow = 0; ow < g.OW; ++ow) {
           if (at[static_cast<std::size_t>(ow)] >= 0) dimage[at[static_cast<std::size_t>(ow)]] += grad[ow];
