@@ -1,5 +1,7 @@
 #include <mx/graph/executor.h>
 
+#include <tbb/task_arena.h>
+
 #include <algorithm>
 #include <exception>
 #include <memory>
@@ -7,7 +9,9 @@
 
 #include <mx/engine/engine.h>
 #include <mx/engine/trace.h>
+#include <mx/graph/fusion.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/parallel.h>
 #include <mx/operators/recording.h>
 
 namespace mx::graph {
@@ -207,7 +211,95 @@ void Executor::lay_out_bulk() {
     }
     layout->steps.push_back(step);
   }
+  group_steps(*layout);
   layout_ = std::move(layout);
+}
+
+namespace {
+
+constexpr std::int64_t kTileElements = 8192;          // a tile of each array of a run: 32 KB of float32
+constexpr std::int64_t kMinTiledElements = 1 << 16;   // smaller arrays stay in cache between whole steps anyway
+
+// A run of elementwise steps, one tile of every array at a time: each worker takes a share of the tiles and runs
+// every step of the run on a tile before the next, so that what one step writes is in the cache when the next
+// reads it.
+template <class Layout, class Group, class Compute>
+void run_tiled(const Layout& layout, const Group& group, std::span<const Blob> all, const Compute& compute) {
+  const std::int64_t tiles = (group.elements + kTileElements - 1) / kTileElements;
+  const std::int64_t workers = op::kSplitKernels ? tbb::this_task_arena::max_concurrency() : 1;
+  const auto pieces = static_cast<int>(std::clamp<std::int64_t>(workers, 1, tiles));
+  op::for_each_piece(pieces, [&](std::int64_t piece) {
+    std::vector<Blob> tile;
+    for (std::int64_t t = tiles * piece / pieces; t < tiles * (piece + 1) / pieces; ++t) {
+      const std::int64_t begin = t * kTileElements, length = std::min(kTileElements, group.elements - begin);
+      for (std::uint32_t s = group.first_step; s < group.first_step + group.num_steps; ++s) {
+        const auto& step = layout.steps[s];
+        tile.clear();
+        for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
+          const Blob& whole = all[k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs];
+          tile.push_back(Blob{static_cast<char*>(whole.data) + begin * static_cast<std::int64_t>(dtype_size(whole.dtype)),
+                              Shape{length}, whole.dtype});
+        }
+        const std::span<const Blob> blobs(tile);
+        compute(step, blobs.first(step.num_inputs), blobs.subspan(step.num_inputs));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+// Runs of at least two consecutive elementwise steps whose inputs and outputs are all of one size and dtype, and
+// whose workspace arrays either coincide or do not overlap (a buffer reused at another offset could be written
+// ahead of a tile not yet read).
+void Executor::group_steps(BulkLayout& layout) {
+  const auto tileable = [&](const Step& step, std::int64_t elements, DType dtype) {
+    if (!is_elementwise(step.call->name)) return false;
+    for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
+      const std::uint32_t index = k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs;
+      const Slot& slot = layout.slots[index];
+      if (slot.shape.size() != elements || slot.dtype != dtype) return false;
+      if (k >= step.num_inputs && slot.kind == Slot::Kind::kExternal) return false;  // a write into an external
+    }
+    return true;
+  };
+  const auto fits_among = [&](const Step& step, std::vector<std::int64_t>& offsets, std::int64_t bytes) {
+    std::vector<std::int64_t> added = offsets;
+    for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
+      const std::uint32_t index = k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs;
+      const Slot& slot = layout.slots[index];
+      if (slot.kind != Slot::Kind::kWorkspace) continue;
+      for (std::int64_t other : added) {
+        if (other != slot.byte_offset && other < slot.byte_offset + bytes && slot.byte_offset < other + bytes) return false;
+      }
+      added.push_back(slot.byte_offset);
+    }
+    offsets = std::move(added);
+    return true;
+  };
+  const std::uint32_t count = static_cast<std::uint32_t>(layout.steps.size());
+  for (std::uint32_t i = 0; i < count;) {
+    const Step& first = layout.steps[i];
+    const Slot& out = layout.slots[first.first_output];
+    const std::int64_t elements = first.num_outputs == 1 ? out.shape.size() : 0;
+    std::uint32_t end = i;
+    if (fusion_enabled() && elements >= kMinTiledElements) {
+      std::vector<std::int64_t> offsets;
+      const std::int64_t bytes = elements * static_cast<std::int64_t>(dtype_size(out.dtype));
+      while (end < count && tileable(layout.steps[end], elements, out.dtype) && fits_among(layout.steps[end], offsets, bytes)) {
+        ++end;
+      }
+    }
+    if (end - i >= 2) {
+      std::string name;
+      for (std::uint32_t k = i; k < end; ++k) name += (k == i ? "" : "+") + std::string(layout.steps[k].call->name);
+      layout.groups.push_back({i, end - i, elements, std::move(name)});
+      i = end;
+    } else {
+      layout.groups.push_back({i, 1, 0, {}});
+      ++i;
+    }
+  }
 }
 
 std::vector<NDArray> Executor::run_bulked(std::span<const NDArray> inputs, bool training) {
@@ -261,17 +353,24 @@ std::vector<NDArray> Executor::run_bulked(std::span<const NDArray> inputs, bool 
         const op::ComputeContext compute_ctx{run, training};
         const bool tracing = engine::trace::enabled(engine::trace::kOperators);
         const std::span<const Blob> all(blobs);
-        for (const Step& step : layout->steps) {
-          const std::int64_t start = tracing ? engine::trace::now() : 0;
+        const auto compute = [&](const Step& step, std::span<const Blob> inputs, std::span<const Blob> outputs) {
           try {
-            step.call->compute(all.subspan(step.first_input, step.num_inputs),
-                               all.subspan(step.first_output, step.num_outputs), compute_ctx);
+            step.call->compute(inputs, outputs, compute_ctx);
           } catch (const std::exception& e) {
             throw Error(std::string(step.call->name) + " (inside a hybridized graph): " + e.what());
           }
+        };
+        for (const Group& group : layout->groups) {
+          const std::int64_t start = tracing ? engine::trace::now() : 0;
+          if (group.num_steps == 1) {
+            const Step& step = layout->steps[group.first_step];
+            compute(step, all.subspan(step.first_input, step.num_inputs), all.subspan(step.first_output, step.num_outputs));
+          } else {
+            run_tiled(*layout, group, all, compute);
+          }
           if (tracing) {
             engine::trace::Event event;
-            event.name = step.call->name;
+            event.name = group.num_steps == 1 ? std::string(layout->steps[group.first_step].call->name) : group.name;
             event.ctx = run.ctx;
             event.worker = engine::trace::current_worker();
             event.start_ns = start;

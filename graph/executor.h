@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <mx/graph/graph.h>
@@ -52,14 +53,23 @@ class Executor {
     const op::TracedCall* call;
     std::uint32_t first_input, num_inputs, first_output, num_outputs;  // into the slots
   };
+  // Consecutive steps run together: one step whole, or a run of elementwise steps over arrays of `elements`
+  // each, run tile by tile (fusion.h).
+  struct Group {
+    std::uint32_t first_step, num_steps;
+    std::int64_t elements;
+    std::string name;  // the profiler's, for a tiled run: its operators joined by '+'
+  };
   struct BulkLayout {
     std::shared_ptr<Graph> graph;  // the calls the steps point into
     std::vector<Slot> slots;
     std::vector<Step> steps;
+    std::vector<Group> groups;
     std::vector<std::pair<int, int>> exposed;  // node, output: a new array per call
     std::vector<int> read_inputs, read_externals, written_externals;
   };
   void lay_out_bulk();
+  static void group_steps(BulkLayout& layout);
 
   std::shared_ptr<Graph> graph_;  // shared with the bulked operations in flight
   bool static_alloc_;

@@ -2,6 +2,7 @@
 // one engine operation with planned memory outside autograd::record, and reports errors by the inner operator.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -273,4 +274,72 @@ TEST_CASE("the profiler shows each operator inside a bulked graph", "[gluon][hyb
   }
   CHECK(fully_connected == 2);
   CHECK(cached == 1);
+}
+
+namespace {
+
+// An elementwise tail on a large activation (a Swish-like gate, then a scaled residual): a run of elementwise
+// operators over 128 x 1024 values, which a bulked graph runs tile by tile (graph/fusion.h).
+struct ElementwiseTail : gluon::HybridBlock {
+  nn::Dense& dense = emplace_child<nn::Dense>("dense", 1024);
+  NDArray forward(const NDArray& x) override {
+    const NDArray h = dense(x);
+    const NDArray gated = h * nd::sigmoid(h * 1.702);
+    return nd::relu(gated * 0.5 + h) - nd::tanh(gated) / 3.0;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a run of elementwise operators in a bulked graph goes tile by tile, with the imperative values",
+          "[gluon][hybridize][fusion]") {
+  ElementwiseTail net;
+  net.initialize(init::Normal(0.5));
+  const NDArray x = nd::random::uniform(-1, 1, {128, 64});
+  const NDArray imperative = net(x);
+  net.hybridize();
+  net(x).wait_to_read();  // traced
+  engine::trace::clear();
+  engine::trace::enable(engine::trace::kOperators);
+  const NDArray hybridized = net(x);
+  hybridized.wait_to_read();
+  engine::trace::disable();
+  CHECK(net.cache_info().bulked);
+  check_close(hybridized, imperative);
+  // The profiler names the tiled run by its operators; the product before it runs alone.
+  std::vector<std::string> names;
+  for (const auto& event : engine::trace::take_events()) {
+    if (event.name != "_CachedOp") names.push_back(event.name);
+  }
+  CHECK(std::count(names.begin(), names.end(), "FullyConnected") == 1);
+  const auto tiled = std::find_if(names.begin(), names.end(), [](const std::string& n) { return n.find('+') != std::string::npos; });
+  REQUIRE(tiled != names.end());
+  CHECK_THAT(*tiled, Contains("sigmoid") && Contains("relu") && Contains("tanh") && Contains("_mul_scalar"));
+  // Under record the graph runs node by node: the gradients are the imperative ones.
+  std::vector<NDArray> imperative_grads;
+  net.hybridize({.active = false});
+  {
+    autograd::record r;
+    net(x).backward();
+  }
+  for (const auto& [name, p] : net.collect_params()) imperative_grads.push_back(p.grad().copy());
+  net.hybridize();
+  {
+    autograd::record r;
+    net(x).backward();
+  }
+  std::size_t i = 0;
+  for (const auto& [name, p] : net.collect_params()) check_close(p.grad(), imperative_grads[i++]);
+}
+
+TEST_CASE("small arrays and non-elementwise operators keep whole steps", "[gluon][hybridize][fusion]") {
+  nn::HybridSequential net = make_mlp(4, {4}, 2);  // arrays of a few values: no tiling pays
+  net.initialize();
+  net.hybridize();
+  net(nd::ones({1, 4})).wait_to_read();
+  engine::trace::clear();
+  engine::trace::enable(engine::trace::kOperators);
+  net(nd::ones({1, 4})).wait_to_read();
+  engine::trace::disable();
+  for (const auto& event : engine::trace::take_events()) CHECK(event.name.find('+') == std::string::npos);
 }
