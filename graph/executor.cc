@@ -280,12 +280,13 @@ void Executor::group_steps(BulkLayout& layout) {
   const std::uint32_t count = static_cast<std::uint32_t>(layout.steps.size());
   for (std::uint32_t i = 0; i < count;) {
     const Step& first = layout.steps[i];
-    const Slot& out = layout.slots[first.first_output];
-    const std::int64_t elements = first.num_outputs == 1 ? out.shape.size() : 0;
     std::uint32_t end = i;
-    if (fusion_enabled() && elements >= kMinTiledElements) {
-      std::vector<std::int64_t> offsets;
+    if (fusion_enabled() && first.num_outputs == 1 &&
+        layout.slots[first.first_output].shape.size() >= kMinTiledElements) {
+      const Slot& out = layout.slots[first.first_output];
+      const std::int64_t elements = out.shape.size();
       const std::int64_t bytes = elements * static_cast<std::int64_t>(dtype_size(out.dtype));
+      std::vector<std::int64_t> offsets;
       while (end < count && tileable(layout.steps[end], elements, out.dtype) && fits_among(layout.steps[end], offsets, bytes)) {
         ++end;
       }
@@ -293,7 +294,7 @@ void Executor::group_steps(BulkLayout& layout) {
     if (end - i >= 2) {
       std::string name;
       for (std::uint32_t k = i; k < end; ++k) name += (k == i ? "" : "+") + std::string(layout.steps[k].call->name);
-      layout.groups.push_back({i, end - i, elements, std::move(name)});
+      layout.groups.push_back({i, end - i, layout.slots[first.first_output].shape.size(), std::move(name)});
       i = end;
     } else {
       layout.groups.push_back({i, 1, 0, {}});
