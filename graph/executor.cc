@@ -181,11 +181,15 @@ void Executor::lay_out_bulk() {
   }
   auto node_slot = [&](std::size_t node, std::size_t output, std::int64_t view_bytes, const Shape& shape) {
     const NodeOutput& out = g.nodes[node].outputs[output];
-    if (out.writes_external >= 0) return Slot{Slot::Kind::kExternal, out.writes_external, view_bytes, shape, out.dtype};
-    if (plan_.exposed[node][output]) {
-      return Slot{Slot::Kind::kExposed, exposed_index[node][output], view_bytes, shape, out.dtype};
+    const int n = static_cast<int>(node), o = static_cast<int>(output);
+    const bool view = view_bytes != 0 || shape.size() != out.shape.size();
+    if (out.writes_external >= 0) {
+      return Slot{Slot::Kind::kExternal, out.writes_external, view_bytes, shape, out.dtype, n, o, view};
     }
-    return Slot{Slot::Kind::kWorkspace, 0, plan_.offsets[node][output] + view_bytes, shape, out.dtype};
+    if (plan_.exposed[node][output]) {
+      return Slot{Slot::Kind::kExposed, exposed_index[node][output], view_bytes, shape, out.dtype, n, o, view};
+    }
+    return Slot{Slot::Kind::kWorkspace, 0, plan_.offsets[node][output] + view_bytes, shape, out.dtype, n, o, view};
   };
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& node = g.nodes[i];
@@ -230,15 +234,20 @@ void run_tiled(const Layout& layout, const Group& group, std::span<const Blob> a
   const auto pieces = static_cast<int>(std::clamp<std::int64_t>(workers, 1, tiles));
   op::for_each_piece(pieces, [&](std::int64_t piece) {
     std::vector<Blob> tile;
+    // The run's arrays are of one dtype (group_steps): a tile of doubles bounds every scratch tile.
+    std::vector<double> scratch(static_cast<std::size_t>(group.scratch_count * kTileElements));
     for (std::int64_t t = tiles * piece / pieces; t < tiles * (piece + 1) / pieces; ++t) {
       const std::int64_t begin = t * kTileElements, length = std::min(kTileElements, group.elements - begin);
+      std::size_t flat = 0;  // the slot's place in group.scratch
       for (std::uint32_t s = group.first_step; s < group.first_step + group.num_steps; ++s) {
         const auto& step = layout.steps[s];
         tile.clear();
-        for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
+        for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k, ++flat) {
           const Blob& whole = all[k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs];
-          tile.push_back(Blob{static_cast<char*>(whole.data) + begin * static_cast<std::int64_t>(dtype_size(whole.dtype)),
-                              Shape{length}, whole.dtype});
+          const int own = group.scratch[flat];
+          void* data = own >= 0 ? static_cast<void*>(scratch.data() + own * kTileElements)
+                                : static_cast<char*>(whole.data) + begin * static_cast<std::int64_t>(dtype_size(whole.dtype));
+          tile.push_back(Blob{data, Shape{length}, whole.dtype});
         }
         const std::span<const Blob> blobs(tile);
         compute(step, blobs.first(step.num_inputs), blobs.subspan(step.num_inputs));
@@ -252,7 +261,7 @@ void run_tiled(const Layout& layout, const Group& group, std::span<const Blob> a
 // Runs of at least two consecutive elementwise steps whose inputs and outputs are all of one size and dtype, and
 // whose workspace arrays either coincide or do not overlap (a buffer reused at another offset could be written
 // ahead of a tile not yet read).
-void Executor::group_steps(BulkLayout& layout) {
+void Executor::group_steps(BulkLayout& layout) const {
   const auto tileable = [&](const Step& step, std::int64_t elements, DType dtype) {
     if (!is_elementwise(step.call->name)) return false;
     for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
@@ -294,13 +303,56 @@ void Executor::group_steps(BulkLayout& layout) {
     if (end - i >= 2) {
       std::string name;
       for (std::uint32_t k = i; k < end; ++k) name += (k == i ? "" : "+") + std::string(layout.steps[k].call->name);
-      layout.groups.push_back({i, end - i, layout.slots[first.first_output].shape.size(), std::move(name)});
+      layout.groups.push_back({i, end - i, layout.slots[first.first_output].shape.size(), std::move(name), {}, 0});
+      give_scratch(layout, layout.groups.back());
       i = end;
     } else {
-      layout.groups.push_back({i, 1, 0, {}});
+      layout.groups.push_back({i, 1, 0, {}, {}, 0});
       ++i;
     }
   }
+}
+
+// A tiled run's intermediates that no step outside it reads (and that are not graph outputs or writes into
+// externals) live in one scratch tile per worker instead of their workspace buffers: they never reach memory.
+// Steps are the graph's nodes in order, so the run's nodes are its steps' indices.
+void Executor::give_scratch(BulkLayout& layout, Group& group) const {
+  const Graph& g = *graph_;
+  const auto inside = [&](int node) {
+    return node >= static_cast<int>(group.first_step) && node < static_cast<int>(group.first_step + group.num_steps);
+  };
+  std::vector<std::pair<int, int>> internal;  // node outputs, by scratch index
+  for (std::uint32_t s = group.first_step; s < group.first_step + group.num_steps; ++s) {
+    const Step& step = layout.steps[s];
+    for (std::uint32_t o = 0; o < step.num_outputs; ++o) {
+      const Slot& slot = layout.slots[step.first_output + o];
+      if (slot.kind != Slot::Kind::kWorkspace || slot.view) continue;
+      bool only_inside = true;
+      for (std::size_t j = 0; j < g.nodes.size() && only_inside; ++j) {
+        for (const Source& src : g.nodes[j].inputs) {
+          if (src.kind == Source::Kind::kNode && src.index == slot.node && src.output == slot.node_output &&
+              (!inside(static_cast<int>(j)) || src.is_view)) {
+            only_inside = false;
+          }
+        }
+      }
+      for (const Source& src : g.outputs) {
+        if (src.kind == Source::Kind::kNode && src.index == slot.node && src.output == slot.node_output) only_inside = false;
+      }
+      if (only_inside) internal.emplace_back(slot.node, slot.node_output);
+    }
+  }
+  for (std::uint32_t s = group.first_step; s < group.first_step + group.num_steps; ++s) {
+    const Step& step = layout.steps[s];
+    for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
+      const Slot& slot = layout.slots[k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs];
+      const auto it = std::find(internal.begin(), internal.end(), std::pair{slot.node, slot.node_output});
+      group.scratch.push_back(slot.kind == Slot::Kind::kWorkspace && !slot.view && it != internal.end()
+                                  ? static_cast<int>(it - internal.begin())
+                                  : -1);
+    }
+  }
+  group.scratch_count = static_cast<int>(internal.size());
 }
 
 std::vector<NDArray> Executor::run_bulked(std::span<const NDArray> inputs, bool training) {

@@ -48,6 +48,8 @@ class Executor {
     std::int64_t byte_offset;  // into the workspace, or the view's into the array
     Shape shape;
     DType dtype;
+    int node = -1, node_output = 0;  // the node output it is, or views
+    bool view = false;               // a view into it rather than all of it
   };
   struct Step {
     const op::TracedCall* call;
@@ -59,6 +61,10 @@ class Executor {
     std::uint32_t first_step, num_steps;
     std::int64_t elements;
     std::string name;  // the profiler's, for a tiled run: its operators joined by '+'
+    // Per slot of the group's steps in order (inputs, then outputs, step by step): the scratch tile that stands
+    // for an intermediate only the group reads, or -1 for the slot's own array.
+    std::vector<int> scratch;
+    int scratch_count = 0;
   };
   struct BulkLayout {
     std::shared_ptr<Graph> graph;  // the calls the steps point into
@@ -69,7 +75,8 @@ class Executor {
     std::vector<int> read_inputs, read_externals, written_externals;
   };
   void lay_out_bulk();
-  static void group_steps(BulkLayout& layout);
+  void group_steps(BulkLayout& layout) const;
+  void give_scratch(BulkLayout& layout, Group& group) const;
 
   std::shared_ptr<Graph> graph_;  // shared with the bulked operations in flight
   bool static_alloc_;

@@ -289,7 +289,29 @@ struct ElementwiseTail : gluon::HybridBlock {
   }
 };
 
+// The same gate, whose value a row sum (not elementwise) also reads after the run: that intermediate must keep
+// its buffer, where those only the run reads live in scratch tiles.
+struct ReadAfterTheRun : gluon::HybridBlock {
+  nn::Dense& dense = emplace_child<nn::Dense>("dense", 1024);
+  NDArray forward(const NDArray& x) override {
+    const NDArray h = dense(x);
+    const NDArray gated = h * nd::sigmoid(h * 1.702);
+    const NDArray row_sums = nd::sum(gated, {1}, true);
+    return (nd::relu(gated * 0.5 + h) - nd::tanh(gated) / 3.0) * 2.0 + row_sums;
+  }
+};
+
 }  // namespace
+
+TEST_CASE("an intermediate of a tiled run that a later operator reads keeps its value", "[gluon][hybridize][fusion]") {
+  ReadAfterTheRun net;
+  net.initialize(init::Normal(0.5));
+  const NDArray x = nd::random::uniform(-1, 1, {128, 64});
+  const NDArray imperative = net(x);
+  net.hybridize();
+  check_close(net(x), imperative);  // traced, then run bulked
+  check_close(net(x), imperative);
+}
 
 TEST_CASE("a run of elementwise operators in a bulked graph goes tile by tile, with the imperative values",
           "[gluon][hybridize][fusion]") {
