@@ -3,6 +3,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <string>
@@ -234,8 +235,9 @@ void run_tiled(const Layout& layout, const Group& group, std::span<const Blob> a
   const auto pieces = static_cast<int>(std::clamp<std::int64_t>(workers, 1, tiles));
   op::for_each_piece(pieces, [&](std::int64_t piece) {
     std::vector<Blob> tile;
-    // The run's arrays are of one dtype (group_steps): a tile of doubles bounds every scratch tile.
-    std::vector<double> scratch(static_cast<std::size_t>(group.scratch_count * kTileElements));
+    // Bytes, so that the kernels' values of whatever dtype live there; 8 bytes a value bounds every dtype.
+    constexpr std::int64_t kTileBytes = kTileElements * 8;
+    std::vector<std::byte> scratch(static_cast<std::size_t>(group.scratch_count * kTileBytes));
     for (std::int64_t t = tiles * piece / pieces; t < tiles * (piece + 1) / pieces; ++t) {
       const std::int64_t begin = t * kTileElements, length = std::min(kTileElements, group.elements - begin);
       std::size_t flat = 0;  // the slot's place in group.scratch
@@ -245,7 +247,7 @@ void run_tiled(const Layout& layout, const Group& group, std::span<const Blob> a
         for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k, ++flat) {
           const Blob& whole = all[k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs];
           const int own = group.scratch[flat];
-          void* data = own >= 0 ? static_cast<void*>(scratch.data() + own * kTileElements)
+          void* data = own >= 0 ? static_cast<void*>(scratch.data() + own * kTileBytes)
                                 : static_cast<char*>(whole.data) + begin * static_cast<std::int64_t>(dtype_size(whole.dtype));
           tile.push_back(Blob{data, Shape{length}, whole.dtype});
         }
