@@ -152,20 +152,12 @@ void note_traced_dependency(const VarEntry& entry) {
   }
 }
 
-void finish_traced_dependencies(OprBlock& op) {
-  // The usual case past one id, a variable's last writer and another's, is made unique here; longer lists (a
-  // fan-in's) are sorted and made unique when the trace is read (OperationIds::sorted_unique), off this path.
-  trace::OperationIds& ids = op.waited_on;
-  if (ids.size() == 2 && ids[0] == ids[1]) ids.truncate(1);
-}
-
 void note_traced_dependencies(OprBlock& op) {
   if (op.trace_id == 0) return;
   for (const VarEntry& entry : op.entries()) {
     std::lock_guard lock(entry.var->mutex);
     note_traced_dependency(entry);
   }
-  finish_traced_dependencies(op);
 }
 
 FailurePtr OprBlock::input_failure() const {

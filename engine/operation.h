@@ -71,11 +71,11 @@ struct OprBlock {
 
 // For the profiler, while it records operations (the operation's trace_id is set): notes whom the entry's
 // operation must wait for on its variable (the last writer, and for a write the readers since), with that
-// variable's mutex held: the threaded engine does it in the same critical section as queueing the entry.
+// variable's mutex held: the threaded engine does it in the same critical section as queueing the entry. The ids
+// may repeat and come in any order: the trace sorts them and keeps each once when it is read
+// (OperationIds::sorted_unique), off the operations' path.
 void note_traced_dependency(const VarEntry& entry);
-// After every entry: the ids in order, each once.
-void finish_traced_dependencies(OprBlock& op);
-// Both, taking each variable's mutex (the naive engine's push).
+// The same for every entry, taking each variable's mutex (the naive engine's push).
 void note_traced_dependencies(OprBlock& op);
 
 // The failure an operation ends with, and whether it started there (rather than being inherited).

@@ -116,7 +116,6 @@ void ThreadedEngine::push(OprBlock* op) {
     ThreadedVar* var = threaded(entry.var);
     allowed_now += entry.write ? var->append_write(&entry) : var->append_read(&entry);
   }
-  finish_traced_dependencies(*op);  // the extra count still holds the operation back
   if (op->wait.fetch_sub(allowed_now, std::memory_order_acq_rel) == allowed_now) schedule(op);
 }
 

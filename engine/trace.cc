@@ -16,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/error.h>
 
 #if defined(__x86_64__)
@@ -120,6 +121,9 @@ NameTable& name_table() {
   static auto* table = new NameTable;  // never destroyed: workers may record until exit
   return *table;
 }
+
+// The default category's name id, kept at load: no static's guard on the recording path.
+const std::uint32_t kOperatorName = name_table().keep("operator").id;
 
 struct ThreadBuffer;
 
@@ -339,9 +343,8 @@ void record(Event&& event) {
 
 void record_operation(const OperationRun& run) {
   ThreadState& state = t_state;
-  static const std::uint32_t kOperator = name_table().keep("operator").id;
   const std::uint32_t name = name_id(state, run.name);
-  const std::uint32_t category = run.category != nullptr ? name_id(state, run.category) : kOperator;
+  const std::uint32_t category = run.category != nullptr ? name_id(state, run.category) : kOperatorName;
   ThreadBuffer& buffer = g_recorder->buffer_of(state);
   std::lock_guard lock(buffer.mutex);
   // An empty string is made, not moved: moving one copies its inline buffer through memcpy.

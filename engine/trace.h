@@ -9,7 +9,6 @@
 #include <vector>
 
 #include <mx/engine/context.h>
-#include <mx/engine/cross_thread_alloc.h>
 
 namespace mx::engine::trace {
 
@@ -101,7 +100,6 @@ class OperationIds {
     for (const std::uint64_t* id = first; id != last; ++id) *out++ = *id;
     size_ += n;
   }
-  void truncate(std::size_t size) { size_ = static_cast<std::uint32_t>(size); }
   void reserve(std::size_t capacity) {
     if (capacity > capacity_) grow(static_cast<std::uint32_t>(capacity));
   }
@@ -116,7 +114,6 @@ class OperationIds {
   const std::uint64_t* end() const { return data() + size_; }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  std::uint64_t& operator[](std::size_t i) { return data()[i]; }
 
  private:
   static constexpr std::uint32_t kInline = 4;

@@ -244,8 +244,8 @@ void run_tiled(const Layout& layout, const Group& group, std::span<const Blob> a
       for (std::uint32_t s = group.first_step; s < group.first_step + group.num_steps; ++s) {
         const auto& step = layout.steps[s];
         tile.clear();
-        for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k, ++flat) {
-          const Blob& whole = all[k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs];
+        for (std::uint32_t k = 0; k < step.num_slots(); ++k, ++flat) {
+          const Blob& whole = all[step.slot(k)];
           const int own = group.scratch[flat];
           void* data = own >= 0 ? static_cast<void*>(scratch.data() + own * kTileBytes)
                                 : static_cast<char*>(whole.data) + begin * static_cast<std::int64_t>(dtype_size(whole.dtype));
@@ -266,9 +266,8 @@ void run_tiled(const Layout& layout, const Group& group, std::span<const Blob> a
 void Executor::group_steps(BulkLayout& layout) const {
   const auto tileable = [&](const Step& step, std::int64_t elements, DType dtype) {
     if (!is_elementwise(step.call->name)) return false;
-    for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
-      const std::uint32_t index = k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs;
-      const Slot& slot = layout.slots[index];
+    for (std::uint32_t k = 0; k < step.num_slots(); ++k) {
+      const Slot& slot = layout.slots[step.slot(k)];
       if (slot.shape.size() != elements || slot.dtype != dtype) return false;
       if (k >= step.num_inputs && slot.kind == Slot::Kind::kExternal) return false;  // a write into an external
     }
@@ -276,9 +275,8 @@ void Executor::group_steps(BulkLayout& layout) const {
   };
   const auto fits_among = [&](const Step& step, std::vector<std::int64_t>& offsets, std::int64_t bytes) {
     std::vector<std::int64_t> added = offsets;
-    for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
-      const std::uint32_t index = k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs;
-      const Slot& slot = layout.slots[index];
+    for (std::uint32_t k = 0; k < step.num_slots(); ++k) {
+      const Slot& slot = layout.slots[step.slot(k)];
       if (slot.kind != Slot::Kind::kWorkspace) continue;
       for (std::int64_t other : added) {
         if (other != slot.byte_offset && other < slot.byte_offset + bytes && slot.byte_offset < other + bytes) return false;
@@ -346,8 +344,8 @@ void Executor::give_scratch(BulkLayout& layout, Group& group) const {
   }
   for (std::uint32_t s = group.first_step; s < group.first_step + group.num_steps; ++s) {
     const Step& step = layout.steps[s];
-    for (std::uint32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
-      const Slot& slot = layout.slots[k < step.num_inputs ? step.first_input + k : step.first_output + k - step.num_inputs];
+    for (std::uint32_t k = 0; k < step.num_slots(); ++k) {
+      const Slot& slot = layout.slots[step.slot(k)];
       const auto it = std::find(internal.begin(), internal.end(), std::pair{slot.node, slot.node_output});
       group.scratch.push_back(slot.kind == Slot::Kind::kWorkspace && !slot.view && it != internal.end()
                                   ? static_cast<int>(it - internal.begin())

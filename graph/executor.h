@@ -54,6 +54,9 @@ class Executor {
   struct Step {
     const op::TracedCall* call;
     std::uint32_t first_input, num_inputs, first_output, num_outputs;  // into the slots
+    // Its inputs' slots and then its outputs', one run: k-th of them.
+    std::uint32_t slot(std::uint32_t k) const { return first_input + k; }
+    std::uint32_t num_slots() const { return num_inputs + num_outputs; }
   };
   // Consecutive steps run together: one step whole, or a run of elementwise steps over arrays of `elements`
   // each, run tile by tile (fusion.h).

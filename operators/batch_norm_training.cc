@@ -7,6 +7,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/axis_split.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/float_dispatch.h>
 #include <mx/operators/batch_norm_gradient.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
@@ -116,16 +117,6 @@ void backward_kernel(const NormParams& p, std::span<const Blob> in, std::span<co
   });
 }
 
-// Calls fn(T{}) with the data's element type: float32 or float64, the dtypes supports_batch_norm() lets in.
-template <class Fn>
-void with_element_type(DType dtype, const char* op, Fn&& fn) {
-  switch (dtype) {
-    case DType::kFloat32: return fn(float{});
-    case DType::kFloat64: return fn(double{});
-    default: throw DTypeError(std::string(op) + ": " + dtype_name(dtype) + " is not supported (float32, float64)");
-  }
-}
-
 // Both operators' outputs: one like the data, two like the per-channel input (scale).
 void infer_data_and_two_per_channel(const NormParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
   out[0] = in[0];
@@ -150,7 +141,7 @@ const op::Operator<NormParams> kBackward = op::define<NormParams>({
     .num_outputs = 3,
     .infer = &infer_data_and_two_per_channel,
     .cpu = [](const NormParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-      with_element_type(in[0].dtype, "_backward_batch_norm_training",
+      op::dispatch_float32_or_64(in[0].dtype, "_backward_batch_norm_training",
                         [&](auto tag) { backward_kernel<decltype(tag)>(p, in, out); });
     },
     .gradient = [](const NormParams&, const op::GradientArgs&) -> std::vector<NDArray> {
@@ -169,7 +160,8 @@ const op::Operator<NormParams> kForward = op::define<NormParams>({
     .num_outputs = 3,
     .infer = &infer_forward,
     .cpu = [](const NormParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-      with_element_type(in[0].dtype, "_batch_norm_training", [&](auto tag) { forward_kernel<decltype(tag)>(p, in, out); });
+      op::dispatch_float32_or_64(in[0].dtype, "_batch_norm_training",
+                                 [&](auto tag) { forward_kernel<decltype(tag)>(p, in, out); });
     },
     .gradient = &forward_gradient,
 });

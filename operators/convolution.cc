@@ -16,6 +16,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/float_dispatch.h>
 #include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/layout.h>
@@ -117,15 +118,8 @@ PatchPlan plan_patches(const char* op, const PatchParams& p, const Shape& image,
   return plan;
 }
 
-template <class Fn>
-void dispatch_conv_dtype(DType dtype, const char* op, Fn&& fn) {
-  if (dtype == DType::kFloat32) return fn(float{});
-  if (dtype == DType::kFloat64) return fn(double{});
-  throw DTypeError(std::string(op) + ": " + dtype_name(dtype) + " is not supported; use float32 or float64");
-}
-
 void infer_im2col(const PatchParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
-  dispatch_conv_dtype(in[0].dtype, "im2col", [](auto) {});
+  op::dispatch_float32_or_64(in[0].dtype, "im2col", [](auto) {});
   const PatchPlan plan = plan_patches("im2col", p, in[0].shape);
   out[0] = {Shape{plan.channels * plan.kernel_size, plan.batch * plan.out_size}, in[0].dtype};
 }
@@ -177,14 +171,14 @@ void im2col_2d(const PatchPlan& plan, const T* x, T* cols, T fill) {
 void im2col_cpu(const PatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
   if (p.shape.kernel.size() == 2) {
     const PatchPlan plan = plan_patches("im2col", p, in[0].shape);
-    dispatch_conv_dtype(in[0].dtype, "im2col", [&](auto tag) {
+    op::dispatch_float32_or_64(in[0].dtype, "im2col", [&](auto tag) {
       using T = decltype(tag);
       im2col_2d<T>(plan, in[0].ptr<T>(), out[0].ptr<T>(), static_cast<T>(p.pad_value));
     });
     return;
   }
   const PatchPlan plan = plan_patches("im2col", p, in[0].shape, true);
-  dispatch_conv_dtype(in[0].dtype, "im2col", [&](auto tag) {
+  op::dispatch_float32_or_64(in[0].dtype, "im2col", [&](auto tag) {
     using T = decltype(tag);
     const T* x = in[0].ptr<T>();
     T* cols = out[0].ptr<T>();
@@ -205,7 +199,7 @@ void im2col_cpu(const PatchParams& p, std::span<const Blob> in, std::span<const 
 }
 
 void infer_col2im(const PatchParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
-  dispatch_conv_dtype(in[0].dtype, "col2im", [](auto) {});
+  op::dispatch_float32_or_64(in[0].dtype, "col2im", [](auto) {});
   const PatchPlan plan = plan_patches("col2im", p, p.image);
   const Shape expected{plan.channels * plan.kernel_size, plan.batch * plan.out_size};
   if (in[0].shape != expected) {
@@ -261,14 +255,14 @@ void col2im_2d(const PatchPlan& plan, const T* cols, T* x) {
 void col2im_cpu(const PatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
   if (p.shape.kernel.size() == 2) {
     const PatchPlan plan = plan_patches("col2im", p, p.image);
-    dispatch_conv_dtype(in[0].dtype, "col2im", [&](auto tag) {
+    op::dispatch_float32_or_64(in[0].dtype, "col2im", [&](auto tag) {
       using T = decltype(tag);
       col2im_2d<T>(plan, in[0].ptr<T>(), out[0].ptr<T>());
     });
     return;
   }
   const PatchPlan plan = plan_patches("col2im", p, p.image, true);
-  dispatch_conv_dtype(in[0].dtype, "col2im", [&](auto tag) {
+  op::dispatch_float32_or_64(in[0].dtype, "col2im", [&](auto tag) {
     using T = decltype(tag);
     const T* cols = in[0].ptr<T>();
     T* x = out[0].ptr<T>();

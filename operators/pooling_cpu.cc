@@ -10,6 +10,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/float_dispatch.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/recording.h>
@@ -213,13 +214,6 @@ void backward_kernel(const PoolParams& p, std::span<const Blob> in, const Blob& 
   });
 }
 
-template <class Fn>
-void with_element_type(DType dtype, const char* op, Fn&& fn) {
-  if (dtype == DType::kFloat32) return fn(float{});
-  if (dtype == DType::kFloat64) return fn(double{});
-  throw DTypeError(std::string(op) + ": " + dtype_name(dtype) + " is not supported (float32, float64)");
-}
-
 void infer_forward(const PoolParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
   const Geometry g = geometry(p, in[0].shape);
   out[0] = {Shape{in[0].shape[0], in[0].shape[1], g.OH, g.OW}, in[0].dtype};
@@ -234,7 +228,8 @@ const op::Operator<PoolParams> kBackward = op::define<PoolParams>({
     .num_inputs = 2,
     .infer = &infer_backward,
     .cpu = [](const PoolParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-      with_element_type(in[0].dtype, "_backward_pooling2d", [&](auto tag) { backward_kernel<decltype(tag)>(p, in, out[0]); });
+      op::dispatch_float32_or_64(in[0].dtype, "_backward_pooling2d",
+                                 [&](auto tag) { backward_kernel<decltype(tag)>(p, in, out[0]); });
     },
 });
 
@@ -275,7 +270,8 @@ const op::Operator<PoolParams> kForward = op::define<PoolParams>({
     .name = "_pooling2d",
     .infer = &infer_forward,
     .cpu = [](const PoolParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-      with_element_type(in[0].dtype, "_pooling2d", [&](auto tag) { forward_kernel<decltype(tag)>(p, in[0], out[0]); });
+      op::dispatch_float32_or_64(in[0].dtype, "_pooling2d",
+                                 [&](auto tag) { forward_kernel<decltype(tag)>(p, in[0], out[0]); });
     },
     .gradient = &forward_gradient,
 });
