@@ -107,6 +107,28 @@ void gemm_split_depth(const GemmArgs& g, const T* a, const T* b, T* c, std::int6
   }
 }
 
+// Rows [begin, end) of g.a_row_sums: the sums of op(A)'s rows, accumulated in double.
+template <class T>
+void a_row_sums(const GemmArgs& g, const T* a, std::int64_t begin, std::int64_t end) {
+  T* sums = static_cast<T*>(g.a_row_sums);
+  if (!g.trans_a) {  // each row of op(A) is a row of A
+    for (std::int64_t i = begin; i < end; ++i) {
+      double total = 0;
+      for (std::int64_t p = 0; p < g.k; ++p) total += a[i * g.k + p];
+      sums[i] = static_cast<T>(total);
+    }
+    return;
+  }
+  // op(A)'s rows are A's columns: walk A's rows in order over the columns of the range, so the reads are
+  // contiguous and the inner loop vectorizes.
+  std::vector<double> acc(static_cast<std::size_t>(end - begin), 0.0);
+  for (std::int64_t p = 0; p < g.k; ++p) {
+    const T* row = a + p * g.m + begin;
+    for (std::int64_t i = 0; i < end - begin; ++i) acc[static_cast<std::size_t>(i)] += row[i];
+  }
+  for (std::int64_t i = begin; i < end; ++i) sums[i] = static_cast<T>(acc[static_cast<std::size_t>(i - begin)]);
+}
+
 // Splits C into one slice per worker, each an independent single-threaded BLAS call: by rows, or by columns
 // when C has too few rows and many columns (a convolution's product at batch 1: 64 filters x 3136 pixels) or
 // when B is the largest operand. A layer's forward (x W^T) is the last case: split by rows, every worker reads
@@ -117,31 +139,38 @@ void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   const std::int64_t workers = tbb::this_task_arena::max_concurrency();
   const std::int64_t flops = g.m * g.n * g.k;
   const T* bias = static_cast<const T*>(g.row_bias);
+  const bool row_sums = g.a_row_sums != nullptr;
   if (flops < (std::int64_t{1} << 21) || !kSplitKernels || workers <= 1) {
     gemm_serial(g, a, b, c, g.m, g.n, bias);
+    if (row_sums) a_row_sums(g, a, 0, g.m);
     return;
   }
   const std::int64_t row_parts = std::clamp(g.m / kRowsPerTask, std::int64_t{1}, workers);
   const std::int64_t column_parts = std::clamp(g.n / kColumnsPerTask, std::int64_t{1}, workers);
   const std::int64_t depth_parts = std::clamp(g.k / kSplitDepth, std::int64_t{1}, workers);
-  if (row_parts == 1 && column_parts == 1 && depth_parts > 1 && g.m * g.n <= kMaxPartialSize) {
-    return gemm_split_depth(g, a, b, c, depth_parts, bias);
-  }
   const bool b_largest = g.k * g.n > g.m * g.k && g.k * g.n > g.m * g.n;
-  if (row_parts >= column_parts && !(b_largest && column_parts > 1)) {
-    if (row_parts == 1) return gemm_serial(g, a, b, c, g.m, g.n, bias);
+  const bool by_rows = row_parts >= column_parts && !(b_largest && column_parts > 1) && row_parts > 1;
+  if (by_rows) {
     for_each_piece(static_cast<int>(row_parts), [&](std::int64_t part) {
       const std::int64_t begin = g.m * part / row_parts, end = g.m * (part + 1) / row_parts;
       const T* a_rows = g.trans_a ? a + begin : a + begin * g.k;
       gemm_serial(g, a_rows, b, c + begin * g.n, end - begin, g.n, bias);
+      if (row_sums) a_row_sums(g, a, begin, end);
     });
     return;
   }
-  for_each_piece(static_cast<int>(column_parts), [&](std::int64_t part) {
-    const std::int64_t begin = g.n * part / column_parts, end = g.n * (part + 1) / column_parts;
-    const T* b_columns = g.trans_b ? b + begin * g.k : b + begin;
-    gemm_serial(g, a, b_columns, c + begin, g.m, end - begin, bias == nullptr ? nullptr : bias + begin);
-  });
+  if (row_parts == 1 && column_parts == 1 && depth_parts > 1 && g.m * g.n <= kMaxPartialSize) {
+    gemm_split_depth(g, a, b, c, depth_parts, bias);
+  } else if (row_parts >= column_parts && !(b_largest && column_parts > 1)) {
+    gemm_serial(g, a, b, c, g.m, g.n, bias);
+  } else {
+    for_each_piece(static_cast<int>(column_parts), [&](std::int64_t part) {
+      const std::int64_t begin = g.n * part / column_parts, end = g.n * (part + 1) / column_parts;
+      const T* b_columns = g.trans_b ? b + begin * g.k : b + begin;
+      gemm_serial(g, a, b_columns, c + begin, g.m, end - begin, bias == nullptr ? nullptr : bias + begin);
+    });
+  }
+  if (row_sums) a_row_sums(g, a, 0, g.m);
 }
 
 // 16-bit floats: widen to float, multiply, narrow. (Debian's OpenBLAS 0.3.21 is built without its bfloat16
@@ -165,6 +194,12 @@ bool gemm_supports(DType dtype) {
 }
 
 void gemm(const GemmArgs& g, DType dtype, const void* a, const void* b, void* c) {
+  if (g.a_row_sums != nullptr &&
+      ((dtype != DType::kFloat32 && dtype != DType::kFloat64) || g.m == 0 || g.n == 0 || g.k == 0)) {
+    throw DTypeError(std::string("gemm: the row sums of A need float32 or float64 and no empty extent, got ") +
+                     dtype_name(dtype) + " and " + std::to_string(g.m) + " x " + std::to_string(g.n) + " x " +
+                     std::to_string(g.k));
+  }
   if (g.m == 0 || g.n == 0) return;
   if (g.row_bias != nullptr && ((dtype != DType::kFloat32 && dtype != DType::kFloat64) || g.k == 0)) {
     throw DTypeError(std::string("gemm: a row bias needs float32 or float64 and k > 0, got ") + dtype_name(dtype) +

@@ -17,6 +17,9 @@ struct GemmArgs {
   // float and double only: C starts as this n-vector on every row instead of beta * C (a layer's bias, written
   // by each worker into its own slice just before its product, while the slice is in its cache).
   const void* row_bias = nullptr;
+  // float and double only: when set, also the sums of op(A)'s rows, an m-vector (a layer's bias gradient beside
+  // its weight gradient), each taken by the worker that multiplies those rows, from the cache the product filled.
+  void* a_row_sums = nullptr;
 };
 void gemm(const GemmArgs& args, DType dtype, const void* a, const void* b, void* c);
 

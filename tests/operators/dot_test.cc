@@ -1,5 +1,6 @@
 // dot, batch_dot and FullyConnected against hand-computed products.
 #include <mx/operators/blas.h>
+#include <mx/operators/symbolic.h>
 
 #include "test_util.h"
 
@@ -115,6 +116,110 @@ TEST_CASE("FullyConnected's bias, added in each worker's slice, matches a plain 
   const float one = 1;
   CHECK_THROWS_WITH(op::gemm({.m = 1, .n = 1, .k = 1, .row_bias = &one}, DType::kFloat16, &one, &one, nullptr),
                     Contains("gemm: a row bias needs float32 or float64"));
+}
+
+TEST_CASE("the row sums of op(A) come with the product on every way of splitting it", "[operators][dot]") {
+  struct Case {
+    std::int64_t m, n, k;
+  };
+  // Split by rows (each worker sums its rows), by columns, along k, and not at all (sums after the product).
+  for (const Case& c : {Case{300, 50, 70}, Case{40, 1500, 120}, Case{20, 25, 9000}, Case{3, 5, 4}}) {
+    for (DType dtype : {DType::kFloat64, DType::kFloat32}) {
+      const NDArray a = nd::random::uniform(-1, 1, {c.m * c.k}, cpu(), dtype);
+      const NDArray b = nd::random::uniform(-1, 1, {c.k * c.n}, cpu(), dtype);
+      const std::vector<double> av = test::values(a);
+      for (const bool trans_a : {false, true}) {
+        CAPTURE(c.m, c.n, c.k, dtype_name(dtype), trans_a);
+        NDArray product = nd::zeros({c.m, c.n}, cpu(), dtype), sums = nd::full({c.m}, 7, cpu(), dtype);
+        op::gemm({.trans_a = trans_a, .m = c.m, .n = c.n, .k = c.k, .a_row_sums = sums.data_ptr()}, dtype,
+                 a.data_ptr(), b.data_ptr(), product.data_ptr());
+        const std::vector<double> sv = test::values(sums);
+        for (std::int64_t i = 0; i < c.m; ++i) {
+          double want = 0;
+          for (std::int64_t p = 0; p < c.k; ++p) want += av[trans_a ? p * c.m + i : i * c.k + p];
+          CHECK(sv[i] == Approx(want).epsilon(dtype == DType::kFloat64 ? 1e-12 : 1e-5).margin(1e-4));
+        }
+        CHECK(test::values(product) == test::values(nd::dot(a.reshape(trans_a ? Shape{c.k, c.m} : Shape{c.m, c.k}),
+                                                             b.reshape({c.k, c.n}), trans_a)));
+      }
+    }
+  }
+  float one = 1;
+  CHECK_THROWS_WITH(op::gemm({.m = 1, .n = 1, .k = 1, .a_row_sums = &one}, DType::kFloat16, &one, &one, &one),
+                    Contains("gemm: the row sums of A need float32 or float64"));
+  CHECK_THROWS_WITH(op::gemm({.m = 1, .n = 1, .k = 0, .a_row_sums = &one}, DType::kFloat32, &one, &one, &one),
+                    Contains("no empty extent"));
+}
+
+TEST_CASE("FullyConnected's weight and bias gradients, taken in one operation, match hand sums",
+          "[operators][dot][fc][autograd]") {
+  // dW = g^T x and db = the column sums of g, into the parameters' gradient buffers (write: each backward
+  // overwrites; add: accumulates); dx = g W beside them. The first layer of the seed MLP is split across
+  // workers; the small one is not.
+  struct Case {
+    std::int64_t batch, in, hidden;
+  };
+  for (const Case& c : {Case{128, 300, 256}, Case{6, 5, 4}}) {
+    for (DType dtype : {DType::kFloat64, DType::kFloat32}) {
+      for (GradReq req : {GradReq::kWrite, GradReq::kAdd}) {
+        CAPTURE(c.batch, c.in, c.hidden, dtype_name(dtype), req == GradReq::kAdd);
+        NDArray x = nd::random::uniform(-1, 1, {c.batch, c.in}, cpu(), dtype);
+        NDArray w = nd::random::uniform(-1, 1, {c.hidden, c.in}, cpu(), dtype);
+        NDArray bias = nd::random::uniform(-1, 1, {c.hidden}, cpu(), dtype);
+        const NDArray head = nd::random::uniform(-1, 1, {c.batch, c.hidden}, cpu(), dtype);
+        x.attach_grad();
+        w.attach_grad(req);
+        bias.attach_grad(req);
+        for (int pass = 0; pass < 2; ++pass) {
+          NDArray y;
+          {
+            autograd::record r;
+            y = nd::FullyConnected(x, w, bias, static_cast<int>(c.hidden));
+          }
+          y.backward(head);
+        }
+        const double times = req == GradReq::kAdd ? 2 : 1;
+        const std::vector<double> xv = test::values(x), wv = test::values(w), gv = test::values(head),
+                                  dw = test::values(w.grad()), db = test::values(bias.grad()),
+                                  dx = test::values(x.grad());
+        const double eps = dtype == DType::kFloat64 ? 1e-12 : 1e-5;
+        for (std::int64_t j = 0; j < c.hidden; ++j) {
+          double sum = 0;
+          for (std::int64_t i = 0; i < c.batch; ++i) sum += gv[i * c.hidden + j];
+          CHECK(db[j] == Approx(times * sum).epsilon(eps).margin(1e-4));
+          for (std::int64_t p = 0; p < c.in; p += 7) {
+            double product = 0;
+            for (std::int64_t i = 0; i < c.batch; ++i) product += gv[i * c.hidden + j] * xv[i * c.in + p];
+            CHECK(dw[j * c.in + p] == Approx(times * product).epsilon(eps).margin(1e-4));
+          }
+        }
+        for (std::int64_t i = 0; i < c.batch; i += 5) {
+          for (std::int64_t p = 0; p < c.in; p += 11) {
+            double product = 0;
+            for (std::int64_t j = 0; j < c.hidden; ++j) product += gv[i * c.hidden + j] * wv[j * c.in + p];
+            CHECK(dx[i * c.in + p] == Approx(product).epsilon(eps).margin(1e-4));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("the fused weight and bias gradient, called by name, gives both and checks its operands",
+          "[operators][dot][fc]") {
+  const op::SymbolOp* fused = op::find_symbol_op("_backward_FullyConnected_weight_bias");
+  REQUIRE(fused != nullptr);
+  const NDArray g = nd::array({1, 2, 3, 4, 5, 6}, Shape{3, 2}), x = nd::array({1, 0, 2, 1, 0, 3}, Shape{3, 2});
+  const std::array<NDArray, 2> in{g, x};
+  const std::vector<NDArray> out = fused->call({}, in);
+  REQUIRE(out.size() == 2);
+  check_array(out[0], {2, 2}, {1 + 6 + 0, 0 + 3 + 15, 2 + 8 + 0, 0 + 4 + 18});  // g^T x
+  check_array(out[1], {2}, {9, 12});                                         // column sums of g
+  const std::array<NDArray, 2> mismatched{g, nd::ones({4, 2})};
+  CHECK_THROWS_WITH(fused->call({}, mismatched), Contains("_backward_FullyConnected_weight_bias") &&
+                                                     Contains("(3, 2) and (4, 2)"));
+  const std::array<NDArray, 2> halves{g.astype(DType::kFloat16), x.astype(DType::kFloat16)};
+  CHECK_THROWS_WITH(fused->call({}, halves), Contains("float16 is not supported"));
 }
 
 TEST_CASE("16-bit float products compute in float", "[operators][dot][dtype]") {
