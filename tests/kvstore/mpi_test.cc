@@ -142,10 +142,11 @@ TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the 
   net->initialize(init::Xavier(), {cpu(0)});
   const NDArray x = nd::random::uniform(0, 1, {kRows, 784});
   const NDArray y = nd::zeros({kRows});
-  // Each key in a message of its own: a bucket that also held the first layer's bias would wait for it.
+  // Each key in a message of its own: a bucket that also held the first layer's bias would wait for it (its
+  // gradient comes with the weight's, from one operation). The store is made at the first step, once the
+  // deferred parameters have their shapes, and reads the setting then.
   setenv("MX_KVSTORE_BUCKET_BYTES", "0", 1);
   gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.01}}, "dist_sync");
-  unsetenv("MX_KVSTORE_BUCKET_BYTES");
   gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
   auto step = [&] {
     NDArray loss;
@@ -157,6 +158,7 @@ TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the 
     trainer.step(2 * kRows);
   };
   step();  // shapes, store and buffers in place
+  unsetenv("MX_KVSTORE_BUCKET_BYTES");
   engine::Engine::get().wait_for_all();
   engine::trace::clear();
   engine::trace::enable(engine::trace::kOperators);
