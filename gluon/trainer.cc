@@ -1,6 +1,7 @@
 #include <mx/gluon/trainer.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include <mx/gluon/amp.h>
 
@@ -110,9 +111,29 @@ void Trainer::allreduce_grads() {
   mark_gradients_used();
 }
 
+namespace {
+
+// The block that owns a parameter, from its name: "1.weight" and "dense0_bias" give "1" and "dense0".
+std::string_view owner_of(std::string_view name) {
+  const std::size_t at = name.find_last_of("._");
+  return at == std::string_view::npos ? name : name.substr(0, at);
+}
+
+}  // namespace
+
 Trainer::StoreCall Trainer::store_call(bool with_weights) const {
+  // The last layers first, as backward writes them; each block's own parameters together and in their order:
+  // one operation may write them at once (FullyConnected's weight and bias gradients), and a bucket of a
+  // distributed store that held a layer's bias beside the next layer's arrays would wait for the layer's weight.
+  std::vector<std::size_t> order;
+  for (std::size_t end = slots_.size(); end > 0;) {
+    std::size_t begin = end - 1;
+    while (begin > 0 && owner_of(slots_[begin - 1].name) == owner_of(slots_[end - 1].name)) --begin;
+    for (std::size_t index = begin; index < end; ++index) order.push_back(index);
+    end = begin;
+  }
   StoreCall call;
-  for (std::size_t index = slots_.size(); index-- > 0;) {  // the last layers first: backward writes them first
+  for (const std::size_t index : order) {
     call.keys.push_back(static_cast<int>(index));
     call.grads.push_back(slots_[index].parameter.list_grad());
     if (with_weights) call.weights.push_back(slots_[index].parameter.list_data());

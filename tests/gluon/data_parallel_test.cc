@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <mx/mx.h>
+#include <mx/kvstore/entry.h>
+#include <mx/kvstore/local_stores.h>
 
 using namespace mx;
 namespace nn = gluon::nn;
@@ -119,6 +121,46 @@ TEST_CASE("allreduce_grads then update is step, with updates on the store it is 
   gluon::Trainer on_store(b->collect_params(), "sgd", {{"learning_rate", 0.1}}, "device", true);
   CHECK_THROWS_WITH(on_store.allreduce_grads(), Catch::Contains("update_on_kvstore"));
   CHECK_THROWS_WITH(on_store.update(8), Catch::Contains("update_on_kvstore"));
+}
+
+namespace {
+
+// A store that sums as a distributed one would (one bucket after another, every key its own bucket) across a
+// job of one, and records the keys in the order they are sent.
+class RecordingStore : public kvstore::detail::DeviceStore {
+ public:
+  RecordingStore() : DeviceStore("dist_sync") {}
+  std::vector<std::string> sent;
+
+ protected:
+  void reduce_across_workers(const std::vector<Entry*>& bucket) override {
+    for (const Entry* entry : bucket) sent.push_back(entry->key.str());
+  }
+  bool distributed() const override { return true; }
+};
+
+}  // namespace
+
+TEST_CASE("the Trainer sends the last layer first, each layer's parameters together and in their order",
+          "[gluon][kvstore]") {
+  // Parameters 0.weight 0.bias 1.weight 1.bias are keys 0 to 3. One operation gives a layer's weight and bias
+  // gradients: in a bucket, a layer's bias beside the next layer's arrays would wait for the layer's weight.
+  nn::Sequential net;
+  net.add(nn::Dense(4, "relu"), nn::Dense(3));
+  net.initialize();
+  auto store = std::make_shared<RecordingStore>();
+  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}}, gluon::TrainerStore(store), false);
+  const NDArray x = nd::ones({2, 5}), y = nd::zeros({2});
+  gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+  NDArray loss;
+  {
+    autograd::record r;
+    loss = loss_fn(net(x), y);
+  }
+  loss.backward();
+  trainer.step(2);
+  nd::waitall();
+  CHECK(store->sent == std::vector<std::string>{"2", "3", "0", "1"});
 }
 
 TEST_CASE("SplitSampler gives each worker its own shard", "[gluon][data]") {
