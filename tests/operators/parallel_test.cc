@@ -13,22 +13,32 @@
 
 using namespace mx;
 
+namespace {
+
+// oneTBB hands an enqueued task over inside libtbb.so, where ThreadSanitizer cannot see it: the task waits for
+// this flag, a global (so that waiting reads none of its captures), set with release after enqueue has copied
+// the closure in, so that TSan sees the closure and the call's state made before the task reads them.
+std::atomic<bool> g_task_may_start{false};
+
+void wait_for_the_go() {
+  while (!g_task_may_start.load(std::memory_order_acquire)) {
+  }
+}
+
+}  // namespace
+
 TEST_CASE("a split kernel runs each piece once and gives piece p to the worker in slot p", "[operators][parallel]") {
   // Two workers, as the engine's pool (either may call), beside this thread.
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, 3);
   tbb::task_arena arena(2, /*reserved_for_masters=*/0);
   int shared_calls = 0;
-  // oneTBB hands the task over inside libtbb.so, where ThreadSanitizer cannot see it: this release/acquire pair
-  // shows it that each call's state below was made before the task reads it.
-  std::atomic<int> published{-1};
   for (int call = 0; call < 100; ++call) {
     std::array<std::atomic<int>, 2> runs{}, slot{};
     std::array<std::atomic<bool>, 2> started{};
     std::atomic<bool> done{false};
-    published.store(call, std::memory_order_release);
-    arena.enqueue([&, call] {
-      while (published.load(std::memory_order_acquire) != call) {
-      }
+    g_task_may_start.store(false, std::memory_order_relaxed);  // the last call's task has passed its wait
+    arena.enqueue([&] {
+      wait_for_the_go();  // reads no capture before it
       op::for_each_piece(2, [&](int piece) {
         runs[piece].fetch_add(1);
         slot[piece].store(tbb::this_task_arena::current_thread_index());
@@ -40,6 +50,7 @@ TEST_CASE("a split kernel runs each piece once and gives piece p to the worker i
       });
       done.store(true);
     });
+    g_task_may_start.store(true, std::memory_order_release);
     while (!done.load()) std::this_thread::yield();
     CHECK(runs[0].load() == 1);
     CHECK(runs[1].load() == 1);
