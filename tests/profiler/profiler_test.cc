@@ -2,6 +2,7 @@
 // shapes, flow arrows, counters), the aggregate table, pause/resume, the user's marks and configuration errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -101,7 +102,7 @@ TEST_CASE("the Chrome trace carries processes, threads, flows and counters", "[p
   std::map<int, std::string> processes;
   std::map<std::string, json> ops;
   int flow_starts = 0, flow_ends = 0, api_calls = 0;
-  std::map<std::string, std::vector<double>> counters;
+  std::map<std::string, std::vector<std::pair<double, double>>> counter_samples;  // (ts, value)
   for (const json& e : doc.at("traceEvents")) {
     const std::string ph = e.at("ph");
     if (ph == "M" && e.at("name") == "process_name") processes[e.at("pid")] = e["args"]["name"];
@@ -109,7 +110,16 @@ TEST_CASE("the Chrome trace carries processes, threads, flows and counters", "[p
     if (ph == "X" && e.at("cat") == "api") ++api_calls;
     if (ph == "s") ++flow_starts;
     if (ph == "f") ++flow_ends;
-    if (ph == "C") counters[e.at("name")].push_back(e["args"][e.at("name").get<std::string>()]);
+    if (ph == "C") {
+      counter_samples[e.at("name")].push_back({e.at("ts"), e["args"][e.at("name").get<std::string>()]});
+    }
+  }
+  // Each thread's events come together in the file, the threads one after another: a counter's samples are in
+  // order of time once sorted by it, as a viewer does.
+  std::map<std::string, std::vector<double>> counters;
+  for (auto& [name, samples] : counter_samples) {
+    std::stable_sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& sample : samples) counters[name].push_back(sample.second);
   }
   CHECK(processes.size() == 2);  // cpu(0) and the host threads
   REQUIRE(ops.count("_full") == 1);
