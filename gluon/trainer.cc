@@ -127,8 +127,9 @@ Trainer::StoreCall Trainer::store_call(bool with_weights) const {
   // distributed store that held a layer's bias beside the next layer's arrays would wait for the layer's weight.
   std::vector<std::size_t> order;
   for (std::size_t end = slots_.size(); end > 0;) {
+    const std::string_view owner = owner_of(slots_[end - 1].name);
     std::size_t begin = end - 1;
-    while (begin > 0 && owner_of(slots_[begin - 1].name) == owner_of(slots_[end - 1].name)) --begin;
+    while (begin > 0 && owner_of(slots_[begin - 1].name) == owner) --begin;
     for (std::size_t index = begin; index < end; ++index) order.push_back(index);
     end = begin;
   }

@@ -152,8 +152,8 @@ void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   const std::int64_t column_parts = std::clamp(g.n / kColumnsPerTask, std::int64_t{1}, workers);
   const std::int64_t depth_parts = std::clamp(g.k / kSplitDepth, std::int64_t{1}, workers);
   const bool b_largest = g.k * g.n > g.m * g.k && g.k * g.n > g.m * g.n;
-  const bool by_rows = row_parts >= column_parts && !(b_largest && column_parts > 1) && row_parts > 1;
-  if (by_rows) {
+  const bool rows_not_columns = row_parts >= column_parts && !(b_largest && column_parts > 1);
+  if (rows_not_columns && row_parts > 1) {
     for_each_piece(static_cast<int>(row_parts), [&](std::int64_t part) {
       const std::int64_t begin = g.m * part / row_parts, end = g.m * (part + 1) / row_parts;
       const T* a_rows = g.trans_a ? a + begin : a + begin * g.k;
@@ -164,7 +164,7 @@ void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   }
   if (row_parts == 1 && column_parts == 1 && depth_parts > 1 && g.m * g.n <= kMaxPartialSize) {
     gemm_split_depth(g, a, b, c, depth_parts, bias);
-  } else if (row_parts >= column_parts && !(b_largest && column_parts > 1)) {
+  } else if (rows_not_columns) {  // one row part: not split
     gemm_serial(g, a, b, c, g.m, g.n, bias);
   } else {
     for_each_piece(static_cast<int>(column_parts), [&](std::int64_t part) {

@@ -1,21 +1,16 @@
 // dot and batch_dot, through op::gemm; FullyConnected is in fully_connected.cc.
-#include <array>
 #include <string>
 #include <vector>
-#include <type_traits>
 
 #include <mx/ndarray/error.h>
-#include <mx/operators/binary_operator.h>
 #include <mx/operators/blas.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/products.h>
-#include <mx/operators/elemwise_kernels.h>
 #if MXPP_USE_CUDA
 #include <mx/operators/gpu_blas.h>
 #endif
 #include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
-#include <mx/operators/reduce.h>
 
 namespace mx::nd {
 namespace {
@@ -186,7 +181,6 @@ const op::Operator<DotParams> kBatchDot =
                            .gradient = &batch_dot_gradient,
                            .to_attrs = &dot_to_attrs,
                            .from_attrs = &dot_from_attrs});
-
 
 }  // namespace
 

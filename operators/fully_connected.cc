@@ -108,6 +108,9 @@ void fc_gpu(const FCParams& p, std::span<const Blob> in, std::span<const Blob> o
 // also sums the columns of g it multiplied, while they are in its cache.
 struct FcGradParams {};
 
+// The dtypes the fused gradient takes: op::gemm's row sums are float32 and float64 only.
+bool float32_or_64(DType dtype) { return dtype == DType::kFloat32 || dtype == DType::kFloat64; }
+
 void infer_fc_weight_bias_grad(const FcGradParams&, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
   const char* name = "_backward_FullyConnected_weight_bias";
   check_float(name, in);
@@ -116,7 +119,7 @@ void infer_fc_weight_bias_grad(const FcGradParams&, std::span<const ArrayInfo> i
     throw ShapeError(std::string(name) + ": the output gradient and the data must be non-empty matrices with one "
                      "row count, got " + g.str() + " and " + x.str());
   }
-  if (in[0].dtype != DType::kFloat32 && in[0].dtype != DType::kFloat64) {
+  if (!float32_or_64(in[0].dtype)) {
     throw DTypeError(std::string(name) + ": " + dtype_name(in[0].dtype) + " is not supported; use float32 or float64");
   }
   out[0] = {Shape{g[1], x[1]}, in[0].dtype};
@@ -146,7 +149,7 @@ bool fc_weight_bias_grads_at_once(const NDArray& g, const NDArray& data, const o
   const op::ThreadMode& mode = op::thread_mode();
   const DType dtype = g.dtype();
   if (mode.recorder != nullptr || mode.tracer != nullptr || g.context().is_gpu() || data.dtype() != dtype ||
-      (dtype != DType::kFloat32 && dtype != DType::kFloat64) || g.size() == 0 || data.size() == 0) {
+      !float32_or_64(dtype) || g.size() == 0 || data.size() == 0) {
     return false;
   }
   std::array<NDArray, 2> outputs{args.buffer(1), args.buffer(2)};
@@ -164,12 +167,12 @@ bool fc_weight_bias_grads_at_once(const NDArray& g, const NDArray& data, const o
 std::vector<NDArray> fc_gradient(const FCParams& p, const op::GradientArgs& args) {
   const NDArray &data = args.inputs[0], &weight = args.inputs[1];
   const std::int64_t n = p.num_hidden, k = weight.shape()[1];
-  const NDArray g = args.output_grads[0].reshape({-1, n});
+  const NDArray g = args.output_grads[0].reshape({-1, n}), x = data.reshape({-1, k});
   std::vector<NDArray> grads(args.inputs.size());
   if (args.needs_input_grad[0]) grads[0] = dot(g, weight).reshape(data.shape());
   const bool weight_and_bias = args.inputs.size() == 3 && args.needs_input_grad[1] && args.needs_input_grad[2];
-  if (weight_and_bias && fc_weight_bias_grads_at_once(g, data.reshape({-1, k}), args, grads)) return grads;
-  if (args.needs_input_grad[1]) grads[1] = product_into(false, g, data.reshape({-1, k}), true, false, args.buffer(1));
+  if (weight_and_bias && fc_weight_bias_grads_at_once(g, x, args, grads)) return grads;
+  if (args.needs_input_grad[1]) grads[1] = product_into(false, g, x, true, false, args.buffer(1));
   if (args.inputs.size() == 3 && args.needs_input_grad[2]) {
     NDArray buffer = args.buffer(2);  // the bias's own gradient buffer, when offered: no copy into it after
     const bool into_buffer = !buffer.is_none() && buffer.dtype() == g.dtype();
@@ -205,7 +208,6 @@ const op::Operator<FCParams> kFullyConnected = op::define<FCParams>({.name = "Fu
                                                                      .gradient = &fc_gradient,
                                                                      .to_attrs = &fc_to_attrs,
                                                                      .from_attrs = &fc_from_attrs});
-
 
 }  // namespace
 
