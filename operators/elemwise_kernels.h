@@ -7,7 +7,7 @@
 
 #include <mx/ndarray/blob.h>
 #include <mx/ndarray/convert.h>
-#include <mx/operators/parallel.h>
+#include <mx/operators/simd_clones.h>
 
 namespace mx::op {
 
@@ -19,7 +19,7 @@ template <class T, class F>
 void unary_kernel(const Blob& in, const Blob& out, F f) {
   const T* x = in.ptr<T>();
   T* y = out.ptr<T>();
-  parallel_for(out.size(), [&](std::int64_t begin, std::int64_t end) {
+  parallel_for_simd<T>(out.size(), [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = begin; i < end; ++i) y[i] = convert_value<T>(f(static_cast<compute_t<T>>(x[i])));
   });
 }
@@ -28,7 +28,7 @@ template <class T, class F>
 void scalar_kernel(const Blob& in, compute_t<T> scalar, bool scalar_first, const Blob& out, F f) {
   const T* x = in.ptr<T>();
   T* y = out.ptr<T>();
-  parallel_for(out.size(), [&](std::int64_t begin, std::int64_t end) {
+  parallel_for_simd<T>(out.size(), [&](std::int64_t begin, std::int64_t end) {
     if (scalar_first) {
       for (std::int64_t i = begin; i < end; ++i) y[i] = convert_value<T>(f(scalar, static_cast<compute_t<T>>(x[i])));
     } else {
@@ -82,7 +82,7 @@ void binary_kernel(const Blob& lhs, const Blob& rhs, const Blob& out, F f) {
   using C = compute_t<T>;
   const std::int64_t n = out.size();
   if (lhs.shape == rhs.shape) {
-    parallel_for(n, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for_simd<T>(n, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) y[i] = convert_value<T>(f(static_cast<C>(a[i]), static_cast<C>(b[i])));
     });
   } else if (rhs.size() == 1) {
@@ -92,7 +92,7 @@ void binary_kernel(const Blob& lhs, const Blob& rhs, const Blob& out, F f) {
   } else {
     const BroadcastStrides s = broadcast_strides(lhs.shape, rhs.shape, out.shape);
     const int last = s.ndim - 1;
-    parallel_for(n, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for_simd<T>(n, [&](std::int64_t begin, std::int64_t end) {
       for_each_broadcast_run(s, begin, end, [&](std::int64_t i, std::int64_t run, std::int64_t oa, std::int64_t ob) {
         for (std::int64_t k = 0; k < run; ++k) {
           y[i + k] = convert_value<T>(f(static_cast<C>(a[oa + k * s.a[last]]), static_cast<C>(b[ob + k * s.b[last]])));

@@ -9,7 +9,7 @@
 #include <mx/operators/invoke.h>
 #include <mx/operators/gpu_kernels.h>
 #include <mx/operators/optimizer_updates.h>
-#include <mx/operators/parallel.h>
+#include <mx/operators/simd_clones.h>
 
 namespace mx::nd {
 namespace {
@@ -23,7 +23,7 @@ struct UpdateParams {
 template <UpdateRule R, class T>
 void update_elements(const UpdateHyperParams& h, T* w, const T* g, T* s0, T* s1, std::int64_t n) {
   const T rescale = static_cast<T>(h.rescale_grad), clip = clip_bound<T>(h);
-  op::parallel_for(n, [&](std::int64_t begin, std::int64_t end) {
+  op::parallel_for_simd<T>(n, [&](std::int64_t begin, std::int64_t end) {
     const UpdateHyperParams hyper = h;  // a local copy: the compiler knows writes to w cannot change it
     if constexpr (update_state_count(R) == 0) {
       T unused0 = 0, unused1 = 0;

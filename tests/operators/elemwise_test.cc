@@ -1,5 +1,8 @@
 // Elementwise operators: hand-computed values, broadcasting, scalars on either side, in place, dtypes, errors.
+#include <algorithm>
 #include <cmath>
+
+#include <mx/operators/optimizer_updates.h>
 
 #include "test_util.h"
 
@@ -156,4 +159,39 @@ TEST_CASE("the math library's edges: domains, halves, bitwise on floats", "[oper
   CHECK_THROWS_WITH(nd::bitwise_or(nd::ones({2}), nd::ones({2})), Contains("bitwise_or") && Contains("float32"));
   const auto b = nd::array(std::vector<std::int32_t>{12, -1});
   CHECK(nd::bitwise_xor(b, nd::array(std::vector<std::int32_t>{10, 1})).asnumpy<int>() == std::vector<int>{6, -2});
+}
+
+// The float kernels run in copies built for AVX-512, AVX2 and baseline x86-64 (operators/simd_clones.h); each
+// copy's vector loop and scalar tail must give the plain loop's values at every length, split or not.
+TEST_CASE("vectorized kernels give a plain loop's values at every length", "[operators][elemwise][simd]") {
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    for (std::int64_t n : {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 1000, 32769, 65537, 100003}) {
+      std::vector<double> xs(static_cast<std::size_t>(n)), ys(xs.size());
+      for (std::int64_t i = 0; i < n; ++i) {
+        xs[static_cast<std::size_t>(i)] = static_cast<double>((i * 37) % 101) - 50.25;
+        ys[static_cast<std::size_t>(i)] = static_cast<double>((i * 13) % 29) + 0.5;
+      }
+      const NDArray x = nd::array(xs, Shape{n}, cpu(), dtype), y = nd::array(ys, Shape{n}, cpu(), dtype);
+      const std::vector<double> relu = test::values(nd::relu(x)), scaled = test::values(x * 0.5),
+                                difference = test::values(x - y), quotient = test::values(x / y);
+      NDArray weight = x.copy();
+      nd::UpdateHyperParams hyper;
+      hyper.lr = 0.25;
+      hyper.wd = 0.5;
+      nd::optimizer_update(nd::UpdateRule::kSGD, weight, y, {}, hyper);
+      const std::vector<double> updated = test::values(weight);
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        INFO(dtype_name(dtype) << ", n = " << n << ", element " << i);
+        // Inputs and results are small multiples of 1/32, exact in float32, except the quotient: rounded once in
+        // the dtype (a double's quotient rounded to float is the float quotient).
+        REQUIRE(relu[i] == std::max(xs[i], 0.0));
+        REQUIRE(scaled[i] == xs[i] * 0.5);
+        REQUIRE(difference[i] == xs[i] - ys[i]);
+        const double exact_quotient = xs[i] / ys[i];
+        REQUIRE(quotient[i] == (dtype == DType::kFloat32 ? static_cast<double>(static_cast<float>(exact_quotient))
+                                                         : exact_quotient));
+        REQUIRE(updated[i] == xs[i] - 0.25 * (ys[i] + 0.5 * xs[i]));
+      }
+    }
+  }
 }
