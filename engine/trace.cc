@@ -270,6 +270,16 @@ class Recorder {
     return static_cast<int>(workers_.size()) - 1;
   }
 
+  // Drops what was recorded, without making events of it first.
+  void clear() {
+    std::lock_guard lock(mutex_);
+    for (auto& buffer : buffers_) {
+      std::lock_guard buffer_lock(buffer->mutex);
+      buffer->events.reset();
+      buffer->operations.reset();
+    }
+  }
+
   std::vector<Event> events(bool take) {
     std::lock_guard lock(mutex_);
     const std::deque<std::string> names = name_table().snapshot();
@@ -407,7 +417,7 @@ std::vector<Event> with_gpu_events(std::vector<Event> events, bool take) {
 std::vector<Event> events() { return with_gpu_events(in_nanoseconds(recorder().events(false)), false); }
 std::vector<Event> take_events() { return with_gpu_events(in_nanoseconds(recorder().events(true)), true); }
 void clear() {
-  (void)recorder().events(true);
+  recorder().clear();
   (void)engine::detail::gpu_timed_events(true);
 }
 void write_chrome_trace(const std::string& path) { write_chrome_trace(path, events()); }

@@ -125,6 +125,30 @@ TEST_CASE("a thread's events are all kept past many chunks, taken once, and reco
   CHECK(ids(engine::trace::events()).empty());
 }
 
+TEST_CASE("clear drops every recorded operation, past many chunks, and recording goes on after it", "[engine][trace]") {
+  auto eng = engine::create({});
+  engine::VarHandle v = eng->new_variable();
+  const auto count_named = [](const char* name) {
+    const auto events = engine::trace::events();
+    return std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.name == name; });
+  };
+  engine::trace::clear();
+  engine::trace::enable();
+  for (int i = 0; i < 3 * 4096 + 17; ++i) {
+    eng->push_sync([](engine::RunContext) {}, cpu(), {}, {v}, {.name = "before_clear", .args = "float32 (2, 3)"});
+  }
+  eng->wait_for_all();
+  CHECK(count_named("before_clear") == 3 * 4096 + 17);
+  engine::trace::clear();
+  CHECK(count_named("before_clear") == 0);
+  eng->push_sync([](engine::RunContext) {}, cpu(), {}, {v}, {.name = "after_clear"});
+  eng->wait_for_all();
+  engine::trace::disable();
+  CHECK(count_named("after_clear") == 1);
+  CHECK(count_named("before_clear") == 0);
+  engine::trace::clear();
+}
+
 TEST_CASE("operations keep their names and categories even when a name's memory is reused", "[engine][trace]") {
   for (const auto& [label, config] : test::all_configs()) {
     INFO(label);
