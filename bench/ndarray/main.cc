@@ -4,7 +4,8 @@
 //   add_10m:    `c = a + b` on 10M floats, GB/s moved, against memcpy of the same bytes (the machine's limit);
 //   dot_1024:   1024^3 float32 dot, GFLOP/s, against cblas_sgemm on OpenBLAS's own threads, and mxpp with one
 //               CPU worker (measured in a child process started with MX_CPU_WORKER_NTHREADS=1).
-// Usage: mx_bench_ndarray [--quick] [--json FILE]. Timings are the best of several runs.
+// Usage: mx_bench_ndarray [--quick] [--json FILE]. Timings are the best of several runs; add and dot take turns
+// with their peers.
 #include <cblas.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +26,7 @@
 
 #include "../common/bench_cli.h"
 #include "../common/blas_core.h"
+#include "../common/interleaved.h"
 #include "torch_peer.h"
 
 namespace {
@@ -52,22 +55,27 @@ double mxpp_scalar_add_ns(int ops, int repeats) {
   return seconds / ops * 1e9;
 }
 
-double mxpp_add_seconds(long n, int repeats) {
+// `c = a + b` on n floats and a memcpy of as many bytes as it moves take turns (bench/common/interleaved.h): this
+// VM's memory bandwidth drifts by more between minutes than the 20% at stake. Seconds of each, best of `rounds`.
+std::pair<double, double> add_and_memcpy_seconds(long n, int rounds) {
   mx::NDArray a = mx::nd::ones({n}), b = mx::nd::ones({n});
   mx::NDArray c = a + b;
   mx::nd::waitall();
-  return best_of(repeats, [&] {
-    c = a + b;
-    c.wait_to_read();
-  });
-}
-
-double memcpy_seconds(long n, int repeats) {
-  std::vector<float> src(static_cast<std::size_t>(n), 1.0f), dst(static_cast<std::size_t>(n));
-  return best_of(repeats, [&] {
-    std::memcpy(dst.data(), src.data(), src.size() * sizeof(float));
-    asm volatile("" : : "r"(dst.data()) : "memory");
-  });
+  std::vector<float> src(static_cast<std::size_t>(n), 1.0f), dst(src.size());
+  const auto add = [&] {
+    return best_of(3, [&] {
+      c = a + b;
+      c.wait_to_read();
+    });
+  };
+  const auto copy = [&] {
+    return best_of(3, [&] {
+      std::memcpy(dst.data(), src.data(), src.size() * sizeof(float));
+      asm volatile("" : : "r"(dst.data()) : "memory");
+    });
+  };
+  const auto samples = bench::run_interleaved({add, copy}, rounds);
+  return {bench::best_of(samples[0]), bench::best_of(samples[1])};
 }
 
 double mxpp_dot_seconds(int n, int repeats) {
@@ -80,14 +88,32 @@ double mxpp_dot_seconds(int n, int repeats) {
   });
 }
 
-double openblas_dot_seconds(int n, int repeats) {
-  std::vector<float> a(static_cast<std::size_t>(n) * n, 0.5f), b(a), c(a);
-  openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));  // OpenBLAS at its best
-  const double seconds = best_of(repeats, [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
-  });
-  openblas_set_num_threads(1);  // as mxpp runs it
-  return seconds;
+// mxpp's dot and cblas_sgemm on OpenBLAS's own threads take turns, as add and memcpy do. Seconds of each, best
+// of `rounds` passes of two products.
+std::pair<double, double> dot_and_openblas_seconds(int n, int rounds) {
+  mx::NDArray a = mx::nd::random::uniform(-1, 1, {n, n}), b = mx::nd::random::uniform(-1, 1, {n, n});
+  mx::NDArray c = mx::nd::dot(a, b);
+  mx::nd::waitall();
+  std::vector<float> fa(static_cast<std::size_t>(n) * n, 0.5f), fb(fa), fc(fa);
+  const auto mxpp = [&] {
+    return best_of(2, [&] {
+      c = mx::nd::dot(a, b);
+      c.wait_to_read();
+    });
+  };
+  const auto openblas = [&] {
+    openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));  // OpenBLAS at its best
+    const double seconds = best_of(2, [&] {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, fa.data(), n, fb.data(), n, 0.0f,
+                  fc.data(), n);
+    });
+    openblas_set_num_threads(1);  // as mxpp runs it
+    // OpenBLAS's threads spin for a while after a product: let them rest before mxpp's pass.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return seconds;
+  };
+  const auto samples = bench::run_interleaved({mxpp, openblas}, rounds);
+  return {bench::best_of(samples[0]), bench::best_of(samples[1])};
 }
 
 // mxpp's dot with one CPU worker, from a child process (the engine's worker count is fixed per process).
@@ -134,8 +160,9 @@ int main(int argc, char** argv) {
   std::printf("\n");
 
   const double bytes = 3.0 * n * sizeof(float);  // a and b read, c written: what memcpy of 3n floats' worth moves
-  const double add_gbs = bytes / mxpp_add_seconds(n, repeats) / 1e9;
-  const double copy_gbs = 2.0 * n * sizeof(float) / memcpy_seconds(n, repeats) / 1e9;
+  const auto [add_seconds, copy_seconds] = add_and_memcpy_seconds(n, repeats);
+  const double add_gbs = bytes / add_seconds / 1e9;
+  const double copy_gbs = 2.0 * n * sizeof(float) / copy_seconds / 1e9;
   std::printf("add_10m     mxpp %.1f GB/s   memcpy %.1f GB/s   ratio %.2f", add_gbs, copy_gbs, add_gbs / copy_gbs);
   out["add_10m"] = {{"n", n}, {"mxpp_gbs", add_gbs}, {"memcpy_gbs", copy_gbs}, {"ratio", add_gbs / copy_gbs}};
   if (auto t = bench::torch_add_seconds(n, repeats)) {
@@ -145,8 +172,9 @@ int main(int argc, char** argv) {
   std::printf("\n");
 
   const double flops = 2.0 * dot_n * dot_n * dot_n;
-  const double mx_gflops = flops / mxpp_dot_seconds(dot_n, repeats) / 1e9;
-  const double blas_gflops = flops / openblas_dot_seconds(dot_n, repeats) / 1e9;
+  const auto [dot_seconds, blas_seconds] = dot_and_openblas_seconds(dot_n, repeats);
+  const double mx_gflops = flops / dot_seconds / 1e9;
+  const double blas_gflops = flops / blas_seconds / 1e9;
   const double one = one_worker_dot_seconds(argv[0], dot_n, repeats);
   const double one_gflops = one > 0 ? flops / one / 1e9 : 0;
   std::printf("dot_%d    mxpp %.1f GFLOP/s   OpenBLAS direct %.1f GFLOP/s   ratio %.2f   mxpp 1 worker %.1f GFLOP/s"
