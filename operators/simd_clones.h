@@ -2,7 +2,9 @@
 // Kernel loops built for three instruction sets and picked when the library loads (GCC's target_clones, through
 // an ifunc). The library itself targets baseline x86-64 so that it runs on any machine, which leaves AVX2 and
 // AVX-512 idle in loops over data in cache: the seed MLP's 800 KB SGD update took 26.5 us on SSE2 and 11.8 with
-// AVX-512. Sanitizer builds (-O0) and other compilers get the one plain version.
+// AVX-512. The wider copies may contract a * b + c into one fused multiply-add, so such a kernel can differ in
+// the last bit between an AVX2 machine and an older one (as exp_in_place's AVX2 copy does); on one machine every
+// call runs the same copy. Sanitizer builds (-O0) and other compilers get the one plain version.
 #include <cstdint>
 #include <type_traits>
 
