@@ -224,6 +224,11 @@ struct ThreadBuffer {
   SpinLock mutex;
   Chunks<Event> events;                // guarded by mutex
   Chunks<OperationRecord> operations;  // guarded by mutex
+
+  void reset() {  // with mutex held
+    events.reset();
+    operations.reset();
+  }
 };
 
 class Recorder {
@@ -275,8 +280,7 @@ class Recorder {
     std::lock_guard lock(mutex_);
     for (auto& buffer : buffers_) {
       std::lock_guard buffer_lock(buffer->mutex);
-      buffer->events.reset();
-      buffer->operations.reset();
+      buffer->reset();
     }
   }
 
@@ -296,10 +300,7 @@ class Recorder {
       for (std::vector<OperationRecord>& chunk : buffer->operations.chunks) {
         for (OperationRecord& r : chunk) all.push_back(to_event(r, names, take));
       }
-      if (take) {
-        buffer->events.reset();
-        buffer->operations.reset();
-      }
+      if (take) buffer->reset();
     }
     return all;
   }

@@ -78,6 +78,7 @@ std::pair<double, double> add_and_memcpy_seconds(long n, int rounds) {
   return {bench::best_of(samples[0]), bench::best_of(samples[1])};
 }
 
+// mxpp's n x n dot, best of `repeats` after one untimed (the child process of one_worker_dot_seconds runs it too).
 double mxpp_dot_seconds(int n, int repeats) {
   mx::NDArray a = mx::nd::random::uniform(-1, 1, {n, n}), b = mx::nd::random::uniform(-1, 1, {n, n});
   mx::NDArray c = mx::nd::dot(a, b);
@@ -91,16 +92,8 @@ double mxpp_dot_seconds(int n, int repeats) {
 // mxpp's dot and cblas_sgemm on OpenBLAS's own threads take turns, as add and memcpy do. Seconds of each, best
 // of `rounds` passes of two products.
 std::pair<double, double> dot_and_openblas_seconds(int n, int rounds) {
-  mx::NDArray a = mx::nd::random::uniform(-1, 1, {n, n}), b = mx::nd::random::uniform(-1, 1, {n, n});
-  mx::NDArray c = mx::nd::dot(a, b);
-  mx::nd::waitall();
   std::vector<float> fa(static_cast<std::size_t>(n) * n, 0.5f), fb(fa), fc(fa);
-  const auto mxpp = [&] {
-    return best_of(2, [&] {
-      c = mx::nd::dot(a, b);
-      c.wait_to_read();
-    });
-  };
+  const auto mxpp = [&] { return mxpp_dot_seconds(n, 2); };
   const auto openblas = [&] {
     openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));  // OpenBLAS at its best
     const double seconds = best_of(2, [&] {
