@@ -63,7 +63,7 @@ void NaiveEngine::push(OpKind kind, Fn OprBlock::*slot, Fn fn, Context ctx, VarL
   std::lock_guard lock(run_mutex_);
   const RunContext rctx = run_context(ctx);  // an unusable context throws before anything is made
   OprBlock* op = OprBlock::create(kind, ctx, reads, writes, options);
-  note_traced_dependencies(*op);
+  note_traced_accesses(*op);
   op->*slot = std::move(fn);
   run(op, rctx);
 }
@@ -100,6 +100,7 @@ void NaiveEngine::run(OprBlock* op, const RunContext& rctx) {
     entry.var->failure = outcome.failure;
   }
   if (outcome.originated) failures_.add(outcome.failure);
+  if (has_run_to_record(*op)) record_run(*op);
   if (op->kind == OpKind::kDelete) vars_.destroy(op->entries()[0].var);
   OprBlock::destroy(op);
 }

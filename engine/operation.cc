@@ -63,9 +63,10 @@ std::uint32_t merge_duplicates(VarEntry* entries, std::uint32_t n) {
 
 std::int64_t now_ns() { return trace::now(); }  // trace ticks
 
-// Beyond this many readers of one variable between writes, later ones are left out of its next writer's
-// dependencies (a weight read by every step of a long inference loop, say).
-constexpr std::size_t kMaxTracedReaders = 256;
+void write_touches(const void* source, trace::VarTouch* out) {
+  const auto& op = *static_cast<const OprBlock*>(source);
+  for (std::uint32_t i = 0; i < op.num_entries; ++i) out[i] = {op.trace_writers[i], op.entries()[i].write};
+}
 
 trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
   trace::Event e;
@@ -77,7 +78,8 @@ trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start,
   e.end_ns = end;
   e.id = op.trace_id;
   e.queue_depth = op.queue_depth;
-  e.waited_on = op.waited_on.sorted_unique();
+  e.touches.resize(op.num_entries);
+  write_touches(&op, e.touches.data());
   e.args = std::move(op.args);
   return e;
 }
@@ -86,7 +88,9 @@ void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int6
   trace::record_operation({.name = op.name,
                            .category = op.category,
                            .args = op.args,
-                           .waited_on = op.waited_on,
+                           .num_touches = op.num_entries,
+                           .write_touches = write_touches,
+                           .touch_source = &op,
                            .id = op.trace_id,
                            .start_ns = start,
                            .end_ns = end,
@@ -95,11 +99,26 @@ void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int6
                            .worker = worker_id});
 }
 
+// A variable's number in traces while no traced operation has written it, from the first traced operation to
+// touch it: that operation's id and the entry's place among its variables, so that numbering a variable needs no
+// shared counter. Operations of over a million variables (none are known) number the rest from a counter.
+std::uint64_t variable_number(const OprBlock& op, const VarEntry& entry) {
+  constexpr int kEntryBits = 20;
+  const auto index = static_cast<std::uint64_t>(&entry - op.entries().data());
+  if (index < (1u << kEntryBits) && op.trace_id < (std::uint64_t{1} << (62 - kEntryBits))) {
+    return trace::kFirstVariableNumber | (op.trace_id << kEntryBits) | index;
+  }
+  static std::atomic<std::uint64_t> beyond{0};
+  return trace::kFirstVariableNumber | (std::uint64_t{1} << 62) | beyond.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writes, const PushOptions& options) {
   const std::size_t capacity = reads.size() + writes.size();
-  void* memory = cross_thread_allocate(sizeof(OprBlock) + capacity * sizeof(VarEntry));
+  const bool traced = trace::enabled(trace::kOperators) && (kind == OpKind::kSync || kind == OpKind::kAsync);
+  void* memory = cross_thread_allocate(sizeof(OprBlock) + capacity * sizeof(VarEntry) +
+                                       (traced ? capacity * sizeof(std::uint64_t) : 0));
   auto* op = new (memory) OprBlock();
   op->kind = kind;
   op->ctx = ctx;
@@ -122,11 +141,9 @@ OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writ
     }
   }
   op->num_entries = merge_duplicates(entries, n);
-  if (trace::enabled(trace::kOperators) && op->skippable()) {  // numbered in push order; see note_traced_dependency
+  if (traced) {  // numbered in push order
     op->trace_id = trace::next_operation_id();
-    // Room at once for an operation of many variables (a fan-in's 64), one id each and a writer's readers;
-    // the usual one or two fit inline.
-    if (op->num_entries > 4) op->waited_on.reserve(op->num_entries + 2);
+    op->trace_writers = reinterpret_cast<std::uint64_t*>(entries + capacity);
     op->category = options.category;
     op->args = options.args;
   }
@@ -138,25 +155,20 @@ void OprBlock::destroy(OprBlock* op) {
   cross_thread_free(op);
 }
 
-void note_traced_dependency(const VarEntry& entry) {
-  OprBlock& op = *entry.op;
+void note_traced_access(VarEntry& entry) {
+  const OprBlock& op = *entry.op;
   if (op.trace_id == 0) return;
-  Var& var = *entry.var;
-  if (var.trace_last_writer != 0) op.waited_on.push_back(var.trace_last_writer);
-  if (entry.write) {
-    op.waited_on.append(var.trace_readers.data(), var.trace_readers.data() + var.trace_readers.size());
-    var.trace_last_writer = op.trace_id;
-    var.trace_readers.clear();
-  } else if (var.trace_readers.size() < kMaxTracedReaders) {
-    var.trace_readers.push_back(op.trace_id);
-  }
+  std::uint64_t& last_writer = entry.var->trace_last_writer;
+  if (last_writer == 0 && !entry.write) last_writer = variable_number(op, entry);
+  op.trace_writers[&entry - op.entries().data()] = last_writer;
+  if (entry.write) last_writer = op.trace_id;
 }
 
-void note_traced_dependencies(OprBlock& op) {
+void note_traced_accesses(OprBlock& op) {
   if (op.trace_id == 0) return;
-  for (const VarEntry& entry : op.entries()) {
+  for (VarEntry& entry : op.entries()) {
     std::lock_guard lock(entry.var->mutex);
-    note_traced_dependency(entry);
+    note_traced_access(entry);
   }
 }
 
@@ -226,7 +238,11 @@ Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id, bool gpu_a
     outcome = {std::make_shared<Failure>(std::current_exception(), op.name), true};
     if (rctx.stream != nullptr) settle_stream_after_failure(op, rctx.stream);
   }
-  if (tracing && !timed_on_device) record_operation(op, worker_id, start, now_ns());
+  if (tracing && !timed_on_device) {
+    op.worker_id = worker_id;
+    op.start_ns = start;
+    op.end_ns = now_ns();
+  }
   return outcome;
 }
 
@@ -251,10 +267,12 @@ Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnCompl
 
 Outcome end_async(OprBlock& op, std::exception_ptr error) {
   clear_marks_after_sync(op);  // an asynchronous operation completes once its work, GPU work included, is done
-  if (op.start_ns != 0) record_operation(op, op.worker_id, op.start_ns, now_ns());
+  if (op.start_ns != 0) op.end_ns = now_ns();
   if (!error) return {};
   return {std::make_shared<Failure>(std::move(error), op.name), true};
 }
+
+void record_run(OprBlock& op) { record_operation(op, op.worker_id, op.start_ns, op.end_ns); }
 
 bool inside_operation() { return tls_operation_depth > 0; }
 

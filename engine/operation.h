@@ -45,12 +45,15 @@ struct OprBlock {
   SyncFn sync_fn;
   AsyncFn async_fn;
   std::uint32_t num_entries = 0;
-  int worker_id = -1;          // async: the worker that started it, for the profiler
-  std::int64_t start_ns = 0;   // async: when it started, for the profiler
+  // For the profiler: the worker that ran (or started) it and when, in trace ticks; end_ns is set once it ran
+  // and its run is to be recorded (record_run).
+  int worker_id = -1;
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
   // For the profiler, set at push while it records operations (trace_id 0 otherwise).
   std::uint64_t trace_id = 0;
   std::int64_t queue_depth = 0;  // operations pending in the engine once this one was pushed
-  trace::OperationIds waited_on;
+  std::uint64_t* trace_writers = nullptr;  // per entry, the writer its variable had at push (trace::VarTouch)
   const char* category = nullptr;
   std::string args;
   OprBlock* next_inline = nullptr;  // the threaded engine's per-thread queue of operations run inline
@@ -69,14 +72,13 @@ struct OprBlock {
   FailurePtr input_failure() const;
 };
 
-// For the profiler, while it records operations (the operation's trace_id is set): notes whom the entry's
-// operation must wait for on its variable (the last writer, and for a write the readers since), with that
-// variable's mutex held: the threaded engine does it in the same critical section as queueing the entry. The ids
-// may repeat and come in any order: the trace sorts them and keeps each once when it is read
-// (OperationIds::sorted_unique), off the operations' path.
-void note_traced_dependency(const VarEntry& entry);
+// For the profiler, while it records operations (the operation's trace_id is set): notes which write of the
+// variable the entry follows, and makes a write the variable's last, with the variable's mutex held: the threaded
+// engine does it in the same critical section as queueing the entry. Whom the operation waited on is derived
+// from these when the trace is read (trace_dependencies.h).
+void note_traced_access(VarEntry& entry);
 // The same for every entry, taking each variable's mutex (the naive engine's push).
-void note_traced_dependencies(OprBlock& op);
+void note_traced_accesses(OprBlock& op);
 
 // The failure an operation ends with, and whether it started there (rather than being inherited).
 struct Outcome {
@@ -86,15 +88,21 @@ struct Outcome {
 
 // Runs a synchronous operation on the calling thread, unless an input failed. On a GPU stream it first makes
 // the stream wait for other streams' work on its variables, then marks them with an event (gpu_async) or waits
-// for the stream (gpu_marks.h). Records the run for the profiler under worker `worker_id`.
+// for the stream (gpu_marks.h). Notes the run for the profiler under worker `worker_id` (record_run).
 Outcome run_sync(OprBlock& op, const RunContext& rctx, int worker_id, bool gpu_async);
 
 // Starts an asynchronous operation, unless an input failed. Returns a failure (inherited, or thrown by the
 // function) that the caller must finish the operation with, unless the function already called OnComplete.
 Outcome start_async(OprBlock& op, const RunContext& rctx, int worker_id, OnComplete on_complete);
 
-// Records an asynchronous operation's end for the profiler and turns its reported error into a failure.
+// Notes an asynchronous operation's end for the profiler and turns its reported error into a failure.
 Outcome end_async(OprBlock& op, std::exception_ptr error);
+
+// Whether the operation ran while the profiler recorded it and its run, timed on the host, is still to be recorded.
+inline bool has_run_to_record(const OprBlock& op) { return op.end_ns != 0; }
+// Records the run. The engines do it once the operation's variables are released, inside
+// trace::begin_late_record/end_late_record, so that what waited on the operation does not wait for the recording.
+void record_run(OprBlock& op);
 
 // True on a thread that is inside an operation's function (waiting there could deadlock the engine).
 bool inside_operation();

@@ -22,7 +22,7 @@ VarEntry* ThreadedVar::start_queued_write() {
 
 bool ThreadedVar::append_read(VarEntry* entry) {
   std::lock_guard lock(mutex);
-  if (entry->op->trace_id != 0) note_traced_dependency(*entry);  // only while the profiler records
+  if (entry->op->trace_id != 0) note_traced_access(*entry);  // only while the profiler records
   if (!write_running_ && head_ == nullptr) {
     ++running_reads_;
     return true;
@@ -33,7 +33,7 @@ bool ThreadedVar::append_read(VarEntry* entry) {
 
 bool ThreadedVar::append_write(VarEntry* entry) {
   std::lock_guard lock(mutex);
-  if (entry->op->trace_id != 0) note_traced_dependency(*entry);  // only while the profiler records
+  if (entry->op->trace_id != 0) note_traced_access(*entry);  // only while the profiler records
   if (!write_running_ && running_reads_ == 0 && head_ == nullptr) {
     write_running_ = true;
     return true;

@@ -18,6 +18,8 @@
 
 #include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/error.h>
+#include <mx/engine/operation_log.h>
+#include <mx/engine/trace_dependencies.h>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -142,7 +144,7 @@ thread_local ThreadState t_state;
 
 // A pointer seen before is checked against the string kept for it (a pointer may be reused for another name),
 // so that the usual case costs a comparison of a short string.
-std::uint32_t name_id(ThreadState& state, const char* name) {
+[[gnu::always_inline]] inline std::uint32_t name_id(ThreadState& state, const char* name) {
   ThreadState::NameEntry& entry = state.names[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
   if (entry.pointer == name && std::strcmp(entry.kept, name) == 0) return entry.id;
   const NameTable::Kept kept = name_table().keep(name);
@@ -165,24 +167,17 @@ class SpinLock {
   std::atomic<bool> locked_{false};
 };
 
-// An operation's run as kept until read: no strings of its own but the inputs.
-struct OperationRecord {
-  std::string args;
-  OperationIds waited_on;
-  std::uint64_t id;
-  std::int64_t start_ns, end_ns, queue_depth;
-  Context ctx;
-  int worker;
-  std::uint32_t name, category;
-};
-
-// Moves what it can out of the record when the record goes (a take), copies otherwise.
-Event to_event(OperationRecord& r, const std::deque<std::string>& names, bool take) {
+// An operation's run as an event. Moves the inputs' description when the record goes (a take), copies otherwise.
+// `names` is a copy of the name table, taken again when a record names what it lacks: a run recorded after the
+// copy was taken (on another thread, or late: begin_late_record) may have added a name.
+Event to_event(const detail::OperationHeader& r, std::span<const VarTouch> touches, std::string& args,
+               std::deque<std::string>& names, bool take) {
+  if (std::max(r.name, r.category) >= names.size()) names = name_table().snapshot();
   Event e;
   e.name = names[r.name];
   e.category = names[r.category];
-  e.args = take ? std::move(r.args) : r.args;
-  e.waited_on = r.waited_on.sorted_unique();
+  e.args = take ? std::move(args) : args;
+  e.touches.assign(touches.begin(), touches.end());
   e.id = r.id;
   e.start_ns = r.start_ns;
   e.end_ns = r.end_ns;
@@ -222,8 +217,9 @@ struct Chunks {
 // Each thread appends to its own buffer; the recorder owns them so they outlive their threads.
 struct ThreadBuffer {
   SpinLock mutex;
-  Chunks<Event> events;                // guarded by mutex
-  Chunks<OperationRecord> operations;  // guarded by mutex
+  std::atomic<int> late_records{0};  // begun and not yet written; changed only by the owning thread
+  Chunks<Event> events;             // guarded by mutex
+  detail::OperationLog operations;  // guarded by mutex
 
   void reset() {  // with mutex held
     events.reset();
@@ -243,19 +239,28 @@ class Recorder {
   ~Recorder() {
     if (exit_path_.empty()) return;
     try {
-      write_chrome_trace(exit_path_, in_nanoseconds(events(false)));
+      std::vector<Event> all = in_nanoseconds(events(false));
+      detail::derive_waited_on(all);
+      write_chrome_trace(exit_path_, all);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "mxpp: could not write the profiler trace: %s\n", e.what());
     }
   }
 
-  ThreadBuffer& buffer_of(ThreadState& state) {
+  [[gnu::always_inline]] ThreadBuffer& buffer_of(ThreadState& state) {
     if (state.buffer == nullptr) {
       std::lock_guard lock(mutex_);
       buffers_.push_back(std::make_unique<ThreadBuffer>());
       state.buffer = buffers_.back().get();
     }
     return *state.buffer;
+  }
+
+  // A record begun before the reader's sync point is written within a few hundred nanoseconds. The reading thread's
+  // own are not awaited (an operation reading the trace).
+  static void await_late_records(const ThreadBuffer& buffer) {
+    if (&buffer == t_state.buffer) return;
+    while (buffer.late_records.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   }
 
   int register_worker(std::string label) {
@@ -279,6 +284,7 @@ class Recorder {
   void clear() {
     std::lock_guard lock(mutex_);
     for (auto& buffer : buffers_) {
+      await_late_records(*buffer);
       std::lock_guard buffer_lock(buffer->mutex);
       buffer->reset();
     }
@@ -286,9 +292,10 @@ class Recorder {
 
   std::vector<Event> events(bool take) {
     std::lock_guard lock(mutex_);
-    const std::deque<std::string> names = name_table().snapshot();
+    std::deque<std::string> names = name_table().snapshot();
     std::vector<Event> all;
     for (auto& buffer : buffers_) {
+      await_late_records(*buffer);
       std::lock_guard buffer_lock(buffer->mutex);
       for (std::vector<Event>& chunk : buffer->events.chunks) {
         if (take) {
@@ -297,9 +304,8 @@ class Recorder {
           all.insert(all.end(), chunk.begin(), chunk.end());
         }
       }
-      for (std::vector<OperationRecord>& chunk : buffer->operations.chunks) {
-        for (OperationRecord& r : chunk) all.push_back(to_event(r, names, take));
-      }
+      buffer->operations.for_each([&](const detail::OperationHeader& r, std::span<const VarTouch> touches,
+                                      std::string& args) { all.push_back(to_event(r, touches, args, names, take)); });
       if (take) buffer->reset();
     }
     return all;
@@ -322,8 +328,14 @@ Recorder& recorder() {
 // engine exists, which also makes MX_PROFILER work without any call.
 Recorder* const g_recorder = &recorder();
 
-// On a cache line of its own: the pushing thread bumps it at every push while workers read the flags beside it.
-alignas(64) std::atomic<std::uint64_t> g_operation_ids{0};
+// On a cache line of its own, before and after: the pushing thread bumps it at every push, and workers read the
+// recorder's pointer and the clock's flag at every record. (alignas alone only aligns its start: g_recorder
+// shared its line, and the bump cost more than the rest of numbering and noting an operation.)
+struct alignas(64) OperationCounter {
+  std::atomic<std::uint64_t> value{0};
+};
+static_assert(sizeof(OperationCounter) == 64);
+OperationCounter g_operation_ids;
 
 }  // namespace
 
@@ -353,14 +365,31 @@ void record(Event&& event) {
 }
 
 void record_operation(const OperationRun& run) {
-  ThreadState& state = t_state;
-  const std::uint32_t name = name_id(state, run.name);
-  const std::uint32_t category = run.category != nullptr ? name_id(state, run.category) : kOperatorName;
+  ThreadState& state = t_state;  // found once: the helpers are inlined, so that none looks it up again
+  const detail::OperationHeader header{.id = run.id,
+                                       .start_ns = run.start_ns,
+                                       .end_ns = run.end_ns,
+                                       .queue_depth = run.queue_depth,
+                                       .ctx = run.ctx,
+                                       .worker = run.worker,
+                                       .name = name_id(state, run.name),
+                                       .category = run.category != nullptr ? name_id(state, run.category) : kOperatorName,
+                                       .num_touches = run.num_touches,
+                                       .has_args = !run.args.empty()};
   ThreadBuffer& buffer = g_recorder->buffer_of(state);
   std::lock_guard lock(buffer.mutex);
-  // An empty string is made, not moved: moving one copies its inline buffer through memcpy.
-  buffer.operations.append(run.args.empty() ? std::string() : std::move(run.args), std::move(run.waited_on), run.id,
-                           run.start_ns, run.end_ns, run.queue_depth, run.ctx, run.worker, name, category);
+  buffer.operations.append(header, run.args, [&](VarTouch* out) { run.write_touches(run.touch_source, out); });
+}
+
+// The count is only written by its thread. Its increment reaches a reader through whatever the thread then
+// releases (the operation's successors, and through them the reader's sync point); the decrement follows the record.
+void begin_late_record() {
+  ThreadBuffer& buffer = g_recorder->buffer_of(t_state);
+  buffer.late_records.store(buffer.late_records.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+void end_late_record() {
+  ThreadBuffer& buffer = g_recorder->buffer_of(t_state);
+  buffer.late_records.store(buffer.late_records.load(std::memory_order_relaxed) - 1, std::memory_order_release);
 }
 
 void counter(const char* name, const char* category, Context ctx, double value) {
@@ -374,40 +403,7 @@ void counter(const char* name, const char* category, Context ctx, double value) 
   record(std::move(e));
 }
 
-void OperationIds::grow(std::uint32_t at_least) {
-  const std::uint32_t capacity = std::max(at_least, capacity_ * 2);
-  auto* heap = static_cast<std::uint64_t*>(cross_thread_allocate(capacity * sizeof(std::uint64_t)));
-  std::copy(begin(), end(), heap);
-  release();
-  heap_ = heap;
-  capacity_ = capacity;
-}
-
-void OperationIds::release() {
-  if (capacity_ > kInline) cross_thread_free(heap_);
-  capacity_ = kInline;
-}
-
-void OperationIds::take(OperationIds& other) {
-  size_ = other.size_;
-  capacity_ = other.capacity_;
-  if (capacity_ > kInline) {
-    heap_ = other.heap_;
-  } else {
-    for (std::uint32_t i = 0; i < kInline; ++i) inline_[i] = other.inline_[i];  // whole: no call to memmove
-  }
-  other.size_ = 0;
-  other.capacity_ = kInline;
-}
-
-std::vector<std::uint64_t> OperationIds::sorted_unique() const {
-  std::vector<std::uint64_t> ids(begin(), end());
-  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
-std::uint64_t next_operation_id() { return g_operation_ids.fetch_add(1, std::memory_order_relaxed) + 1; }
+std::uint64_t next_operation_id() { return g_operation_ids.value.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 // GPU operations come with their device times already in nanoseconds (gpu_timing.h).
 std::vector<Event> with_gpu_events(std::vector<Event> events, bool take) {
@@ -415,8 +411,16 @@ std::vector<Event> with_gpu_events(std::vector<Event> events, bool take) {
   events.insert(events.end(), std::make_move_iterator(gpu.begin()), std::make_move_iterator(gpu.end()));
   return events;
 }
-std::vector<Event> events() { return with_gpu_events(in_nanoseconds(recorder().events(false)), false); }
-std::vector<Event> take_events() { return with_gpu_events(in_nanoseconds(recorder().events(true)), true); }
+std::vector<Event> with_dependencies(std::vector<Event> events) {
+  detail::derive_waited_on(events);
+  return events;
+}
+std::vector<Event> events() {
+  return with_dependencies(with_gpu_events(in_nanoseconds(recorder().events(false)), false));
+}
+std::vector<Event> take_events() {
+  return with_dependencies(with_gpu_events(in_nanoseconds(recorder().events(true)), true));
+}
 void clear() {
   recorder().clear();
   (void)engine::detail::gpu_timed_events(true);

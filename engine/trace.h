@@ -27,11 +27,24 @@ enum class Phase : char {
   kCounter = 'C',   // `value` from start_ns on
 };
 
+// A variable an operation read or wrote, as the write it saw: recorded instead of the operations it waited on,
+// which are derived when events are read (trace_dependencies.h): that writer and, for a write, the readers that
+// saw the same writer. Keeping each variable's readers at every push cost more than the rest of profiling.
+struct VarTouch {
+  // The id of the variable's last traced writer at push; where it had none, a number above every operation id
+  // (kFirstVariableNumber) naming the variable, so that a later writer still finds the readers; 0 for a write
+  // that follows no traced access.
+  std::uint64_t writer;
+  bool write;
+};
+constexpr std::uint64_t kFirstVariableNumber = std::uint64_t{1} << 63;
+
 struct Event {  // the fields ordered by size, so that none pads another (each thread keeps many of these)
   std::string name;
   std::string category = "operator";    // operator, copy, api, memory, engine, or a user domain
   std::string args;                     // operations: the inputs, "float32 (128, 784); float32 (256, 784)"
-  std::vector<std::uint64_t> waited_on;  // operations: the ids of those it had to wait for
+  std::vector<std::uint64_t> waited_on;  // operations: the ids of those it had to wait for, sorted, each once
+  std::vector<VarTouch> touches;         // operations, until read back: what waited_on is derived from
   std::int64_t start_ns = 0;  // now() while recorded; nanoseconds once read back
   std::int64_t end_ns = 0;
   std::uint64_t id = 0;              // operations: their number in push order, from 1
@@ -71,72 +84,18 @@ int host_thread_id();
 
 void record(Event&& event);
 
-// The ids an operation waited on, collected on the pushing thread and freed on another. Most operations wait on
-// one or two: those stay inline, so that recording them allocates nothing (a vector's allocation per operation
-// was the largest single cost of profiling tiny operations); more spill to the cross-thread heap.
-class OperationIds {
- public:
-  OperationIds() = default;
-  OperationIds(OperationIds&& other) noexcept { take(other); }
-  OperationIds& operator=(OperationIds&& other) noexcept {
-    if (this != &other) {
-      release();
-      take(other);
-    }
-    return *this;
-  }
-  OperationIds(const OperationIds&) = delete;
-  OperationIds& operator=(const OperationIds&) = delete;
-  ~OperationIds() { release(); }
-
-  void push_back(std::uint64_t id) {
-    if (size_ == capacity_) grow(size_ + 1);
-    data()[size_++] = id;
-  }
-  void append(const std::uint64_t* first, const std::uint64_t* last) {
-    const auto n = static_cast<std::uint32_t>(last - first);
-    if (size_ + n > capacity_) grow(size_ + n);
-    std::uint64_t* out = data() + size_;
-    for (const std::uint64_t* id = first; id != last; ++id) *out++ = *id;
-    size_ += n;
-  }
-  void reserve(std::size_t capacity) {
-    if (capacity > capacity_) grow(static_cast<std::uint32_t>(capacity));
-  }
-  // The ids sorted, each once: what a trace shows. Done when events are read, off the operations' path.
-  std::vector<std::uint64_t> sorted_unique() const;
-
-  std::uint64_t* data() { return capacity_ > kInline ? heap_ : inline_; }
-  const std::uint64_t* data() const { return capacity_ > kInline ? heap_ : inline_; }
-  std::uint64_t* begin() { return data(); }
-  std::uint64_t* end() { return data() + size_; }
-  const std::uint64_t* begin() const { return data(); }
-  const std::uint64_t* end() const { return data() + size_; }
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-
- private:
-  static constexpr std::uint32_t kInline = 4;
-  void grow(std::uint32_t at_least);
-  void release();
-  void take(OperationIds& other);
-
-  std::uint32_t size_ = 0, capacity_ = kInline;
-  union {
-    std::uint64_t inline_[kInline];
-    std::uint64_t* heap_;
-  };
-};
-
 // An engine operation's run, as the engine hands it over on the worker. Cheaper than an Event: its name and
 // category are kept by pointer (looked up once per distinct string and thread), and the Event is made only when
 // events are read. `name` and `category` need only be valid during the call; `args` and `waited_on` are the
-// operation's own, moved straight into the record.
+// operation's own, moved into the record unless empty; `write_touches(touch_source, out)` writes the run's
+// `num_touches` variables straight into the record.
 struct OperationRun {
   const char* name;
   const char* category;  // nullptr: "operator"
   std::string& args;
-  OperationIds& waited_on;
+  std::uint32_t num_touches;
+  void (*write_touches)(const void* touch_source, VarTouch* out);
+  const void* touch_source;
   std::uint64_t id;
   std::int64_t start_ns, end_ns;  // now() ticks
   std::int64_t queue_depth;
@@ -144,6 +103,11 @@ struct OperationRun {
   int worker;
 };
 void record_operation(const OperationRun& run);
+// A thread that records an operation's run after releasing what waited on it brackets the two with these
+// (nesting allowed), so that a thread reading the trace after a sync point waits for that record instead of
+// missing it.
+void begin_late_record();
+void end_late_record();
 // A counter of `ctx` (its process row) at the current time.
 void counter(const char* name, const char* category, Context ctx, double value);
 // Numbers operations in push order; 0 is never returned.

@@ -24,10 +24,9 @@ class Var {
   tbb::spin_mutex mutex;
   detail::FailurePtr failure;        // guarded by mutex; set when the last write failed, cleared by a good one
   std::atomic<bool> deleted{false};  // delete_variable was pushed; a later push is a usage error
-  // For the profiler, while it records operations: who last wrote the variable and who read it since, in push
-  // order; guarded by mutex.
+  // For the profiler, while it records operations: the last traced operation that wrote the variable, or the
+  // variable's number where none has (trace::VarTouch); guarded by mutex.
   std::uint64_t trace_last_writer = 0;
-  std::vector<std::uint64_t> trace_readers;
   // GPU work in flight on the variable (gpu_marks.h); guarded by mutex. `gpu_marked` is set with the first mark
   // and never cleared, so operations on arrays that never met a GPU skip the mutex.
   detail::GpuMarks gpu;
