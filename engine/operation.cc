@@ -63,11 +63,6 @@ std::uint32_t merge_duplicates(VarEntry* entries, std::uint32_t n) {
 
 std::int64_t now_ns() { return trace::now(); }  // trace ticks
 
-void write_touches(const void* source, trace::VarTouch* out) {
-  const auto& op = *static_cast<const OprBlock*>(source);
-  for (std::uint32_t i = 0; i < op.num_entries; ++i) out[i] = {op.trace_writers[i], op.entries()[i].write};
-}
-
 trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
   trace::Event e;
   e.name = op.name;
@@ -78,8 +73,7 @@ trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start,
   e.end_ns = end;
   e.id = op.trace_id;
   e.queue_depth = op.queue_depth;
-  e.touches.resize(op.num_entries);
-  write_touches(&op, e.touches.data());
+  for (std::uint32_t i = 0; i < op.num_entries; ++i) e.touches.push_back(trace::VarTouch::unpack(op.trace_touches[i]));
   e.args = std::move(op.args);
   return e;
 }
@@ -88,9 +82,7 @@ void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int6
   trace::record_operation({.name = op.name,
                            .category = op.category,
                            .args = op.args,
-                           .num_touches = op.num_entries,
-                           .write_touches = write_touches,
-                           .touch_source = &op,
+                           .touches = {op.trace_touches, op.num_entries},
                            .id = op.trace_id,
                            .start_ns = start,
                            .end_ns = end,
@@ -105,11 +97,11 @@ void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int6
 std::uint64_t variable_number(const OprBlock& op, const VarEntry& entry) {
   constexpr int kEntryBits = 20;
   const auto index = static_cast<std::uint64_t>(&entry - op.entries().data());
-  if (index < (1u << kEntryBits) && op.trace_id < (std::uint64_t{1} << (62 - kEntryBits))) {
+  if (index < (1u << kEntryBits) && op.trace_id < (std::uint64_t{1} << (61 - kEntryBits))) {
     return trace::kFirstVariableNumber | (op.trace_id << kEntryBits) | index;
   }
   static std::atomic<std::uint64_t> beyond{0};
-  return trace::kFirstVariableNumber | (std::uint64_t{1} << 62) | beyond.fetch_add(1, std::memory_order_relaxed);
+  return trace::kFirstVariableNumber | (std::uint64_t{1} << 61) | beyond.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -143,7 +135,7 @@ OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writ
   op->num_entries = merge_duplicates(entries, n);
   if (traced) {  // numbered in push order
     op->trace_id = trace::next_operation_id();
-    op->trace_writers = reinterpret_cast<std::uint64_t*>(entries + capacity);
+    op->trace_touches = reinterpret_cast<std::uint64_t*>(entries + capacity);
     op->category = options.category;
     op->args = options.args;
   }
@@ -160,7 +152,7 @@ void note_traced_access(VarEntry& entry) {
   if (op.trace_id == 0) return;
   std::uint64_t& last_writer = entry.var->trace_last_writer;
   if (last_writer == 0 && !entry.write) last_writer = variable_number(op, entry);
-  op.trace_writers[&entry - op.entries().data()] = last_writer;
+  op.trace_touches[&entry - op.entries().data()] = trace::VarTouch{last_writer, entry.write}.packed();
   if (entry.write) last_writer = op.trace_id;
 }
 

@@ -53,7 +53,7 @@ struct OprBlock {
   // For the profiler, set at push while it records operations (trace_id 0 otherwise).
   std::uint64_t trace_id = 0;
   std::int64_t queue_depth = 0;  // operations pending in the engine once this one was pushed
-  std::uint64_t* trace_writers = nullptr;  // per entry, the writer its variable had at push (trace::VarTouch)
+  std::uint64_t* trace_touches = nullptr;  // per entry, its variable's last writer at push (VarTouch::packed)
   const char* category = nullptr;
   std::string args;
   OprBlock* next_inline = nullptr;  // the threaded engine's per-thread queue of operations run inline

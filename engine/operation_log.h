@@ -21,20 +21,20 @@ struct OperationHeader {  // trivially copyable: copied in and out of the blocks
   Context ctx;
   int worker;
   std::uint32_t name, category;  // ids of the recorder's name table
-  std::uint32_t num_touches;     // the VarTouch entries that follow the header
+  std::uint32_t num_touches;     // the VarTouch::packed words that follow the header
   bool has_args;                 // whether the run took the next of the log's argument strings
 };
-static_assert(sizeof(OperationHeader) % alignof(VarTouch) == 0, "touches follow the header, aligned");
+static_assert(sizeof(OperationHeader) % alignof(std::uint64_t) == 0, "touches follow the header, aligned");
 
 class OperationLog {
  public:
-  // Appends a run; `write_touches(VarTouch* out)` writes its header.num_touches touches in place.
-  template <class WriteTouches>
-  void append(const OperationHeader& header, std::string& args, WriteTouches&& write_touches) {
-    const std::size_t bytes = sizeof(OperationHeader) + header.num_touches * sizeof(VarTouch);
+  // Appends a run with its header.num_touches touches.
+  void append(const OperationHeader& header, std::string& args, const std::uint64_t* touches) {
+    const std::size_t touch_bytes = header.num_touches * sizeof(std::uint64_t);
+    const std::size_t bytes = sizeof(OperationHeader) + touch_bytes;
     if (bytes > static_cast<std::size_t>(limit_ - cursor_)) next_block(bytes);
     std::memcpy(cursor_, &header, sizeof header);
-    write_touches(reinterpret_cast<VarTouch*>(cursor_ + sizeof header));
+    std::memcpy(cursor_ + sizeof header, touches, touch_bytes);
     cursor_ += bytes;
     if (header.has_args) args_.push_back(std::move(args));
   }
@@ -50,10 +50,10 @@ class OperationLog {
       while (p < end) {
         OperationHeader header;
         std::memcpy(&header, p, sizeof header);
-        const auto* touches = reinterpret_cast<const VarTouch*>(p + sizeof header);
-        fn(header, std::span<const VarTouch>(touches, header.num_touches),
+        const auto* touches = reinterpret_cast<const std::uint64_t*>(p + sizeof header);
+        fn(header, std::span<const std::uint64_t>(touches, header.num_touches),
            header.has_args ? args_[next_args++] : no_args);
-        p += sizeof header + header.num_touches * sizeof(VarTouch);
+        p += sizeof header + header.num_touches * sizeof(std::uint64_t);
       }
     }
   }

@@ -170,14 +170,15 @@ class SpinLock {
 // An operation's run as an event. Moves the inputs' description when the record goes (a take), copies otherwise.
 // `names` is a copy of the name table, taken again when a record names what it lacks: a run recorded after the
 // copy was taken (on another thread, or late: begin_late_record) may have added a name.
-Event to_event(const detail::OperationHeader& r, std::span<const VarTouch> touches, std::string& args,
+Event to_event(const detail::OperationHeader& r, std::span<const std::uint64_t> touches, std::string& args,
                std::deque<std::string>& names, bool take) {
   if (std::max(r.name, r.category) >= names.size()) names = name_table().snapshot();
   Event e;
   e.name = names[r.name];
   e.category = names[r.category];
   e.args = take ? std::move(args) : args;
-  e.touches.assign(touches.begin(), touches.end());
+  e.touches.reserve(touches.size());
+  for (std::uint64_t word : touches) e.touches.push_back(VarTouch::unpack(word));
   e.id = r.id;
   e.start_ns = r.start_ns;
   e.end_ns = r.end_ns;
@@ -304,7 +305,7 @@ class Recorder {
           all.insert(all.end(), chunk.begin(), chunk.end());
         }
       }
-      buffer->operations.for_each([&](const detail::OperationHeader& r, std::span<const VarTouch> touches,
+      buffer->operations.for_each([&](const detail::OperationHeader& r, std::span<const std::uint64_t> touches,
                                       std::string& args) { all.push_back(to_event(r, touches, args, names, take)); });
       if (take) buffer->reset();
     }
@@ -374,11 +375,11 @@ void record_operation(const OperationRun& run) {
                                        .worker = run.worker,
                                        .name = name_id(state, run.name),
                                        .category = run.category != nullptr ? name_id(state, run.category) : kOperatorName,
-                                       .num_touches = run.num_touches,
+                                       .num_touches = static_cast<std::uint32_t>(run.touches.size()),
                                        .has_args = !run.args.empty()};
   ThreadBuffer& buffer = g_recorder->buffer_of(state);
   std::lock_guard lock(buffer.mutex);
-  buffer.operations.append(header, run.args, [&](VarTouch* out) { run.write_touches(run.touch_source, out); });
+  buffer.operations.append(header, run.args, run.touches.data());
 }
 
 // The count is only written by its thread. Its increment reaches a reader through whatever the thread then

@@ -5,6 +5,7 @@
 // the API over it. When off, each hook costs one relaxed load and a branch.
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,13 @@ struct VarTouch {
   // that follows no traced access.
   std::uint64_t writer;
   bool write;
+
+  // In one word, as operations carry and record them: the writer, and the write in the top bit.
+  static constexpr std::uint64_t kWriteBit = std::uint64_t{1} << 63;
+  std::uint64_t packed() const { return writer | (write ? kWriteBit : 0); }
+  static VarTouch unpack(std::uint64_t word) { return {word & ~kWriteBit, (word & kWriteBit) != 0}; }
 };
-constexpr std::uint64_t kFirstVariableNumber = std::uint64_t{1} << 63;
+constexpr std::uint64_t kFirstVariableNumber = std::uint64_t{1} << 62;  // operation ids stay below
 
 struct Event {  // the fields ordered by size, so that none pads another (each thread keeps many of these)
   std::string name;
@@ -87,15 +93,12 @@ void record(Event&& event);
 // An engine operation's run, as the engine hands it over on the worker. Cheaper than an Event: its name and
 // category are kept by pointer (looked up once per distinct string and thread), and the Event is made only when
 // events are read. `name` and `category` need only be valid during the call; `args` and `waited_on` are the
-// operation's own, moved into the record unless empty; `write_touches(touch_source, out)` writes the run's
-// `num_touches` variables straight into the record.
+// operation's own, moved into the record unless empty; `touches` (VarTouch::packed) are copied.
 struct OperationRun {
   const char* name;
   const char* category;  // nullptr: "operator"
   std::string& args;
-  std::uint32_t num_touches;
-  void (*write_touches)(const void* touch_source, VarTouch* out);
-  const void* touch_source;
+  std::span<const std::uint64_t> touches;
   std::uint64_t id;
   std::int64_t start_ns, end_ns;  // now() ticks
   std::int64_t queue_depth;
