@@ -111,6 +111,22 @@ void record_operation(const OperationRun& run);
 // missing it.
 void begin_late_record();
 void end_late_record();
+// The bracket as a scope, closed however the scope exits (a reader must never wait for a record that will not
+// come).
+class LateRecordScope {
+ public:
+  explicit LateRecordScope(bool active) : active_(active) {
+    if (active_) begin_late_record();
+  }
+  ~LateRecordScope() {
+    if (active_) end_late_record();
+  }
+  LateRecordScope(const LateRecordScope&) = delete;
+  LateRecordScope& operator=(const LateRecordScope&) = delete;
+
+ private:
+  bool active_;
+};
 // A counter of `ctx` (its process row) at the current time.
 void counter(const char* name, const char* category, Context ctx, double value);
 // Numbers operations in push order; 0 is never returned.
