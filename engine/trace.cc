@@ -367,6 +367,7 @@ void record(Event&& event) {
 
 void record_operation(const OperationRun& run) {
   ThreadState& state = t_state;  // found once: the helpers are inlined, so that none looks it up again
+  const std::uint32_t category = run.category != nullptr ? name_id(state, run.category) : kOperatorName;
   const detail::OperationHeader header{.id = run.id,
                                        .start_ns = run.start_ns,
                                        .end_ns = run.end_ns,
@@ -374,7 +375,7 @@ void record_operation(const OperationRun& run) {
                                        .ctx = run.ctx,
                                        .worker = run.worker,
                                        .name = name_id(state, run.name),
-                                       .category = run.category != nullptr ? name_id(state, run.category) : kOperatorName,
+                                       .category = category,
                                        .num_touches = static_cast<std::uint32_t>(run.touches.size()),
                                        .has_args = !run.args.empty()};
   ThreadBuffer& buffer = g_recorder->buffer_of(state);
