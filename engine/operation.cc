@@ -78,19 +78,6 @@ trace::Event describe_operation(OprBlock& op, int worker_id, std::int64_t start,
   return e;
 }
 
-void record_operation(OprBlock& op, int worker_id, std::int64_t start, std::int64_t end) {
-  trace::record_operation({.name = op.name,
-                           .category = op.category,
-                           .args = op.args,
-                           .touches = {op.trace_touches, op.num_entries},
-                           .id = op.trace_id,
-                           .start_ns = start,
-                           .end_ns = end,
-                           .queue_depth = op.queue_depth,
-                           .ctx = op.ctx,
-                           .worker = worker_id});
-}
-
 // A variable's number in traces while no traced operation has written it, from the first traced operation to
 // touch it: that operation's id and the entry's place among its variables, so that numbering a variable needs no
 // shared counter. Operations of over a million variables (none are known) number the rest from a counter.
@@ -108,7 +95,7 @@ std::uint64_t variable_number(const OprBlock& op, const VarEntry& entry) {
 
 OprBlock* OprBlock::create(OpKind kind, Context ctx, VarList reads, VarList writes, const PushOptions& options) {
   const std::size_t capacity = reads.size() + writes.size();
-  const bool traced = trace::enabled(trace::kOperators) && (kind == OpKind::kSync || kind == OpKind::kAsync);
+  const bool traced = trace::enabled(trace::kOperators) && skippable(kind);
   void* memory = cross_thread_allocate(sizeof(OprBlock) + capacity * sizeof(VarEntry) +
                                        (traced ? capacity * sizeof(std::uint64_t) : 0));
   auto* op = new (memory) OprBlock();
@@ -264,7 +251,18 @@ Outcome end_async(OprBlock& op, std::exception_ptr error) {
   return {std::make_shared<Failure>(std::move(error), op.name), true};
 }
 
-void record_run(OprBlock& op) { record_operation(op, op.worker_id, op.start_ns, op.end_ns); }
+void record_run(OprBlock& op) {
+  trace::record_operation({.name = op.name,
+                           .category = op.category,
+                           .args = op.args,
+                           .touches = {op.trace_touches, op.num_entries},
+                           .id = op.trace_id,
+                           .start_ns = op.start_ns,
+                           .end_ns = op.end_ns,
+                           .queue_depth = op.queue_depth,
+                           .ctx = op.ctx,
+                           .worker = op.worker_id});
+}
 
 bool inside_operation() { return tls_operation_depth > 0; }
 

@@ -62,7 +62,8 @@ struct OprBlock {
   std::span<const VarEntry> entries() const {
     return {reinterpret_cast<const VarEntry*>(this + 1), num_entries};
   }
-  bool skippable() const { return kind == OpKind::kSync || kind == OpKind::kAsync; }
+  static bool skippable(OpKind kind) { return kind == OpKind::kSync || kind == OpKind::kAsync; }
+  bool skippable() const { return skippable(kind); }
 
   // Builds the block, merging repeated variables. Throws mx::EngineError for a null or deleted variable.
   static OprBlock* create(OpKind kind, Context ctx, VarList reads, VarList writes, const PushOptions& options);

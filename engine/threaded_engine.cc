@@ -232,12 +232,13 @@ void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
   busy_threads_.fetch_add(1, std::memory_order_acq_rel);  // also for completions from threads of no pool
   {
     // What waited on the operation goes first; its record for the profiler is written after.
-    const trace::LateRecordScope late_record(has_run_to_record(*op));
+    const bool to_record = has_run_to_record(*op);
+    const trace::LateRecordScope late_record(to_record);
     for (VarEntry& entry : op->entries()) {
       ThreadedVar* var = threaded(entry.var);
       release(entry.write ? var->complete_write(outcome.failure) : var->complete_read());
     }
-    if (has_run_to_record(*op)) record_run(*op);
+    if (to_record) record_run(*op);
   }
   if (outcome.originated) failures_.add(outcome.failure);
   if (op->kind == OpKind::kDelete) {

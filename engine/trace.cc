@@ -385,13 +385,13 @@ void record_operation(const OperationRun& run) {
 
 // The count is only written by its thread. Its increment reaches a reader through whatever the thread then
 // releases (the operation's successors, and through them the reader's sync point); the decrement follows the record.
-void begin_late_record() {
-  ThreadBuffer& buffer = g_recorder->buffer_of(t_state);
-  buffer.late_records.store(buffer.late_records.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+std::atomic<int>* begin_late_record() {
+  std::atomic<int>& late_records = g_recorder->buffer_of(t_state).late_records;
+  late_records.store(late_records.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  return &late_records;
 }
-void end_late_record() {
-  ThreadBuffer& buffer = g_recorder->buffer_of(t_state);
-  buffer.late_records.store(buffer.late_records.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+void end_late_record(std::atomic<int>* late_records) {
+  late_records->store(late_records->load(std::memory_order_relaxed) - 1, std::memory_order_release);
 }
 
 void counter(const char* name, const char* category, Context ctx, double value) {

@@ -108,24 +108,22 @@ struct OperationRun {
 void record_operation(const OperationRun& run);
 // A thread that records an operation's run after releasing what waited on it brackets the two with these
 // (nesting allowed), so that a thread reading the trace after a sync point waits for that record instead of
-// missing it.
-void begin_late_record();
-void end_late_record();
+// missing it. begin returns the calling thread's count of such records, which end takes back.
+std::atomic<int>* begin_late_record();
+void end_late_record(std::atomic<int>* late_records);
 // The bracket as a scope, closed however the scope exits (a reader must never wait for a record that will not
 // come).
 class LateRecordScope {
  public:
-  explicit LateRecordScope(bool active) : active_(active) {
-    if (active_) begin_late_record();
-  }
+  explicit LateRecordScope(bool active) : late_records_(active ? begin_late_record() : nullptr) {}
   ~LateRecordScope() {
-    if (active_) end_late_record();
+    if (late_records_ != nullptr) end_late_record(late_records_);
   }
   LateRecordScope(const LateRecordScope&) = delete;
   LateRecordScope& operator=(const LateRecordScope&) = delete;
 
  private:
-  bool active_;
+  std::atomic<int>* late_records_;
 };
 // A counter of `ctx` (its process row) at the current time.
 void counter(const char* name, const char* category, Context ctx, double value);
