@@ -1,10 +1,12 @@
 #include "comm.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
 #include <mx/engine/engine.h>
 #include <mx/ndarray/convert.h>
+#include <mx/ndarray/error.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/parallel.h>
@@ -99,6 +101,17 @@ void broadcast(const NDArray& source, const std::vector<NDArray>& outs, int prio
                                     {.prop = engine::FnProperty::kPrioritized, .priority = priority,
                                      .name = "KVStoreBroadcast", .category = "copy", .args = {}});
   }
+}
+
+std::size_t bucket_bytes_from_env() {
+  const char* text = std::getenv("MX_KVSTORE_BUCKET_BYTES");
+  if (text == nullptr || *text == '\0') return std::size_t{1} << 20;
+  char* end = nullptr;
+  const long long bytes = std::strtoll(text, &end, 10);
+  if (*end != '\0' || bytes < 0) {
+    throw Error(std::string("MX_KVSTORE_BUCKET_BYTES: expected a number of bytes, got '") + text + "'");
+  }
+  return static_cast<std::size_t>(bytes);
 }
 
 }  // namespace mx::kvstore::detail

@@ -14,4 +14,8 @@ void reduce(const std::vector<NDArray>& values, NDArray& target, int priority, s
 // Each of outs = source.
 void broadcast(const NDArray& source, const std::vector<NDArray>& outs, int priority);
 
+// How many bytes of neighbouring keys the bucketed stores sum in one collective: MX_KVSTORE_BUCKET_BYTES
+// (default 1 MiB). Throws mx::Error naming the variable when it is not a number.
+std::size_t bucket_bytes_from_env();
+
 }  // namespace mx::kvstore::detail

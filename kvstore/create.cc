@@ -4,6 +4,7 @@
 
 #include "dist_store.h"
 #include "local_stores.h"
+#include "nccl_store.h"
 
 namespace mx::kvstore {
 
@@ -17,10 +18,7 @@ std::shared_ptr<KVStore> create(const std::string& type) {
     throw Error("kvstore::create: 'dist_async' (updates applied as each worker's gradients arrive, on parameter "
                 "servers) is not offered: use 'dist_sync' (every worker's gradients summed each step, over MPI)");
   }
-  if (type == "nccl") {
-    throw Error("kvstore::create: 'nccl' sums GPU arrays with NCCL, which needs mxpp's GPU arrays (not in this build "
-                "yet); use 'device' or 'local'");
-  }
+  if (type == "nccl") return std::make_shared<detail::NcclStore>();
   throw Error("kvstore::create: unknown type '" + type + "'; the types are local, device, nccl, dist_sync, "
               "dist_device_sync");
 }

@@ -3,14 +3,17 @@
 #include <atomic>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 #include <mx/engine/engine.h>
 #include <mx/ndarray/error.h>
 
+#include "comm.h"
 #include "entry.h"
 #include "local_stores.h"
 #include "mpi_world.h"
+#include "nccl.h"
 
 namespace mx::kvstore::detail {
 namespace {
@@ -70,22 +73,16 @@ void broadcast_from_rank0(void* data, std::size_t bytes, MPI_Comm comm) {
   }
 }
 
-std::size_t bucket_bytes_from_env() {
-  const char* text = std::getenv("MX_KVSTORE_BUCKET_BYTES");
-  if (text == nullptr || *text == '\0') return std::size_t{1} << 20;
-  char* end = nullptr;
-  const long long bytes = std::strtoll(text, &end, 10);
-  if (*end != '\0' || bytes < 0) {
-    throw Error(std::string("MX_KVSTORE_BUCKET_BYTES: expected a number of bytes, got '") + text + "'");
-  }
-  return static_cast<std::size_t>(bytes);
-}
 
 template <class Base>
 class DistStore : public Base {
  public:
   explicit DistStore(std::string type)
       : Base(std::move(type)), world_(MpiWorld::get()), bucket_bytes_(bucket_bytes_from_env()) {}
+
+  ~DistStore() override {
+    engine::Engine::get().delete_variable([](engine::RunContext) {}, cpu(0), nccl_order_);
+  }
 
   int rank() const override { return world_->rank(); }
   int num_workers() const override { return world_->size(); }
@@ -98,24 +95,36 @@ class DistStore : public Base {
   bool distributed() const override { return true; }
   std::size_t bucket_bytes() const override { return bucket_bytes_; }
 
+  // Rank 0's values reach the others over MPI, from host memory.
+  Context init_context(const NDArray& value) const override {
+    return value.context().is_gpu() ? cpu(0) : Base::init_context(value);
+  }
   Context home_context(const Entry& entry, const std::vector<NDArray>& values) override {
     const Context home = Base::home_context(entry, values);
-    if (home.is_gpu()) {
-      throw Error("KVStore.push: store '" + this->type() + "' sums key " + entry.key.str() + " on " + home.str() +
-                  "; summing GPU arrays across processes uses NCCL, which needs mxpp's GPU arrays (not in this "
-                  "build yet): push host arrays");
-    }
-    return home;
+    if (!home.is_gpu()) return home;
+    // One GPU of this process sums every GPU key: the one NCCL communicator, a rank per process, lives there.
+    if (!nccl_device_) nccl_device_ = home.dev_id;
+    return gpu(*nccl_device_);
   }
 
-  void reduce_across_workers(const std::vector<Entry*>& bucket) override;
+  void reduce_bucket(const std::vector<Entry*>& bucket) override;
   void init_across_workers(const std::vector<Entry*>& entries) override;
 
  private:
+  void reduce_bucket_over_mpi(const std::vector<Entry*>& bucket);
+  void reduce_bucket_over_nccl(const std::vector<Entry*>& bucket);
+  // Makes the communicator of every process's NCCL GPU, at the first bucket of GPU sums (every rank at once).
+  void join_nccl();
+
   // Work handed to the engine and the MPI thread holds a plain pointer: the world lives until exit, and is
   // never released on its own thread.
   std::shared_ptr<MpiWorld> world_;
   std::size_t bucket_bytes_;
+  std::optional<int> nccl_device_;
+  std::shared_ptr<NcclClique> nccl_;
+  // Written by every NCCL all-reduce, so that they run in push order: the same order on every rank (the same
+  // program), as NCCL needs, even where the engine makes them ready in different orders.
+  engine::VarHandle nccl_order_ = engine::Engine::get().new_variable();
 };
 
 struct BucketItem {
@@ -124,7 +133,81 @@ struct BucketItem {
 };
 
 template <class Base>
-void DistStore<Base>::reduce_across_workers(const std::vector<Entry*>& bucket) {
+void DistStore<Base>::reduce_bucket(const std::vector<Entry*>& bucket) {
+  if (bucket.front()->pushed.context().is_gpu()) {
+    reduce_bucket_over_nccl(bucket);
+  } else {
+    reduce_bucket_over_mpi(bucket);
+  }
+}
+
+template <class Base>
+void DistStore<Base>::join_nccl() {
+  if (nccl_) return;
+  // Rank 0 makes the job's id and sends it over MPI; if it cannot, every rank learns why (none is left waiting).
+  std::string message(1 + NcclClique::kIdBytes, '\0');
+  if (world_->rank() == 0) {
+    try {
+      message.replace(1, NcclClique::kIdBytes, NcclClique::unique_id());
+      message[0] = 1;
+    } catch (const std::exception& error) {
+      message = std::string(1, '\0') + error.what();
+      message.resize(1 + NcclClique::kIdBytes, '\0');
+    }
+  }
+  world_->call("the broadcast of NCCL's job id", [&, world = world_.get()] {
+    broadcast_from_rank0(message.data(), message.size(), world->comm());
+  });
+  if (message[0] != 1) {
+    throw Error("KVStore: store '" + this->type() + "' cannot sum GPU arrays across processes: rank 0 could not "
+                "start NCCL: " + std::string(message.c_str() + 1));
+  }
+  nccl_ = NcclClique::joined(*nccl_device_, world_->rank(), world_->size(), message.substr(1));
+}
+
+template <class Base>
+void DistStore<Base>::reduce_bucket_over_nccl(const std::vector<Entry*>& bucket) {
+  join_nccl();
+  engine::Engine& engine = engine::Engine::get();
+  const int device = *nccl_device_;
+  // As over MPI: a sum that failed on this rank is sent as zeros, so that the other ranks do not wait for ever.
+  auto formed = std::make_shared<std::vector<std::atomic<bool>>>(bucket.size());
+  std::vector<engine::VarHandle> writes = {nccl_order_};
+  std::vector<NcclCall> calls;
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < bucket.size(); ++i) {
+    const NDArray& sum = bucket[i]->pushed;
+    engine.push_sync([formed, i](engine::RunContext) { (*formed)[i].store(true); }, sum.context(), {sum.var()}, {},
+                     {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed", .category = "kvstore", .args = {}});
+    sum.bump_version();
+    writes.push_back(sum.var());
+    void* data = sum.blob().data;
+    calls.push_back({.kind = NcclCall::Kind::kAllReduce, .member = 0, .send = data, .recv = data,
+                     .count = static_cast<std::size_t>(sum.size()), .dtype = sum.dtype(), .root = 0});
+    keys.push_back(bucket[i]->key.str());
+  }
+  engine.push_sync(
+      [clique = nccl_, calls = std::move(calls), keys = std::move(keys), formed, device,
+       rank = world_->rank()](engine::RunContext run) {
+        std::string failed;
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+          if ((*formed)[i].load()) continue;
+          clear_on_stream(calls[i].recv, calls[i].count * dtype_size(calls[i].dtype), run.stream, device);
+          failed += (failed.empty() ? "" : ", ") + keys[i];
+        }
+        clique->enqueue(calls, run.stream, device, "KVStore: the NCCL all-reduce of a bucket");
+        if (!failed.empty()) {
+          throw Error("KVStore.push: the sum of key " + failed + " failed on rank " + std::to_string(rank) +
+                      " (an operator before it raised; its error surfaced at an earlier sync point), so this "
+                      "rank sent zeros in the all-reduce");
+        }
+      },
+      gpu(device), {}, writes,
+      {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreNcclAllreduce", .category = "kvstore", .args = {}});
+}
+
+template <class Base>
+void DistStore<Base>::reduce_bucket_over_mpi(const std::vector<Entry*>& bucket) {
   engine::Engine& engine = engine::Engine::get();
   // Whether each key's sum on this rank was formed: a failed gradient skips it, and this rank then still takes
   // its part in the collective (so that the others do not wait for ever) and reports the failure.

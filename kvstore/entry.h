@@ -22,6 +22,10 @@ struct KVStore::Entry {
   std::uint64_t in_place_version = 0;
   std::optional<Context> home;     // where sums are formed, once the first push has said
   std::vector<NDArray> staging;    // copies of values from other kinds of device, one per value
+  // nccl: this push's sum on each GPU it came from, for reduce_bucket to sum into `pushed` (empty: nothing to
+  // do), and where a GPU's several values are summed, reused from one push to the next.
+  std::vector<NDArray> device_sums;
+  std::vector<NDArray> device_buffers;
   std::vector<NDArray> states;     // the optimizer's, created at the first update
 
   std::size_t bytes() const { return static_cast<std::size_t>(shape.size()) * dtype_size(dtype); }

@@ -93,6 +93,7 @@ void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values
     if (entry.stored.context() != *entry.home) entry.stored = nd::as_in_context(entry.stored, *entry.home);
   }
   entry.summed_in_place = in_place;
+  entry.device_sums.clear();
   if (in_place) {  // the all-reduce across workers works on the caller's array itself: no copies before it
     entry.pushed = values[0];
     return;
@@ -108,7 +109,15 @@ void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values
   } else {
     entry.pushed = entry.stored;  // without an optimizer the sum is the new value
   }
+  sum_values(entry, values, priority);
+}
+
+void KVStore::sum_values(Entry& entry, const std::vector<NDArray>& values, int priority) {
   detail::reduce(values, entry.pushed, priority, entry.staging);
+}
+
+void KVStore::copy_out(const NDArray& source, const std::vector<NDArray>& outs, int priority) {
+  detail::broadcast(source, outs, priority);
 }
 
 void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vector<NDArray>>& values,
@@ -122,6 +131,7 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
   for (std::size_t i = 0; i < keys.size(); ++i) {  // every check before any work is pushed
     entries.push_back(&find(keys[i], call));
     check_values(*entries.back(), values[i], call, "value");
+    check_value_devices(*entries.back(), values[i], call);
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const bool in_place = distributed() && !optimizer_ && outs != nullptr && values[i].size() == 1 &&
@@ -129,19 +139,22 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
                           (*outs)[i][0].shares_storage_with(values[i][0]) && (*outs)[i][0].offset() == values[i][0].offset();
     reduce_on_devices(*entries[i], values[i], priorities.empty() ? 0 : priorities[i], in_place);
   }
-  if (distributed()) {
+  if (bucketed()) {
     std::vector<Entry*> bucket;
     std::size_t bytes = 0;
     for (Entry* entry : entries) {
-      if (!bucket.empty() && (bytes + entry->bytes() > bucket_bytes() || entry->dtype != bucket.front()->dtype)) {
-        reduce_across_workers(bucket);
+      const bool fits = !bucket.empty() && bytes + entry->bytes() <= bucket_bytes() &&
+                        entry->dtype == bucket.front()->dtype &&
+                        entry->pushed.context().is_gpu() == bucket.front()->pushed.context().is_gpu();
+      if (!bucket.empty() && !fits) {
+        reduce_bucket(bucket);
         bucket.clear();
         bytes = 0;
       }
       bucket.push_back(entry);
       bytes += entry->bytes();
     }
-    if (!bucket.empty()) reduce_across_workers(bucket);
+    if (!bucket.empty()) reduce_bucket(bucket);
   }
   for (Entry* entry : entries) {
     // No copy of a sum made in place: a pull finds it in the caller's array, unless that has been written since.
@@ -171,7 +184,7 @@ void KVStore::take_in_place_sum(Entry& entry, const char* call) {
 void KVStore::pull_into(Entry& entry, const std::vector<NDArray>& outs, int priority, const char* call) {
   check_values(entry, outs, call, "output");
   take_in_place_sum(entry, call);
-  detail::broadcast(entry.stored, outs, priority);
+  copy_out(entry.stored, outs, priority);
 }
 
 void KVStore::push(const Key& key, const std::vector<NDArray>& values, int priority) {

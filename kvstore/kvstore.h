@@ -12,9 +12,11 @@
 // layers, needed first by the next forward, go first). A store is used from one thread at a time, as MXNet's.
 //
 // Types: "local" sums on the CPU; "device" sums on the devices holding the values (each key on one of them,
-// spread by size); "dist_sync" and "dist_device_sync" also sum across the processes of an mpirun job (see
-// dist.h); "nccl" needs GPU arrays. Bad use (a key not initialized or initialized twice, a shape or dtype that
-// differs from the key's) is an mx::Error naming the key and both shapes, raised by the call that made it.
+// spread by size); "nccl" sums GPU arrays with NCCL collectives on the GPUs holding them (a device's several
+// values summed there first); "dist_sync" and "dist_device_sync" also sum across the processes of an mpirun job
+// (dist_store.h), host sums over MPI and GPU sums over NCCL. Bad use (a key not initialized or initialized
+// twice, a shape or dtype that differs from the key's) is an mx::Error naming the key and both shapes, raised by
+// the call that made it.
 #include <map>
 #include <memory>
 #include <string>
@@ -94,12 +96,23 @@ class KVStore {
   // (given the contexts of that push's values).
   virtual Context init_context(const NDArray& value) const = 0;
   virtual Context home_context(const Entry& entry, const std::vector<NDArray>& values) = 0;
-  // Distributed stores: sums each entry's `merged` buffer across workers, in place, one bucket at a time; and,
-  // at init, checks the keys agree across ranks and replaces the values with rank 0's.
-  virtual void reduce_across_workers(const std::vector<Entry*>& /*bucket*/) {}
+  // Refuses values on devices the store cannot sum on (an mx::Error naming the key and the value), before any
+  // work of the call is pushed.
+  virtual void check_value_devices(const Entry& /*entry*/, const std::vector<NDArray>& /*values*/,
+                                   const char* /*call*/) const {}
+  // Forms the sum of one push's `values` (checked, on devices) for entry.pushed, where the sum ends up: by
+  // default there and then; a bucketed store may leave part of it to reduce_bucket.
+  virtual void sum_values(Entry& entry, const std::vector<NDArray>& values, int priority);
+  // Copies `source` (the key's value) into each of `outs` (checked).
+  virtual void copy_out(const NDArray& source, const std::vector<NDArray>& outs, int priority);
+  // Bucketed stores (distributed(), nccl): completes each entry's sum in `pushed`, across workers or devices,
+  // one bucket of neighbouring keys at a time (a bucket holds one dtype, and host or GPU sums, not both). And,
+  // at init, distributed stores check the keys agree across ranks and replace the values with rank 0's.
+  virtual void reduce_bucket(const std::vector<Entry*>& /*bucket*/) {}
   virtual void init_across_workers(const std::vector<Entry*>& /*entries*/) {}
-  // How many bytes of neighbouring keys reduce_across_workers is given at most at once (one key may be more).
+  // How many bytes of neighbouring keys reduce_bucket is given at most at once (one key may be more).
   virtual std::size_t bucket_bytes() const { return 0; }
+  virtual bool bucketed() const { return distributed(); }
   virtual bool distributed() const { return false; }
 
  private:

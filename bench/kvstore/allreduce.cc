@@ -14,25 +14,12 @@
 
 #include "../common/bench_cli.h"
 #include "../common/interleaved.h"
+#include "../common/resnet50_gradients.h"
 
 namespace {
 
 using namespace mx;
 using Clock = std::chrono::steady_clock;
-
-// The trainable arrays of ResNet-50 as torchvision and most frameworks build it: 161 arrays. MXNet's
-// resnet50_v1 gives its bottlenecks' 1x1 convolutions biases too (32 arrays more, 0.05M floats): left out.
-std::vector<Shape> resnet50_gradient_shapes() {
-  auto net = gluon::model_zoo::vision::get_model("resnet50_v1");
-  net->initialize(init::Xavier());
-  (*net)(nd::zeros({1, 3, 224, 224}));
-  std::vector<Shape> shapes;
-  for (const auto& [name, p] : net->collect_params()) {
-    const bool convolution_bias = name.find("_conv") != std::string::npos && name.ends_with("_bias");
-    if (p.grad_req() != GradReq::kNull && !convolution_bias) shapes.push_back(p.shape());
-  }
-  return shapes;
-}
 
 // The slowest rank's time of `pass`, in ms: every rank starts together.
 template <class Pass>
@@ -61,7 +48,7 @@ int main(int argc, char** argv) {
     MPI_Finalize();
     return 1;
   }
-  const std::vector<Shape> shapes = resnet50_gradient_shapes();
+  const std::vector<Shape> shapes = bench::resnet50_gradient_shapes();
   std::int64_t total = 0;
   for (const Shape& s : shapes) total += s.size();
   const int repeats = flags.quick ? 1 : 21;  // two processes on two cores are noisy: many passes, best and median

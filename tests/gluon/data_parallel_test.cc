@@ -133,7 +133,7 @@ class RecordingStore : public kvstore::detail::DeviceStore {
   std::vector<std::string> sent;
 
  protected:
-  void reduce_across_workers(const std::vector<Entry*>& bucket) override {
+  void reduce_bucket(const std::vector<Entry*>& bucket) override {
     for (const Entry* entry : bucket) sent.push_back(entry->key.str());
   }
   bool distributed() const override { return true; }

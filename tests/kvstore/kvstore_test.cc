@@ -141,12 +141,27 @@ TEST_CASE("bad keys, shapes and dtypes are errors naming the key and both shapes
              Catch::Contains("key 5 is given twice"));
   CHECK_THAT(message_of([&] { kv->push(5, {nd::zeros({1}, cpu(0))}); }), Catch::Contains("never initialized"));
   CHECK_THAT(message_of([] { kvstore::create("dist_async"); }), Catch::Contains("dist_sync"));
-  CHECK_THAT(message_of([] { kvstore::create("nccl"); }), Catch::Contains("'device'"));
   CHECK_THAT(message_of([] { kvstore::create("parameter_server"); }), Catch::Contains("unknown type 'parameter_server'"));
   // Nothing was lost: the key still works.
   std::vector<NDArray> g = {nd::ones({2, 3}, cpu(0))};
   kv->pushpull(4, g, g);
   CHECK(values_of(g[0]) == std::vector<float>(6, 1));
+}
+
+TEST_CASE("the nccl store refuses host values at the call, naming the key, and pulls its value anywhere") {
+  auto kv = kvstore::create("nccl");
+  CHECK(kv->type() == "nccl");
+  kv->init({7, 8}, {nd::full({2}, 3, cpu(0)), nd::full({2}, 5, cpu(0))});
+  CHECK_THAT(message_of([&] { kv->pushpull({7, 8}, {{nd::ones({2}, cpu(1))}, {nd::ones({2}, cpu(0))}},
+                                           {{nd::ones({2}, cpu(1))}, {nd::ones({2}, cpu(0))}}); }),
+             Catch::Contains("store 'nccl' sums GPU arrays") && Catch::Contains("value 0 of key 7") &&
+                 Catch::Contains("cpu(1)") && Catch::Contains("'device'"));
+  // Nothing of the refused call was done: the values are still init's, and a pull to host arrays copies them.
+  std::vector<NDArray> outs = {nd::zeros({2}, cpu(0)), nd::zeros({2}, cpu(1))};
+  kv->pull(7, outs);
+  kv->pull(8, {outs[1]});
+  CHECK(values_of(outs[0]) == std::vector<float>{3, 3});
+  CHECK(values_of(outs[1]) == std::vector<float>{5, 5});
 }
 
 TEST_CASE("push and pull return before the work is done, outputs are ready at the sync point") {
