@@ -6,5 +6,11 @@
 set -euo pipefail
 bench=$1; out=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
-python3 "$here/torch_peer.py" "$@" --json "$out/gpu_torch.json"
-${MXPP_LAUNCH:-} "$bench" "$@" --torch "$out/gpu_torch.json" --json "$out/gpu_mxpp.json"
+# mxpp's figures are still taken when the peer fails (say, no PyTorch there): printed alone.
+peer=()
+if python3 "$here/torch_peer.py" "$@" --json "$out/gpu_torch.json"; then
+  peer=(--torch "$out/gpu_torch.json")
+else
+  echo "run.sh: the PyTorch peer failed (exit $?); mxpp's figures alone follow" >&2
+fi
+${MXPP_LAUNCH:-} "$bench" "$@" "${peer[@]}" --json "$out/gpu_mxpp.json"

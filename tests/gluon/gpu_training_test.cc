@@ -1,9 +1,11 @@
 // Training on the GPU: the seed tutorial's MLP on Fashion-MNIST reaches the CPU's accuracy from the same start on
-// the same batches; split_and_load over two logical contexts on the one GPU equals the whole batch at once.
+// the same batches; split_and_load over two logical contexts on the one GPU equals the whole batch at once;
+// mixed precision in float16 and bfloat16.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <mx/mx.h>
 
@@ -162,4 +164,94 @@ TEST_CASE("split_and_load over two logical contexts on one GPU equals the whole 
     const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
     for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-6).epsilon(1e-5));
   }
+}
+
+// Mixed precision on the GPU (issue 11): float16 and bfloat16 products on tensor cores with float32
+// accumulation, the accuracy-sensitive operators in float32, gradients back in float32, and the loss scaler.
+TEST_CASE("amp on the GPU: products in float16 and bfloat16, sensitive operators in float32", "[gpu][amp]") {
+  for (DType target : {DType::kFloat16, DType::kBFloat16}) {
+    INFO(dtype_name(target));
+    // Values exact in both dtypes, so the products are hand-computed.
+    NDArray a = nd::array(std::vector<float>{1, 2, 3, 4}, Shape{2, 2}, gpu(0));
+    const NDArray b = nd::array(std::vector<float>{0.5, -1, 2, 0.25}, Shape{2, 2}, gpu(0));
+    a.attach_grad();
+    amp::scope on(target);
+    NDArray product;
+    {
+      autograd::record r;
+      product = nd::dot(a, b);
+      nd::sum(product).backward();
+    }
+    CHECK(product.dtype() == target);
+    CHECK(product.context() == gpu(0));
+    CHECK(product.asnumpy<float>() == std::vector<float>{4.5, -0.5, 9.5, -2});
+    CHECK(nd::softmax(product).dtype() == DType::kFloat32);
+    CHECK(nd::relu(product).dtype() == target);
+    CHECK(a.grad().dtype() == DType::kFloat32);
+    CHECK(a.grad().asnumpy<float>() == std::vector<float>{-0.5, 2.25, -0.5, 2.25});  // each row: b's row sums
+  }
+}
+
+TEST_CASE("amp on the GPU: float16 training with loss scaling follows float32, and an overflow skips its step",
+          "[gpu][amp][training]") {
+  // A separable problem: labels from a fixed linear map of the inputs.
+  random::seed(21);
+  const NDArray x = nd::random::normal(0, 1, {256, 16}, gpu(0));
+  const NDArray y = nd::argmax(nd::dot(x, nd::random::normal(0, 1, {16, 4}, gpu(0))), 1);
+  auto train = [&](bool mixed) {
+    nn::Sequential net;
+    net.add(nn::Dense(32, "relu"), nn::Dense(4));
+    random::seed(5);
+    net.initialize(init::Xavier(), {gpu(0)});
+    gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.5}});
+    std::optional<amp::scope> on;
+    if (mixed) {
+      on.emplace(DType::kFloat16);
+      amp::init_trainer(trainer, {.init_scale = 1024});
+    }
+    gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+    double last = 0;
+    for (int step = 0; step < 60; ++step) {
+      NDArray loss, scaled;
+      {
+        autograd::record r;
+        loss = loss_fn(net(x), y);
+        scaled = mixed ? amp::scale_loss(loss, trainer) : loss;
+      }
+      scaled.backward();
+      trainer.step(256);
+      last = nd::mean(loss).asscalar<float>();
+    }
+    metric::Accuracy accuracy;
+    accuracy.update(y, net(x));
+    if (mixed) CHECK(trainer.loss_scaler()->skipped_steps() == 0);
+    return std::pair{last, accuracy.get().second};
+  };
+  const auto [full_loss, full_accuracy] = train(false);
+  const auto [mixed_loss, mixed_accuracy] = train(true);
+  std::printf("60 steps: loss %.4f, accuracy %.3f in float32; loss %.4f, accuracy %.3f in float16 AMP\n", full_loss,
+              full_accuracy, mixed_loss, mixed_accuracy);
+  CHECK(full_accuracy > 0.8);
+  CHECK(mixed_accuracy > full_accuracy - 0.03);
+  CHECK(mixed_loss == Approx(full_loss).margin(0.05));
+
+  // A scale of 2^24 overflows float16's 65504 in the backward products: the step is skipped, the scale halved.
+  nn::Sequential net;
+  net.add(nn::Dense(4));
+  net.initialize(init::Constant(0.5), {gpu(0)});
+  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.5}});
+  amp::scope on(DType::kFloat16);
+  amp::init_trainer(trainer, {.init_scale = 16777216});
+  net(x).wait_to_read();  // the deferred weight's shape
+  const std::vector<float> before = net.collect_params()["0.weight"].data().asnumpy<float>();
+  NDArray loss;
+  {
+    autograd::record r;
+    loss = amp::scale_loss(nd::sum(net(x)), trainer);
+  }
+  loss.backward();
+  trainer.step(256);
+  CHECK(trainer.loss_scaler()->skipped_steps() == 1);
+  CHECK(trainer.loss_scaler()->scale() == 8388608);
+  CHECK(net.collect_params()["0.weight"].data().asnumpy<float>() == before);
 }
