@@ -20,7 +20,7 @@ struct NcclCall {
   Kind kind = Kind::kAllReduce;
   int member = 0;           // which of the clique's devices (an index into devices())
   const void* send = nullptr;
-  void* recv = nullptr;     // kReduce: written on the root only (may be null elsewhere)
+  void* recv = nullptr;     // kReduce: written on the root only
   std::size_t count = 0;
   DType dtype = DType::kFloat32;
   int root = 0;             // kReduce, kBroadcast: the root's NCCL rank

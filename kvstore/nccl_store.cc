@@ -112,8 +112,10 @@ void NcclStore::reduce_bucket(const std::vector<Entry*>& bucket) {
     group.writes.push_back(entry->pushed.var());
     for (const NDArray& sum : entry->device_sums) {
       const int device = sum.context().dev_id;
+      // NCCL ignores the receive buffer off the root: given the send buffer there rather than a null pointer.
+      void* send = sum.blob().data;
       group.calls.push_back({.kind = NcclCall::Kind::kReduce, .member = members->member_of(device),
-                             .send = sum.blob().data, .recv = device == home ? entry->pushed.blob().data : nullptr,
+                             .send = send, .recv = device == home ? entry->pushed.blob().data : send,
                              .count = static_cast<std::size_t>(entry->shape.size()), .dtype = entry->dtype, .root = root});
       group.reads.push_back(sum.var());
     }
@@ -163,8 +165,9 @@ void NcclStore::copy_out(const NDArray& source, const std::vector<NDArray>& outs
         out->bump_version();
         writes.push_back(out->var());
       }
+      // NCCL ignores the send buffer off the root: given the receive buffer there rather than a null pointer.
       calls.push_back({.kind = NcclCall::Kind::kBroadcast, .member = members->member_of(device),
-                       .send = device == root_device ? source.blob().data : nullptr, .recv = recv,
+                       .send = device == root_device ? source.blob().data : recv, .recv = recv,
                        .count = static_cast<std::size_t>(source.size()), .dtype = source.dtype(), .root = root});
     }
     push_group(members, std::move(calls), root_device, {source.var()}, writes, priority, "KVStoreNcclBroadcast");
