@@ -1,10 +1,10 @@
 // The GPU benchmark, run on the device beside PyTorch (bench/gpu/torch_peer.py, started by bench/gpu/run.sh in
 // the same command): engine overhead as `y = x + 1` on a one-element GPU array (ns per operation, independent
 // operations and a dependent chain), the seed tutorial's MLP (784-256-10, batch 128, SGD) over one epoch of
-// Fashion-MNIST's size preloaded on the GPU (seconds per epoch), and a ResNet-50 training step (v1 here,
-// torchvision's v1.5 there; batch 128 of 224x224, SGD with momentum) in float32 and in mixed precision
-// (float16), images per second; and ResNet-50's gradients all-reduced by the nccl store against one NCCL group
-// issued directly (ms per pass). With --torch FILE, the peer's figures (its JSON) are printed beside ours.
+// Fashion-MNIST's size preloaded on the GPU (seconds per epoch), a ResNet-50 training step (v1b here,
+// torchvision's resnet50 there: the same network; batch 128 of 224x224, SGD with momentum) in float32 and in
+// mixed precision (float16), images per second; and ResNet-50's gradients all-reduced by the nccl store against
+// one NCCL group issued directly (ms per pass). With --torch FILE, the peer's figures (its JSON) are printed beside ours.
 // Usage: mx_bench_gpu [--quick] [--json FILE] [--torch FILE]
 #include <algorithm>
 #include <chrono>
@@ -87,7 +87,7 @@ double resnet50_images_per_second(std::int64_t batch, int warmup, int steps, boo
   mx::random::seed(0);
   const NDArray x = mx::nd::random::normal(0, 1, {batch, 3, 224, 224}, gpu);
   const NDArray y = mx::nd::floor(mx::nd::random::uniform(0, 1000, {batch}, gpu));
-  auto net = mx::gluon::model_zoo::vision::get_model("resnet50_v1");
+  auto net = mx::gluon::model_zoo::vision::get_model("resnet50_v1b");  // torchvision's resnet50
   net->initialize(mx::init::Xavier(), {gpu});
   mx::gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
   mx::gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.01}, {"momentum", 0.9}});

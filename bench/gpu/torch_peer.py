@@ -45,12 +45,47 @@ def mlp_epoch_seconds(batches, epochs):
     return best
 
 
+def resnet50():
+    """torchvision's resnet50 (v1.5: the bottleneck strides in its 3x3 convolution), or the same network built
+    here where torchvision is not installed."""
+    try:
+        import torchvision
+        return torchvision.models.resnet50()
+    except ImportError:
+        pass
+    nn = torch.nn
+
+    class Bottleneck(nn.Module):
+        def __init__(self, inplanes, planes, stride):
+            super().__init__()
+            width, out = planes, planes * 4
+            self.body = nn.Sequential(
+                nn.Conv2d(inplanes, width, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+                nn.Conv2d(width, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+                nn.Conv2d(width, out, 1, bias=False), nn.BatchNorm2d(out))
+            self.downsample = None
+            if stride != 1 or inplanes != out:
+                self.downsample = nn.Sequential(nn.Conv2d(inplanes, out, 1, stride, bias=False), nn.BatchNorm2d(out))
+
+        def forward(self, x):
+            identity = x if self.downsample is None else self.downsample(x)
+            return torch.relu(self.body(x) + identity)
+
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)]
+    inplanes = 64
+    for planes, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        for i in range(blocks):
+            layers.append(Bottleneck(inplanes, planes, stride if i == 0 else 1))
+            inplanes = planes * 4
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000)]
+    return nn.Sequential(*layers)
+
+
 def resnet50_images_per_second(batch, warmup, steps, mixed_precision):
-    import torchvision
     torch.manual_seed(0)
     x = torch.randn(batch, 3, 224, 224, device="cuda")
     y = torch.randint(0, 1000, (batch,), device="cuda")
-    net = torchvision.models.resnet50().cuda()
+    net = resnet50().cuda()
     loss_fn = torch.nn.CrossEntropyLoss()
     trainer = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     scaler = torch.amp.GradScaler("cuda", enabled=mixed_precision)

@@ -28,6 +28,9 @@ const std::map<std::string, Factory>& factories() {
         };
       }
     }
+    for (int n : {18, 34, 50, 101, 152}) {
+      t["resnet" + std::to_string(n) + "_v1b"] = [n](const ModelOptions& o) { return resnet_v1b(n, o); };
+    }
     for (int n : {121, 161, 169, 201}) {
       t["densenet" + std::to_string(n)] = [n](const ModelOptions& o) { return densenet(n, o); };
     }

@@ -1,4 +1,5 @@
-// ResNet v1 and v2, as MXNet 1.x's model zoo builds them (its BottleneckV1 gives its 1x1 convolutions biases).
+// ResNet v1 and v2, as MXNet 1.x's model zoo builds them (its BottleneckV1 gives its 1x1 convolutions biases),
+// and v1b, GluonCV's and torchvision's ResNet (names as this zoo's v1, with the prefix resnetv1b).
 #include <mx/gluon/model_zoo/vision.h>
 
 #include <mx/gluon/nn/activations.h>
@@ -65,22 +66,28 @@ class BasicBlockV1 : public ResidualV1 {
   std::string repr() const override { return "BasicBlockV1"; }
 };
 
-class BottleneckV1 : public ResidualV1 {
+// MXNet's v1 bottleneck strides in its first 1x1 convolution and gives both 1x1 convolutions biases; v1b
+// (GluonCV's, torchvision's "v1.5") strides in the 3x3 convolution and has no biases: 4x the 3x3's work in each
+// stage's first block, and the accuracy of the later papers.
+template <bool kV1b>
+class Bottleneck : public ResidualV1 {
  public:
-  BottleneckV1(std::int64_t channels, std::int64_t stride, bool downsample, std::int64_t in_channels)
-      : ResidualV1("bottleneckv1") {
-    body_.add(conv1x1(channels / 4, stride, true));
+  Bottleneck(std::int64_t channels, std::int64_t stride, bool downsample, std::int64_t in_channels)
+      : ResidualV1(kV1b ? "bottleneckv1b" : "bottleneckv1") {
+    body_.add(conv1x1(channels / 4, kV1b ? 1 : stride, !kV1b));
     body_.add(nn::BatchNorm());
     body_.add(nn::Activation("relu"));
-    body_.add(conv3x3(channels / 4, 1, channels / 4));
+    body_.add(conv3x3(channels / 4, kV1b ? stride : 1, channels / 4));
     body_.add(nn::BatchNorm());
     body_.add(nn::Activation("relu"));
-    body_.add(conv1x1(channels, 1, true));
+    body_.add(conv1x1(channels, 1, !kV1b));
     body_.add(nn::BatchNorm());
     finish(channels, stride, downsample, in_channels);
   }
-  std::string repr() const override { return "BottleneckV1"; }
+  std::string repr() const override { return kV1b ? "BottleneckV1b" : "BottleneckV1"; }
 };
+using BottleneckV1 = Bottleneck<false>;
+using BottleneckV1b = Bottleneck<true>;
 
 class BasicBlockV2 : public HybridBlock {
  public:
@@ -133,7 +140,7 @@ class BottleneckV2 : public HybridBlock {
   nn::Conv2D *conv1_ = nullptr, *conv2_ = nullptr, *conv3_ = nullptr, *downsample_ = nullptr;
 };
 
-enum class BlockKind { kBasic, kBottleneck };
+enum class BlockKind { kBasic, kBottleneck, kBottleneckV1b };
 
 template <class Block>
 nn::HybridSequential make_stage(std::int64_t num_blocks, std::int64_t channels, std::int64_t stride, int index,
@@ -148,7 +155,7 @@ nn::HybridSequential make_stage(std::int64_t num_blocks, std::int64_t channels, 
 class ResNetV1 : public HybridBlock {
  public:
   ResNetV1(BlockKind kind, const Ints& layers, const Ints& channels, int classes, Prefix prefix)
-      : HybridBlock("resnetv1", std::move(prefix)) {
+      : HybridBlock(kind == BlockKind::kBottleneckV1b ? "resnetv1b" : "resnetv1", std::move(prefix)) {
     NameScope scope = name_scope();
     features.add(nn::Conv2D(channels[0], {7, 7}, {.strides = {2, 2}, .padding = {3, 3}, .use_bias = false, .in_channels = 3}));
     features.add(nn::BatchNorm());
@@ -159,8 +166,10 @@ class ResNetV1 : public HybridBlock {
       const int index = static_cast<int>(i) + 1;
       if (kind == BlockKind::kBasic) {
         features.add(make_stage<BasicBlockV1>(layers[i], channels[i + 1], stride, index, channels[i]));
-      } else {
+      } else if (kind == BlockKind::kBottleneck) {
         features.add(make_stage<BottleneckV1>(layers[i], channels[i + 1], stride, index, channels[i]));
+      } else {
+        features.add(make_stage<BottleneckV1b>(layers[i], channels[i + 1], stride, index, channels[i]));
       }
     }
     features.add(nn::GlobalAvgPool2D());
@@ -209,9 +218,7 @@ class ResNetV2 : public HybridBlock {
   nn::Dense* output = nullptr;
 };
 
-}  // namespace
-
-Model resnet(int version, int num_layers, const ModelOptions& options) {
+Model make_resnet(int version, int num_layers, bool v1b, const ModelOptions& options) {
   BlockKind kind = BlockKind::kBasic;
   Ints layers, channels = {64, 64, 128, 256, 512};
   switch (num_layers) {
@@ -227,11 +234,20 @@ Model resnet(int version, int num_layers, const ModelOptions& options) {
     channels = {64, 256, 512, 1024, 2048};
   }
   if (version != 1 && version != 2) throw Error("resnet: version must be 1 or 2, got " + std::to_string(version));
+  if (v1b && version != 1) throw Error("resnet: v1b is a variant of version 1, got version " + std::to_string(version));
+  if (v1b && kind == BlockKind::kBottleneck) kind = BlockKind::kBottleneckV1b;  // basic blocks are the same in v1b
   Model net;
   if (version == 1) net = std::make_shared<ResNetV1>(kind, layers, channels, options.classes, options.prefix);
   else net = std::make_shared<ResNetV2>(kind, layers, channels, options.classes, options.prefix);
-  detail::maybe_load_pretrained(*net, "resnet" + std::to_string(num_layers) + "_v" + std::to_string(version), options);
+  detail::maybe_load_pretrained(
+      *net, "resnet" + std::to_string(num_layers) + "_v" + std::to_string(version) + (v1b ? "b" : ""), options);
   return net;
 }
+
+}  // namespace
+
+Model resnet(int version, int num_layers, const ModelOptions& options) { return make_resnet(version, num_layers, false, options); }
+
+Model resnet_v1b(int num_layers, const ModelOptions& options) { return make_resnet(1, num_layers, true, options); }
 
 }  // namespace mx::gluon::model_zoo::vision

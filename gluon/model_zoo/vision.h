@@ -27,7 +27,8 @@ struct ModelOptions {
 
 using Model = std::shared_ptr<HybridBlock>;
 
-// By MXNet's name: "alexnet", "vgg11" ... "vgg19_bn", "resnet18_v1" ... "resnet152_v2", "densenet121" ...
+// By MXNet's name: "alexnet", "vgg11" ... "vgg19_bn", "resnet18_v1" ... "resnet152_v2" (and GluonCV's
+// "resnet18_v1b" ... "resnet152_v1b"), "densenet121" ...
 // "densenet201", "squeezenet1.0", "squeezenet1.1", "inceptionv3", "mobilenet1.0" ... "mobilenet0.25",
 // "mobilenetv2_1.0" ... "mobilenetv2_0.25". mx::Error listing them for an unknown name.
 Model get_model(const std::string& name, const ModelOptions& options = {});
@@ -36,6 +37,10 @@ std::vector<std::string> list_models();
 Model alexnet(const ModelOptions& options = {});
 Model vgg(int num_layers, bool batch_norm, const ModelOptions& options = {});
 Model resnet(int version, int num_layers, const ModelOptions& options = {});
+// GluonCV's resnetNN_v1b, the ResNet of torchvision (its "v1.5"): as v1, with the bottleneck's stride in its 3x3
+// convolution and no biases in its 1x1 convolutions (ResNet-50: 25,557,032 parameters). Its parameter names are
+// this zoo's v1 names under the prefix resnetv1b, not GluonCV's.
+Model resnet_v1b(int num_layers, const ModelOptions& options = {});
 Model densenet(int num_layers, const ModelOptions& options = {});
 Model squeezenet(const std::string& version, const ModelOptions& options = {});
 Model inception_v3(const ModelOptions& options = {});

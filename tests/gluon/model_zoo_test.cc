@@ -41,6 +41,8 @@ TEST_CASE("zoo networks have the published parameter counts", "[model_zoo]") {
   for (const Expected& e : {Expected{"alexnet", 224, 61'100'840}, Expected{"vgg16", 224, 138'357'544},
                             Expected{"vgg11_bn", 224, 132'868'840}, Expected{"resnet18_v1", 224, 11'689'512},
                             Expected{"resnet34_v1", 224, 21'797'672}, Expected{"resnet50_v1", 224, 25'575'912},
+                            Expected{"resnet50_v1b", 224, 25'557'032}, Expected{"resnet18_v1b", 224, 11'689'512},
+                            Expected{"resnet101_v1b", 224, 44'549'160},
                             Expected{"densenet121", 224, 7'978'856}, Expected{"squeezenet1.0", 224, 1'248'424},
                             Expected{"squeezenet1.1", 224, 1'235'496}, Expected{"mobilenet1.0", 224, 4'231'976}}) {
     INFO(e.name);
@@ -64,6 +66,23 @@ TEST_CASE("every zoo network gives (1, classes) at its input size, and has a sym
     CHECK(symbol.list_inputs().size() == net->collect_params().size() + 1);
   }
   CHECK_THROWS_WITH(vision::get_model("resnet19_v1"), Contains("resnet19_v1") && Contains("resnet18_v1"));
+}
+
+TEST_CASE("resnet v1b strides in the bottleneck's 3x3 convolution, v1 in its first 1x1", "[model_zoo]") {
+  // The attributes of a convolution node in the network's symbol JSON.
+  auto attrs_of = [](const std::string& model, const std::string& node) {
+    const vision::Model net = vision::get_model(model, {.prefix = "net_"});  // names independent of other networks
+    net->initialize(init::Zero());
+    const std::string json = (*net)(sym::var("data", {.shape = Shape{1, 3, 224, 224}})).tojson();
+    const std::size_t at = json.find("\"" + node + "\"");
+    REQUIRE(at != std::string::npos);
+    return json.substr(at, json.find('}', at) - at);
+  };
+  CHECK_THAT(attrs_of("resnet50_v1b", "net_stage2_conv0_fwd"), Contains("\"stride\": \"(1, 1)\"") && Contains("\"no_bias\": \"True\""));
+  CHECK_THAT(attrs_of("resnet50_v1b", "net_stage2_conv1_fwd"), Contains("\"stride\": \"(2, 2)\""));
+  CHECK_THAT(attrs_of("resnet50_v1", "net_stage2_conv0_fwd"), Contains("\"stride\": \"(2, 2)\"") && Contains("\"no_bias\": \"False\""));
+  CHECK_THAT(attrs_of("resnet50_v1", "net_stage2_conv1_fwd"), Contains("\"stride\": \"(1, 1)\""));
+  CHECK_THROWS_WITH(vision::get_model("resnet50_v2b"), Contains("resnet50_v1b"));
 }
 
 TEST_CASE("zoo parameters carry MXNet's names", "[model_zoo]") {
