@@ -74,6 +74,26 @@ void broadcast_from_rank0(void* data, std::size_t bytes, MPI_Comm comm) {
 }
 
 
+// One flag per sum, set once the sum on this rank is formed: a failed gradient skips the operation that sets
+// it, and this rank then still takes its part in the collective (so that the others do not wait for ever), with
+// zeros, and reports the failure (failed_sums_error).
+std::shared_ptr<std::vector<std::atomic<bool>>> flags_of_formed_sums(const std::vector<NDArray>& sums) {
+  auto formed = std::make_shared<std::vector<std::atomic<bool>>>(sums.size());
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    engine::Engine::get().push_sync([formed, i](engine::RunContext) { (*formed)[i].store(true); }, sums[i].context(),
+                                    {sums[i].var()}, {},
+                                    {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed",
+                                     .category = "kvstore", .args = {}});
+  }
+  return formed;
+}
+
+Error failed_sums_error(const std::string& keys, int rank) {
+  return Error("KVStore.push: the sum of key " + keys + " failed on rank " + std::to_string(rank) +
+               " (an operator before it raised; its error surfaced at an earlier sync point), so this rank sent "
+               "zeros in the all-reduce");
+}
+
 template <class Base>
 class DistStore : public Base {
  public:
@@ -170,15 +190,14 @@ void DistStore<Base>::reduce_bucket_over_nccl(const std::vector<Entry*>& bucket)
   join_nccl();
   engine::Engine& engine = engine::Engine::get();
   const int device = *nccl_device_;
-  // As over MPI: a sum that failed on this rank is sent as zeros, so that the other ranks do not wait for ever.
-  auto formed = std::make_shared<std::vector<std::atomic<bool>>>(bucket.size());
+  std::vector<NDArray> sums;
+  for (const Entry* entry : bucket) sums.push_back(entry->pushed);
+  const auto formed = flags_of_formed_sums(sums);
   std::vector<engine::VarHandle> writes = {nccl_order_};
   std::vector<NcclCall> calls;
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < bucket.size(); ++i) {
-    const NDArray& sum = bucket[i]->pushed;
-    engine.push_sync([formed, i](engine::RunContext) { (*formed)[i].store(true); }, sum.context(), {sum.var()}, {},
-                     {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed", .category = "kvstore", .args = {}});
+    const NDArray& sum = sums[i];
     sum.bump_version();
     writes.push_back(sum.var());
     void* data = sum.blob().data;
@@ -196,11 +215,7 @@ void DistStore<Base>::reduce_bucket_over_nccl(const std::vector<Entry*>& bucket)
           failed += (failed.empty() ? "" : ", ") + keys[i];
         }
         clique->enqueue(calls, run.stream, device, "KVStore: the NCCL all-reduce of a bucket");
-        if (!failed.empty()) {
-          throw Error("KVStore.push: the sum of key " + failed + " failed on rank " + std::to_string(rank) +
-                      " (an operator before it raised; its error surfaced at an earlier sync point), so this "
-                      "rank sent zeros in the all-reduce");
-        }
+        if (!failed.empty()) throw failed_sums_error(failed, rank);
       },
       gpu(device), {}, writes,
       {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreNcclAllreduce", .category = "kvstore", .args = {}});
@@ -209,15 +224,13 @@ void DistStore<Base>::reduce_bucket_over_nccl(const std::vector<Entry*>& bucket)
 template <class Base>
 void DistStore<Base>::reduce_bucket_over_mpi(const std::vector<Entry*>& bucket) {
   engine::Engine& engine = engine::Engine::get();
-  // Whether each key's sum on this rank was formed: a failed gradient skips it, and this rank then still takes
-  // its part in the collective (so that the others do not wait for ever) and reports the failure.
-  auto formed = std::make_shared<std::vector<std::atomic<bool>>>(bucket.size());
+  std::vector<NDArray> sums;
+  for (const Entry* entry : bucket) sums.push_back(entry->pushed);
+  const auto formed = flags_of_formed_sums(sums);
   std::vector<engine::VarHandle> writes;
   auto items = std::make_shared<std::vector<BucketItem>>();
   for (std::size_t i = 0; i < bucket.size(); ++i) {
-    const NDArray& sum = bucket[i]->pushed;
-    engine.push_sync([formed, i](engine::RunContext) { (*formed)[i].store(true); }, sum.context(), {sum.var()}, {},
-                     {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed", .category = "kvstore", .args = {}});
+    const NDArray& sum = sums[i];
     sum.bump_version();
     writes.push_back(sum.var());
     items->push_back({sum.blob(), bucket[i]->key.str()});
@@ -257,11 +270,7 @@ void DistStore<Base>::reduce_bucket_over_mpi(const std::vector<Entry*>& bucket) 
                   at += n;
                 }
               }
-              if (!failed.empty()) {
-                throw Error("KVStore.push: the sum of key " + failed + " failed on rank " + std::to_string(world->rank()) +
-                            " (an operator before it raised; its error surfaced at an earlier sync point), so this "
-                            "rank sent zeros in the all-reduce");
-              }
+              if (!failed.empty()) throw failed_sums_error(failed, world->rank());
             },
             [done](std::exception_ptr error) { error ? done(error) : done(); });
       },
