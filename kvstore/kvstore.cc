@@ -94,8 +94,9 @@ void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values
   }
   entry.summed_in_place = in_place;
   entry.device_sums.clear();
-  if (in_place) {  // the all-reduce across workers works on the caller's array itself: no copies before it
+  if (in_place) {  // the all-reduce works on the caller's arrays themselves: no copies before it
     entry.pushed = values[0];
+    entry.device_sums = values;
     return;
   }
   const bool updates = optimizer_ != nullptr;
@@ -110,6 +111,15 @@ void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values
     entry.pushed = entry.stored;  // without an optimizer the sum is the new value
   }
   sum_values(entry, values, priority);
+}
+
+bool KVStore::sums_in_place(const std::vector<NDArray>& values, const std::vector<NDArray>& outs) const {
+  return distributed() && values.size() == 1 && outs.size() == 1 && !values[0].context().is_gpu() &&
+         same_array(values[0], outs[0]);
+}
+
+bool KVStore::same_array(const NDArray& a, const NDArray& b) {
+  return a.shares_storage_with(b) && a.offset() == b.offset();
 }
 
 void KVStore::sum_values(Entry& entry, const std::vector<NDArray>& values, int priority) {
@@ -134,9 +144,7 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
     check_value_devices(*entries.back(), values[i], call);
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    const bool in_place = distributed() && !optimizer_ && outs != nullptr && values[i].size() == 1 &&
-                          (*outs)[i].size() == 1 && !values[i][0].context().is_gpu() &&
-                          (*outs)[i][0].shares_storage_with(values[i][0]) && (*outs)[i][0].offset() == values[i][0].offset();
+    const bool in_place = !optimizer_ && outs != nullptr && sums_in_place(values[i], (*outs)[i]);
     reduce_on_devices(*entries[i], values[i], priorities.empty() ? 0 : priorities[i], in_place);
   }
   if (bucketed()) {

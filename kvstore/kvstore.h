@@ -68,9 +68,9 @@ class KVStore {
   void push(const Key& key, const std::vector<NDArray>& values, int priority = 0);
   // Copies the stored value into each of `outs` (the arrays themselves are written, on their own devices).
   void pull(const Key& key, const std::vector<NDArray>& outs, int priority = 0);
-  // push then pull in one call; `outs` may be `values` (in-place all-reduce). A distributed store without an
-  // optimizer then sums a key's one host array where it is, with no copy: a later pull of the key reads that
-  // array, and is an mx::Error once the array has been written again.
+  // push then pull in one call; `outs` may be `values` (in-place all-reduce). Without an optimizer, a distributed
+  // store then sums a key's one host array where it is, and the nccl store one GPU array per GPU, with no copy:
+  // a later pull of the key reads the first of them, and is an mx::Error once that has been written again.
   void pushpull(const Key& key, const std::vector<NDArray>& values, const std::vector<NDArray>& outs, int priority = 0);
   // Several keys at once, key i with priority priorities[i] (0 when left out). Distributed stores send keys that
   // are next to each other in the list in one message (a bucket), in the list's order.
@@ -96,6 +96,11 @@ class KVStore {
   // (given the contexts of that push's values).
   virtual Context init_context(const NDArray& value) const = 0;
   virtual Context home_context(const Entry& entry, const std::vector<NDArray>& values) = 0;
+  // Whether pushpull (without an optimizer) sums `values` where they are, as `outs` (the same arrays): they then
+  // go to reduce_bucket as the entry's device_sums, and `pushed` is the first. By default, a distributed store's
+  // one host value.
+  virtual bool sums_in_place(const std::vector<NDArray>& values, const std::vector<NDArray>& outs) const;
+  static bool same_array(const NDArray& a, const NDArray& b);
   // Refuses values on devices the store cannot sum on (an mx::Error naming the key and the value), before any
   // work of the call is pushed.
   virtual void check_value_devices(const Entry& /*entry*/, const std::vector<NDArray>& /*values*/,

@@ -52,6 +52,17 @@ void NcclStore::check_value_devices(const Entry& entry, const std::vector<NDArra
   }
 }
 
+bool NcclStore::sums_in_place(const std::vector<NDArray>& values, const std::vector<NDArray>& outs) const {
+  if (values.size() != outs.size()) return false;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!values[i].context().is_gpu() || !same_array(values[i], outs[i])) return false;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (values[j].context() == values[i].context()) return false;  // one rank per GPU
+    }
+  }
+  return true;
+}
+
 void NcclStore::sum_values(Entry& entry, const std::vector<NDArray>& values, int priority) {
   const int home = entry.pushed.context().dev_id;
   std::vector<int> devices;
@@ -107,6 +118,18 @@ void NcclStore::reduce_bucket(const std::vector<Entry*>& bucket) {
     Group& group = groups[devices];
     const int home = entry->pushed.context().dev_id;
     if (group.calls.empty()) group.device = home;
+    if (entry->summed_in_place) {  // the caller's arrays, one per GPU, each becomes the sum
+      for (const NDArray& value : entry->device_sums) {
+        void* data = value.blob().data;
+        value.bump_version();
+        group.writes.push_back(value.var());
+        group.calls.push_back({.kind = NcclCall::Kind::kAllReduce, .member = members->member_of(value.context().dev_id),
+                               .send = data, .recv = data, .count = static_cast<std::size_t>(entry->shape.size()),
+                               .dtype = entry->dtype, .root = 0});
+      }
+      entry->device_sums.clear();
+      continue;
+    }
     const int root = members->rank(members->member_of(home));
     entry->pushed.bump_version();
     group.writes.push_back(entry->pushed.var());

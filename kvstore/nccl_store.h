@@ -18,9 +18,12 @@ class NcclStore : public DeviceStore {
  protected:
   // Values must be GPU arrays; pulls may also go to host arrays (copied from the sum).
   void check_value_devices(const Entry& entry, const std::vector<NDArray>& values, const char* call) const override;
+  // The Trainer's pushpull, one GPU array per GPU as both value and output: summed in place (ncclAllReduce).
+  bool sums_in_place(const std::vector<NDArray>& values, const std::vector<NDArray>& outs) const override;
   // Each GPU's values summed on that GPU (no copy for a GPU's one value); reduce_bucket sums across the GPUs.
   void sum_values(Entry& entry, const std::vector<NDArray>& values, int priority) override;
-  // One NCCL group per set of GPUs in the bucket: each key's per-GPU sums reduced into its sum (ncclReduce).
+  // One NCCL group per set of GPUs in the bucket: each key's per-GPU sums all-reduced in place, or reduced into
+  // the key's sum (ncclReduce).
   void reduce_bucket(const std::vector<Entry*>& bucket) override;
   // The value broadcast to one output on each GPU (ncclBroadcast), copied on that GPU to its other outputs.
   void copy_out(const NDArray& source, const std::vector<NDArray>& outs, int priority) override;
