@@ -51,6 +51,28 @@ TEST_CASE("two ranks: push sums over every rank's contexts, init keeps rank 0's 
   kv->barrier();
 }
 
+TEST_CASE("two ranks: dist_device_sync sums each key on one of its devices, then across the ranks") {
+  const auto kv = kvstore::create("dist_device_sync");
+  REQUIRE(kv->type() == "dist_device_sync");
+  REQUIRE(kv->num_workers() == 2);
+  const int r = kv->rank();
+  kv->init(7, nd::full({2, 2}, 5.0 + r, cpu(1)));  // rank 1's value is dropped
+  std::vector<NDArray> start = {nd::zeros({2, 2}, cpu(0)), nd::zeros({2, 2}, cpu(1))};
+  kv->pull(7, start);
+  for (const NDArray& s : start) CHECK(s.asnumpy<float>() == std::vector<float>(4, 5));
+  // Rank r pushes r + 1 from cpu(0) and 10 (r + 1) from cpu(1): by hand (1 + 2) + 10 (1 + 2) = 33.
+  std::vector<NDArray> grads = {nd::full({2, 2}, r + 1.0, cpu(0)), nd::full({2, 2}, 10.0 * (r + 1), cpu(1))};
+  kv->pushpull(7, grads, grads);
+  for (const NDArray& g : grads) CHECK(g.asnumpy<float>() == std::vector<float>(4, 33));
+  // With an optimizer on the store: every rank applies the same update to the same value.
+  kv->set_optimizer(optimizer::create("sgd", {{"learning_rate", 0.1}}));
+  kv->push(7, grads);  // the sum over devices and ranks: 2 * 2 * 33 = 132; the value 33 - 0.1 * 132
+  std::vector<NDArray> weight = {nd::zeros({2, 2}, cpu(0))};
+  kv->pull(7, weight);
+  for (float v : weight[0].asnumpy<float>()) CHECK(v == Approx(33 - 13.2));
+  kv->barrier();
+}
+
 TEST_CASE("two ranks: several keys in buckets, of several dtypes") {
   auto kv = dist_store();
   const int r = kv->rank();
