@@ -81,7 +81,7 @@ struct PushOptions {
   int priority = 0;             // larger runs first, where the queue is a priority queue (kPrioritized)
   const char* name = nullptr;   // for errors and the profiler; must outlive the operation (a literal, say)
   const char* category = nullptr;  // for the profiler: "operator" when null, "copy" for copies between arrays
-  std::string args;                // for the profiler, filled only while it records: the inputs, say
+  std::string args = {};           // for the profiler, filled only while it records: the inputs, say
 };
 
 class Engine {

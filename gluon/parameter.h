@@ -23,7 +23,7 @@ struct ParameterState;
 struct ParameterOptions {
   DType dtype = DType::kFloat32;
   GradReq grad_req = GradReq::kWrite;
-  init::InitializerRef init;  // empty: the one initialize() is given
+  init::InitializerRef init = {};  // empty: the one initialize() is given
   bool allow_deferred_init = true;
 };
 

@@ -135,7 +135,7 @@ Trainer::StoreCall Trainer::store_call(bool with_weights) const {
   }
   StoreCall call;
   for (const std::size_t index : order) {
-    call.keys.push_back(static_cast<int>(index));
+    call.keys.emplace_back(static_cast<int>(index));
     call.grads.push_back(slots_[index].parameter.list_grad());
     if (with_weights) call.weights.push_back(slots_[index].parameter.list_data());
     call.priorities.push_back(-static_cast<int>(index));

@@ -82,7 +82,7 @@ class Trainer {
     Parameter parameter;
     std::vector<std::vector<NDArray>> states;  // per context, created at the first update
     std::vector<std::uint64_t> seen_versions;  // each gradient's version when last used
-    std::optional<bool> fresh;                 // decided by allreduce_grads, for the update that follows
+    std::optional<bool> fresh = {};            // decided by allreduce_grads, for the update that follows
   };
   void check_initialized(Slot& slot);
   // At the first step: makes or takes the store, gives it every parameter (rank 0's values on every rank).

@@ -18,13 +18,13 @@ struct TracedCall {
   Context ctx;
   // Runs the call imperatively (pushed, recorded by autograd while recording). Empty handles among `outputs`
   // receive new arrays; existing ones are written in place.
-  std::function<void(std::span<const NDArray> inputs, std::span<NDArray> outputs)> run;
+  std::function<void(std::span<const NDArray> inputs, std::span<NDArray> outputs)> run = {};
   // The compute function with the call's parameters bound, for running the node inside a bulked engine
   // operation; empty when the call is not one plain operation (a composition, a copy between devices).
-  std::function<void(std::span<const Blob> inputs, std::span<const Blob> outputs, const ComputeContext&)> compute;
+  std::function<void(std::span<const Blob> inputs, std::span<const Blob> outputs, const ComputeContext&)> compute = {};
   // The call as a node of MXNet's symbol JSON (symbolic.h): its attributes, and whether the operator has a
   // symbol form at all (an operator with parameters and no to_attrs has none, and cannot be exported).
-  Attrs attrs;
+  Attrs attrs = {};
   bool symbolic = false;
 };
 

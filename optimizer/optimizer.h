@@ -18,7 +18,7 @@ struct OptimizerOptions {
   double wd = 0;
   double rescale_grad = 1;
   double clip_gradient = -1;  // off when <= 0
-  std::shared_ptr<lr_scheduler::LRScheduler> lr_scheduler;
+  std::shared_ptr<lr_scheduler::LRScheduler> lr_scheduler = nullptr;
 };
 
 class Optimizer {
@@ -51,7 +51,7 @@ class Optimizer {
 
  protected:
   // The rule's parameters for the t-th update of a weight (bias corrections fold into lr here).
-  virtual nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const { return base; }
+  virtual nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int /*t*/) const { return base; }
 
  private:
   nd::UpdateRule rule_;

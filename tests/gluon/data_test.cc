@@ -143,8 +143,8 @@ void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes
 
 // An IDX file of n images of 2x3 (pixel values i * 6 + k) or of n labels (i % 10).
 std::vector<std::uint8_t> idx(bool images, std::uint8_t n) {
-  std::vector<std::uint8_t> b = {0, 0, 8, static_cast<std::uint8_t>(images ? 3 : 1), 0, 0, 0, n};
-  if (images) b.insert(b.end(), {0, 0, 0, 2, 0, 0, 0, 3});
+  std::vector<std::uint8_t> b = images ? std::vector<std::uint8_t>{0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 3}
+                                       : std::vector<std::uint8_t>{0, 0, 8, 1, 0, 0, 0, n};
   for (int i = 0; i < n; ++i) {
     if (images) {
       for (int k = 0; k < 6; ++k) b.push_back(static_cast<std::uint8_t>(i * 6 + k));
