@@ -149,7 +149,9 @@ std::string NcclClique::unique_id() {
 
 std::shared_ptr<NcclClique> NcclClique::joined(int device, int rank, int size, const std::string& id) {
   ncclUniqueId unique;
-  if (id.size() != sizeof(unique.internal)) throw Error("NCCL: a job id has " + std::to_string(sizeof(unique.internal)) + " bytes");
+  if (id.size() != sizeof(unique.internal)) {
+    throw Error("NCCL: a job id has " + std::to_string(sizeof(unique.internal)) + " bytes");
+  }
   std::copy(id.begin(), id.end(), unique.internal);
   std::shared_ptr<NcclClique> clique(new NcclClique({device}, rank));
   {
@@ -246,7 +248,8 @@ namespace {
 }  // namespace
 
 struct NcclClique::Member {};
-NcclClique::NcclClique(std::vector<int> devices, int first_rank) : devices_(std::move(devices)), first_rank_(first_rank) {}
+NcclClique::NcclClique(std::vector<int> devices, int first_rank)
+    : devices_(std::move(devices)), first_rank_(first_rank) {}
 NcclClique::~NcclClique() = default;
 void NcclClique::create_streams() {}
 std::shared_ptr<NcclClique> NcclClique::local(const std::vector<int>&) { no_cuda(); }

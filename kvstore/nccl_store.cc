@@ -29,7 +29,8 @@ void push_group(std::shared_ptr<NcclClique> clique, std::vector<NcclCall> calls,
         clique->enqueue(calls, run.stream, device, name);
       },
       gpu(device), reads, writes,
-      {.prop = engine::FnProperty::kPrioritized, .priority = priority, .name = name, .category = "kvstore", .args = {}});
+      {.prop = engine::FnProperty::kPrioritized, .priority = priority, .name = name, .category = "kvstore",
+       .args = {}});
 }
 
 }  // namespace
@@ -139,13 +140,15 @@ void NcclStore::reduce_bucket(const std::vector<Entry*>& bucket) {
       void* send = sum.blob().data;
       group.calls.push_back({.kind = NcclCall::Kind::kReduce, .member = members->member_of(device),
                              .send = send, .recv = device == home ? entry->pushed.blob().data : send,
-                             .count = static_cast<std::size_t>(entry->shape.size()), .dtype = entry->dtype, .root = root});
+                             .count = static_cast<std::size_t>(entry->shape.size()), .dtype = entry->dtype,
+                             .root = root});
       group.reads.push_back(sum.var());
     }
     entry->device_sums.clear();
   }
   for (auto& [devices, group] : groups) {
-    push_group(clique(devices), std::move(group.calls), group.device, group.reads, group.writes, 0, "KVStoreNcclReduce");
+    push_group(clique(devices), std::move(group.calls), group.device, group.reads, group.writes, 0,
+               "KVStoreNcclReduce");
   }
 }
 

@@ -4,7 +4,8 @@
 // Fashion-MNIST's size preloaded on the GPU (seconds per epoch), a ResNet-50 training step (v1b here,
 // torchvision's resnet50 there: the same network; batch 128 of 224x224, SGD with momentum) in float32 and in
 // mixed precision (float16), images per second; and ResNet-50's gradients all-reduced by the nccl store against
-// one NCCL group issued directly (ms per pass). With --torch FILE, the peer's figures (its JSON) are printed beside ours.
+// one NCCL group issued directly (ms per pass). With --torch FILE, the peer's figures (its JSON) are printed
+// beside ours.
 // Usage: mx_bench_gpu [--quick] [--json FILE] [--torch FILE]
 #include <algorithm>
 #include <chrono>

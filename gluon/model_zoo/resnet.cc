@@ -246,7 +246,9 @@ Model make_resnet(int version, int num_layers, bool v1b, const ModelOptions& opt
 
 }  // namespace
 
-Model resnet(int version, int num_layers, const ModelOptions& options) { return make_resnet(version, num_layers, false, options); }
+Model resnet(int version, int num_layers, const ModelOptions& options) {
+  return make_resnet(version, num_layers, false, options);
+}
 
 Model resnet_v1b(int num_layers, const ModelOptions& options) { return make_resnet(1, num_layers, true, options); }
 

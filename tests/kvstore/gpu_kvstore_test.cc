@@ -117,8 +117,9 @@ TEST_CASE("the nccl store sums two logical contexts on one GPU and broadcasts to
   for (const NDArray& g : grads) CHECK(g.asnumpy<float>() == std::vector<float>(6, 3.0f));
   // Several keys in one call, of two dtypes (two buckets), and an optimizer on the store.
   kv->init({"a", "b"}, {nd::ones({5}, gpu(0)), nd::ones({2}, gpu(0), DType::kFloat64)});
+  const NDArray one64 = nd::full({2}, 1, gpu(0), DType::kFloat64);
   std::vector<std::vector<NDArray>> values = {{nd::full({5}, 2, gpu(0)), nd::full({5}, 3, gpu(0))},
-                                              {nd::full({2}, 1, gpu(0), DType::kFloat64), nd::full({2}, 1, gpu(0), DType::kFloat64)}};
+                                              {one64.copy(), one64.copy()}};
   kv->pushpull({"a", "b"}, values, values);
   CHECK(values[0][1].asnumpy<float>() == std::vector<float>(5, 5));
   CHECK(values[1][0].asnumpy<double>() == std::vector<double>(2, 2));
