@@ -33,8 +33,15 @@ run_program() {
   return $code
 }
 
-for test in "$here"/bin/mx_*gpu_tests; do
-  name=$(basename "$test")
+# Layer by layer from the bottom, so that a fault in storage or copies shows first, where it is plainest; then
+# any other GPU test program the archive holds.
+order=(mx_ndarray_gpu_tests mx_engine_gpu_tests mx_operators_gpu_tests mx_kvstore_gpu_tests mx_gluon_gpu_tests)
+for program in "$here"/bin/mx_*gpu_tests; do
+  [[ " ${order[*]} " == *" $(basename "$program") "* ]] || order+=("$(basename "$program")")
+done
+for name in "${order[@]}"; do
+  test="$here/bin/$name"
+  if [[ ! -x $test ]]; then echo "$name: not in the archive" | tee -a "$out/tests.log"; status=1; continue; fi
   if (($(left) < 30)); then echo "$name: not run, the budget is spent" | tee -a "$out/tests.log"; status=1; continue; fi
   run_program "$name" 150 "$test" --durations yes
   code=$?
