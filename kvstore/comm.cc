@@ -87,9 +87,13 @@ void reduce(const std::vector<NDArray>& values, NDArray& target, int priority, s
   for (std::size_t i = 1; i < values.size(); ++i) target += local(i);
 }
 
+bool same_array(const NDArray& a, const NDArray& b) {
+  return a.shares_storage_with(b) && a.offset() == b.offset();
+}
+
 void broadcast(const NDArray& source, const std::vector<NDArray>& outs, int priority) {
   for (const NDArray& out : outs) {
-    if (out.shares_storage_with(source) && out.offset() == source.offset()) continue;
+    if (same_array(out, source)) continue;
     if (source.context().is_gpu() || out.context().is_gpu()) {
       NDArray target = out;
       nd::copyto(source, target);

@@ -11,6 +11,8 @@ namespace mx::kvstore::detail {
 // target = sum of values (same shape and dtype). `staging` keeps per-value buffers for values on another kind of
 // device than target's, reused from one call to the next.
 void reduce(const std::vector<NDArray>& values, NDArray& target, int priority, std::vector<NDArray>& staging);
+// Whether `a` and `b` are the same array (the same storage at the same offset): a copy between them is none.
+bool same_array(const NDArray& a, const NDArray& b);
 // Each of outs = source.
 void broadcast(const NDArray& source, const std::vector<NDArray>& outs, int priority);
 

@@ -115,11 +115,7 @@ void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values
 
 bool KVStore::sums_in_place(const std::vector<NDArray>& values, const std::vector<NDArray>& outs) const {
   return distributed() && values.size() == 1 && outs.size() == 1 && !values[0].context().is_gpu() &&
-         same_array(values[0], outs[0]);
-}
-
-bool KVStore::same_array(const NDArray& a, const NDArray& b) {
-  return a.shares_storage_with(b) && a.offset() == b.offset();
+         detail::same_array(values[0], outs[0]);
 }
 
 void KVStore::sum_values(Entry& entry, const std::vector<NDArray>& values, int priority) {
@@ -151,10 +147,10 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
     std::vector<Entry*> bucket;
     std::size_t bytes = 0;
     for (Entry* entry : entries) {
-      const bool fits = !bucket.empty() && bytes + entry->bytes() <= bucket_bytes() &&
-                        entry->dtype == bucket.front()->dtype &&
-                        entry->pushed.context().is_gpu() == bucket.front()->pushed.context().is_gpu();
-      if (!bucket.empty() && !fits) {
+      const bool starts_bucket =
+          !bucket.empty() && (bytes + entry->bytes() > bucket_bytes() || entry->dtype != bucket.front()->dtype ||
+                              entry->pushed.context().is_gpu() != bucket.front()->pushed.context().is_gpu());
+      if (starts_bucket) {
         reduce_bucket(bucket);
         bucket.clear();
         bytes = 0;

@@ -100,7 +100,6 @@ class KVStore {
   // go to reduce_bucket as the entry's device_sums, and `pushed` is the first. By default, a distributed store's
   // one host value.
   virtual bool sums_in_place(const std::vector<NDArray>& values, const std::vector<NDArray>& outs) const;
-  static bool same_array(const NDArray& a, const NDArray& b);
   // Refuses values on devices the store cannot sum on (an mx::Error naming the key and the value), before any
   // work of the call is pushed.
   virtual void check_value_devices(const Entry& /*entry*/, const std::vector<NDArray>& /*values*/,

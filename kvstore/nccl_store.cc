@@ -105,6 +105,7 @@ void NcclStore::sum_values(Entry& entry, const std::vector<NDArray>& values, int
 
 void NcclStore::reduce_bucket(const std::vector<Entry*>& bucket) {
   struct Group {
+    std::shared_ptr<NcclClique> clique;
     std::vector<NcclCall> calls;
     std::vector<engine::VarHandle> reads, writes;
     int device = 0;  // where the engine operation runs
@@ -115,8 +116,9 @@ void NcclStore::reduce_bucket(const std::vector<Entry*>& bucket) {
     std::vector<int> devices;
     for (const NDArray& sum : entry->device_sums) devices.push_back(sum.context().dev_id);
     devices = sorted_unique(std::move(devices));
-    const std::shared_ptr<NcclClique> members = clique(devices);
     Group& group = groups[devices];
+    if (!group.clique) group.clique = clique(devices);
+    const NcclClique* members = group.clique.get();
     const int home = entry->pushed.context().dev_id;
     if (group.calls.empty()) group.device = home;
     if (entry->summed_in_place) {  // the caller's arrays, one per GPU, each becomes the sum
@@ -124,9 +126,10 @@ void NcclStore::reduce_bucket(const std::vector<Entry*>& bucket) {
         void* data = value.blob().data;
         value.bump_version();
         group.writes.push_back(value.var());
-        group.calls.push_back({.kind = NcclCall::Kind::kAllReduce, .member = members->member_of(value.context().dev_id),
-                               .send = data, .recv = data, .count = static_cast<std::size_t>(entry->shape.size()),
-                               .dtype = entry->dtype, .root = 0});
+        group.calls.push_back({.kind = NcclCall::Kind::kAllReduce,
+                               .member = members->member_of(value.context().dev_id), .send = data, .recv = data,
+                               .count = static_cast<std::size_t>(entry->shape.size()), .dtype = entry->dtype,
+                               .root = 0});
       }
       entry->device_sums.clear();
       continue;
@@ -147,7 +150,7 @@ void NcclStore::reduce_bucket(const std::vector<Entry*>& bucket) {
     entry->device_sums.clear();
   }
   for (auto& [devices, group] : groups) {
-    push_group(clique(devices), std::move(group.calls), group.device, group.reads, group.writes, 0,
+    push_group(std::move(group.clique), std::move(group.calls), group.device, group.reads, group.writes, 0,
                "KVStoreNcclReduce");
   }
 }
@@ -161,7 +164,7 @@ void NcclStore::copy_out(const NDArray& source, const std::vector<NDArray>& outs
   std::vector<NDArray> first_on_device, host_outs;
   std::vector<std::pair<NDArray, NDArray>> also_on_device;  // (out, the first out on its GPU)
   for (const NDArray& out : outs) {
-    if (out.shares_storage_with(source) && out.offset() == source.offset()) continue;
+    if (same_array(out, source)) continue;
     if (!out.context().is_gpu()) {
       host_outs.push_back(out);
       continue;

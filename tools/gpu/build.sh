@@ -21,7 +21,6 @@ mapfile -t programs < <(find "$build" -type f -perm -u+x \( -name 'mx_*gpu*' \) 
 for program in "${programs[@]}"; do
   strip -o "$stage/bin/$(basename "$program")" "$program"
 done
-tools/gpu/pack.sh "$build" "$stage" "${programs[@]}"
 # OpenMPI's runtime (its plugins, help texts and their libraries), which the GPU machine lacks: MPI then starts in
 # a single process there (run.sh sets OPAL_PREFIX to this copy of Debian's tree), for the dist stores' GPU case.
 for dir in /usr/lib/x86_64-linux-gnu/openmpi/lib/openmpi3 /usr/share/openmpi /usr/lib/x86_64-linux-gnu/pmix2/lib/pmix \
@@ -29,7 +28,7 @@ for dir in /usr/lib/x86_64-linux-gnu/openmpi/lib/openmpi3 /usr/share/openmpi /us
   if [[ -d $dir ]]; then mkdir -p "$stage/openmpi$(dirname "$dir")" && cp -r "$dir" "$stage/openmpi$dir"; fi
 done
 mapfile -t plugins < <(find "$stage/openmpi" -name '*.so')
-tools/gpu/pack.sh "$build" "$stage" "${plugins[@]}"
+tools/gpu/pack.sh "$build" "$stage" "${programs[@]}" "${plugins[@]}"
 strip "$stage"/lib/libmxpp_* 2>/dev/null || true
 if [[ -d /usr/share/datasets/fashion-mnist ]]; then cp -r /usr/share/datasets/fashion-mnist "$stage/"; fi
 rm -rf .gpu-carry
