@@ -213,6 +213,10 @@ int main(int argc, char** argv) {
   report["nccl_store_resnet50_ms"] = allreduce.store_ms;
   report["nccl_raw_resnet50_ms"] = allreduce.raw_ms;
   if (torch.contains("device")) std::printf("device: %s\n", torch["device"].get<std::string>().c_str());
+  if (torch.contains("tf32")) {  // the peer follows mxpp's variables (torch_peer.py), so both did the same
+    std::printf("float32 products and convolutions: TF32 tensor cores %s in both (MX_CUDA_ALLOW_TF32)\n",
+                torch["tf32"].get<bool>() ? "on" : "off");
+  }
   print_row("x + 1, 1 element, independent", report["tiny_op_ns"], torch, "tiny_op_ns", "ns/op");
   print_row("y = y + 1, 1 element, chained", report["tiny_op_chain_ns"], torch, "tiny_op_chain_ns", "ns/op");
   print_row("seed MLP epoch (469 x 128, on GPU)", report["mlp_epoch_s"], torch, "mlp_epoch_s", "s");

@@ -2,10 +2,30 @@
 # written as JSON for it to print beside its own. A benchmark peer, not part of mxpp.
 # Usage: python3 torch_peer.py [--quick] --json FILE
 import json
+import os
 import sys
 import time
 
 import torch
+
+
+def tf32_wanted():
+    """mxpp's rule (operators/gpu_blas.h): float32 may use TF32 tensor cores only where MX_CUDA_ALLOW_TF32 or
+    MXNet's MXNET_CUDA_ALLOW_TENSOR_CORE_CONVERSION is a nonzero number."""
+    for name in ("MX_CUDA_ALLOW_TF32", "MXNET_CUDA_ALLOW_TENSOR_CORE_CONVERSION"):
+        try:
+            if int(os.environ.get(name, "0")) != 0:
+                return True
+        except ValueError:
+            pass
+    return False
+
+
+# The same arithmetic as mxpp's, so that float32 figures compare: PyTorch's own defaults allow TF32 in cuDNN's
+# convolutions (not in its matrix products), mxpp's in neither unless asked; here both follow mxpp's setting.
+TF32 = tf32_wanted()
+torch.backends.cudnn.allow_tf32 = TF32
+torch.backends.cuda.matmul.allow_tf32 = TF32
 
 
 def tiny_op_ns(chained, ops, rounds):
@@ -115,6 +135,7 @@ def main():
     batches, epochs = (20, 1) if quick else (469, 3)
     report = {
         "device": torch.cuda.get_device_name(0) + ", PyTorch " + torch.__version__,
+        "tf32": TF32,
         "tiny_op_ns": tiny_op_ns(False, ops, rounds),
         "tiny_op_chain_ns": tiny_op_ns(True, ops, rounds),
         "mlp_epoch_s": mlp_epoch_seconds(batches, epochs),
