@@ -37,4 +37,28 @@ class CudaStream {
   void* stream_ = nullptr;
 };
 
+// What the calls above go to: CUDA's runtime (none, built without CUDA), or a stand-in a test installs, such as
+// tests/engine/simulated_gpus.h, which runs GPU contexts on host threads so that the engine's stream and event
+// logic runs, under the sanitizers too, on machines without a GPU. The semantics are CUDA's: work on a stream
+// runs in order, an event marks the work enqueued before it, a wait on an event never recorded waits for nothing.
+class DeviceRuntime {
+ public:
+  virtual ~DeviceRuntime() = default;
+  virtual int device_count() = 0;
+  virtual void set_device(int device) = 0;
+  virtual void synchronize(void* stream) = 0;
+  virtual void* event_create(bool timing) = 0;
+  virtual void event_record(void* event, void* stream) = 0;
+  virtual void stream_wait_event(void* stream, void* event) = 0;
+  virtual void event_synchronize(void* event) = 0;
+  virtual double event_elapsed_ms(void* from, void* to) = 0;
+  virtual void event_destroy(void* event) = 0;
+  virtual void* stream_create(int device) = 0;
+  virtual void stream_destroy(int device, void* stream) = 0;
+};
+
+// Sends the calls above to `runtime` from now on (nullptr: back to CUDA's). Only before any engine or stream
+// exists; the runtime must outlive them all.
+void set_device_runtime(DeviceRuntime* runtime);
+
 }  // namespace mx::engine::detail
