@@ -110,6 +110,24 @@ TEST_CASE("simulated GPUs: copies between host and device wait for their stream,
   eng->wait_for_all();
 }
 
+TEST_CASE("simulated GPUs: copies to and from the host overlap compute on the same GPU", "[simulated_gpu]") {
+  auto eng = engine::create({.gpu_compute_streams = 1});  // one compute stream: only the copy streams run beside it
+  engine::VarHandle computed = eng->new_variable(), uploaded = eng->new_variable(), downloaded = eng->new_variable();
+  const auto pushed = Clock::now();
+  eng->push_sync([](engine::RunContext run) { on_stream(run, [] { sleep_ms(500); }); }, gpu(0), {}, {computed},
+                 {.name = "long kernel"});
+  eng->push_sync([](engine::RunContext run) { on_stream(run, [] { sleep_ms(20); }); }, gpu(0), {}, {uploaded},
+                 {.prop = engine::FnProperty::kCopyToGPU, .name = "upload"});
+  eng->push_sync([](engine::RunContext run) { on_stream(run, [] { sleep_ms(20); }); }, gpu(0), {}, {downloaded},
+                 {.prop = engine::FnProperty::kCopyFromGPU, .name = "download"});
+  eng->wait_for_var(uploaded);
+  eng->wait_for_var(downloaded);
+  CHECK(seconds_since(pushed) < 0.4);  // both done while the kernel still ran
+  eng->wait_for_var(computed);
+  CHECK(seconds_since(pushed) >= 0.5);
+  eng->wait_for_all();
+}
+
 TEST_CASE("simulated GPUs: failed GPU work surfaces at the sync point, and the engine goes on", "[simulated_gpu]") {
   auto eng = engine::create({});
   engine::VarHandle v = eng->new_variable(), w = eng->new_variable();
