@@ -17,7 +17,8 @@ grep -qx '/.gpu-carry/' .git/info/exclude 2>/dev/null || echo '/.gpu-carry/' >> 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin"
-mapfile -t programs < <(find "$build" -type f -perm -u+x \( -name 'mx_*gpu*' \) -not -path '*/CMakeFiles/*')
+# The GPU programs (not the simulated-GPU engine tests, which run everywhere else).
+mapfile -t programs < <(find "$build" -type f -perm -u+x -name 'mx_*gpu*' -not -name '*simulated*' -not -path '*/CMakeFiles/*')
 for program in "${programs[@]}"; do
   strip -o "$stage/bin/$(basename "$program")" "$program"
 done
