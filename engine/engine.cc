@@ -5,6 +5,7 @@
 
 #include <mx/engine/env.h>
 #include <mx/engine/error.h>
+#include <mx/engine/fast_thread_local.h>
 #include <mx/engine/logging.h>
 #include <mx/engine/naive_engine.h>
 #include <mx/engine/threaded_engine.h>
@@ -12,7 +13,7 @@
 namespace mx::engine {
 
 namespace {
-thread_local int tls_unthrottled = 0;
+MX_FAST_THREAD_LOCAL int tls_unthrottled = 0;
 }
 
 UnthrottledScope::UnthrottledScope() { ++tls_unthrottled; }

@@ -7,6 +7,7 @@
 
 #include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/cuda_stream.h>
+#include <mx/engine/fast_thread_local.h>
 #include <mx/engine/gpu_marks.h>
 #include <mx/engine/gpu_timing.h>
 #include <mx/engine/error.h>
@@ -15,8 +16,8 @@
 namespace mx::engine::detail {
 namespace {
 
-thread_local int tls_operation_depth = 0;
-thread_local int tls_worker_id = -1;  // the worker running the thread's current operation
+MX_FAST_THREAD_LOCAL int tls_operation_depth = 0;
+MX_FAST_THREAD_LOCAL int tls_worker_id = -1;  // the worker running the thread's current operation
 
 // Keeps tls_operation_depth and tls_worker_id right however the function exits.
 struct OperationScope {

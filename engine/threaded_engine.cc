@@ -7,6 +7,7 @@
 #include <mx/engine/completion_signal.h>
 #include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/error.h>
+#include <mx/engine/fast_thread_local.h>
 #include <mx/engine/gpu_marks.h>
 #include <mx/engine/logging.h>
 #include <mx/engine/threaded_var.h>
@@ -27,7 +28,7 @@ struct ThreadState {
   bool draining_inline = false;
 };
 static_assert(std::is_trivially_destructible_v<ThreadState>);
-thread_local ThreadState tls;
+MX_FAST_THREAD_LOCAL ThreadState tls;
 
 // A chain may keep one worker busy this many operations before the rest of its pool's queue gets a turn.
 constexpr int kMaxChainOnOneWorker = 256;

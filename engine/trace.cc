@@ -127,25 +127,20 @@ NameTable& name_table() {
 // The default category's name id, kept at load: no static's guard on the recording path.
 const std::uint32_t kOperatorName = name_table().keep("operator").id;
 
-struct ThreadBuffer;
-
-// What each thread keeps for recording, in one thread_local block (each thread_local of a shared library costs
-// a call to find it): its buffer, and its recent names by pointer.
-struct ThreadState {
-  struct NameEntry {
+// A thread's recent names by pointer, in its buffer (used by that thread only).
+struct NameCache {
+  struct Entry {
     const char* pointer = nullptr;
     const char* kept = nullptr;
     std::uint32_t id = 0;
   };
-  ThreadBuffer* buffer = nullptr;
-  NameEntry names[64];
+  Entry entries[64];
 };
-thread_local ThreadState t_state;
 
 // A pointer seen before is checked against the string kept for it (a pointer may be reused for another name),
 // so that the usual case costs a comparison of a short string.
-[[gnu::always_inline]] inline std::uint32_t name_id(ThreadState& state, const char* name) {
-  ThreadState::NameEntry& entry = state.names[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
+[[gnu::always_inline]] inline std::uint32_t name_id(NameCache& cache, const char* name) {
+  NameCache::Entry& entry = cache.entries[(reinterpret_cast<std::uintptr_t>(name) >> 3) % 64];
   if (entry.pointer == name && std::strcmp(entry.kept, name) == 0) return entry.id;
   const NameTable::Kept kept = name_table().keep(name);
   entry = {name, kept.name, kept.id};
@@ -221,12 +216,20 @@ struct ThreadBuffer {
   std::atomic<int> late_records{0};  // begun and not yet written; changed only by the owning thread
   Chunks<Event> events;             // guarded by mutex
   detail::OperationLog operations;  // guarded by mutex
+  NameCache names;                  // the owning thread's only
 
   void reset() {  // with mutex held
     events.reset();
     operations.reset();
   }
 };
+
+// What a thread keeps for recording: a pointer to its buffer, the only thread_local here, so that the engine's
+// block of thread_locals stays small (fast_thread_local.h).
+struct ThreadState {
+  ThreadBuffer* buffer = nullptr;
+};
+thread_local ThreadState t_state;
 
 class Recorder {
  public:
@@ -366,19 +369,18 @@ void record(Event&& event) {
 }
 
 void record_operation(const OperationRun& run) {
-  ThreadState& state = t_state;  // found once: the helpers are inlined, so that none looks it up again
-  const std::uint32_t category = run.category != nullptr ? name_id(state, run.category) : kOperatorName;
+  ThreadBuffer& buffer = g_recorder->buffer_of(t_state);
+  const std::uint32_t category = run.category != nullptr ? name_id(buffer.names, run.category) : kOperatorName;
   const detail::OperationHeader header{.id = run.id,
                                        .start_ns = run.start_ns,
                                        .end_ns = run.end_ns,
                                        .queue_depth = run.queue_depth,
                                        .ctx = run.ctx,
                                        .worker = run.worker,
-                                       .name = name_id(state, run.name),
+                                       .name = name_id(buffer.names, run.name),
                                        .category = category,
                                        .num_touches = static_cast<std::uint32_t>(run.touches.size()),
                                        .has_args = !run.args.empty()};
-  ThreadBuffer& buffer = g_recorder->buffer_of(state);
   std::lock_guard lock(buffer.mutex);
   buffer.operations.append(header, run.args, run.touches.data());
 }
