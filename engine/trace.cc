@@ -18,6 +18,7 @@
 
 #include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/error.h>
+#include <mx/engine/fast_thread_local.h>
 #include <mx/engine/operation_log.h>
 #include <mx/engine/trace_dependencies.h>
 
@@ -224,12 +225,12 @@ struct ThreadBuffer {
   }
 };
 
-// What a thread keeps for recording: a pointer to its buffer, the only thread_local here, so that the engine's
-// block of thread_locals stays small (fast_thread_local.h).
+// What a thread keeps for recording: a pointer to its buffer, so that the engine's block of thread_locals stays
+// small (fast_thread_local.h).
 struct ThreadState {
   ThreadBuffer* buffer = nullptr;
 };
-thread_local ThreadState t_state;
+MX_FAST_THREAD_LOCAL ThreadState t_state;
 
 class Recorder {
  public:
