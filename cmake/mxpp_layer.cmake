@@ -11,7 +11,7 @@ function(mxpp_add_layer name)
   if(NOT MXPP_FUZZ)  # clang's fuzzer and ASan runtimes live in the executable, so libraries leave them undefined
     target_link_options(mxpp_${name} PRIVATE -Wl,--no-undefined)
   endif()
-  target_compile_options(mxpp_${name} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
+  target_compile_options(mxpp_${name} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -fno-semantic-interposition>)
   set_target_properties(mxpp_${name} PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
   install(TARGETS mxpp_${name} EXPORT mxppTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
