@@ -27,8 +27,8 @@ struct Point {
   Clock::time_point reached;
 };
 
-struct Stream {
-  explicit Stream(int device) : device(device), thread([this] { run(); }) {}
+struct Stream : std::enable_shared_from_this<Stream> {
+  Stream() : thread([this] { run(); }) {}
   ~Stream() { stop(); }
 
   // Runs what was launched, then ends the thread. Points may keep the stream after: waits on them return.
@@ -51,9 +51,9 @@ struct Stream {
   }
 
   // A point after everything launched so far; the task that reaches it takes the failures since the last point.
-  std::shared_ptr<Point> mark(std::shared_ptr<Stream> self) {
+  std::shared_ptr<Point> mark() {
     auto point = std::make_shared<Point>();
-    point->stream = std::move(self);
+    point->stream = shared_from_this();
     std::lock_guard lock(mutex);
     tasks.push_back([this, point] {
       std::lock_guard inner(mutex);
@@ -97,7 +97,6 @@ struct Stream {
     }
   }
 
-  const int device;
   std::mutex mutex;
   std::condition_variable changed;
   std::deque<std::function<void()>> tasks;  // guarded by mutex
@@ -132,6 +131,10 @@ void report(const Point& point) {
 
 thread_local int tls_device = -1;
 
+void check_device(int device, int devices) {
+  if (device < 0 || device >= devices) throw EngineError("simulated GPUs: no device " + std::to_string(device));
+}
+
 }  // namespace
 
 int SimulatedGpus::current_device() { return tls_device; }
@@ -139,12 +142,12 @@ int SimulatedGpus::current_device() { return tls_device; }
 void SimulatedGpus::launch(void* stream, std::function<void()> work) { stream_of(stream)->launch(std::move(work)); }
 
 void SimulatedGpus::set_device(int device) {
-  if (device < 0 || device >= devices_) throw EngineError("simulated GPUs: no device " + std::to_string(device));
+  check_device(device, devices_);
   tls_device = device;
 }
 
 void SimulatedGpus::synchronize(void* stream) {
-  const std::shared_ptr<Point> point = stream_of(stream)->mark(stream_of(stream));
+  const std::shared_ptr<Point> point = stream_of(stream)->mark();
   point->stream->wait_for(point->position);
   report(*point);
 }
@@ -152,7 +155,7 @@ void SimulatedGpus::synchronize(void* stream) {
 void* SimulatedGpus::event_create(bool) { return new Event; }
 
 void SimulatedGpus::event_record(void* event, void* stream) {
-  std::shared_ptr<Point> point = stream_of(stream)->mark(stream_of(stream));
+  std::shared_ptr<Point> point = stream_of(stream)->mark();
   std::lock_guard lock(event_of(event).mutex);
   event_of(event).point = std::move(point);
 }
@@ -181,8 +184,8 @@ double SimulatedGpus::event_elapsed_ms(void* from, void* to) {
 void SimulatedGpus::event_destroy(void* event) { delete &event_of(event); }
 
 void* SimulatedGpus::stream_create(int device) {
-  if (device < 0 || device >= devices_) throw EngineError("simulated GPUs: no device " + std::to_string(device));
-  return new StreamHandle{std::make_shared<Stream>(device)};
+  check_device(device, devices_);
+  return new StreamHandle{std::make_shared<Stream>()};
 }
 
 void SimulatedGpus::stream_destroy(int, void* stream) {
