@@ -1,8 +1,11 @@
 // mx-prof's analyses on constructed traces with known answers, and its errors on malformed files.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "critical_path.h"
 #include "diff.h"
@@ -11,6 +14,8 @@
 #include "trace_file.h"
 
 using namespace mxprof;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);  // prof_fuzz.cc
 
 namespace {
 
@@ -125,6 +130,15 @@ TEST_CASE("malformed traces give an error naming the file and the problem", "[to
                                 "x.json"),
                     Contains("negative duration"));
   CHECK_THROWS_WITH(parse_trace("{\"traceEvents\":[3]}", "x.json"), Contains("event 0 is not an object"));
+  // Found by the fuzzer: a number beyond a double, times that overflow, a name that is not a string.
+  CHECK_THROWS_WITH(parse_trace("{\"traceEvents\":[{\"ts\":1e3081}]}", "x.json"),
+                    Contains("x.json") && Contains("not valid JSON") && Contains("number overflow"));
+  CHECK_THROWS_WITH(parse_trace("{\"traceEvents\":[{\"ph\":\"X\",\"name\":\"a\",\"pid\":0,\"ts\":1e308,\"dur\":1e308}]}",
+                                "x.json"),
+                    Contains("event 0 (a) has a time beyond any run"));
+  CHECK_THROWS_WITH(parse_trace("{\"traceEvents\":[{\"ph\":\"M\",\"name\":\"thread_name\",\"args\":{\"name\":7}}]}",
+                                "x.json"),
+                    Contains("event 0: \"name\" has the wrong type"));
   CHECK_THROWS_WITH(load_trace("/nonexistent/trace.json"), Contains("/nonexistent/trace.json") && Contains("cannot open"));
   // A Chrome trace from another tool loads, but has no dependencies for the critical path.
   const Trace foreign = parse_trace(
@@ -142,4 +156,17 @@ TEST_CASE("the HTML report is one page with the data and tables inline", "[tools
   CHECK(page.find("http://") == std::string::npos);  // no network
   CHECK(page.find("https://") == std::string::npos);
   CHECK(page.find("src=") == std::string::npos);
+}
+
+TEST_CASE("the fuzzing corpus gives reports or errors, never a crash", "[tools][prof][fuzz]") {
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(MXPP_PROF_CORPUS)) {
+    if (!entry.is_regular_file() || entry.path().extension() == ".md" || entry.path().extension() == ".dict") continue;
+    ++files;
+    INFO(entry.path());
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()) == 0);
+  }
+  CHECK(files > 20);
 }
