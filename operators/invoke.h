@@ -10,6 +10,7 @@
 
 #include <mx/engine/cross_thread_alloc.h>
 #include <mx/engine/engine.h>
+#include <mx/engine/error.h>
 #include <mx/engine/trace.h>
 #include <mx/ndarray/ndarray.h>
 #include <mx/operators/inline_list.h>
@@ -114,7 +115,11 @@ void detail::trace_call(Tracer& tracer, const Operator<P>& op, const P& params, 
 // The number of outputs `op` gives for these parameters and inputs.
 template <class P>
 int output_count(const Operator<P>& op, const P& params, int num_inputs) {
-  return op.count_outputs != nullptr ? op.count_outputs(params, num_inputs) : op.num_outputs;
+  if (op.count_outputs == nullptr) return op.num_outputs;
+  const int count = op.count_outputs(params, num_inputs);
+  // Checked here, before arrays are made for them: a parameter such as num_outputs=-1 comes from the user.
+  if (count < 0) throw mx::Error(std::string(op.name) + ": its parameters ask for " + std::to_string(count) + " outputs");
+  return count;
 }
 
 // One-output forms: a new array, or `out` written in place.

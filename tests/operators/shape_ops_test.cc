@@ -1,6 +1,8 @@
 // transpose, expand_dims, flatten, concat and split.
 #include "test_util.h"
 
+#include <mx/operators/symbolic.h>
+
 using namespace mx;
 using Catch::Matchers::Contains;
 using test::check_array;
@@ -71,6 +73,10 @@ TEST_CASE("concat joins along an axis, split cuts into equal parts", "[operators
   std::vector<NDArray> rows = nd::split(x, 2, 0, true);
   check_array(rows[1], {6}, {6, 7, 8, 9, 10, 11});
   CHECK_THROWS_WITH(nd::split(x, 4), Contains("split") && Contains("4 equal parts"));
+  CHECK_THROWS_WITH(nd::split(x, 0), Contains("num_outputs must be at least 1"));
+  // From a symbol file, a negative count is refused before any output is made (the fuzzer found it).
+  CHECK_THROWS_WITH(op::call_symbol_op("SliceChannel", {{"num_outputs", "-1"}}, std::vector<NDArray>{x}),
+                    Contains("SliceChannel") && Contains("ask for -1 outputs"));
 }
 
 TEST_CASE("slice_axis and broadcast_to check their arguments at the call", "[operators][shape][errors]") {
