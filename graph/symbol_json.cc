@@ -96,7 +96,7 @@ Symbol load_json(const std::string& text, const std::string& what) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number beyond a double
     bad(what, std::string("not JSON: ") + e.what());
   }
   if (!doc.is_object() || !doc.contains("nodes") || !doc["nodes"].is_array() || !doc.contains("heads")) {
@@ -145,7 +145,12 @@ Symbol load_json(const std::string& text, const std::string& what) {
       if (!head.is_array() || head.size() < 2) bad(what, "a head is not [node, output, version]");
       const auto source = head[0].get<std::size_t>();
       if (source >= nodes.size()) bad(what, "a head refers to node " + std::to_string(source));
-      outputs.push_back({nodes[source], head[1].get<int>()});
+      const int output = head[1].get<int>();
+      if (output < 0 || output >= nodes[source]->num_outputs) {
+        bad(what, "a head reads output " + std::to_string(output) + " of '" + nodes[source]->name + "', which has " +
+                      std::to_string(nodes[source]->num_outputs));
+      }
+      outputs.push_back({nodes[source], output});
     }
     if (outputs.empty()) bad(what, "no heads (outputs)");
     return Symbol(std::move(outputs));

@@ -181,6 +181,12 @@ TEST_CASE("MNIST-format files load gzipped or not, bad files are clear errors", 
   cut.resize(cut.size() - 5);
   write_bytes(root / "train-images-idx3-ubyte", cut, false);
   CHECK_THROWS_WITH(data::vision::MNIST(root.string()), Contains("truncated") && Contains("train-images-idx3-ubyte"));
+  // A header that promises 13 GB in a file of a few bytes: truncated, without allocating what it promised.
+  auto liar = idx(true, 4);
+  liar[4] = 1, liar[5] = liar[6] = liar[7] = 0;  // 16,777,216 images
+  liar[11] = 28, liar[15] = 28;
+  write_bytes(root / "train-images-idx3-ubyte", liar, false);
+  CHECK_THROWS_WITH(data::vision::MNIST(root.string()), Contains("truncated") && Contains("needs 13153337344 bytes"));
   auto foreign = idx(true, 4);
   foreign[2] = 0x0D;
   write_bytes(root / "train-images-idx3-ubyte", foreign, false);

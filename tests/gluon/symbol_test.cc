@@ -195,6 +195,11 @@ TEST_CASE("Symbol files: bad input names the file, node, operator or attribute",
   std::string bad_input = kMxnetMlp;
   bad_input.replace(bad_input.find("[[3, 0, 0]]"), 11, "[[9, 0, 0]]");
   CHECK_THROWS_WITH(sym::load_json(bad_input, "f.json"), Contains("refers to node 9"));
+  // A head reading an output its node does not have.
+  std::string bad_head = kMxnetMlp;
+  const auto heads = bad_head.find("\"heads\"");
+  bad_head.replace(bad_head.find(", 0, 0]]", heads), 8, ", 3, 0]]");
+  CHECK_THROWS_WITH(sym::load_json(bad_head, "f.json"), Contains("f.json") && Contains("a head reads output 3 of"));
   // An attribute mxpp does not know is an error at the call, naming it.
   std::string bad_attr = kMxnetMlp;
   bad_attr.replace(bad_attr.find("\"act_type\": \"relu\""), 18, "\"act_type\": \"relu\", \"fancy\": \"1\"");
