@@ -26,6 +26,7 @@ struct ThreadState {
   OprBlock* inline_head = nullptr;
   OprBlock* inline_tail = nullptr;
   bool draining_inline = false;
+  const ThreadedEngine* counted_busy_for = nullptr;  // see BusyScope
 };
 static_assert(std::is_trivially_destructible_v<ThreadState>);
 MX_FAST_THREAD_LOCAL ThreadState tls;
@@ -36,6 +37,29 @@ constexpr int kMaxChainOnOneWorker = 256;
 ThreadedVar* threaded(Var* var) { return static_cast<ThreadedVar*>(var); }
 
 }  // namespace
+
+// Counts the calling thread in busy_threads_ while alive, unless a scope further out on this thread already counts
+// it for this engine: one count per thread is all the destructor needs, and each count is a read-modify-write of
+// a line every worker shares (a worker finishing an operation would otherwise count itself twice).
+class ThreadedEngine::BusyScope {
+ public:
+  explicit BusyScope(ThreadedEngine& engine) : engine_(tls.counted_busy_for == &engine ? nullptr : &engine) {
+    if (engine_ == nullptr) return;
+    outer_ = std::exchange(tls.counted_busy_for, engine_);
+    engine_->busy_threads_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  ~BusyScope() {
+    if (engine_ == nullptr) return;
+    tls.counted_busy_for = outer_;
+    engine_->busy_threads_.fetch_sub(1, std::memory_order_release);
+  }
+  BusyScope(const BusyScope&) = delete;
+  BusyScope& operator=(const BusyScope&) = delete;
+
+ private:
+  ThreadedEngine* engine_;
+  const ThreadedEngine* outer_ = nullptr;
+};
 
 ThreadedEngine::ThreadedEngine(const EngineConfig& config)
     : max_pending_(config.max_pending),
@@ -147,7 +171,7 @@ void ThreadedEngine::schedule(OprBlock* op) {
 void ThreadedEngine::run_on_worker(OprBlock* op, WorkerPool& pool) {
   // Counted until the very end: a submit below may still be inside oneTBB after the operation it handed over
   // has run, and the engine must not be destroyed under it.
-  busy_threads_.fetch_add(1, std::memory_order_acq_rel);
+  const BusyScope busy(*this);
   const RunContext& rctx = pool.run_context();
   const int worker_id = pool.worker_id();
   for (int chain = 0; op != nullptr; ++chain) {
@@ -158,7 +182,13 @@ void ThreadedEngine::run_on_worker(OprBlock* op, WorkerPool& pool) {
       break;
     }
   }
-  busy_threads_.fetch_sub(1, std::memory_order_release);
+}
+
+void ThreadedEngine::drain(WorkerPool& pool) {
+  const BusyScope busy(*this);  // once for the whole loop, not per operation
+  do {
+    for (OprBlock* op = nullptr; pool.next_ready(op);) run_on_worker(op, pool);
+  } while (pool.keep_draining());
 }
 
 void ThreadedEngine::run_inline(OprBlock* op) {
@@ -209,10 +239,9 @@ void ThreadedEngine::execute(OprBlock* op, const RunContext& rctx, int worker_id
 }
 
 void ThreadedEngine::execute_now(OprBlock* op) {
-  busy_threads_.fetch_add(1, std::memory_order_acq_rel);
+  const BusyScope busy(*this);
   const Outcome outcome = run_sync(*op, RunContext{op->ctx}, -1, /*gpu_async=*/true);
   finish(op, outcome);
-  busy_threads_.fetch_sub(1, std::memory_order_release);
 }
 
 void ThreadedEngine::complete_async(void* opaque, std::exception_ptr error) {
@@ -230,7 +259,7 @@ void ThreadedEngine::drop_async_ref(OprBlock* op) {
 }
 
 void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
-  busy_threads_.fetch_add(1, std::memory_order_acq_rel);  // also for completions from threads of no pool
+  const BusyScope busy(*this);  // also for completions from threads of no pool
   {
     // What waited on the operation goes first; its record for the profiler is written after.
     const bool to_record = has_run_to_record(*op);
@@ -258,7 +287,6 @@ void ThreadedEngine::finish(OprBlock* op, const Outcome& outcome) {
     std::lock_guard lock(throttle_mutex_);
     throttle_cv_.notify_all();
   }
-  busy_threads_.fetch_sub(1, std::memory_order_release);
 }
 
 void ThreadedEngine::check_not_inside_operation(const char* call) const {

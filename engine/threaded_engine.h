@@ -31,8 +31,12 @@ class ThreadedEngine final : public Engine {
 
   // A worker's entry point: runs `op`, then what its completion made ready for the same pool.
   void run_on_worker(OprBlock* op, WorkerPool& pool);
+  // A FIFO pool's drain task: runs its ready operations until none is left.
+  void drain(WorkerPool& pool);
 
  private:
+  class BusyScope;
+
   void push(OprBlock* op);
   void release(VarEntry* ready_entries);
   void schedule(OprBlock* op);
