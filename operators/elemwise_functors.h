@@ -54,11 +54,12 @@ struct Pow {
   MX_HOST_DEVICE C operator()(C a, C b) const {
     if constexpr (std::is_integral_v<C>) {
       if (b < 0) return a == 1 ? C{1} : C{0};
-      C result = 1;
-      for (C base = a, e = b; e > 0; e >>= 1, base = static_cast<C>(base * base)) {
-        if (e & 1) result = static_cast<C>(result * base);
+      using U = std::make_unsigned_t<C>;  // overflow wraps around, as NumPy's: defined in unsigned arithmetic
+      U result = 1;
+      for (U base = static_cast<U>(a), e = static_cast<U>(b); e > 0; e >>= 1, base = static_cast<U>(base * base)) {
+        if (e & 1) result = static_cast<U>(result * base);
       }
-      return result;
+      return static_cast<C>(result);
     } else {
       return std::pow(a, b);
     }

@@ -72,10 +72,33 @@ ReducePlan plan_reduce(const char* name, const ReduceParams& p, const Shape& in)
 template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<op::compute_t<T>>, double, std::int64_t>;
 
+// Integer accumulators wrap around on overflow, as NumPy's do: computed in unsigned arithmetic, where that is
+// defined. Floating ones compute as written.
+template <class A>
+A plus(A a, A b) {
+  if constexpr (std::is_integral_v<A>) {
+    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) + static_cast<std::make_unsigned_t<A>>(b));
+  } else {
+    return a + b;
+  }
+}
+template <class A>
+A times(A a, A b) {
+  if constexpr (std::is_integral_v<A>) {
+    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) * static_cast<std::make_unsigned_t<A>>(b));
+  } else {
+    return a * b;
+  }
+}
+template <class A>
+A magnitude(A v) {
+  return v < 0 ? plus(A{0}, times(v, A{-1})) : v;
+}
+
 struct SumReducer {
   template <class T> static acc_t<T> init() { return 0; }
-  template <class A, class C> static void add(A& acc, C x) { acc += static_cast<A>(x); }
-  template <class A> static void merge(A& acc, A other) { acc += other; }
+  template <class A, class C> static void add(A& acc, C x) { acc = plus(acc, static_cast<A>(x)); }
+  template <class A> static void merge(A& acc, A other) { acc = plus(acc, other); }
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
 };
 struct MeanReducer : SumReducer {
@@ -101,22 +124,22 @@ struct MinReducer {
 };
 struct ProdReducer {
   template <class T> static acc_t<T> init() { return 1; }
-  template <class A, class C> static void add(A& acc, C x) { acc *= static_cast<A>(x); }
-  template <class A> static void merge(A& acc, A other) { acc *= other; }
+  template <class A, class C> static void add(A& acc, C x) { acc = times(acc, static_cast<A>(x)); }
+  template <class A> static void merge(A& acc, A other) { acc = times(acc, other); }
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
 };
 // NaN counts as 0 in nansum and as 1 in nanprod, as NumPy's.
 struct NansumReducer : SumReducer {
-  template <class A, class C> static void add(A& acc, C x) { if (x == x) acc += static_cast<A>(x); }
+  template <class A, class C> static void add(A& acc, C x) { if (x == x) acc = plus(acc, static_cast<A>(x)); }
 };
 struct NanprodReducer : ProdReducer {
-  template <class A, class C> static void add(A& acc, C x) { if (x == x) acc *= static_cast<A>(x); }
+  template <class A, class C> static void add(A& acc, C x) { if (x == x) acc = times(acc, static_cast<A>(x)); }
 };
 struct L1Reducer : SumReducer {
-  template <class A, class C> static void add(A& acc, C x) { const A v = static_cast<A>(x); acc += v < 0 ? -v : v; }
+  template <class A, class C> static void add(A& acc, C x) { acc = plus(acc, magnitude(static_cast<A>(x))); }
 };
 struct L2Reducer : SumReducer {
-  template <class A, class C> static void add(A& acc, C x) { const A v = static_cast<A>(x); acc += v * v; }
+  template <class A, class C> static void add(A& acc, C x) { const A v = static_cast<A>(x); acc = plus(acc, times(v, v)); }
   template <class T, class A> static T finish(A acc, std::int64_t) {
     return convert_value<T>(std::sqrt(static_cast<double>(acc)));
   }

@@ -2,6 +2,7 @@
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/elemwise_functors.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
@@ -40,7 +41,9 @@ void scan_cpu(const ScanParams& p, std::span<const Blob> in, std::span<const Blo
         C running = kProduct ? C{1} : C{0};
         for (std::int64_t k = 0; k < count; ++k) {
           const std::int64_t at = base + (p.reverse ? count - 1 - k : k) * inner;
-          running = kProduct ? static_cast<C>(running * static_cast<C>(x[at])) : static_cast<C>(running + static_cast<C>(x[at]));
+          // Wrapping: integer overflow wraps around, as NumPy's, instead of being undefined.
+          running = kProduct ? op::functors::Wrapping<op::functors::Mul>{}(running, static_cast<C>(x[at]))
+                             : op::functors::Wrapping<op::functors::Add>{}(running, static_cast<C>(x[at]));
           y[at] = convert_value<T>(running);
         }
       }

@@ -1,5 +1,8 @@
 // Reductions with axis and keepdims, against hand-computed values.
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
 
 #include "test_util.h"
 
@@ -159,4 +162,22 @@ TEST_CASE("prod, nan reductions, argmin, var, cumsum and where on small cases", 
   CHECK_THROWS_WITH(nd::cumsum(x, 2), Contains("cumsum") && Contains("axis"));
   CHECK_THROWS_WITH(nd::where(nd::ones({3}), x, x), Contains("where") && Contains("(3,)"));
   CHECK_THROWS_AS(nd::where(nd::ones({2}), nd::ones({2}), nd::ones({2}, cpu(), DType::kFloat64)), DTypeError);
+}
+
+TEST_CASE("integer sums, products, powers and running sums wrap around on overflow, as NumPy's", "[operators][reduce]") {
+  constexpr std::int64_t kMax64 = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int32_t kMax32 = std::numeric_limits<std::int32_t>::max();
+  // Found by the operator fuzzer under UBSan: these were signed overflows, undefined in C++.
+  CHECK(nd::sum(nd::array(std::vector<std::int64_t>{kMax64, 1})).asscalar<std::int64_t>() ==
+        std::numeric_limits<std::int64_t>::min());
+  CHECK(nd::prod(nd::array(std::vector<std::int64_t>{std::int64_t{1} << 32, std::int64_t{1} << 32})).asscalar<std::int64_t>() == 0);
+  CHECK(nd::norm(nd::array(std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min()}), 1).asscalar<std::int64_t>() ==
+        std::numeric_limits<std::int64_t>::min());  // |min| wraps to itself, as np.abs
+  // 2**31 and 3**21 in int32: 2147483648 - 2**32 and 10460353203 - 2 * 2**32.
+  CHECK(nd::power(nd::array(std::vector<std::int32_t>{2, 3}), nd::array(std::vector<std::int32_t>{31, 21}))
+            .asnumpy<std::int32_t>() == std::vector<std::int32_t>{std::numeric_limits<std::int32_t>::min(), 1870418611});
+  CHECK(nd::cumsum(nd::array(std::vector<std::int32_t>{kMax32, 1}), 0).asnumpy<std::int32_t>() ==
+        std::vector<std::int32_t>{kMax32, std::numeric_limits<std::int32_t>::min()});
+  // Empty arrays point at no memory; joining them must not hand memcpy a null pointer (UBSan caught it).
+  CHECK(nd::concat({nd::zeros({0, 2}), nd::zeros({0, 3})}, 1).shape() == Shape{0, 5});
 }
