@@ -57,6 +57,7 @@ struct OprBlock {
   const char* category = nullptr;
   std::string args;
   OprBlock* next_inline = nullptr;  // the threaded engine's per-thread queue of operations run inline
+  OprBlock* next_ready = nullptr;   // a worker pool's queue of ready operations
 
   std::span<VarEntry> entries() { return {reinterpret_cast<VarEntry*>(this + 1), num_entries}; }
   std::span<const VarEntry> entries() const {

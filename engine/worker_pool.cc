@@ -3,7 +3,12 @@
 #include <mx/engine/threaded_engine.h>
 #include <mx/engine/trace.h>
 
+#include <chrono>
 #include <thread>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace mx::engine::detail {
 
@@ -47,20 +52,33 @@ struct RunFirstByPriority {
   [[gnu::noinline]] void operator()() const { pool->run_first_by_priority(); }
 };
 
+// How long a drainer that emptied its queue waits for more work before it leaves.
+constexpr std::chrono::microseconds kSpinForWork{3};
+
+void pause() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
 }  // namespace
 
 void WorkerPool::submit(OprBlock* op) {
   if (order_ == Order::kFifo) {
-    ready_.push(op);  // the hand-over point: a release that pairs with next_ready()'s pop
-    // Against keep_draining(): either a drainer leaving sees this operation in the queue, or this sees the
-    // drainer gone and enqueues another (a seq_cst fence on both sides, so that neither misses the other).
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    for (int draining = draining_.load(std::memory_order_relaxed); draining < threads_count_;) {
-      if (draining_.compare_exchange_weak(draining, draining + 1, std::memory_order_seq_cst)) {
-        drain_tasks_.fetch_add(1, std::memory_order_release);  // pairs with drain_ready()
-        arena_.enqueue(DrainReady{this});
-        break;
-      }
+    bool new_task = false;
+    {
+      const tbb::spin_mutex::scoped_lock lock(ready_mutex_);  // the hand-over point: pairs with next_ready()
+      op->next_ready = nullptr;
+      (ready_tail_ != nullptr ? ready_tail_->next_ready : ready_head_) = op;
+      ready_tail_ = op;
+      has_ready_.store(true, std::memory_order_relaxed);
+      // A drainer waiting for work takes this one; otherwise another drainer while the pool has a free worker.
+      new_task = spinning_ == 0 && draining_ < threads_count_;
+      if (new_task) ++draining_;
+    }
+    if (new_task) {
+      drain_tasks_.fetch_add(1, std::memory_order_release);  // pairs with drain_ready()
+      arena_.enqueue(DrainReady{this});
     }
     return;
   }
@@ -75,15 +93,37 @@ void WorkerPool::drain_ready() {
   drain_tasks_.fetch_sub(1, std::memory_order_release);  // the task's last touch of the pool
 }
 
-bool WorkerPool::keep_draining() {
-  draining_.fetch_sub(1, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  // A submit that found every drainer busy enqueued nothing: take its operation if it came after the last pop.
-  if (ready_.empty()) return false;
-  for (int draining = draining_.load(std::memory_order_relaxed); draining < threads_count_;) {
-    if (draining_.compare_exchange_weak(draining, draining + 1, std::memory_order_seq_cst)) return true;
+bool WorkerPool::next_ready(OprBlock*& op) {
+  const tbb::spin_mutex::scoped_lock lock(ready_mutex_);
+  if (ready_head_ == nullptr) return false;
+  op = ready_head_;
+  ready_head_ = op->next_ready;
+  if (ready_head_ == nullptr) {
+    ready_tail_ = nullptr;
+    has_ready_.store(false, std::memory_order_relaxed);
   }
-  return false;  // enough others drain it
+  return true;
+}
+
+bool WorkerPool::keep_draining() {
+  {
+    const tbb::spin_mutex::scoped_lock lock(ready_mutex_);
+    if (ready_head_ != nullptr) return true;
+    ++spinning_;
+  }
+  // Wait a moment for more work before leaving: an application thread that waits for each result pushes its
+  // next operation a microsecond or two later, and a drainer still here takes it without a oneTBB task and the
+  // wake-up of a sleeping worker (an inter-processor interrupt in a VM: several microseconds).
+  const auto deadline = std::chrono::steady_clock::now() + kSpinForWork;
+  for (int round = 1; !has_ready_.load(std::memory_order_relaxed); ++round) {
+    if (round % 16 == 0 && std::chrono::steady_clock::now() > deadline) break;
+    pause();
+  }
+  const tbb::spin_mutex::scoped_lock lock(ready_mutex_);
+  --spinning_;
+  if (ready_head_ != nullptr) return true;
+  --draining_;  // from here a submit enqueues a task of its own
+  return false;
 }
 
 void WorkerPool::run_first_by_priority() {

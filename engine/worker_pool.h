@@ -2,7 +2,7 @@
 // A set of workers serving one queue: a oneTBB arena with one slot per worker. A GPU stream's worker is a pool
 // of one whose RunContext carries the stream.
 #include <tbb/concurrent_priority_queue.h>
-#include <tbb/concurrent_queue.h>
+#include <tbb/spin_mutex.h>
 #include <tbb/task_arena.h>
 
 #include <atomic>
@@ -30,8 +30,8 @@ class WorkerPool {
   void drain_ready();
   void run_first_by_priority();
   // For the engine's drain loop (FIFO): the next ready operation, if any; then, once none is left, whether this
-  // drainer must go on (an operation came in as it was leaving and no other drainer will take it).
-  bool next_ready(OprBlock*& op) { return ready_.try_pop(op); }
+  // drainer must go on (work came in while it waited a moment for more).
+  bool next_ready(OprBlock*& op);
   bool keep_draining();
 
   const RunContext& run_context() const { return run_context_; }
@@ -58,12 +58,17 @@ class WorkerPool {
   const int threads_count_;
   std::vector<int> worker_ids_;  // by arena slot
   tbb::task_arena arena_;
-  // kFifo: ready operations wait here, and a oneTBB task drains the queue. A task is enqueued only while fewer
-  // than `threads` drain it, so a burst of ready operations costs a queue push each instead of a oneTBB task each
-  // (a task's enqueue was 40% of a tiny operation's cost).
-  tbb::concurrent_queue<OprBlock*> ready_;
-  std::atomic<int> draining_{0};
-  std::atomic<int> drain_tasks_{0};  // enqueued and not yet returned: the destructor waits for them
+  // kFifo: ready operations wait in a list, and oneTBB tasks drain it. A task is enqueued only while fewer than
+  // `threads` drain the list and none waits for work, so a burst of ready operations costs a list push each
+  // instead of a oneTBB task each (a task's enqueue was 40% of a tiny operation's cost). One short lock guards
+  // the list and both counts, so that a drainer leaving and a submit arriving cannot miss each other.
+  tbb::spin_mutex ready_mutex_;
+  OprBlock* ready_head_ = nullptr;  // linked through OprBlock::next_ready
+  OprBlock* ready_tail_ = nullptr;
+  int draining_ = 0;                // tasks enqueued or draining
+  int spinning_ = 0;                // drainers waiting a moment for more work
+  std::atomic<bool> has_ready_{false};  // the list is not empty: a hint, read without the lock
+  std::atomic<int> drain_tasks_{0};     // enqueued and not yet returned: the destructor waits for them
   tbb::concurrent_priority_queue<Queued, RunsFirst> priority_queue_;  // kPriority only
   std::atomic<std::uint64_t> next_sequence_{0};  // also the priority queue's hand-over point
 };
