@@ -39,10 +39,11 @@ int WorkerPool::worker_id() const {
 
 namespace {
 
-// What oneTBB runs for each submission: only their captures are read in their own frames, which tests/tsan.supp
-// exempts from ThreadSanitizer (it cannot see oneTBB hand them over). Everything else runs in the pool's
-// members, after an acquire that pairs with submit(). Not inlined, so that the frame keeps its class in its
-// name (inlined, GCC names it plain "operator()", which the suppression cannot tell from any other).
+// What oneTBB runs for each drain task or priority submission: only their captures are read in their own
+// frames, which tests/tsan.supp exempts from ThreadSanitizer (it cannot see oneTBB hand them over). Everything
+// else runs in the pool's members, after an acquire that pairs with submit(). Not inlined, so that the frame
+// keeps its class in its name (inlined, GCC names it plain "operator()", which the suppression cannot tell from
+// any other).
 struct DrainReady {
   WorkerPool* pool;
   [[gnu::noinline]] void operator()() const { pool->drain_ready(); }
