@@ -73,14 +73,10 @@ void WorkerPool::submit(OprBlock* op) {
       (ready_tail_ != nullptr ? ready_tail_->next_ready : ready_head_) = op;
       ready_tail_ = op;
       has_ready_.store(true, std::memory_order_relaxed);
-      // A drainer waiting for work takes this one; otherwise another drainer while the pool has a free worker.
-      new_task = spinning_ == 0 && draining_ < threads_count_;
-      if (new_task) ++draining_;
+      ++ready_count_;
+      new_task = wants_drainer();
     }
-    if (new_task) {
-      drain_tasks_.fetch_add(1, std::memory_order_release);  // pairs with drain_ready()
-      arena_.enqueue(DrainReady{this});
-    }
+    if (new_task) enqueue_drainer();
     return;
   }
   // Each task runs whichever queued operation comes first by then, not necessarily the one it was made for.
@@ -94,15 +90,34 @@ void WorkerPool::drain_ready() {
   drain_tasks_.fetch_sub(1, std::memory_order_release);  // the task's last touch of the pool
 }
 
+bool WorkerPool::wants_drainer() {
+  // Another drainer while the pool has a free worker, unless the drainers waiting for work can take everything
+  // queued: two long operations pushed together must not wait for one worker.
+  if (draining_ >= threads_count_ || ready_count_ <= spinning_) return false;
+  ++draining_;
+  return true;
+}
+
+void WorkerPool::enqueue_drainer() {
+  drain_tasks_.fetch_add(1, std::memory_order_release);  // pairs with drain_ready()
+  arena_.enqueue(DrainReady{this});
+}
+
 bool WorkerPool::next_ready(OprBlock*& op) {
-  const tbb::spin_mutex::scoped_lock lock(ready_mutex_);
-  if (ready_head_ == nullptr) return false;
-  op = ready_head_;
-  ready_head_ = op->next_ready;
-  if (ready_head_ == nullptr) {
-    ready_tail_ = nullptr;
-    has_ready_.store(false, std::memory_order_relaxed);
+  bool new_task = false;
+  {
+    const tbb::spin_mutex::scoped_lock lock(ready_mutex_);
+    if (ready_head_ == nullptr) return false;
+    op = ready_head_;
+    ready_head_ = op->next_ready;
+    --ready_count_;
+    if (ready_head_ == nullptr) {
+      ready_tail_ = nullptr;
+      has_ready_.store(false, std::memory_order_relaxed);
+    }
+    new_task = wants_drainer();  // more is queued than this drainer, about to be busy, and the waiting ones take
   }
+  if (new_task) enqueue_drainer();
   return true;
 }
 

@@ -51,6 +51,9 @@ class WorkerPool {
     }
   };
 
+  bool wants_drainer();  // under ready_mutex_; counts the drainer it asks for
+  void enqueue_drainer();
+
   const RunContext run_context_;
   const Order order_;
   ThreadedEngine& engine_;
@@ -59,7 +62,7 @@ class WorkerPool {
   std::vector<int> worker_ids_;  // by arena slot
   tbb::task_arena arena_;
   // kFifo: ready operations wait in a list, and oneTBB tasks drain it. A task is enqueued only while fewer than
-  // `threads` drain the list and none waits for work, so a burst of ready operations costs a list push each
+  // `threads` drain the list and it holds more than the drainers waiting for work can take, so a burst of ready operations costs a list push each
   // instead of a oneTBB task each (a task's enqueue was 40% of a tiny operation's cost). One short lock guards
   // the list and both counts, so that a drainer leaving and a submit arriving cannot miss each other.
   tbb::spin_mutex ready_mutex_;
@@ -67,6 +70,7 @@ class WorkerPool {
   OprBlock* ready_tail_ = nullptr;
   int draining_ = 0;                // tasks enqueued or draining
   int spinning_ = 0;                // drainers waiting a moment for more work
+  int ready_count_ = 0;             // operations in the list
   std::atomic<bool> has_ready_{false};  // the list is not empty: a hint, read without the lock
   std::atomic<int> drain_tasks_{0};     // enqueued and not yet returned: the destructor waits for them
   tbb::concurrent_priority_queue<Queued, RunsFirst> priority_queue_;  // kPriority only

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -224,5 +225,36 @@ TEST_CASE("readers of one variable run concurrently", "[engine][order]") {
     CHECK(r1.start_ns < r0.end_ns);
     CHECK(producer.end_ns <= std::min(r0.start_ns, r1.start_ns));
     CHECK(r0.worker != r1.worker);
+  }
+}
+
+TEST_CASE("independent operations pushed while a worker waits for more work still run at once", "[engine][order]") {
+  // A worker that has just emptied its pool's list waits a moment for more instead of leaving; two operations
+  // pushed then must not both go to it. The first waits (up to 2 s) to see the second start: on one worker it
+  // would not, until it gave up.
+  for (const auto& [label, config] : parallel_configs()) {
+    INFO(label);
+    auto eng = engine::create(config);
+    engine::VarHandle probe = eng->new_variable(), a = eng->new_variable(), b = eng->new_variable();
+    int overlapped = 0;
+    constexpr int kRounds = 50;
+    for (int round = 0; round < kRounds; ++round) {
+      eng->push_sync([](engine::RunContext) {}, cpu(), {}, {probe});
+      eng->wait_for_var(probe);  // a worker is now waiting for work
+      std::atomic<bool> second_started{false}, saw_second{false};
+      eng->push_sync(
+          [&](engine::RunContext) {
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            while (!second_started.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+            saw_second.store(second_started.load());
+          },
+          cpu(), {}, {a}, {.name = "first"});
+      eng->push_sync([&](engine::RunContext) { second_started.store(true); }, cpu(), {}, {b}, {.name = "second"});
+      eng->wait_for_var(a);
+      eng->wait_for_var(b);
+      overlapped += saw_second.load() ? 1 : 0;
+    }
+    CHECK(overlapped == kRounds);
+    for (engine::VarHandle v : {probe, a, b}) eng->delete_variable([](engine::RunContext) {}, cpu(), v);
   }
 }
