@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the full build (CPU and GPU code; GPU tests skip themselves without a
-# device), then the engine, array, operator, autograd, kvstore and Gluon tests again under AddressSanitizer+UBSan and
-# ThreadSanitizer.
+# device), then the engine, array, operator, autograd, kvstore, Gluon and mx-prof tests again under
+# AddressSanitizer+UBSan and ThreadSanitizer.
 # MXPP_JOBS sets the build parallelism (default 2); MXPP_SANITIZERS=0 skips the sanitizer builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,6 @@ if [[ "${MXPP_SANITIZERS:-1}" != "0" ]]; then
     cmake -S . -B "build-$sanitizer" -G Ninja "-DMXPP_${sanitizer^^}=ON" -DMXPP_USE_CUDA=OFF -DMXPP_BUILD_BENCH=OFF \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo
     cmake --build "build-$sanitizer" -j "$jobs"
-    ctest --test-dir "build-$sanitizer" -j "$jobs" --output-on-failure -L "engine|profiler|ndarray|operators|autograd|kvstore|gluon"
+    ctest --test-dir "build-$sanitizer" -j "$jobs" --output-on-failure -L "engine|profiler|ndarray|operators|autograd|kvstore|gluon|tools"
   done
 fi
