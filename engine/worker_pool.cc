@@ -17,7 +17,6 @@ WorkerPool::WorkerPool(std::string name, RunContext run_context, int threads, Or
       order_(order),
       engine_(engine),
       threads_(threads),
-      threads_count_(threads),
       arena_(threads, /*reserved_for_masters=*/0) {
   for (int slot = 0; slot < threads; ++slot) {
     worker_ids_.push_back(trace::register_worker(threads == 1 ? name : name + " " + std::to_string(slot)));
@@ -72,8 +71,7 @@ void WorkerPool::submit(OprBlock* op) {
       op->next_ready = nullptr;
       (ready_tail_ != nullptr ? ready_tail_->next_ready : ready_head_) = op;
       ready_tail_ = op;
-      has_ready_.store(true, std::memory_order_relaxed);
-      ++ready_count_;
+      ready_count_.store(ready_count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       new_task = wants_drainer();
     }
     if (new_task) enqueue_drainer();
@@ -93,7 +91,8 @@ void WorkerPool::drain_ready() {
 bool WorkerPool::wants_drainer() {
   // Another drainer while the pool has a free worker, unless the drainers waiting for work can take everything
   // queued: two long operations pushed together must not wait for one worker.
-  if (draining_ >= threads_count_ || ready_count_ <= spinning_) return false;
+  const int workers = static_cast<int>(worker_ids_.size());
+  if (draining_ >= workers || ready_count_.load(std::memory_order_relaxed) <= spinning_) return false;
   ++draining_;
   return true;
 }
@@ -110,11 +109,8 @@ bool WorkerPool::next_ready(OprBlock*& op) {
     if (ready_head_ == nullptr) return false;
     op = ready_head_;
     ready_head_ = op->next_ready;
-    --ready_count_;
-    if (ready_head_ == nullptr) {
-      ready_tail_ = nullptr;
-      has_ready_.store(false, std::memory_order_relaxed);
-    }
+    ready_count_.store(ready_count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    if (ready_head_ == nullptr) ready_tail_ = nullptr;
     new_task = wants_drainer();  // more is queued than this drainer, about to be busy, and the waiting ones take
   }
   if (new_task) enqueue_drainer();
@@ -131,7 +127,7 @@ bool WorkerPool::keep_draining() {
   // next operation a microsecond or two later, and a drainer still here takes it without a oneTBB task and the
   // wake-up of a sleeping worker (an inter-processor interrupt in a VM: several microseconds).
   const auto deadline = std::chrono::steady_clock::now() + kSpinForWork;
-  for (int round = 1; !has_ready_.load(std::memory_order_relaxed); ++round) {
+  for (int round = 1; ready_count_.load(std::memory_order_relaxed) == 0; ++round) {
     if (round % 16 == 0 && std::chrono::steady_clock::now() > deadline) break;
     pause();
   }

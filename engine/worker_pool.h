@@ -58,20 +58,19 @@ class WorkerPool {
   const Order order_;
   ThreadedEngine& engine_;
   TbbThreadReservation threads_;
-  const int threads_count_;
   std::vector<int> worker_ids_;  // by arena slot
   tbb::task_arena arena_;
-  // kFifo: ready operations wait in a list, and oneTBB tasks drain it. A task is enqueued only while fewer than
-  // `threads` drain the list and it holds more than the drainers waiting for work can take, so a burst of ready operations costs a list push each
-  // instead of a oneTBB task each (a task's enqueue was 40% of a tiny operation's cost). One short lock guards
-  // the list and both counts, so that a drainer leaving and a submit arriving cannot miss each other.
+  // kFifo: ready operations wait in a list, and oneTBB tasks drain it. A task is enqueued only while fewer drain
+  // the list than the pool has workers and it holds more than the drainers waiting for work can take, so a burst
+  // of ready operations costs a list push each instead of a oneTBB task each (a task's enqueue was 40% of a tiny
+  // operation's cost). One short lock guards the list and the counts, so that a drainer leaving and a submit
+  // arriving cannot miss each other.
   tbb::spin_mutex ready_mutex_;
   OprBlock* ready_head_ = nullptr;  // linked through OprBlock::next_ready
   OprBlock* ready_tail_ = nullptr;
   int draining_ = 0;                // tasks enqueued or draining
   int spinning_ = 0;                // drainers waiting a moment for more work
-  int ready_count_ = 0;             // operations in the list
-  std::atomic<bool> has_ready_{false};  // the list is not empty: a hint, read without the lock
+  std::atomic<int> ready_count_{0};  // operations in the list: written under the lock, read by waiting drainers
   std::atomic<int> drain_tasks_{0};     // enqueued and not yet returned: the destructor waits for them
   tbb::concurrent_priority_queue<Queued, RunsFirst> priority_queue_;  // kPriority only
   std::atomic<std::uint64_t> next_sequence_{0};  // also the priority queue's hand-over point

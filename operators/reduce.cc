@@ -10,6 +10,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/elemwise_functors.h>
 #include <mx/operators/select.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/gpu_kernels.h>
@@ -72,27 +73,13 @@ ReducePlan plan_reduce(const char* name, const ReduceParams& p, const Shape& in)
 template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<op::compute_t<T>>, double, std::int64_t>;
 
-// Integer accumulators wrap around on overflow, as NumPy's do: computed in unsigned arithmetic, where that is
-// defined. Floating ones compute as written.
-template <class A>
-A plus(A a, A b) {
-  if constexpr (std::is_integral_v<A>) {
-    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) + static_cast<std::make_unsigned_t<A>>(b));
-  } else {
-    return a + b;
-  }
-}
-template <class A>
-A times(A a, A b) {
-  if constexpr (std::is_integral_v<A>) {
-    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) * static_cast<std::make_unsigned_t<A>>(b));
-  } else {
-    return a * b;
-  }
-}
+// Integer accumulators wrap around on overflow, as NumPy's do (in unsigned arithmetic, where that is defined);
+// floating ones compute as written.
+constexpr op::functors::Wrapping<op::functors::Add> plus;
+constexpr op::functors::Wrapping<op::functors::Mul> times;
 template <class A>
 A magnitude(A v) {
-  return v < 0 ? plus(A{0}, times(v, A{-1})) : v;
+  return v < 0 ? times(v, A{-1}) : v;
 }
 
 struct SumReducer {
