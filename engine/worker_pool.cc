@@ -36,13 +36,12 @@ int WorkerPool::worker_id() const {
   return slot >= 0 && slot < static_cast<int>(worker_ids_.size()) ? worker_ids_[slot] : -1;
 }
 
-namespace {
-
 // What oneTBB runs for each drain task or priority submission: only their captures are read in their own
 // frames, which tests/tsan.supp exempts from ThreadSanitizer (it cannot see oneTBB hand them over). Everything
-// else runs in the pool's members, after an acquire that pairs with submit(). Not inlined, so that the frame
-// keeps its class in its name (inlined, GCC names it plain "operator()", which the suppression cannot tell from
-// any other).
+// else runs in the pool's members, after an acquire that pairs with submit(). Not inlined, and of external
+// linkage, so that the frame keeps its class in its name: inlined, or in an anonymous namespace at -O0 (the
+// sanitizer builds), GCC's symbolizer names it plain "operator()", which the suppression cannot tell from any
+// other.
 struct DrainReady {
   WorkerPool* pool;
   [[gnu::noinline]] void operator()() const { pool->drain_ready(); }
@@ -51,6 +50,8 @@ struct RunFirstByPriority {
   WorkerPool* pool;
   [[gnu::noinline]] void operator()() const { pool->run_first_by_priority(); }
 };
+
+namespace {
 
 // How long a drainer that emptied its queue waits for more work before it leaves.
 constexpr std::chrono::microseconds kSpinForWork{3};

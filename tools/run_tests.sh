@@ -14,8 +14,7 @@ ctest --test-dir build -j "$jobs" --output-on-failure
 
 if [[ "${MXPP_SANITIZERS:-1}" != "0" ]]; then
   for sanitizer in asan tsan; do
-    # RelWithDebInfo, as the main build: at -O1 GCC names inlined frames without their class ("operator()"),
-    # which the qualified names in tests/tsan.supp no longer match.
+    # RelWithDebInfo (NDEBUG, debug information) with our code at -O0 (CMakeLists.txt says why).
     cmake -S . -B "build-$sanitizer" -G Ninja "-DMXPP_${sanitizer^^}=ON" -DMXPP_USE_CUDA=OFF -DMXPP_BUILD_BENCH=OFF \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo
     cmake --build "build-$sanitizer" -j "$jobs"

@@ -195,18 +195,23 @@ TEST_CASE("among reductions ready at once, the larger priority runs first") {
   engine::Engine::get().wait_for_all();
   engine::trace::clear();
   engine::trace::enable(engine::trace::kOperators);
-  std::atomic<bool> started{false};
+  // Every prioritized worker held until the pushes and their copies (normal workers) are done: the sanitizer
+  // builds under a loaded CI machine took more than a fixed 200 ms hold for them.
+  std::atomic<int> started{0};
+  std::atomic<bool> release{false};
   const int workers = engine::EngineConfig::from_env().cpu_priority_workers;
-  for (int w = 0; w < workers; ++w) {  // every prioritized worker busy
+  for (int w = 0; w < workers; ++w) {
     engine::Engine::get().push_sync(
-        [&started](engine::RunContext) {
-          started = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        [&started, &release](engine::RunContext) {
+          ++started;
+          while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         },
         cpu(0), {}, {}, {.prop = engine::FnProperty::kPrioritized, .priority = 1000, .name = "hold_priority_worker"});
   }
-  while (!started) std::this_thread::yield();
+  while (started < workers) std::this_thread::yield();
   for (int k = keys - 1; k >= 0; --k) kv->push(k, grads[static_cast<std::size_t>(k)], -k);  // pushed last-first
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  release = true;
   engine::Engine::get().wait_for_all();
   engine::trace::disable();
   std::vector<engine::trace::Event> reductions;
