@@ -5,6 +5,7 @@
 #include <png.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -99,6 +100,46 @@ TEST_CASE("imread decodes PNG exactly and JPEG closely, ImageFolderDataset label
   CHECK_THROWS_WITH(vision::imread((root / "dog" / "notes.txt").string()), Contains("neither a JPEG nor a PNG"));
   CHECK_THROWS_WITH(vision::imread((root / "missing.png").string()), Contains("missing.png"));
   CHECK_THROWS_WITH(vision::ImageFolderDataset((root / "none").string()), Contains("not a directory"));
+  fs::remove_all(root);
+}
+
+TEST_CASE("imread refuses images of more pixels than MX_IMAGE_MAX_PIXELS before decoding them", "[gluon][data][io]") {
+  const fs::path root = fs::temp_directory_path() / "mxpp_image_limits";
+  fs::remove_all(root);
+  fs::create_directories(root);
+  // A PNG header that promises 40,000 x 40,000 RGB pixels (4.8 GB) and no data: a decompression bomb.
+  const std::string bomb = (root / "bomb.png").string();
+  {
+    std::FILE* f = std::fopen(bomb.c_str(), "wb");
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    png_init_io(png, f);
+    png_set_IHDR(png, info, 40000, 40000, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    // The start of an image data chunk: png_read_info reads up to it (the header alone is a truncated file).
+    const std::uint8_t data[16] = {};
+    png_write_chunk(png, reinterpret_cast<png_const_bytep>("IDAT"), data, sizeof data);
+    png_destroy_write_struct(&png, &info);
+    std::fclose(f);
+  }
+  CHECK(fs::file_size(bomb) < 100);
+  CHECK_THROWS_WITH(vision::imread(bomb), Contains("bomb.png") && Contains("40000 x 40000") && Contains("MX_IMAGE_MAX_PIXELS"));
+
+  // The limit is the variable's: a 4 x 3 image passes at 12 pixels and is refused at 11, JPEG and PNG alike.
+  const auto rgb = gradient(4, 3);
+  write_png((root / "small.png").string(), 4, 3, rgb);
+  write_jpeg((root / "small.jpg").string(), 4, 3, rgb);
+  ::setenv("MX_IMAGE_MAX_PIXELS", "12", 1);
+  CHECK(vision::imread((root / "small.png").string()).shape() == Shape{3, 4, 3});
+  CHECK(vision::imread((root / "small.jpg").string()).shape() == Shape{3, 4, 3});
+  ::setenv("MX_IMAGE_MAX_PIXELS", "11", 1);
+  CHECK_THROWS_WITH(vision::imread((root / "small.png").string()), Contains("small.png") && Contains("4 x 3"));
+  CHECK_THROWS_WITH(vision::imread((root / "small.jpg").string()), Contains("small.jpg") && Contains("4 x 3"));
+  ::setenv("MX_IMAGE_MAX_PIXELS", "lots", 1);
+  CHECK_THROWS_WITH(vision::imread((root / "small.png").string()), Contains("MX_IMAGE_MAX_PIXELS='lots'"));
+  ::unsetenv("MX_IMAGE_MAX_PIXELS");
+  CHECK(vision::imread((root / "small.png").string()).shape() == Shape{3, 4, 3});
   fs::remove_all(root);
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include <mx/engine/env.h>
 #include <mx/ndarray/error.h>
 
 namespace mx::gluon::data::vision {
@@ -19,6 +20,16 @@ struct Decoded {
   int height = 0, width = 0, channels = 0;
   std::vector<std::uint8_t> pixels;  // rows of width * channels bytes
 };
+
+// A header may promise up to 65,500 x 65,500 pixels (12 GB) in a file of a few bytes: refuse more pixels than
+// MX_IMAGE_MAX_PIXELS (default 2^30, OpenCV's limit, which MXNet's imread had) before allocating them.
+void check_pixel_count(const std::string& path, std::uint64_t width, std::uint64_t height) {
+  const int limit = engine::detail::env_int("MX_IMAGE_MAX_PIXELS", 1 << 30, 1);
+  if (width * height > static_cast<std::uint64_t>(limit)) {
+    throw Error("imread: " + path + " is " + std::to_string(width) + " x " + std::to_string(height) + " pixels, more than " +
+                std::to_string(limit) + " (MX_IMAGE_MAX_PIXELS): refused before decoding (set MX_IMAGE_MAX_PIXELS to read it)");
+  }
+}
 
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -48,6 +59,12 @@ Decoded decode_jpeg(std::FILE* file, const std::string& path, bool color) {
   jpeg_create_decompress(&info);
   jpeg_stdio_src(&info, file);
   jpeg_read_header(&info, TRUE);
+  try {
+    check_pixel_count(path, info.image_width, info.image_height);
+  } catch (...) {
+    jpeg_destroy_decompress(&info);
+    throw;
+  }
   info.out_color_space = color ? JCS_RGB : JCS_GRAYSCALE;
   jpeg_start_decompress(&info);
   image.width = static_cast<int>(info.output_width);
@@ -78,6 +95,12 @@ Decoded decode_png(std::FILE* file, const std::string& path, bool color) {
   }
   png_init_io(png, file);
   png_read_info(png, info);
+  try {
+    check_pixel_count(path, png_get_image_width(png, info), png_get_image_height(png, info));
+  } catch (...) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    throw;
+  }
   // Everything to 8-bit RGB or gray, without alpha.
   png_set_expand(png);
   png_set_strip_16(png);
