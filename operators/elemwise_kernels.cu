@@ -46,11 +46,16 @@ __global__ void binary_kernel(Operand a, Operand b, T* y, OutLayout out, F f) {
 
 template <class In, class Out>
 __global__ void cast_kernel(const In* x, Out* y, std::int64_t n) {
-  // Through double: exact for every source, and the destination rounds once.
+  // Integer to integer directly (wrapping, as the CPU's; int64 beyond 2^53 would lose bits in a double); any
+  // other through double: exact for every source, and the destination rounds once.
   MX_GRID_LOOP(i, n) {
-    const double v = static_cast<double>(Elem<In>::load(x[i]));
-    if constexpr (std::is_same_v<Out, bool>) y[i] = v != 0;
-    else y[i] = Elem<Out>::store(static_cast<typename Elem<Out>::C>(v));
+    if constexpr (std::is_integral_v<In> && std::is_integral_v<Out> && !std::is_same_v<Out, bool>) {
+      y[i] = static_cast<Out>(x[i]);
+    } else {
+      const double v = static_cast<double>(Elem<In>::load(x[i]));
+      if constexpr (std::is_same_v<Out, bool>) y[i] = v != 0;
+      else y[i] = Elem<Out>::store(static_cast<typename Elem<Out>::C>(v));
+    }
   }
 }
 

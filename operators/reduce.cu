@@ -52,8 +52,10 @@ struct L2R : SumR {
   template <class A> __device__ static A finish(A acc, std::int64_t) { return static_cast<A>(sqrt(static_cast<double>(acc))); }
 };
 
-template <class T>
-__device__ T store_acc(double v) { return Elem<T>::store(static_cast<typename Elem<T>::C>(v)); }
+// From the accumulator's own type, as the CPU's convert_value: an int64 sum through a double would lose bits
+// above 2^53, and a double beyond int32 saturates on the GPU where the CPU's integer conversion wraps.
+template <class T, class A>
+__device__ T store_acc(A v) { return Elem<T>::store(static_cast<typename Elem<T>::C>(v)); }
 
 // inner == 1: block b reduces rows b, b + gridDim.x, ...
 template <class R, class T>
@@ -70,7 +72,7 @@ __global__ void reduce_rows(const T* x, T* y, std::int64_t rows, std::int64_t co
       if (threadIdx.x < width) R::merge(partial[threadIdx.x], partial[threadIdx.x + width]);
       __syncthreads();
     }
-    if (threadIdx.x == 0) y[row] = store_acc<T>(static_cast<double>(R::finish(partial[0], count)));
+    if (threadIdx.x == 0) y[row] = store_acc<T>(R::finish(partial[0], count));
     __syncthreads();
   }
 }
@@ -96,7 +98,7 @@ __global__ void reduce_general(const T* x, T* y, ReduceLayout l) {
       }
       R::add(acc, static_cast<A>(Elem<T>::load(x[offset])));
     }
-    y[j] = store_acc<T>(static_cast<double>(R::finish(acc, l.count)));
+    y[j] = store_acc<T>(R::finish(acc, l.count));
   }
 }
 
