@@ -39,7 +39,8 @@ inline std::vector<NamedConfig> all_configs() {
   return configs;
 }
 
-// Blocks operations until opened. Waiting past the deadline throws (inside an operation: a failure).
+// Blocks operations until opened. Waiting past the deadline throws (inside an operation: a failure) and is
+// remembered, so that a test can tell "held until opened" from "gave up".
 class Gate {
  public:
   void open() {
@@ -49,13 +50,21 @@ class Gate {
   }
   void wait() {
     std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, kGiveUpAfter, [&] { return open_; })) throw std::runtime_error("gate never opened");
+    if (!cv_.wait_for(lock, kGiveUpAfter, [&] { return open_; })) {
+      gave_up_ = true;
+      throw std::runtime_error("gate never opened");
+    }
+  }
+  bool gave_up() {
+    std::lock_guard lock(mutex_);
+    return gave_up_;
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable cv_;
   bool open_ = false;
+  bool gave_up_ = false;
 };
 
 // Counts arrivals; wait_for(n) returns once n have arrived (false if they never do).

@@ -2,11 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
 #include <mx/mx.h>
+
+#include "../engine/engine_test_util.h"
 
 using namespace mx;
 
@@ -167,19 +170,22 @@ TEST_CASE("the nccl store refuses host values at the call, naming the key, and p
 TEST_CASE("push and pull return before the work is done, outputs are ready at the sync point") {
   auto kv = kvstore::create("device");
   kv->init(0, nd::zeros({4}, cpu(0)));
-  // A slow writer of the gradient: the push must not wait for it.
+  // A writer of the gradient held until the test opens the gate: the push must not wait for it.
   NDArray grad = nd::zeros({4}, cpu(1));
+  test::Gate release_gradient;
+  std::atomic<bool> gradient_written{false};
   engine::Engine::get().push_sync(
-      [blob = grad.blob()](engine::RunContext) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      [blob = grad.blob(), &release_gradient, &gradient_written](engine::RunContext) {
+        release_gradient.wait();
         std::fill_n(blob.ptr<float>(), 4, 2.f);
+        gradient_written = true;
       },
-      cpu(1), {}, {grad.var()}, {.name = "slow_gradient"});
-  const auto start = std::chrono::steady_clock::now();
+      cpu(1), {}, {grad.var()}, {.name = "held_gradient"});
   std::vector<NDArray> outs = {nd::zeros({4}, cpu(0)), nd::zeros({4}, cpu(2))};
   kv->pushpull(0, {grad, nd::ones({4}, cpu(2))}, outs);
-  const double returned_after = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  CHECK(returned_after < 0.25);
+  CHECK_FALSE(gradient_written);  // pushpull returned with its input still being written
+  CHECK_FALSE(release_gradient.gave_up());
+  release_gradient.open();
   CHECK(values_of(outs[1]) == std::vector<float>(4, 3));
 }
 

@@ -255,7 +255,10 @@ TEST_CASE("continuous dump rewrites the file while the profiler runs", "[profile
   CHECK(!std::filesystem::exists(path));
   profiler::set_state(profiler::State::kRun);
   nd::ones({2}).wait_to_read();
-  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Polls for up to half a minute: the dump thread may be slow to get a core on a loaded machine.
+  for (int i = 0; i < 6000 && !std::filesystem::exists(path); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   profiler::set_state(profiler::State::kStop);
   REQUIRE(std::filesystem::exists(path));
   CHECK(read_json(path).contains("traceEvents"));
