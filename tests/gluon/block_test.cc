@@ -8,6 +8,7 @@
 #include <mx/mx.h>
 
 #include "../operators/test_util.h"
+#include "../temp_path.h"
 
 using namespace mx;
 using Catch::Matchers::Contains;
@@ -24,10 +25,6 @@ struct Net : gluon::HybridBlock {
   }
   NDArray forward(const NDArray& x) override { return output(hidden(x)); }
 };
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("mxpp_gluon_" + name)).string();
-}
 
 }  // namespace
 
@@ -82,7 +79,7 @@ TEST_CASE("save_parameters and load_parameters round-trip and report what does n
   net.initialize(init::Normal(1));
   const NDArray x = nd::random::uniform(-1, 1, {3, 5});
   const std::vector<float> before = net(x).asnumpy<float>();
-  const std::string path = temp_path("net.params");
+  const std::string path = test::temp_path("net.params");
   net.save_parameters(path);
   Net loaded;
   loaded.load_parameters(path);
@@ -91,7 +88,7 @@ TEST_CASE("save_parameters and load_parameters round-trip and report what does n
   nn::Sequential other;
   other.add(nn::Dense(4, {.in_units = 5}));
   other.initialize();
-  const std::string other_path = temp_path("other.params");
+  const std::string other_path = test::temp_path("other.params");
   other.save_parameters(other_path);
   Net target;
   target.initialize(init::One());

@@ -9,6 +9,7 @@
 #include <mx/mx.h>
 
 #include "../operators/test_util.h"
+#include "../temp_path.h"
 
 using namespace mx;
 using Catch::Matchers::Contains;
@@ -28,10 +29,6 @@ std::vector<std::string> names_of(const gluon::Block& block) {
   std::vector<std::string> names;
   for (const auto& [name, p] : block.collect_params()) names.push_back(name);
   return names;
-}
-
-std::string naming_temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("mxpp_naming_" + name)).string();
 }
 
 }  // namespace
@@ -152,7 +149,7 @@ TEST_CASE("load_parameters reads path names and MXNet names, and says which it u
   const std::vector<float> expected = source(x).asnumpy<float>();
 
   // save_parameters writes paths, as MXNet 1.x's does.
-  const std::string by_path = naming_temp_path("by_path.params");
+  const std::string by_path = test::temp_path("by_path.params");
   source.save_parameters(by_path);
   std::vector<std::string> file_names;
   for (const auto& [name, array] : nd::load(by_path).dict()) file_names.push_back(name);
@@ -167,7 +164,7 @@ TEST_CASE("load_parameters reads path names and MXNet names, and says which it u
     prefixed[name] = p.data();
     exported["arg:" + name] = p.data();
   }
-  const std::string by_name = naming_temp_path("by_name.params"), by_export = naming_temp_path("exported.params");
+  const std::string by_name = test::temp_path("by_name.params"), by_export = test::temp_path("exported.params");
   nd::save(by_name, prefixed);
   nd::save(by_export, exported);
   nn::HybridSequential from_names = build();

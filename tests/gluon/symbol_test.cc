@@ -12,6 +12,7 @@
 #include <mx/mx.h>
 
 #include "../operators/test_util.h"
+#include "../temp_path.h"
 
 using namespace mx;
 using Catch::Matchers::Contains;
@@ -19,10 +20,6 @@ using json = nlohmann::json;
 namespace nn = gluon::nn;
 
 namespace {
-
-std::string symbol_temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("mxpp_symbol_test_" + name)).string();
-}
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -148,7 +145,7 @@ TEST_CASE("Symbol: tojson writes MXNet 1.x's layout, field by field", "[symbol]"
 }
 
 TEST_CASE("SymbolBlock::imports runs MXNet 1.9's export of an MLP to hand-computed values", "[symbol]") {
-  const std::string symbol_file = symbol_temp_path("mlp-symbol.json"), param_file = symbol_temp_path("mlp-0000.params");
+  const std::string symbol_file = test::temp_path("mlp-symbol.json"), param_file = test::temp_path("mlp-0000.params");
   write_file(symbol_file, kMxnetMlp);
   nd::save(param_file, mlp_params());
   auto net = gluon::SymbolBlock::imports(symbol_file, {"data"}, param_file);
@@ -209,7 +206,7 @@ TEST_CASE("Symbol files: bad input names the file, node, operator or attribute",
                               {"dense0_bias", params["arg:dense0_bias"]}, {"dense1_weight", params["arg:dense1_weight"]}}),
                     Contains("symbol node 'dense0_relu_fwd' (Activation)") && Contains("unknown attribute(s) fancy=\"1\""));
   // A parameter file that does not match the symbol names what is missing and what is extra.
-  const std::string symbol_file = symbol_temp_path("bad-symbol.json"), param_file = symbol_temp_path("bad-0000.params");
+  const std::string symbol_file = test::temp_path("bad-symbol.json"), param_file = test::temp_path("bad-0000.params");
   write_file(symbol_file, kMxnetMlp);
   params.erase("arg:dense1_weight");
   params["arg:stray"] = nd::zeros(Shape{1});
@@ -228,10 +225,10 @@ TEST_CASE("export writes MXNet's files, imports gives the same outputs (MLP, MXN
   }
   net.initialize(init::Xavier());
   const NDArray x = nd::random::uniform(-1, 1, Shape{3, 4});
-  CHECK_THROWS_WITH(net.export_(symbol_temp_path("mlp")), Contains("hybridized and called once"));
+  CHECK_THROWS_WITH(net.export_(test::temp_path("mlp")), Contains("hybridized and called once"));
   net.hybridize();
   const NDArray expected = net(x);
-  const std::string path = symbol_temp_path("exported_mlp");
+  const std::string path = test::temp_path("exported_mlp");
   net.export_(path, 7);
   const json doc = json::parse(read_file(path + "-symbol.json"));
   std::vector<std::string> ops, names;
@@ -266,7 +263,7 @@ TEST_CASE("export and imports round trip a CNN with BatchNorm's auxiliary states
   }
   net.hybridize();
   const NDArray expected = net(x);
-  const std::string path = symbol_temp_path("cnn");
+  const std::string path = test::temp_path("cnn");
   net.export_(path);
   const sym::Symbol symbol = sym::load(path + "-symbol.json");
   std::vector<std::string> ops;
@@ -326,7 +323,7 @@ TEST_CASE("export: a forward with no symbol form is a clear error", "[symbol]") 
   net.add(nn::HybridLambda([](const NDArray& x) { return nd::one_hot(x, 3); }, "OneHot"));
   net.hybridize();
   net(nd::array({0, 2}, Shape{2})).wait_to_read();
-  CHECK_THROWS_WITH(net.export_(symbol_temp_path("onehot")), Contains("no symbol form") && Contains("one_hot"));
+  CHECK_THROWS_WITH(net.export_(test::temp_path("onehot")), Contains("no symbol form") && Contains("one_hot"));
   CHECK_THROWS_WITH(net(sym::invoke("relu", {sym::var("data")})), Contains("called on a variable"));
   nn::Dense fresh(2);
   CHECK_THROWS_WITH(fresh(sym::var("data")), Contains("needs its shape"));
@@ -343,7 +340,7 @@ TEST_CASE("custom operators export as MXNet's Custom nodes and import by op_type
   net.hybridize();
   const NDArray x = nd::array({1, -2}, Shape{2});
   test::check_array(net(x), Shape{2}, {3, -6});
-  const std::string path = symbol_temp_path("custom");
+  const std::string path = test::temp_path("custom");
   net.export_(path);
   const json doc = json::parse(read_file(path + "-symbol.json"));
   REQUIRE(doc["nodes"].size() == 2);

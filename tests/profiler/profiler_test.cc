@@ -17,15 +17,13 @@
 #include <mx/profiler/objects.h>
 #include <mx/profiler/profiler.h>
 
+#include "../temp_path.h"
+
 using namespace mx;
 using json = nlohmann::json;
 namespace trace = engine::trace;
 
 namespace {
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("mxpp_profiler_" + name)).string();
-}
 
 json read_json(const std::string& path) {
   std::ifstream in(path);
@@ -36,7 +34,7 @@ json read_json(const std::string& path) {
 // Runs `fn` with the profiler recording into a fresh buffer; returns the operations in push order.
 template <class Fn>
 std::vector<trace::Event> traced_operations(Fn&& fn, profiler::Config config = {}) {
-  config.filename = temp_path("run.json");
+  config.filename = test::temp_path("run.json");
   profiler::set_config(config);
   trace::clear();
   profiler::set_state(profiler::State::kRun);
@@ -87,7 +85,7 @@ TEST_CASE("a traced run records each operation with its inputs and what it waite
 
 TEST_CASE("the Chrome trace carries processes, threads, flows and counters", "[profiler]") {
   profiler::Config config;
-  config.filename = temp_path("chrome.json");
+  config.filename = test::temp_path("chrome.json");
   profiler::set_config(config);
   trace::clear();
   profiler::set_state(profiler::State::kRun);
@@ -238,7 +236,7 @@ TEST_CASE("configuration flags choose what is recorded", "[profiler]") {
 }
 
 TEST_CASE("set_config refuses to change a running profiler and bad values", "[profiler]") {
-  profiler::set_config({.filename = temp_path("x.json")});
+  profiler::set_config({.filename = test::temp_path("x.json")});
   profiler::set_state(profiler::State::kRun);
   CHECK(profiler::state() == profiler::State::kRun);
   CHECK_THROWS_WITH(profiler::set_config({}), Catch::Contains("set_config while running"));
@@ -250,7 +248,7 @@ TEST_CASE("set_config refuses to change a running profiler and bad values", "[pr
 }
 
 TEST_CASE("continuous dump rewrites the file while the profiler runs", "[profiler]") {
-  const std::string path = temp_path("continuous.json");
+  const std::string path = test::temp_path("continuous.json");
   profiler::set_config({.filename = path, .continuous_dump = true, .dump_period = 0.01});
   CHECK(!std::filesystem::exists(path));
   profiler::set_state(profiler::State::kRun);
