@@ -63,8 +63,9 @@ class NDArray {
   // A host copy of the values, converted to T.
   template <class T>
   std::vector<T> asnumpy() const {
-    if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> has no data(): go through bytes
-      std::vector<std::uint8_t> bytes = asnumpy<std::uint8_t>();
+    if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> has no data(): converted to bool in bytes
+      std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size()));
+      copy_to_host(bytes.data(), DType::kBool, bytes.size());
       std::vector<bool> host(bytes.size());
       for (std::size_t i = 0; i < bytes.size(); ++i) host[i] = bytes[i] != 0;
       return host;

@@ -130,6 +130,7 @@ TEST_CASE("asnumpy and asscalar convert dtypes, asscalar needs one element", "[n
   CHECK(x.asnumpy<double>() == std::vector<double>{1.5, -2.5, 3});
   CHECK(x.asnumpy<std::int32_t>() == std::vector<std::int32_t>{1, -2, 3});  // truncation, as NumPy's astype
   CHECK(x.asnumpy<bool>() == std::vector<bool>{true, true, true});
+  CHECK(nd::array({0.25, 0, -0.5}).asnumpy<bool>() == std::vector<bool>{true, false, true});  // not through bytes
   CHECK(x.sum().asscalar<float>() == 2.0f);
   CHECK_THROWS_WITH(x.asscalar<float>(), Contains("asscalar") && Contains("(3,)"));
   CHECK_THROWS_AS(nd::array({1, 2, 3}, Shape{2, 2}), ShapeError);
