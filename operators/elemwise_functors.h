@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include <mx/operators/host_device.h>
+#include <mx/operators/math_functors.h>
 
 namespace mx::op::functors {
 
@@ -78,8 +79,9 @@ struct Le { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { ret
 
 // relu's gradient from its output: g where y > 0.
 struct ReluBackward { template <class C> MX_HOST_DEVICE C operator()(C g, C y) const { return y > C{0} ? g : C{0}; } };
-struct Hypot { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { return static_cast<C>(std::hypot(a, b)); } };
-struct Atan2 { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { return static_cast<C>(std::atan2(a, b)); } };
+// Integers through double, back by from_math (saturating).
+struct Hypot { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { return from_math<C>(std::hypot(a, b)); } };
+struct Atan2 { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { return from_math<C>(std::atan2(a, b)); } };
 struct LogicalAnd { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { return static_cast<C>(a != 0 && b != 0); } };
 struct LogicalOr { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { return static_cast<C>(a != 0 || b != 0); } };
 struct LogicalXor { template <class C> MX_HOST_DEVICE C operator()(C a, C b) const { return static_cast<C>((a != 0) != (b != 0)); } };

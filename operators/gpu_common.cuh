@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include <mx/engine/error.h>
+#include <mx/ndarray/float_to_integer.h>
 
 namespace mx::op::gpu {
 
@@ -22,7 +23,13 @@ template <class T> struct Elem {
   using C = std::conditional_t<std::is_same_v<T, bool>, std::int32_t, T>;
   __device__ static C load(T v) { return static_cast<C>(v); }
   __device__ static T store(C v) { return static_cast<T>(v); }
-  __host__ __device__ static C from_double(double v) { return static_cast<C>(static_cast<T>(v)); }
+  __host__ __device__ static C from_double(double v) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      return static_cast<C>(float_to_integer<T>(v));  // as the CPU's (on the host, a plain cast is undefined)
+    } else {
+      return static_cast<C>(static_cast<T>(v));
+    }
+  }
 };
 template <> struct Elem<__half> {
   using C = float;

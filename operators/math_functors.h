@@ -1,10 +1,13 @@
 #pragma once
 // The unary math functions as functors over compute types, shared by the CPU loops (elemwise_unary.cc,
 // elemwise_math.cc) and the CUDA kernels (elemwise_kernels.cu). C++17, no mxpp types: nvcc compiles it too.
+// Integers compute through double, except negative, abs and square: in integer arithmetic, wrapping around as
+// NumPy's (and exact for int64 beyond 2^53).
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 
+#include <mx/ndarray/float_to_integer.h>
 #include <mx/operators/host_device.h>
 
 namespace mx::op {
@@ -13,6 +16,17 @@ namespace mx::op {
 // compute through double and convert back, as MXNet's legacy operators).
 template <class C>
 using math_t = std::conditional_t<std::is_same_v<C, float>, float, double>;
+
+// A result in the math type back in the compute type: integers by float_to_integer (sqrt(-4) is NaN, 0 as an
+// integer; exp(100) saturates), since a plain cast of a value beyond the type is undefined.
+template <class C, class M>
+MX_HOST_DEVICE C from_math(M value) {
+  if constexpr (std::is_integral_v<C> && std::is_floating_point_v<M>) {  // (sign's expression is an int)
+    return ::mx::float_to_integer<C>(value);
+  } else {
+    return static_cast<C>(value);
+  }
+}
 
 }  // namespace mx::op
 
@@ -23,7 +37,7 @@ using math_t = std::conditional_t<std::is_same_v<C, float>, float, double>;
     MX_HOST_DEVICE C operator()(C value) const {    \
       using M = ::mx::op::math_t<C>;                \
       const M x = static_cast<M>(value);            \
-      return static_cast<C>(expr);                  \
+      return ::mx::op::from_math<C>(expr);          \
     }                                               \
   };
 
@@ -31,12 +45,45 @@ namespace mx::op::functors {
 
 inline constexpr double kPi = 3.14159265358979323846;
 
-MX_MATH_FUNCTOR(Negative, -x)
-MX_MATH_FUNCTOR(Abs, std::abs(x))
+// The integer forms in their unsigned twins, where wrap-around is defined: -(-128) is -128 in int8.
+struct Negative {
+  template <class C>
+  MX_HOST_DEVICE C operator()(C value) const {
+    if constexpr (std::is_integral_v<C>) {
+      using U = std::make_unsigned_t<C>;
+      return static_cast<C>(static_cast<U>(U{0} - static_cast<U>(value)));
+    } else {
+      return -value;
+    }
+  }
+};
+struct Abs {
+  template <class C>
+  MX_HOST_DEVICE C operator()(C value) const {
+    if constexpr (std::is_integral_v<C> && std::is_signed_v<C>) {
+      return value < 0 ? Negative{}(value) : value;
+    } else if constexpr (std::is_integral_v<C>) {
+      return value;
+    } else {
+      return std::abs(value);
+    }
+  }
+};
+struct Square {
+  template <class C>
+  MX_HOST_DEVICE C operator()(C value) const {
+    if constexpr (std::is_integral_v<C>) {
+      using U = std::make_unsigned_t<C>;
+      using Wide = std::conditional_t<(sizeof(U) < sizeof(unsigned)), unsigned, U>;  // no promotion to int
+      return static_cast<C>(static_cast<Wide>(static_cast<U>(value)) * static_cast<Wide>(static_cast<U>(value)));
+    } else {
+      return value * value;
+    }
+  }
+};
 MX_MATH_FUNCTOR(Sign, (x > 0) - (x < 0))
 MX_MATH_FUNCTOR(Sqrt, std::sqrt(x))
 MX_MATH_FUNCTOR(Rsqrt, M{1} / std::sqrt(x))
-MX_MATH_FUNCTOR(Square, x* x)
 MX_MATH_FUNCTOR(Reciprocal, M{1} / x)
 MX_MATH_FUNCTOR(Exp, std::exp(x))
 MX_MATH_FUNCTOR(Log, std::log(x))

@@ -1,5 +1,7 @@
 // Creation, copies and conversions, and reproducible random streams.
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 #include <mx/operators/registry.h>
 
@@ -34,6 +36,39 @@ TEST_CASE("astype converts as NumPy, copy is independent of its source", "[opera
   c += 1;
   check_array(x, {3}, {-1.7, 0, 2.9});
   check_array(c, {3}, {-0.7, 1, 3.9});
+}
+
+TEST_CASE("floats beyond an integer type's range saturate and NaN becomes 0, as CUDA converts them",
+          "[operators][copy]") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  for (DType from : {DType::kFloat32, DType::kFloat64, DType::kFloat16}) {
+    INFO(dtype_name(from));
+    // float16 holds at most 65504: 3e9 becomes inf there, which saturates the same way.
+    const NDArray x =
+        nd::array({nan, inf, -inf, 3e9, -3e9, 2.9, -2.9, 300, -300}, Shape{9}, cpu(), DType::kFloat64).astype(from);
+    CHECK(x.astype(DType::kInt32).asnumpy<std::int32_t>() ==
+          std::vector<std::int32_t>{0, 2147483647, -2147483647 - 1, 2147483647, -2147483647 - 1, 2, -2, 300, -300});
+    CHECK(x.astype(DType::kInt8).asnumpy<std::int32_t>() ==
+          std::vector<std::int32_t>{0, 127, -128, 127, -128, 2, -2, 127, -128});
+    CHECK(x.astype(DType::kUint8).asnumpy<std::int32_t>() ==
+          std::vector<std::int32_t>{0, 255, 0, 255, 0, 2, 0, 255, 0});
+    using Int64 = std::numeric_limits<std::int64_t>;
+    const std::int64_t max64 = Int64::max(), min64 = Int64::min();
+    const bool half = from == DType::kFloat16;
+    const std::int64_t big = half ? max64 : 3000000000, small = half ? min64 : -3000000000;
+    CHECK(x.astype(DType::kInt64).asnumpy<std::int64_t>() ==
+          std::vector<std::int64_t>{0, max64, min64, big, small, 2, -2, 300, -300});
+  }
+  // At the edges: 2^31 - 1 is a double, not a float (which rounds it up to 2^31).
+  CHECK(nd::array({2147483647.0, 2147483646.5, -2147483648.5}, Shape{3}, cpu(), DType::kFloat64)
+            .astype(DType::kInt32)
+            .asnumpy<std::int32_t>() == std::vector<std::int32_t>{2147483647, 2147483646, -2147483647 - 1});
+  CHECK(nd::array({2147483520.0, 2147483648.0}, Shape{2}).astype(DType::kInt32).asnumpy<std::int32_t>() ==
+        std::vector<std::int32_t>{2147483520, 2147483647});
+  // Filling an integer array with a float beyond it, and bool from a double too small for a float.
+  CHECK(nd::full({2}, 1e20, cpu(), DType::kInt32).asnumpy<std::int32_t>() == std::vector<std::int32_t>(2, 2147483647));
+  CHECK(nd::array({1e-50, 0.0, nan}, Shape{3}, cpu(), DType::kFloat64).astype(DType::kBool).asnumpy<int>() ==
+        std::vector<int>{1, 0, 1});
 }
 
 TEST_CASE("copyto and as_in_context move values between contexts", "[operators][copy]") {

@@ -1,6 +1,7 @@
 // Elementwise operators: hand-computed values, broadcasting, scalars on either side, in place, dtypes, errors.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include <mx/operators/optimizer_updates.h>
 
@@ -131,6 +132,23 @@ TEST_CASE("every dtype computes, 16-bit floats round to their precision", "[oper
   NDArray bf = nd::array({1.0 / 3}, std::nullopt, cpu(), DType::kBFloat16) * 3;
   CHECK(bf.asscalar<double>() == Approx(1.0).epsilon(0.01));
   CHECK((nd::array(std::vector<std::int8_t>{100}) + 100).asscalar<int>() == -56);  // wraps, as NumPy's int8
+}
+
+TEST_CASE("integer math: negative, abs and square wrap around as NumPy's, the rest saturate",
+          "[operators][elemwise][dtype]") {
+  const auto int8 = nd::array(std::vector<std::int8_t>{-128, -3, 0, 127});
+  CHECK(nd::negative(int8).asnumpy<int>() == std::vector<int>{-128, 3, 0, -127});
+  CHECK(nd::abs(int8).asnumpy<int>() == std::vector<int>{-128, 3, 0, 127});
+  CHECK(nd::square(int8).asnumpy<int>() == std::vector<int>{0, 9, 0, 1});  // 16129 = 63 * 256 + 1
+  const auto int64 = nd::array(std::vector<std::int64_t>{3037000499, (std::int64_t{1} << 53) + 1});
+  CHECK(nd::square(int64).asnumpy<std::int64_t>()[0] == 9223372030926249001);  // exact, beyond a double's 2^53
+  CHECK(nd::negative(int64).asnumpy<std::int64_t>()[1] == -(std::int64_t{1} << 53) - 1);
+  // Through double and back: NaN becomes 0, what leaves the type saturates.
+  const auto int32 = nd::array(std::vector<std::int32_t>{-4, 100, 0});
+  CHECK(nd::sqrt(int32).asnumpy<int>() == std::vector<int>{0, 10, 0});
+  CHECK(nd::exp(int32).asnumpy<int>() == std::vector<int>{0, 2147483647, 1});
+  CHECK(nd::log(int32).asnumpy<int>() == std::vector<int>{0, 4, -2147483647 - 1});
+  CHECK(nd::abs(nd::array(std::vector<std::uint8_t>{0, 255})).asnumpy<int>() == std::vector<int>{0, 255});
 }
 
 TEST_CASE("mixing dtypes or contexts is an error at the call", "[operators][elemwise][errors]") {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -169,6 +170,16 @@ TEST_CASE("softmax, losses and the small neural-network operators on the GPU equ
   same_on_gpu("broadcast_to", [](A v) { return nd::broadcast_to(v[0].reshape({1, 10}), {4, 10}); },
               {logits.slice(0, 1)});
   same_on_gpu("Cast", [](A v) { return v[0].astype(DType::kFloat16).astype(DType::kInt32); }, {logits * 10}, 0);
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const NDArray extremes = nd::array({nan, inf, -inf, 3e9, -3e9, 2.9, -2.9, 300, -300}, Shape{9}, cpu(), DType::kFloat64);
+  for (DType to : {DType::kInt32, DType::kInt8, DType::kUint8, DType::kInt64, DType::kBool}) {
+    same_on_gpu(std::string("Cast saturating to ") + dtype_name(to), [to](A v) { return v[0].astype(to); },
+                {extremes}, 0);
+    same_on_gpu(std::string("Cast float32 saturating to ") + dtype_name(to), [to](A v) { return v[0].astype(to); },
+                {extremes.astype(DType::kFloat32)}, 0);
+  }
+  same_on_gpu("full int32 beyond its range", [](A v) { return nd::full({3}, 1e20, v[0].context(), DType::kInt32); },
+              {logits}, 0);
   const NDArray bad = nd::array(std::vector<float>{0, 9, 3, 3, 12, 1}).as_in_context(gpu(0));
   CHECK_THROWS_WITH(nd::softmax_cross_entropy(logits.as_in_context(gpu(0)), bad).wait_to_read(),
                     Contains("softmax_cross_entropy") && Contains("row 4"));
