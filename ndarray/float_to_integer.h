@@ -12,12 +12,13 @@ template <class To, class From>
 constexpr To float_to_integer(From value) {
   static_assert(std::is_floating_point_v<From> && std::is_integral_v<To> && !std::is_same_v<To, bool>);
   using Limits = std::numeric_limits<To>;
+  // From(min) is 0 or minus a power of two, exact; From(max) is max itself or, where From cannot hold it, the
+  // power of two above it. Strictly between them the cast truncates within range (the common case, one test).
+  if (value > static_cast<From>(Limits::min()) && value < static_cast<From>(Limits::max())) {
+    return static_cast<To>(value);
+  }
   if (value != value) return To{0};
-  // From(max) is max itself or, where From cannot hold it, the power of two above it: either way every value
-  // at or above it truncates to max or overflows. From(min) is 0 or minus a power of two, exact.
-  if (value >= static_cast<From>(Limits::max())) return Limits::max();
-  if (value <= static_cast<From>(Limits::min())) return Limits::min();
-  return static_cast<To>(value);
+  return value > From{0} ? Limits::max() : Limits::min();
 }
 
 }  // namespace mx
