@@ -1,6 +1,7 @@
 // CUDA twins of reduce.cc's reducers over (outer, count, inner): a block per output row where the reduced axis
 // is innermost (inner == 1), else a thread per output walking the reduced axis, its neighbours reading
 // neighbouring elements. Floating values accumulate in double and integers in int64, as on the CPU.
+#include <mx/operators/elemwise_functors.h>
 #include <mx/operators/gpu_kernels.h>
 
 #include "gpu_common.cuh"
@@ -11,10 +12,15 @@ namespace {
 template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<typename Elem<T>::C>, double, std::int64_t>;
 
+// Integer accumulators wrap around on overflow, as the CPU's (in unsigned arithmetic, where that is defined);
+// floating ones compute as written.
+template <class A> __device__ A plus(A a, A b) { return functors::Wrapping<functors::Add>{}(a, b); }
+template <class A> __device__ A times(A a, A b) { return functors::Wrapping<functors::Mul>{}(a, b); }
+
 struct SumR {
   template <class A> __device__ static A init() { return 0; }
-  template <class A> __device__ static void add(A& acc, A v) { acc += v; }
-  template <class A> __device__ static void merge(A& acc, A other) { acc += other; }
+  template <class A> __device__ static void add(A& acc, A v) { acc = plus(acc, v); }
+  template <class A> __device__ static void merge(A& acc, A other) { acc = plus(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }
 };
 struct MeanR : SumR {
@@ -34,21 +40,21 @@ struct MinR {
 };
 struct ProdR {
   template <class A> __device__ static A init() { return 1; }
-  template <class A> __device__ static void add(A& acc, A v) { acc *= v; }
-  template <class A> __device__ static void merge(A& acc, A other) { acc *= other; }
+  template <class A> __device__ static void add(A& acc, A v) { acc = times(acc, v); }
+  template <class A> __device__ static void merge(A& acc, A other) { acc = times(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }
 };
 struct NansumR : SumR {
-  template <class A> __device__ static void add(A& acc, A v) { if (v == v) acc += v; }
+  template <class A> __device__ static void add(A& acc, A v) { if (v == v) acc = plus(acc, v); }
 };
 struct NanprodR : ProdR {
-  template <class A> __device__ static void add(A& acc, A v) { if (v == v) acc *= v; }
+  template <class A> __device__ static void add(A& acc, A v) { if (v == v) acc = times(acc, v); }
 };
 struct L1R : SumR {
-  template <class A> __device__ static void add(A& acc, A v) { acc += v < 0 ? -v : v; }
+  template <class A> __device__ static void add(A& acc, A v) { acc = plus(acc, v < 0 ? times(v, A{-1}) : v); }
 };
 struct L2R : SumR {
-  template <class A> __device__ static void add(A& acc, A v) { acc += v * v; }
+  template <class A> __device__ static void add(A& acc, A v) { acc = plus(acc, times(v, v)); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return static_cast<A>(sqrt(static_cast<double>(acc))); }
 };
 

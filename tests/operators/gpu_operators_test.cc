@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <string>
@@ -147,6 +148,11 @@ TEST_CASE("reductions on the GPU equal the CPU's over any axes", "[gpu]") {
   }
   same_on_gpu("sum float64", [](A v) { return nd::sum(v[0], {1}); }, {x.astype(DType::kFloat64)});
   same_on_gpu("sum int32", [](A v) { return nd::sum(v[0] * 10, {2}); }, {x.astype(DType::kInt32)}, 0);
+  // Integer accumulators wrap around on overflow on both (int64 in unsigned arithmetic).
+  const NDArray huge = nd::array(std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::max(), 1, 1 << 30});
+  same_on_gpu("sum int64 wrapping", [](A v) { return nd::sum(v[0]); }, {huge}, 0);
+  same_on_gpu("prod int64 wrapping", [](A v) { return nd::prod(v[0]); }, {huge}, 0);
+  same_on_gpu("norm int64 wrapping", [](A v) { return nd::norm(v[0], 1); }, {huge * -1}, 0);
   same_on_gpu("argmax", [](A v) { return nd::argmax(v[0], 1); }, {x}, 0);
   same_on_gpu("argmin keepdims", [](A v) { return nd::argmin(v[0], 2, true); }, {x}, 0);
   same_on_gpu("large sum", [](A v) { return nd::sum(v[0]); }, {uniform(0, 1, {1 << 20})}, 1e-6);
