@@ -1,4 +1,5 @@
 // CUDA twin of scan.cc: a thread per (outer, inner) line walks the axis, accumulating in the compute type.
+#include <mx/operators/elemwise_functors.h>
 #include <mx/operators/gpu_kernels.h>
 
 #include "gpu_common.cuh"
@@ -16,7 +17,9 @@ __global__ void scan_kernel(bool reverse, const T* x, T* y, std::int64_t outer, 
     C running = kProduct ? C{1} : C{0};
     for (std::int64_t k = 0; k < count; ++k) {
       const std::int64_t at = base + (reverse ? count - 1 - k : k) * inner;
-      running = kProduct ? static_cast<C>(running * E::load(x[at])) : static_cast<C>(running + E::load(x[at]));
+      // Integers wrap around in unsigned arithmetic, as the CPU's (a signed overflow is undefined).
+      running = kProduct ? functors::Wrapping<functors::Mul>{}(running, E::load(x[at]))
+                         : functors::Wrapping<functors::Add>{}(running, E::load(x[at]));
       y[at] = E::store(running);
     }
   }

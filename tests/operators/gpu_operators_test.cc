@@ -153,6 +153,9 @@ TEST_CASE("reductions on the GPU equal the CPU's over any axes", "[gpu]") {
   same_on_gpu("sum int64 wrapping", [](A v) { return nd::sum(v[0]); }, {huge}, 0);
   same_on_gpu("prod int64 wrapping", [](A v) { return nd::prod(v[0]); }, {huge}, 0);
   same_on_gpu("norm int64 wrapping", [](A v) { return nd::norm(v[0], 1); }, {huge * -1}, 0);
+  same_on_gpu("cumsum int32 wrapping", [](A v) { return nd::cumsum(v[0], 0); },
+              {nd::array(std::vector<std::int32_t>{std::numeric_limits<std::int32_t>::max(), 1, 5})}, 0);
+  same_on_gpu("cumprod int64 wrapping", [](A v) { return nd::cumprod(v[0], 0); }, {huge}, 0);
   same_on_gpu("argmax", [](A v) { return nd::argmax(v[0], 1); }, {x}, 0);
   same_on_gpu("argmin keepdims", [](A v) { return nd::argmin(v[0], 2, true); }, {x}, 0);
   same_on_gpu("large sum", [](A v) { return nd::sum(v[0]); }, {uniform(0, 1, {1 << 20})}, 1e-6);
