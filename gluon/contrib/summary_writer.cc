@@ -89,7 +89,12 @@ void SummaryWriter::add_histogram(const std::string& tag, const std::vector<doub
   if (values.empty()) throw Error("SummaryWriter::add_histogram('" + tag + "'): no values");
   if (bins < 0) throw Error("SummaryWriter::add_histogram('" + tag + "'): bins must be 0 (default) or positive");
   double lo = values[0], hi = values[0], sum = 0, sum_squares = 0;
-  for (double v : values) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    if (!std::isfinite(v)) {  // as NumPy's histogram (and TensorFlow's): no range, no bucket to put it in
+      throw Error("SummaryWriter::add_histogram('" + tag + "'): value " + std::to_string(i) + " is " +
+                  (std::isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf") + "; a histogram needs finite values");
+    }
     lo = std::min(lo, v);
     hi = std::max(hi, v);
     sum += v;

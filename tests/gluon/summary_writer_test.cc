@@ -2,6 +2,7 @@
 // framing with masked CRC-32C; protobuf wire format; TensorFlow's Event, Summary and HistogramProto fields).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -172,6 +173,9 @@ TEST_CASE("SummaryWriter writes histograms with TensorFlow's buckets or equal bi
   CHECK(limits[1] / 1.1 < 0.5);  // the smallest default limit at or above 0.5
   CHECK(counts == std::vector<double>{0, 4});
   CHECK_THROWS_WITH(sw.add_histogram("empty", std::vector<double>{}), Catch::Contains("no values"));
+  CHECK_THROWS_WITH(sw.add_histogram("w", std::vector<double>{1, std::nan(""), 2}, 9, 3),
+                    Catch::Contains("'w'") && Catch::Contains("value 1 is NaN"));
+  CHECK_THROWS_WITH(sw.add_histogram("w", nd::array({0, 1, -HUGE_VAL})), Catch::Contains("value 2 is -inf"));
 }
 
 TEST_CASE("SummaryWriter writes text for TensorBoard's text plugin", "[gluon][summary]") {
