@@ -11,6 +11,7 @@
 
 #include <mx/gluon/contrib/event_records.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/float_to_integer.h>
 
 namespace mx::gluon::contrib {
 namespace {
@@ -118,11 +119,15 @@ void SummaryWriter::add_histogram(const std::string& tag, const std::vector<doub
     counts.assign(all_counts.begin() + static_cast<std::ptrdiff_t>(first),
                   all_counts.begin() + static_cast<std::ptrdiff_t>(last) + 1);
   } else {
-    const double width = hi > lo ? (hi - lo) / bins : 1.0;
+    double width = hi > lo ? (hi - lo) / bins : 1.0;
+    if (std::isinf(width)) width = hi / bins - lo / bins;  // finite values whose spread is not
     counts.assign(static_cast<std::size_t>(bins), 0.0);
-    for (int b = 0; b < bins; ++b) limits.push_back(b + 1 == bins ? std::max(hi, lo + width * bins) : lo + width * (b + 1));
+    const double end = lo + width * bins;  // at least hi, which rounding could leave out
+    for (int b = 0; b + 1 < bins; ++b) limits.push_back(lo + width * (b + 1));
+    limits.push_back(std::isfinite(end) ? std::max(hi, end) : hi);
     for (double v : values) {
-      const int b = std::clamp(static_cast<int>(std::floor((v - lo) / width)), 0, bins - 1);
+      // Saturating: v - lo may still overflow to inf for a spread wider than a double holds.
+      const int b = std::clamp(float_to_integer<int>(std::floor((v - lo) / width)), 0, bins - 1);
       counts[static_cast<std::size_t>(b)] += 1;
     }
   }

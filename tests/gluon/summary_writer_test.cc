@@ -151,9 +151,10 @@ TEST_CASE("SummaryWriter writes histograms with TensorFlow's buckets or equal bi
   SummaryWriter sw(dir);
   sw.add_histogram("w", std::vector<double>{1, 2, 2, 3, 10}, 7, 3);
   sw.add_histogram("w", nd::full({4}, 0.5), 8);
+  sw.add_histogram("wide", std::vector<double>{-1e308, 1e308}, 9, 2);  // hi - lo is beyond a double
   sw.flush();
   const auto events = read_events(sw.path());
-  REQUIRE(events.size() == 3);
+  REQUIRE(events.size() == 4);
   std::int64_t step = 0;
   Message h = parse(value_of(events[1], &step).first(5));
   CHECK(step == 7);
@@ -172,6 +173,9 @@ TEST_CASE("SummaryWriter writes histograms with TensorFlow's buckets or equal bi
   CHECK(limits[1] >= 0.5);
   CHECK(limits[1] / 1.1 < 0.5);  // the smallest default limit at or above 0.5
   CHECK(counts == std::vector<double>{0, 4});
+  const Message wide = parse(value_of(events[3], &step).first(5));
+  CHECK(as_doubles(wide.first(6)) == std::vector<double>{0, 1e308});
+  CHECK(as_doubles(wide.first(7)) == std::vector<double>{1, 1});
   CHECK_THROWS_WITH(sw.add_histogram("empty", std::vector<double>{}), Catch::Contains("no values"));
   CHECK_THROWS_WITH(sw.add_histogram("w", std::vector<double>{1, std::nan(""), 2}, 9, 3),
                     Catch::Contains("'w'") && Catch::Contains("value 1 is NaN"));
