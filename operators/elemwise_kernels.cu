@@ -105,7 +105,8 @@ __global__ void pick_kernel(const T* x, int index_dtype, const void* index, T* y
                             std::int64_t extent, std::int64_t inner) {
   MX_GRID_LOOP(j, outer * inner) {
     const double want = load_as_double(index_dtype, index, j);
-    const auto k = static_cast<std::int64_t>(want < 0 ? 0 : (want > extent - 1 ? extent - 1 : want));
+    const std::int64_t at = float_to_integer<std::int64_t>(want);  // as the CPU's: NaN is 0
+    const std::int64_t k = at < 0 ? 0 : (at > extent - 1 ? extent - 1 : at);
     y[j] = x[((j / inner) * extent + k) * inner + j % inner];
   }
 }

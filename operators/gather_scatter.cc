@@ -4,6 +4,7 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/float_to_integer.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/gather_scatter.h>
 #include <mx/operators/invoke.h>
@@ -52,11 +53,12 @@ std::vector<std::int64_t> slice_offsets(const char* name, const Blob& indices, c
   for (std::int64_t y = 0; y < a.count; ++y) {
     std::int64_t flat = 0;
     for (int m = 0; m < a.depth; ++m) {
-      auto k = static_cast<std::int64_t>(raw[static_cast<std::size_t>(m * a.count + y)]);
+      const double index = raw[static_cast<std::size_t>(m * a.count + y)];
+      auto k = float_to_integer<std::int64_t>(index);  // saturating: beyond int64 stays out of range
       if (k < 0) k += full[m];
-      if (k < 0 || k >= full[m]) {
+      if (index != index || k < 0 || k >= full[m]) {
         throw IndexError(std::string(name) + ": index " +
-                         std::to_string(static_cast<std::int64_t>(raw[static_cast<std::size_t>(m * a.count + y)])) +
+                         (index != index ? std::string("NaN") : std::to_string(float_to_integer<std::int64_t>(index))) +
                          " is out of range for axis " + std::to_string(m) + " of shape " + full.str());
       }
       flat = flat * full[m] + k;

@@ -6,14 +6,15 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/float_to_integer.h>
+#include <mx/operators/axis_split.h>
+#include <mx/operators/composite_forms.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
-#include <mx/operators/indexing.h>
-#include <mx/operators/composite_forms.h>
-#include <mx/operators/axis_split.h>
 #include <mx/operators/gpu_kernels.h>
+#include <mx/operators/indexing.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/select.h>
@@ -35,7 +36,7 @@ std::vector<std::int64_t> resolve_indices(const Blob& indices, std::int64_t exte
   convert_values(indices.data, indices.dtype, raw.data(), DType::kFloat64, raw.size());
   std::vector<std::int64_t> resolved(raw.size());
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    auto k = static_cast<std::int64_t>(raw[i]);
+    auto k = float_to_integer<std::int64_t>(raw[i]);  // NaN is 0, beyond int64 saturates, then clip or wrap
     if (mode == IndexMode::kWrap) k = ((k % extent) + extent) % extent;
     else k = std::clamp<std::int64_t>(k, 0, extent - 1);
     resolved[i] = k;

@@ -7,7 +7,7 @@ namespace mx::op::gpu {
 namespace {
 
 __device__ inline std::int64_t resolve(double raw, std::int64_t extent, bool wrap) {
-  std::int64_t k = static_cast<std::int64_t>(raw);
+  std::int64_t k = float_to_integer<std::int64_t>(raw);  // as the CPU's: NaN is 0, beyond int64 saturates
   if (wrap) return ((k % extent) + extent) % extent;
   return k < 0 ? 0 : (k > extent - 1 ? extent - 1 : k);
 }

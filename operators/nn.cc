@@ -6,6 +6,7 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/float_to_integer.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/axis_split.h>
@@ -161,7 +162,8 @@ const op::Operator<PickParams> kPick = op::define<PickParams>({
         for (std::int64_t o = 0; o < s.outer; ++o) {
           for (std::int64_t i = 0; i < s.inner; ++i) {
             const double want = index[static_cast<std::size_t>(o * s.inner + i)];
-            const auto k = static_cast<std::int64_t>(std::clamp(want, 0.0, static_cast<double>(s.extent - 1)));
+            // Clipped as MXNet's pick; NaN (which std::clamp would pass through to the cast) counts as 0.
+            const auto k = std::clamp<std::int64_t>(float_to_integer<std::int64_t>(want), 0, s.extent - 1);
             y[o * s.inner + i] = x[(o * s.extent + k) * s.inner + i];
           }
         }

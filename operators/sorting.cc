@@ -6,9 +6,10 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/float_to_integer.h>
+#include <mx/operators/axis_split.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise_kernels.h>
-#include <mx/operators/axis_split.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/shape_ops.h>
@@ -80,7 +81,7 @@ void for_each_taken(const Shape& x_shape, const Blob& indices, int axis, Fn&& fn
     for (std::int64_t k = 0; k < is.extent; ++k) {
       for (std::int64_t i = 0; i < is.inner; ++i) {
         const std::int64_t at = (o * is.extent + k) * is.inner + i;
-        const auto from = std::clamp<std::int64_t>(static_cast<std::int64_t>(index[static_cast<std::size_t>(at)]), 0,
+        const auto from = std::clamp<std::int64_t>(float_to_integer<std::int64_t>(index[static_cast<std::size_t>(at)]), 0,
                                                    xs.extent - 1);
         fn((o * xs.extent + from) * xs.inner + i, at);
       }

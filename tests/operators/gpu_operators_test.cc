@@ -297,6 +297,11 @@ TEST_CASE("slices, concat, split, flip, take and running sums on the GPU equal t
   const NDArray index = nd::array(std::vector<float>{3, 0, 0, 5, -2, 9});
   same_on_gpu("take clip", [](A v) { return nd::take(v[0], v[1], 1); }, {x, index}, 0);
   same_on_gpu("take wrap", [](A v) { return nd::take(v[0], v[1], 2, nd::IndexMode::kWrap); }, {x, index}, 0);
+  const NDArray odd_index = nd::array(std::vector<float>{NAN, 1e30f, -1e30f, INFINITY});  // NaN as 0, saturated
+  same_on_gpu("take clip, odd indices", [](A v) { return nd::take(v[0], v[1], 1); }, {x, odd_index}, 0);
+  same_on_gpu("take wrap, odd indices", [](A v) { return nd::take(v[0], v[1], 2, nd::IndexMode::kWrap); },
+              {x, odd_index}, 0);
+  same_on_gpu("pick, NaN index", [](A v) { return nd::pick(v[0], v[1], 2); }, {x, nd::full({4, 6}, NAN)}, 0);
   same_on_gpu("cumsum", [](A v) { return nd::cumsum(v[0], 1); }, {x}, 1e-6);
   same_on_gpu("cumprod", [](A v) { return nd::cumprod(v[0], 2); }, {x}, 1e-6);
   // Gradients of the indexing operators: take sums where an index repeats.

@@ -55,6 +55,10 @@ TEST_CASE("gather_nd and scatter_nd errors", "[operators][gather][errors]") {
   CHECK(nested_index_error);
   NDArray again = nd::gather_nd(x, nd::array({0, -4}, Shape{2, 1}));
   CHECK_THROWS_WITH(again.wait_to_read(), Contains("gather_nd") && Contains("-4") && Contains("(2, 3)"));
+  // NaN and indices beyond int64 are refused too, not converted by an undefined cast.
+  CHECK_THROWS_WITH(nd::gather_nd(x, nd::array({NAN, 0}, Shape{2, 1})).wait_to_read(), Contains("index NaN"));
+  CHECK_THROWS_WITH(nd::gather_nd(x, nd::array({0, -1e30}, Shape{2, 1})).wait_to_read(),
+                    Contains("gather_nd") && Contains("out of range"));
 }
 
 TEST_CASE("fmod keeps the dividend's sign, modulo the divisor's", "[operators][elemwise]") {

@@ -19,6 +19,7 @@ TEST_CASE("one_hot and pick", "[operators][nn]") {
   check_array(nd::pick(x, nd::array({2, 0})), {2}, {3, 4});
   check_array(nd::pick(x, nd::array({1, 1, 0}), 0), {3}, {4, 5, 3});
   check_array(nd::pick(x, nd::array({9, -3}), 1, true), {2, 1}, {3, 4});  // clipped into range
+  check_array(nd::pick(x, nd::array({NAN, 1e30}), 1), {2}, {1, 6});  // NaN as 0, beyond int64 clipped
   CHECK_THROWS_WITH(nd::pick(x, nd::array({1, 2, 3})), Contains("pick") && Contains("(3,)"));
 }
 

@@ -109,6 +109,9 @@ TEST_CASE("take clips or wraps indices and checks its axis", "[operators][shape]
   check_array(nd::take(table, nd::array({-1, 5})), {2, 2}, {1, 2, 5, 6});
   check_array(nd::take(table, nd::array({-1, 4}), 0, nd::IndexMode::kWrap), {2, 2}, {5, 6, 3, 4});
   check_array(nd::take(table, nd::array(std::vector<std::int32_t>{1})), {1, 2}, {3, 4});
+  // NaN and indices beyond int64 are clipped too (NaN as 0), not converted by an undefined cast.
+  check_array(nd::take(table, nd::array({NAN, 1e30, -1e30})), {3, 2}, {1, 2, 5, 6, 1, 2});
+  check_array(nd::take_along_axis(table, nd::array({NAN, 1e30, -1e30}, Shape{3, 1}), 1), {3, 1}, {1, 4, 5});
   CHECK_THROWS_WITH(nd::take(table, nd::array({0}), 2), Contains("take") && Contains("axis"));
   CHECK_THROWS_WITH(nd::take(nd::zeros({0, 2}), nd::array({0})), Contains("empty"));
 }
