@@ -54,11 +54,10 @@ std::vector<std::int64_t> slice_offsets(const char* name, const Blob& indices, c
     std::int64_t flat = 0;
     for (int m = 0; m < a.depth; ++m) {
       const double index = raw[static_cast<std::size_t>(m * a.count + y)];
-      auto k = float_to_integer<std::int64_t>(index);  // saturating: beyond int64 stays out of range
-      if (k < 0) k += full[m];
+      const std::int64_t given = float_to_integer<std::int64_t>(index);  // beyond int64 stays out of range
+      const std::int64_t k = given < 0 ? given + full[m] : given;
       if (index != index || k < 0 || k >= full[m]) {
-        throw IndexError(std::string(name) + ": index " +
-                         (index != index ? std::string("NaN") : std::to_string(float_to_integer<std::int64_t>(index))) +
+        throw IndexError(std::string(name) + ": index " + (index != index ? std::string("NaN") : std::to_string(given)) +
                          " is out of range for axis " + std::to_string(m) + " of shape " + full.str());
       }
       flat = flat * full[m] + k;

@@ -6,7 +6,6 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
-#include <mx/ndarray/float_to_integer.h>
 #include <mx/operators/axis_split.h>
 #include <mx/operators/composite_forms.h>
 #include <mx/operators/copy.h>
@@ -32,14 +31,12 @@ using op::AxisSplit;
 using op::split_at;
 
 std::vector<std::int64_t> resolve_indices(const Blob& indices, std::int64_t extent, IndexMode mode) {
-  std::vector<double> raw(static_cast<std::size_t>(indices.size()));
-  convert_values(indices.data, indices.dtype, raw.data(), DType::kFloat64, raw.size());
-  std::vector<std::int64_t> resolved(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    auto k = float_to_integer<std::int64_t>(raw[i]);  // NaN is 0, beyond int64 saturates, then clip or wrap
+  // Converted as astype converts (NaN is 0, beyond int64 saturates), then clipped or wrapped.
+  std::vector<std::int64_t> resolved(static_cast<std::size_t>(indices.size()));
+  convert_values(indices.data, indices.dtype, resolved.data(), DType::kInt64, resolved.size());
+  for (std::int64_t& k : resolved) {
     if (mode == IndexMode::kWrap) k = ((k % extent) + extent) % extent;
     else k = std::clamp<std::int64_t>(k, 0, extent - 1);
-    resolved[i] = k;
   }
   return resolved;
 }

@@ -6,7 +6,6 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
-#include <mx/ndarray/float_to_integer.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/elemwise_kernels.h>
 #include <mx/operators/axis_split.h>
@@ -153,17 +152,16 @@ const op::Operator<PickParams> kPick = op::define<PickParams>({
     },
     .cpu = [](const PickParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
       const AxisSplit s = split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "pick"));
-      std::vector<double> index(static_cast<std::size_t>(in[1].size()));
-      convert_values(in[1].data, in[1].dtype, index.data(), DType::kFloat64, index.size());
+      // Converted as astype converts (NaN is 0, beyond int64 saturates), then clipped as MXNet's pick.
+      std::vector<std::int64_t> index(static_cast<std::size_t>(in[1].size()));
+      convert_values(in[1].data, in[1].dtype, index.data(), DType::kInt64, index.size());
       dispatch_dtype(in[0].dtype, [&](auto tag) {
         using T = decltype(tag);
         const T* x = in[0].ptr<T>();
         T* y = out[0].ptr<T>();
         for (std::int64_t o = 0; o < s.outer; ++o) {
           for (std::int64_t i = 0; i < s.inner; ++i) {
-            const double want = index[static_cast<std::size_t>(o * s.inner + i)];
-            // Clipped as MXNet's pick; NaN (which std::clamp would pass through to the cast) counts as 0.
-            const auto k = std::clamp<std::int64_t>(float_to_integer<std::int64_t>(want), 0, s.extent - 1);
+            const auto k = std::clamp<std::int64_t>(index[static_cast<std::size_t>(o * s.inner + i)], 0, s.extent - 1);
             y[o * s.inner + i] = x[(o * s.extent + k) * s.inner + i];
           }
         }

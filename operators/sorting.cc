@@ -6,7 +6,6 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
-#include <mx/ndarray/float_to_integer.h>
 #include <mx/operators/axis_split.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise_kernels.h>
@@ -75,14 +74,13 @@ Shape with_extent(const Shape& s, int axis, std::int64_t extent) {
 template <class Fn>
 void for_each_taken(const Shape& x_shape, const Blob& indices, int axis, Fn&& fn) {
   const AxisSplit xs = split_at(x_shape, axis), is = split_at(indices.shape, axis);
-  std::vector<double> index(static_cast<std::size_t>(indices.size()));
-  convert_values(indices.data, indices.dtype, index.data(), DType::kFloat64, index.size());
+  std::vector<std::int64_t> index(static_cast<std::size_t>(indices.size()));  // NaN is 0, as astype converts
+  convert_values(indices.data, indices.dtype, index.data(), DType::kInt64, index.size());
   for (std::int64_t o = 0; o < is.outer; ++o) {
     for (std::int64_t k = 0; k < is.extent; ++k) {
       for (std::int64_t i = 0; i < is.inner; ++i) {
         const std::int64_t at = (o * is.extent + k) * is.inner + i;
-        const auto from = std::clamp<std::int64_t>(float_to_integer<std::int64_t>(index[static_cast<std::size_t>(at)]), 0,
-                                                   xs.extent - 1);
+        const auto from = std::clamp<std::int64_t>(index[static_cast<std::size_t>(at)], 0, xs.extent - 1);
         fn((o * xs.extent + from) * xs.inner + i, at);
       }
     }
