@@ -35,13 +35,14 @@ template <> struct Elem<__half> {
   using C = float;
   __device__ static C load(__half v) { return __half2float(v); }
   __device__ static __half store(C v) { return __float2half_rn(v); }
-  __device__ static C from_double(double v) { return __half2float(__double2half(v)); }
+  // Through float, as the CPU rounds a double to 16 bits (rounding once, directly, can differ from rounding twice).
+  __device__ static C from_double(double v) { return __half2float(__float2half_rn(static_cast<float>(v))); }
 };
 template <> struct Elem<__nv_bfloat16> {
   using C = float;
   __device__ static C load(__nv_bfloat16 v) { return __bfloat162float(v); }
   __device__ static __nv_bfloat16 store(C v) { return __float2bfloat16_rn(v); }
-  __device__ static C from_double(double v) { return __bfloat162float(__double2bfloat16(v)); }
+  __device__ static C from_double(double v) { return __bfloat162float(__float2bfloat16_rn(static_cast<float>(v))); }
 };
 
 // MXNet's dtype codes (mx::DType), as the host passes them.
