@@ -182,7 +182,11 @@ void DistStore<Base>::join_nccl() {
     throw Error("KVStore: store '" + this->type() + "' cannot sum GPU arrays across processes: rank 0 could not "
                 "start NCCL: " + std::string(message.c_str() + 1));
   }
-  nccl_ = NcclClique::joined(*nccl_device_, world_->rank(), world_->size(), message.substr(1));
+  // On the MPI thread, whose watchdog ends the job if a rank never joins (ncclCommInitRank would wait for ever).
+  world_->call("NCCL's ncclCommInitRank (every rank's GPU joining)", [&, world = world_.get()] {
+    nccl_ = NcclClique::joined(*nccl_device_, world->rank(), world->size(), message.substr(1), world->timeout_s(),
+                               world->label());
+  });
 }
 
 template <class Base>

@@ -125,7 +125,7 @@ void MpiWorld::start() {
   MPI_Comm_set_errhandler(finalize_comm_, MPI_ERRORS_RETURN);
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);
-  std::snprintf(g_prefix, sizeof g_prefix, "mxpp (rank %d of %d)", rank_, size_);
+  std::snprintf(g_prefix, sizeof g_prefix, "%s", label().c_str());
   std::snprintf(g_sigterm_message, sizeof g_sigterm_message,
                 "%s: stopped by mpirun: another rank failed (see its message) or the job was interrupted\n", g_prefix);
   if (size_ > 1) {
@@ -227,6 +227,10 @@ void MpiWorld::watch() {
       std::_Exit(1);
     }
   }
+}
+
+std::string MpiWorld::label() const {
+  return "mxpp (rank " + std::to_string(rank_) + " of " + std::to_string(size_) + ")";
 }
 
 std::uint64_t MpiWorld::reserve() {

@@ -32,6 +32,10 @@ class MpiWorld {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
+  // "mxpp (rank R of N)": how this process's messages begin.
+  std::string label() const;
+  // MX_KVSTORE_TIMEOUT: how long a collective may wait for the other ranks before the job ends.
+  double timeout_s() const { return timeout_s_; }
   // A communicator of the kvstore's own (errors returned, not fatal): for the MPI thread only.
   MPI_Comm comm() const { return comm_; }
 

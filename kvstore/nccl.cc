@@ -2,6 +2,13 @@
 
 #include <mx/ndarray/error.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <thread>
+
 #if MXPP_USE_CUDA
 #include <dlfcn.h>
 
@@ -112,7 +119,96 @@ NcclType nccl_type(DType dtype) {
 struct NcclClique::Member {
   ncclComm_t comm = nullptr;
   cudaStream_t stream = nullptr;
-  cudaEvent_t done = nullptr;  // recorded after each group, for the caller's stream to wait on
+};
+
+// NCCL waits on the device for every rank's part of a collective, for ever: a rank that stopped or hangs leaves
+// the others' kernels spinning and their sync points blocked. Each group is bracketed by events on the members'
+// streams; a group that started (its inputs were ready) and has not ended `timeout_s` later ends the job, as the
+// MPI thread's watchdog does for MPI's collectives (mpirun then stops the other ranks).
+class NcclClique::Watchdog {
+ public:
+  Watchdog(double timeout_s, std::string who) : timeout_s_(timeout_s), who_(std::move(who)) {
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    for (Group& group : groups_) destroy(group);
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  struct Marks {
+    int device;
+    cudaEvent_t started, ended;
+  };
+  // Takes the events; they are destroyed once the group has ended.
+  void add(std::vector<Marks> marks, std::string what) {
+    std::lock_guard lock(mutex_);
+    groups_.push_back({std::move(marks), std::move(what), {}, false});
+  }
+
+ private:
+  struct Group {
+    std::vector<Marks> marks;
+    std::string what;
+    std::chrono::steady_clock::time_point started_at;
+    bool started;
+  };
+  static void destroy(Group& group) {
+    for (const Marks& m : group.marks) {
+      cudaEventDestroy(m.started);
+      cudaEventDestroy(m.ended);
+    }
+  }
+  // Whether every member's event has completed; an event that reports an error counts as completed (the
+  // error belongs to a sync point, not to the watchdog).
+  static bool reached(const std::vector<Marks>& marks, cudaEvent_t Marks::*which) {
+    for (const Marks& m : marks) {
+      cudaSetDevice(m.device);
+      if (cudaEventQuery(m.*which) == cudaErrorNotReady) return false;
+    }
+    return true;
+  }
+
+  void watch() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; })) {
+      // Groups end in order on every member's stream: only the oldest can have waited longest.
+      while (!groups_.empty()) {
+        Group& oldest = groups_.front();
+        if (!oldest.started && reached(oldest.marks, &Marks::started)) {
+          oldest.started = true;
+          oldest.started_at = std::chrono::steady_clock::now();
+        }
+        if (!oldest.started || !reached(oldest.marks, &Marks::ended)) break;
+        destroy(oldest);
+        groups_.pop_front();
+      }
+      if (groups_.empty() || !groups_.front().started) continue;
+      const Group& oldest = groups_.front();
+      const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - oldest.started_at).count();
+      if (waited > timeout_s_) {
+        std::fprintf(stderr, "%s: waited %.0f s on gpu(%d) in %s for the other ranks (did one stop or hang?); "
+                     "ending the job (MX_KVSTORE_TIMEOUT sets the limit)\n",
+                     who_.c_str(), waited, oldest.marks.front().device, oldest.what.c_str());
+        std::fflush(stderr);
+        std::_Exit(1);
+      }
+    }
+  }
+
+  const double timeout_s_;
+  const std::string who_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Group> groups_;  // guarded by mutex_, oldest first
+  bool stop_ = false;         // guarded by mutex_
+  std::thread thread_;
 };
 
 NcclClique::NcclClique(std::vector<int> devices, int first_rank)
@@ -123,7 +219,6 @@ void NcclClique::create_streams() {
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     check(cudaSetDevice(devices_[i]), "cudaSetDevice");
     check(cudaStreamCreateWithFlags(&members_[i].stream, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cudaEventCreateWithFlags(&members_[i].done, cudaEventDisableTiming), "cudaEventCreate");
   }
 }
 
@@ -147,7 +242,8 @@ std::string NcclClique::unique_id() {
   return std::string(id.internal, sizeof(id.internal));
 }
 
-std::shared_ptr<NcclClique> NcclClique::joined(int device, int rank, int size, const std::string& id) {
+std::shared_ptr<NcclClique> NcclClique::joined(int device, int rank, int size, const std::string& id,
+                                               double timeout_s, const std::string& who) {
   ncclUniqueId unique;
   if (id.size() != sizeof(unique.internal)) {
     throw Error("NCCL: a job id has " + std::to_string(sizeof(unique.internal)) + " bytes");
@@ -162,6 +258,7 @@ std::shared_ptr<NcclClique> NcclClique::joined(int device, int rank, int size, c
               std::to_string(device) + "))");
   }
   clique->create_streams();
+  clique->watchdog_ = std::make_unique<Watchdog>(timeout_s, who);
   return clique;
 }
 
@@ -170,9 +267,9 @@ NcclClique::~NcclClique() {
   for (std::size_t i = 0; i < members_.size(); ++i) {
     cudaSetDevice(devices_[i]);
     if (members_[i].comm != nullptr) nccl().comm_destroy(members_[i].comm);
-    if (members_[i].done != nullptr) cudaEventDestroy(members_[i].done);
     if (members_[i].stream != nullptr) cudaStreamDestroy(members_[i].stream);
   }
+  watchdog_.reset();  // after the communicators: destroying one waits for its work
 }
 
 int NcclClique::member_of(int device) const {
@@ -193,9 +290,16 @@ void NcclClique::enqueue(std::span<const NcclCall> calls, void* stream, int stre
   check(cudaSetDevice(stream_device), "cudaSetDevice");
   check(cudaEventCreateWithFlags(&inputs_ready, cudaEventDisableTiming), "cudaEventCreate");
   check(cudaEventRecord(inputs_ready, caller), "cudaEventRecord");
+  // Each group's own events (a few microseconds to make): the watchdog follows every group to its end.
+  std::vector<Watchdog::Marks> marks;
   for (std::size_t i = 0; i < members_.size(); ++i) {
+    Watchdog::Marks m{devices_[i], nullptr, nullptr};
     check(cudaSetDevice(devices_[i]), "cudaSetDevice");
+    check(cudaEventCreateWithFlags(&m.started, cudaEventDisableTiming), "cudaEventCreate");
+    check(cudaEventCreateWithFlags(&m.ended, cudaEventDisableTiming), "cudaEventCreate");
+    marks.push_back(m);
     check(cudaStreamWaitEvent(members_[i].stream, inputs_ready, 0), "cudaStreamWaitEvent");
+    check(cudaEventRecord(m.started, members_[i].stream), "cudaEventRecord");
   }
   cudaSetDevice(stream_device);
   cudaEventDestroy(inputs_ready);  // released by CUDA once the waits above have passed it
@@ -224,14 +328,26 @@ void NcclClique::enqueue(std::span<const NcclCall> calls, void* stream, int stre
     check(api.group_end(), what + ": ncclGroupEnd", members_.front().comm);
   } catch (const Error& error) {
     broken_ = error.what();
+    for (const Watchdog::Marks& m : marks) {
+      cudaEventDestroy(m.started);
+      cudaEventDestroy(m.ended);
+    }
     throw;
   }
   // The caller's stream goes on once every member's part is done.
   for (std::size_t i = 0; i < members_.size(); ++i) {
     check(cudaSetDevice(devices_[i]), "cudaSetDevice");
-    check(cudaEventRecord(members_[i].done, members_[i].stream), "cudaEventRecord");
+    check(cudaEventRecord(marks[i].ended, members_[i].stream), "cudaEventRecord");
     check(cudaSetDevice(stream_device), "cudaSetDevice");
-    check(cudaStreamWaitEvent(caller, members_[i].done, 0), "cudaStreamWaitEvent");
+    check(cudaStreamWaitEvent(caller, marks[i].ended, 0), "cudaStreamWaitEvent");
+  }
+  if (watchdog_) {
+    watchdog_->add(std::move(marks), what);
+  } else {
+    for (const Watchdog::Marks& m : marks) {  // released by CUDA once the waits on them have passed
+      cudaEventDestroy(m.started);
+      cudaEventDestroy(m.ended);
+    }
   }
 }
 
@@ -248,12 +364,15 @@ namespace {
 }  // namespace
 
 struct NcclClique::Member {};
+class NcclClique::Watchdog {};
 NcclClique::NcclClique(std::vector<int> devices, int first_rank)
     : devices_(std::move(devices)), first_rank_(first_rank) {}
 NcclClique::~NcclClique() = default;
 void NcclClique::create_streams() {}
 std::shared_ptr<NcclClique> NcclClique::local(const std::vector<int>&) { no_cuda(); }
-std::shared_ptr<NcclClique> NcclClique::joined(int, int, int, const std::string&) { no_cuda(); }
+std::shared_ptr<NcclClique> NcclClique::joined(int, int, int, const std::string&, double, const std::string&) {
+  no_cuda();
+}
 std::string NcclClique::unique_id() { no_cuda(); }
 int NcclClique::member_of(int) const { return -1; }
 void NcclClique::enqueue(std::span<const NcclCall>, void*, int, const std::string&) { no_cuda(); }

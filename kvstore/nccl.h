@@ -32,7 +32,11 @@ class NcclClique {
   static std::shared_ptr<NcclClique> local(const std::vector<int>& devices);
   // This process's rank `rank` of a job of `size` processes, on GPU `device` (ncclCommInitRank): every rank
   // calls it with the `id` rank 0 made by unique_id(). Blocks until all have joined. Throws mx::Error.
-  static std::shared_ptr<NcclClique> joined(int device, int rank, int size, const std::string& id);
+  // A collective of another process's making can wait for ever on a rank that stopped or hangs: a joined
+  // clique's watchdog ends the job once a group has waited `timeout_s` seconds on the device for the others,
+  // with a message that begins with `who`.
+  static std::shared_ptr<NcclClique> joined(int device, int rank, int size, const std::string& id,
+                                            double timeout_s, const std::string& who);
   // A new job id (ncclGetUniqueId's kIdBytes bytes), to pass from rank 0 to the others.
   static std::string unique_id();
   static constexpr std::size_t kIdBytes = 128;
@@ -56,6 +60,7 @@ class NcclClique {
 
  private:
   struct Member;
+  class Watchdog;
   NcclClique(std::vector<int> devices, int first_rank);
   void create_streams();
 
@@ -64,6 +69,7 @@ class NcclClique {
   std::vector<Member> members_;
   std::mutex mutex_;     // one enqueue at a time
   std::string broken_;   // guarded by mutex_: the NCCL error that stopped the clique
+  std::unique_ptr<Watchdog> watchdog_;  // joined cliques only
 };
 
 // Zeroes `bytes` at `data` on GPU `device`, in the order of `stream`. Throws mx::Error.
