@@ -4,6 +4,7 @@
 #include <mx/engine/gpu_marks.h>
 #include <mx/engine/logging.h>
 #include <mx/engine/operation.h>
+#include <mx/engine/thread_name.h>
 
 namespace mx::engine::detail {
 
@@ -25,7 +26,10 @@ void GpuReaper::defer(OprBlock* deletion) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(deletion);
-    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+    if (!thread_.joinable()) thread_ = std::thread([this] {
+      set_thread_name("mx-gpu-reaper");
+      loop();
+    });
   }
   cv_.notify_one();
 }

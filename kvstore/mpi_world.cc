@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <mx/engine/error.h>
+#include <mx/engine/thread_name.h>
 
 namespace mx::kvstore::detail {
 namespace {
@@ -71,7 +72,10 @@ std::shared_ptr<MpiWorld> MpiWorld::get() {
 }
 
 MpiWorld::MpiWorld() : timeout_s_(timeout_from_env()) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    engine::set_thread_name("mx-mpi");
+    run();
+  });
   std::unique_lock lock(mutex_);
   ready_.wait(lock, [&] { return started_ || !started_error_.empty(); });
   if (!started_error_.empty()) {
@@ -79,8 +83,14 @@ MpiWorld::MpiWorld() : timeout_s_(timeout_from_env()) {
     thread_.join();
     throw Error(started_error_);
   }
-  completer_ = std::thread([this] { complete(); });
-  watchdog_ = std::thread([this] { watch(); });
+  completer_ = std::thread([this] {
+    engine::set_thread_name("mx-mpi-done");
+    complete();
+  });
+  watchdog_ = std::thread([this] {
+    engine::set_thread_name("mx-mpi-watchdog");
+    watch();
+  });
 }
 
 MpiWorld::~MpiWorld() {

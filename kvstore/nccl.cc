@@ -1,5 +1,6 @@
 #include "nccl.h"
 
+#include <mx/engine/thread_name.h>
 #include <mx/ndarray/error.h>
 
 #include <chrono>
@@ -128,7 +129,10 @@ struct NcclClique::Member {
 class NcclClique::Watchdog {
  public:
   Watchdog(double timeout_s, std::string who) : timeout_s_(timeout_s), who_(std::move(who)) {
-    thread_ = std::thread([this] { watch(); });
+    thread_ = std::thread([this] {
+      engine::set_thread_name("mx-nccl-watch");
+      watch();
+    });
   }
   ~Watchdog() {
     {

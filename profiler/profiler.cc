@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <mx/engine/error.h>
+#include <mx/engine/thread_name.h>
 #include <mx/engine/trace.h>
 #include <mx/profiler/aggregate.h>
 
@@ -103,7 +104,10 @@ void set_state(State state) {
     trace::enable(categories_of(p.config));
     if (p.config.continuous_dump) {
       p.stop_dumper = false;
-      p.dumper = std::thread([&p] { run_dumper(p); });
+      p.dumper = std::thread([&p] {
+        engine::set_thread_name("mx-prof-dump");
+        run_dumper(p);
+      });
     }
   } else {
     trace::disable();

@@ -2,9 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <pthread.h>
 
 #include <mx/engine/engine.h>
 #include <mx/engine/error.h>
+#include <mx/engine/thread_name.h>
 
 using namespace mx;
 using Catch::Matchers::Contains;
@@ -67,4 +72,15 @@ TEST_CASE("contexts print as MXNet prints them", "[engine][config]") {
   CHECK(cpu_pinned(0).str() == "cpu_pinned(0)");
   CHECK(cpu(2) == Context{DeviceType::kCPU, 2});
   CHECK_FALSE(cpu(0) == gpu(0));
+}
+
+TEST_CASE("set_thread_name names the calling thread, cut to the 15 characters Linux keeps") {
+  std::string seen;
+  std::thread([&] {
+    engine::set_thread_name("mx-a-name-longer-than-fifteen");
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    seen = name;
+  }).join();
+  CHECK(seen == "mx-a-name-longe");
 }

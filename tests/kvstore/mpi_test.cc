@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include <mx/mx.h>
 
@@ -225,4 +229,21 @@ TEST_CASE("dist_sync in a job of one process: rank 0 of 1, sums as local", "[.si
   CHECK(g[1].asnumpy<float>() == std::vector<float>{2, 3, 4});
   kv->barrier();
   CHECK(kvstore::create("dist")->type() == "dist_sync");
+}
+
+// A user's profile or debugger tells the store's threads by name.
+TEST_CASE("dist_sync's threads are named for top, perf and gdb", "[.single]") {
+  auto kv = dist_store();
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  // The threads MPI starts from the store's MPI thread (OpenMPI's progress threads) inherit its name.
+  for (const char* expected : {"mx-mpi", "mx-mpi-done", "mx-mpi-watchdog"}) {
+    INFO(expected);
+    CHECK(std::count(names.begin(), names.end(), expected) >= 1);
+  }
 }
