@@ -2,7 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <future>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -158,12 +162,13 @@ TEST_CASE("two ranks with half the batch each: the same step as one process with
 }
 
 TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the first layer ends") {
-  // A first layer whose weight gradient takes tens of milliseconds (mpirun binds each rank to a core, which its
-  // threads share: scheduling moves things by a few milliseconds; with 1024 rows it took about 10 ms on
-  // OpenBLAS's AVX-512 kernels, and the test failed once in CI under load); a small last layer.
-  constexpr int kRows = 4096;
+  // An ordering the test sets up, not one it hopes for from sizes and timing: after the forward, an operation that
+  // declares a write of the input (and changes nothing) holds back what reads the input next, the first layer's
+  // backward, until the test completes it. The last layer's gradient does not read the input, so its all-reduce
+  // across both ranks, and its update after it, must finish while the first layer's backward is held.
+  constexpr int kRows = 256;
   auto net = std::make_unique<nn::Sequential>();
-  net->add(nn::Dense(1024, "relu"), nn::Dense(10));
+  net->add(nn::Dense(64, "relu"), nn::Dense(10));
   random::seed(1);
   net->initialize(init::Xavier(), {cpu(0)});
   const NDArray x = nd::random::uniform(0, 1, {kRows, 784});
@@ -174,26 +179,44 @@ TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the 
   setenv("MX_KVSTORE_BUCKET_BYTES", "0", 1);
   gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.01}}, "dist_sync");
   gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
-  auto step = [&] {
-    NDArray loss;
-    {
-      autograd::record rec;
-      loss = loss_fn((*net)(x), y);
-    }
-    loss.backward();
-    trainer.step(2 * kRows);
+  auto forward = [&] {
+    autograd::record rec;
+    return loss_fn((*net)(x), y);
   };
-  step();  // shapes, store and buffers in place
+  forward().backward();  // shapes, store and buffers in place
+  trainer.step(2 * kRows);
   unsetenv("MX_KVSTORE_BUCKET_BYTES");
-  engine::Engine::get().wait_for_all();
+  engine::Engine& engine = engine::Engine::get();
+  engine.wait_for_all();
+  NDArray last_weight;
+  for (const auto& [name, p] : net->collect_params()) {
+    if (p.shape() == Shape{10, 64}) last_weight = p.data();
+  }
+  REQUIRE(!last_weight.is_none());
+
   engine::trace::clear();
   engine::trace::enable(engine::trace::kOperators);
-  step();
-  engine::Engine::get().wait_for_all();
+  NDArray loss = forward();
+  std::promise<engine::OnComplete> held;
+  engine.push_async([&held](engine::RunContext, engine::OnComplete release) { held.set_value(release); }, cpu(0), {},
+                    {x.var()}, {.name = "hold the input"});
+  loss.backward();
+  trainer.step(2 * kRows);
+  std::atomic<bool> last_layer_updated{false};
+  engine.push_sync([&](engine::RunContext) { last_layer_updated = true; }, cpu(0), {last_weight.var()}, {},
+                   {.name = "last layer updated"});
+  // A store that waited for the whole backward would never get there: give up after a minute instead of hanging.
+  for (int i = 0; i < 6000 && !last_layer_updated; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const bool updated_while_held = last_layer_updated;
+  held.get_future().get()();
+  engine.wait_for_all();
   engine::trace::disable();
+  CHECK(updated_while_held);
+
+  // The trace agrees: the last keys' all-reduce started before the first layer's backward ended. Each key's
+  // all-reduce first waits for its gradient (KVStoreSumFormed reads it): the one that waited longest waited for
+  // the first layer's weight gradient, and its writer's end is the end of that layer's backward.
   const std::vector<engine::trace::Event> events = engine::trace::take_events();
-  // Each key's all-reduce first waits for its gradient (KVStoreSumFormed reads it): the one that waited longest
-  // waited for the first layer's weight gradient, and its writer's end is the end of that layer's backward.
   const engine::trace::Event* last_key_allreduce = nullptr;
   std::vector<const engine::trace::Event*> formed;
   for (const auto& e : events) {
