@@ -150,6 +150,13 @@ class NcclClique::Watchdog {
     int device;
     cudaEvent_t started, ended;
   };
+  // Released by CUDA once the work that waits on them has passed them.
+  static void destroy(const std::vector<Marks>& marks) {
+    for (const Marks& m : marks) {
+      cudaEventDestroy(m.started);
+      cudaEventDestroy(m.ended);
+    }
+  }
   // Takes the events; they are destroyed once the group has ended.
   void add(std::vector<Marks> marks, std::string what) {
     std::lock_guard lock(mutex_);
@@ -163,12 +170,7 @@ class NcclClique::Watchdog {
     std::chrono::steady_clock::time_point started_at;
     bool started;
   };
-  static void destroy(Group& group) {
-    for (const Marks& m : group.marks) {
-      cudaEventDestroy(m.started);
-      cudaEventDestroy(m.ended);
-    }
-  }
+  static void destroy(Group& group) { destroy(group.marks); }
   // Whether every member's event has completed; an event that reports an error counts as completed (the
   // error belongs to a sync point, not to the watchdog).
   static bool reached(const std::vector<Marks>& marks, cudaEvent_t Marks::*which) {
@@ -332,10 +334,7 @@ void NcclClique::enqueue(std::span<const NcclCall> calls, void* stream, int stre
     check(api.group_end(), what + ": ncclGroupEnd", members_.front().comm);
   } catch (const Error& error) {
     broken_ = error.what();
-    for (const Watchdog::Marks& m : marks) {
-      cudaEventDestroy(m.started);
-      cudaEventDestroy(m.ended);
-    }
+    Watchdog::destroy(marks);
     throw;
   }
   // The caller's stream goes on once every member's part is done.
@@ -348,10 +347,7 @@ void NcclClique::enqueue(std::span<const NcclCall> calls, void* stream, int stre
   if (watchdog_) {
     watchdog_->add(std::move(marks), what);
   } else {
-    for (const Watchdog::Marks& m : marks) {  // released by CUDA once the waits on them have passed
-      cudaEventDestroy(m.started);
-      cudaEventDestroy(m.ended);
-    }
+    Watchdog::destroy(marks);
   }
 }
 
