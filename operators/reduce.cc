@@ -91,8 +91,19 @@ struct SumReducer {
 struct MeanReducer : SumReducer {
   template <class T, class A> static T finish(A acc, std::int64_t n) { return convert_value<T>(n ? acc / static_cast<A>(n) : acc); }
 };
+// Floating maxima start from -inf, not the lowest finite value: the max of infinities is infinite, and a float64
+// max of -inf was the lowest double. Integers start from their own limits.
+template <class A> constexpr A lowest_or_minus_infinity() {
+  if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
+  else return std::numeric_limits<A>::lowest();
+}
+template <class A> constexpr A highest_or_infinity() {
+  if constexpr (std::numeric_limits<A>::has_infinity) return std::numeric_limits<A>::infinity();
+  else return std::numeric_limits<A>::max();
+}
+
 struct MaxReducer {
-  template <class T> static acc_t<T> init() { return std::numeric_limits<acc_t<T>>::lowest(); }
+  template <class T> static acc_t<T> init() { return lowest_or_minus_infinity<acc_t<T>>(); }
   template <class A, class C> static void add(A& acc, C x) {
     const A v = static_cast<A>(x);
     acc = v > acc || v != v ? v : acc;  // a select, not a branch: random data mispredicts half of them
@@ -101,7 +112,7 @@ struct MaxReducer {
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
 };
 struct MinReducer {
-  template <class T> static acc_t<T> init() { return std::numeric_limits<acc_t<T>>::max(); }
+  template <class T> static acc_t<T> init() { return highest_or_infinity<acc_t<T>>(); }
   template <class A, class C> static void add(A& acc, C x) {
     const A v = static_cast<A>(x);
     acc = v < acc || v != v ? v : acc;

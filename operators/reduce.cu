@@ -26,14 +26,21 @@ struct SumR {
 struct MeanR : SumR {
   template <class A> __device__ static A finish(A acc, std::int64_t n) { return n ? acc / static_cast<A>(n) : acc; }
 };
+// Floating maxima start from -inf (the max of infinities is infinite), integers from their own limits.
 struct MaxR {
-  template <class A> __device__ static A init() { return std::numeric_limits<A>::lowest(); }
+  template <class A> __device__ static A init() {
+    if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
+    else return std::numeric_limits<A>::lowest();
+  }
   template <class A> __device__ static void add(A& acc, A v) { if (v > acc || v != v) acc = v; }
   template <class A> __device__ static void merge(A& acc, A other) { add(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }
 };
 struct MinR {
-  template <class A> __device__ static A init() { return std::numeric_limits<A>::max(); }
+  template <class A> __device__ static A init() {
+    if constexpr (std::numeric_limits<A>::has_infinity) return std::numeric_limits<A>::infinity();
+    else return std::numeric_limits<A>::max();
+  }
   template <class A> __device__ static void add(A& acc, A v) { if (v < acc || v != v) acc = v; }
   template <class A> __device__ static void merge(A& acc, A other) { add(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }

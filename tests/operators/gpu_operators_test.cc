@@ -156,6 +156,12 @@ TEST_CASE("reductions on the GPU equal the CPU's over any axes", "[gpu]") {
   same_on_gpu("cumsum int32 wrapping", [](A v) { return nd::cumsum(v[0], 0); },
               {nd::array(std::vector<std::int32_t>{std::numeric_limits<std::int32_t>::max(), 1, 5})}, 0);
   same_on_gpu("cumprod int64 wrapping", [](A v) { return nd::cumprod(v[0], 0); }, {huge}, 0);
+  // The max of infinities is infinite (not the lowest finite double), in both layouts.
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const DType dtype : {DType::kFloat64, DType::kFloat32}) {
+    same_on_gpu("max of -inf", [](A v) { return nd::max(v[0], {1}); }, {nd::full({3, 5}, -inf, cpu(), dtype)}, 0);
+    same_on_gpu("min of inf", [](A v) { return nd::min(v[0], {0}); }, {nd::full({3, 5}, inf, cpu(), dtype)}, 0);
+  }
   same_on_gpu("argmax", [](A v) { return nd::argmax(v[0], 1); }, {x}, 0);
   same_on_gpu("argmin keepdims", [](A v) { return nd::argmin(v[0], 2, true); }, {x}, 0);
   same_on_gpu("large sum", [](A v) { return nd::sum(v[0]); }, {uniform(0, 1, {1 << 20})}, 1e-6);

@@ -181,3 +181,24 @@ TEST_CASE("integer sums, products, powers and running sums wrap around on overfl
   // Empty arrays point at no memory; joining them must not hand memcpy a null pointer (UBSan caught it).
   CHECK(nd::concat({nd::zeros({0, 2}), nd::zeros({0, 3})}, 1).shape() == Shape{0, 5});
 }
+
+TEST_CASE("max and min of infinities are infinite in every float dtype, not the largest finite value", "[operators][reduce]") {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  for (const DType dtype : {DType::kFloat64, DType::kFloat32}) {
+    // One value, a remainder of the interleaved accumulators, and enough to be split across workers; as one row
+    // (the contiguous path) and as a column of two-wide rows (the strided one).
+    for (const std::int64_t n : {std::int64_t{1}, std::int64_t{17}, std::int64_t{100003}}) {
+      INFO(dtype_name(dtype) << ", " << n << " values");
+      const NDArray lows = nd::full(Shape{n}, -kInf, cpu(), dtype), highs = nd::full(Shape{n}, kInf, cpu(), dtype);
+      CHECK(lows.max().astype(DType::kFloat64).asscalar<double>() == -kInf);
+      CHECK(highs.min().astype(DType::kFloat64).asscalar<double>() == kInf);
+      const NDArray low_pairs = nd::full(Shape{n, 2}, -kInf, cpu(), dtype);
+      CHECK(low_pairs.max({0}).astype(DType::kFloat64).asnumpy<double>() == std::vector<double>{-kInf, -kInf});
+      CHECK(nd::full(Shape{n, 2}, kInf, cpu(), dtype).min({0}).astype(DType::kFloat64).asnumpy<double>() ==
+            std::vector<double>{kInf, kInf});
+    }
+  }
+  // Integers start from their own limits, which are values they can hold.
+  const NDArray lowest = nd::full(Shape{3}, std::numeric_limits<std::int32_t>::lowest(), cpu(), DType::kInt32);
+  CHECK(lowest.max().asscalar<std::int32_t>() == std::numeric_limits<std::int32_t>::lowest());
+}
