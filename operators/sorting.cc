@@ -40,8 +40,13 @@ void argsort_cpu(const ArgsortParams& p, std::span<const Blob> in, std::span<con
         const std::int64_t base = (j / s.inner) * s.extent * s.inner + j % s.inner;
         const auto value = [&](std::int64_t k) { return static_cast<C>(x[base + k * s.inner]); };
         std::iota(order.begin(), order.end(), std::int64_t{0});
+        // NaN counts as larger than every number, as NumPy sorts it (last ascending, first descending): with `<`
+        // alone NaN is ordered against nothing, which is no ordering, and std::stable_sort is undefined without one
+        // (the numbers around a NaN came out unsorted).
         std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
-          return p.is_ascend ? value(a) < value(b) : value(a) > value(b);
+          const C va = value(a), vb = value(b);
+          if (p.is_ascend) return va < vb || (vb != vb && va == va);
+          return va > vb || (va != va && vb == vb);
         });
         for (std::int64_t k = 0; k < s.extent; ++k) y[base + k * s.inner] = static_cast<float>(order[static_cast<std::size_t>(k)]);
       }

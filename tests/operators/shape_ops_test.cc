@@ -120,6 +120,16 @@ TEST_CASE("sorting keeps ties in order and checks k and index shapes", "[operato
   check_array(nd::argsort(nd::array({2, 1, 2, 1})), {4}, {1, 3, 0, 2});       // stable
   check_array(nd::argsort(nd::array({2, 1, 2, 1}), 0, false), {4}, {0, 2, 1, 3});
   check_array(nd::topk(nd::array({5, 9, 1}), 0, 2, nd::TopkReturn::kBoth)[1], {2}, {1, 0});
+  // NaN sorts as larger than every number (NumPy's order): last ascending, first descending, ties kept in order;
+  // the numbers around it come out sorted (with `<` alone they did not).
+  const NDArray with_nan = nd::array({3, NAN, 1, 2, NAN, 0, -INFINITY});
+  check_array(nd::argsort(with_nan), {7}, {6, 5, 2, 3, 0, 1, 4});
+  check_array(nd::argsort(with_nan, 0, false), {7}, {1, 4, 0, 3, 2, 5, 6});
+  const std::vector<float> sorted = nd::sort(with_nan).asnumpy<float>();
+  CHECK(std::vector<float>(sorted.begin(), sorted.begin() + 5) == std::vector<float>{-INFINITY, 0, 1, 2, 3});
+  CHECK(std::isnan(sorted[5]));
+  CHECK(std::isnan(sorted[6]));
+  check_array(nd::topk(with_nan, 0, 3, nd::TopkReturn::kIndices)[0], {3}, {1, 4, 0});
   CHECK_THROWS_WITH(nd::topk(nd::zeros({2, 3}), 1, 4), Contains("topk") && Contains("k = 4"));
   CHECK_THROWS_WITH(nd::take_along_axis(nd::zeros({2, 3}), nd::zeros({3, 3}), 1),
                     Contains("take_along_axis") && Contains("(3, 3)"));
