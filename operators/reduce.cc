@@ -88,8 +88,12 @@ struct SumReducer {
   template <class A> static void merge(A& acc, A other) { acc = plus(acc, other); }
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
 };
+// The mean of nothing is 0 / 0: NaN in floating types, as NumPy's and PyTorch's; 0 in integer ones.
 struct MeanReducer : SumReducer {
-  template <class T, class A> static T finish(A acc, std::int64_t n) { return convert_value<T>(n ? acc / static_cast<A>(n) : acc); }
+  template <class T, class A> static T finish(A acc, std::int64_t n) {
+    if constexpr (std::is_floating_point_v<A>) return convert_value<T>(acc / static_cast<A>(n));
+    else return convert_value<T>(n ? acc / static_cast<A>(n) : acc);
+  }
 };
 // Floating maxima start from -inf, not the lowest finite value: the max of infinities is infinite, and a float64
 // max of -inf was the lowest double. Integers start from their own limits.

@@ -23,8 +23,11 @@ struct SumR {
   template <class A> __device__ static void merge(A& acc, A other) { acc = plus(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }
 };
-struct MeanR : SumR {
-  template <class A> __device__ static A finish(A acc, std::int64_t n) { return n ? acc / static_cast<A>(n) : acc; }
+struct MeanR : SumR {  // the mean of nothing: NaN in floating types, 0 in integer ones, as on the CPU
+  template <class A> __device__ static A finish(A acc, std::int64_t n) {
+    if constexpr (std::is_floating_point_v<A>) return acc / static_cast<A>(n);
+    else return n ? acc / static_cast<A>(n) : acc;
+  }
 };
 // Floating maxima start from -inf (the max of infinities is infinite), integers from their own limits.
 struct MaxR {

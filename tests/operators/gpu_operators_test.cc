@@ -162,6 +162,7 @@ TEST_CASE("reductions on the GPU equal the CPU's over any axes", "[gpu]") {
     same_on_gpu("max of -inf", [](A v) { return nd::max(v[0], {1}); }, {nd::full({3, 5}, -inf, cpu(), dtype)}, 0);
     same_on_gpu("min of inf", [](A v) { return nd::min(v[0], {0}); }, {nd::full({3, 5}, inf, cpu(), dtype)}, 0);
   }
+  same_on_gpu("mean of nothing", [](A v) { return nd::mean(v[0], {0}); }, {nd::zeros({0, 3})}, 0);
   same_on_gpu("argmax", [](A v) { return nd::argmax(v[0], 1); }, {x}, 0);
   same_on_gpu("argmin keepdims", [](A v) { return nd::argmin(v[0], 2, true); }, {x}, 0);
   same_on_gpu("large sum", [](A v) { return nd::sum(v[0]); }, {uniform(0, 1, {1 << 20})}, 1e-6);

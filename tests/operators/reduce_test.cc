@@ -147,6 +147,10 @@ TEST_CASE("reduction errors are raised at the call", "[operators][reduce][errors
   CHECK_THROWS_WITH(x.mean({0, -2}), Contains("twice"));
   CHECK_THROWS_WITH(nd::zeros({0, 3}).max({0}), Contains("max") && Contains("empty"));
   check_array(nd::zeros({0, 3}).sum({0}), {3}, {0, 0, 0});
+  // The mean of nothing is 0 / 0: NaN in floating dtypes (NumPy's and PyTorch's answer), 0 in integer ones.
+  for (const float v : nd::zeros({0, 3}).mean({0}).asnumpy<float>()) CHECK(std::isnan(v));
+  CHECK(std::isnan(nd::zeros({0}, cpu(), DType::kFloat64).mean().asscalar<double>()));
+  CHECK(nd::zeros({0}, cpu(), DType::kInt32).mean().asscalar<std::int32_t>() == 0);
 }
 
 TEST_CASE("prod, nan reductions, argmin, var, cumsum and where on small cases", "[operators][reduce]") {
