@@ -408,7 +408,11 @@ std::vector<NDArray> norm_gradient(const ReduceParams& p, const op::GradientArgs
   const NDArray& x = args.inputs[0];
   const NDArray g = stretch("norm", p, args.output_grads[0], x.shape());
   if (p.ord == 1) return {g * sign(x)};
-  return {g * x / stretch("norm", p, args.outputs[0], x.shape())};
+  // x / norm, except where the norm is 0: there every x is 0 and so is the gradient (PyTorch's subgradient; 0 / 0
+  // would make it NaN, and a NaN gradient poisons every parameter it reaches). Dividing by 1 there keeps it exact
+  // elsewhere and differentiable again (create_graph).
+  const NDArray n = stretch("norm", p, args.outputs[0], x.shape());
+  return {g * x / (n + (n == 0.0))};
 }
 
 

@@ -327,6 +327,23 @@ TEST_CASE("norms of any order, dist, addr and cross differentiate through what t
   check_gradient({[](In x) { return nd::cross(x[0], x[1], 0); }, {{3, 2}, {3, 2}}});
 }
 
+TEST_CASE("the L2 norm's gradient at zero is zero, not NaN, as PyTorch's", "[autograd][gradient]") {
+  NDArray x = nd::array({0, 0, 0, 3, 4, 0}, Shape{2, 3});
+  x.attach_grad();
+  {
+    autograd::record r;
+    nd::norm(x, 2, {1}).sum().backward();  // row 0 is all zeros; row 1 has norm 5
+  }
+  test::check_array(x.grad(), {2, 3}, {0, 0, 0, 0.6, 0.8, 0});
+  NDArray z = nd::zeros({3});
+  z.attach_grad();
+  {
+    autograd::record r;
+    nd::norm(z).backward();
+  }
+  test::check_array(z.grad(), {3}, {0, 0, 0});
+}
+
 TEST_CASE("var and std differentiate through the operators they are built from", "[autograd][gradient]") {
   check_gradient({[](In x) { return nd::var(x[0], {1}, false, 1); }, {{3, 4}}});
   check_gradient({[](In x) { return nd::std(x[0]); }, {{3, 4}}});
