@@ -76,9 +76,9 @@ void NDArray::bump_version() const {
   if (chunk_) chunk_->version.fetch_add(1, std::memory_order_relaxed);
 }
 
-NDArray NDArray::reshape(std::span<const std::int64_t> spec) const {
+NDArray NDArray::reshape(std::span<const std::int64_t> spec, bool reverse) const {
   NDArray view = *this;
-  view.shape_ = infer_reshape(shape_, spec);
+  view.shape_ = infer_reshape(shape_, spec, reverse);
   return finish_view(std::move(view));
 }
 

@@ -46,9 +46,13 @@ class NDArray {
   std::int64_t size() const { return shape_.size(); }
 
   // ---- Views: share storage and engine variable with this array ----
-  // MXNet's reshape: 0 copies an extent, -1 infers one. Throws mx::ShapeError when sizes differ.
-  NDArray reshape(std::span<const std::int64_t> spec) const;
-  NDArray reshape(std::initializer_list<std::int64_t> spec) const { return reshape(std::span(spec.begin(), spec.size())); }
+  // MXNet's reshape with its special values (infer_reshape in shape.h): 0 copies an input axis, -1 infers one,
+  // -2 copies the rest, -3 merges two, -4 splits one; `reverse` matches them from the right. Throws
+  // mx::ShapeError when the spec does not fit.
+  NDArray reshape(std::span<const std::int64_t> spec, bool reverse = false) const;
+  NDArray reshape(std::initializer_list<std::int64_t> spec, bool reverse = false) const {
+    return reshape(std::span(spec.begin(), spec.size()), reverse);
+  }
   NDArray reshape(const Shape& shape) const { return reshape(shape.dims()); }
   // Rows [begin, end) along the first axis; negative indices count from the end.
   NDArray slice(std::int64_t begin, std::int64_t end) const;

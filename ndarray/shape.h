@@ -53,8 +53,12 @@ int normalize_axis(int axis, int ndim, std::string_view op);
 // naming `op` and both shapes when they cannot.
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op);
 
-// The shape MXNet's reshape gives `from` for `spec`: 0 copies the extent at the same position, -1 takes
-// whatever is left (at most once). Throws mx::ShapeError when the element counts cannot match.
-Shape infer_reshape(const Shape& from, std::span<const std::int64_t> spec);
+// The shape MXNet's reshape gives `from` for `spec`, walking the input's axes as it reads the spec: a positive
+// extent is taken as it is (and passes one input axis); 0 copies the next input axis; -1 is inferred from what is
+// left (at most once; it passes one input axis); -2 copies every input axis left; -3 merges the next two into their
+// product; -4 splits the next one into the two extents that follow it (one of them may be -1). With `reverse`, the
+// axes are matched from the right: (10, 5, 4) with (-1, 0) gives (40, 5), reversed (50, 4). Throws
+// mx::ShapeError naming both shapes when the spec does not fit or the element counts cannot match.
+Shape infer_reshape(const Shape& from, std::span<const std::int64_t> spec, bool reverse = false);
 
 }  // namespace mx

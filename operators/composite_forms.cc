@@ -267,14 +267,12 @@ Outputs call_flatten(const Attrs& a, Inputs in) {
 Outputs call_reshape(const Attrs& a, Inputs in) {
   AttrReader attrs("Reshape", a);
   std::vector<std::int64_t> shape;
+  bool reverse = false;
   attrs.read("shape", shape);
-  attrs.ignore("reverse", {"False", "0"});
+  attrs.read("reverse", reverse);
   attrs.finish();
   require_inputs(attrs, in, 1, 1);
-  for (std::int64_t d : shape) {
-    if (d < -1) throw Error("Reshape: special value " + std::to_string(d) + " is not supported by mxpp (0 and -1 are)");
-  }
-  return {in[0].reshape(shape)};
+  return {in[0].reshape(shape, reverse)};
 }
 
 Outputs call_layer_norm(const Attrs& a, Inputs in) {

@@ -182,6 +182,31 @@ TEST_CASE("sym::load upgrades MXNet 0.8's JSON", "[symbol]") {
   test::check_array(out[0], Shape{2, 3}, {0, 0, 3.5, 4, 1, 0.5});
 }
 
+TEST_CASE("sym::load runs MXNet's Reshape with its special values and reverse", "[symbol]") {
+  // As MXNet 1.9 writes x.reshape((-3, -2)).reshape((-4, 2, -1, -2)).reshape((-1, 0), reverse=True).
+  const char* reshapes = R"json({
+    "nodes": [
+      {"op": "null", "name": "data", "inputs": []},
+      {"op": "Reshape", "name": "reshape0", "attrs": {"shape": "(-3, -2)"}, "inputs": [[0, 0, 0]]},
+      {"op": "Reshape", "name": "reshape1", "attrs": {"shape": "(-4, 2, -1, -2)"}, "inputs": [[1, 0, 0]]},
+      {"op": "Reshape", "name": "reshape2", "attrs": {"reverse": "True", "shape": "(-1, 0)"}, "inputs": [[2, 0, 0]]}
+    ],
+    "arg_nodes": [0],
+    "node_row_ptr": [0, 1, 2, 3, 4],
+    "heads": [[3, 0, 0]],
+    "attrs": {"mxnet_version": ["int", 10901]}
+  })json";
+  const auto net = sym::load_json(reshapes);
+  const NDArray x = nd::arange(24).reshape({2, 3, 4});
+  // (2, 3, 4) -> (6, 4) -> (2, 3, 4) -> matched from the right: (6, 4), where from the left it would be (8, 3).
+  const auto out = net.eval({{"data", x}});
+  REQUIRE(out.size() == 1);
+  std::vector<double> expected(24);
+  for (int i = 0; i < 24; ++i) expected[static_cast<std::size_t>(i)] = i;
+  test::check_array(out[0], Shape{6, 4}, expected);
+  CHECK(x.reshape({-1, 0}).shape() == Shape{8, 3});
+}
+
 TEST_CASE("Symbol files: bad input names the file, node, operator or attribute", "[symbol]") {
   CHECK_THROWS_WITH(sym::load_json("{not json", "f.json"), Contains("f.json") && Contains("not JSON"));
   CHECK_THROWS_WITH(sym::load_json(R"({"nodes": []})", "f.json"), Contains("needs \"nodes\" and \"heads\""));
