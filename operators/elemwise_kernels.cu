@@ -88,7 +88,7 @@ template <class T>
 __global__ void clip_kernel(const T* x, T* y, std::int64_t n, double lo, double hi) {
   using E = Elem<T>;
   using C = typename E::C;
-  const C low = static_cast<C>(lo), high = static_cast<C>(hi);
+  const C low = E::from_double(lo), high = E::from_double(hi);  // in T first, saturating, as the CPU's bounds
   MX_GRID_LOOP(i, n) {
     const C v = E::load(x[i]);
     y[i] = E::store(v < low ? low : (v > high ? high : v));

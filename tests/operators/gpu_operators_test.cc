@@ -181,6 +181,10 @@ TEST_CASE("softmax, losses and the small neural-network operators on the GPU equ
   same_on_gpu("pick", [](A v) { return nd::pick(v[0], v[1], 1); }, {logits, label});
   same_on_gpu("one_hot", [](A v) { return nd::one_hot(v[0], 10, 2, -1); }, {label});
   same_on_gpu("clip", [](A v) { return nd::clip(v[0], -1, 0.5); }, {logits});
+  // Bounds convert to the array's dtype as the CPU's do: saturating for integers, rounded for float16.
+  same_on_gpu("clip int32, bounds beyond it", [](A v) { return nd::clip(v[0], -1e30, 2.7); },
+              {(logits * 10).astype(DType::kInt32)}, 0);
+  same_on_gpu("clip float16", [](A v) { return nd::clip(v[0], -0.1, 0.1); }, {logits.astype(DType::kFloat16)}, 0);
   same_on_gpu("where", [](A v) { return nd::where(v[0] > 0, v[0], v[0] * 3); }, {logits});
   same_on_gpu("transpose", [](A v) { return nd::transpose(v[0], {2, 0, 1}); }, {deep});
   same_on_gpu("broadcast_to", [](A v) { return nd::broadcast_to(v[0].reshape({1, 10}), {4, 10}); },
