@@ -42,7 +42,7 @@ void argsort_cpu(const ArgsortParams& p, std::span<const Blob> in, std::span<con
         std::iota(order.begin(), order.end(), std::int64_t{0});
         // NaN counts as larger than every number, as NumPy sorts it (last ascending, first descending): with `<`
         // alone NaN is ordered against nothing, which is no ordering, and std::stable_sort is undefined without one
-        // (the numbers around a NaN came out unsorted).
+        // (topk of [3, NaN, 1, 2, NaN, 0] put 3 before the second NaN).
         std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
           const C va = value(a), vb = value(b);
           if (p.is_ascend) return va < vb || (vb != vb && va == va);

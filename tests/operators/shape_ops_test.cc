@@ -120,8 +120,8 @@ TEST_CASE("sorting keeps ties in order and checks k and index shapes", "[operato
   check_array(nd::argsort(nd::array({2, 1, 2, 1})), {4}, {1, 3, 0, 2});       // stable
   check_array(nd::argsort(nd::array({2, 1, 2, 1}), 0, false), {4}, {0, 2, 1, 3});
   check_array(nd::topk(nd::array({5, 9, 1}), 0, 2, nd::TopkReturn::kBoth)[1], {2}, {1, 0});
-  // NaN sorts as larger than every number (NumPy's order): last ascending, first descending, ties kept in order;
-  // the numbers around it come out sorted (with `<` alone they did not).
+  // NaN sorts as larger than every number (NumPy's order): last ascending, first descending, ties kept in order
+  // (with `<` alone, topk put 3 before the second NaN).
   const NDArray with_nan = nd::array({3, NAN, 1, 2, NAN, 0, -INFINITY});
   check_array(nd::argsort(with_nan), {7}, {6, 5, 2, 3, 0, 1, 4});
   check_array(nd::argsort(with_nan, 0, false), {7}, {1, 4, 0, 3, 2, 5, 6});
