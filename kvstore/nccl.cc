@@ -120,6 +120,7 @@ NcclType nccl_type(DType dtype) {
 struct NcclClique::Member {
   ncclComm_t comm = nullptr;
   cudaStream_t stream = nullptr;
+  cudaEvent_t done = nullptr;  // unwatched cliques: recorded after each group, for the caller's stream to wait on
 };
 
 // NCCL waits on the device for every rank's part of a collective, for ever: a rank that stopped or hangs leaves
@@ -225,6 +226,7 @@ void NcclClique::create_streams() {
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     check(cudaSetDevice(devices_[i]), "cudaSetDevice");
     check(cudaStreamCreateWithFlags(&members_[i].stream, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cudaEventCreateWithFlags(&members_[i].done, cudaEventDisableTiming), "cudaEventCreate");
   }
 }
 
@@ -273,6 +275,7 @@ NcclClique::~NcclClique() {
   for (std::size_t i = 0; i < members_.size(); ++i) {
     cudaSetDevice(devices_[i]);
     if (members_[i].comm != nullptr) nccl().comm_destroy(members_[i].comm);
+    if (members_[i].done != nullptr) cudaEventDestroy(members_[i].done);
     if (members_[i].stream != nullptr) cudaStreamDestroy(members_[i].stream);
   }
   watchdog_.reset();  // after the communicators: destroying one waits for its work
@@ -296,15 +299,17 @@ void NcclClique::enqueue(std::span<const NcclCall> calls, void* stream, int stre
   check(cudaSetDevice(stream_device), "cudaSetDevice");
   check(cudaEventCreateWithFlags(&inputs_ready, cudaEventDisableTiming), "cudaEventCreate");
   check(cudaEventRecord(inputs_ready, caller), "cudaEventRecord");
-  // Each group's own events (a few microseconds to make): the watchdog follows every group to its end.
+  // A watched clique's groups each get events of their own (a few microseconds to make), which the watchdog
+  // follows to the group's end; the others reuse each member's `done`.
   std::vector<Watchdog::Marks> marks;
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    Watchdog::Marks m{devices_[i], nullptr, nullptr};
     check(cudaSetDevice(devices_[i]), "cudaSetDevice");
+    check(cudaStreamWaitEvent(members_[i].stream, inputs_ready, 0), "cudaStreamWaitEvent");
+    if (!watchdog_) continue;
+    Watchdog::Marks m{devices_[i], nullptr, nullptr};
     check(cudaEventCreateWithFlags(&m.started, cudaEventDisableTiming), "cudaEventCreate");
     check(cudaEventCreateWithFlags(&m.ended, cudaEventDisableTiming), "cudaEventCreate");
     marks.push_back(m);
-    check(cudaStreamWaitEvent(members_[i].stream, inputs_ready, 0), "cudaStreamWaitEvent");
     check(cudaEventRecord(m.started, members_[i].stream), "cudaEventRecord");
   }
   cudaSetDevice(stream_device);
@@ -339,16 +344,13 @@ void NcclClique::enqueue(std::span<const NcclCall> calls, void* stream, int stre
   }
   // The caller's stream goes on once every member's part is done.
   for (std::size_t i = 0; i < members_.size(); ++i) {
+    const cudaEvent_t ended = watchdog_ ? marks[i].ended : members_[i].done;
     check(cudaSetDevice(devices_[i]), "cudaSetDevice");
-    check(cudaEventRecord(marks[i].ended, members_[i].stream), "cudaEventRecord");
+    check(cudaEventRecord(ended, members_[i].stream), "cudaEventRecord");
     check(cudaSetDevice(stream_device), "cudaSetDevice");
-    check(cudaStreamWaitEvent(caller, marks[i].ended, 0), "cudaStreamWaitEvent");
+    check(cudaStreamWaitEvent(caller, ended, 0), "cudaStreamWaitEvent");
   }
-  if (watchdog_) {
-    watchdog_->add(std::move(marks), what);
-  } else {
-    Watchdog::destroy(marks);
-  }
+  if (watchdog_) watchdog_->add(std::move(marks), what);
 }
 
 void clear_on_stream(void* data, std::size_t bytes, void* stream, int device) {

@@ -60,23 +60,15 @@ __global__ void cast_kernel(const In* x, Out* y, std::int64_t n) {
   }
 }
 
-// A double given by the caller (fill value, arange point) in T's compute type, as the CPU converts it: integers
-// saturating, 16-bit floats through float.
-template <class T>
-__device__ typename Elem<T>::C scalar_to_compute(double value) {
-  if constexpr (std::is_integral_v<T>) return Elem<T>::from_double(value);
-  else return static_cast<typename Elem<T>::C>(value);
-}
-
 template <class T>
 __global__ void fill_kernel(T* y, std::int64_t n, double value) {
-  const T v = Elem<T>::store(scalar_to_compute<T>(value));
+  const T v = Elem<T>::store(Elem<T>::from_double(value));  // as the CPU converts it
   MX_GRID_LOOP(i, n) y[i] = v;
 }
 
 template <class T>
 __global__ void arange_kernel(T* y, std::int64_t n, double start, double step, std::int64_t repeat) {
-  MX_GRID_LOOP(i, n) y[i] = Elem<T>::store(scalar_to_compute<T>(start + step * static_cast<double>(i / repeat)));
+  MX_GRID_LOOP(i, n) y[i] = Elem<T>::store(Elem<T>::from_double(start + step * static_cast<double>(i / repeat)));
 }
 
 template <class T>

@@ -16,6 +16,7 @@
 #include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/reduce.h>
+#include <mx/operators/reduce_identity.h>
 #include <mx/operators/shape_ops.h>
 
 #include <tbb/parallel_reduce.h>
@@ -88,26 +89,12 @@ struct SumReducer {
   template <class A> static void merge(A& acc, A other) { acc = plus(acc, other); }
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
 };
-// The mean of nothing is 0 / 0: NaN in floating types, as NumPy's and PyTorch's; 0 in integer ones.
 struct MeanReducer : SumReducer {
-  template <class T, class A> static T finish(A acc, std::int64_t n) {
-    if constexpr (std::is_floating_point_v<A>) return convert_value<T>(acc / static_cast<A>(n));
-    else return convert_value<T>(n ? acc / static_cast<A>(n) : acc);
-  }
+  template <class T, class A> static T finish(A acc, std::int64_t n) { return convert_value<T>(op::mean_of(acc, n)); }
 };
-// Floating maxima start from -inf, not the lowest finite value: the max of infinities is infinite, and a float64
-// max of -inf was the lowest double. Integers start from their own limits.
-template <class A> constexpr A lowest_or_minus_infinity() {
-  if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
-  else return std::numeric_limits<A>::lowest();
-}
-template <class A> constexpr A highest_or_infinity() {
-  if constexpr (std::numeric_limits<A>::has_infinity) return std::numeric_limits<A>::infinity();
-  else return std::numeric_limits<A>::max();
-}
 
 struct MaxReducer {
-  template <class T> static acc_t<T> init() { return lowest_or_minus_infinity<acc_t<T>>(); }
+  template <class T> static acc_t<T> init() { return op::max_identity<acc_t<T>>(); }
   template <class A, class C> static void add(A& acc, C x) {
     const A v = static_cast<A>(x);
     acc = v > acc || v != v ? v : acc;  // a select, not a branch: random data mispredicts half of them
@@ -116,7 +103,7 @@ struct MaxReducer {
   template <class T, class A> static T finish(A acc, std::int64_t) { return convert_value<T>(acc); }
 };
 struct MinReducer {
-  template <class T> static acc_t<T> init() { return highest_or_infinity<acc_t<T>>(); }
+  template <class T> static acc_t<T> init() { return op::min_identity<acc_t<T>>(); }
   template <class A, class C> static void add(A& acc, C x) {
     const A v = static_cast<A>(x);
     acc = v < acc || v != v ? v : acc;

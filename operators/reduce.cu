@@ -3,6 +3,7 @@
 // neighbouring elements. Floating values accumulate in double and integers in int64, as on the CPU.
 #include <mx/operators/elemwise_functors.h>
 #include <mx/operators/gpu_kernels.h>
+#include <mx/operators/reduce_identity.h>
 
 #include "gpu_common.cuh"
 
@@ -23,27 +24,17 @@ struct SumR {
   template <class A> __device__ static void merge(A& acc, A other) { acc = plus(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }
 };
-struct MeanR : SumR {  // the mean of nothing: NaN in floating types, 0 in integer ones, as on the CPU
-  template <class A> __device__ static A finish(A acc, std::int64_t n) {
-    if constexpr (std::is_floating_point_v<A>) return acc / static_cast<A>(n);
-    else return n ? acc / static_cast<A>(n) : acc;
-  }
+struct MeanR : SumR {
+  template <class A> __device__ static A finish(A acc, std::int64_t n) { return mean_of(acc, n); }
 };
-// Floating maxima start from -inf (the max of infinities is infinite), integers from their own limits.
 struct MaxR {
-  template <class A> __device__ static A init() {
-    if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
-    else return std::numeric_limits<A>::lowest();
-  }
+  template <class A> __device__ static A init() { return max_identity<A>(); }
   template <class A> __device__ static void add(A& acc, A v) { if (v > acc || v != v) acc = v; }
   template <class A> __device__ static void merge(A& acc, A other) { add(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }
 };
 struct MinR {
-  template <class A> __device__ static A init() {
-    if constexpr (std::numeric_limits<A>::has_infinity) return std::numeric_limits<A>::infinity();
-    else return std::numeric_limits<A>::max();
-  }
+  template <class A> __device__ static A init() { return min_identity<A>(); }
   template <class A> __device__ static void add(A& acc, A v) { if (v < acc || v != v) acc = v; }
   template <class A> __device__ static void merge(A& acc, A other) { add(acc, other); }
   template <class A> __device__ static A finish(A acc, std::int64_t) { return acc; }
