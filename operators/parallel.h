@@ -2,12 +2,10 @@
 // Splitting a kernel across the engine's CPU workers. Inside an operation, oneTBB runs the pieces in the
 // worker's own arena, so a large kernel uses idle workers and never adds threads beyond the cores.
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 
-#include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
 
 namespace mx::op {
@@ -22,6 +20,12 @@ inline constexpr bool kSplitKernels = true;
 
 inline constexpr std::int64_t kParallelGrain = 1 << 15;  // elements; below this, splitting costs more than it saves
 
+namespace detail {
+// for_each_piece's work, compiled once: `run(body, piece)` calls the caller's body. A oneTBB parallel_for
+// instantiated for every kernel's lambda was most of the operators' compile time (elemwise_binary.cc: 46 s).
+void for_each_piece(int pieces, void (*run)(void* body, int piece), void* body);
+}  // namespace detail
+
 // Runs body(piece) for each piece in [0, pieces), in parallel on the calling worker's arena. Piece p goes to the
 // worker in arena slot p (mod pieces) when that worker is free to take it, whichever worker runs the operation:
 // a chain of split kernels over one array (a product writing a gradient, the update reading it) then finds each
@@ -34,19 +38,10 @@ void for_each_piece(int pieces, Body&& body) {
     for (int p = 0; p < pieces; ++p) body(p);
     return;
   }
-  std::unique_ptr<std::atomic<bool>[]> taken(new std::atomic<bool>[static_cast<std::size_t>(pieces)]);
-  for (int p = 0; p < pieces; ++p) taken[p].store(false, std::memory_order_relaxed);
-  // Each task claims one piece: its slot's own if still free, else the first free one. There are as many tasks
-  // as pieces, so every piece is claimed exactly once.
-  tbb::parallel_for(0, pieces, 1, [&](int) {
-    const int slot = tbb::this_task_arena::current_thread_index();
-    int piece = slot >= 0 ? slot % pieces : 0;
-    if (taken[piece].exchange(true, std::memory_order_relaxed)) {
-      piece = 0;
-      while (taken[piece].exchange(true, std::memory_order_relaxed)) ++piece;
-    }
-    body(piece);
-  }, tbb::simple_partitioner());
+  using B = std::remove_reference_t<Body>;
+  detail::for_each_piece(
+      pieces, [](void* b, int piece) { (*static_cast<B*>(b))(piece); },
+      const_cast<void*>(static_cast<const void*>(std::addressof(body))));
 }
 
 // Calls body(begin, end) over [0, n), in pieces of at least `grain` when n is large: one even piece per worker,

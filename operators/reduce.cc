@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
@@ -19,7 +20,7 @@
 #include <mx/operators/reduce_identity.h>
 #include <mx/operators/shape_ops.h>
 
-#include <tbb/parallel_reduce.h>
+#include <tbb/task_arena.h>
 
 namespace mx::nd {
 namespace {
@@ -257,14 +258,18 @@ void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
     return;
   }
   const std::int64_t outer = plan.outer, count = plan.count, inner = plan.inner;
-  if (outer * inner == 1 && op::kSplitKernels) {  // everything into one value: split the input across workers
-    const A total = tbb::parallel_reduce(
-        tbb::blocked_range<std::int64_t>(0, count, op::kParallelGrain), R::template init<T>(),
-        [&](const tbb::blocked_range<std::int64_t>& r, A acc) {
-          for (std::int64_t i = r.begin(); i < r.end(); ++i) R::add(acc, static_cast<C>(x[i]));
-          return acc;
-        },
-        [](A a, A b) { R::merge(a, b); return a; });
+  if (outer * inner == 1 && count > op::kParallelGrain && op::kSplitKernels) {
+    // Everything into one value: one piece of the input per worker, the partial results merged in order (the
+    // same sum from run to run).
+    const int pieces = static_cast<int>(
+        std::clamp<std::int64_t>(count / op::kParallelGrain, 1, tbb::this_task_arena::max_concurrency()));
+    std::vector<A> partial(static_cast<std::size_t>(pieces));
+    op::for_each_piece(pieces, [&](int piece) {
+      const std::int64_t begin = count * piece / pieces, end = count * (piece + 1) / pieces;
+      partial[static_cast<std::size_t>(piece)] = reduce_run<R, T>(x + begin, end - begin);
+    });
+    A total = partial[0];
+    for (int piece = 1; piece < pieces; ++piece) R::merge(total, partial[static_cast<std::size_t>(piece)]);
     y[0] = R::template finish<T>(total, count);
     return;
   }

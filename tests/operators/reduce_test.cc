@@ -95,6 +95,25 @@ TEST_CASE("large reductions split across workers agree with the closed form", "[
         static_cast<double>(n) * (n - 1) / 2);
   NDArray rows = nd::ones({1000, 1000}).sum({1});
   CHECK(rows.asnumpy<float>() == std::vector<float>(1000, 1000.0f));
+  // Every piece counts, the last one's last element too; NaN in any piece wins.
+  std::vector<float> values(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 1000);
+  values.back() = 5000;
+  values[values.size() / 2 + 3] = -7;
+  const NDArray x = nd::array(values);
+  CHECK(x.max().asscalar<float>() == 5000);
+  CHECK(x.min().asscalar<float>() == -7);
+  double total = 0;  // exact: integers far below 2^53
+  for (const float v : values) total += v;
+  CHECK(total == 523645727.0);  // 1048 * 499500 + (0 + ... + 575), then 575 -> 5000 and 291 -> -7
+  CHECK(x.sum().asscalar<float>() == static_cast<float>(total));
+  CHECK(x.mean().asscalar<float>() == static_cast<float>(total / static_cast<double>(n)));
+  values[100] = std::numeric_limits<float>::quiet_NaN();
+  CHECK(std::isnan(nd::array(values).max().asscalar<float>()));
+  // The pieces' partial results are merged in order: the same float sum every time.
+  const NDArray noisy = nd::random::uniform(-1, 1, {n});
+  const float first = noisy.sum().asscalar<float>();
+  for (int run = 0; run < 5; ++run) CHECK(noisy.sum().asscalar<float>() == first);
 }
 
 TEST_CASE("rows reduced along their length: every position counts, NaN wins, remainders included", "[operators][reduce]") {
