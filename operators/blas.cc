@@ -7,7 +7,6 @@
 #include <type_traits>
 #include <vector>
 
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <mx/ndarray/convert.h>
