@@ -44,16 +44,23 @@ void for_each_piece(int pieces, Body&& body) {
       const_cast<void*>(static_cast<const void*>(std::addressof(body))));
 }
 
+// How many pieces a loop over n elements is split into: one per worker, each of at least `grain` elements; 1 when
+// n is small or kernels run unsplit.
+inline int split_pieces(std::int64_t n, std::int64_t grain = kParallelGrain) {
+  if (n <= grain || !kSplitKernels) return 1;
+  return static_cast<int>(std::clamp<std::int64_t>(n / grain, 1, tbb::this_task_arena::max_concurrency()));
+}
+
 // Calls body(begin, end) over [0, n), in pieces of at least `grain` when n is large: one even piece per worker,
 // each meant for its own worker (for_each_piece).
 template <class Body>
 void parallel_for(std::int64_t n, Body&& body, std::int64_t grain = kParallelGrain) {
-  if (n <= grain || !kSplitKernels) {
+  const int pieces = split_pieces(n, grain);
+  if (pieces == 1) {
     if (n > 0) body(std::int64_t{0}, n);
     return;
   }
-  const std::int64_t pieces = std::clamp<std::int64_t>(n / grain, 1, tbb::this_task_arena::max_concurrency());
-  for_each_piece(static_cast<int>(pieces), [&](int piece) { body(n * piece / pieces, n * (piece + 1) / pieces); });
+  for_each_piece(pieces, [&](int piece) { body(n * piece / pieces, n * (piece + 1) / pieces); });
 }
 
 }  // namespace mx::op

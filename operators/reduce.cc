@@ -20,8 +20,6 @@
 #include <mx/operators/reduce_identity.h>
 #include <mx/operators/shape_ops.h>
 
-#include <tbb/task_arena.h>
-
 namespace mx::nd {
 namespace {
 
@@ -258,11 +256,9 @@ void reduce_typed(const Blob& in, const Blob& out, const ReducePlan& plan) {
     return;
   }
   const std::int64_t outer = plan.outer, count = plan.count, inner = plan.inner;
-  if (outer * inner == 1 && count > op::kParallelGrain && op::kSplitKernels) {
-    // Everything into one value: one piece of the input per worker, the partial results merged in order (the
-    // same sum from run to run).
-    const int pieces = static_cast<int>(
-        std::clamp<std::int64_t>(count / op::kParallelGrain, 1, tbb::this_task_arena::max_concurrency()));
+  // Everything into one value, from a large input: one piece of it per worker, the partial results merged in
+  // order (the same sum from run to run).
+  if (const int pieces = outer * inner == 1 ? op::split_pieces(count) : 1; pieces > 1) {
     std::vector<A> partial(static_cast<std::size_t>(pieces));
     op::for_each_piece(pieces, [&](int piece) {
       const std::int64_t begin = count * piece / pieces, end = count * (piece + 1) / pieces;
