@@ -59,7 +59,7 @@ std::shared_ptr<Engine> Engine::get_shared() {
     const EngineConfig config = EngineConfig::from_env();
     std::shared_ptr<Engine> made = create(config);
     g_process_engine = made;
-    if (config.type != EngineType::kThreaded) log().info("using {} (MX_ENGINE_TYPE)", made->type_name());
+    if (config.type != EngineType::kThreaded) log_info("using {} (MX_ENGINE_TYPE)", made->type_name());
     return made;
   }();
   return engine;
@@ -71,9 +71,9 @@ void Engine::drain_at_exit() noexcept {
   try {
     engine->wait_for_all();
   } catch (const std::exception& e) {
-    log().error("at exit, an operation had failed and nobody waited for its result: {}", e.what());
+    log_error("at exit, an operation had failed and nobody waited for its result: {}", e.what());
   } catch (...) {
-    log().error("at exit, an operation had failed and nobody waited for its result");
+    log_error("at exit, an operation had failed and nobody waited for its result");
   }
 }
 

@@ -47,7 +47,7 @@ void GpuReaper::loop() {
     try {
       host_wait_marks(*deletion);
     } catch (...) {  // the GPU work failed: its error belongs to a sync point; the memory is released all the same
-      log().error("GPU work on a deleted array failed: {}", describe(std::current_exception()));
+      log_error("GPU work on a deleted array failed: {}", describe(std::current_exception()));
     }
     run_(deletion);
   }

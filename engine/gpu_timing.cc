@@ -86,7 +86,7 @@ std::vector<trace::Event> gpu_timed_events(bool take) {
       p.event.end_ns = ref.ns + std::llround(cuda_event_elapsed_ms(ref.event, p.end) * 1e6);
       t.resolved.push_back(std::move(p.event));
     } catch (const std::exception& e) {  // the GPU work failed: its error belongs to a sync point
-      log().warn("profiler: no device time for GPU operation '{}': {}", p.event.name, e.what());
+      log_warn("profiler: no device time for GPU operation '{}': {}", p.event.name, e.what());
     }
     cuda_event_destroy(p.start);
     cuda_event_destroy(p.end);

@@ -18,8 +18,8 @@ spdlog::logger& log() {
     // from_str answers "off" for anything it does not know; only honour "off" when asked for.
     if (parsed == spdlog::level::off && level != "off") {
       made->set_level(spdlog::level::info);
-      made->warn("MX_LOG_LEVEL='{}' is not a level (trace, debug, info, warn, error, critical, off); using info",
-                 level);
+      made->warn(fmt::format(
+          "MX_LOG_LEVEL='{}' is not a level (trace, debug, info, warn, error, critical, off); using info", level));
     } else {
       made->set_level(parsed);
     }

@@ -31,8 +31,8 @@ NaiveEngine::NaiveEngine() : worker_id_(trace::register_worker("naive engine (pu
 
 NaiveEngine::~NaiveEngine() {
   for (const FailurePtr& failure : failures_.take_unreported()) {
-    log().warn("engine destroyed with an unreported failure of operation '{}': {}", failure->op_name,
-               describe(failure->error));
+    log_warn("engine destroyed with an unreported failure of operation '{}': {}", failure->op_name,
+             describe(failure->error));
   }
 }
 
@@ -86,8 +86,8 @@ void NaiveEngine::run(OprBlock* op, const RunContext& rctx) {
     if (!outcome.failure || completion.done) {
       completion.cv.wait(wait, [&] { return completion.done; });
       if (outcome.failure) {
-        log().error("operation '{}' threw after calling OnComplete; the error is dropped: {}", op->name,
-                    describe(outcome.failure->error));
+        log_error("operation '{}' threw after calling OnComplete; the error is dropped: {}", op->name,
+                  describe(outcome.failure->error));
       }
       outcome = end_async(*op, completion.error);
     }

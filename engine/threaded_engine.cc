@@ -78,9 +78,9 @@ ThreadedEngine::~ThreadedEngine() {
       last_pending = now_pending;
       last_progress = steady_clock::now();
     } else if (now_pending > 0 && steady_clock::now() - last_progress > seconds(10)) {
-      log().error("engine destroyed with {} operation(s) that made no progress for 10 s (an asynchronous "
-                  "operation that never called OnComplete?); abandoning them and their workers",
-                  now_pending);
+      log_error("engine destroyed with {} operation(s) that made no progress for 10 s (an asynchronous "
+                "operation that never called OnComplete?); abandoning them and their workers",
+                now_pending);
       // Tearing down pools or variables that work still uses is undefined; leave them allocated instead.
       (void)pools_.release();
       vars_.abandon();
@@ -89,8 +89,8 @@ ThreadedEngine::~ThreadedEngine() {
     }
   }
   for (const FailurePtr& failure : failures_.take_unreported()) {
-    log().warn("engine destroyed with an unreported failure of operation '{}': {}", failure->op_name,
-               describe(failure->error));
+    log_warn("engine destroyed with an unreported failure of operation '{}': {}", failure->op_name,
+             describe(failure->error));
   }
 }
 
@@ -231,8 +231,8 @@ void ThreadedEngine::execute(OprBlock* op, const RunContext& rctx, int worker_id
     if (!op->completed.exchange(true, std::memory_order_acq_rel)) {
       finish(op, outcome);
     } else {
-      log().error("operation '{}' threw after calling OnComplete; the error is dropped: {}", op->name,
-                  describe(outcome.failure->error));
+      log_error("operation '{}' threw after calling OnComplete; the error is dropped: {}", op->name,
+                describe(outcome.failure->error));
     }
   }
   drop_async_ref(op);
@@ -248,7 +248,7 @@ void ThreadedEngine::complete_async(void* opaque, std::exception_ptr error) {
   auto* op = static_cast<OprBlock*>(opaque);
   auto* engine = static_cast<ThreadedEngine*>(op->engine);
   if (op->completed.exchange(true, std::memory_order_acq_rel)) {
-    log().error("operation '{}' called OnComplete twice; the second call is ignored", op->name);
+    log_error("operation '{}' called OnComplete twice; the second call is ignored", op->name);
     return;
   }
   engine->finish(op, end_async(*op, std::move(error)));

@@ -273,10 +273,10 @@ ParameterNaming Block::load_parameters(const std::string& path, const std::vecto
     if (!p.is_initialized()) p.initialize(init::Zero(), ctx);
     p.set_data(it->second);
   }
-  log().info("load_parameters: {} matched by {} names", path,
-             naming == ParameterNaming::kPath       ? "path (a.b.name)"
-             : naming == ParameterNaming::kPrefixed ? "MXNet (prefix_name)"
-                                                    : "MXNet names without the network's prefix (" + root + ")");
+  log_info("load_parameters: {} matched by {} names", path,
+           naming == ParameterNaming::kPath       ? "path (a.b.name)"
+           : naming == ParameterNaming::kPrefixed ? "MXNet (prefix_name)"
+                                                  : "MXNet names without the network's prefix (" + root + ")");
   return naming;
 }
 

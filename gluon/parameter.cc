@@ -1,5 +1,7 @@
 #include <mx/gluon/parameter.h>
 
+#include <regex>
+
 #include <mx/autograd/autograd.h>
 #include <mx/operators/tracing.h>
 #include <mx/ndarray/error.h>

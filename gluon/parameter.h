@@ -4,7 +4,6 @@
 // first forward fills them (deferred initialization); the data is usable from then on.
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>

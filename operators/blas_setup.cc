@@ -80,8 +80,8 @@ BlasSetup configure() {
   if (const auto better = better_openblas_core(setup.detected_core, cpu_features())) {
     select_core(*better);
     setup.core = current_core();
-    log().debug("OpenBLAS took this CPU for {} (a model it does not know); it runs with its {} kernels instead",
-                setup.detected_core, setup.core);
+    log_debug("OpenBLAS took this CPU for {} (a model it does not know); it runs with its {} kernels instead",
+              setup.detected_core, setup.core);
   }
   return setup;
 }
