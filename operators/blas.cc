@@ -11,6 +11,7 @@
 
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/storage.h>
 #include <mx/operators/onednn_gemm.h>
 #include <mx/operators/parallel.h>
 
@@ -175,17 +176,40 @@ void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   if (row_sums) a_row_sums(g, a, 0, g.m);
 }
 
+// `count` values converted, split across the CPU workers.
+template <class To, class From>
+void convert_split(const From* in, To* out, std::int64_t count) {
+  parallel_for(count, [&](std::int64_t begin, std::int64_t end) {
+    convert_values(in + begin, dtype_of<From>(), out + begin, dtype_of<To>(), static_cast<std::size_t>(end - begin));
+  });
+}
+
+// `count` floats of host scratch from the CPU pool: a training step asks for the same sizes every time, where
+// fresh memory from the system cost a page fault per 4 KB at every product.
+class PooledFloats {
+ public:
+  explicit PooledFloats(std::int64_t count)
+      : handle_(storage::pool(cpu()).allocate(static_cast<std::size_t>(count) * sizeof(float))) {}
+  ~PooledFloats() { storage::pool(handle_.ctx).release(handle_); }
+  PooledFloats(const PooledFloats&) = delete;
+  PooledFloats& operator=(const PooledFloats&) = delete;
+  float* get() const { return static_cast<float*>(handle_.ptr); }
+
+ private:
+  storage::Handle handle_;
+};
+
 // 16-bit floats: widen to float, multiply, narrow. (Debian's OpenBLAS 0.3.21 is built without its bfloat16
-// kernels: libopenblas exports no cblas_sbgemm.)
+// kernels: libopenblas exports no cblas_sbgemm.) The widened copies are not zeroed first: that took as long as
+// the conversions that fill them.
 template <class T>
 void gemm_widened(const GemmArgs& g, const T* a, const T* b, T* c) {
-  std::vector<float> fa(static_cast<std::size_t>(g.m * g.k)), fb(static_cast<std::size_t>(g.k * g.n)),
-      fc(static_cast<std::size_t>(g.m * g.n));
-  convert_values(a, dtype_of<T>(), fa.data(), DType::kFloat32, fa.size());
-  convert_values(b, dtype_of<T>(), fb.data(), DType::kFloat32, fb.size());
-  if (g.beta != 0) convert_values(c, dtype_of<T>(), fc.data(), DType::kFloat32, fc.size());
-  gemm_parallel(g, fa.data(), fb.data(), fc.data());
-  convert_values(fc.data(), DType::kFloat32, c, dtype_of<T>(), fc.size());
+  const PooledFloats fa(g.m * g.k), fb(g.k * g.n), fc(g.m * g.n);
+  convert_split(a, fa.get(), g.m * g.k);
+  convert_split(b, fb.get(), g.k * g.n);
+  if (g.beta != 0) convert_split(c, fc.get(), g.m * g.n);
+  gemm_parallel(g, fa.get(), fb.get(), fc.get());
+  convert_split(fc.get(), c, g.m * g.n);
 }
 
 }  // namespace
