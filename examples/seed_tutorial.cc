@@ -4,16 +4,18 @@
 // --logdir writes the loss and accuracy for TensorBoard (gluon::contrib::SummaryWriter).
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include <mx/mx.h>
 
+#include "cli.h"
 #include "progress.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace mx;
   namespace nn = gluon::nn;
   namespace data = gluon::data;
@@ -22,13 +24,15 @@ int main(int argc, char** argv) {
   int epochs = 5;
   std::string root = "/usr/share/datasets/fashion-mnist", logdir;
   for (int i = 1; i < argc; i += 2) {
-    if (i + 1 < argc && std::strcmp(argv[i], "--epochs") == 0) epochs = std::stoi(argv[i + 1]);
-    else if (i + 1 < argc && std::strcmp(argv[i], "--data") == 0) root = argv[i + 1];
-    else if (i + 1 < argc && std::strcmp(argv[i], "--logdir") == 0) logdir = argv[i + 1];
-    else {
+    const std::string option = argv[i];
+    if (i + 1 == argc || (option != "--epochs" && option != "--data" && option != "--logdir")) {
       std::fprintf(stderr, "usage: %s [--epochs N] [--data DIR] [--logdir DIR]\n", argv[0]);
       return 2;
     }
+    const std::string value = argv[i + 1];
+    if (option == "--epochs") epochs = static_cast<int>(examples::whole_number(option, value));
+    else if (option == "--data") root = value;
+    else logdir = value;
   }
   std::unique_ptr<gluon::contrib::SummaryWriter> summary;
   if (!logdir.empty()) summary = std::make_unique<gluon::contrib::SummaryWriter>(logdir);
@@ -87,4 +91,10 @@ int main(int argc, char** argv) {
   std::printf("test accuracy %.4f\n", accuracy.get().second);
   if (summary) summary->add_scalar("test accuracy", accuracy.get().second, epochs);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return examples::report_errors(argv[0], [&] { return run(argc, argv); });
 }

@@ -3,11 +3,11 @@
 //   train_cnn [--epochs N] [--data DIR]
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <string>
 
 #include <mx/mx.h>
 
+#include "cli.h"
 #include "progress.h"
 
 namespace {
@@ -30,15 +30,18 @@ double test_accuracy(nn::Sequential& net, data::DataLoader& test_data) {
   return accuracy.get().second;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using data::vision::transforms::Compose, data::vision::transforms::ToTensor, data::vision::transforms::Normalize;
   int epochs = 5;
   std::string root = "/usr/share/datasets/fashion-mnist";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--epochs") == 0) epochs = std::stoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--data") == 0) root = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string option = argv[i];
+    if (i + 1 == argc || (option != "--epochs" && option != "--data")) {
+      std::fprintf(stderr, "usage: %s [--epochs N] [--data DIR]\n", argv[0]);
+      return 2;
+    }
+    if (option == "--epochs") epochs = static_cast<int>(examples::whole_number(option, argv[i + 1]));
+    else root = argv[i + 1];
   }
   auto trans = Compose({ToTensor(), Normalize(0.286, 0.353)});
   data::DataLoader train_data(data::vision::FashionMNIST(root, true).transform_first(trans),
@@ -81,4 +84,10 @@ int main(int argc, char** argv) {
   std::printf("reloaded from %s: test accuracy %.4f (%s)\n", path.c_str(), reloaded_accuracy,
               reloaded_accuracy == accuracy ? "the same" : "DIFFERENT");
   return reloaded_accuracy == accuracy ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return examples::report_errors(argv[0], [&] { return run(argc, argv); });
 }

@@ -16,6 +16,8 @@
 
 #include <mx/mx.h>
 
+#include "cli.h"
+
 namespace {
 
 using namespace mx;
@@ -36,7 +38,8 @@ std::vector<Context> parse_contexts(const std::string& text) {
   for (std::string item; std::getline(list, item, ',');) {
     const auto colon = item.find(':');
     const std::string kind = item.substr(0, colon);
-    const int id = colon == std::string::npos ? 0 : std::stoi(item.substr(colon + 1));
+    const std::string number = colon == std::string::npos ? "0" : item.substr(colon + 1);
+    const int id = static_cast<int>(examples::whole_number("--ctx", number, 0));
     if (kind == "cpu") contexts.push_back(cpu(id));
     else if (kind == "gpu") contexts.push_back(gpu(id));
     else throw Error("--ctx: expected cpu:N or gpu:N, got '" + item + "'");
@@ -57,9 +60,9 @@ Options parse(int argc, char** argv) {
     else if (flag == "--net") o.net = value;
     else if (flag == "--kvstore") o.kvstore = value;
     else if (flag == "--data") o.root = value;
-    else if (flag == "--epochs") o.epochs = std::stoi(value);
-    else if (flag == "--batch-size") o.batch_size = std::stoll(value);
-    else if (flag == "--synthetic") o.synthetic = std::stoll(value);
+    else if (flag == "--epochs") o.epochs = static_cast<int>(examples::whole_number(flag, value));
+    else if (flag == "--batch-size") o.batch_size = examples::whole_number(flag, value);
+    else if (flag == "--synthetic") o.synthetic = examples::whole_number(flag, value);
     else throw Error("unknown option " + flag);
   }
   if (o.net != "mlp" && o.net != "cnn") throw Error("--net: mlp or cnn, got '" + o.net + "'");
@@ -92,18 +95,8 @@ data::ArrayDataset synthetic_images(std::int64_t n) {
   return data::ArrayDataset(nd::array(pixels, Shape{n, 1, 28, 28}), nd::array(labels));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_training(const Options& o) {
   using data::vision::transforms::Compose, data::vision::transforms::ToTensor, data::vision::transforms::Normalize;
-  Options o;
-  try {
-    o = parse(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\nusage: %s [--ctx cpu:0,cpu:1] [--net mlp|cnn] [--epochs N] [--batch-size N] "
-                 "[--kvstore TYPE] [--data DIR] [--synthetic N]\n", e.what(), argv[0]);
-    return 2;
-  }
   // The store first: its rank and number of workers choose this process's shard of the data.
   auto kv = kvstore::create(o.kvstore);
   const int rank = kv->rank(), workers = kv->num_workers();
@@ -156,4 +149,27 @@ int main(int argc, char** argv) {
   if (rank == 0) std::printf("test accuracy %.4f\n", accuracy.get().second);
   kv->barrier();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  try {
+    o = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\nusage: %s [--ctx cpu:0,cpu:1] [--net mlp|cnn] [--epochs N] [--batch-size N] "
+                 "[--kvstore TYPE] [--data DIR] [--synthetic N]\n", e.what(), argv[0]);
+    return 2;
+  }
+  try {
+    return run_training(o);
+  } catch (const std::exception& e) {
+    // Out at once, past MPI's finalize, which would wait for the other ranks (still in a collective): mpirun
+    // then stops them.
+    std::fprintf(stderr, "%s: error: %s\n", argv[0], e.what());
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
 }
