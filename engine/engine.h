@@ -141,7 +141,8 @@ struct EngineConfig {
   int max_pending = 1024;
 
   // MX_ENGINE_TYPE, MX_CPU_WORKER_NTHREADS, MX_CPU_PRIORITY_NTHREADS, MX_GPU_WORKER_NTHREADS,
-  // MX_ENGINE_MAX_PENDING.
+  // MX_ENGINE_MAX_PENDING. Without MX_CPU_WORKER_NTHREADS, a process started by mpirun beside others on its
+  // machine (OMPI_COMM_WORLD_LOCAL_SIZE) takes its share of the cores, at least one.
   // Throws mx::EngineError naming the variable when a value is not understood.
   static EngineConfig from_env();
 };

@@ -1,6 +1,7 @@
 // MX_* environment variables choose and size the engine; values it does not understand are errors naming them.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -16,12 +17,16 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// Sets an environment variable for one scope.
+// Sets an environment variable for one scope (nullptr: unsets it).
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value, 1);
+    if (value == nullptr) {
+      unsetenv(name);
+    } else {
+      setenv(name, value, 1);
+    }
   }
   ~ScopedEnv() {
     if (old_.empty()) {
@@ -64,6 +69,30 @@ TEST_CASE("worker counts come from the environment", "[engine][config]") {
   CHECK_THROWS_WITH(engine::EngineConfig::from_env(), Contains("MX_CPU_PRIORITY_NTHREADS") && Contains("two"));
   ScopedEnv zero("MX_CPU_PRIORITY_NTHREADS", "0");
   CHECK_THROWS_AS(engine::EngineConfig::from_env(), EngineError);
+}
+
+TEST_CASE("processes that mpirun starts on one machine share its cores", "[engine][config]") {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ScopedEnv unset("MX_CPU_WORKER_NTHREADS", nullptr);
+  {
+    ScopedEnv alone("OMPI_COMM_WORLD_LOCAL_SIZE", nullptr);
+    CHECK(engine::EngineConfig::from_env().cpu_workers == 0);  // one per core, resolved by create()
+  }
+  {
+    ScopedEnv one("OMPI_COMM_WORLD_LOCAL_SIZE", "1");
+    CHECK(engine::EngineConfig::from_env().cpu_workers == 0);
+  }
+  {
+    ScopedEnv two("OMPI_COMM_WORLD_LOCAL_SIZE", "2");
+    CHECK(engine::EngineConfig::from_env().cpu_workers == std::max(1, cores / 2));
+  }
+  {
+    ScopedEnv crowded("OMPI_COMM_WORLD_LOCAL_SIZE", std::to_string(4 * cores).c_str());
+    CHECK(engine::EngineConfig::from_env().cpu_workers == 1);
+  }
+  ScopedEnv two("OMPI_COMM_WORLD_LOCAL_SIZE", "2");
+  ScopedEnv chosen("MX_CPU_WORKER_NTHREADS", "3");  // the user's choice stands
+  CHECK(engine::EngineConfig::from_env().cpu_workers == 3);
 }
 
 TEST_CASE("contexts print as MXNet prints them", "[engine][config]") {
