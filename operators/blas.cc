@@ -12,6 +12,7 @@
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/storage.h>
+#include <mx/operators/convert_split.h>
 #include <mx/operators/onednn_gemm.h>
 #include <mx/operators/parallel.h>
 
@@ -176,14 +177,6 @@ void gemm_parallel(const GemmArgs& g, const T* a, const T* b, T* c) {
   if (row_sums) a_row_sums(g, a, 0, g.m);
 }
 
-// `count` values converted, split across the CPU workers.
-template <class To, class From>
-void convert_split(const From* in, To* out, std::int64_t count) {
-  parallel_for(count, [&](std::int64_t begin, std::int64_t end) {
-    convert_values(in + begin, dtype_of<From>(), out + begin, dtype_of<To>(), static_cast<std::size_t>(end - begin));
-  });
-}
-
 // `count` floats of host scratch from the CPU pool: a training step asks for the same sizes every time, where
 // fresh memory from the system cost a page fault per 4 KB at every product.
 class PooledFloats {
@@ -205,11 +198,12 @@ class PooledFloats {
 template <class T>
 void gemm_widened(const GemmArgs& g, const T* a, const T* b, T* c) {
   const PooledFloats fa(g.m * g.k), fb(g.k * g.n), fc(g.m * g.n);
-  convert_split(a, fa.get(), g.m * g.k);
-  convert_split(b, fb.get(), g.k * g.n);
-  if (g.beta != 0) convert_split(c, fc.get(), g.m * g.n);
+  constexpr DType kNarrow = dtype_of<T>(), kWide = DType::kFloat32;
+  convert_split(a, kNarrow, fa.get(), kWide, g.m * g.k);
+  convert_split(b, kNarrow, fb.get(), kWide, g.k * g.n);
+  if (g.beta != 0) convert_split(c, kNarrow, fc.get(), kWide, g.m * g.n);
   gemm_parallel(g, fa.get(), fb.get(), fc.get());
-  convert_split(fc.get(), c, g.m * g.n);
+  convert_split(fc.get(), kWide, c, kNarrow, g.m * g.n);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <mx/ndarray/convert.h>
 #include <mx/ndarray/device_memory.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/convert_split.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/gpu_kernels.h>
 #include <mx/operators/invoke.h>
@@ -22,12 +23,7 @@ void infer_cast(const CastParams& p, std::span<const ArrayInfo> in, std::span<Ar
 }
 
 void convert_blob(const Blob& in, const Blob& out) {
-  const std::size_t in_size = dtype_size(in.dtype), out_size = dtype_size(out.dtype);
-  op::parallel_for(out.size(), [&](std::int64_t begin, std::int64_t end) {
-    convert_values(static_cast<const std::byte*>(in.data) + begin * in_size, in.dtype,
-                   static_cast<std::byte*>(out.data) + begin * out_size, out.dtype,
-                   static_cast<std::size_t>(end - begin));
-  });
+  op::convert_split(in.data, in.dtype, out.data, out.dtype, out.size());
 }
 
 void cast_cpu(const CastParams&, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
@@ -140,3 +136,15 @@ NDArray as_in_context(const NDArray& x, Context ctx) {
 }
 
 }  // namespace mx::nd
+
+namespace mx::op {
+
+void convert_split(const void* in, DType in_dtype, void* out, DType out_dtype, std::int64_t count) {
+  const std::size_t in_size = dtype_size(in_dtype), out_size = dtype_size(out_dtype);
+  parallel_for(count, [&](std::int64_t begin, std::int64_t end) {
+    convert_values(static_cast<const std::byte*>(in) + begin * in_size, in_dtype,
+                   static_cast<std::byte*>(out) + begin * out_size, out_dtype, static_cast<std::size_t>(end - begin));
+  });
+}
+
+}  // namespace mx::op
