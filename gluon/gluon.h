@@ -21,6 +21,8 @@
 #include <mx/gluon/nn/sequential.h>
 #include <mx/gluon/optimizer.h>
 #include <mx/gluon/parameter.h>
+#include <mx/gluon/rnn/rnn_cell.h>
+#include <mx/gluon/rnn/rnn_layer.h>
 #include <mx/gluon/symbol_block.h>
 #include <mx/gluon/trainer.h>
 #include <mx/gluon/utils.h>

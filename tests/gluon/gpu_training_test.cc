@@ -1,6 +1,6 @@
 // Training on the GPU: the seed tutorial's MLP on Fashion-MNIST reaches the CPU's accuracy from the same start on
-// the same batches; split_and_load over two logical contexts on the one GPU equals the whole batch at once;
-// mixed precision in float16 and bfloat16.
+// the same batches; a CNN and recurrent layers step as on the CPU; split_and_load over two logical contexts on
+// the one GPU equals the whole batch at once; mixed precision in float16 and bfloat16.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -120,6 +120,42 @@ TEST_CASE("a small CNN steps on the GPU as on the CPU, hybridized or not", "[gpu
       const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
       for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-3));
     }
+  }
+}
+
+TEST_CASE("recurrent layers step on the GPU as on the CPU", "[gpu][training][rnn]") {
+  const NDArray x = nd::random::uniform(-1, 1, {4, 6, 5});  // (N, T, C)
+  const NDArray y = nd::array(std::vector<float>{0, 1, 2, 1});
+  auto make = [](Context ctx) {
+    auto net = std::make_unique<nn::HybridSequential>();
+    net->add(gluon::rnn::LSTM(8, {.num_layers = 2, .layout = "NTC", .bidirectional = true}),
+             gluon::rnn::GRU(4, {.layout = "NTC"}), nn::Dense(3));
+    random::seed(12);
+    net->initialize(init::Xavier(), {cpu()});
+    (*net)(nd::zeros({1, 6, 5}));
+    if (ctx != cpu()) net->collect_params().reset_ctx({ctx});
+    return net;
+  };
+  auto on_cpu = make(cpu()), on_gpu = make(gpu(0));
+  for (auto [net, ctx] : {std::pair{on_cpu.get(), cpu()}, std::pair{on_gpu.get(), gpu(0)}}) {
+    gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+    gluon::Trainer trainer(net->collect_params(), "adam", {{"learning_rate", 0.01}});
+    for (int step = 0; step < 3; ++step) {
+      NDArray loss;
+      {
+        autograd::record r;
+        loss = loss_fn((*net)(x.as_in_context(ctx)), y.as_in_context(ctx));
+      }
+      loss.backward();
+      trainer.step(4);
+    }
+  }
+  auto expected = on_cpu->collect_params();
+  for (const auto& [name, parameter] : on_gpu->collect_params()) {
+    INFO(name);
+    CHECK(parameter.data().context() == gpu(0));
+    const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-3));
   }
 }
 

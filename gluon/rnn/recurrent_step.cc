@@ -1,0 +1,51 @@
+#include <mx/gluon/rnn/recurrent_step.h>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/dot.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/shape_ops.h>
+
+namespace mx::gluon::rnn::detail {
+
+int gate_count(CellKind kind) {
+  switch (kind) {
+    case CellKind::kLSTM: return 4;
+    case CellKind::kGRU: return 3;
+    default: return 1;
+  }
+}
+
+int state_count(CellKind kind) { return kind == CellKind::kLSTM ? 2 : 1; }
+
+StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<NDArray>& states,
+                          const NDArray& h2h_weight, const NDArray& h2h_bias) {
+  const bool from_zero = states.empty();
+  const auto gates = static_cast<int>(h2h_weight.shape()[0]);
+  // From a zero state h2h is the bias alone, broadcast over the batch.
+  const NDArray h2h = from_zero ? h2h_bias : nd::FullyConnected(states[0], h2h_weight, h2h_bias, gates);
+  switch (kind) {
+    case CellKind::kRNNTanh:
+    case CellKind::kRNNRelu: {
+      const NDArray sum = i2h + h2h;
+      NDArray h = kind == CellKind::kRNNTanh ? nd::tanh(sum) : nd::relu(sum);
+      return {h, {h}};
+    }
+    case CellKind::kLSTM: {
+      const std::vector<NDArray> g = nd::split(i2h + h2h, 4, 1);
+      const NDArray in = nd::sigmoid(g[0]), transform = nd::tanh(g[2]), out = nd::sigmoid(g[3]);
+      const NDArray c = from_zero ? in * transform : nd::sigmoid(g[1]) * states[1] + in * transform;
+      NDArray h = out * nd::tanh(c);
+      return {h, {h, c}};
+    }
+    case CellKind::kGRU: {
+      const std::vector<NDArray> x = nd::split(i2h, 3, 1), h = nd::split(h2h, 3, from_zero ? 0 : 1);
+      const NDArray reset = nd::sigmoid(x[0] + h[0]), update = nd::sigmoid(x[1] + h[1]);
+      const NDArray candidate = nd::tanh(x[2] + reset * h[2]);
+      NDArray next = from_zero ? (1.0 - update) * candidate : (1.0 - update) * candidate + update * states[0];
+      return {next, {next}};
+    }
+  }
+  throw Error("recurrent_step: unknown cell kind");
+}
+
+}  // namespace mx::gluon::rnn::detail

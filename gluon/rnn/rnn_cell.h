@@ -1,0 +1,93 @@
+#pragma once
+// Gluon's recurrent cells: one time step of a recurrence, for loops written by hand or unrolled over a sequence.
+// x (N, C) and states (N, H) each; a step returns the output (N, H) and the next states. LSTMCell's states are
+// [h, c], the others' [h]. Parameters as MXNet 1.x names them: i2h_weight (G*H, C), h2h_weight (G*H, H),
+// i2h_bias and h2h_bias (G*H), with G gates (1, 4 for LSTM, 3 for GRU; order in recurrent_step.h), so
+// "lstm0_i2h_weight" and its kin load from MXNet's files. C 0 (input_size) is learned at the first call.
+//
+//   rnn::LSTMCell cell(100);
+//   cell.initialize();
+//   auto state = cell.begin_state(32);
+//   auto [out, next] = cell(x, state);              // one step
+//   auto [outs, last] = cell.unroll(5, seq, {}, "NTC");  // (32, 5, 100) and [h, c] after the fifth step
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <mx/gluon/block.h>
+#include <mx/gluon/rnn/recurrent_step.h>
+
+namespace mx::gluon::rnn {
+
+// What a cell or a recurrent layer returns: its output and its states after the last step.
+struct RecurrentOutput {
+  NDArray output;
+  std::vector<NDArray> states;
+};
+
+struct CellOptions {
+  std::int64_t input_size = 0;
+  DType dtype = DType::kFloat32;
+  init::InitializerRef i2h_weight_initializer{};  // empty: the one given to initialize()
+  init::InitializerRef h2h_weight_initializer{};
+  init::InitializerRef i2h_bias_initializer = init::Zero();
+  init::InitializerRef h2h_bias_initializer = init::Zero();
+  Prefix prefix{};  // see Block
+};
+
+class RecurrentCell : public HybridBlock {
+ public:
+  using HybridBlock::operator();
+  // One step from `states` (as begin_state gives them).
+  RecurrentOutput operator()(const NDArray& x, const std::vector<NDArray>& states);
+  // One step from zero states: the output alone (the form hybridize caches).
+  NDArray forward(const NDArray& x) override;
+  // Zero states for a batch of `batch_size`.
+  std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const;
+  // MXNet's unroll: `length` steps over `inputs` ((N, T, C) for "NTC", (T, N, C) for "TNC"; T must be
+  // `length`), from `begin_state` (zeros when empty). The outputs merged along T in the same layout.
+  RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
+                         std::string_view layout = "NTC");
+
+  std::int64_t hidden_size() const { return hidden_size_; }
+  std::string repr() const override;
+
+ protected:
+  RecurrentCell(detail::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
+                CellOptions options);
+
+ private:
+  // x W_i2h^T + b_i2h over x's last axis, learning C on the first call.
+  NDArray input_product(const NDArray& x);
+  void check_states(const std::vector<NDArray>& states, std::int64_t batch) const;
+
+  detail::CellKind kind_;
+  std::string name_;  // "LSTMCell", for messages and repr
+  std::int64_t hidden_size_;
+  Parameter i2h_weight_, h2h_weight_, i2h_bias_, h2h_bias_;
+};
+
+// Elman RNN cell: h' = activation(x W_i2h^T + b_i2h + h W_h2h^T + b_h2h); activation "tanh" or "relu".
+class RNNCell : public RecurrentCell {
+ public:
+  explicit RNNCell(std::int64_t hidden_size, const char* activation = "tanh", CellOptions options = {});
+  RNNCell(std::int64_t hidden_size, CellOptions options) : RNNCell(hidden_size, "tanh", std::move(options)) {}
+};
+
+class LSTMCell : public RecurrentCell {
+ public:
+  explicit LSTMCell(std::int64_t hidden_size, CellOptions options = {});
+};
+
+class GRUCell : public RecurrentCell {
+ public:
+  explicit GRUCell(std::int64_t hidden_size, CellOptions options = {});
+};
+
+// The recurrence's kind for an RNN activation name; mx::Error naming `who` for any other.
+detail::CellKind rnn_kind(const char* who, std::string_view activation);
+// (T, N, C) from `layout` "TNC" or "NTC", checking the input has three axes; mx::Error naming `who` otherwise.
+NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout);
+
+}  // namespace mx::gluon::rnn
