@@ -400,22 +400,22 @@ TEST_CASE("recurrent blocks refuse bad arguments and inputs by name", "[gluon][r
 }
 
 TEST_CASE("an LSTM learns to recall the first element of a sequence", "[gluon][rnn]") {
-  // The label is the sign of the first of eight random inputs: only a state that carries it through seven
-  // more steps can tell; a model without memory stays at chance.
+  // The label is the sign of the first of four random inputs, read from the last step's output: only a state
+  // that carries it through three more steps can tell; a model without memory stays at chance.
   random::seed(3);
   gluon::nn::HybridSequential net;
   net.add(rnn::LSTM(8, {.layout = "NTC"}), gluon::nn::HybridLambda([](const NDArray& y) {
-            return nd::squeeze(nd::slice_axis(y, 1, 7, 8), {1});  // the last step's output
+            return nd::squeeze(nd::slice_axis(y, 1, 3, 4), {1});
           }),
           gluon::nn::Dense(2));
   net.initialize(init::Xavier());
-  gluon::Trainer trainer(net.collect_params(), "adam", {{"learning_rate", 0.01}});
+  gluon::Trainer trainer(net.collect_params(), "adam", {{"learning_rate", 0.02}});
   gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
   const auto batch = [] {
-    const NDArray x = nd::random::uniform(-1, 1, {64, 8, 1});
+    const NDArray x = nd::random::uniform(-1, 1, {64, 4, 1});
     return std::make_pair(x, nd::squeeze(nd::slice_axis(x, 1, 0, 1), {1, 2}) > 0);
   };
-  for (int step = 0; step < 800; ++step) {
+  for (int step = 0; step < 300; ++step) {
     auto [x, label] = batch();
     {
       autograd::record r;
@@ -425,5 +425,5 @@ TEST_CASE("an LSTM learns to recall the first element of a sequence", "[gluon][r
   }
   auto [x, label] = batch();
   const double accuracy = (nd::argmax(net(x), 1) == label).mean().asscalar<double>();
-  CHECK(accuracy > 0.9);
+  CHECK(accuracy > 0.95);
 }
