@@ -2,6 +2,7 @@
 
 #include <mx/operators/activations.h>
 #include <mx/operators/indexing.h>
+#include <mx/operators/layout.h>
 #include <mx/operators/shape_ops.h>
 
 namespace mx::gluon::nn {
@@ -31,6 +32,18 @@ Embedding::Embedding(std::int64_t input_dim, std::int64_t output_dim, init::Init
 NDArray Embedding::forward(const NDArray& x) { return nd::Embedding(x, weight_.data(x.context())); }
 std::string Embedding::repr() const {
   return "Embedding(" + std::to_string(weight_.shape()[0]) + " -> " + std::to_string(weight_.shape()[1]) + ")";
+}
+
+ReflectionPad2D::ReflectionPad2D(std::int64_t padding, Prefix prefix)
+    : HybridBlock("reflectionpad2d", std::move(prefix)), padding_(padding) {
+  if (padding < 0) throw Error("ReflectionPad2D: padding must not be negative, got " + std::to_string(padding));
+}
+
+NDArray ReflectionPad2D::forward(const NDArray& x) {
+  if (x.ndim() != 4) throw ShapeError("ReflectionPad2D: input must be (N, C, H, W), got " + x.shape().str());
+  if (padding_ == 0) return x;
+  const std::int64_t p = padding_;
+  return nd::pad(x, {0, 0, 0, 0, p, p, p, p}, nd::PadMode::kReflect);
 }
 
 }  // namespace mx::gluon::nn

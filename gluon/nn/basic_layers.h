@@ -1,5 +1,5 @@
 #pragma once
-// Gluon's small layers: Dropout, Flatten, Identity, Lambda, HybridLambda and Embedding.
+// Gluon's small layers: Dropout, Flatten, Identity, Lambda, HybridLambda, Embedding and ReflectionPad2D.
 #include <functional>
 #include <string>
 
@@ -68,6 +68,18 @@ class Embedding : public HybridBlock {
 
  private:
   Parameter weight_;
+};
+
+// (N, C, H, W) padded by `padding` rows and columns on each side with the values mirrored about the edge
+// (NumPy's reflect): (N, C, H + 2p, W + 2p). padding must be below H and W.
+class ReflectionPad2D : public HybridBlock {
+ public:
+  explicit ReflectionPad2D(std::int64_t padding = 0, Prefix prefix = std::nullopt);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "ReflectionPad2D(padding=" + std::to_string(padding_) + ")"; }
+
+ private:
+  std::int64_t padding_;
 };
 
 }  // namespace mx::gluon::nn

@@ -30,7 +30,8 @@ std::string list(const std::vector<std::int64_t>& v) {
 Conv::Conv(int spatial_axes, bool transpose, std::int64_t channels, std::vector<std::int64_t> kernel_size,
            ConvOptions options)
     : HybridBlock("conv", options.prefix), spatial_axes_(spatial_axes), transpose_(transpose), channels_(channels), options_(std::move(options)) {
-  const char* layer = transpose ? "Conv2DTranspose" : "Conv";
+  const std::string name = "Conv" + std::to_string(spatial_axes) + (transpose ? "DTranspose" : "D");
+  const char* layer = name.c_str();
   if (channels < 1 || options_.groups < 1) throw Error(std::string(layer) + ": channels and groups must be positive");
   if (!options_.activation.empty()) check_activation(layer, options_.activation);
   shape_.kernel = per_axis(layer, "kernel_size", kernel_size, spatial_axes);
@@ -72,7 +73,7 @@ NDArray Conv::forward(const NDArray& x) {
 
 std::string Conv::repr() const {
   const std::int64_t in = transpose_ ? weight_.shape()[0] : weight_.shape()[1] * options_.groups;
-  return std::string(transpose_ ? "Conv2DTranspose(" : "Conv" + std::to_string(spatial_axes_) + "D(") +
+  return "Conv" + std::to_string(spatial_axes_) + (transpose_ ? "DTranspose(" : "D(") +
          (in == 0 ? std::string("None") : std::to_string(in)) + " -> " + std::to_string(channels_) +
          ", kernel_size=" + list(shape_.kernel) + ", stride=" + list(shape_.stride) + ")";
 }

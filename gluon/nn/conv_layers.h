@@ -1,7 +1,8 @@
 #pragma once
 // Convolution and pooling layers over 1, 2 or 3 spatial axes, data (N, C, *spatial) ("NCW", "NCHW", "NCDHW").
 // Conv: weight (channels, in_channels / groups, *kernel), bias (channels); in_channels 0 is learned at the first
-// forward. Conv2DTranspose: weight (in_channels, channels / groups, *kernel).
+// forward. The transposed ones (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose): weight (in_channels,
+// channels / groups, *kernel).
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ struct ConvOptions {
   std::vector<std::int64_t> strides = {1};
   std::vector<std::int64_t> padding = {0};
   std::vector<std::int64_t> dilation = {1};
-  std::vector<std::int64_t> output_padding = {0};  // Conv2DTranspose only
+  std::vector<std::int64_t> output_padding = {0};  // the transposed ones only
   std::int64_t groups = 1;
   std::string activation{};  // as Dense's
   bool use_bias = true;
@@ -59,10 +60,20 @@ class Conv3D : public Conv {
   Conv3D(std::int64_t channels, std::vector<std::int64_t> kernel_size, ConvOptions options = {})
       : Conv(3, false, channels, std::move(kernel_size), std::move(options)) {}
 };
+class Conv1DTranspose : public Conv {
+ public:
+  Conv1DTranspose(std::int64_t channels, std::vector<std::int64_t> kernel_size, ConvOptions options = {})
+      : Conv(1, true, channels, std::move(kernel_size), std::move(options)) {}
+};
 class Conv2DTranspose : public Conv {
  public:
   Conv2DTranspose(std::int64_t channels, std::vector<std::int64_t> kernel_size, ConvOptions options = {})
       : Conv(2, true, channels, std::move(kernel_size), std::move(options)) {}
+};
+class Conv3DTranspose : public Conv {
+ public:
+  Conv3DTranspose(std::int64_t channels, std::vector<std::int64_t> kernel_size, ConvOptions options = {})
+      : Conv(3, true, channels, std::move(kernel_size), std::move(options)) {}
 };
 
 struct PoolLayerOptions {
@@ -100,16 +111,19 @@ MX_POOL_LAYER(AvgPool2D, 2, nd::PoolType::kAvg)
 MX_POOL_LAYER(AvgPool3D, 3, nd::PoolType::kAvg)
 #undef MX_POOL_LAYER
 
-// The whole spatial extent pooled to 1 per channel: (N, C, H, W) to (N, C, 1, 1).
-class GlobalMaxPool2D : public Pool {
- public:
-  explicit GlobalMaxPool2D(Prefix prefix = std::nullopt)
-      : Pool(2, nd::PoolType::kMax, true, {1, 1}, {.prefix = std::move(prefix)}) {}
-};
-class GlobalAvgPool2D : public Pool {
- public:
-  explicit GlobalAvgPool2D(Prefix prefix = std::nullopt)
-      : Pool(2, nd::PoolType::kAvg, true, {1, 1}, {.prefix = std::move(prefix)}) {}
-};
+// The whole spatial extent pooled to 1 per channel: (N, C, H, W) to (N, C, 1, 1), and so on.
+#define MX_GLOBAL_POOL_LAYER(Name, axes, type)                                                                  \
+  class Name : public Pool {                                                                                    \
+   public:                                                                                                      \
+    explicit Name(Prefix prefix = std::nullopt)                                                                 \
+        : Pool(axes, type, true, std::vector<std::int64_t>(axes, 1), {.prefix = std::move(prefix)}) {}          \
+  };
+MX_GLOBAL_POOL_LAYER(GlobalMaxPool1D, 1, nd::PoolType::kMax)
+MX_GLOBAL_POOL_LAYER(GlobalMaxPool2D, 2, nd::PoolType::kMax)
+MX_GLOBAL_POOL_LAYER(GlobalMaxPool3D, 3, nd::PoolType::kMax)
+MX_GLOBAL_POOL_LAYER(GlobalAvgPool1D, 1, nd::PoolType::kAvg)
+MX_GLOBAL_POOL_LAYER(GlobalAvgPool2D, 2, nd::PoolType::kAvg)
+MX_GLOBAL_POOL_LAYER(GlobalAvgPool3D, 3, nd::PoolType::kAvg)
+#undef MX_GLOBAL_POOL_LAYER
 
 }  // namespace mx::gluon::nn

@@ -60,4 +60,19 @@ NDArray InstanceNorm::forward(const NDArray& x) {
   return nd::InstanceNorm(x, gamma_.data(x.context()), beta_.data(x.context()), options_.epsilon);
 }
 
+GroupNorm::GroupNorm(GroupNormOptions options) : HybridBlock("groupnorm", options.prefix), options_(options) {
+  if (options.num_groups < 1) throw Error("GroupNorm: num_groups must be positive, got " + std::to_string(options.num_groups));
+  std::tie(gamma_, beta_) = affine(*this, options.num_groups, options.scale, options.center);
+}
+
+NDArray GroupNorm::forward(const NDArray& x) {
+  if (x.ndim() < 2 || x.shape()[1] % options_.num_groups != 0) {
+    throw ShapeError("GroupNorm: input must be (N, C, ...) with C a multiple of num_groups " +
+                     std::to_string(options_.num_groups) + ", got " + x.shape().str());
+  }
+  // Each group as one instance-normalized channel of its own: (N, G, C / G * spatial).
+  const NDArray grouped = x.reshape({x.shape()[0], options_.num_groups, -1});
+  return nd::InstanceNorm(grouped, gamma_.data(x.context()), beta_.data(x.context()), options_.epsilon).reshape(x.shape());
+}
+
 }  // namespace mx::gluon::nn

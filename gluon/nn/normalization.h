@@ -1,7 +1,8 @@
 #pragma once
 // Normalization layers. BatchNorm: (N, C, ...) normalized per channel (axis 1) by the batch's statistics in
 // training and the running ones when predicting; LayerNorm: over the last axis per sample; InstanceNorm: per
-// sample and channel over the spatial axes. Channel counts of 0 are learned at the first forward.
+// sample and channel over the spatial axes; GroupNorm: per sample over each group of channels and the spatial
+// axes. Channel counts of 0 are learned at the first forward.
 #include <string>
 
 #include <mx/gluon/block.h>
@@ -59,6 +60,28 @@ class InstanceNorm : public HybridBlock {
 
  private:
   NormOptions options_;
+  Parameter gamma_, beta_;
+};
+
+struct GroupNormOptions {
+  int num_groups = 1;
+  double epsilon = 1e-5;
+  bool center = true;
+  bool scale = true;
+  Prefix prefix{};  // see Block
+};
+
+// MXNet 1.x's GroupNorm: (N, C, ...) with C a multiple of num_groups, each sample's groups of C / num_groups
+// channels normalized over those channels and the spatial axes, then scaled and shifted by gamma and beta, one
+// value per group ((num_groups,), as MXNet 1.x's parameters, so that its files load).
+class GroupNorm : public HybridBlock {
+ public:
+  explicit GroupNorm(GroupNormOptions options = {});
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "GroupNorm(num_groups=" + std::to_string(options_.num_groups) + ")"; }
+
+ private:
+  GroupNormOptions options_;
   Parameter gamma_, beta_;
 };
 

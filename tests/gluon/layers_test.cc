@@ -97,6 +97,53 @@ TEST_CASE("Conv2D, Conv2DTranspose and pooling layers", "[gluon][layers]") {
   CHECK_THROWS_WITH(conv(nd::ones({3, 3})), Contains("Conv2D") && Contains("(3, 3)"));
 }
 
+TEST_CASE("transposed convolutions and global pools over one and three spatial axes", "[gluon][layers]") {
+  nn::Conv1DTranspose up1(1, {2}, {.strides = {2}});
+  up1.initialize(init::One());
+  // Each input spreads over two outputs: [1, 2] -> [1, 1, 2, 2]; bias 0.
+  check_array(up1(nd::array({1, 2}, Shape{1, 1, 2})), {1, 1, 4}, {1, 1, 2, 2});
+  CHECK(up1.weight().shape() == Shape{1, 1, 2});
+  nn::Conv3DTranspose up3(2, {2, 2, 2}, {.strides = {2}, .bias_initializer = init::Constant(0.5)});
+  up3.initialize(init::One());
+  // One input value 3 spread over a 2x2x2 block in each of the two output channels, plus the bias.
+  check_array(up3(nd::array({3}, Shape{1, 1, 1, 1, 1})), {1, 2, 2, 2, 2}, std::vector<double>(16, 3.5));
+  CHECK(up3.weight().shape() == Shape{1, 2, 2, 2, 2});
+  CHECK(up3.repr() == "Conv3DTranspose(1 -> 2, kernel_size=(2, 2, 2), stride=(2, 2, 2))");
+  CHECK_THROWS_WITH(up1(nd::ones({1, 1, 2, 2})), Contains("Conv1DTranspose") && Contains("(1, 1, 2, 2)"));
+  const NDArray x1 = nd::array({1, -2, 5, 0}, Shape{1, 2, 2});
+  check_array(nn::GlobalMaxPool1D()(x1), {1, 2, 1}, {1, 5});
+  check_array(nn::GlobalAvgPool1D()(x1), {1, 2, 1}, {-0.5, 2.5});
+  const NDArray x3 = nd::arange(8).reshape({1, 1, 2, 2, 2});
+  check_array(nn::GlobalMaxPool3D()(x3), {1, 1, 1, 1, 1}, {7});
+  check_array(nn::GlobalAvgPool3D()(x3), {1, 1, 1, 1, 1}, {3.5});
+}
+
+TEST_CASE("ReflectionPad2D mirrors rows and columns about the edges", "[gluon][layers]") {
+  nn::ReflectionPad2D pad(1);
+  // [[0 1 2] [3 4 5] [6 7 8]] with one mirrored row and column on each side.
+  check_array(pad(nd::arange(9).reshape({1, 1, 3, 3})), {1, 1, 5, 5},
+              {4, 3, 4, 5, 4, 1, 0, 1, 2, 1, 4, 3, 4, 5, 4, 7, 6, 7, 8, 7, 4, 3, 4, 5, 4});
+  CHECK(pad.repr() == "ReflectionPad2D(padding=1)");
+  CHECK_THROWS_WITH(pad(nd::ones({3, 3})), Contains("ReflectionPad2D") && Contains("(3, 3)"));
+  CHECK_THROWS_WITH(nn::ReflectionPad2D(-1), Contains("ReflectionPad2D"));
+}
+
+TEST_CASE("GroupNorm normalizes each group of channels and scales it per group", "[gluon][layers]") {
+  nn::GroupNorm norm({.num_groups = 2, .epsilon = 0});
+  norm.initialize();
+  auto params = norm.collect_params();
+  CHECK(params["gamma"].shape() == Shape{2});
+  params["gamma"].set_data(nd::array({1, 2}));
+  params["beta"].set_data(nd::array({0, 10}));
+  // Channels (0, 1) and (2, 3) of one sample, two values each. Group 0: 1, 3, 5, 7, mean 4, variance 5;
+  // group 1: 0, 0, 2, 2, mean 1, variance 1, then 2 (x - 1) + 10.
+  const NDArray x = nd::array({1, 3, 5, 7, 0, 0, 2, 2}, Shape{1, 4, 2});
+  const double s = std::sqrt(5.0);
+  check_array(norm(x), {1, 4, 2}, {-3 / s, -1 / s, 1 / s, 3 / s, 8, 8, 12, 12}, 1e-5);
+  CHECK_THROWS_WITH(norm(nd::ones({1, 3, 2})), Contains("GroupNorm") && Contains("(1, 3, 2)"));
+  CHECK_THROWS_WITH(nn::GroupNorm({.num_groups = 0}), Contains("GroupNorm"));
+}
+
 TEST_CASE("BatchNorm uses batch statistics in training and running ones when predicting", "[gluon][layers]") {
   nn::BatchNorm bn({.momentum = 0.5, .epsilon = 0});
   bn.initialize();
