@@ -1,7 +1,10 @@
 #include <mx/gluon/loss.h>
 
+#include <cmath>
+
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
+#include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/reduce.h>
@@ -123,6 +126,31 @@ NDArray CosineEmbeddingLoss::operator()(const NDArray& input1, const NDArray& in
   if (!sample_weight.is_none()) loss = loss * sample_weight;
   if (options_.weight != 1) loss = loss * options_.weight;
   return per_sample_mean(loss, options_.batch_axis);
+}
+
+NDArray TripletLoss::operator()(const NDArray& pred, const NDArray& positive, const NDArray& negative,
+                                const NDArray& sample_weight) const {
+  const NDArray pos = label_like(positive, pred, "TripletLoss"), neg = label_like(negative, pred, "TripletLoss");
+  const NDArray gap = nd::square(pos - pred) - nd::square(neg - pred);
+  // The sum over every axis but the batch axis: its mean times the number of values it averaged.
+  const double per_sample = pred.ndim() <= 1 ? 1.0 : static_cast<double>(pred.size()) / static_cast<double>(
+                                                         pred.shape()[normalize_axis(options_.batch_axis, pred.ndim(), "TripletLoss")]);
+  NDArray loss = nd::relu(per_sample_mean(gap, options_.batch_axis) * per_sample + margin_);
+  if (!sample_weight.is_none()) loss = loss * sample_weight.reshape(loss.shape());
+  if (options_.weight != 1) loss = loss * options_.weight;
+  return loss;
+}
+
+NDArray PoissonNLLLoss::operator()(const NDArray& pred, const NDArray& target, const NDArray& sample_weight) const {
+  const NDArray t = label_like(target, pred, "PoissonNLLLoss");
+  NDArray loss = options_.from_logits ? nd::exp(pred) - t * pred : pred - t * nd::log(pred + options_.epsilon);
+  if (options_.compute_full) {
+    const NDArray stirling = t * nd::log(t) - t + 0.5 * nd::log(2 * M_PI * t);
+    loss = loss + nd::where(t > 1.0, stirling, nd::zeros_like(t));
+  }
+  if (!sample_weight.is_none()) loss = loss * sample_weight;
+  if (options_.weight != 1) loss = loss * options_.weight;
+  return nd::mean(loss).reshape({1});
 }
 
 }  // namespace mx::gluon::loss

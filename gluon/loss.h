@@ -147,4 +147,34 @@ class CosineEmbeddingLoss {
   LossOptions options_;
 };
 
+// For anchors `pred` and their `positive` and `negative` examples (each pred's shape): per sample,
+// max(0, sum over every other axis of (positive - pred)^2 - (negative - pred)^2 + margin).
+class TripletLoss {
+ public:
+  explicit TripletLoss(double margin = 1, LossOptions options = {}) : margin_(margin), options_(options) {}
+  NDArray operator()(const NDArray& pred, const NDArray& positive, const NDArray& negative,
+                     const NDArray& sample_weight = {}) const;
+
+ private:
+  double margin_;
+  LossOptions options_;
+};
+
+struct PoissonNLLOptions {
+  bool from_logits = true;    // pred is log(rate): exp(pred) - target pred; else pred - target log(pred + epsilon)
+  bool compute_full = false;  // adds Stirling's term target log(target) - target + log(2 pi target) / 2 where target > 1
+  double epsilon = 1e-8;
+  double weight = 1;
+};
+// The negative log-likelihood of `target` counts under Poisson rates `pred`, weighted, and (as MXNet 1.x's)
+// averaged over every element: a one-element array.
+class PoissonNLLLoss {
+ public:
+  explicit PoissonNLLLoss(PoissonNLLOptions options = {}) : options_(options) {}
+  NDArray operator()(const NDArray& pred, const NDArray& target, const NDArray& sample_weight = {}) const;
+
+ private:
+  PoissonNLLOptions options_;
+};
+
 }  // namespace mx::gluon::loss

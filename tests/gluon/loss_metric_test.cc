@@ -48,6 +48,28 @@ TEST_CASE("regression and margin losses", "[gluon][loss]") {
   CHECK_THROWS_WITH(loss::L2Loss()(pred, nd::ones({3})), Contains("L2Loss") && Contains("(3,)"));
 }
 
+TEST_CASE("TripletLoss and PoissonNLLLoss against hand-computed values", "[gluon][loss]") {
+  // Sample 0: |p - a|^2 = 1, |n - a|^2 = 4: max(0, 1 - 4 + 1) = 0. Sample 1: 4 + 0 - (0 + 1) + 1 = 4.
+  const NDArray anchor = nd::array({0, 0, 1, 1}, Shape{2, 2});
+  const NDArray positive = nd::array({1, 0, 3, 1}, Shape{2, 2}), negative = nd::array({0, 2, 1, 2}, Shape{2, 2});
+  check_array(loss::TripletLoss()(anchor, positive, negative), {2}, {0, 4});
+  check_array(loss::TripletLoss(4)(anchor, positive, negative, nd::array({1, 0.5})), {2}, {1, 3.5});
+  CHECK_THROWS_WITH(loss::TripletLoss()(anchor, nd::ones({3}), negative), Contains("TripletLoss") && Contains("(3,)"));
+
+  // From logits: exp(pred) - target pred, averaged over all four values.
+  const NDArray log_rate = nd::array({0, 1, -1, 2}, Shape{2, 2}), counts = nd::array({1, 0, 2, 3}, Shape{2, 2});
+  const double from_logits = (1 - 0 + std::exp(1.0) - 0 + std::exp(-1.0) + 2 + std::exp(2.0) - 6) / 4;
+  check_array(loss::PoissonNLLLoss()(log_rate, counts), {1}, {from_logits}, 1e-6);
+  // Rates: pred - target log(pred + 1e-8); with Stirling's term for the targets above 1 (2 and 3 here).
+  const NDArray rate = nd::array({1, 0.5, 2, 4}, Shape{2, 2});
+  const auto log_eps = [](double x) { return std::log(x + 1e-8); };
+  const double plain = (1 - log_eps(1) + 0.5 + 2 - 2 * log_eps(2) + 4 - 3 * log_eps(4)) / 4;
+  const auto stirling = [](double t) { return t * std::log(t) - t + 0.5 * std::log(2 * M_PI * t); };
+  check_array(loss::PoissonNLLLoss({.from_logits = false})(rate, counts), {1}, {plain}, 1e-6);
+  check_array(loss::PoissonNLLLoss({.from_logits = false, .compute_full = true})(rate, counts), {1},
+              {plain + (stirling(2) + stirling(3)) / 4}, 1e-6);
+}
+
 TEST_CASE("classification metrics", "[gluon][metric]") {
   metric::Accuracy accuracy;
   CHECK(std::isnan(accuracy.get().second));
