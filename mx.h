@@ -21,6 +21,7 @@
 #include <mx/operators/convolution.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/ctc.h>
 #include <mx/operators/custom.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>

@@ -5,7 +5,9 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/ctc.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/layout.h>
 #include <mx/operators/nn.h>
 #include <mx/operators/reduce.h>
 #include <mx/operators/select.h>
@@ -151,6 +153,29 @@ NDArray PoissonNLLLoss::operator()(const NDArray& pred, const NDArray& target, c
   if (!sample_weight.is_none()) loss = loss * sample_weight;
   if (options_.weight != 1) loss = loss * options_.weight;
   return nd::mean(loss).reshape({1});
+}
+
+CTCLoss::CTCLoss(CTCLossOptions options) : options_(std::move(options)) {
+  if (options_.layout != "NTC" && options_.layout != "TNC") {
+    throw Error("CTCLoss: layout must be \"NTC\" or \"TNC\", got \"" + options_.layout + "\"");
+  }
+  if (options_.label_layout != "NT" && options_.label_layout != "TN") {
+    throw Error("CTCLoss: label_layout must be \"NT\" or \"TN\", got \"" + options_.label_layout + "\"");
+  }
+}
+
+NDArray CTCLoss::operator()(const NDArray& pred, const NDArray& label, const NDArray& pred_lengths,
+                            const NDArray& label_lengths, const NDArray& sample_weight) const {
+  if (pred.ndim() != 3 || label.ndim() != 2) {
+    throw ShapeError("CTCLoss: pred must be (" + options_.layout + ") and label (" + options_.label_layout + "), got " +
+                     pred.shape().str() + " and " + label.shape().str());
+  }
+  const NDArray scores = options_.layout == "NTC" ? nd::swapaxes(pred, 0, 1) : pred;
+  const NDArray labels = options_.label_layout == "TN" ? nd::swapaxes(label, 0, 1) : label;
+  NDArray loss = nd::CTCLoss(scores, labels, pred_lengths, label_lengths);
+  if (!sample_weight.is_none()) loss = loss * sample_weight.reshape(loss.shape());
+  if (options_.weight != 1) loss = loss * options_.weight;
+  return loss;
 }
 
 }  // namespace mx::gluon::loss

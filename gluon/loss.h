@@ -177,4 +177,22 @@ class PoissonNLLLoss {
   PoissonNLLOptions options_;
 };
 
+struct CTCLossOptions {
+  std::string layout = "NTC";       // pred (N, T, C), or "TNC"
+  std::string label_layout = "NT";  // label (N, L), or "TN"
+  double weight = 1;
+};
+// MXNet's CTCLoss (nd::CTCLoss): pred unnormalized scores over C classes, the last of which (C - 1) is the
+// blank; labels padded with -1 unless label_lengths are given; pred_lengths default to T. One loss per
+// sequence, (N,).
+class CTCLoss {
+ public:
+  explicit CTCLoss(CTCLossOptions options = {});
+  NDArray operator()(const NDArray& pred, const NDArray& label, const NDArray& pred_lengths = {},
+                     const NDArray& label_lengths = {}, const NDArray& sample_weight = {}) const;
+
+ private:
+  CTCLossOptions options_;
+};
+
 }  // namespace mx::gluon::loss

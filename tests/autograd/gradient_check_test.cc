@@ -276,6 +276,12 @@ std::vector<Entry> table() {
                                           },
                                           {data, {3}, {3}}}});
   }
+  // CTC: three sequences of five steps over four classes, a repeated label, padding, a shorter sequence.
+  t.push_back({"CTCLoss", {[](In x) {
+                             return nd::CTCLoss(x[0], nd::array({0, 1, 1, 2, -1, -1, 1, 0, -1}, Shape{3, 3}),
+                                                nd::array({5, 5, 4}));
+                           },
+                           {{5, 3, 4}}}});
   // BatchNorm with the moving statistics: one per-channel scale and shift (channel axis in the middle and last).
   for (int axis : {1, 2}) {
     t.push_back({"_scale_shift_channels", {[axis](In x) {
