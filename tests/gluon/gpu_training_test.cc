@@ -5,7 +5,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <string>
 
 #include <mx/mx.h>
 
@@ -61,6 +63,32 @@ double train_and_test(nn::Sequential& net, Context ctx, const std::string& root)
   return accuracy.get().second;
 }
 
+// A few training steps of each network on its context, from the same start: the GPU's parameters must end
+// where the CPU's do.
+void step_both_and_compare(nn::HybridSequential& on_cpu, nn::HybridSequential& on_gpu, const NDArray& x, const NDArray& y,
+                           const std::string& optimizer, const std::map<std::string, double>& options, int steps) {
+  for (auto [net, ctx] : {std::pair{&on_cpu, cpu()}, std::pair{&on_gpu, gpu(0)}}) {
+    gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+    gluon::Trainer trainer(net->collect_params(), optimizer, options);
+    for (int step = 0; step < steps; ++step) {
+      NDArray loss;
+      {
+        autograd::record r;
+        loss = loss_fn((*net)(x.as_in_context(ctx)), y.as_in_context(ctx));
+      }
+      loss.backward();
+      trainer.step(static_cast<int>(x.shape()[0]));
+    }
+  }
+  auto expected = on_cpu.collect_params();
+  for (const auto& [name, parameter] : on_gpu.collect_params()) {
+    INFO(name);
+    CHECK(parameter.data().context() == gpu(0));
+    const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-3));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("the seed MLP trained on the GPU reaches the CPU's accuracy", "[gpu][training]") {
@@ -100,26 +128,7 @@ TEST_CASE("a small CNN steps on the GPU as on the CPU, hybridized or not", "[gpu
     INFO("hybridized " << hybridized);
     auto on_cpu = make(cpu()), on_gpu = make(gpu(0));
     if (hybridized) on_cpu->hybridize(), on_gpu->hybridize();
-    for (auto [net, ctx] : {std::pair{on_cpu.get(), cpu()}, std::pair{on_gpu.get(), gpu(0)}}) {
-      gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
-      gluon::Trainer trainer(net->collect_params(), "sgd", {{"learning_rate", 0.1}, {"momentum", 0.9}});
-      for (int step = 0; step < 2; ++step) {
-        NDArray loss;
-        {
-          autograd::record r;
-          loss = loss_fn((*net)(x.as_in_context(ctx)), y.as_in_context(ctx));
-        }
-        loss.backward();
-        trainer.step(8);
-      }
-    }
-    auto expected = on_cpu->collect_params();
-    for (const auto& [name, parameter] : on_gpu->collect_params()) {
-      INFO(name);
-      CHECK(parameter.data().context() == gpu(0));
-      const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
-      for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-3));
-    }
+    step_both_and_compare(*on_cpu, *on_gpu, x, y, "sgd", {{"learning_rate", 0.1}, {"momentum", 0.9}}, 2);
   }
 }
 
@@ -137,26 +146,7 @@ TEST_CASE("recurrent layers step on the GPU as on the CPU", "[gpu][training][rnn
     return net;
   };
   auto on_cpu = make(cpu()), on_gpu = make(gpu(0));
-  for (auto [net, ctx] : {std::pair{on_cpu.get(), cpu()}, std::pair{on_gpu.get(), gpu(0)}}) {
-    gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
-    gluon::Trainer trainer(net->collect_params(), "adam", {{"learning_rate", 0.01}});
-    for (int step = 0; step < 3; ++step) {
-      NDArray loss;
-      {
-        autograd::record r;
-        loss = loss_fn((*net)(x.as_in_context(ctx)), y.as_in_context(ctx));
-      }
-      loss.backward();
-      trainer.step(4);
-    }
-  }
-  auto expected = on_cpu->collect_params();
-  for (const auto& [name, parameter] : on_gpu->collect_params()) {
-    INFO(name);
-    CHECK(parameter.data().context() == gpu(0));
-    const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
-    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-3));
-  }
+  step_both_and_compare(*on_cpu, *on_gpu, x, y, "adam", {{"learning_rate", 0.01}}, 3);
 }
 
 TEST_CASE("split_and_load over two logical contexts on one GPU equals the whole batch", "[gpu][training]") {
