@@ -1,8 +1,11 @@
 #include <mx/gluon/rnn/recurrent_step.h>
 
+#include <string>
+
 #include <mx/ndarray/error.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/select.h>
 #include <mx/operators/shape_ops.h>
 
 namespace mx::gluon::rnn::detail {
@@ -46,6 +49,25 @@ StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<N
     }
   }
   throw Error("recurrent_step: unknown cell kind");
+}
+
+void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, const NDArray& inside) {
+  step.output = step.output * inside;
+  for (std::size_t k = 0; k < step.states.size(); ++k) {
+    step.states[k] = previous.empty() ? step.states[k] * inside : nd::where(inside, step.states[k], previous[k]);
+  }
+}
+
+std::vector<NDArray> length_masks(const char* who, const NDArray& lengths, std::int64_t steps, std::int64_t batch,
+                                  DType dtype) {
+  if (lengths.shape() != Shape{batch}) {
+    throw ShapeError(std::string(who) + ": sequence lengths must be (" + std::to_string(batch) + ",), got " +
+                     lengths.shape().str());
+  }
+  const NDArray column = (lengths.dtype() == dtype ? lengths : lengths.astype(dtype)).reshape({batch, 1});
+  std::vector<NDArray> masks;
+  for (std::int64_t t = 0; t < steps; ++t) masks.push_back(column > static_cast<double>(t));
+  return masks;
 }
 
 }  // namespace mx::gluon::rnn::detail

@@ -6,6 +6,7 @@
 //   LSTM  (G = 4): i, f, g, o; c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c')
 //   GRU   (G = 3): r, z, n; r = sigmoid(i2h_r + h2h_r), z = sigmoid(i2h_z + h2h_z),
 //                  n = tanh(i2h_n + r (h2h_n)), h' = (1 - z) n + z h
+#include <cstdint>
 #include <vector>
 
 #include <mx/ndarray/ndarray.h>
@@ -26,5 +27,15 @@ struct StepOutput {
 // which skips the product with h). h2h_weight (G*H, H), h2h_bias (G*H).
 StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<NDArray>& states,
                           const NDArray& h2h_weight, const NDArray& h2h_bias);
+
+// Holds a step of sequences already past their lengths: `inside` (N, 1) is 1 where the step lies inside the
+// sequence, else 0. There the output becomes 0 and the states keep their `previous` values (zeros when
+// `previous` is empty), so that each sequence's last states are those of its own last step.
+void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, const NDArray& inside);
+
+// `inside` masks for steps 0..T-1 of sequences of `lengths` (N,), in dtype `dtype`; mx::ShapeError naming `who`
+// unless lengths is (N,).
+std::vector<NDArray> length_masks(const char* who, const NDArray& lengths, std::int64_t steps, std::int64_t batch,
+                                  DType dtype);
 
 }  // namespace mx::gluon::rnn::detail

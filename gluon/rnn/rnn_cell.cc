@@ -90,7 +90,7 @@ std::vector<NDArray> RecurrentCell::begin_state(std::int64_t batch_size, Context
 }
 
 RecurrentOutput RecurrentCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
-                                      std::string_view layout) {
+                                      std::string_view layout, const NDArray& valid_length) {
   const NDArray sequence = to_time_major(name_.c_str(), inputs, layout);
   const std::int64_t steps = sequence.shape()[0];
   if (steps != length || length < 1) {
@@ -101,9 +101,13 @@ RecurrentOutput RecurrentCell::unroll(std::int64_t length, const NDArray& inputs
   // The input products of every step at once: one large product instead of T small ones.
   const std::vector<NDArray> i2h = nd::split(input_product(sequence), static_cast<int>(steps), 0, /*squeeze_axis=*/true);
   const NDArray h2h_weight = h2h_weight_.data(inputs.context()), h2h_bias = h2h_bias_.data(inputs.context());
+  const std::vector<NDArray> inside =
+      valid_length.is_none() ? std::vector<NDArray>{}
+                             : detail::length_masks(name_.c_str(), valid_length, steps, sequence.shape()[1], inputs.dtype());
   std::vector<NDArray> states = begin_state, outputs;
-  for (const NDArray& step_i2h : i2h) {
-    detail::StepOutput step = detail::recurrent_step(kind_, step_i2h, states, h2h_weight, h2h_bias);
+  for (std::size_t t = 0; t < i2h.size(); ++t) {
+    detail::StepOutput step = detail::recurrent_step(kind_, i2h[t], states, h2h_weight, h2h_bias);
+    if (!inside.empty()) detail::hold_past_length(step, states, inside[t]);
     outputs.push_back(std::move(step.output));
     states = std::move(step.states);
   }

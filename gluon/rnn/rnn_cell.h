@@ -46,9 +46,11 @@ class RecurrentCell : public HybridBlock {
   // Zero states for a batch of `batch_size`.
   std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const;
   // MXNet's unroll: `length` steps over `inputs` ((N, T, C) for "NTC", (T, N, C) for "TNC"; T must be
-  // `length`), from `begin_state` (zeros when empty). The outputs merged along T in the same layout.
+  // `length`), from `begin_state` (zeros when empty). The outputs merged along T in the same layout. With
+  // `valid_length` (N,), sequence n ends after valid_length[n] steps: its later outputs are 0 and its states
+  // are those after its last step.
   RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
-                         std::string_view layout = "NTC");
+                         std::string_view layout = "NTC", const NDArray& valid_length = {});
 
   std::int64_t hidden_size() const { return hidden_size_; }
   std::string repr() const override;

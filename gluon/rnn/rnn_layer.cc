@@ -50,33 +50,37 @@ std::vector<NDArray> RecurrentLayer::begin_state(std::int64_t batch_size, Contex
   return states;
 }
 
-RecurrentOutput RecurrentLayer::operator()(const NDArray& x, const std::vector<NDArray>& states) {
-  return run(x, &states);
+RecurrentOutput RecurrentLayer::operator()(const NDArray& x, const std::vector<NDArray>& states,
+                                           const NDArray& sequence_length) {
+  return run(x, states, sequence_length);
 }
 
-NDArray RecurrentLayer::forward(const NDArray& x) { return run(x, nullptr).output; }
+NDArray RecurrentLayer::forward(const NDArray& x) { return run(x, {}, {}).output; }
 
-RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>* begin) {
+RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>& begin, const NDArray& lengths) {
   NDArray sequence = to_time_major(name_.c_str(), x, options_.layout);
   const std::int64_t steps = sequence.shape()[0], batch = sequence.shape()[1], features = sequence.shape()[2];
   const int rows = options_.num_layers * directions();
   const int state_count = detail::state_count(kind_);
   // Each state array cut into its (N, H) rows, one per layer and direction.
   std::vector<std::vector<NDArray>> given(static_cast<std::size_t>(state_count));
-  if (begin != nullptr) {
-    if (begin->size() != given.size()) {
-      throw Error(name_ + ": expected " + std::to_string(state_count) + " state arrays, got " + std::to_string(begin->size()));
+  if (!begin.empty()) {
+    if (begin.size() != given.size()) {
+      throw Error(name_ + ": expected " + std::to_string(state_count) + " state arrays, got " + std::to_string(begin.size()));
     }
     const Shape expected{rows, batch, hidden_size_};
     for (std::size_t k = 0; k < given.size(); ++k) {
-      if ((*begin)[k].shape() != expected) {
-        throw ShapeError(name_ + ": state " + std::to_string(k) + " has shape " + (*begin)[k].shape().str() +
+      if (begin[k].shape() != expected) {
+        throw ShapeError(name_ + ": state " + std::to_string(k) + " has shape " + begin[k].shape().str() +
                          ", expected " + expected.str() + " for input " + x.shape().str() + " (" + options_.layout + ")");
       }
-      given[k] = rows == 1 ? std::vector<NDArray>{(*begin)[k].reshape({batch, hidden_size_})}
-                           : nd::split((*begin)[k], rows, 0, /*squeeze_axis=*/true);
+      given[k] = rows == 1 ? std::vector<NDArray>{begin[k].reshape({batch, hidden_size_})}
+                           : nd::split(begin[k], rows, 0, /*squeeze_axis=*/true);
     }
   }
+  const std::vector<NDArray> inside = lengths.is_none()
+                                          ? std::vector<NDArray>{}
+                                          : detail::length_masks(name_.c_str(), lengths, steps, batch, x.dtype());
   Parameter& first = weights_[0].i2h_weight;
   if (first.shape()[1] == 0) {
     for (int d = 0; d < directions(); ++d) weights_[d].i2h_weight.set_shape({first.shape()[0], features});
@@ -106,6 +110,8 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
       for (std::int64_t s = 0; s < steps; ++s) {
         const std::int64_t t = d == 0 ? s : steps - 1 - s;
         detail::StepOutput step = detail::recurrent_step(kind_, i2h[static_cast<std::size_t>(t)], states, h2h_weight, h2h_bias);
+        // Past a sequence's end the states hold: backwards, its reverse pass starts at its own last step.
+        if (!inside.empty()) detail::hold_past_length(step, states, inside[static_cast<std::size_t>(t)]);
         outputs[static_cast<std::size_t>(t)] = std::move(step.output);
         states = std::move(step.states);
       }

@@ -37,9 +37,12 @@ struct RecurrentLayerOptions {
 class RecurrentLayer : public HybridBlock {
  public:
   using HybridBlock::operator();
-  // The sequence from `states` (as begin_state gives them): the output and the states after the last step.
-  // Runs imperatively, also when hybridized (the cached graph takes the input alone).
-  RecurrentOutput operator()(const NDArray& x, const std::vector<NDArray>& states);
+  // The sequence from `states` (as begin_state gives them; zeros when empty): the output and the states after
+  // the last step. With `sequence_length` (N,) (MXNet's use_sequence_length), sequence n ends after
+  // sequence_length[n] steps: its later outputs are 0, its states are those after its own last step, and the
+  // reverse direction starts from that step. Runs imperatively, also when hybridized (the cached graph takes
+  // the input alone).
+  RecurrentOutput operator()(const NDArray& x, const std::vector<NDArray>& states, const NDArray& sequence_length = {});
   // The sequence from zero states: the output alone.
   NDArray forward(const NDArray& x) override;
   // Zero states for a batch of `batch_size`.
@@ -56,7 +59,7 @@ class RecurrentLayer : public HybridBlock {
   struct Weights {
     Parameter i2h_weight, h2h_weight, i2h_bias, h2h_bias;
   };
-  RecurrentOutput run(const NDArray& x, const std::vector<NDArray>* states);
+  RecurrentOutput run(const NDArray& x, const std::vector<NDArray>& states, const NDArray& lengths);
   int directions() const { return options_.bidirectional ? 2 : 1; }
 
   detail::CellKind kind_;

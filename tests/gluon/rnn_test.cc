@@ -312,6 +312,52 @@ TEST_CASE("gradients through recurrent layers match finite differences", "[gluon
   }
 }
 
+TEST_CASE("with sequence lengths each sequence runs as if alone over its own steps", "[gluon][rnn]") {
+  const std::int64_t N = 3, T = 5, C = 2, H = 3;
+  const std::vector<double> lengths = {5, 2, 3};
+  const NDArray x = nd::random::uniform(-1, 1, {N, T, C}, cpu(), DType::kFloat64);
+  const auto slice = [](const NDArray& a, int axis, std::int64_t begin, std::int64_t end) {
+    return nd::slice_axis(a, axis, begin, end);
+  };
+  rnn::LSTM lstm(H, float64_options(2, true, "NTC"));
+  lstm.initialize(init::Uniform(0.6));
+  const std::vector<NDArray> begin = {nd::random::uniform(-1, 1, {4, N, H}, cpu(), DType::kFloat64),
+                                      nd::random::uniform(-1, 1, {4, N, H}, cpu(), DType::kFloat64)};
+  const auto got = lstm(x, begin, nd::array(lengths));
+  for (std::int64_t n = 0; n < N; ++n) {
+    INFO("sequence " << n);
+    const auto length = static_cast<std::int64_t>(lengths[static_cast<std::size_t>(n)]);
+    const auto alone = lstm(slice(slice(x, 0, n, n + 1), 1, 0, length),
+                            {slice(begin[0], 1, n, n + 1), slice(begin[1], 1, n, n + 1)});
+    const NDArray out = slice(got.output, 0, n, n + 1);
+    check_array(slice(out, 1, 0, length), {1, length, 2 * H}, alone.output.asnumpy<double>(), 1e-12);
+    if (length < T) check_array(slice(out, 1, length, T), {1, T - length, 2 * H}, std::vector<double>((T - length) * 2 * H, 0));
+    for (int k = 0; k < 2; ++k) check_array(slice(got.states[k], 1, n, n + 1), {4, 1, H}, alone.states[k].asnumpy<double>(), 1e-12);
+  }
+  // From zero states, and a sequence of no steps: zero outputs, zero states.
+  const auto empty = lstm(x, {}, nd::array({0, 5, 5}));
+  check_array(slice(empty.output, 0, 0, 1), {1, T, 2 * H}, std::vector<double>(T * 2 * H, 0));
+  check_array(slice(empty.states[1], 1, 0, 1), {4, 1, H}, std::vector<double>(4 * H, 0));
+  CHECK_THROWS_WITH(lstm(x, {}, nd::array({1, 2})), Contains("LSTM") && Contains("(3,)") && Contains("(2,)"));
+
+  // A cell's unroll with valid_length.
+  rnn::GRUCell cell(H, {.dtype = DType::kFloat64, .i2h_bias_initializer = init::Uniform(0.5)});
+  cell.initialize(init::Uniform(0.6));
+  const auto unrolled = cell.unroll(T, x, {}, "NTC", nd::array(lengths));
+  for (std::int64_t n = 0; n < N; ++n) {
+    const auto length = static_cast<std::int64_t>(lengths[static_cast<std::size_t>(n)]);
+    const auto alone = cell.unroll(length, slice(slice(x, 0, n, n + 1), 1, 0, length), {}, "NTC");
+    check_array(slice(slice(unrolled.output, 0, n, n + 1), 1, 0, length), {1, length, H}, alone.output.asnumpy<double>(), 1e-12);
+    check_array(slice(unrolled.states[0], 0, n, n + 1), {1, H}, alone.states[0].asnumpy<double>(), 1e-12);
+  }
+  // Gradients through the held steps, by finite differences.
+  test::check_gradient({.f = [&](const std::vector<NDArray>& in) {
+                          auto [y, states] = lstm(in[0], {in[1], in[2]}, nd::array({4, 1, 2}));
+                          return nd::concat({y.reshape({-1}), states[0].reshape({-1}), states[1].reshape({-1})}, 0);
+                        },
+                        .shapes = {{3, 4, 2}, {4, 3, 3}, {4, 3, 3}}});
+}
+
 TEST_CASE("hybridized recurrent layers give the imperative outputs and gradients, and export", "[gluon][rnn]") {
   gluon::nn::HybridSequential net;
   {
