@@ -5,6 +5,8 @@
 #include <mx/gluon/contrib/summary_writer.h>
 #include <mx/gluon/data/dataloader.h>
 #include <mx/gluon/data/dataset.h>
+#include <mx/gluon/data/record_dataset.h>
+#include <mx/gluon/data/recordio.h>
 #include <mx/gluon/data/sampler.h>
 #include <mx/gluon/data/vision/datasets.h>
 #include <mx/gluon/data/vision/image_io.h>

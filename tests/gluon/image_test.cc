@@ -1,4 +1,5 @@
-// imread on PNG and JPEG files written here, ImageFolderDataset, and the image transforms.
+// imread and imdecode on PNG and JPEG files written here, ImageFolderDataset, ImageRecordDataset, and the image
+// transforms.
 #include <catch2/catch.hpp>
 
 #include <jpeglib.h>
@@ -8,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include <mx/mx.h>
 
@@ -100,6 +103,40 @@ TEST_CASE("imread decodes PNG exactly and JPEG closely, ImageFolderDataset label
   CHECK_THROWS_WITH(vision::imread((root / "dog" / "notes.txt").string()), Contains("neither a JPEG nor a PNG"));
   CHECK_THROWS_WITH(vision::imread((root / "missing.png").string()), Contains("missing.png"));
   CHECK_THROWS_WITH(vision::ImageFolderDataset((root / "none").string()), Contains("not a directory"));
+  fs::remove_all(root);
+}
+
+TEST_CASE("ImageRecordDataset decodes im2rec-style records, imdecode decodes bytes", "[gluon][data][io][recordio]") {
+  const fs::path root = fs::temp_directory_path() / "mxpp_image_records";
+  fs::remove_all(root);
+  fs::create_directories(root);
+  const auto rgb = gradient(4, 3);
+  write_png((root / "a.png").string(), 4, 3, rgb);
+  write_jpeg((root / "b.jpg").string(), 4, 3, rgb);
+  const auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string rec = (root / "train.rec").string(), idx = (root / "train.idx").string();
+  {
+    recordio::MXIndexedRecordIO out(idx, rec, "w");
+    out.write_idx(0, recordio::pack({.label = 3, .id = 0}, bytes(root / "a.png")));
+    out.write_idx(1, recordio::pack({.id = 1, .labels = {1, 0.5}}, bytes(root / "b.jpg")));
+    out.write_idx(2, recordio::pack({.label = 1, .id = 2}, "not an image"));
+  }
+  const vision::ImageRecordDataset dataset(rec);
+  REQUIRE(dataset.size() == 3);
+  const auto first = dataset.get(0);
+  test::check_array(first[0], {3, 4, 3}, std::vector<double>(rgb.begin(), rgb.end()));  // PNG: exact
+  CHECK(first[0].dtype() == DType::kUint8);
+  test::check_array(first[1], {}, {3});
+  const auto second = dataset.get(1);
+  test::check_array(second[0], {3, 4, 3}, test::values(vision::imread((root / "b.jpg").string())));
+  test::check_array(second[1], {2}, {1, 0.5});
+  CHECK(vision::ImageRecordDataset(rec, 0).get(0)[0].shape() == Shape{3, 4, 1});
+  CHECK_THROWS_WITH(dataset.get(2), Contains("record 2") && Contains("train.rec") && Contains("neither a JPEG nor a PNG"));
+  test::check_array(vision::imdecode(bytes(root / "a.png")), {3, 4, 3}, std::vector<double>(rgb.begin(), rgb.end()));
+  CHECK_THROWS_WITH(vision::imdecode(""), Contains("imdecode") && Contains("empty"));
   fs::remove_all(root);
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include <mx/gluon/data/recordio.h>
 #include <mx/gluon/data/vision/image_io.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
@@ -220,6 +221,22 @@ Sample ImageFolderDataset::get(std::size_t i) const {
   }
   const auto& [path, label] = (*items_)[i];
   return {imread(path, flag_), nd::full({}, label, cpu(), DType::kInt32)};
+}
+
+ImageRecordDataset::ImageRecordDataset(std::string filename, int flag) : records_(std::move(filename)), flag_(flag) {
+  if (flag != 0 && flag != 1) throw Error("ImageRecordDataset: flag must be 1 (color) or 0 (gray), got " + std::to_string(flag));
+}
+
+Sample ImageRecordDataset::get(std::size_t i) const {
+  const auto [header, image] = recordio::unpack(records_.record(i));
+  NDArray label = header.flag == 0
+                      ? nd::full({}, header.label, cpu(), DType::kFloat32)
+                      : nd::array(std::vector<double>(header.labels.begin(), header.labels.end()), std::nullopt, cpu(), DType::kFloat32);
+  try {
+    return {imdecode(image, flag_), label};
+  } catch (const Error& e) {
+    throw Error("ImageRecordDataset: record " + std::to_string(i) + " of " + records_.filename() + ": " + e.what());
+  }
 }
 
 }  // namespace mx::gluon::data::vision

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <mx/gluon/data/dataset.h>
+#include <mx/gluon/data/record_dataset.h>
 
 namespace mx::gluon::data::vision {
 
@@ -81,6 +82,19 @@ class ImageFolderDataset : public DatasetBase<ImageFolderDataset> {
  private:
   std::shared_ptr<const std::vector<std::string>> synsets_;
   std::shared_ptr<const std::vector<std::pair<std::string, int>>> items_;
+  int flag_;
+};
+
+// Images packed in an MXNet .rec file (im2rec's), read through its .idx: sample i is the decoded image (H, W, C)
+// uint8 (flag 1: RGB, 0: gray) and its label, float32: a scalar, or (k,) for records with k labels.
+class ImageRecordDataset : public DatasetBase<ImageRecordDataset> {
+ public:
+  explicit ImageRecordDataset(std::string filename, int flag = 1);
+  std::size_t size() const override { return records_.size(); }
+  Sample get(std::size_t i) const override;
+
+ private:
+  RecordFileDataset records_;
   int flag_;
 };
 

@@ -123,24 +123,41 @@ Decoded decode_png(std::FILE* file, const std::string& path, bool color) {
 
 }  // namespace
 
-NDArray imread(const std::string& path, int flag) {
-  if (flag != 0 && flag != 1) throw Error("imread: flag must be 1 (color) or 0 (gray), got " + std::to_string(flag));
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw Error("imread: cannot open " + path);
+namespace {
+
+// The image in `file` (`what` names it in messages), detected by its first bytes.
+NDArray decode_stream(std::FILE* file, const std::string& what, int flag, const char* op) {
+  if (flag != 0 && flag != 1) throw Error(std::string(op) + ": flag must be 1 (color) or 0 (gray), got " + std::to_string(flag));
   unsigned char magic[8] = {};
-  const std::size_t got = std::fread(magic, 1, sizeof magic, file.get());
-  std::rewind(file.get());
+  const std::size_t got = std::fread(magic, 1, sizeof magic, file);
+  std::rewind(file);
   Decoded image;
   if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF) {
-    image = decode_jpeg(file.get(), path, flag == 1);
+    image = decode_jpeg(file, what, flag == 1);
   } else if (got == 8 && png_sig_cmp(magic, 0, 8) == 0) {
-    image = decode_png(file.get(), path, flag == 1);
+    image = decode_png(file, what, flag == 1);
   } else {
-    throw Error("imread: " + path + " is neither a JPEG nor a PNG file");
+    throw Error(std::string(op) + ": " + what + " is neither a JPEG nor a PNG image");
   }
   NDArray out(Shape{image.height, image.width, image.channels}, cpu(), DType::kUint8);
   out.copy_from_host(image.pixels.data(), DType::kUint8, image.pixels.size());
   return out;
+}
+
+}  // namespace
+
+NDArray imread(const std::string& path, int flag) {
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) throw Error("imread: cannot open " + path);
+  return decode_stream(file.get(), path, flag, "imread");
+}
+
+NDArray imdecode(std::string_view bytes, int flag) {
+  if (bytes.empty()) throw Error("imdecode: the buffer is empty");
+  // fmemopen reads the caller's bytes in place; the decoders take a stream.
+  std::unique_ptr<std::FILE, FileCloser> file(fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb"));
+  if (!file) throw Error("imdecode: cannot read a buffer of " + std::to_string(bytes.size()) + " bytes");
+  return decode_stream(file.get(), "the buffer of " + std::to_string(bytes.size()) + " bytes", flag, "imdecode");
 }
 
 }  // namespace mx::gluon::data::vision
