@@ -206,6 +206,53 @@ TEST_CASE("resizing and cropping transforms", "[gluon][data]") {
   CHECK_THROWS_WITH(CenterCrop({0}), Contains("CenterCrop"));
 }
 
+TEST_CASE("saturation, hue, color jitter and lighting keep what they must", "[gluon][data]") {
+  using namespace vision::transforms;
+  random::seed(9);
+  // Saturation: each pixel moves along the line through its own gray level, by one factor in [0.5, 1.5].
+  const std::vector<double> rgb = {0.9, 0.2, 0.1, 0.3, 0.6, 0.8};
+  const NDArray image = nd::array(rgb, Shape{1, 2, 3});
+  for (int i = 0; i < 5; ++i) {
+    const std::vector<double> out = test::values(RandomSaturation(0.5)(image));
+    double factor = 0;
+    for (int p = 0; p < 2; ++p) {
+      const double gray = 0.299 * rgb[p * 3] + 0.587 * rgb[p * 3 + 1] + 0.114 * rgb[p * 3 + 2];
+      if (p == 0) factor = (out[0] - gray) / (rgb[0] - gray);
+      for (int c = 0; c < 3; ++c) CHECK(out[p * 3 + c] - gray == Approx(factor * (rgb[p * 3 + c] - gray)).margin(1e-5));
+    }
+    CHECK((factor >= 0.5 - 1e-5 && factor <= 1.5 + 1e-5));
+  }
+  // Hue: a rotation about the gray axis keeps every pixel's luma, leaves gray pixels alone, and moves colors.
+  const NDArray with_gray = nd::array({0.9, 0.2, 0.1, 0.4, 0.4, 0.4}, Shape{1, 2, 3});
+  const std::vector<double> hued = test::values(RandomHue(0.5)(with_gray));
+  const auto luma = [](const std::vector<double>& v, int p) { return 0.299 * v[p * 3] + 0.587 * v[p * 3 + 1] + 0.114 * v[p * 3 + 2]; };
+  CHECK(luma(hued, 0) == Approx(luma({0.9, 0.2, 0.1}, 0)).margin(2e-3));
+  for (int c = 0; c < 3; ++c) CHECK(hued[3 + c] == Approx(0.4).margin(2e-3));
+  test::check_array(RandomHue(0)(with_gray), {1, 2, 3}, {0.9, 0.2, 0.1, 0.4, 0.4, 0.4}, 2e-3);
+  // Jitter with nothing to jitter is the identity; brightness alone stays in its range.
+  test::check_array(RandomColorJitter()(image), {1, 2, 3}, rgb);
+  const NDArray flat = nd::full({2, 2, 3}, 100, cpu(), DType::kUint8);
+  for (int i = 0; i < 5; ++i) {
+    const double v = test::values(RandomColorJitter(0.5, 0.5, 0.5)(flat))[0];
+    CHECK((v >= 50 && v <= 150));
+  }
+  // Lighting: one offset for every pixel, eigvec (alpha * eigval) for the three N(0, 0.1) draws it makes.
+  random::seed(4);
+  const std::vector<double> alpha = nd::random::normal(0, 0.1, {3}, cpu(), DType::kFloat64).asnumpy<double>();
+  random::seed(4);
+  const std::vector<double> lit = test::values(RandomLighting(0.1)(image));
+  const double eigval[3] = {55.46, 4.794, 1.148};
+  const double eigvec[3][3] = {{-0.5675, 0.7192, 0.4009}, {-0.5808, -0.0045, -0.8140}, {-0.5836, -0.6948, 0.4203}};
+  for (int c = 0; c < 3; ++c) {
+    double offset = 0;
+    for (int j = 0; j < 3; ++j) offset += eigvec[c][j] * alpha[j] * eigval[j];
+    CHECK(lit[c] - rgb[c] == Approx(offset).margin(1e-4));
+    CHECK(lit[3 + c] - rgb[3 + c] == Approx(offset).margin(1e-4));
+  }
+  CHECK_THROWS_WITH(RandomLighting(0.1)(nd::ones({2, 2, 1})), Contains("RandomLighting") && Contains("(2, 2, 1)"));
+  CHECK_THROWS_WITH(RandomSaturation(-1), Contains("RandomSaturation"));
+}
+
 TEST_CASE("brightness and contrast stay within their ranges", "[gluon][data]") {
   using namespace vision::transforms;
   random::seed(5);

@@ -5,6 +5,7 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/image.h>
 #include <mx/operators/layout.h>
@@ -145,6 +146,96 @@ NDArray RandomContrast::forward(const NDArray& x) {
     gray = nd::mean(f);
   }
   return scaled_like(x, f * alpha + gray * (1 - alpha));
+}
+
+namespace {
+
+void check_rgb(const char* transform, const NDArray& x) {
+  check_image(transform, x);
+  if (x.shape()[2] != 3) throw ShapeError(std::string(transform) + ": expects an RGB image (H, W, 3), got " + x.shape().str());
+}
+
+// x's pixels (H, W, 3) times the 3 x 3 matrix m (row-major) on the right, as float32.
+NDArray mix_channels(const NDArray& x, const std::vector<double>& m) {
+  const Shape shape = x.shape();
+  const NDArray pixels = x.astype(DType::kFloat32).reshape({-1, 3});
+  return nd::dot(pixels, nd::array(m, Shape{3, 3}, x.context(), DType::kFloat32)).reshape(shape);
+}
+
+}  // namespace
+
+RandomSaturation::RandomSaturation(double saturation) : saturation_(saturation) {
+  if (saturation < 0) throw Error("RandomSaturation: saturation must not be negative");
+}
+
+NDArray RandomSaturation::forward(const NDArray& x) {
+  check_image("RandomSaturation", x);
+  const double alpha = 1 + draw_uniform(-saturation_, saturation_);
+  if (x.shape()[2] != 3) return x;
+  const NDArray f = x.astype(DType::kFloat32);
+  const NDArray gray = nd::sum(f * nd::array({0.299, 0.587, 0.114}), {2}, /*keepdims=*/true);
+  return scaled_like(x, f * alpha + gray * (1 - alpha));
+}
+
+RandomHue::RandomHue(double hue) : hue_(hue) {
+  if (hue < 0) throw Error("RandomHue: hue must not be negative");
+}
+
+NDArray RandomHue::forward(const NDArray& x) {
+  check_rgb("RandomHue", x);
+  const double alpha = draw_uniform(-hue_, hue_), u = std::cos(alpha * M_PI), w = std::sin(alpha * M_PI);
+  // RGB -> YIQ, rotate (I, Q) by alpha pi, YIQ -> RGB; as row vectors: rgb' = rgb T^T R^T I^T.
+  const double to_yiq[9] = {0.299, 0.587, 0.114, 0.596, -0.274, -0.321, 0.211, -0.523, 0.311};
+  const double from_yiq[9] = {1.0, 0.956, 0.621, 1.0, -0.272, -0.647, 1.0, -1.107, 1.705};
+  const double rotate[9] = {1, 0, 0, 0, u, -w, 0, w, u};
+  const auto product = [](const double* a, const double* b) {
+    std::vector<double> c(9, 0.0);
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        for (int k = 0; k < 3; ++k) c[i * 3 + j] += a[i * 3 + k] * b[k * 3 + j];
+    return c;
+  };
+  const std::vector<double> t = product(from_yiq, product(rotate, to_yiq).data());  // acts on column vectors
+  std::vector<double> transposed(9);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) transposed[j * 3 + i] = t[i * 3 + j];
+  return scaled_like(x, mix_channels(x, transposed));
+}
+
+RandomColorJitter::RandomColorJitter(double brightness, double contrast, double saturation, double hue) {
+  if (brightness > 0) parts_.push_back(RandomBrightness(brightness));
+  if (contrast > 0) parts_.push_back(RandomContrast(contrast));
+  if (saturation > 0) parts_.push_back(RandomSaturation(saturation));
+  if (hue > 0) parts_.push_back(RandomHue(hue));
+  if (brightness < 0 || contrast < 0 || saturation < 0 || hue < 0) {
+    throw Error("RandomColorJitter: brightness, contrast, saturation and hue must not be negative");
+  }
+}
+
+NDArray RandomColorJitter::forward(const NDArray& x) {
+  if (parts_.empty()) return x;
+  // A random order per image, as MXNet's.
+  const std::vector<double> order =
+      nd::random::shuffle(nd::arange(static_cast<double>(parts_.size()))).asnumpy<double>();
+  NDArray y = x;
+  for (double i : order) y = parts_[static_cast<std::size_t>(i)](y);
+  return y;
+}
+
+RandomLighting::RandomLighting(double alpha_std) : alpha_std_(alpha_std) {
+  if (alpha_std < 0) throw Error("RandomLighting: alpha_std must not be negative");
+}
+
+NDArray RandomLighting::forward(const NDArray& x) {
+  check_rgb("RandomLighting", x);
+  if (alpha_std_ == 0) return x;
+  static constexpr double kEigval[3] = {55.46, 4.794, 1.148};
+  static constexpr double kEigvec[3][3] = {{-0.5675, 0.7192, 0.4009}, {-0.5808, -0.0045, -0.8140}, {-0.5836, -0.6948, 0.4203}};
+  const std::vector<double> alpha = nd::random::normal(0, alpha_std_, {3}, cpu(), DType::kFloat64).asnumpy<double>();
+  std::vector<double> rgb(3, 0.0);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) rgb[i] += kEigvec[i][j] * alpha[j] * kEigval[j];
+  return scaled_like(x, x.astype(DType::kFloat32) + nd::array(rgb, Shape{3}, x.context(), DType::kFloat32));
 }
 
 Compose::Compose(std::vector<Transform> transforms) {

@@ -117,6 +117,53 @@ class RandomContrast : public HybridBlock {
   double contrast_;
 };
 
+// Blended with each pixel's own gray level (ITU-R BT.601 weights): x * alpha + gray * (1 - alpha), alpha uniform in
+// [1 - saturation, 1 + saturation]. One-channel images are returned as they are.
+class RandomSaturation : public HybridBlock {
+ public:
+  explicit RandomSaturation(double saturation);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomSaturation"; }
+
+ private:
+  double saturation_;
+};
+
+// The colors rotated about the gray axis by alpha * pi, alpha uniform in [-hue, hue]: a rotation of the I and Q
+// components in YIQ space, which keeps each pixel's luma (mx.image.HueJitterAug's). RGB images only.
+class RandomHue : public HybridBlock {
+ public:
+  explicit RandomHue(double hue);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomHue"; }
+
+ private:
+  double hue_;
+};
+
+// Brightness, contrast, saturation and hue jitter (each left out at 0), applied in a random order per image.
+class RandomColorJitter : public HybridBlock {
+ public:
+  RandomColorJitter(double brightness = 0, double contrast = 0, double saturation = 0, double hue = 0);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomColorJitter"; }
+
+ private:
+  std::vector<Transform> parts_;
+};
+
+// AlexNet's PCA lighting noise: adds eigvec (alpha * eigval) to every pixel's RGB, alpha three draws of
+// N(0, alpha_std), with ImageNet's eigenvalues and eigenvectors (as MXNet's RandomLighting). RGB images only.
+class RandomLighting : public HybridBlock {
+ public:
+  explicit RandomLighting(double alpha_std);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomLighting"; }
+
+ private:
+  double alpha_std_;
+};
+
 // The transforms applied in order. ToTensor directly followed by Normalize runs as one operation.
 class Compose : public Block, public BatchableTransform {
  public:
