@@ -71,6 +71,8 @@ const char* rule_name(UpdateRule rule) {
     case UpdateRule::kAdaDelta: return "adadelta_update";
     case UpdateRule::kAdamax: return "adamax_update";
     case UpdateRule::kLAMB: return "lamb_update";
+    case UpdateRule::kSignum: return "signum_update";
+    case UpdateRule::kFtrl: return "ftrl_update";
   }
   return "update";
 }
@@ -110,6 +112,8 @@ void update_cpu(const UpdateParams& p, std::span<const Blob> in, std::span<const
       case UpdateRule::kAdaDelta: return update_elements<UpdateRule::kAdaDelta>(p.hyper, w, g, s0, s1, n);
       case UpdateRule::kAdamax: return update_elements<UpdateRule::kAdamax>(p.hyper, w, g, s0, s1, n);
       case UpdateRule::kLAMB: return lamb(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kSignum: return update_elements<UpdateRule::kSignum>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kFtrl: return update_elements<UpdateRule::kFtrl>(p.hyper, w, g, s0, s1, n);
     }
   };
   if (in[0].dtype == DType::kFloat32) run(float{});
@@ -137,7 +141,7 @@ op::Operator<UpdateParams> update_operator(UpdateRule rule) {
 const std::vector<op::Operator<UpdateParams>>& update_operators() {
   static const std::vector<op::Operator<UpdateParams>> operators = [] {
     std::vector<op::Operator<UpdateParams>> all;
-    for (int r = 0; r <= static_cast<int>(UpdateRule::kLAMB); ++r) all.push_back(update_operator(static_cast<UpdateRule>(r)));
+    for (int r = 0; r <= static_cast<int>(kLastUpdateRule); ++r) all.push_back(update_operator(static_cast<UpdateRule>(r)));
     return all;
   }();
   return operators;

@@ -107,6 +107,8 @@ void update_typed(UpdateRule rule, const nd::UpdateHyperParams& h, void* w, cons
     case UpdateRule::kAdaDelta: return launch<UpdateRule::kAdaDelta, T>(h, w, g, s0, s1, n, s);
     case UpdateRule::kAdamax: return launch<UpdateRule::kAdamax, T>(h, w, g, s0, s1, n, s);
     case UpdateRule::kLAMB: return lamb<T>(h, w, g, s0, s1, n, s);
+    case UpdateRule::kSignum: return launch<UpdateRule::kSignum, T>(h, w, g, s0, s1, n, s);
+    case UpdateRule::kFtrl: return launch<UpdateRule::kFtrl, T>(h, w, g, s0, s1, n, s);
   }
 }
 

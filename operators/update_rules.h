@@ -21,7 +21,10 @@ enum class UpdateRule {
   kAdaDelta,  // Zeiler's rule with decay rho                                          states: acc_g, acc_delta
   kAdamax,    // m = b1 m + (1 - b1) g; u = max(b2 u, |g|); w -= lr * m / u (bias correction in lr)  states: m, u
   kLAMB,      // Adam's direction plus decoupled decay, scaled by the trust ratio |w| / |direction|  states: m, v
+  kSignum,    // m = momentum * m - (1 - momentum) (g + wd * w); w += lr * sign(m)        states: m
+  kFtrl,      // McMahan's FTRL-proximal with L1 strength lamda1 and beta (MXNet's)     states: z, n
 };
+inline constexpr UpdateRule kLastUpdateRule = UpdateRule::kFtrl;
 
 struct UpdateHyperParams {
   double lr = 0.01;
@@ -34,6 +37,7 @@ struct UpdateHyperParams {
   double gamma1 = 0.9;  // RMSProp's decay
   double rho = 0.9;     // AdaDelta's decay
   int step = 1;         // LAMB's bias correction: the update's number, from 1
+  double lamda1 = 0.01, beta = 1;  // Ftrl's
 };
 
 // The number of optimizer states `rule` keeps (each an array of the weight's shape, zeros at the start).
@@ -43,7 +47,8 @@ MX_HOST_DEVICE constexpr int update_state_count(UpdateRule rule) {
     case UpdateRule::kSGDMomentum:
     case UpdateRule::kNAG:
     case UpdateRule::kRMSProp:
-    case UpdateRule::kAdaGrad: return 1;
+    case UpdateRule::kAdaGrad:
+    case UpdateRule::kSignum: return 1;
     default: return 2;
   }
 }
@@ -99,6 +104,16 @@ MX_HOST_DEVICE void update_element(const UpdateHyperParams& h, T& w, T g, T& s0,
     s0 = b1 * s0 + (1 - b1) * decayed;
     s1 = std::max(b2 * s1, std::abs(decayed));
     w -= lr * s0 / (s1 + eps);
+  } else if constexpr (R == UpdateRule::kSignum) {
+    const T momentum = static_cast<T>(h.momentum);
+    s0 = momentum * s0 - (1 - momentum) * (g + wd * w);
+    w += lr * static_cast<T>((s0 > 0) - (s0 < 0));
+  } else if constexpr (R == UpdateRule::kFtrl) {
+    const T lamda1 = static_cast<T>(h.lamda1), beta = static_cast<T>(h.beta);
+    s0 += g - (std::sqrt(s1 + g * g) - std::sqrt(s1)) * w / lr;
+    s1 += g * g;
+    const T shrunk = static_cast<T>((s0 > 0) - (s0 < 0)) * lamda1 - s0;
+    w = std::abs(s0) > lamda1 ? shrunk / ((beta + std::sqrt(s1)) / lr + wd) : T{0};
   }
 }
 

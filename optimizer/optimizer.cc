@@ -113,6 +113,12 @@ nd::UpdateHyperParams LAMB::step_params(nd::UpdateHyperParams h, int t) const {
   return h;
 }
 
+Signum::Signum(OptimizerOptions options, double momentum)
+    : Optimizer(nd::UpdateRule::kSignum, std::move(options), {.momentum = momentum}) {}
+
+Ftrl::Ftrl(OptimizerOptions options, double lamda1, double beta)
+    : Optimizer(nd::UpdateRule::kFtrl, std::move(options), {.lamda1 = lamda1, .beta = beta}) {}
+
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {
   static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient"};
   const std::map<std::string, std::set<std::string>> kOwn = {
@@ -120,7 +126,8 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
       {"adam", {"beta1", "beta2", "epsilon"}}, {"adamw", {"beta1", "beta2", "epsilon"}},
       {"rmsprop", {"gamma1", "epsilon"}}, {"adagrad", {"epsilon"}},
       {"adadelta", {"rho", "epsilon"}},  {"adamax", {"beta1", "beta2"}},
-      {"lamb", {"beta1", "beta2", "epsilon"}}};
+      {"lamb", {"beta1", "beta2", "epsilon"}}, {"signum", {"momentum"}},
+      {"ftrl", {"lamda1", "beta"}}};
   const auto own = kOwn.find(name);
   if (own == kOwn.end()) {
     std::string known;
@@ -139,8 +146,9 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
     const auto it = params.find(key);
     return it == params.end() ? fallback : it->second;
   };
-  const double default_lr = name == "sgd" || name == "nag" || name == "adagrad" ? 0.01
+  const double default_lr = name == "sgd" || name == "nag" || name == "adagrad" || name == "signum" ? 0.01
                             : name == "adadelta"                                 ? 1.0
+                            : name == "ftrl"                                     ? 0.1
                             : name == "adamax"                                   ? 0.002
                                                                                  : 0.001;
   const OptimizerOptions o{.learning_rate = get("learning_rate", default_lr),
@@ -156,6 +164,8 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
   if (name == "adagrad") return std::make_shared<AdaGrad>(o, get("epsilon", 1e-7));
   if (name == "adadelta") return std::make_shared<AdaDelta>(o, get("rho", 0.9), get("epsilon", 1e-5));
   if (name == "adamax") return std::make_shared<Adamax>(o, get("beta1", 0.9), get("beta2", 0.999));
+  if (name == "signum") return std::make_shared<Signum>(o, get("momentum", 0.9));
+  if (name == "ftrl") return std::make_shared<Ftrl>(o, get("lamda1", 0.01), get("beta", 1));
   return std::make_shared<LAMB>(o, adam);
 }
 

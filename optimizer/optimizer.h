@@ -133,9 +133,24 @@ class LAMB : public Optimizer {
   nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
 };
 
-// By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb") with MXNet's
-// keyword names as keys (learning_rate, wd, momentum, beta1, beta2, epsilon, gamma1, rho, rescale_grad,
-// clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
+// Sign of the momentum (Bernstein et al.), MXNet's Signum; with momentum 0, signSGD. (MXNet's wd_lh is not
+// offered.)
+class Signum : public Optimizer {
+ public:
+  explicit Signum(OptimizerOptions options = {}, double momentum = 0.9);
+  std::string name() const override { return "signum"; }
+};
+
+// FTRL-proximal (McMahan et al.) with L1 strength lamda1, as MXNet's Ftrl: sparse weights for linear models.
+class Ftrl : public Optimizer {
+ public:
+  explicit Ftrl(OptimizerOptions options = {.learning_rate = 0.1}, double lamda1 = 0.01, double beta = 1);
+  std::string name() const override { return "ftrl"; }
+};
+
+// By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl")
+// with MXNet's keyword names as keys (learning_rate, wd, momentum, beta1, beta2, epsilon, gamma1, rho, lamda1,
+// beta, rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params = {});
 
 }  // namespace mx::optimizer

@@ -99,6 +99,22 @@ TEST_CASE("each optimizer applies its rule", "[gluon][optimizer]") {
       w -= lr / (1 - std::pow(0.9, t)) * s[0] / (s[1] + 1e-8);
     });
   }
+  SECTION("Signum and signSGD, Ftrl") {
+    const auto sign = [](double v) { return static_cast<double>((v > 0) - (v < 0)); };
+    opt::Signum signum({.learning_rate = lr, .wd = wd}, 0.9);
+    check_rule(signum, 1, [&](double& w, double g, auto& s, int) {
+      s[0] = 0.9 * s[0] - 0.1 * (g + wd * w);
+      w += lr * sign(s[0]);
+    });
+    opt::Signum sign_sgd({.learning_rate = lr, .wd = wd}, 0);
+    check_rule(sign_sgd, 1, [&](double& w, double g, auto&, int) { w -= lr * sign(g + wd * w); });
+    opt::Ftrl ftrl({.learning_rate = lr, .wd = wd}, 0.05, 1.5);
+    check_rule(ftrl, 2, [&](double& w, double g, auto& s, int) {
+      s[0] += g - (std::sqrt(s[1] + g * g) - std::sqrt(s[1])) * w / lr;
+      s[1] += g * g;
+      w = std::abs(s[0]) > 0.05 ? (sign(s[0]) * 0.05 - s[0]) / ((1.5 + std::sqrt(s[1])) / lr + wd) : 0.0;
+    });
+  }
   SECTION("rescale_grad and clip_gradient come first") {
     opt::SGD clipped({.learning_rate = 1, .rescale_grad = 2, .clip_gradient = 0.5});
     check_rule(clipped, 0, [&](double& w, double g, auto&, int) { w -= std::clamp(2 * g, -0.5, 0.5); });
@@ -130,6 +146,8 @@ TEST_CASE("LAMB scales Adam's step by the trust ratio of the whole weight", "[gl
 
 TEST_CASE("create builds optimizers by name and rejects unknown names and options", "[gluon][optimizer]") {
   CHECK(opt::create("adam")->name() == "adam");
+  CHECK(opt::create("signum", {{"momentum", 0.5}})->name() == "signum");
+  CHECK(opt::create("ftrl", {{"lamda1", 0.1}, {"beta", 2}})->learning_rate() == 0.1);  // MXNet's default rate
   CHECK(opt::create("sgd", {{"learning_rate", 0.5}})->learning_rate() == 0.5);
   CHECK_THROWS_WITH(opt::create("sgdd"), Contains("sgdd") && Contains("adam"));
   CHECK_THROWS_WITH(opt::create("sgd", {{"beta1", 0.9}}), Contains("beta1") && Contains("momentum"));
