@@ -18,15 +18,22 @@ namespace {
 // log(1 + exp(-|x|)), the stable tail of the logistic losses.
 NDArray soft_tail(const NDArray& x) { return nd::Activation(-nd::abs(x), "softrelu"); }
 
-// The mean over every axis but `batch_axis`.
-NDArray per_sample_mean(const NDArray& loss, int batch_axis) {
-  if (loss.ndim() <= 1) return loss;
+// Every axis but `batch_axis`.
+std::vector<int> sample_axes(const NDArray& loss, int batch_axis) {
   const int keep = normalize_axis(batch_axis, loss.ndim(), "loss");
   std::vector<int> axes;
   for (int a = 0; a < loss.ndim(); ++a) {
     if (a != keep) axes.push_back(a);
   }
-  return nd::mean(loss, axes);
+  return axes;
+}
+
+// The mean, or the sum, over every axis but `batch_axis`.
+NDArray per_sample_mean(const NDArray& loss, int batch_axis) {
+  return loss.ndim() <= 1 ? loss : nd::mean(loss, sample_axes(loss, batch_axis));
+}
+NDArray per_sample_sum(const NDArray& loss, int batch_axis) {
+  return loss.ndim() <= 1 ? loss : nd::sum(loss, sample_axes(loss, batch_axis));
 }
 
 NDArray label_like(const NDArray& label, const NDArray& pred, const char* loss) {
@@ -134,10 +141,7 @@ NDArray TripletLoss::operator()(const NDArray& pred, const NDArray& positive, co
                                 const NDArray& sample_weight) const {
   const NDArray pos = label_like(positive, pred, "TripletLoss"), neg = label_like(negative, pred, "TripletLoss");
   const NDArray gap = nd::square(pos - pred) - nd::square(neg - pred);
-  // The sum over every axis but the batch axis: its mean times the number of values it averaged.
-  const double per_sample = pred.ndim() <= 1 ? 1.0 : static_cast<double>(pred.size()) / static_cast<double>(
-                                                         pred.shape()[normalize_axis(options_.batch_axis, pred.ndim(), "TripletLoss")]);
-  NDArray loss = nd::relu(per_sample_mean(gap, options_.batch_axis) * per_sample + margin_);
+  NDArray loss = nd::relu(per_sample_sum(gap, options_.batch_axis) + margin_);
   if (!sample_weight.is_none()) loss = loss * sample_weight.reshape(loss.shape());
   if (options_.weight != 1) loss = loss * options_.weight;
   return loss;

@@ -25,12 +25,17 @@ std::string list(const std::vector<std::int64_t>& v) {
   return s + (v.size() == 1 ? ",)" : ")");
 }
 
+// "Conv2D", "Conv1DTranspose": the layer's class name, for messages and repr.
+std::string conv_name(int spatial_axes, bool transpose) {
+  return "Conv" + std::to_string(spatial_axes) + (transpose ? "DTranspose" : "D");
+}
+
 }  // namespace
 
 Conv::Conv(int spatial_axes, bool transpose, std::int64_t channels, std::vector<std::int64_t> kernel_size,
            ConvOptions options)
     : HybridBlock("conv", options.prefix), spatial_axes_(spatial_axes), transpose_(transpose), channels_(channels), options_(std::move(options)) {
-  const std::string name = "Conv" + std::to_string(spatial_axes) + (transpose ? "DTranspose" : "D");
+  const std::string name = conv_name(spatial_axes, transpose);
   const char* layer = name.c_str();
   if (channels < 1 || options_.groups < 1) throw Error(std::string(layer) + ": channels and groups must be positive");
   if (!options_.activation.empty()) check_activation(layer, options_.activation);
@@ -73,7 +78,7 @@ NDArray Conv::forward(const NDArray& x) {
 
 std::string Conv::repr() const {
   const std::int64_t in = transpose_ ? weight_.shape()[0] : weight_.shape()[1] * options_.groups;
-  return "Conv" + std::to_string(spatial_axes_) + (transpose_ ? "DTranspose(" : "D(") +
+  return conv_name(spatial_axes_, transpose_) + "(" +
          (in == 0 ? std::string("None") : std::to_string(in)) + " -> " + std::to_string(channels_) +
          ", kernel_size=" + list(shape_.kernel) + ", stride=" + list(shape_.stride) + ")";
 }

@@ -5,6 +5,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/layout.h>
 #include <mx/operators/select.h>
 #include <mx/operators/shape_ops.h>
 
@@ -56,6 +57,22 @@ void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, co
   for (std::size_t k = 0; k < step.states.size(); ++k) {
     step.states[k] = previous.empty() ? step.states[k] * inside : nd::where(inside, step.states[k], previous[k]);
   }
+}
+
+StepOutput run_sequence(CellKind kind, const NDArray& i2h, std::vector<NDArray> states, const NDArray& h2h_weight,
+                        const NDArray& h2h_bias, const std::vector<NDArray>& inside, bool backwards, int stack_axis) {
+  const std::int64_t steps = i2h.shape()[0];
+  const std::vector<NDArray> per_step = nd::split(i2h, static_cast<int>(steps), 0, /*squeeze_axis=*/true);
+  std::vector<NDArray> outputs(per_step.size());
+  for (std::int64_t s = 0; s < steps; ++s) {
+    const auto t = static_cast<std::size_t>(backwards ? steps - 1 - s : s);
+    StepOutput step = recurrent_step(kind, per_step[t], states, h2h_weight, h2h_bias);
+    // Past a sequence's end its states hold: backwards, its pass starts at its own last step.
+    if (!inside.empty()) hold_past_length(step, states, inside[t]);
+    outputs[t] = std::move(step.output);
+    states = std::move(step.states);
+  }
+  return {nd::stack(outputs, stack_axis), std::move(states)};
 }
 
 std::vector<NDArray> length_masks(const char* who, const NDArray& lengths, std::int64_t steps, std::int64_t batch,

@@ -33,6 +33,14 @@ StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<N
 // `previous` is empty), so that each sequence's last states are those of its own last step.
 void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, const NDArray& inside);
 
+// The recurrence over a whole sequence: i2h (T, N, G*H) holds every step's input product. Runs forwards, or
+// backwards, from `states` (empty: zeros), holding sequences past their lengths where `inside` (length_masks)
+// is given. Returns the outputs stacked along `stack_axis` ((T, N, H) for 0, (N, T, H) for 1) and the states
+// after the last step.
+StepOutput run_sequence(CellKind kind, const NDArray& i2h, std::vector<NDArray> states, const NDArray& h2h_weight,
+                        const NDArray& h2h_bias, const std::vector<NDArray>& inside, bool backwards = false,
+                        int stack_axis = 0);
+
 // `inside` masks for steps 0..T-1 of sequences of `lengths` (N,), in dtype `dtype`; mx::ShapeError naming `who`
 // unless lengths is (N,).
 std::vector<NDArray> length_masks(const char* who, const NDArray& lengths, std::int64_t steps, std::int64_t batch,

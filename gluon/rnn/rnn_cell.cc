@@ -98,20 +98,14 @@ RecurrentOutput RecurrentCell::unroll(std::int64_t length, const NDArray& inputs
                      " (" + std::string(layout) + ")");
   }
   if (!begin_state.empty()) check_states(begin_state, sequence.shape()[1]);
-  // The input products of every step at once: one large product instead of T small ones.
-  const std::vector<NDArray> i2h = nd::split(input_product(sequence), static_cast<int>(steps), 0, /*squeeze_axis=*/true);
-  const NDArray h2h_weight = h2h_weight_.data(inputs.context()), h2h_bias = h2h_bias_.data(inputs.context());
   const std::vector<NDArray> inside =
       valid_length.is_none() ? std::vector<NDArray>{}
                              : detail::length_masks(name_.c_str(), valid_length, steps, sequence.shape()[1], inputs.dtype());
-  std::vector<NDArray> states = begin_state, outputs;
-  for (std::size_t t = 0; t < i2h.size(); ++t) {
-    detail::StepOutput step = detail::recurrent_step(kind_, i2h[t], states, h2h_weight, h2h_bias);
-    if (!inside.empty()) detail::hold_past_length(step, states, inside[t]);
-    outputs.push_back(std::move(step.output));
-    states = std::move(step.states);
-  }
-  return {nd::stack(outputs, layout == "NTC" ? 1 : 0), std::move(states)};
+  // The input products of every step at once: one large product instead of T small ones.
+  detail::StepOutput run =
+      detail::run_sequence(kind_, input_product(sequence), begin_state, h2h_weight_.data(inputs.context()),
+                           h2h_bias_.data(inputs.context()), inside, /*backwards=*/false, layout == "NTC" ? 1 : 0);
+  return {std::move(run.output), std::move(run.states)};
 }
 
 std::string RecurrentCell::repr() const {

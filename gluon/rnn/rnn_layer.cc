@@ -74,8 +74,7 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
         throw ShapeError(name_ + ": state " + std::to_string(k) + " has shape " + begin[k].shape().str() +
                          ", expected " + expected.str() + " for input " + x.shape().str() + " (" + options_.layout + ")");
       }
-      given[k] = rows == 1 ? std::vector<NDArray>{begin[k].reshape({batch, hidden_size_})}
-                           : nd::split(begin[k], rows, 0, /*squeeze_axis=*/true);
+      given[k] = nd::split(begin[k], rows, 0, /*squeeze_axis=*/true);
     }
   }
   const std::vector<NDArray> inside = lengths.is_none()
@@ -97,26 +96,16 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
     for (int d = 0; d < directions(); ++d) {
       const int row = l * directions() + d;
       const Weights& w = weights_[static_cast<std::size_t>(row)];
-      // The input products of every step at once, then the recurrence step by step (backwards for d = 1).
-      const NDArray i2h_all = nd::FullyConnected(sequence, w.i2h_weight.data(ctx), w.i2h_bias.data(ctx), gates, false);
-      const std::vector<NDArray> i2h = steps == 1 ? std::vector<NDArray>{i2h_all.reshape({batch, gates})}
-                                                  : nd::split(i2h_all, static_cast<int>(steps), 0, true);
-      const NDArray h2h_weight = w.h2h_weight.data(ctx), h2h_bias = w.h2h_bias.data(ctx);
       std::vector<NDArray> states;
       for (const auto& rows_of : given) {
         if (!rows_of.empty()) states.push_back(rows_of[static_cast<std::size_t>(row)]);
       }
-      std::vector<NDArray> outputs(static_cast<std::size_t>(steps));
-      for (std::int64_t s = 0; s < steps; ++s) {
-        const std::int64_t t = d == 0 ? s : steps - 1 - s;
-        detail::StepOutput step = detail::recurrent_step(kind_, i2h[static_cast<std::size_t>(t)], states, h2h_weight, h2h_bias);
-        // Past a sequence's end the states hold: backwards, its reverse pass starts at its own last step.
-        if (!inside.empty()) detail::hold_past_length(step, states, inside[static_cast<std::size_t>(t)]);
-        outputs[static_cast<std::size_t>(t)] = std::move(step.output);
-        states = std::move(step.states);
-      }
-      for (int k = 0; k < state_count; ++k) last[static_cast<std::size_t>(k)].push_back(states[static_cast<std::size_t>(k)]);
-      per_direction.push_back(nd::stack(outputs, 0));
+      // The input products of every step at once, then the recurrence step by step (backwards for d = 1).
+      detail::StepOutput run = detail::run_sequence(
+          kind_, nd::FullyConnected(sequence, w.i2h_weight.data(ctx), w.i2h_bias.data(ctx), gates, false), states,
+          w.h2h_weight.data(ctx), w.h2h_bias.data(ctx), inside, /*backwards=*/d == 1);
+      for (int k = 0; k < state_count; ++k) last[static_cast<std::size_t>(k)].push_back(run.states[static_cast<std::size_t>(k)]);
+      per_direction.push_back(std::move(run.output));
     }
     sequence = per_direction.size() == 1 ? per_direction[0] : nd::concat(per_direction, 2);
     if (options_.dropout > 0 && l + 1 < options_.num_layers) sequence = nd::Dropout(sequence, options_.dropout);

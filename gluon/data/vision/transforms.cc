@@ -44,6 +44,11 @@ NDArray crop(const NDArray& x, std::int64_t left, std::int64_t top, std::int64_t
   return nd::slice(x, {top, left}, {top + height, left + width});
 }
 
+// Each pixel's gray level (ITU-R BT.601 weights) of an RGB image as float32, (H, W, 1).
+NDArray gray_levels(const NDArray& rgb) {
+  return nd::sum(rgb.astype(DType::kFloat32) * nd::array({0.299, 0.587, 0.114}), {2}, /*keepdims=*/true);
+}
+
 // The image's values scaled, in its own dtype (integers saturated as uint8 images are).
 NDArray scaled_like(const NDArray& x, const NDArray& value) {
   if (is_floating(x.dtype())) return value.astype(x.dtype());
@@ -138,13 +143,7 @@ NDArray RandomContrast::forward(const NDArray& x) {
   check_image("RandomContrast", x);
   const double alpha = 1 + draw_uniform(-contrast_, contrast_);
   const NDArray f = x.astype(DType::kFloat32);
-  NDArray gray;  // the mean luminance (ITU-R BT.601 weights for RGB)
-  if (x.shape()[2] == 3) {
-    const NDArray weights = nd::array({0.299, 0.587, 0.114});
-    gray = nd::mean(nd::sum(f * weights, {2}));
-  } else {
-    gray = nd::mean(f);
-  }
+  const NDArray gray = nd::mean(x.shape()[2] == 3 ? gray_levels(x) : f);  // the mean luminance
   return scaled_like(x, f * alpha + gray * (1 - alpha));
 }
 
@@ -172,9 +171,7 @@ NDArray RandomSaturation::forward(const NDArray& x) {
   check_image("RandomSaturation", x);
   const double alpha = 1 + draw_uniform(-saturation_, saturation_);
   if (x.shape()[2] != 3) return x;
-  const NDArray f = x.astype(DType::kFloat32);
-  const NDArray gray = nd::sum(f * nd::array({0.299, 0.587, 0.114}), {2}, /*keepdims=*/true);
-  return scaled_like(x, f * alpha + gray * (1 - alpha));
+  return scaled_like(x, x.astype(DType::kFloat32) * alpha + gray_levels(x) * (1 - alpha));
 }
 
 RandomHue::RandomHue(double hue) : hue_(hue) {
