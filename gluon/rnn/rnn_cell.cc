@@ -4,7 +4,6 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/layout.h>
-#include <mx/operators/shape_ops.h>
 
 namespace mx::gluon::rnn {
 
