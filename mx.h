@@ -35,6 +35,7 @@
 #include <mx/operators/optimizer_updates.h>
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>
+#include <mx/operators/rnn.h>
 #include <mx/operators/scan.h>
 #include <mx/operators/select.h>
 #include <mx/operators/shape_ops.h>

@@ -86,6 +86,7 @@ std::vector<NDArray> SymbolBlock::forward_all(const NDArray& x) {
   std::map<std::string, Parameter> by_name;
   for (const auto& [name, parameter] : own_parameters()) by_name.emplace(name, parameter);
   const Context ctx = x.context();
+  context_scope on_input(ctx);  // nodes that make arrays (MXNet's _zeros) make them beside the input
   return symbol_.eval([&](const sym::Node& variable) -> NDArray {
     if (variable.name == input_name_) return x;
     return by_name.at(variable.name).data(ctx);

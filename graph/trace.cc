@@ -189,6 +189,51 @@ class GraphTracer final : public op::Tracer {
   std::vector<NDArray> alive_;
 };
 
+// Drops the nodes whose outputs nothing reads: work the forward did for no output of its own, such as the
+// packed weights a recurrent layer traces for its exported RNN node while its steps read the weights directly.
+// Nodes that write in place into an external or an earlier output have an effect, and stay.
+void drop_unread_nodes(Graph& graph) {
+  const std::size_t count = graph.nodes.size();
+  std::vector<bool> live(count, false);
+  const auto mark = [&](const Source& s) {
+    if (s.kind == Source::Kind::kNode) live[static_cast<std::size_t>(s.index)] = true;
+  };
+  for (const Source& s : graph.outputs) mark(s);
+  for (std::size_t i = count; i-- > 0;) {  // nodes read only earlier nodes
+    const Node& node = graph.nodes[i];
+    for (const NodeOutput& out : node.outputs) {
+      if (out.writes_external >= 0 || out.writes_node >= 0) live[i] = true;
+    }
+    if (!live[i]) continue;
+    for (const Source& s : node.inputs) mark(s);
+    for (const NodeOutput& out : node.outputs) {
+      if (out.writes_node >= 0) live[static_cast<std::size_t>(out.writes_node)] = true;
+    }
+  }
+  std::vector<int> renumbered(count, -1);
+  std::vector<Node> kept;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!live[i]) continue;
+    renumbered[i] = static_cast<int>(kept.size());
+    kept.push_back(std::move(graph.nodes[i]));
+  }
+  if (kept.size() == count) {
+    graph.nodes = std::move(kept);
+    return;
+  }
+  const auto renumber = [&](Source& s) {
+    if (s.kind == Source::Kind::kNode) s.index = renumbered[static_cast<std::size_t>(s.index)];
+  };
+  for (Node& node : kept) {
+    for (Source& s : node.inputs) renumber(s);
+    for (NodeOutput& out : node.outputs) {
+      if (out.writes_node >= 0) out.writes_node = renumbered[static_cast<std::size_t>(out.writes_node)];
+    }
+  }
+  for (Source& s : graph.outputs) renumber(s);
+  graph.nodes = std::move(kept);
+}
+
 }  // namespace
 
 bool Graph::bulkable() const {
@@ -234,6 +279,7 @@ Graph trace(const std::function<std::vector<NDArray>(std::span<const NDArray>)>&
     symbol_outputs.push_back(tracer.symbol_entry_of(out));
   }
   graph.symbol = sym::Symbol(std::move(symbol_outputs));
+  drop_unread_nodes(graph);
   return graph;
 }
 

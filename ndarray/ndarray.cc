@@ -14,16 +14,31 @@
 #include <mx/ndarray/error.h>
 
 namespace mx {
+namespace {
 
-NDArray::NDArray(const Shape& shape, Context ctx, DType dtype)
-    : chunk_(std::allocate_shared<detail::Chunk>(engine::CrossThreadAllocator<detail::Chunk>(), ctx,
-                                                 static_cast<std::size_t>(shape.size()) * dtype_size(dtype))),
-      shape_(shape),
-      dtype_(dtype) {
+// The bytes an array of `shape` takes, checked before anything is allocated: an extent below 0, or a size past
+// what 64 bits count (an absurd shape read from a file or an attribute), is refused instead of wrapping round.
+std::size_t checked_bytes(const Shape& shape, DType dtype) {
+  std::int64_t bytes = static_cast<std::int64_t>(dtype_size(dtype));
   for (std::int64_t extent : shape.dims()) {
     if (extent < 0) throw ShapeError("NDArray: negative extent in shape " + shape.str());
   }
+  if (shape.size() == 0 && shape.ndim() > 0) return 0;
+  for (std::int64_t extent : shape.dims()) {
+    if (__builtin_mul_overflow(bytes, extent, &bytes)) {
+      throw ShapeError("NDArray: shape " + shape.str() + " of " + dtype_name(dtype) + " is too large to allocate");
+    }
+  }
+  return static_cast<std::size_t>(bytes);
 }
+
+}  // namespace
+
+NDArray::NDArray(const Shape& shape, Context ctx, DType dtype)
+    : chunk_(std::allocate_shared<detail::Chunk>(engine::CrossThreadAllocator<detail::Chunk>(), ctx,
+                                                 checked_bytes(shape, dtype))),
+      shape_(shape),
+      dtype_(dtype) {}
 
 Context NDArray::context() const { return chunk_ ? chunk_->ctx : Context{}; }
 

@@ -1,7 +1,9 @@
 #include <mx/operators/composite_forms.h>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/creation.h>
 #include <mx/operators/indexing.h>
+#include <mx/operators/layout.h>
 #include <mx/operators/shape_ops.h>
 
 namespace mx::op {
@@ -89,6 +91,21 @@ Attrs embedding(std::int64_t input_dim, std::int64_t output_dim, DType dtype) {
 }
 
 Attrs reshape(const Shape& shape) { return {{"shape", attr_string(shape.dims())}}; }
+
+Attrs rnn(const nd::RNNOptions& o, bool use_sequence_length) {
+  const auto optional = [](const std::optional<double>& v) { return v ? attr_string(*v) : std::string("None"); };
+  return {{"state_size", attr_string(o.state_size)},
+          {"num_layers", attr_string(o.num_layers)},
+          {"bidirectional", attr_string(o.bidirectional)},
+          {"mode", o.mode},
+          {"p", attr_string(o.p)},
+          {"state_outputs", attr_string(o.state_outputs)},
+          {"projection_size", "None"},
+          {"lstm_state_clip_min", optional(o.lstm_state_clip_min)},
+          {"lstm_state_clip_max", optional(o.lstm_state_clip_max)},
+          {"lstm_state_clip_nan", "False"},
+          {"use_sequence_length", attr_string(use_sequence_length)}};
+}
 
 }  // namespace forms
 
@@ -313,6 +330,80 @@ Outputs call_embedding(const Attrs& a, Inputs in) {
   return {nd::Embedding(in[0], in[1])};
 }
 
+// MXNet's RNN: data, parameters, the states (h, and c for LSTM), then sequence_length when used.
+struct RNNNode {
+  nd::RNNOptions options;
+  bool use_sequence_length = false;
+};
+
+RNNNode read_rnn(const Attrs& a) {
+  AttrReader attrs("RNN", a);
+  RNNNode node;
+  nd::RNNOptions& o = node.options;
+  std::optional<double> projection_size;
+  attrs.read("state_size", o.state_size);
+  attrs.read("num_layers", o.num_layers);
+  attrs.read("bidirectional", o.bidirectional);
+  attrs.read("mode", o.mode);
+  attrs.read("p", o.p);
+  attrs.read("state_outputs", o.state_outputs);
+  attrs.read("use_sequence_length", node.use_sequence_length);
+  attrs.read("projection_size", projection_size);
+  attrs.read("lstm_state_clip_min", o.lstm_state_clip_min);
+  attrs.read("lstm_state_clip_max", o.lstm_state_clip_max);
+  attrs.ignore("lstm_state_clip_nan", {"False", "0"});
+  attrs.finish();
+  if (projection_size) throw Error("RNN: projection_size (LSTMP) is not supported by mxpp");
+  nd::recurrent::cell_kind("RNN", o.mode);
+  return node;
+}
+
+int rnn_state_count(const RNNNode& node) {
+  return nd::recurrent::state_count(nd::recurrent::cell_kind("RNN", node.options.mode));
+}
+
+Outputs call_rnn(const Attrs& a, Inputs in) {
+  const RNNNode node = read_rnn(a);
+  const auto states = static_cast<std::size_t>(rnn_state_count(node));
+  const std::size_t expected = 2 + states + (node.use_sequence_length ? 1 : 0);
+  require_inputs(AttrReader("RNN", a), in, expected, expected);
+  return nd::RNN(in[0], in[1], std::vector<NDArray>(in.begin() + 2, in.begin() + 2 + static_cast<std::ptrdiff_t>(states)),
+                 node.use_sequence_length ? in[expected - 1] : NDArray(), node.options);
+}
+
+Outputs call_rnn_param_concat(const Attrs& a, Inputs in) {
+  AttrReader attrs("_rnn_param_concat", a);
+  int dim = 0;
+  attrs.read("dim", dim);
+  attrs.ignore("num_args");
+  attrs.finish();
+  if (dim != 0) throw Error("_rnn_param_concat: dim must be 0, got " + std::to_string(dim));
+  return {nd::rnn_param_concat(std::vector<NDArray>(in.begin(), in.end()))};
+}
+
+// MXNet's _zeros and _ones (symbol.zeros, symbol.ones): a 0 in the shape is an extent MXNet left to inference.
+Outputs call_fill(const char* op, double value, const Attrs& a, Inputs in) {
+  AttrReader attrs(op, a);
+  std::vector<std::int64_t> shape;
+  DType dtype = DType::kFloat32;
+  attrs.read("shape", shape);
+  attrs.read("dtype", dtype);
+  attrs.ignore("ctx");
+  attrs.finish();
+  require_inputs(attrs, in, 0, 0);
+  return {nd::full(Shape(shape), value, current_context(), dtype)};
+}
+
+Outputs call_swapaxis(const Attrs& a, Inputs in) {
+  AttrReader attrs("SwapAxis", a);
+  int dim1 = 0, dim2 = 0;
+  attrs.read("dim1", dim1);
+  attrs.read("dim2", dim2);
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  return {nd::swapaxes(in[0], dim1, dim2)};
+}
+
 SymbolOp form(std::function<Outputs(const Attrs&, Inputs)> call, std::vector<std::string> input_names) {
   SymbolOp op;
   op.call = std::move(call);
@@ -347,6 +438,16 @@ void register_composite_forms() {
   register_symbol_op("LayerNorm", form(call_layer_norm, {"data", "gamma", "beta"}));
   register_symbol_op("InstanceNorm", form(call_instance_norm, {"data", "gamma", "beta"}));
   register_symbol_op("Embedding", form(call_embedding, {"data", "weight"}));
+  SymbolOp rnn = form(call_rnn, {"data", "parameters", "state", "state_cell"});
+  rnn.count_outputs = [](const Attrs& attrs, int) {
+    const RNNNode node = read_rnn(attrs);
+    return node.options.state_outputs ? 1 + rnn_state_count(node) : 1;
+  };
+  register_symbol_op("RNN", std::move(rnn));
+  register_symbol_op("_rnn_param_concat", form(call_rnn_param_concat, {}));
+  register_symbol_op("_zeros", form([](const Attrs& a, Inputs in) { return call_fill("_zeros", 0, a, in); }, {}), {"zeros"});
+  register_symbol_op("_ones", form([](const Attrs& a, Inputs in) { return call_fill("_ones", 1, a, in); }, {}), {"ones"});
+  register_symbol_op("SwapAxis", form(call_swapaxis, {"data"}), {"swapaxes"});
   alias("broadcast_add", {"elemwise_add", "_plus", "_Plus", "_add", "broadcast_plus"});
   alias("broadcast_sub", {"elemwise_sub", "_minus", "_Minus", "_sub", "broadcast_minus"});
   alias("broadcast_mul", {"elemwise_mul", "_mul", "_Mul"});

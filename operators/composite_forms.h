@@ -9,6 +9,7 @@
 #include <mx/operators/activations.h>
 #include <mx/operators/convolution.h>
 #include <mx/operators/normalization.h>
+#include <mx/operators/rnn.h>
 #include <mx/operators/symbolic.h>
 
 namespace mx::op::forms {
@@ -25,6 +26,7 @@ Attrs layer_norm(int axis, double eps);
 Attrs instance_norm(double eps);
 Attrs embedding(std::int64_t input_dim, std::int64_t output_dim, DType dtype);
 Attrs reshape(const Shape& shape);
+Attrs rnn(const nd::RNNOptions& options, bool use_sequence_length);
 
 }  // namespace mx::op::forms
 

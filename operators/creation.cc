@@ -48,8 +48,28 @@ void full_gpu(const FullParams& p, std::span<const Blob>, std::span<const Blob> 
 }
 #endif
 
+// MXNet's _full (symbol.full); its _zeros and _ones are read by composite_forms.cc.
 const op::Operator<FullParams> kFull = op::define<FullParams>(
-    {.name = "_full", .num_inputs = 0, .infer = &infer_full, .cpu = &full_cpu, .gpu = MX_GPU(&full_gpu)});
+    {.name = "_full",
+     .num_inputs = 0,
+     .infer = &infer_full,
+     .cpu = &full_cpu,
+     .gpu = MX_GPU(&full_gpu),
+     .to_attrs = [](const FullParams& p, int, op::Attrs& attrs) {
+       attrs["shape"] = op::attr_string(p.shape.dims());
+       attrs["dtype"] = dtype_name(p.dtype);
+       attrs["value"] = op::attr_string(p.value);
+     },
+     .from_attrs = [](op::AttrReader& attrs, int) {
+       FullParams p;
+       std::vector<std::int64_t> shape;
+       attrs.read("shape", shape);
+       attrs.read("dtype", p.dtype);
+       attrs.read("value", p.value);
+       attrs.ignore("ctx");
+       p.shape = Shape(shape);
+       return p;
+     }});
 
 struct ArangeParams {
   double start = 0, stop = 0, step = 1;

@@ -279,49 +279,80 @@ struct SplitParams {
   int num_outputs = 1;
   int axis = 1;
   bool squeeze_axis = false;
+  // split_v2's cut points (MXNet's `indices`, led by 0): part i is [indices[i], indices[i + 1]) and the last runs
+  // to the end. Empty: num_outputs equal parts.
+  std::vector<std::int64_t> indices = {};
 };
+
+struct SplitPart {
+  std::int64_t begin, extent;
+};
+
+std::vector<SplitPart> split_parts(const SplitParams& p, const Shape& s, int axis) {
+  const std::int64_t extent = s[axis];
+  std::vector<SplitPart> parts;
+  if (p.indices.empty()) {
+    if (p.num_outputs < 1 || extent % p.num_outputs != 0) {
+      throw ShapeError("split: axis " + std::to_string(axis) + " of shape " + s.str() + " cannot be cut into " +
+                       std::to_string(p.num_outputs) + " equal parts");
+    }
+    const std::int64_t part = extent / p.num_outputs;
+    for (int i = 0; i < p.num_outputs; ++i) parts.push_back({i * part, part});
+    return parts;
+  }
+  for (std::size_t i = 0; i < p.indices.size(); ++i) {
+    const std::int64_t begin = p.indices[i], end = i + 1 < p.indices.size() ? p.indices[i + 1] : extent;
+    if (begin < 0 || end < begin || end > extent || (i == 0 && begin != 0)) {
+      throw ShapeError("split_v2: indices " + op::attr_string(p.indices) + " do not cut axis " + std::to_string(axis) +
+                       " of shape " + s.str() + " into increasing parts starting at 0");
+    }
+    parts.push_back({begin, end - begin});
+  }
+  return parts;
+}
 
 void infer_split(const SplitParams& p, std::span<const ArrayInfo> in, std::span<ArrayInfo> out) {
   const Shape& s = in[0].shape;
   const int axis = normalize_axis(p.axis, s.ndim(), "split");
-  if (p.num_outputs < 1 || s[axis] % p.num_outputs != 0) {
-    throw ShapeError("split: axis " + std::to_string(axis) + " of shape " + s.str() + " cannot be cut into " +
-                     std::to_string(p.num_outputs) + " equal parts");
+  const std::vector<SplitPart> parts = split_parts(p, s, axis);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (p.squeeze_axis && parts[i].extent != 1) {
+      throw ShapeError("split: squeeze_axis needs parts of extent 1, but " + s.str() + " gives " +
+                       std::to_string(parts[i].extent));
+    }
+    Shape result;
+    for (int a = 0; a < s.ndim(); ++a) {
+      if (a != axis) result.push_back(s[a]);
+      else if (!p.squeeze_axis) result.push_back(parts[i].extent);
+    }
+    out[i] = {result, in[0].dtype};
   }
-  const std::int64_t part = s[axis] / p.num_outputs;
-  if (p.squeeze_axis && part != 1) {
-    throw ShapeError("split: squeeze_axis needs parts of extent 1, but " + s.str() + " gives " + std::to_string(part));
-  }
-  Shape result;
-  for (int a = 0; a < s.ndim(); ++a) {
-    if (a != axis) result.push_back(s[a]);
-    else if (!p.squeeze_axis) result.push_back(part);
-  }
-  for (ArrayInfo& o : out) o = {result, in[0].dtype};
 }
 
 void split_cpu(const SplitParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext&) {
   const int axis = normalize_axis(p.axis, in[0].shape.ndim(), "split");
-  const std::int64_t outer = outer_extent(in[0].shape, axis);
-  const std::size_t in_row = static_cast<std::size_t>(in[0].size() / std::max<std::int64_t>(outer, 1)) *
-                             dtype_size(in[0].dtype);
-  const std::size_t part_row = in_row / static_cast<std::size_t>(p.num_outputs);
+  const op::AxisSplit whole = op::split_at(in[0].shape, axis);
+  const std::vector<SplitPart> parts = split_parts(p, in[0].shape, axis);
+  const std::size_t element = dtype_size(in[0].dtype);
+  const auto bytes = [&](std::int64_t rows) { return static_cast<std::size_t>(rows * whole.inner) * element; };
   for (std::size_t i = 0; i < out.size(); ++i) {
-    for (std::int64_t o = 0; o < outer; ++o) {
+    const std::size_t part_row = bytes(parts[i].extent);
+    for (std::int64_t o = 0; o < whole.outer; ++o) {
       std::memcpy(static_cast<std::byte*>(out[i].data) + o * part_row,
-                  static_cast<const std::byte*>(in[0].data) + o * in_row + i * part_row, part_row);
+                  static_cast<const std::byte*>(in[0].data) + o * bytes(whole.extent) + bytes(parts[i].begin), part_row);
     }
   }
 }
 
 #if MXPP_USE_CUDA
 void split_gpu(const SplitParams& p, std::span<const Blob> in, std::span<const Blob> out, const ComputeContext& ctx) {
-  const op::AxisSplit whole = op::split_at(in[0].shape, normalize_axis(p.axis, in[0].shape.ndim(), "split"));
-  const std::int64_t rows = whole.extent / p.num_outputs;
+  const int axis = normalize_axis(p.axis, in[0].shape.ndim(), "split");
+  const op::AxisSplit whole = op::split_at(in[0].shape, axis);
+  const std::vector<SplitPart> parts = split_parts(p, in[0].shape, axis);
   for (std::size_t i = 0; i < out.size(); ++i) {
     op::gpu::strided_copy(static_cast<int>(in[0].dtype), in[0].data, out[i].data,
-                          op::gpu::block_copy(whole.outer, rows, whole.inner, whole.extent,
-                                              static_cast<std::int64_t>(i) * rows, rows, 0),
+                          op::gpu::block_copy(whole.outer, parts[i].extent, whole.inner, whole.extent, parts[i].begin,
+                                              parts[i].extent, 0),
                           ctx.run.stream);
   }
 }
@@ -353,6 +384,38 @@ const op::Operator<SplitParams> kSplit = op::define<SplitParams>(
        attrs.read("num_outputs", p.num_outputs);
        attrs.read("axis", p.axis);
        attrs.read("squeeze_axis", p.squeeze_axis);
+       return p;
+     }});
+
+// MXNet's _split_v2 (nd.split_v2): cut at given indices, or into `sections` equal parts.
+const op::Operator<SplitParams> kSplitV2 = op::define<SplitParams>(
+    {.name = "_split_v2",
+     .infer = &infer_split,
+     .cpu = &split_cpu,
+     .gpu = MX_GPU(&split_gpu),
+     .count_outputs = [](const SplitParams& p, int) {
+       return p.indices.empty() ? p.num_outputs : static_cast<int>(p.indices.size());
+     },
+     .gradient = &split_gradient,
+     .to_attrs = [](const SplitParams& p, int, op::Attrs& attrs) {
+       attrs["indices"] = op::attr_string(p.indices);
+       attrs["sections"] = op::attr_string(p.indices.empty() ? p.num_outputs : 0);
+       attrs["axis"] = op::attr_string(p.axis);
+       attrs["squeeze_axis"] = op::attr_string(p.squeeze_axis);
+     },
+     .from_attrs = [](op::AttrReader& attrs, int) {
+       SplitParams p;
+       int sections = 0;
+       attrs.read("indices", p.indices);
+       attrs.read("sections", sections);
+       attrs.read("axis", p.axis);
+       attrs.read("squeeze_axis", p.squeeze_axis);
+       if (sections > 0) {
+         p.indices.clear();
+         p.num_outputs = sections;
+       } else if (p.indices.empty()) {
+         throw Error("_split_v2: needs indices or sections");
+       }
        return p;
      }});
 
@@ -530,6 +593,14 @@ std::vector<NDArray> split(const NDArray& x, int num_outputs, int axis, bool squ
   if (num_outputs < 1) throw ShapeError("split: num_outputs must be at least 1, got " + std::to_string(num_outputs));
   std::vector<NDArray> outs(static_cast<std::size_t>(op::output_count(kSplit, p, 1)));
   op::invoke(kSplit, std::span(&x, 1), p, std::span(outs));
+  return outs;
+}
+
+std::vector<NDArray> split_v2(const NDArray& x, const std::vector<std::int64_t>& indices, int axis, bool squeeze_axis) {
+  SplitParams p{1, axis, squeeze_axis, {0}};
+  for (std::int64_t index : indices) p.indices.push_back(index);
+  std::vector<NDArray> outs(p.indices.size());
+  op::invoke(kSplitV2, std::span(&x, 1), p, std::span(outs));
   return outs;
 }
 

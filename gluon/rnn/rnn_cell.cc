@@ -7,9 +7,9 @@
 
 namespace mx::gluon::rnn {
 
-detail::CellKind rnn_kind(const char* who, std::string_view activation) {
-  if (activation == "tanh") return detail::CellKind::kRNNTanh;
-  if (activation == "relu") return detail::CellKind::kRNNRelu;
+nd::recurrent::CellKind rnn_kind(const char* who, std::string_view activation) {
+  if (activation == "tanh") return nd::recurrent::CellKind::kRNNTanh;
+  if (activation == "relu") return nd::recurrent::CellKind::kRNNRelu;
   throw Error(std::string(who) + ": activation must be \"tanh\" or \"relu\", got \"" + std::string(activation) + "\"");
 }
 
@@ -24,12 +24,12 @@ NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout
   return layout == "NTC" ? nd::swapaxes(x, 0, 1) : x;
 }
 
-RecurrentCell::RecurrentCell(detail::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
+RecurrentCell::RecurrentCell(nd::recurrent::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
                              CellOptions options)
     : HybridBlock(std::move(alias), options.prefix), kind_(kind), name_(std::move(name)), hidden_size_(hidden_size) {
   if (hidden_size < 1) throw Error(name_ + ": hidden_size must be positive, got " + std::to_string(hidden_size));
   if (options.input_size < 0) throw Error(name_ + ": input_size must not be negative");
-  const std::int64_t rows = detail::gate_count(kind) * hidden_size;
+  const std::int64_t rows = nd::recurrent::gate_count(kind) * hidden_size;
   const auto make = [&](const char* what, Shape shape, init::InitializerRef init) {
     return register_parameter(Parameter(what, std::move(shape), {.dtype = options.dtype, .init = std::move(init)}));
   };
@@ -53,7 +53,7 @@ NDArray RecurrentCell::input_product(const NDArray& x) {
 }
 
 void RecurrentCell::check_states(const std::vector<NDArray>& states, std::int64_t batch) const {
-  const auto expected = static_cast<std::size_t>(detail::state_count(kind_));
+  const auto expected = static_cast<std::size_t>(nd::recurrent::state_count(kind_));
   if (states.size() != expected) {
     throw Error(name_ + ": expected " + std::to_string(expected) + " state arrays, got " + std::to_string(states.size()));
   }
@@ -69,20 +69,20 @@ RecurrentOutput RecurrentCell::operator()(const NDArray& x, const std::vector<ND
   if (x.ndim() != 2) throw ShapeError(name_ + ": a step's input must be (N, C), got shape " + x.shape().str());
   check_states(states, x.shape()[0]);
   const NDArray i2h = input_product(x);
-  detail::StepOutput step =
-      detail::recurrent_step(kind_, i2h, states, h2h_weight_.data(x.context()), h2h_bias_.data(x.context()));
+  nd::recurrent::StepOutput step =
+      nd::recurrent::recurrent_step(kind_, i2h, states, h2h_weight_.data(x.context()), h2h_bias_.data(x.context()));
   return {std::move(step.output), std::move(step.states)};
 }
 
 NDArray RecurrentCell::forward(const NDArray& x) {
   if (x.ndim() != 2) throw ShapeError(name_ + ": a step's input must be (N, C), got shape " + x.shape().str());
-  return detail::recurrent_step(kind_, input_product(x), {}, h2h_weight_.data(x.context()), h2h_bias_.data(x.context()))
+  return nd::recurrent::recurrent_step(kind_, input_product(x), {}, h2h_weight_.data(x.context()), h2h_bias_.data(x.context()))
       .output;
 }
 
 std::vector<NDArray> RecurrentCell::begin_state(std::int64_t batch_size, Context ctx) const {
   std::vector<NDArray> states;
-  for (int i = 0; i < detail::state_count(kind_); ++i) {
+  for (int i = 0; i < nd::recurrent::state_count(kind_); ++i) {
     states.push_back(nd::zeros({batch_size, hidden_size_}, ctx, i2h_weight_.dtype()));
   }
   return states;
@@ -99,10 +99,10 @@ RecurrentOutput RecurrentCell::unroll(std::int64_t length, const NDArray& inputs
   if (!begin_state.empty()) check_states(begin_state, sequence.shape()[1]);
   const std::vector<NDArray> inside =
       valid_length.is_none() ? std::vector<NDArray>{}
-                             : detail::length_masks(name_.c_str(), valid_length, steps, sequence.shape()[1], inputs.dtype());
+                             : nd::recurrent::length_masks(name_.c_str(), valid_length, steps, sequence.shape()[1], inputs.dtype());
   // The input products of every step at once: one large product instead of T small ones.
-  detail::StepOutput run =
-      detail::run_sequence(kind_, input_product(sequence), begin_state, h2h_weight_.data(inputs.context()),
+  nd::recurrent::StepOutput run =
+      nd::recurrent::run_sequence(kind_, input_product(sequence), begin_state, h2h_weight_.data(inputs.context()),
                            h2h_bias_.data(inputs.context()), inside, /*backwards=*/false, layout == "NTC" ? 1 : 0);
   return {std::move(run.output), std::move(run.states)};
 }
@@ -110,8 +110,8 @@ RecurrentOutput RecurrentCell::unroll(std::int64_t length, const NDArray& inputs
 std::string RecurrentCell::repr() const {
   const std::int64_t in = i2h_weight_.shape()[1];
   std::string s = name_ + "(" + (in == 0 ? std::string("None") : std::to_string(in)) + " -> " + std::to_string(hidden_size_);
-  if (kind_ == detail::CellKind::kRNNTanh) s += ", tanh";
-  if (kind_ == detail::CellKind::kRNNRelu) s += ", relu";
+  if (kind_ == nd::recurrent::CellKind::kRNNTanh) s += ", tanh";
+  if (kind_ == nd::recurrent::CellKind::kRNNRelu) s += ", relu";
   return s + ")";
 }
 
@@ -119,9 +119,9 @@ RNNCell::RNNCell(std::int64_t hidden_size, const char* activation, CellOptions o
     : RecurrentCell(rnn_kind("RNNCell", activation ? activation : ""), "rnn", "RNNCell", hidden_size, std::move(options)) {}
 
 LSTMCell::LSTMCell(std::int64_t hidden_size, CellOptions options)
-    : RecurrentCell(detail::CellKind::kLSTM, "lstm", "LSTMCell", hidden_size, std::move(options)) {}
+    : RecurrentCell(nd::recurrent::CellKind::kLSTM, "lstm", "LSTMCell", hidden_size, std::move(options)) {}
 
 GRUCell::GRUCell(std::int64_t hidden_size, CellOptions options)
-    : RecurrentCell(detail::CellKind::kGRU, "gru", "GRUCell", hidden_size, std::move(options)) {}
+    : RecurrentCell(nd::recurrent::CellKind::kGRU, "gru", "GRUCell", hidden_size, std::move(options)) {}
 
 }  // namespace mx::gluon::rnn

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include <mx/gluon/block.h>
-#include <mx/gluon/rnn/recurrent_step.h>
+#include <mx/operators/recurrent_step.h>
 
 namespace mx::gluon::rnn {
 
@@ -56,7 +56,7 @@ class RecurrentCell : public HybridBlock {
   std::string repr() const override;
 
  protected:
-  RecurrentCell(detail::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
+  RecurrentCell(nd::recurrent::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
                 CellOptions options);
 
  private:
@@ -64,7 +64,7 @@ class RecurrentCell : public HybridBlock {
   NDArray input_product(const NDArray& x);
   void check_states(const std::vector<NDArray>& states, std::int64_t batch) const;
 
-  detail::CellKind kind_;
+  nd::recurrent::CellKind kind_;
   std::string name_;  // "LSTMCell", for messages and repr
   std::int64_t hidden_size_;
   Parameter i2h_weight_, h2h_weight_, i2h_bias_, h2h_bias_;
@@ -88,7 +88,7 @@ class GRUCell : public RecurrentCell {
 };
 
 // The recurrence's kind for an RNN activation name; mx::Error naming `who` for any other.
-detail::CellKind rnn_kind(const char* who, std::string_view activation);
+nd::recurrent::CellKind rnn_kind(const char* who, std::string_view activation);
 // (T, N, C) from `layout` "TNC" or "NTC", checking the input has three axes; mx::Error naming `who` otherwise.
 NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout);
 

@@ -1,15 +1,14 @@
 #include <mx/gluon/rnn/rnn_layer.h>
 
 #include <mx/ndarray/error.h>
-#include <mx/operators/activations.h>
 #include <mx/operators/creation.h>
-#include <mx/operators/dot.h>
 #include <mx/operators/layout.h>
-#include <mx/operators/shape_ops.h>
+#include <mx/operators/rnn.h>
+#include <mx/operators/tracing.h>
 
 namespace mx::gluon::rnn {
 
-RecurrentLayer::RecurrentLayer(detail::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
+RecurrentLayer::RecurrentLayer(nd::recurrent::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
                                RecurrentLayerOptions options)
     : HybridBlock(std::move(alias), options.prefix), kind_(kind), name_(std::move(name)), hidden_size_(hidden_size),
       options_(std::move(options)) {
@@ -22,7 +21,14 @@ RecurrentLayer::RecurrentLayer(detail::CellKind kind, std::string alias, std::st
     throw Error(name_ + ": layout must be \"TNC\" or \"NTC\", got \"" + options_.layout + "\"");
   }
   if (options_.input_size < 0) throw Error(name_ + ": input_size must not be negative");
-  const std::int64_t rows = detail::gate_count(kind) * hidden_size;
+  if (options_.lstm_state_clip_min.has_value() != options_.lstm_state_clip_max.has_value() ||
+      (options_.lstm_state_clip_min && *options_.lstm_state_clip_min > *options_.lstm_state_clip_max)) {
+    throw Error(name_ + ": lstm_state_clip_min and lstm_state_clip_max must be given together, min <= max");
+  }
+  if (options_.lstm_state_clip_min && kind != nd::recurrent::CellKind::kLSTM) {
+    throw Error(name_ + ": lstm_state_clip_min/max apply to LSTM alone");
+  }
+  const std::int64_t rows = nd::recurrent::gate_count(kind) * hidden_size;
   // MXNet's order: layer by layer, the forward direction ("l") before the reverse ("r").
   for (int l = 0; l < options_.num_layers; ++l) {
     const std::int64_t inputs = l == 0 ? options_.input_size : directions() * hidden_size;
@@ -44,7 +50,7 @@ RecurrentLayer::RecurrentLayer(detail::CellKind kind, std::string alias, std::st
 std::vector<NDArray> RecurrentLayer::begin_state(std::int64_t batch_size, Context ctx) const {
   std::vector<NDArray> states;
   const std::int64_t rows = options_.num_layers * directions();
-  for (int i = 0; i < detail::state_count(kind_); ++i) {
+  for (int i = 0; i < nd::recurrent::state_count(kind_); ++i) {
     states.push_back(nd::zeros({rows, batch_size, hidden_size_}, ctx, options_.dtype));
   }
   return states;
@@ -58,28 +64,22 @@ RecurrentOutput RecurrentLayer::operator()(const NDArray& x, const std::vector<N
 NDArray RecurrentLayer::forward(const NDArray& x) { return run(x, {}, {}).output; }
 
 RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>& begin, const NDArray& lengths) {
-  NDArray sequence = to_time_major(name_.c_str(), x, options_.layout);
+  const NDArray sequence = to_time_major(name_.c_str(), x, options_.layout);
   const std::int64_t steps = sequence.shape()[0], batch = sequence.shape()[1], features = sequence.shape()[2];
   const int rows = options_.num_layers * directions();
-  const int state_count = detail::state_count(kind_);
-  // Each state array cut into its (N, H) rows, one per layer and direction.
-  std::vector<std::vector<NDArray>> given(static_cast<std::size_t>(state_count));
+  const auto state_count = static_cast<std::size_t>(nd::recurrent::state_count(kind_));
   if (!begin.empty()) {
-    if (begin.size() != given.size()) {
+    if (begin.size() != state_count) {
       throw Error(name_ + ": expected " + std::to_string(state_count) + " state arrays, got " + std::to_string(begin.size()));
     }
     const Shape expected{rows, batch, hidden_size_};
-    for (std::size_t k = 0; k < given.size(); ++k) {
+    for (std::size_t k = 0; k < begin.size(); ++k) {
       if (begin[k].shape() != expected) {
         throw ShapeError(name_ + ": state " + std::to_string(k) + " has shape " + begin[k].shape().str() +
                          ", expected " + expected.str() + " for input " + x.shape().str() + " (" + options_.layout + ")");
       }
-      given[k] = nd::split(begin[k], rows, 0, /*squeeze_axis=*/true);
     }
   }
-  const std::vector<NDArray> inside = lengths.is_none()
-                                          ? std::vector<NDArray>{}
-                                          : detail::length_masks(name_.c_str(), lengths, steps, batch, x.dtype());
   Parameter& first = weights_[0].i2h_weight;
   if (first.shape()[1] == 0) {
     for (int d = 0; d < directions(); ++d) weights_[d].i2h_weight.set_shape({first.shape()[0], features});
@@ -89,30 +89,42 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
   }
 
   const Context ctx = x.context();
-  const int gates = static_cast<int>(weights_[0].h2h_weight.shape()[0]);
-  std::vector<std::vector<NDArray>> last(static_cast<std::size_t>(state_count));
-  for (int l = 0; l < options_.num_layers; ++l) {
-    std::vector<NDArray> per_direction;
-    for (int d = 0; d < directions(); ++d) {
-      const int row = l * directions() + d;
-      const Weights& w = weights_[static_cast<std::size_t>(row)];
-      std::vector<NDArray> states;
-      for (const auto& rows_of : given) {
-        if (!rows_of.empty()) states.push_back(rows_of[static_cast<std::size_t>(row)]);
-      }
-      // The input products of every step at once, then the recurrence step by step (backwards for d = 1).
-      detail::StepOutput run = detail::run_sequence(
-          kind_, nd::FullyConnected(sequence, w.i2h_weight.data(ctx), w.i2h_bias.data(ctx), gates, false), states,
-          w.h2h_weight.data(ctx), w.h2h_bias.data(ctx), inside, /*backwards=*/d == 1);
-      for (int k = 0; k < state_count; ++k) last[static_cast<std::size_t>(k)].push_back(run.states[static_cast<std::size_t>(k)]);
-      per_direction.push_back(std::move(run.output));
-    }
-    sequence = per_direction.size() == 1 ? per_direction[0] : nd::concat(per_direction, 2);
-    if (options_.dropout > 0 && l + 1 < options_.num_layers) sequence = nd::Dropout(sequence, options_.dropout);
+  const nd::RNNOptions rnn{.state_size = hidden_size_,
+                           .num_layers = options_.num_layers,
+                           .bidirectional = options_.bidirectional,
+                           .mode = nd::recurrent::mode_name(kind_),
+                           .p = options_.dropout,
+                           .state_outputs = true,
+                           .lstm_state_clip_min = options_.lstm_state_clip_min,
+                           .lstm_state_clip_max = options_.lstm_state_clip_max};
+  std::vector<nd::recurrent::LayerWeights> weights;
+  for (const Weights& w : weights_) {
+    weights.push_back({w.i2h_weight.data(ctx), w.h2h_weight.data(ctx), w.i2h_bias.data(ctx), w.h2h_bias.data(ctx)});
   }
-  RecurrentOutput result{options_.layout == "NTC" ? nd::swapaxes(sequence, 0, 1) : sequence, {}};
-  for (const auto& rows_of : last) result.states.push_back(nd::stack(rows_of, 0));
-  return result;
+  nd::recurrent::StepOutput run;
+  if (op::is_tracing()) {
+    // Traced, as MXNet's layer: one RNN node over the parameters packed into one vector, so that the export is
+    // MXNet's; the steps read the weights themselves, and the packing, read by nothing run, is dropped.
+    std::vector<NDArray> packed;
+    for (const bool bias : {false, true}) {
+      for (const auto& w : weights) {
+        packed.push_back(bias ? w.i2h_bias : w.i2h_weight);
+        packed.push_back(bias ? w.h2h_bias : w.h2h_weight);
+      }
+    }
+    std::vector<NDArray> outputs = nd::recurrent::rnn_node(sequence, nd::rnn_param_concat(packed), weights, begin, lengths, rnn);
+    run.output = outputs[0];
+    run.states.assign(outputs.begin() + 1, outputs.end());
+  } else {
+    const std::vector<NDArray> inside = lengths.is_none()
+                                            ? std::vector<NDArray>{}
+                                            : nd::recurrent::length_masks(name_.c_str(), lengths, steps, batch, x.dtype());
+    std::optional<nd::recurrent::StateClip> clip;
+    if (rnn.lstm_state_clip_min) clip = nd::recurrent::StateClip{*rnn.lstm_state_clip_min, *rnn.lstm_state_clip_max};
+    run = nd::recurrent::run_stack(kind_, sequence, weights, begin, inside,
+                                   {options_.num_layers, options_.bidirectional, options_.dropout, clip});
+  }
+  return {options_.layout == "NTC" ? nd::swapaxes(run.output, 0, 1) : run.output, std::move(run.states)};
 }
 
 std::string RecurrentLayer::repr() const {
@@ -129,9 +141,9 @@ RNN::RNN(std::int64_t hidden_size, const char* activation, RecurrentLayerOptions
     : RecurrentLayer(rnn_kind("RNN", activation ? activation : ""), "rnn", "RNN", hidden_size, std::move(options)) {}
 
 LSTM::LSTM(std::int64_t hidden_size, RecurrentLayerOptions options)
-    : RecurrentLayer(detail::CellKind::kLSTM, "lstm", "LSTM", hidden_size, std::move(options)) {}
+    : RecurrentLayer(nd::recurrent::CellKind::kLSTM, "lstm", "LSTM", hidden_size, std::move(options)) {}
 
 GRU::GRU(std::int64_t hidden_size, RecurrentLayerOptions options)
-    : RecurrentLayer(detail::CellKind::kGRU, "gru", "GRU", hidden_size, std::move(options)) {}
+    : RecurrentLayer(nd::recurrent::CellKind::kGRU, "gru", "GRU", hidden_size, std::move(options)) {}
 
 }  // namespace mx::gluon::rnn

@@ -6,12 +6,15 @@
 // Parameters as MXNet 1.x names them, so that its files load: per layer l, "l<l>_" (and "r<l>_" for the
 // reverse direction) + i2h_weight (G*H, C_l), h2h_weight (G*H, H), i2h_bias, h2h_bias (G*H), where C_0 is the
 // input size (0: learned at the first call) and C_l = D*H above it.
+// Run, the layer steps its weights as they are; traced by hybridize, it packs them and calls MXNet's fused RNN
+// operator (operators/rnn.h), so that its export is MXNet's: _rnn_param_concat and one RNN node.
 //
 //   rnn::LSTM lstm(100, {.num_layers = 2, .layout = "NTC"});
 //   lstm.initialize();
 //   NDArray out = lstm(x);                               // from zero states
 //   auto [out2, states] = lstm(x, lstm.begin_state(32)); // from given states; also returns the last ones
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +35,8 @@ struct RecurrentLayerOptions {
   init::InitializerRef i2h_bias_initializer = init::Zero();
   init::InitializerRef h2h_bias_initializer = init::Zero();
   Prefix prefix{};  // see Block
+  // LSTM only (MXNet's lstm_state_clip_min/max): each step's cell state clipped to [min, max]; both or neither.
+  std::optional<double> lstm_state_clip_min = {}, lstm_state_clip_max = {};
 };
 
 class RecurrentLayer : public HybridBlock {
@@ -52,7 +57,7 @@ class RecurrentLayer : public HybridBlock {
   std::string repr() const override;
 
  protected:
-  RecurrentLayer(detail::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
+  RecurrentLayer(nd::recurrent::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
                  RecurrentLayerOptions options);
 
  private:
@@ -62,7 +67,7 @@ class RecurrentLayer : public HybridBlock {
   RecurrentOutput run(const NDArray& x, const std::vector<NDArray>& states, const NDArray& lengths);
   int directions() const { return options_.bidirectional ? 2 : 1; }
 
-  detail::CellKind kind_;
+  nd::recurrent::CellKind kind_;
   std::string name_;  // "LSTM", for messages and repr
   std::int64_t hidden_size_;
   RecurrentLayerOptions options_;

@@ -129,6 +129,7 @@ std::vector<Entry> table() {
       {"transpose", {[](In x) { return nd::transpose(x[0], {1, 2, 0}); }, {wide}}},
       {"Concat", {[](In x) { return nd::concat({x[0], x[1]}, 1); }, {{2, 1, 4}, {2, 3, 4}}}},
       {"SliceChannel", {[](In x) { return nd::split(x[0], 3, 1)[1] * nd::split(x[0], 3, 1, false)[2]; }, {wide}}},
+      {"_split_v2", {[](In x) { return nd::split_v2(x[0], {1}, 2)[1] * 2.0 + nd::split_v2(x[0], {1, 4}, 2)[0].sum(); }, {wide}}},
       {"slice_axis", {[](In x) { return nd::slice_axis(x[0], 2, 1, 3); }, {wide}}},
       {"broadcast_to", {[](In x) { return nd::broadcast_to(x[0], {2, 3, 4}); }, {{3, 1}}}},
       {"Cast", {[](In x) { return x[0].astype(DType::kFloat64); }, {s}}},

@@ -87,6 +87,32 @@ TEST_CASE("a hybridized network gives the imperative outputs, as one engine oper
   check_close(net(x), imperative);
 }
 
+TEST_CASE("a hybridized graph leaves out work whose result nothing reads", "[gluon][hybridize]") {
+  // The same network twice, one of them computing exp(x * 3) for nothing; BatchNorm's moving statistics,
+  // written in place, stay although no output reads them.
+  const auto make = [](bool with_unread) {
+    nn::HybridSequential net;
+    net.add(nn::HybridLambda([with_unread](const NDArray& x) {
+              if (with_unread) (void)nd::exp(x * 3.0);
+              return x + 1.0;
+            }),
+            nn::BatchNorm());
+    net.initialize();
+    net.hybridize();
+    return net;
+  };
+  nn::HybridSequential plain = make(false), wasteful = make(true);
+  const NDArray x = nd::random::uniform(-1, 1, {4, 3});
+  check_close(wasteful(x), plain(x));
+  CHECK(wasteful.cache_info().operations == plain.cache_info().operations);
+  {
+    autograd::record r;  // training: BatchNorm updates its moving statistics in place
+    wasteful(x);
+  }
+  const std::vector<double> moving_mean = wasteful.collect_params()["1.running_mean"].data().asnumpy<double>();
+  CHECK(std::any_of(moving_mean.begin(), moving_mean.end(), [](double v) { return v != 0; }));
+}
+
 TEST_CASE("hybridize traces with deferred initialization, views and constants made in forward", "[gluon][hybridize]") {
   WithViews block;
   block.initialize(init::Normal(1));

@@ -3,9 +3,14 @@
 // finite differences, hybridize and export, MXNet's parameter names, and the errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <optional>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <mx/mx.h>
@@ -36,6 +41,7 @@ struct Reference {
   int layers, directions;
   std::int64_t hidden;
   std::vector<std::vector<double>> wi, wh, bi, bh;  // per layer and direction
+  std::optional<std::pair<double, double>> clip = {};  // LSTM's cell state clipped to [first, second]
 };
 
 Reference read_weights(Kind kind, gluon::Block& layer, int layers, int directions, std::int64_t hidden) {
@@ -93,6 +99,7 @@ std::vector<double> reference_run(const Reference& r, std::vector<double> x, std
                 const double i = sigmoid(a[j] + b[j]), f = sigmoid(a[H + j] + b[H + j]);
                 const double g = std::tanh(a[2 * H + j] + b[2 * H + j]), o = sigmoid(a[3 * H + j] + b[3 * H + j]);
                 c[j] = f * c[j] + i * g;
+                if (r.clip) c[j] = std::clamp(c[j], r.clip->first, r.clip->second);
                 next[j] = o * std::tanh(c[j]);
                 break;
               }
@@ -127,6 +134,43 @@ std::vector<double> to_time_major(const std::vector<double>& v, std::int64_t bat
     for (std::int64_t t = 0; t < steps; ++t)
       for (std::int64_t k = 0; k < c; ++k) out[(t * batch + n) * c + k] = v[(n * steps + t) * c + k];
   return out;
+}
+
+// MXNet's packing of a stack's parameters, written out here apart from the library's: every weight, layer by
+// layer and the forward direction first, i2h then h2h; then every bias in the same order.
+std::vector<double> pack(const Reference& r) {
+  std::vector<double> flat;
+  for (const auto* i2h : {&r.wi, &r.bi}) {
+    const auto* h2h = i2h == &r.wi ? &r.wh : &r.bh;
+    for (std::size_t row = 0; row < i2h->size(); ++row) {
+      flat.insert(flat.end(), (*i2h)[row].begin(), (*i2h)[row].end());
+      flat.insert(flat.end(), (*h2h)[row].begin(), (*h2h)[row].end());
+    }
+  }
+  return flat;
+}
+
+std::vector<double> uniform_values(std::mt19937_64& rng, std::int64_t count, double bound) {
+  std::uniform_real_distribution<double> value(-bound, bound);
+  std::vector<double> v(static_cast<std::size_t>(count));
+  for (double& x : v) x = value(rng);
+  return v;
+}
+
+// Random weights for a stack of `layers` over input size `features`.
+Reference random_stack(std::mt19937_64& rng, Kind kind, int layers, int directions, std::int64_t features,
+                       std::int64_t hidden) {
+  Reference r{kind, layers, directions, hidden, {}, {}, {}, {}};
+  const std::int64_t rows = gates(kind) * hidden;
+  for (int l = 0; l < layers; ++l) {
+    for (int d = 0; d < directions; ++d) {
+      r.wi.push_back(uniform_values(rng, rows * (l == 0 ? features : directions * hidden), 0.8));
+      r.wh.push_back(uniform_values(rng, rows * hidden, 0.8));
+      r.bi.push_back(uniform_values(rng, rows, 0.5));
+      r.bh.push_back(uniform_values(rng, rows, 0.5));
+    }
+  }
+  return r;
 }
 
 rnn::RecurrentLayerOptions float64_options(int layers, bool bidirectional, std::string layout) {
@@ -441,8 +485,8 @@ TEST_CASE("recurrent blocks refuse bad arguments and inputs by name", "[gluon][r
   CHECK_THROWS_WITH(cell(nd::ones({2, 4}), {nd::zeros({2, 4})}), Contains("GRUCell") && Contains("(2, 4)") && Contains("(2, 3)"));
   CHECK_THROWS_WITH(cell.unroll(3, nd::ones({2, 4, 5}), {}, "NTC"), Contains("GRUCell") && Contains("3 steps"));
   CHECK_THROWS_WITH(cell(nd::ones({2, 1, 4})), Contains("GRUCell") && Contains("(N, C)"));
-  // MXNet's fused RNN operator is not built: a symbol file that uses it is refused by name.
-  CHECK_THROWS_WITH(sym::invoke("RNN", {sym::var("data")}), Contains("'RNN' is not supported"));
+  CHECK_THROWS_WITH(rnn::GRU(2, {.lstm_state_clip_min = -1, .lstm_state_clip_max = 1}), Contains("GRU") && Contains("LSTM alone"));
+  CHECK_THROWS_WITH(rnn::LSTM(2, {.lstm_state_clip_min = -1}), Contains("LSTM") && Contains("together"));
 }
 
 TEST_CASE("an LSTM learns to recall the first element of a sequence", "[gluon][rnn]") {
@@ -472,4 +516,226 @@ TEST_CASE("an LSTM learns to recall the first element of a sequence", "[gluon][r
   auto [x, label] = batch();
   const double accuracy = (nd::argmax(net(x), 1) == label).mean().asscalar<double>();
   CHECK(accuracy > 0.95);
+}
+
+TEST_CASE("MXNet's fused RNN operator runs its packed parameters to the equations", "[gluon][rnn]") {
+  const std::int64_t T = 3, N = 2, C = 3, H = 2;
+  std::mt19937_64 rng(11);
+  const struct {
+    Kind kind;
+    const char* mode;
+  } modes[] = {{Kind::kTanh, "rnn_tanh"}, {Kind::kRelu, "rnn_relu"}, {Kind::kLSTM, "lstm"}, {Kind::kGRU, "gru"}};
+  for (const auto& [kind, mode] : modes) {
+    for (const bool bidirectional : {false, true}) {
+      for (const bool given : {false, true}) {
+        INFO(mode << (bidirectional ? " bidirectional" : "") << (given ? " given states" : ""));
+        const int D = bidirectional ? 2 : 1, count = kind == Kind::kLSTM ? 2 : 1;
+        Reference r = random_stack(rng, kind, 2, D, C, H);
+        nd::RNNOptions options{.state_size = H, .num_layers = 2, .bidirectional = bidirectional, .mode = mode,
+                               .state_outputs = true};
+        // A clip that bites, on the LSTM from given states.
+        if (kind == Kind::kLSTM && given) {
+          r.clip = {-0.3, 0.25};
+          options.lstm_state_clip_min = -0.3;
+          options.lstm_state_clip_max = 0.25;
+        }
+        const std::vector<double> packed = pack(r);
+        REQUIRE(nd::rnn_param_size(options, C) == static_cast<std::int64_t>(packed.size()));
+        const std::vector<double> x = uniform_values(rng, T * N * C, 1);
+        std::vector<NDArray> states;
+        std::vector<std::vector<double>> state_values;
+        for (int k = 0; given && k < count; ++k) {
+          state_values.push_back(uniform_values(rng, 2 * D * N * H, 1));
+          states.push_back(nd::array(state_values.back(), Shape{2 * D, N, H}, cpu(), DType::kFloat64));
+        }
+        const NDArray data = nd::array(x, Shape{T, N, C}, cpu(), DType::kFloat64);
+        const NDArray parameters = nd::array(packed, Shape{static_cast<std::int64_t>(packed.size())}, cpu(), DType::kFloat64);
+        const std::vector<NDArray> got = nd::RNN(data, parameters, states, {}, options);
+        std::vector<std::vector<double>> last;
+        const std::vector<double> expected = reference_run(r, x, T, N, C, state_values, last);
+        REQUIRE(got.size() == static_cast<std::size_t>(1 + count));
+        check_array(got[0], {T, N, D * H}, expected, 1e-12);
+        for (std::size_t k = 0; k < last.size(); ++k) check_array(got[1 + k], {2 * D, N, H}, last[k], 1e-12);
+        if (r.clip) {  // the clip changed the result
+          Reference unclipped = r;
+          unclipped.clip.reset();
+          std::vector<std::vector<double>> unclipped_last;
+          const std::vector<double> free = reference_run(unclipped, x, T, N, C, state_values, unclipped_last);
+          double largest = 0;
+          for (std::size_t i = 0; i < free.size(); ++i) largest = std::max(largest, std::abs(free[i] - expected[i]));
+          CHECK(largest > 1e-3);
+        }
+        // Without state outputs, the output alone; MXNet's exported zero states (2D, 0, H) count as zeros.
+        options.state_outputs = false;
+        if (!given) {
+          std::vector<NDArray> unknown_batch;
+          for (int k = 0; k < count; ++k) unknown_batch.push_back(nd::zeros({2 * D, 0, H}, cpu(), DType::kFloat64));
+          const std::vector<NDArray> zeros = nd::RNN(data, parameters, unknown_batch, {}, options);
+          REQUIRE(zeros.size() == 1);
+          check_array(zeros[0], {T, N, D * H}, expected, 1e-12);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("gradients through the fused RNN operator match finite differences", "[gluon][rnn]") {
+  // A bidirectional LSTM with clipping: data, packed parameters and both states.
+  nd::RNNOptions lstm{.state_size = 2, .bidirectional = true, .mode = "lstm", .state_outputs = true,
+                      .lstm_state_clip_min = -0.6, .lstm_state_clip_max = 0.6};
+  const auto joined = [](const std::vector<NDArray>& outputs) {
+    std::vector<NDArray> flat;
+    for (const NDArray& o : outputs) flat.push_back(o.reshape({-1}));
+    return nd::concat(flat, 0);
+  };
+  test::GradientCheck c;
+  c.f = [&](const std::vector<NDArray>& in) { return joined(nd::RNN(in[0], in[1], {in[2], in[3]}, {}, lstm)); };
+  c.shapes = {{3, 2, 2}, {nd::rnn_param_size(lstm, 2)}, {2, 2, 2}, {2, 2, 2}};
+  c.low = -1;
+  c.high = 1;
+  c.both_signs = true;
+  test::check_gradient(c);
+  // A two-layer GRU over sequences of lengths 0 to 3.
+  nd::RNNOptions gru{.state_size = 2, .num_layers = 2, .mode = "gru", .state_outputs = true};
+  test::GradientCheck g;
+  g.f = [&](const std::vector<NDArray>& in) { return joined(nd::RNN(in[0], in[1], {in[2]}, in[3], gru)); };
+  g.shapes = {{3, 4, 2}, {nd::rnn_param_size(gru, 2)}, {2, 4, 2}, {4}};
+  g.differentiable = {true, true, true, false};
+  g.index_limit = 4;
+  g.low = -1;
+  g.high = 1;
+  g.both_signs = true;
+  test::check_gradient(g);
+}
+
+TEST_CASE("a symbol file MXNet wrote for a recurrent layer loads and runs as the layer", "[gluon][rnn]") {
+  // What MXNet 1.9 exports for gluon.rnn.LSTM(3, num_layers=2, bidirectional=True, layout='NTC') under the
+  // prefix lstm0_: the input swapped to TNC; every parameter reshaped to (-1,) and joined by
+  // _rnn_param_concat (weights first); zero begin states of unknown batch; one RNN node with three outputs,
+  // the first swapped back.
+  std::vector<std::string> nodes = {R"({"op": "null", "name": "data", "inputs": []})",
+                                    R"({"op": "SwapAxis", "name": "lstm0_swapaxes0", "attrs": {"dim1": "0", "dim2": "1"}, "inputs": [[0, 0, 0]]})"};
+  std::vector<int> arg_nodes = {0};
+  std::string concat_inputs;
+  int reshapes = 0;
+  for (const char* kind : {"weight", "bias"}) {
+    for (const char* stem : {"l0_", "r0_", "l1_", "r1_"}) {
+      for (const char* gate : {"i2h_", "h2h_"}) {
+        const int variable = static_cast<int>(nodes.size());
+        arg_nodes.push_back(variable);
+        nodes.push_back(R"({"op": "null", "name": "lstm0_)" + std::string(stem) + gate + kind +
+                        R"(", "attrs": {"__dtype__": "0", "__lr_mult__": "1.0", "__storage_type__": "0", "__wd_mult__": "1.0"}, "inputs": []})");
+        nodes.push_back(R"({"op": "Reshape", "name": "lstm0_reshape)" + std::to_string(reshapes++) +
+                        R"j(", "attrs": {"shape": "(-1,)"}, "inputs": [[)j" + std::to_string(variable) + ", 0, 0]]}");
+        concat_inputs += (concat_inputs.empty() ? "[" : ", [") + std::to_string(variable + 1) + ", 0, 0]";
+      }
+    }
+  }
+  const int concat = static_cast<int>(nodes.size());
+  nodes.push_back(R"({"op": "_rnn_param_concat", "name": "lstm0_rnn_param_concat0", "attrs": {"dim": "0", "num_args": "16"}, "inputs": [)" +
+                  concat_inputs + "]}");
+  for (int k = 0; k < 2; ++k) {
+    nodes.push_back(R"({"op": "_zeros", "name": "lstm0_h0_)" + std::to_string(k) +
+                    R"j(", "attrs": {"__layout__": "LNC", "dtype": "float32", "shape": "(4, 0, 3)"}, "inputs": []})j");
+  }
+  nodes.push_back(R"({"op": "RNN", "name": "lstm0_rnn0", "attrs": {"bidirectional": "True", "lstm_state_clip_max": "None", )"
+                  R"("lstm_state_clip_min": "None", "lstm_state_clip_nan": "False", "mode": "lstm", "num_layers": "2", )"
+                  R"("p": "0", "projection_size": "None", "state_outputs": "True", "state_size": "3", )"
+                  R"("use_sequence_length": "False"}, "inputs": [[1, 0, 0], [)" +
+                  std::to_string(concat) + ", 0, 0], [" + std::to_string(concat + 1) + ", 0, 0], [" +
+                  std::to_string(concat + 2) + ", 0, 0]]}");
+  const int rnn_node = static_cast<int>(nodes.size()) - 1;
+  nodes.push_back(R"({"op": "SwapAxis", "name": "lstm0_swapaxes1", "attrs": {"dim1": "0", "dim2": "1"}, "inputs": [[)" +
+                  std::to_string(rnn_node) + ", 0, 0]]}");
+  std::string json = R"({"nodes": [)", row_ptr = "0", args;
+  int rows = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    json += (i ? ",\n" : "") + nodes[i];
+    rows += static_cast<int>(i) == rnn_node ? 3 : 1;
+    row_ptr += ", " + std::to_string(rows);
+  }
+  for (const int a : arg_nodes) args += (args.empty() ? "" : ", ") + std::to_string(a);
+  json += "], \"arg_nodes\": [" + args + "], \"node_row_ptr\": [" + row_ptr + "], \"heads\": [[" +
+          std::to_string(rnn_node + 1) + R"(, 0, 0]], "attrs": {"mxnet_version": ["int", 10901]}})";
+
+  // The same layer of ours, its parameters saved as MXNet's arg: entries.
+  gluon::nn::Sequential holder;
+  {
+    auto scope = holder.name_scope();
+    holder.add(rnn::LSTM(3, {.num_layers = 2, .layout = "NTC", .bidirectional = true, .input_size = 2,
+                             .i2h_bias_initializer = init::Uniform(0.5), .h2h_bias_initializer = init::Uniform(0.5)}));
+  }
+  holder.initialize(init::Uniform(0.7));
+  std::map<std::string, NDArray> saved;
+  for (const auto& [name, p] : holder.collect_params()) {
+    saved["arg:" + name.substr(holder.prefix().size())] = p.data();
+  }
+  REQUIRE(saved.contains("arg:lstm0_r1_h2h_bias"));
+  const std::string symbol_file = test::temp_path("mxnet-lstm-symbol.json"), param_file = test::temp_path("mxnet-lstm-0000.params");
+  std::ofstream(symbol_file) << json;
+  nd::save(param_file, saved);
+  auto loaded = gluon::SymbolBlock::imports(symbol_file, {"data"}, param_file);
+  const NDArray x = nd::random::uniform(-1, 1, {4, 5, 2});
+  const NDArray expected = holder(x);
+  check_array((*loaded)(x), {4, 5, 6}, expected.asnumpy<double>(), 1e-6);
+  // A batch of another size: the zero states' unknown batch follows the input's.
+  const NDArray single = nd::random::uniform(-1, 1, {1, 3, 2});
+  check_array((*loaded)(single), {1, 3, 6}, holder(single).asnumpy<double>(), 1e-6);
+  std::remove(symbol_file.c_str());
+  std::remove(param_file.c_str());
+}
+
+TEST_CASE("a hybridized recurrent layer exports MXNet's nodes: packed parameters and one RNN", "[gluon][rnn]") {
+  gluon::nn::HybridSequential net;
+  {
+    auto scope = net.name_scope();
+    net.add(rnn::GRU(3, {.num_layers = 2, .layout = "NTC", .i2h_bias_initializer = init::Uniform(0.5),
+                         .h2h_bias_initializer = init::Uniform(0.5)}));
+  }
+  net.initialize(init::Xavier());
+  const NDArray x = nd::random::uniform(-1, 1, {2, 4, 5});
+  const NDArray imperative = net(x);
+  net.hybridize();
+  check_array(net(x), {2, 4, 3}, imperative.asnumpy<double>(), 1e-6);
+  const std::string path = test::temp_path("gru-export");
+  net.export_(path);
+  std::ifstream file(path + "-symbol.json");
+  const std::string json((std::istreambuf_iterator<char>(file)), {});
+  const auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (std::size_t at = json.find(text); at != std::string::npos; at = json.find(text, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count(R"("op": "RNN")") == 1);
+  CHECK(count(R"("op": "_rnn_param_concat")") == 1);
+  CHECK(count(R"("mode": "gru")") == 1);
+  CHECK(count(R"("op": "FullyConnected")") == 0);  // no step of the recurrence as nodes of its own
+  auto loaded = gluon::SymbolBlock::imports(path + "-symbol.json", {"data"}, path + "-0000.params");
+  check_array((*loaded)(x), {2, 4, 3}, imperative.asnumpy<double>(), 1e-6);
+  const NDArray other = nd::random::uniform(-1, 1, {3, 2, 5});
+  check_array((*loaded)(other), {3, 2, 3}, net(other).asnumpy<double>(), 1e-6);
+  std::remove((path + "-symbol.json").c_str());
+  std::remove((path + "-0000.params").c_str());
+}
+
+TEST_CASE("the fused RNN operator refuses bad parameters by name", "[gluon][rnn]") {
+  const NDArray data = nd::ones({3, 2, 4});
+  nd::RNNOptions o{.state_size = 5, .mode = "lstm"};
+  CHECK_THROWS_WITH(nd::RNN(data, nd::ones({7}), {}, {}, o),
+                    Contains("RNN") && Contains("(7,)") && Contains("expected (" + std::to_string(nd::rnn_param_size(o, 4)) + ",)"));
+  const NDArray parameters = nd::ones({nd::rnn_param_size(o, 4)});
+  CHECK_THROWS_WITH(nd::RNN(data, parameters, {nd::zeros({1, 2, 5})}, {}, o), Contains("takes 2 state arrays"));
+  CHECK_THROWS_WITH(nd::RNN(data, parameters, {nd::zeros({1, 3, 5}), nd::zeros({1, 3, 5})}, {}, o),
+                    Contains("RNN") && Contains("(1, 3, 5)") && Contains("(1, 2, 5)"));
+  CHECK_THROWS_WITH(nd::RNN(nd::ones({3, 4}), parameters, {}, {}, o), Contains("RNN") && Contains("(T, N, C)"));
+  o.mode = "lstmp";
+  CHECK_THROWS_WITH(nd::RNN(data, parameters, {}, {}, o), Contains("RNN") && Contains("lstmp"));
+  o.mode = "gru";
+  o.lstm_state_clip_min = -1;
+  o.lstm_state_clip_max = 1;
+  CHECK_THROWS_WITH(nd::RNN(data, nd::ones({nd::rnn_param_size(o, 4)}), {}, {}, o), Contains("mode lstm"));
+  // MXNet's LSTM with projections (LSTMP) is not built: refused by name.
+  CHECK_THROWS_WITH(op::call_symbol_op("RNN", {{"state_size", "5"}, {"mode", "lstm"}, {"projection_size", "2"}},
+                                       std::vector<NDArray>{data, parameters, nd::zeros({1, 2, 5}), nd::zeros({1, 2, 5})}),
+                    Contains("projection_size"));
 }

@@ -168,6 +168,18 @@ TEST_CASE("SymbolBlock::imports runs MXNet 1.9's export of an MLP to hand-comput
   std::remove(param_file.c_str());
 }
 
+TEST_CASE("a SymbolBlock makes its nodes' new arrays beside its input", "[symbol]") {
+  // x + _zeros + _ones, SwapAxis'd as MXNet writes swapaxes: every array on the input's context.
+  const sym::Symbol made = sym::invoke("broadcast_add", {sym::var("data"), sym::invoke("_ones", {}, {{"shape", "(1, 2)"}})});
+  const sym::Symbol swapped = sym::invoke("SwapAxis", {sym::invoke("broadcast_add", {made, sym::invoke("_zeros", {}, {{"shape", "(2,)"}})})},
+                                          {{"dim1", "0"}, {"dim2", "1"}});
+  gluon::SymbolBlock block(swapped, {sym::var("data")});
+  const NDArray x = nd::array({1, 2, 3, 4, 5, 6}, Shape{3, 2}, cpu(1));
+  const NDArray y = block(x);
+  CHECK(y.context() == cpu(1));
+  test::check_array(y, Shape{2, 3}, {2, 4, 6, 3, 5, 7});
+}
+
 TEST_CASE("sym::load upgrades MXNet 0.8's JSON", "[symbol]") {
   const auto net = sym::load_json(kMxnet08);
   CHECK(net.list_arguments() == std::vector<std::string>{"data", "dense0_weight", "dense0_bias"});

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include <mx/operators/registry.h>
+#include <mx/operators/symbolic.h>
 
 #include "test_util.h"
 
@@ -25,6 +26,26 @@ TEST_CASE("creation functions fill, count and convert", "[operators][creation]")
   CHECK(nd::ones({2}, cpu(1)).context() == cpu(1));
   CHECK_THROWS_WITH(nd::arange(0, 1.0, 0), Contains("arange") && Contains("step"));
   CHECK_THROWS_AS(nd::zeros({2, -1}), ShapeError);
+  // A size past 64 bits is refused at the call, before anything is allocated.
+  CHECK_THROWS_WITH(nd::zeros({std::numeric_limits<std::int64_t>::max() / 2, 4}),
+                    Contains("NDArray") && Contains("too large to allocate"));
+  CHECK(nd::zeros({std::numeric_limits<std::int64_t>::max(), 0}).size() == 0);
+}
+
+TEST_CASE("MXNet's creation nodes _zeros, _ones and _full are called by name", "[operators][creation]") {
+  const auto call = [](const std::string& op, op::Attrs attrs) {
+    const std::vector<NDArray> out = op::call_symbol_op(op, attrs, std::vector<NDArray>{});
+    REQUIRE(out.size() == 1);
+    return out[0];
+  };
+  const NDArray z = call("_zeros", {{"shape", "(2, 3)"}, {"dtype", "float64"}, {"__layout__", "LNC"}});
+  CHECK(z.dtype() == DType::kFloat64);
+  check_array(z, {2, 3}, {0, 0, 0, 0, 0, 0});
+  check_array(call("_ones", {{"shape", "(2,)"}, {"ctx", "cpu(0)"}}), {2}, {1, 1});
+  check_array(call("_full", {{"shape", "(1, 2)"}, {"value", "2.5"}}), {1, 2}, {2.5, 2.5});
+  CHECK(call("_zeros", {{"shape", "(4, 0, 3)"}}).shape() == Shape{4, 0, 3});  // MXNet's unknown extent
+  CHECK_THROWS_WITH(call("_zeros", {{"shape", "(2, -1)"}}), Contains("negative"));
+  CHECK_THROWS_WITH(call("_ones", {{"shape", "(2, 2)"}, {"value", "3"}}), Contains("_ones") && Contains("value"));
 }
 
 TEST_CASE("astype converts as NumPy, copy is independent of its source", "[operators][copy]") {

@@ -412,6 +412,7 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
   engine::trace::disable();
   const std::map<std::string, std::string> tested_elsewhere = {
       {"_full", "creation_test.cc"}, {"_arange", "creation_test.cc"},
+      {"_split_v2", "shape_ops_test.cc (cut points, sections, errors)"},
       {"_random_uniform", "creation_test.cc (moments, reproducibility)"},
       {"_random_normal", "creation_test.cc (moments, reproducibility)"},
       {"_random_exponential", "random_test.cc (moments, goodness of fit)"},

@@ -79,6 +79,30 @@ TEST_CASE("concat joins along an axis, split cuts into equal parts", "[operators
                     Contains("SliceChannel") && Contains("ask for -1 outputs"));
 }
 
+TEST_CASE("split_v2 cuts at given indices into parts of any extent", "[operators][shape]") {
+  const NDArray x = nd::arange(14).reshape({7, 2});
+  const std::vector<NDArray> parts = nd::split_v2(x, {2, 3, 3});
+  REQUIRE(parts.size() == 4);
+  check_array(parts[0], {2, 2}, {0, 1, 2, 3});
+  check_array(parts[1], {1, 2}, {4, 5});
+  CHECK(parts[2].shape() == Shape{0, 2});
+  check_array(parts[3], {4, 2}, {6, 7, 8, 9, 10, 11, 12, 13});
+  const std::vector<NDArray> columns = nd::split_v2(x, {1}, 1, true);
+  check_array(columns[1], {7}, {1, 3, 5, 7, 9, 11, 13});
+  CHECK_THROWS_WITH(nd::split_v2(x, {3, 2}), Contains("split_v2") && Contains("(0, 3, 2)") && Contains("(7, 2)"));
+  CHECK_THROWS_WITH(nd::split_v2(x, {8}), Contains("split_v2") && Contains("(7, 2)"));
+  CHECK_THROWS_WITH(nd::split_v2(x, {2}, 0, true), Contains("squeeze_axis"));
+  // MXNet's attributes: indices led by 0, or sections.
+  const auto by_indices = op::call_symbol_op("_split_v2", {{"indices", "(0, 5)"}, {"axis", "0"}, {"sections", "0"}},
+                                             std::vector<NDArray>{x});
+  REQUIRE(by_indices.size() == 2);
+  check_array(by_indices[1], {2, 2}, {10, 11, 12, 13});
+  const auto by_sections = op::call_symbol_op("_split_v2", {{"indices", "()"}, {"axis", "1"}, {"sections", "2"}},
+                                              std::vector<NDArray>{x});
+  REQUIRE(by_sections.size() == 2);
+  check_array(by_sections[0], {7, 1}, {0, 2, 4, 6, 8, 10, 12});
+}
+
 TEST_CASE("slice_axis and broadcast_to check their arguments at the call", "[operators][shape][errors]") {
   NDArray x = nd::zeros({2, 5});
   CHECK_THROWS_AS(nd::slice_axis(x, 1, 3, 7), ShapeError);

@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <vector>
 
+#include <optional>
+
 #include <mx/ndarray/ndarray.h>
 
-namespace mx::gluon::rnn::detail {
+namespace mx::nd::recurrent {
 
 enum class CellKind { kRNNTanh, kRNNRelu, kLSTM, kGRU };
 
@@ -23,10 +25,16 @@ struct StepOutput {
   std::vector<NDArray> states;
 };
 
+// MXNet's lstm_state_clip_min/max: each step's LSTM cell state c' clipped to [min, max].
+struct StateClip {
+  double min, max;
+};
+
 // `states` are the previous states, each (N, H), or empty for zeros (the first step from a zero begin state,
 // which skips the product with h). h2h_weight (G*H, H), h2h_bias (G*H).
 StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<NDArray>& states,
-                          const NDArray& h2h_weight, const NDArray& h2h_bias);
+                          const NDArray& h2h_weight, const NDArray& h2h_bias,
+                          const std::optional<StateClip>& clip = std::nullopt);
 
 // Holds a step of sequences already past their lengths: `inside` (N, 1) is 1 where the step lies inside the
 // sequence, else 0. There the output becomes 0 and the states keep their `previous` values (zeros when
@@ -39,11 +47,11 @@ void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, co
 // after the last step.
 StepOutput run_sequence(CellKind kind, const NDArray& i2h, std::vector<NDArray> states, const NDArray& h2h_weight,
                         const NDArray& h2h_bias, const std::vector<NDArray>& inside, bool backwards = false,
-                        int stack_axis = 0);
+                        int stack_axis = 0, const std::optional<StateClip>& clip = std::nullopt);
 
 // `inside` masks for steps 0..T-1 of sequences of `lengths` (N,), in dtype `dtype`; mx::ShapeError naming `who`
 // unless lengths is (N,).
 std::vector<NDArray> length_masks(const char* who, const NDArray& lengths, std::int64_t steps, std::int64_t batch,
                                   DType dtype);
 
-}  // namespace mx::gluon::rnn::detail
+}  // namespace mx::nd::recurrent
