@@ -73,6 +73,7 @@ const char* rule_name(UpdateRule rule) {
     case UpdateRule::kLAMB: return "lamb_update";
     case UpdateRule::kSignum: return "signum_update";
     case UpdateRule::kFtrl: return "ftrl_update";
+    case UpdateRule::kNadam: return "nadam_update";
   }
   return "update";
 }
@@ -114,6 +115,7 @@ void update_cpu(const UpdateParams& p, std::span<const Blob> in, std::span<const
       case UpdateRule::kLAMB: return lamb(p.hyper, w, g, s0, s1, n);
       case UpdateRule::kSignum: return update_elements<UpdateRule::kSignum>(p.hyper, w, g, s0, s1, n);
       case UpdateRule::kFtrl: return update_elements<UpdateRule::kFtrl>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kNadam: return update_elements<UpdateRule::kNadam>(p.hyper, w, g, s0, s1, n);
     }
   };
   if (in[0].dtype == DType::kFloat32) run(float{});

@@ -109,6 +109,7 @@ void update_typed(UpdateRule rule, const nd::UpdateHyperParams& h, void* w, cons
     case UpdateRule::kLAMB: return lamb<T>(h, w, g, s0, s1, n, s);
     case UpdateRule::kSignum: return launch<UpdateRule::kSignum, T>(h, w, g, s0, s1, n, s);
     case UpdateRule::kFtrl: return launch<UpdateRule::kFtrl, T>(h, w, g, s0, s1, n, s);
+    case UpdateRule::kNadam: return launch<UpdateRule::kNadam, T>(h, w, g, s0, s1, n, s);
   }
 }
 

@@ -23,8 +23,9 @@ enum class UpdateRule {
   kLAMB,      // Adam's direction plus decoupled decay, scaled by the trust ratio |w| / |direction|  states: m, v
   kSignum,    // m = momentum * m - (1 - momentum) (g + wd * w); w += lr * sign(m)        states: m
   kFtrl,      // McMahan's FTRL-proximal with L1 strength lamda1 and beta (MXNet's)     states: z, n
+  kNadam,     // Adam with Nesterov momentum on a warming schedule (Dozat)               states: m, v
 };
-inline constexpr UpdateRule kLastUpdateRule = UpdateRule::kFtrl;
+inline constexpr UpdateRule kLastUpdateRule = UpdateRule::kNadam;
 
 struct UpdateHyperParams {
   double lr = 0.01;
@@ -38,6 +39,9 @@ struct UpdateHyperParams {
   double rho = 0.9;     // AdaDelta's decay
   int step = 1;         // LAMB's bias correction: the update's number, from 1
   double lamda1 = 0.01, beta = 1;  // Ftrl's
+  // Nadam's, for the update's step t (Nadam::step_params): momentum holds mu_t, momentum_next mu_{t+1};
+  // schedule the product mu_1 ... mu_t, schedule_next that times mu_{t+1}; correction2 is 1 - beta2^t.
+  double momentum_next = 0, schedule = 0, schedule_next = 0, correction2 = 1;
 };
 
 // The number of optimizer states `rule` keeps (each an array of the weight's shape, zeros at the start).
@@ -108,6 +112,12 @@ MX_HOST_DEVICE void update_element(const UpdateHyperParams& h, T& w, T g, T& s0,
     const T momentum = static_cast<T>(h.momentum);
     s0 = momentum * s0 - (1 - momentum) * (g + wd * w);
     w += lr * static_cast<T>((s0 > 0) - (s0 < 0));
+  } else if constexpr (R == UpdateRule::kNadam) {
+    const T decayed = g + wd * w, mu = static_cast<T>(h.momentum), mu_next = static_cast<T>(h.momentum_next);
+    s0 = b1 * s0 + (1 - b1) * decayed;
+    s1 = b2 * s1 + (1 - b2) * decayed * decayed;
+    const T blended = (1 - mu) * decayed / static_cast<T>(1 - h.schedule) + mu_next * s0 / static_cast<T>(1 - h.schedule_next);
+    w -= lr * blended / (std::sqrt(s1 / static_cast<T>(h.correction2)) + eps);
   } else if constexpr (R == UpdateRule::kFtrl) {
     const T lamda1 = static_cast<T>(h.lamda1), beta = static_cast<T>(h.beta);
     s0 += g - (std::sqrt(s1 + g * g) - std::sqrt(s1)) * w / lr;

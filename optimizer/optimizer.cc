@@ -119,6 +119,31 @@ Signum::Signum(OptimizerOptions options, double momentum)
 Ftrl::Ftrl(OptimizerOptions options, double lamda1, double beta)
     : Optimizer(nd::UpdateRule::kFtrl, std::move(options), {.lamda1 = lamda1, .beta = beta}) {}
 
+Nadam::Nadam(OptimizerOptions options, AdamParams p, double schedule_decay)
+    : Optimizer(nd::UpdateRule::kNadam, std::move(options), {.beta1 = p.beta1, .beta2 = p.beta2, .epsilon = p.epsilon}),
+      schedule_decay_(schedule_decay) {}
+
+double Nadam::momentum_at(double beta1, int t) const {
+  return beta1 * (1 - 0.5 * std::pow(0.96, t * schedule_decay_));
+}
+
+nd::UpdateHyperParams Nadam::step_params(nd::UpdateHyperParams h, int t) const {
+  double product = 0;
+  {
+    std::lock_guard lock(products_mutex_);
+    while (static_cast<int>(products_.size()) <= t) {
+      products_.push_back(products_.back() * momentum_at(h.beta1, static_cast<int>(products_.size())));
+    }
+    product = products_[static_cast<std::size_t>(t)];
+  }
+  h.momentum = momentum_at(h.beta1, t);
+  h.momentum_next = momentum_at(h.beta1, t + 1);
+  h.schedule = product;
+  h.schedule_next = product * h.momentum_next;
+  h.correction2 = 1 - std::pow(h.beta2, t);
+  return h;
+}
+
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {
   static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient"};
   const std::map<std::string, std::set<std::string>> kOwn = {
@@ -127,7 +152,7 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
       {"rmsprop", {"gamma1", "epsilon"}}, {"adagrad", {"epsilon"}},
       {"adadelta", {"rho", "epsilon"}},  {"adamax", {"beta1", "beta2"}},
       {"lamb", {"beta1", "beta2", "epsilon"}}, {"signum", {"momentum"}},
-      {"ftrl", {"lamda1", "beta"}}};
+      {"ftrl", {"lamda1", "beta"}}, {"nadam", {"beta1", "beta2", "epsilon", "schedule_decay"}}};
   const auto own = kOwn.find(name);
   if (own == kOwn.end()) {
     std::string known;
@@ -165,6 +190,7 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
   if (name == "adadelta") return std::make_shared<AdaDelta>(o, get("rho", 0.9), get("epsilon", 1e-5));
   if (name == "adamax") return std::make_shared<Adamax>(o, get("beta1", 0.9), get("beta2", 0.999));
   if (name == "signum") return std::make_shared<Signum>(o, get("momentum", 0.9));
+  if (name == "nadam") return std::make_shared<Nadam>(o, adam, get("schedule_decay", 0.004));
   if (name == "ftrl") return std::make_shared<Ftrl>(o, get("lamda1", 0.01), get("beta", 1));
   return std::make_shared<LAMB>(o, adam);
 }

@@ -5,6 +5,7 @@
 // to 1 / batch_size times this), clip_gradient, and an optional learning-rate schedule.
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -148,9 +149,28 @@ class Ftrl : public Optimizer {
   std::string name() const override { return "ftrl"; }
 };
 
-// By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl")
+// Adam with Nesterov momentum (Dozat), as MXNet's Nadam: the momentum warms up as
+// mu_t = beta1 (1 - 0.5 * 0.96^(t * schedule_decay)), and its running product is per step t (MXNet 1.x's kept
+// one product for all weights, so it fell with their number).
+class Nadam : public Optimizer {
+ public:
+  explicit Nadam(OptimizerOptions options = {.learning_rate = 0.001}, AdamParams params = {},
+                 double schedule_decay = 0.004);
+  std::string name() const override { return "nadam"; }
+
+ protected:
+  nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
+
+ private:
+  double momentum_at(double beta1, int t) const;
+  double schedule_decay_;
+  mutable std::mutex products_mutex_;       // updates on the store run on engine workers
+  mutable std::vector<double> products_ = {1};  // mu_1 ... mu_t at t, filled as steps arrive
+};
+
+// By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl", "nadam")
 // with MXNet's keyword names as keys (learning_rate, wd, momentum, beta1, beta2, epsilon, gamma1, rho, lamda1,
-// beta, rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
+// beta, schedule_decay, rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params = {});
 
 }  // namespace mx::optimizer

@@ -115,6 +115,21 @@ TEST_CASE("each optimizer applies its rule", "[gluon][optimizer]") {
       w = std::abs(s[0]) > 0.05 ? (sign(s[0]) * 0.05 - s[0]) / ((1.5 + std::sqrt(s[1])) / lr + wd) : 0.0;
     });
   }
+  SECTION("Nadam") {
+    // Dozat's rule with MXNet's warming schedule, the running product of the momenta kept here.
+    const auto mu = [](int t) { return 0.9 * (1 - 0.5 * std::pow(0.96, t * 0.004)); };
+    opt::Nadam nadam({.learning_rate = lr, .wd = wd});
+    check_rule(nadam, 2, [&](double& w, double g, auto& s, int t) {
+      double product = 1;
+      for (int i = 1; i <= t; ++i) product *= mu(i);
+      const double d = g + wd * w;
+      s[0] = 0.9 * s[0] + 0.1 * d;
+      s[1] = 0.999 * s[1] + 0.001 * d * d;
+      const double g_hat = d / (1 - product), m_hat = s[0] / (1 - product * mu(t + 1));
+      const double v_hat = s[1] / (1 - std::pow(0.999, t));
+      w -= lr * ((1 - mu(t)) * g_hat + mu(t + 1) * m_hat) / (std::sqrt(v_hat) + 1e-8);
+    });
+  }
   SECTION("rescale_grad and clip_gradient come first") {
     opt::SGD clipped({.learning_rate = 1, .rescale_grad = 2, .clip_gradient = 0.5});
     check_rule(clipped, 0, [&](double& w, double g, auto&, int) { w -= std::clamp(2 * g, -0.5, 0.5); });
@@ -147,6 +162,7 @@ TEST_CASE("LAMB scales Adam's step by the trust ratio of the whole weight", "[gl
 TEST_CASE("create builds optimizers by name and rejects unknown names and options", "[gluon][optimizer]") {
   CHECK(opt::create("adam")->name() == "adam");
   CHECK(opt::create("signum", {{"momentum", 0.5}})->name() == "signum");
+  CHECK(opt::create("nadam", {{"schedule_decay", 0.01}})->learning_rate() == 0.001);
   CHECK(opt::create("ftrl", {{"lamda1", 0.1}, {"beta", 2}})->learning_rate() == 0.1);  // MXNet's default rate
   CHECK(opt::create("sgd", {{"learning_rate", 0.5}})->learning_rate() == 0.5);
   CHECK_THROWS_WITH(opt::create("sgdd"), Contains("sgdd") && Contains("adam"));

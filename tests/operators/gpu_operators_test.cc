@@ -277,7 +277,8 @@ TEST_CASE("optimizer updates on the GPU equal the CPU's", "[gpu]") {
   for (nd::UpdateRule rule : {nd::UpdateRule::kSGD, nd::UpdateRule::kSGDMomentum, nd::UpdateRule::kNAG,
                               nd::UpdateRule::kAdam, nd::UpdateRule::kAdamW, nd::UpdateRule::kRMSProp,
                               nd::UpdateRule::kAdaGrad, nd::UpdateRule::kAdaDelta, nd::UpdateRule::kAdamax,
-                              nd::UpdateRule::kLAMB, nd::UpdateRule::kSignum, nd::UpdateRule::kFtrl}) {
+                              nd::UpdateRule::kLAMB, nd::UpdateRule::kSignum, nd::UpdateRule::kFtrl,
+                              nd::UpdateRule::kNadam}) {
     INFO("rule " << static_cast<int>(rule));
     const NDArray w = uniform(-1, 1, {50}), g = uniform(-1, 1, {50});
     auto run = [&](Context ctx) {
