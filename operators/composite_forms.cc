@@ -1,5 +1,7 @@
 #include <mx/operators/composite_forms.h>
 
+#include <cmath>
+
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/indexing.h>
@@ -100,7 +102,7 @@ Attrs rnn(const nd::RNNOptions& o, bool use_sequence_length) {
           {"mode", o.mode},
           {"p", attr_string(o.p)},
           {"state_outputs", attr_string(o.state_outputs)},
-          {"projection_size", "None"},
+          {"projection_size", o.projection_size ? attr_string(*o.projection_size) : std::string("None")},
           {"lstm_state_clip_min", optional(o.lstm_state_clip_min)},
           {"lstm_state_clip_max", optional(o.lstm_state_clip_max)},
           {"lstm_state_clip_nan", "False"},
@@ -340,7 +342,6 @@ RNNNode read_rnn(const Attrs& a) {
   AttrReader attrs("RNN", a);
   RNNNode node;
   nd::RNNOptions& o = node.options;
-  std::optional<double> projection_size;
   attrs.read("state_size", o.state_size);
   attrs.read("num_layers", o.num_layers);
   attrs.read("bidirectional", o.bidirectional);
@@ -348,12 +349,18 @@ RNNNode read_rnn(const Attrs& a) {
   attrs.read("p", o.p);
   attrs.read("state_outputs", o.state_outputs);
   attrs.read("use_sequence_length", node.use_sequence_length);
-  attrs.read("projection_size", projection_size);
+  std::optional<double> projection;
+  attrs.read("projection_size", projection);
+  if (projection) {
+    if (!(*projection >= 1 && *projection <= 9007199254740992.0) || *projection != std::floor(*projection)) {
+      throw Error("RNN: projection_size must be a positive whole number, got " + attr_string(*projection));
+    }
+    o.projection_size = static_cast<std::int64_t>(*projection);
+  }
   attrs.read("lstm_state_clip_min", o.lstm_state_clip_min);
   attrs.read("lstm_state_clip_max", o.lstm_state_clip_max);
   attrs.ignore("lstm_state_clip_nan", {"False", "0"});
   attrs.finish();
-  if (projection_size) throw Error("RNN: projection_size (LSTMP) is not supported by mxpp");
   nd::recurrent::cell_kind("RNN", o.mode);
   return node;
 }

@@ -23,7 +23,7 @@ int gate_count(CellKind kind) {
 int state_count(CellKind kind) { return kind == CellKind::kLSTM ? 2 : 1; }
 
 StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<NDArray>& states,
-                          const NDArray& h2h_weight, const NDArray& h2h_bias, const std::optional<StateClip>& clip) {
+                          const NDArray& h2h_weight, const NDArray& h2h_bias, const LSTMExtras& lstm) {
   const bool from_zero = states.empty();
   const auto gates = static_cast<int>(h2h_weight.shape()[0]);
   // From a zero state h2h is the bias alone, broadcast over the batch.
@@ -39,8 +39,11 @@ StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<N
       const std::vector<NDArray> g = nd::split(i2h + h2h, 4, 1);
       const NDArray in = nd::sigmoid(g[0]), transform = nd::tanh(g[2]), out = nd::sigmoid(g[3]);
       NDArray c = from_zero ? in * transform : nd::sigmoid(g[1]) * states[1] + in * transform;
-      if (clip) c = nd::clip(c, clip->min, clip->max);
+      if (lstm.clip) c = nd::clip(c, lstm.clip->min, lstm.clip->max);
       NDArray h = out * nd::tanh(c);
+      if (!lstm.h2r_weight.is_none()) {
+        h = nd::FullyConnected(h, lstm.h2r_weight, std::nullopt, static_cast<int>(lstm.h2r_weight.shape()[0]));
+      }
       return {h, {h, c}};
     }
     case CellKind::kGRU: {
@@ -63,13 +66,13 @@ void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, co
 
 StepOutput run_sequence(CellKind kind, const NDArray& i2h, std::vector<NDArray> states, const NDArray& h2h_weight,
                         const NDArray& h2h_bias, const std::vector<NDArray>& inside, bool backwards, int stack_axis,
-                        const std::optional<StateClip>& clip) {
+                        const LSTMExtras& lstm) {
   const std::int64_t steps = i2h.shape()[0];
   const std::vector<NDArray> per_step = nd::split(i2h, static_cast<int>(steps), 0, /*squeeze_axis=*/true);
   std::vector<NDArray> outputs(per_step.size());
   for (std::int64_t s = 0; s < steps; ++s) {
     const auto t = static_cast<std::size_t>(backwards ? steps - 1 - s : s);
-    StepOutput step = recurrent_step(kind, per_step[t], states, h2h_weight, h2h_bias, clip);
+    StepOutput step = recurrent_step(kind, per_step[t], states, h2h_weight, h2h_bias, lstm);
     // Past a sequence's end its states hold: backwards, its pass starts at its own last step.
     if (!inside.empty()) hold_past_length(step, states, inside[t]);
     outputs[t] = std::move(step.output);

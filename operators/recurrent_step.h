@@ -30,11 +30,18 @@ struct StateClip {
   double min, max;
 };
 
+// LSTM's options beyond the equations above: the clip, and a projection of the output (LSTMP, Sak et al.):
+// h' = W_h2r (sigmoid(o) tanh(c')) with h2r_weight (P, H) and no bias, so that h is (N, P) and h2h_weight
+// (4H, P), while c stays (N, H). No projection when h2r_weight is none.
+struct LSTMExtras {
+  std::optional<StateClip> clip = {};
+  NDArray h2r_weight = {};
+};
+
 // `states` are the previous states, each (N, H), or empty for zeros (the first step from a zero begin state,
 // which skips the product with h). h2h_weight (G*H, H), h2h_bias (G*H).
 StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<NDArray>& states,
-                          const NDArray& h2h_weight, const NDArray& h2h_bias,
-                          const std::optional<StateClip>& clip = std::nullopt);
+                          const NDArray& h2h_weight, const NDArray& h2h_bias, const LSTMExtras& lstm = {});
 
 // Holds a step of sequences already past their lengths: `inside` (N, 1) is 1 where the step lies inside the
 // sequence, else 0. There the output becomes 0 and the states keep their `previous` values (zeros when
@@ -47,7 +54,7 @@ void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, co
 // after the last step.
 StepOutput run_sequence(CellKind kind, const NDArray& i2h, std::vector<NDArray> states, const NDArray& h2h_weight,
                         const NDArray& h2h_bias, const std::vector<NDArray>& inside, bool backwards = false,
-                        int stack_axis = 0, const std::optional<StateClip>& clip = std::nullopt);
+                        int stack_axis = 0, const LSTMExtras& lstm = {});
 
 // `inside` masks for steps 0..T-1 of sequences of `lengths` (N,), in dtype `dtype`; mx::ShapeError naming `who`
 // unless lengths is (N,).

@@ -51,7 +51,8 @@ StepOutput run_stack(CellKind kind, const NDArray& sequence, std::span<const Lay
       // The input products of every step at once, then the recurrence step by step (backwards for d = 1).
       const auto gates = static_cast<int>(w.h2h_weight.shape()[0]);
       StepOutput run = run_sequence(kind, nd::FullyConnected(layer_input, w.i2h_weight, w.i2h_bias, gates, false),
-                                    states, w.h2h_weight, w.h2h_bias, inside, /*backwards=*/d == 1, 0, options.clip);
+                                    states, w.h2h_weight, w.h2h_bias, inside, /*backwards=*/d == 1, 0,
+                                    LSTMExtras{options.clip, w.h2r_weight});
       for (int k = 0; k < state_count; ++k) last[static_cast<std::size_t>(k)].push_back(run.states[static_cast<std::size_t>(k)]);
       per_direction.push_back(std::move(run.output));
     }
@@ -71,8 +72,12 @@ using recurrent::CellKind;
 
 std::string describe(const RNNOptions& o) {
   return "mode " + o.mode + ", state_size " + std::to_string(o.state_size) + ", num_layers " +
-         std::to_string(o.num_layers) + (o.bidirectional ? ", bidirectional" : "");
+         std::to_string(o.num_layers) + (o.bidirectional ? ", bidirectional" : "") +
+         (o.projection_size ? ", projection_size " + std::to_string(*o.projection_size) : "");
 }
+
+// The width of h and of each direction's output: the projection's when there is one.
+std::int64_t output_width(const RNNOptions& o) { return o.projection_size.value_or(o.state_size); }
 
 std::optional<recurrent::StateClip> state_clip(const RNNOptions& o) {
   if (!o.lstm_state_clip_min && !o.lstm_state_clip_max) return std::nullopt;
@@ -86,25 +91,28 @@ std::optional<recurrent::StateClip> state_clip(const RNNOptions& o) {
 // The packed vector cut into each layer's and direction's weights (views of its parts).
 std::vector<recurrent::LayerWeights> unpack(const NDArray& parameters, const RNNOptions& o, std::int64_t input_size) {
   const int directions = o.bidirectional ? 2 : 1;
-  const std::int64_t hidden = o.state_size;
+  const std::int64_t hidden = o.state_size, width = output_width(o);
   const std::int64_t rows = recurrent::gate_count(recurrent::cell_kind("RNN", o.mode)) * hidden;
+  const std::size_t per_set = o.projection_size ? 3 : 2;  // weights of one layer and direction
   std::vector<Shape> shapes;  // in packing order: every weight, then every bias
   for (int l = 0; l < o.num_layers; ++l) {
     for (int d = 0; d < directions; ++d) {
-      shapes.push_back({rows, l == 0 ? input_size : directions * hidden});
-      shapes.push_back({rows, hidden});
+      shapes.push_back({rows, l == 0 ? input_size : directions * width});
+      shapes.push_back({rows, width});
+      if (o.projection_size) shapes.push_back({width, hidden});
     }
   }
-  const std::size_t weight_count = shapes.size();
-  for (std::size_t i = 0; i < weight_count; ++i) shapes.push_back({rows});
+  const std::size_t sets = shapes.size() / per_set, biases = shapes.size();
+  for (std::size_t i = 0; i < 2 * sets; ++i) shapes.push_back({rows});
   std::vector<std::int64_t> cuts;
   std::int64_t offset = 0;
   for (std::size_t i = 0; i + 1 < shapes.size(); ++i) cuts.push_back(offset += shapes[i].size());
   std::vector<NDArray> parts = nd::split_v2(parameters, cuts, 0);
-  std::vector<recurrent::LayerWeights> weights(weight_count / 2);
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    weights[i] = {parts[2 * i].reshape(shapes[2 * i]), parts[2 * i + 1].reshape(shapes[2 * i + 1]),
-                  parts[weight_count + 2 * i], parts[weight_count + 2 * i + 1]};
+  std::vector<recurrent::LayerWeights> weights(sets);
+  for (std::size_t i = 0; i < sets; ++i) {
+    const std::size_t w = per_set * i;
+    weights[i] = {parts[w].reshape(shapes[w]), parts[w + 1].reshape(shapes[w + 1]), parts[biases + 2 * i],
+                  parts[biases + 2 * i + 1], o.projection_size ? parts[w + 2].reshape(shapes[w + 2]) : NDArray()};
   }
   return weights;
 }
@@ -112,11 +120,12 @@ std::vector<recurrent::LayerWeights> unpack(const NDArray& parameters, const RNN
 }  // namespace
 
 std::int64_t rnn_param_size(const RNNOptions& o, std::int64_t input_size) {
-  const std::int64_t directions = o.bidirectional ? 2 : 1, hidden = o.state_size;
+  const std::int64_t directions = o.bidirectional ? 2 : 1, hidden = o.state_size, width = output_width(o);
   const std::int64_t rows = recurrent::gate_count(recurrent::cell_kind("RNN", o.mode)) * hidden;
+  const std::int64_t projection = o.projection_size ? width * hidden : 0;
   std::int64_t size = 0;
   for (int l = 0; l < o.num_layers; ++l) {
-    size += directions * rows * ((l == 0 ? input_size : directions * hidden) + hidden + 2);
+    size += directions * (rows * ((l == 0 ? input_size : directions * width) + width + 2) + projection);
   }
   return size;
 }
@@ -140,6 +149,10 @@ std::vector<NDArray> run_rnn(const NDArray& data, const NDArray& parameters, std
   if (o.num_layers < 1) throw Error("RNN: num_layers must be positive, got " + std::to_string(o.num_layers));
   if (!(o.p >= 0 && o.p < 1)) throw Error("RNN: p must be in [0, 1), got " + std::to_string(o.p));
   const std::optional<recurrent::StateClip> clip = state_clip(o);
+  if (o.projection_size && (o.mode != "lstm" || *o.projection_size < 1)) {
+    throw Error("RNN: projection_size must be positive and applies to mode lstm; got " + describe(o));
+  }
+  const std::int64_t width = output_width(o);
   if (data.ndim() != 3) throw ShapeError("RNN: data must be (T, N, C), got " + data.shape().str());
   const std::int64_t steps = data.shape()[0], batch = data.shape()[1], features = data.shape()[2];
   const std::int64_t expected_params = rnn_param_size(o, features);
@@ -157,10 +170,11 @@ std::vector<NDArray> run_rnn(const NDArray& data, const NDArray& parameters, std
   bool zero_states = states.empty();
   for (std::size_t k = 0; k < states.size(); ++k) {
     const Shape& s = states[k].shape();
-    const bool unknown_batch = s == Shape{rows, 0, o.state_size} && batch != 0;
-    if (s != Shape{rows, batch, o.state_size} && !unknown_batch) {
+    const std::int64_t state_width = k == 0 ? width : o.state_size;  // h, then c
+    const bool unknown_batch = s == Shape{rows, 0, state_width} && batch != 0;
+    if (s != Shape{rows, batch, state_width} && !unknown_batch) {
       throw ShapeError("RNN: state " + std::to_string(k) + " has shape " + s.str() + ", expected " +
-                       Shape{rows, batch, o.state_size}.str() + " for data " + data.shape().str() + " and " + describe(o));
+                       Shape{rows, batch, state_width}.str() + " for data " + data.shape().str() + " and " + describe(o));
     }
     if (k == 0) zero_states = unknown_batch;
     else if (unknown_batch != zero_states) throw ShapeError("RNN: the state arrays differ in batch");
@@ -174,7 +188,9 @@ std::vector<NDArray> run_rnn(const NDArray& data, const NDArray& parameters, std
   if (!states.empty()) {
     node_inputs.insert(node_inputs.end(), states.begin(), states.end());
   } else if (op::is_tracing()) {
-    for (std::size_t k = 0; k < state_count; ++k) node_inputs.push_back(nd::zeros({rows, 0, o.state_size}, data.context(), data.dtype()));
+    for (std::size_t k = 0; k < state_count; ++k) {
+      node_inputs.push_back(nd::zeros({rows, 0, k == 0 ? width : o.state_size}, data.context(), data.dtype()));
+    }
   }
   if (!sequence_length.is_none()) node_inputs.push_back(sequence_length);
   op::Composite node("RNN", node_inputs);

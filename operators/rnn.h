@@ -7,6 +7,8 @@
 // Its parameters come packed as MXNet and cuDNN pack them, in one vector: every weight flattened, layer by
 // layer, the forward direction before the reverse, i2h (G*H, C_l) then h2h (G*H, H); then every bias in the
 // same order, i2h then h2h (G*H each). C_0 is the input size, C_l = D*H above it; G as recurrent_step.h.
+// With an LSTM's projection_size P (LSTMP), each layer and direction also has h2r (P, H), packed after its h2h
+// weight (no bias), h2h is (4H, P), C_l = D*P, and the output and h are P wide (c stays H).
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -26,10 +28,11 @@ struct RNNOptions {
   double p = 0;               // dropout between layers, in training mode
   bool state_outputs = false; // also return the last states
   std::optional<double> lstm_state_clip_min = {}, lstm_state_clip_max = {};  // both or neither
+  std::optional<std::int64_t> projection_size = {};  // LSTM only
 };
 
 // data (T, N, C); parameters packed as above (rnn_param_size); states [h], or [h, c] for LSTM, each
-// (L*D, N, H), or empty for zeros; a state (L*D, 0, H) also counts as zeros (MXNet's exported begin states,
+// (L*D, N, H) (h (L*D, N, P) with a projection), or empty for zeros; a state (L*D, 0, H) also counts as zeros (MXNet's exported begin states,
 // whose batch is left unknown). sequence_length (N,) or none: MXNet's use_sequence_length, each sequence's
 // outputs past its length 0 and its states those of its own last step. Returns [output (T, N, D*H)], followed
 // with state_outputs by the last states. Errors name RNN, the shapes and the mode.
@@ -50,6 +53,7 @@ const char* mode_name(CellKind kind);
 
 struct LayerWeights {
   NDArray i2h_weight, h2h_weight, i2h_bias, h2h_bias;
+  NDArray h2r_weight = {};  // LSTMP's projection, or none
 };
 
 struct StackOptions {

@@ -21,17 +21,20 @@ RecurrentLayer::RecurrentLayer(nd::recurrent::CellKind kind, std::string alias, 
     throw Error(name_ + ": layout must be \"TNC\" or \"NTC\", got \"" + options_.layout + "\"");
   }
   if (options_.input_size < 0) throw Error(name_ + ": input_size must not be negative");
-  if (options_.lstm_state_clip_min.has_value() != options_.lstm_state_clip_max.has_value() ||
-      (options_.lstm_state_clip_min && *options_.lstm_state_clip_min > *options_.lstm_state_clip_max)) {
-    throw Error(name_ + ": lstm_state_clip_min and lstm_state_clip_max must be given together, min <= max");
+  if (options_.state_clip_min.has_value() != options_.state_clip_max.has_value() ||
+      (options_.state_clip_min && *options_.state_clip_min > *options_.state_clip_max)) {
+    throw Error(name_ + ": state_clip_min and state_clip_max must be given together, min <= max");
   }
-  if (options_.lstm_state_clip_min && kind != nd::recurrent::CellKind::kLSTM) {
-    throw Error(name_ + ": lstm_state_clip_min/max apply to LSTM alone");
+  if ((options_.state_clip_min || options_.projection_size) && kind != nd::recurrent::CellKind::kLSTM) {
+    throw Error(name_ + ": state_clip_min/max and projection_size apply to LSTM alone");
   }
-  const std::int64_t rows = nd::recurrent::gate_count(kind) * hidden_size;
+  if (options_.projection_size && *options_.projection_size < 1) {
+    throw Error(name_ + ": projection_size must be positive, got " + std::to_string(*options_.projection_size));
+  }
+  const std::int64_t rows = nd::recurrent::gate_count(kind) * hidden_size, width = output_width();
   // MXNet's order: layer by layer, the forward direction ("l") before the reverse ("r").
   for (int l = 0; l < options_.num_layers; ++l) {
-    const std::int64_t inputs = l == 0 ? options_.input_size : directions() * hidden_size;
+    const std::int64_t inputs = l == 0 ? options_.input_size : directions() * width;
     for (int d = 0; d < directions(); ++d) {
       const std::string stem = (d == 0 ? "l" : "r") + std::to_string(l) + "_";
       const auto make = [&](const char* what, Shape shape, const init::InitializerRef& init) {
@@ -39,9 +42,10 @@ RecurrentLayer::RecurrentLayer(nd::recurrent::CellKind kind, std::string alias, 
       };
       Weights w;
       w.i2h_weight = make("i2h_weight", {rows, inputs}, options_.i2h_weight_initializer);
-      w.h2h_weight = make("h2h_weight", {rows, hidden_size}, options_.h2h_weight_initializer);
+      w.h2h_weight = make("h2h_weight", {rows, width}, options_.h2h_weight_initializer);
       w.i2h_bias = make("i2h_bias", {rows}, options_.i2h_bias_initializer);
       w.h2h_bias = make("h2h_bias", {rows}, options_.h2h_bias_initializer);
+      if (options_.projection_size) w.h2r_weight = make("h2r_weight", {width, hidden_size}, options_.h2r_weight_initializer);
       weights_.push_back(std::move(w));
     }
   }
@@ -51,7 +55,7 @@ std::vector<NDArray> RecurrentLayer::begin_state(std::int64_t batch_size, Contex
   std::vector<NDArray> states;
   const std::int64_t rows = options_.num_layers * directions();
   for (int i = 0; i < nd::recurrent::state_count(kind_); ++i) {
-    states.push_back(nd::zeros({rows, batch_size, hidden_size_}, ctx, options_.dtype));
+    states.push_back(nd::zeros({rows, batch_size, i == 0 ? output_width() : hidden_size_}, ctx, options_.dtype));
   }
   return states;
 }
@@ -72,8 +76,8 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
     if (begin.size() != state_count) {
       throw Error(name_ + ": expected " + std::to_string(state_count) + " state arrays, got " + std::to_string(begin.size()));
     }
-    const Shape expected{rows, batch, hidden_size_};
     for (std::size_t k = 0; k < begin.size(); ++k) {
+      const Shape expected{rows, batch, k == 0 ? output_width() : hidden_size_};
       if (begin[k].shape() != expected) {
         throw ShapeError(name_ + ": state " + std::to_string(k) + " has shape " + begin[k].shape().str() +
                          ", expected " + expected.str() + " for input " + x.shape().str() + " (" + options_.layout + ")");
@@ -95,11 +99,13 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
                            .mode = nd::recurrent::mode_name(kind_),
                            .p = options_.dropout,
                            .state_outputs = true,
-                           .lstm_state_clip_min = options_.lstm_state_clip_min,
-                           .lstm_state_clip_max = options_.lstm_state_clip_max};
+                           .lstm_state_clip_min = options_.state_clip_min,
+                           .lstm_state_clip_max = options_.state_clip_max,
+                           .projection_size = options_.projection_size};
   std::vector<nd::recurrent::LayerWeights> weights;
   for (const Weights& w : weights_) {
-    weights.push_back({w.i2h_weight.data(ctx), w.h2h_weight.data(ctx), w.i2h_bias.data(ctx), w.h2h_bias.data(ctx)});
+    weights.push_back({w.i2h_weight.data(ctx), w.h2h_weight.data(ctx), w.i2h_bias.data(ctx), w.h2h_bias.data(ctx),
+                       options_.projection_size ? w.h2r_weight.data(ctx) : NDArray()});
   }
   nd::recurrent::StepOutput run;
   if (op::is_tracing()) {
@@ -110,6 +116,7 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
       for (const auto& w : weights) {
         packed.push_back(bias ? w.i2h_bias : w.i2h_weight);
         packed.push_back(bias ? w.h2h_bias : w.h2h_weight);
+        if (!bias && !w.h2r_weight.is_none()) packed.push_back(w.h2r_weight);
       }
     }
     std::vector<NDArray> outputs = nd::recurrent::rnn_node(sequence, nd::rnn_param_concat(packed), weights, begin, lengths, rnn);
@@ -134,6 +141,7 @@ std::string RecurrentLayer::repr() const {
   if (options_.num_layers != 1) s += ", num_layers=" + std::to_string(options_.num_layers);
   if (options_.dropout != 0) s += ", dropout=" + std::to_string(options_.dropout);
   if (options_.bidirectional) s += ", bidirectional";
+  if (options_.projection_size) s += ", projection_size=" + std::to_string(*options_.projection_size);
   return s + ")";
 }
 

@@ -35,8 +35,12 @@ struct RecurrentLayerOptions {
   init::InitializerRef i2h_bias_initializer = init::Zero();
   init::InitializerRef h2h_bias_initializer = init::Zero();
   Prefix prefix{};  // see Block
-  // LSTM only (MXNet's lstm_state_clip_min/max): each step's cell state clipped to [min, max]; both or neither.
-  std::optional<double> lstm_state_clip_min = {}, lstm_state_clip_max = {};
+  // LSTM only, as MXNet's LSTM: each step's cell state clipped to [min, max] (both or neither); and a
+  // projection of the output to projection_size P (LSTMP): parameters "l0_h2r_weight" (P, H) and h2h_weight
+  // (4H, P), output (.., D*P) and h states (L*D, N, P), c states still (L*D, N, H).
+  std::optional<double> state_clip_min = {}, state_clip_max = {};
+  std::optional<std::int64_t> projection_size = {};
+  init::InitializerRef h2r_weight_initializer{};
 };
 
 class RecurrentLayer : public HybridBlock {
@@ -63,9 +67,11 @@ class RecurrentLayer : public HybridBlock {
  private:
   struct Weights {
     Parameter i2h_weight, h2h_weight, i2h_bias, h2h_bias;
+    Parameter h2r_weight = {};  // with a projection
   };
   RecurrentOutput run(const NDArray& x, const std::vector<NDArray>& states, const NDArray& lengths);
   int directions() const { return options_.bidirectional ? 2 : 1; }
+  std::int64_t output_width() const { return options_.projection_size.value_or(hidden_size_); }
 
   nd::recurrent::CellKind kind_;
   std::string name_;  // "LSTM", for messages and repr

@@ -42,6 +42,8 @@ struct Reference {
   std::int64_t hidden;
   std::vector<std::vector<double>> wi, wh, bi, bh;  // per layer and direction
   std::optional<std::pair<double, double>> clip = {};  // LSTM's cell state clipped to [first, second]
+  std::int64_t projection = 0;                // LSTMP's P, 0 for none
+  std::vector<std::vector<double>> wr = {};   // its (P, H) weights per layer and direction
 };
 
 Reference read_weights(Kind kind, gluon::Block& layer, int layers, int directions, std::int64_t hidden) {
@@ -54,6 +56,10 @@ Reference read_weights(Kind kind, gluon::Block& layer, int layers, int direction
       r.wh.push_back(params[stem + "h2h_weight"].data().asnumpy<double>());
       r.bi.push_back(params[stem + "i2h_bias"].data().asnumpy<double>());
       r.bh.push_back(params[stem + "h2h_bias"].data().asnumpy<double>());
+      if (params.contains(stem + "h2r_weight")) {
+        r.wr.push_back(params[stem + "h2r_weight"].data().asnumpy<double>());
+        r.projection = params[stem + "h2r_weight"].shape()[0];
+      }
     }
   }
   return r;
@@ -64,23 +70,22 @@ Reference read_weights(Kind kind, gluon::Block& layer, int layers, int direction
 std::vector<double> reference_run(const Reference& r, std::vector<double> x, std::int64_t steps, std::int64_t batch,
                                   std::int64_t features, const std::vector<std::vector<double>>& states,
                                   std::vector<std::vector<double>>& last) {
-  const std::int64_t H = r.hidden, G = gates(r.kind);
+  const std::int64_t H = r.hidden, G = gates(r.kind), R = r.projection > 0 ? r.projection : H;  // R: h's width
   const int count = r.kind == Kind::kLSTM ? 2 : 1;
-  last.assign(static_cast<std::size_t>(count), std::vector<double>(static_cast<std::size_t>(r.layers * r.directions * batch * H)));
+  last.assign(static_cast<std::size_t>(count), {});
+  last[0].resize(static_cast<std::size_t>(r.layers * r.directions * batch * R));
+  if (count > 1) last[1].resize(static_cast<std::size_t>(r.layers * r.directions * batch * H));
   for (int l = 0; l < r.layers; ++l) {
-    const std::int64_t in = l == 0 ? features : r.directions * H;
-    std::vector<double> y(static_cast<std::size_t>(steps * batch * r.directions * H));
+    const std::int64_t in = l == 0 ? features : r.directions * R;
+    std::vector<double> y(static_cast<std::size_t>(steps * batch * r.directions * R));
     for (int d = 0; d < r.directions; ++d) {
       const auto row = static_cast<std::size_t>(l * r.directions + d);
       const auto& wi = r.wi[row];
       const auto& wh = r.wh[row];
       for (std::int64_t n = 0; n < batch; ++n) {
-        std::vector<double> h(static_cast<std::size_t>(H)), c(static_cast<std::size_t>(H));
-        for (std::int64_t j = 0; j < H; ++j) {
-          const auto at = static_cast<std::size_t>((static_cast<std::int64_t>(row) * batch + n) * H + j);
-          if (!states.empty()) h[j] = states[0][at];
-          if (states.size() > 1) c[j] = states[1][at];
-        }
+        std::vector<double> h(static_cast<std::size_t>(R)), c(static_cast<std::size_t>(H));
+        for (std::int64_t j = 0; j < R && !states.empty(); ++j) h[j] = states[0][(static_cast<std::int64_t>(row) * batch + n) * R + j];
+        for (std::int64_t j = 0; j < H && states.size() > 1; ++j) c[j] = states[1][(static_cast<std::int64_t>(row) * batch + n) * H + j];
         for (std::int64_t s = 0; s < steps; ++s) {
           const std::int64_t t = d == 0 ? s : steps - 1 - s;
           std::vector<double> a(static_cast<std::size_t>(G * H)), b(static_cast<std::size_t>(G * H));
@@ -88,7 +93,7 @@ std::vector<double> reference_run(const Reference& r, std::vector<double> x, std
             a[g] = r.bi[row][g];
             for (std::int64_t k = 0; k < in; ++k) a[g] += wi[g * in + k] * x[(t * batch + n) * in + k];
             b[g] = r.bh[row][g];
-            for (std::int64_t k = 0; k < H; ++k) b[g] += wh[g * H + k] * h[k];
+            for (std::int64_t k = 0; k < R; ++k) b[g] += wh[g * R + k] * h[k];
           }
           std::vector<double> next(static_cast<std::size_t>(H));
           for (std::int64_t j = 0; j < H; ++j) {
@@ -111,18 +116,21 @@ std::vector<double> reference_run(const Reference& r, std::vector<double> x, std
               }
             }
           }
+          if (r.projection > 0) {  // h = W_h2r (o tanh(c))
+            std::vector<double> projected(static_cast<std::size_t>(R));
+            for (std::int64_t p = 0; p < R; ++p)
+              for (std::int64_t j = 0; j < H; ++j) projected[p] += r.wr[row][p * H + j] * next[j];
+            next = projected;
+          }
           h = next;
-          for (std::int64_t j = 0; j < H; ++j) y[((t * batch + n) * r.directions + d) * H + j] = h[j];
+          for (std::int64_t j = 0; j < R; ++j) y[((t * batch + n) * r.directions + d) * R + j] = h[j];
         }
-        for (std::int64_t j = 0; j < H; ++j) {
-          const auto at = static_cast<std::size_t>((static_cast<std::int64_t>(row) * batch + n) * H + j);
-          last[0][at] = h[j];
-          if (count > 1) last[1][at] = c[j];
-        }
+        for (std::int64_t j = 0; j < R; ++j) last[0][(static_cast<std::int64_t>(row) * batch + n) * R + j] = h[j];
+        for (std::int64_t j = 0; j < H && count > 1; ++j) last[1][(static_cast<std::int64_t>(row) * batch + n) * H + j] = c[j];
       }
     }
     x = std::move(y);
-    features = r.directions * H;
+    features = r.directions * R;
   }
   return x;
 }
@@ -137,15 +145,19 @@ std::vector<double> to_time_major(const std::vector<double>& v, std::int64_t bat
 }
 
 // MXNet's packing of a stack's parameters, written out here apart from the library's: every weight, layer by
-// layer and the forward direction first, i2h then h2h; then every bias in the same order.
+// layer and the forward direction first, i2h then h2h (then h2r with a projection); then every bias in the
+// same order, i2h then h2h.
 std::vector<double> pack(const Reference& r) {
   std::vector<double> flat;
-  for (const auto* i2h : {&r.wi, &r.bi}) {
-    const auto* h2h = i2h == &r.wi ? &r.wh : &r.bh;
-    for (std::size_t row = 0; row < i2h->size(); ++row) {
-      flat.insert(flat.end(), (*i2h)[row].begin(), (*i2h)[row].end());
-      flat.insert(flat.end(), (*h2h)[row].begin(), (*h2h)[row].end());
-    }
+  const auto append = [&](const std::vector<double>& v) { flat.insert(flat.end(), v.begin(), v.end()); };
+  for (std::size_t row = 0; row < r.wi.size(); ++row) {
+    append(r.wi[row]);
+    append(r.wh[row]);
+    if (r.projection > 0) append(r.wr[row]);
+  }
+  for (std::size_t row = 0; row < r.bi.size(); ++row) {
+    append(r.bi[row]);
+    append(r.bh[row]);
   }
   return flat;
 }
@@ -159,13 +171,15 @@ std::vector<double> uniform_values(std::mt19937_64& rng, std::int64_t count, dou
 
 // Random weights for a stack of `layers` over input size `features`.
 Reference random_stack(std::mt19937_64& rng, Kind kind, int layers, int directions, std::int64_t features,
-                       std::int64_t hidden) {
+                       std::int64_t hidden, std::int64_t projection = 0) {
   Reference r{kind, layers, directions, hidden, {}, {}, {}, {}};
-  const std::int64_t rows = gates(kind) * hidden;
+  r.projection = projection;
+  const std::int64_t rows = gates(kind) * hidden, width = projection > 0 ? projection : hidden;
   for (int l = 0; l < layers; ++l) {
     for (int d = 0; d < directions; ++d) {
-      r.wi.push_back(uniform_values(rng, rows * (l == 0 ? features : directions * hidden), 0.8));
-      r.wh.push_back(uniform_values(rng, rows * hidden, 0.8));
+      r.wi.push_back(uniform_values(rng, rows * (l == 0 ? features : directions * width), 0.8));
+      r.wh.push_back(uniform_values(rng, rows * width, 0.8));
+      if (projection > 0) r.wr.push_back(uniform_values(rng, projection * hidden, 0.8));
       r.bi.push_back(uniform_values(rng, rows, 0.5));
       r.bh.push_back(uniform_values(rng, rows, 0.5));
     }
@@ -485,8 +499,10 @@ TEST_CASE("recurrent blocks refuse bad arguments and inputs by name", "[gluon][r
   CHECK_THROWS_WITH(cell(nd::ones({2, 4}), {nd::zeros({2, 4})}), Contains("GRUCell") && Contains("(2, 4)") && Contains("(2, 3)"));
   CHECK_THROWS_WITH(cell.unroll(3, nd::ones({2, 4, 5}), {}, "NTC"), Contains("GRUCell") && Contains("3 steps"));
   CHECK_THROWS_WITH(cell(nd::ones({2, 1, 4})), Contains("GRUCell") && Contains("(N, C)"));
-  CHECK_THROWS_WITH(rnn::GRU(2, {.lstm_state_clip_min = -1, .lstm_state_clip_max = 1}), Contains("GRU") && Contains("LSTM alone"));
-  CHECK_THROWS_WITH(rnn::LSTM(2, {.lstm_state_clip_min = -1}), Contains("LSTM") && Contains("together"));
+  CHECK_THROWS_WITH(rnn::GRU(2, {.state_clip_min = -1, .state_clip_max = 1}), Contains("GRU") && Contains("LSTM alone"));
+  CHECK_THROWS_WITH(rnn::RNN(2, {.projection_size = 1}), Contains("RNN") && Contains("LSTM alone"));
+  CHECK_THROWS_WITH(rnn::LSTM(2, {.state_clip_min = -1}), Contains("LSTM") && Contains("together"));
+  CHECK_THROWS_WITH(rnn::LSTM(2, {.projection_size = 0}), Contains("LSTM") && Contains("projection_size"));
 }
 
 TEST_CASE("an LSTM learns to recall the first element of a sequence", "[gluon][rnn]") {
@@ -524,15 +540,19 @@ TEST_CASE("MXNet's fused RNN operator runs its packed parameters to the equation
   const struct {
     Kind kind;
     const char* mode;
-  } modes[] = {{Kind::kTanh, "rnn_tanh"}, {Kind::kRelu, "rnn_relu"}, {Kind::kLSTM, "lstm"}, {Kind::kGRU, "gru"}};
-  for (const auto& [kind, mode] : modes) {
+    std::int64_t projection;
+  } modes[] = {{Kind::kTanh, "rnn_tanh", 0}, {Kind::kRelu, "rnn_relu", 0}, {Kind::kLSTM, "lstm", 0},
+               {Kind::kLSTM, "lstm", 1}, {Kind::kGRU, "gru", 0}};
+  for (const auto& [kind, mode, projection] : modes) {
     for (const bool bidirectional : {false, true}) {
       for (const bool given : {false, true}) {
-        INFO(mode << (bidirectional ? " bidirectional" : "") << (given ? " given states" : ""));
+        INFO(mode << (projection ? " projected" : "") << (bidirectional ? " bidirectional" : "") << (given ? " given states" : ""));
         const int D = bidirectional ? 2 : 1, count = kind == Kind::kLSTM ? 2 : 1;
-        Reference r = random_stack(rng, kind, 2, D, C, H);
+        const std::int64_t R = projection ? projection : H;
+        Reference r = random_stack(rng, kind, 2, D, C, H, projection);
         nd::RNNOptions options{.state_size = H, .num_layers = 2, .bidirectional = bidirectional, .mode = mode,
                                .state_outputs = true};
+        if (projection) options.projection_size = projection;
         // A clip that bites, on the LSTM from given states.
         if (kind == Kind::kLSTM && given) {
           r.clip = {-0.3, 0.25};
@@ -545,8 +565,9 @@ TEST_CASE("MXNet's fused RNN operator runs its packed parameters to the equation
         std::vector<NDArray> states;
         std::vector<std::vector<double>> state_values;
         for (int k = 0; given && k < count; ++k) {
-          state_values.push_back(uniform_values(rng, 2 * D * N * H, 1));
-          states.push_back(nd::array(state_values.back(), Shape{2 * D, N, H}, cpu(), DType::kFloat64));
+          const std::int64_t width = k == 0 ? R : H;
+          state_values.push_back(uniform_values(rng, 2 * D * N * width, 1));
+          states.push_back(nd::array(state_values.back(), Shape{2 * D, N, width}, cpu(), DType::kFloat64));
         }
         const NDArray data = nd::array(x, Shape{T, N, C}, cpu(), DType::kFloat64);
         const NDArray parameters = nd::array(packed, Shape{static_cast<std::int64_t>(packed.size())}, cpu(), DType::kFloat64);
@@ -554,8 +575,8 @@ TEST_CASE("MXNet's fused RNN operator runs its packed parameters to the equation
         std::vector<std::vector<double>> last;
         const std::vector<double> expected = reference_run(r, x, T, N, C, state_values, last);
         REQUIRE(got.size() == static_cast<std::size_t>(1 + count));
-        check_array(got[0], {T, N, D * H}, expected, 1e-12);
-        for (std::size_t k = 0; k < last.size(); ++k) check_array(got[1 + k], {2 * D, N, H}, last[k], 1e-12);
+        check_array(got[0], {T, N, D * R}, expected, 1e-12);
+        for (std::size_t k = 0; k < last.size(); ++k) check_array(got[1 + k], {2 * D, N, k == 0 ? R : H}, last[k], 1e-12);
         if (r.clip) {  // the clip changed the result
           Reference unclipped = r;
           unclipped.clip.reset();
@@ -569,10 +590,10 @@ TEST_CASE("MXNet's fused RNN operator runs its packed parameters to the equation
         options.state_outputs = false;
         if (!given) {
           std::vector<NDArray> unknown_batch;
-          for (int k = 0; k < count; ++k) unknown_batch.push_back(nd::zeros({2 * D, 0, H}, cpu(), DType::kFloat64));
+          for (int k = 0; k < count; ++k) unknown_batch.push_back(nd::zeros({2 * D, 0, k == 0 ? R : H}, cpu(), DType::kFloat64));
           const std::vector<NDArray> zeros = nd::RNN(data, parameters, unknown_batch, {}, options);
           REQUIRE(zeros.size() == 1);
-          check_array(zeros[0], {T, N, D * H}, expected, 1e-12);
+          check_array(zeros[0], {T, N, D * R}, expected, 1e-12);
         }
       }
     }
@@ -580,9 +601,9 @@ TEST_CASE("MXNet's fused RNN operator runs its packed parameters to the equation
 }
 
 TEST_CASE("gradients through the fused RNN operator match finite differences", "[gluon][rnn]") {
-  // A bidirectional LSTM with clipping: data, packed parameters and both states.
+  // A bidirectional LSTM with clipping and a projection: data, packed parameters and both states.
   nd::RNNOptions lstm{.state_size = 2, .bidirectional = true, .mode = "lstm", .state_outputs = true,
-                      .lstm_state_clip_min = -0.6, .lstm_state_clip_max = 0.6};
+                      .lstm_state_clip_min = -0.6, .lstm_state_clip_max = 0.6, .projection_size = 1};
   const auto joined = [](const std::vector<NDArray>& outputs) {
     std::vector<NDArray> flat;
     for (const NDArray& o : outputs) flat.push_back(o.reshape({-1}));
@@ -590,7 +611,7 @@ TEST_CASE("gradients through the fused RNN operator match finite differences", "
   };
   test::GradientCheck c;
   c.f = [&](const std::vector<NDArray>& in) { return joined(nd::RNN(in[0], in[1], {in[2], in[3]}, {}, lstm)); };
-  c.shapes = {{3, 2, 2}, {nd::rnn_param_size(lstm, 2)}, {2, 2, 2}, {2, 2, 2}};
+  c.shapes = {{3, 2, 2}, {nd::rnn_param_size(lstm, 2)}, {2, 2, 1}, {2, 2, 2}};
   c.low = -1;
   c.high = 1;
   c.both_signs = true;
@@ -606,6 +627,42 @@ TEST_CASE("gradients through the fused RNN operator match finite differences", "
   g.high = 1;
   g.both_signs = true;
   test::check_gradient(g);
+}
+
+TEST_CASE("an LSTM with a projection (LSTMP) matches the equations, hybridizes and exports", "[gluon][rnn]") {
+  const std::int64_t T = 4, N = 3, C = 5, H = 4, P = 2;
+  gluon::nn::HybridSequential net;
+  auto options = float64_options(2, true, "NTC");
+  options.projection_size = P;
+  net.add(rnn::LSTM(H, options));
+  net.initialize(init::Uniform(0.6));
+  auto& lstm = dynamic_cast<rnn::LSTM&>(*net.children().front().second);
+  const NDArray x = nd::random::uniform(-1, 1, {N, T, C}, cpu(), DType::kFloat64);
+  const std::vector<NDArray> begin = {nd::random::uniform(-1, 1, {4, N, P}, cpu(), DType::kFloat64),
+                                      nd::random::uniform(-1, 1, {4, N, H}, cpu(), DType::kFloat64)};
+  const rnn::RecurrentOutput got = lstm(x, begin);
+  const Reference r = read_weights(Kind::kLSTM, lstm, 2, 2, H);
+  REQUIRE(r.projection == P);
+  std::vector<std::vector<double>> last;
+  const std::vector<double> expected =
+      reference_run(r, to_time_major(x.asnumpy<double>(), N, T, C), T, N, C, {begin[0].asnumpy<double>(), begin[1].asnumpy<double>()}, last);
+  check_array(nd::swapaxes(got.output, 0, 1), {T, N, 2 * P}, expected, 1e-12);
+  check_array(got.states[0], {4, N, P}, last[0], 1e-12);
+  check_array(got.states[1], {4, N, H}, last[1], 1e-12);
+  CHECK(lstm.begin_state(7)[0].shape() == Shape{4, 7, P});
+  CHECK(lstm.collect_params().contains("l1_h2r_weight"));
+  CHECK(lstm.collect_params()["l1_i2h_weight"].shape() == Shape{4 * H, 2 * P});
+  CHECK(lstm.repr() == "LSTM(5 -> 4, NTC, num_layers=2, bidirectional, projection_size=2)");
+
+  const NDArray imperative = net(x);
+  net.hybridize();
+  check_array(net(x), {N, T, 2 * P}, imperative.asnumpy<double>(), 1e-12);
+  const std::string path = test::temp_path("lstmp");
+  net.export_(path);
+  auto loaded = gluon::SymbolBlock::imports(path + "-symbol.json", {"data"}, path + "-0000.params");
+  check_array((*loaded)(x), {N, T, 2 * P}, imperative.asnumpy<double>(), 1e-12);
+  std::remove((path + "-symbol.json").c_str());
+  std::remove((path + "-0000.params").c_str());
 }
 
 TEST_CASE("a symbol file MXNet wrote for a recurrent layer loads and runs as the layer", "[gluon][rnn]") {
@@ -734,8 +791,11 @@ TEST_CASE("the fused RNN operator refuses bad parameters by name", "[gluon][rnn]
   o.lstm_state_clip_min = -1;
   o.lstm_state_clip_max = 1;
   CHECK_THROWS_WITH(nd::RNN(data, nd::ones({nd::rnn_param_size(o, 4)}), {}, {}, o), Contains("mode lstm"));
-  // MXNet's LSTM with projections (LSTMP) is not built: refused by name.
-  CHECK_THROWS_WITH(op::call_symbol_op("RNN", {{"state_size", "5"}, {"mode", "lstm"}, {"projection_size", "2"}},
+  // A projection is LSTM's alone, and whole.
+  CHECK_THROWS_WITH(op::call_symbol_op("RNN", {{"state_size", "5"}, {"mode", "gru"}, {"projection_size", "2"}},
+                                       std::vector<NDArray>{data, parameters, nd::zeros({1, 2, 5})}),
+                    Contains("RNN") && Contains("projection_size"));
+  CHECK_THROWS_WITH(op::call_symbol_op("RNN", {{"state_size", "5"}, {"mode", "lstm"}, {"projection_size", "2.5"}},
                                        std::vector<NDArray>{data, parameters, nd::zeros({1, 2, 5}), nd::zeros({1, 2, 5})}),
-                    Contains("projection_size"));
+                    Contains("RNN") && Contains("whole number"));
 }
