@@ -2,6 +2,8 @@
 // Everything of Gluon: blocks and layers, losses, initializers, optimizers and the Trainer, metrics, data.
 #include <mx/gluon/amp.h>
 #include <mx/gluon/block.h>
+#include <mx/gluon/contrib/estimator.h>
+#include <mx/gluon/contrib/event_handler.h>
 #include <mx/gluon/contrib/summary_writer.h>
 #include <mx/gluon/data/dataloader.h>
 #include <mx/gluon/data/dataset.h>

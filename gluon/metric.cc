@@ -237,6 +237,21 @@ std::pair<std::string, double> PearsonCorrelation::get() const {
   return {"pearsonr", cov / std::sqrt(vx * vy)};
 }
 
+void Loss::update_one(const NDArray&, const NDArray& pred) {
+  for (double v : host(pred)) sum_metric_ += v;
+  num_inst_ += static_cast<double>(pred.size());
+}
+
+std::shared_ptr<EvalMetric> CompositeEvalMetric::clone() const {
+  auto copy = std::make_shared<CompositeEvalMetric>();
+  for (const auto& m : metrics_) {
+    std::shared_ptr<EvalMetric> member = m->clone();
+    if (member == nullptr) return nullptr;
+    copy->metrics_.push_back(std::move(member));
+  }
+  return copy;
+}
+
 void CompositeEvalMetric::reset() {
   for (auto& m : metrics_) m->reset();
 }

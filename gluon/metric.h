@@ -11,6 +11,11 @@
 
 namespace mx::gluon::metric {
 
+class EvalMetric;
+// A copy of `metric` with its sums reset.
+template <class M>
+std::shared_ptr<EvalMetric> fresh(const M& metric);
+
 class EvalMetric {
  public:
   explicit EvalMetric(std::string name) : name_(std::move(name)) {}
@@ -24,6 +29,9 @@ class EvalMetric {
   // Every (name, value) the metric reports (CompositeEvalMetric reports one per member).
   virtual std::vector<std::pair<std::string, double>> get_name_value() const { return {get()}; }
   const std::string& name() const { return name_; }
+  // A fresh metric of the same kind and options, for validation beside training (the Estimator's); nullptr for
+  // a metric that cannot be copied (a user's that does not override it).
+  virtual std::shared_ptr<EvalMetric> clone() const { return nullptr; }
 
  protected:
   virtual void update_one(const NDArray& label, const NDArray& pred) = 0;
@@ -38,6 +46,7 @@ class EvalMetric {
 class Accuracy : public EvalMetric {
  public:
   explicit Accuracy(int axis = 1) : EvalMetric("accuracy"), axis_(axis) {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<Accuracy>(*this); }
 
  protected:
   void update_one(const NDArray& label, const NDArray& pred) override;
@@ -50,6 +59,7 @@ class Accuracy : public EvalMetric {
 class TopKAccuracy : public EvalMetric {
  public:
   explicit TopKAccuracy(int top_k = 1);
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<TopKAccuracy>(*this); }
 
  protected:
   void update_one(const NDArray& label, const NDArray& pred) override;
@@ -63,6 +73,7 @@ class TopKAccuracy : public EvalMetric {
 class F1 : public EvalMetric {
  public:
   explicit F1(std::string average = "macro") : F1("f1", std::move(average)) {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<F1>(*this); }
   void reset() override;
   std::pair<std::string, double> get() const override;
 
@@ -77,6 +88,7 @@ class F1 : public EvalMetric {
 class MCC : public F1 {
  public:
   explicit MCC(std::string average = "macro") : F1("mcc", std::move(average)) {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<MCC>(*this); }
   std::pair<std::string, double> get() const override;
 };
 
@@ -84,6 +96,7 @@ class MCC : public F1 {
 class MAE : public EvalMetric {
  public:
   MAE() : EvalMetric("mae") {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<MAE>(*this); }
 
  protected:
   void update_one(const NDArray& label, const NDArray& pred) override;
@@ -91,6 +104,7 @@ class MAE : public EvalMetric {
 class MSE : public EvalMetric {
  public:
   MSE() : EvalMetric("mse") {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<MSE>(*this); }
 
  protected:
   explicit MSE(std::string name) : EvalMetric(std::move(name)) {}
@@ -99,6 +113,7 @@ class MSE : public EvalMetric {
 class RMSE : public MSE {
  public:
   RMSE() : MSE("rmse") {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<RMSE>(*this); }
   std::pair<std::string, double> get() const override;
 };
 
@@ -107,6 +122,7 @@ class CrossEntropy : public EvalMetric {
  public:
   explicit CrossEntropy(double eps = 1e-12, std::string name = "cross-entropy")
       : EvalMetric(std::move(name)), eps_(eps) {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<CrossEntropy>(*this); }
 
  protected:
   void update_one(const NDArray& label, const NDArray& pred) override;
@@ -117,6 +133,7 @@ class CrossEntropy : public EvalMetric {
 class Perplexity : public CrossEntropy {
  public:
   explicit Perplexity(std::optional<int> ignore_label = std::nullopt);
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<Perplexity>(*this); }
   std::pair<std::string, double> get() const override;
 
  protected:
@@ -130,6 +147,7 @@ class Perplexity : public CrossEntropy {
 class PearsonCorrelation : public EvalMetric {
  public:
   PearsonCorrelation() : EvalMetric("pearsonr") {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<PearsonCorrelation>(*this); }
   void reset() override;
   std::pair<std::string, double> get() const override;
 
@@ -140,10 +158,22 @@ class PearsonCorrelation : public EvalMetric {
   double sx_ = 0, sy_ = 0, sxx_ = 0, syy_ = 0, sxy_ = 0;
 };
 
+// The mean of the loss values given as predictions (labels are ignored), as MXNet's metric.Loss: what a
+// training loop reports as its loss.
+class Loss : public EvalMetric {
+ public:
+  explicit Loss(std::string name = "loss") : EvalMetric(std::move(name)) {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<Loss>(*this); }
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+};
+
 // Several metrics updated together.
 class CompositeEvalMetric : public EvalMetric {
  public:
   CompositeEvalMetric() : EvalMetric("composite") {}
+  std::shared_ptr<EvalMetric> clone() const override;
   template <class M>
   void add(M metric) {
     metrics_.push_back(std::make_shared<M>(std::move(metric)));
@@ -158,6 +188,13 @@ class CompositeEvalMetric : public EvalMetric {
  private:
   std::vector<std::shared_ptr<EvalMetric>> metrics_;
 };
+
+template <class M>
+std::shared_ptr<EvalMetric> fresh(const M& metric) {
+  auto copy = std::make_shared<M>(metric);
+  copy->reset();
+  return copy;
+}
 
 }  // namespace mx::gluon::metric
 
