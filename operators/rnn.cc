@@ -34,10 +34,11 @@ StepOutput run_stack(CellKind kind, const NDArray& sequence, std::span<const Lay
                      const std::vector<NDArray>& begin, const std::vector<NDArray>& inside,
                      const StackOptions& options) {
   const int directions = options.bidirectional ? 2 : 1;
-  const int rows = options.num_layers * directions;
   // Each state array cut into its (N, H) rows, one per layer and direction.
   std::vector<std::vector<NDArray>> given;
-  for (const NDArray& state : begin) given.push_back(nd::split(state, rows, 0, /*squeeze_axis=*/true));
+  for (const NDArray& state : begin) {
+    given.push_back(nd::split(state, static_cast<int>(state.shape()[0]), 0, /*squeeze_axis=*/true));
+  }
   const int state_count = recurrent::state_count(kind);
   std::vector<std::vector<NDArray>> last(static_cast<std::size_t>(state_count));
   NDArray layer_input = sequence;
@@ -120,12 +121,25 @@ std::vector<recurrent::LayerWeights> unpack(const NDArray& parameters, const RNN
 }  // namespace
 
 std::int64_t rnn_param_size(const RNNOptions& o, std::int64_t input_size) {
+  // Sizes from a symbol file's attributes can be anything: counted with overflow checks.
+  const auto fail = [&] { throw Error("RNN: the parameters of " + describe(o) + " overflow 64 bits"); };
+  const auto times = [&](std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (__builtin_mul_overflow(a, b, &r)) fail();
+    return r;
+  };
+  const auto plus = [&](std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (__builtin_add_overflow(a, b, &r)) fail();
+    return r;
+  };
   const std::int64_t directions = o.bidirectional ? 2 : 1, hidden = o.state_size, width = output_width(o);
-  const std::int64_t rows = recurrent::gate_count(recurrent::cell_kind("RNN", o.mode)) * hidden;
-  const std::int64_t projection = o.projection_size ? width * hidden : 0;
+  const std::int64_t rows = times(recurrent::gate_count(recurrent::cell_kind("RNN", o.mode)), hidden);
+  const std::int64_t projection = o.projection_size ? times(width, hidden) : 0;
   std::int64_t size = 0;
   for (int l = 0; l < o.num_layers; ++l) {
-    size += directions * (rows * ((l == 0 ? input_size : directions * width) + width + 2) + projection);
+    const std::int64_t inputs = l == 0 ? input_size : times(directions, width);
+    size = plus(size, times(directions, plus(times(rows, plus(plus(inputs, width), 2)), projection)));
   }
   return size;
 }
@@ -160,7 +174,7 @@ std::vector<NDArray> run_rnn(const NDArray& data, const NDArray& parameters, std
     throw ShapeError("RNN: parameters have shape " + parameters.shape().str() + ", expected (" +
                      std::to_string(expected_params) + ",) for data " + data.shape().str() + " and " + describe(o));
   }
-  const int rows = o.num_layers * (o.bidirectional ? 2 : 1);
+  const std::int64_t rows = static_cast<std::int64_t>(o.num_layers) * (o.bidirectional ? 2 : 1);
   const auto state_count = static_cast<std::size_t>(recurrent::state_count(kind));
   if (!states.empty() && states.size() != state_count) {
     throw Error("RNN: mode " + o.mode + " takes " + std::to_string(state_count) + " state arrays, got " +

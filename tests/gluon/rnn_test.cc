@@ -791,6 +791,10 @@ TEST_CASE("the fused RNN operator refuses bad parameters by name", "[gluon][rnn]
   o.lstm_state_clip_min = -1;
   o.lstm_state_clip_max = 1;
   CHECK_THROWS_WITH(nd::RNN(data, nd::ones({nd::rnn_param_size(o, 4)}), {}, {}, o), Contains("mode lstm"));
+  // Sizes past 64 bits, as a symbol file may give, are refused rather than wrapped.
+  CHECK_THROWS_WITH(op::call_symbol_op("RNN", {{"state_size", "9223372036854775807"}, {"mode", "gru"}},
+                                       std::vector<NDArray>{data, parameters, nd::zeros({1, 2, 5})}),
+                    Contains("RNN") && Contains("overflow 64 bits"));
   // A projection is LSTM's alone, and whole.
   CHECK_THROWS_WITH(op::call_symbol_op("RNN", {{"state_size", "5"}, {"mode", "gru"}, {"projection_size", "2"}},
                                        std::vector<NDArray>{data, parameters, nd::zeros({1, 2, 5})}),
