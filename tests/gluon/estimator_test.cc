@@ -138,6 +138,34 @@ TEST_CASE("Estimator::fit validates each epoch, stops after a number of batches,
   CHECK(trainer.optimizer().num_update() == before + 25);
 }
 
+TEST_CASE("Estimator::fit over two contexts takes the one-context steps, every copy alike", "[gluon][estimator]") {
+  random::seed(10);
+  data::DataLoader loader(halfplanes(64), {.batch_size = 16});
+  const NDArray probe = nd::zeros({1, 2});
+  nn::Sequential one = make_net(), two = make_net();
+  random::seed(11);
+  one.initialize(init::Xavier());
+  one(probe);
+  random::seed(11);
+  two.initialize(init::Xavier(), {cpu(0), cpu(1)});
+  two(probe);
+  two(probe.as_in_context(cpu(1)));
+  gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
+  gluon::Trainer one_trainer(one.collect_params(), "sgd", {{"learning_rate", 0.5}});
+  gluon::Trainer two_trainer(two.collect_params(), "sgd", {{"learning_rate", 0.5}});
+  std::ostringstream log;
+  const auto logging = std::make_shared<est::LoggingHandler>(std::nullopt, &log);
+  est::Estimator(one, loss_fn, one_trainer).fit(loader, nullptr, 2, {logging});
+  est::Estimator both(two, loss_fn, two_trainer, {.context = {cpu(0), cpu(1)}});
+  both.fit(loader, nullptr, 2, {logging});
+  for (const auto& [name, p] : two.collect_params()) {
+    INFO(name);
+    const std::vector<double> first = p.data(cpu(0)).asnumpy<double>();
+    CHECK(p.data(cpu(1)).asnumpy<double>() == first);
+    test::check_array(p.data(cpu(0)), p.shape(), one.collect_params()[name].data().asnumpy<double>(), 1e-5);
+  }
+}
+
 TEST_CASE("EarlyStoppingHandler stops after patience epochs without improvement, as MXNet counts",
           "[gluon][estimator]") {
   random::seed(8);
