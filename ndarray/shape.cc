@@ -32,7 +32,10 @@ bool Shape::operator==(const Shape& other) const {
 
 std::int64_t Shape::size() const {
   std::int64_t n = 1;
-  for (int i = 0; i < ndim_; ++i) n *= dims_[i];
+  for (int i = 0; i < ndim_; ++i) {
+    // An absurd shape (from a file or an attribute) is refused rather than wrapped round.
+    if (__builtin_mul_overflow(n, dims_[i], &n)) throw ShapeError("shape " + str() + " has more elements than 64 bits count");
+  }
   return n;
 }
 

@@ -26,9 +26,11 @@ TEST_CASE("creation functions fill, count and convert", "[operators][creation]")
   CHECK(nd::ones({2}, cpu(1)).context() == cpu(1));
   CHECK_THROWS_WITH(nd::arange(0, 1.0, 0), Contains("arange") && Contains("step"));
   CHECK_THROWS_AS(nd::zeros({2, -1}), ShapeError);
-  // A size past 64 bits is refused at the call, before anything is allocated.
+  // A size past 64 bits, in elements or in bytes, is refused at the call, before anything is allocated.
   CHECK_THROWS_WITH(nd::zeros({std::numeric_limits<std::int64_t>::max() / 2, 4}),
-                    Contains("NDArray") && Contains("too large to allocate"));
+                    Contains("(4611686018427387903, 4)") && Contains("more elements than 64 bits count"));
+  CHECK_THROWS_WITH(nd::zeros({std::numeric_limits<std::int64_t>::max() / 2}),
+                    Contains("NDArray") && Contains("float32 is too large to allocate"));
   CHECK(nd::zeros({std::numeric_limits<std::int64_t>::max(), 0}).size() == 0);
 }
 
