@@ -1,6 +1,6 @@
 #pragma once
-// The image operators behind Gluon's ToTensor and Normalize transforms (MXNet's _image_to_tensor and
-// _image_normalize), one engine operation each: a data pipeline calls them once per sample.
+// The image operators behind Gluon's transforms (MXNet's _image_to_tensor, _image_normalize, _image_resize and
+// image.imrotate), one engine operation each: a data pipeline calls them once per sample.
 #include <vector>
 
 #include <mx/ndarray/ndarray.h>
@@ -18,5 +18,11 @@ NDArray normalize(const NDArray& x, std::vector<double> mean, std::vector<double
 // (H, W, C) or (N, H, W, C) resized to height x width by bilinear interpolation (pixel centers aligned, as
 // OpenCV's INTER_LINEAR), in x's dtype (integers rounded).
 NDArray resize(const NDArray& x, std::int64_t width, std::int64_t height);
+
+// MXNet's image.imrotate: (C, H, W) or (N, C, H, W) floating, rotated by `degrees` about the image center
+// (90 turns [[0, 1, 2], [3, 4, 5], [6, 7, 8]] into [[2, 5, 8], [1, 4, 7], [0, 3, 6]]), sampled bilinearly with
+// zeros outside the source. zoom_in scales the result so that no zeros come in; zoom_out so that the whole
+// source stays in view. CPU only.
+NDArray imrotate(const NDArray& x, double degrees, bool zoom_in = false, bool zoom_out = false);
 
 }  // namespace mx::nd::image

@@ -5,6 +5,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -251,6 +252,53 @@ TEST_CASE("saturation, hue, color jitter and lighting keep what they must", "[gl
   }
   CHECK_THROWS_WITH(RandomLighting(0.1)(nd::ones({2, 2, 1})), Contains("RandomLighting") && Contains("(2, 2, 1)"));
   CHECK_THROWS_WITH(RandomSaturation(-1), Contains("RandomSaturation"));
+}
+
+TEST_CASE("imrotate turns an image about its center to hand-computed values", "[gluon][data][image]") {
+  // 90 degrees: output (i, j) samples source (j, 2 - i).
+  const NDArray digits = nd::arange(9).reshape({1, 3, 3});
+  test::check_array(nd::image::imrotate(digits, 90), {1, 3, 3}, {2, 5, 8, 1, 4, 7, 0, 3, 6}, 1e-6);
+  test::check_array(nd::image::imrotate(digits, 0), {1, 3, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8}, 1e-6);
+  // 45 degrees on ones: the center stays 1; corner (0, 0) samples row 1 - sqrt(2), column 1, so 2 - sqrt(2) of
+  // a pixel (the rest falls outside, as zeros).
+  const std::vector<double> turned = test::values(nd::image::imrotate(nd::ones({2, 1, 3, 3}), 45));
+  CHECK(turned[4] == Approx(1));
+  CHECK(turned[0] == Approx(2 - std::sqrt(2.0)).margin(1e-6));
+  CHECK(turned[9] == Approx(2 - std::sqrt(2.0)).margin(1e-6));  // the batch's second image alike
+  // A 2 x 4 image turned 90 degrees: zoom_in halves the grid (the 4-wide source must fit 2 rows), so output
+  // (0, 0), 1.5 columns left of and 0.5 rows above the center, samples x = 1.5 + 0.5 * 0.5 = 1.75,
+  // y = 0.5 - 0.5 * 1.5 = -0.25: 0.75 (0.25 x[0][1] + 0.75 x[0][2]). zoom_out doubles the grid, so output
+  // (0, 0) samples y = -2.5, outside: 0.
+  const NDArray wide = nd::arange(8).reshape({1, 2, 4});
+  CHECK(test::values(nd::image::imrotate(wide, 90, true))[0] == Approx(0.75 * (0.25 * 1 + 0.75 * 2)));
+  const std::vector<double> out = test::values(nd::image::imrotate(wide, 90, false, true));
+  CHECK(out[0] == 0);
+  // Output (1, 2): x = 1.5 + 2 (0.5 * 0 - 0.5 * 1) = 0.5, y = 0.5 + 2 (0.5 * 1 + 0.5 * 0) = 1.5: halfway
+  // between x[1][0] and x[1][1] with half its weight below the image: 0.5 (0.5 * 4 + 0.5 * 5).
+  CHECK(out[6] == Approx(0.5 * (0.5 * 4 + 0.5 * 5)));
+  CHECK_THROWS_WITH(nd::image::imrotate(nd::ones({3, 3}), 10), Contains("imrotate") && Contains("(3, 3)"));
+  CHECK_THROWS_WITH(nd::image::imrotate(nd::ones({1, 3, 3}, cpu(), DType::kUint8), 10), Contains("imrotate") && Contains("uint8"));
+  CHECK_THROWS_WITH(nd::image::imrotate(digits, 10, true, true), Contains("zoom_in and zoom_out"));
+}
+
+TEST_CASE("RandomGray and RandomRotation", "[gluon][data][image]") {
+  using namespace vision::transforms;
+  random::seed(12);
+  const NDArray image = nd::array({0.9, 0.2, 0.1, 0.3, 0.6, 0.8}, Shape{1, 2, 3});
+  const double gray0 = 0.2989 * 0.9 + 0.587 * 0.2 + 0.114 * 0.1, gray1 = 0.2989 * 0.3 + 0.587 * 0.6 + 0.114 * 0.8;
+  test::check_array(RandomGray(1)(image), {1, 2, 3}, {gray0, gray0, gray0, gray1, gray1, gray1}, 1e-6);
+  test::check_array(RandomGray(0)(image), {1, 2, 3}, {0.9, 0.2, 0.1, 0.3, 0.6, 0.8});
+  int grayed = 0;
+  for (int i = 0; i < 40; ++i) grayed += test::values(RandomGray(0.5)(image))[1] != Approx(0.2);
+  CHECK((grayed > 5 && grayed < 35));
+  CHECK_THROWS_WITH(RandomGray(1.5), Contains("RandomGray"));
+  // An angle from [90, 90] is 90.
+  const NDArray digits = nd::arange(9).reshape({1, 3, 3});
+  test::check_array(RandomRotation({90, 90})(digits), {1, 3, 3}, {2, 5, 8, 1, 4, 7, 0, 3, 6}, 1e-6);
+  test::check_array(RandomRotation({90, 90}, false, false, 0)(digits), {1, 3, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8});
+  // Angles in [-10, 10] keep the center.
+  for (int i = 0; i < 5; ++i) CHECK(test::values(RandomRotation({-10, 10})(digits))[4] == Approx(4));
+  CHECK_THROWS_WITH(RandomRotation({10, -10}), Contains("RandomRotation") && Contains("low <= high"));
 }
 
 TEST_CASE("brightness and contrast stay within their ranges", "[gluon][data]") {

@@ -12,6 +12,7 @@
 #include <mx/operators/nn.h>
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>
+#include <mx/operators/shape_ops.h>
 #include <mx/operators/slice.h>
 
 namespace mx::gluon::data::vision::transforms {
@@ -233,6 +234,31 @@ NDArray RandomLighting::forward(const NDArray& x) {
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) rgb[i] += kEigvec[i][j] * alpha[j] * kEigval[j];
   return scaled_like(x, x.astype(DType::kFloat32) + nd::array(rgb, Shape{3}, x.context(), DType::kFloat32));
+}
+
+RandomGray::RandomGray(double p) : p_(p) {
+  if (!(p >= 0 && p <= 1)) throw Error("RandomGray: p must be in [0, 1], got " + std::to_string(p));
+}
+
+NDArray RandomGray::forward(const NDArray& x) {
+  check_rgb("RandomGray", x);
+  if (draw_uniform(0, 1) >= p_) return x;
+  const NDArray gray = nd::sum(x.astype(DType::kFloat32) * nd::array({0.2989, 0.587, 0.114}), {2}, /*keepdims=*/true);
+  return scaled_like(x, nd::broadcast_to(gray, x.shape()));
+}
+
+RandomRotation::RandomRotation(std::pair<double, double> angle_limits, bool zoom_in, bool zoom_out, double rotate_with_proba)
+    : angle_limits_(angle_limits), zoom_in_(zoom_in), zoom_out_(zoom_out), rotate_with_proba_(rotate_with_proba) {
+  if (!(angle_limits.first <= angle_limits.second) || !std::isfinite(angle_limits.first) || !std::isfinite(angle_limits.second)) {
+    throw Error("RandomRotation: angle_limits must be finite, low <= high");
+  }
+  if (zoom_in && zoom_out) throw Error("RandomRotation: zoom_in and zoom_out cannot both be set");
+  if (!(rotate_with_proba >= 0 && rotate_with_proba <= 1)) throw Error("RandomRotation: rotate_with_proba must be in [0, 1]");
+}
+
+NDArray RandomRotation::forward(const NDArray& x) {
+  if (rotate_with_proba_ < 1 && draw_uniform(0, 1) >= rotate_with_proba_) return x;
+  return nd::image::imrotate(x, draw_uniform(angle_limits_.first, angle_limits_.second), zoom_in_, zoom_out_);
 }
 
 Compose::Compose(std::vector<Transform> transforms) {

@@ -4,6 +4,7 @@
 //
 //   auto trans = Compose({ToTensor(), Normalize(0.13f, 0.31f)});
 //   dataset.transform_first(trans);
+#include <utility>
 #include <vector>
 
 #include <mx/gluon/block.h>
@@ -162,6 +163,33 @@ class RandomLighting : public HybridBlock {
 
  private:
   double alpha_std_;
+};
+
+// With probability p, the RGB image in gray (each channel x . (0.2989, 0.587, 0.114), MXNet's weights); else as
+// it is.
+class RandomGray : public HybridBlock {
+ public:
+  explicit RandomGray(double p = 0.5);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomGray"; }
+
+ private:
+  double p_;
+};
+
+// A tensor image (C, H, W) or batch (N, C, H, W), after ToTensor, rotated by an angle in degrees drawn
+// uniformly from angle_limits (nd::image::imrotate: zoom_in, zoom_out), with probability rotate_with_proba.
+class RandomRotation : public Block {
+ public:
+  RandomRotation(std::pair<double, double> angle_limits, bool zoom_in = false, bool zoom_out = false,
+                 double rotate_with_proba = 1.0);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomRotation"; }
+
+ private:
+  std::pair<double, double> angle_limits_;
+  bool zoom_in_, zoom_out_;
+  double rotate_with_proba_;
 };
 
 // The transforms applied in order. ToTensor directly followed by Normalize runs as one operation.
