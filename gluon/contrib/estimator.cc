@@ -80,6 +80,12 @@ void Estimator::evaluate(data::DataLoader& val_data) {
   for (const data::Batch& batch : val_data) update_metrics(val_metrics_, evaluate_batch(batch));
 }
 
+void Estimator::resume_at(int epochs, std::int64_t batches) {
+  if (epochs < 0 || batches < 0) throw Error("Estimator::resume_at: negative counts");
+  epoch_ = epochs;
+  batches_ = batches;
+}
+
 void Estimator::fit(data::DataLoader& train_data, data::DataLoader* val_data, std::optional<int> epochs,
                     std::vector<std::shared_ptr<EventHandler>> handlers, std::optional<std::int64_t> batches) {
   if (!epochs && !batches) throw Error("Estimator::fit: give epochs or batches");

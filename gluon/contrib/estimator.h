@@ -71,6 +71,9 @@ class Estimator {
   // Within fit: the epoch under way (from 0) and the batches trained so far; after it, the epochs run.
   int current_epoch() const { return epoch_; }
   std::int64_t total_batches() const { return batches_; }
+  // For a handler's train_begin that restores a checkpoint: fit goes on as if `epochs` epochs and `batches`
+  // batches had run (the next epoch is numbered `epochs`, and the limits count them).
+  void resume_at(int epochs, std::int64_t batches);
 
  private:
   BatchOutput run_batch(const data::Batch& batch, const loss::Loss& loss, bool training);

@@ -55,14 +55,21 @@ std::string metric_values(const char* prefix, const std::vector<std::shared_ptr<
 StoppingHandler::StoppingHandler(std::optional<int> max_epoch, std::optional<std::int64_t> max_batch)
     : max_epoch_(max_epoch), max_batch_(max_batch) {}
 
-void StoppingHandler::train_begin(Estimator&) {
-  epochs_ = 0;
-  batches_ = 0;
+void StoppingHandler::train_begin(Estimator& estimator) {
+  if ((max_epoch_ && estimator.current_epoch() >= *max_epoch_) || (max_batch_ && estimator.total_batches() >= *max_batch_)) {
+    throw Error("Estimator::fit: " + std::to_string(estimator.current_epoch()) + " epochs and " +
+                std::to_string(estimator.total_batches()) + " batches already run (a resumed checkpoint) reach the " +
+                "limit; train from scratch (resume_from_checkpoint false) or ask for more");
+  }
 }
 
-bool StoppingHandler::epoch_end(Estimator&) { return max_epoch_ && ++epochs_ >= *max_epoch_; }
+bool StoppingHandler::epoch_end(Estimator& estimator) {
+  return max_epoch_ && estimator.current_epoch() + 1 >= *max_epoch_;
+}
 
-bool StoppingHandler::batch_end(Estimator&, const BatchOutput&) { return max_batch_ && ++batches_ >= *max_batch_; }
+bool StoppingHandler::batch_end(Estimator& estimator, const BatchOutput&) {
+  return max_batch_ && estimator.total_batches() >= *max_batch_;
+}
 
 // ---- GradientUpdateHandler, MetricHandler, ValidationHandler ----
 
@@ -166,15 +173,46 @@ CheckpointHandler::CheckpointHandler(std::string model_dir, CheckpointOptions op
   if (ec) throw Error("CheckpointHandler: cannot create '" + model_dir_ + "': " + ec.message());
 }
 
-void CheckpointHandler::train_begin(Estimator&) {
+void CheckpointHandler::train_begin(Estimator& estimator) {
   epochs_ = 0;
   batches_ = 0;
   best_.reset();
+  if (options_.resume_from_checkpoint) resume(estimator);
 }
 
-void CheckpointHandler::save(Estimator& estimator) {
+// The newest <prefix>-epoch<E>batch<B>.params with its .states: the largest E, then the largest B.
+void CheckpointHandler::resume(Estimator& estimator) {
+  const std::string lead = options_.model_prefix + "-epoch";
+  std::optional<std::pair<int, std::int64_t>> newest;
+  for (const auto& entry : std::filesystem::directory_iterator(model_dir_)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(lead) || !name.ends_with(".params")) continue;
+    int epoch = -1;
+    long long batches = -1;
+    char tail = 0;
+    if (std::sscanf(name.c_str() + lead.size(), "%dbatch%lld.param%c", &epoch, &batches, &tail) != 3 || tail != 's') continue;
+    if (!std::filesystem::exists(std::filesystem::path(model_dir_) / (name.substr(0, name.size() - 7) + ".states"))) continue;
+    const std::pair<int, std::int64_t> found{epoch, batches};
+    if (!newest || found > *newest) newest = found;
+  }
+  if (!newest) {
+    std::cerr << "CheckpointHandler: no checkpoint " << lead << "<E>batch<B>.params in '" << model_dir_
+              << "' to resume from; training from scratch\n";
+    return;
+  }
+  const std::string path = (std::filesystem::path(model_dir_) / (lead + std::to_string(newest->first) + "batch" +
+                                                                 std::to_string(newest->second))).string();
+  estimator.net().load_parameters(path + ".params", estimator.context());
+  estimator.trainer().load_states(path + ".states");
+  epochs_ = newest->first + 1;
+  batches_ = newest->second;
+  saved_ = {path};
+  estimator.resume_at(epochs_, batches_);
+}
+
+void CheckpointHandler::save(Estimator& estimator, int epoch) {
   const std::string stem = (std::filesystem::path(model_dir_) / options_.model_prefix).string();
-  const std::string path = stem + "-epoch" + std::to_string(epochs_) + "batch" + std::to_string(batches_);
+  const std::string path = stem + "-epoch" + std::to_string(epoch) + "batch" + std::to_string(batches_);
   estimator.net().save_parameters(path + ".params");
   estimator.trainer().save_states(path + ".states");
   saved_.push_back(path);
@@ -194,13 +232,14 @@ void CheckpointHandler::save(Estimator& estimator) {
 }
 
 bool CheckpointHandler::epoch_end(Estimator& estimator) {
-  if (++epochs_ % options_.epoch_period == 0) save(estimator);
+  const int epoch = epochs_++;
+  if (epochs_ % options_.epoch_period == 0) save(estimator, epoch);
   return false;
 }
 
 bool CheckpointHandler::batch_end(Estimator& estimator, const BatchOutput&) {
   ++batches_;
-  if (options_.batch_period && batches_ % *options_.batch_period == 0) save(estimator);
+  if (options_.batch_period && batches_ % *options_.batch_period == 0) save(estimator, epochs_);
   return false;
 }
 

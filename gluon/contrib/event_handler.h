@@ -32,19 +32,18 @@ class EventHandler {
   int priority_;
 };
 
-// Stops after max_epoch epochs or max_batch batches.
+// Stops once the estimator has run max_epoch epochs or max_batch batches (counting those a resumed checkpoint
+// had run).
 class StoppingHandler : public EventHandler {
  public:
   StoppingHandler(std::optional<int> max_epoch, std::optional<std::int64_t> max_batch);
-  void train_begin(Estimator&) override;
-  bool epoch_end(Estimator&) override;
-  bool batch_end(Estimator&, const BatchOutput&) override;
+  void train_begin(Estimator& estimator) override;
+  bool epoch_end(Estimator& estimator) override;
+  bool batch_end(Estimator& estimator, const BatchOutput&) override;
 
  private:
   std::optional<int> max_epoch_;
   std::optional<std::int64_t> max_batch_;
-  int epochs_ = 0;
-  std::int64_t batches_ = 0;
 };
 
 // trainer.step(batch size) after each batch's backward.
@@ -109,8 +108,10 @@ class LoggingHandler : public EventHandler {
 enum class MonitorMode { kAuto, kMin, kMax };
 
 // Saves the parameters (Block::save_parameters) and the trainer's states every epoch_period epochs (and every
-// batch_period batches when given) as <model_dir>/<prefix>-epoch<E>batch<B>.params and .states, keeping the
-// newest max_checkpoints; with save_best, also <prefix>-best.params/.states whenever `monitor` improves.
+// batch_period batches when given) as <model_dir>/<prefix>-epoch<E>batch<B>.params and .states, E the epoch
+// under way from 0 and B the batches run (MXNet's names), keeping the newest max_checkpoints; with save_best,
+// also <prefix>-best.params/.states whenever `monitor` improves. With resume_from_checkpoint, fit starts from
+// the newest checkpoint in model_dir (parameters, trainer states, and the epochs and batches it had run).
 struct CheckpointOptions {
   std::string model_prefix = "model";
   std::shared_ptr<metric::EvalMetric> monitor = nullptr;  // required for save_best
@@ -119,6 +120,7 @@ struct CheckpointOptions {
   int epoch_period = 1;
   std::optional<std::int64_t> batch_period = {};
   int max_checkpoints = 5;
+  bool resume_from_checkpoint = false;
 };
 class CheckpointHandler : public EventHandler {
  public:
@@ -130,7 +132,8 @@ class CheckpointHandler : public EventHandler {
   const std::vector<std::string>& saved() const { return saved_; }
 
  private:
-  void save(Estimator& estimator);
+  void save(Estimator& estimator, int epoch);
+  void resume(Estimator& estimator);
   std::string model_dir_;
   CheckpointOptions options_;
   std::vector<std::string> saved_;

@@ -232,15 +232,39 @@ TEST_CASE("CheckpointHandler keeps the newest checkpoints and the best one", "[g
   estimator.fit(train, nullptr, 3, {checkpoints, snapshots, std::make_shared<est::LoggingHandler>(std::nullopt, &log)});
 
   const std::string stem = (std::filesystem::path(dir) / "net").string();
-  CHECK(checkpoints->saved() == std::vector<std::string>{stem + "-epoch2batch4", stem + "-epoch3batch6"});
-  CHECK_FALSE(std::filesystem::exists(stem + "-epoch1batch2.params"));
-  CHECK(std::filesystem::exists(stem + "-epoch3batch6.states"));
+  CHECK(checkpoints->saved() == std::vector<std::string>{stem + "-epoch1batch4", stem + "-epoch2batch6"});
+  CHECK_FALSE(std::filesystem::exists(stem + "-epoch0batch2.params"));
+  CHECK(std::filesystem::exists(stem + "-epoch2batch6.states"));
   nn::Sequential loaded = make_net();
   loaded.load_parameters(stem + "-best.params");
   CHECK(parameter_values(loaded) == snapshots->taken[1]);
-  loaded.load_parameters(stem + "-epoch3batch6.params");
+  loaded.load_parameters(stem + "-epoch2batch6.params");
   CHECK(parameter_values(loaded) == snapshots->taken[2]);
   trainer.load_states(stem + "-best.states");
+
+  // Resumed: a new network and trainer pick up the newest checkpoint (after epoch 2 of 0, 1, 2) and train
+  // epochs 3 and 4 of five, as the first run would have gone on.
+  snapshots->taken.clear();
+  est::Estimator(net, loss_fn, trainer).fit(train, nullptr, 2, {snapshots, std::make_shared<est::LoggingHandler>(std::nullopt, &log)});
+  nn::Sequential again = make_net();
+  again.load_parameters(stem + "-epoch2batch6.params");  // shapes and values; resume loads them again
+  gluon::Trainer again_trainer(again.collect_params(), "sgd", {{"learning_rate", 0.1}});
+  auto resuming = std::make_shared<est::CheckpointHandler>(
+      dir, est::CheckpointOptions{.model_prefix = "net", .resume_from_checkpoint = true});
+  est::Estimator resumed(again, loss_fn, again_trainer);
+  std::ostringstream resumed_log;
+  resumed.fit(train, nullptr, 5, {resuming, std::make_shared<est::LoggingHandler>(std::nullopt, &resumed_log)});
+  CHECK(resumed.current_epoch() == 5);
+  CHECK(resumed.total_batches() == 10);
+  CHECK(parameter_values(again) == snapshots->taken[1]);
+  CHECK_THAT(resumed_log.str(), Contains("[Epoch 3] Finished") && Contains("[Epoch 4] Finished"));
+  CHECK_FALSE(Catch::Matchers::Contains("[Epoch 2]").match(resumed_log.str()));
+  CHECK(std::filesystem::exists(stem + "-epoch4batch10.params"));
+  // Nothing left to train: a clear error.
+  est::Estimator done(again, loss_fn, again_trainer);
+  CHECK_THROWS_WITH(done.fit(train, nullptr, 5, {std::make_shared<est::CheckpointHandler>(
+                        dir, est::CheckpointOptions{.model_prefix = "net", .resume_from_checkpoint = true})}),
+                    Contains("5 epochs") && Contains("resume_from_checkpoint"));
   std::filesystem::remove_all(dir);
 }
 
