@@ -38,6 +38,7 @@
 #include <mx/operators/rnn.h>
 #include <mx/operators/scan.h>
 #include <mx/operators/select.h>
+#include <mx/operators/sequence.h>
 #include <mx/operators/shape_ops.h>
 #include <mx/operators/slice.h>
 #include <mx/operators/sorting.h>

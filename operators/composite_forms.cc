@@ -6,6 +6,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
+#include <mx/operators/sequence.h>
 #include <mx/operators/shape_ops.h>
 
 namespace mx::op {
@@ -411,6 +412,42 @@ Outputs call_swapaxis(const Attrs& a, Inputs in) {
   return {nd::swapaxes(in[0], dim1, dim2)};
 }
 
+// MXNet's SequenceMask, SequenceLast and SequenceReverse: data, then sequence_length when it is used.
+struct SequenceNode {
+  bool use_sequence_length = false;
+  int axis = 0;
+  double value = 0;
+};
+
+SequenceNode read_sequence(const char* op, const Attrs& a, Inputs in, bool has_value) {
+  AttrReader attrs(op, a);
+  SequenceNode node;
+  attrs.read("use_sequence_length", node.use_sequence_length);
+  attrs.read("axis", node.axis);
+  if (has_value) attrs.read("value", node.value);
+  attrs.finish();
+  const std::size_t expected = node.use_sequence_length ? 2 : 1;
+  require_inputs(attrs, in, expected, expected);
+  return node;
+}
+
+NDArray sequence_length_of(const SequenceNode& node, Inputs in) { return node.use_sequence_length ? in[1] : NDArray(); }
+
+Outputs call_sequence_mask(const Attrs& a, Inputs in) {
+  const SequenceNode node = read_sequence("SequenceMask", a, in, true);
+  return {nd::SequenceMask(in[0], sequence_length_of(node, in), node.value, node.axis)};
+}
+
+Outputs call_sequence_last(const Attrs& a, Inputs in) {
+  const SequenceNode node = read_sequence("SequenceLast", a, in, false);
+  return {nd::SequenceLast(in[0], sequence_length_of(node, in), node.axis)};
+}
+
+Outputs call_sequence_reverse(const Attrs& a, Inputs in) {
+  const SequenceNode node = read_sequence("SequenceReverse", a, in, false);
+  return {nd::SequenceReverse(in[0], sequence_length_of(node, in), node.axis)};
+}
+
 SymbolOp form(std::function<Outputs(const Attrs&, Inputs)> call, std::vector<std::string> input_names) {
   SymbolOp op;
   op.call = std::move(call);
@@ -455,6 +492,9 @@ void register_composite_forms() {
   register_symbol_op("_zeros", form([](const Attrs& a, Inputs in) { return call_fill("_zeros", 0, a, in); }, {}), {"zeros"});
   register_symbol_op("_ones", form([](const Attrs& a, Inputs in) { return call_fill("_ones", 1, a, in); }, {}), {"ones"});
   register_symbol_op("SwapAxis", form(call_swapaxis, {"data"}), {"swapaxes"});
+  register_symbol_op("SequenceMask", form(call_sequence_mask, {"data", "sequence_length"}));
+  register_symbol_op("SequenceLast", form(call_sequence_last, {"data", "sequence_length"}));
+  register_symbol_op("SequenceReverse", form(call_sequence_reverse, {"data", "sequence_length"}));
   alias("broadcast_add", {"elemwise_add", "_plus", "_Plus", "_add", "broadcast_plus"});
   alias("broadcast_sub", {"elemwise_sub", "_minus", "_Minus", "_sub", "broadcast_minus"});
   alias("broadcast_mul", {"elemwise_mul", "_mul", "_Mul"});
