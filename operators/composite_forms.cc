@@ -448,6 +448,15 @@ Outputs call_sequence_reverse(const Attrs& a, Inputs in) {
   return {nd::SequenceReverse(in[0], sequence_length_of(node, in), node.axis)};
 }
 
+Outputs call_block_rearrange(const char* op, const Attrs& a, Inputs in) {
+  AttrReader attrs(op, a);
+  std::int64_t block = 0;
+  attrs.read("block_size", block);
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  return {std::string_view(op) == "depth_to_space" ? nd::depth_to_space(in[0], block) : nd::space_to_depth(in[0], block)};
+}
+
 SymbolOp form(std::function<Outputs(const Attrs&, Inputs)> call, std::vector<std::string> input_names) {
   SymbolOp op;
   op.call = std::move(call);
@@ -492,6 +501,8 @@ void register_composite_forms() {
   register_symbol_op("_zeros", form([](const Attrs& a, Inputs in) { return call_fill("_zeros", 0, a, in); }, {}), {"zeros"});
   register_symbol_op("_ones", form([](const Attrs& a, Inputs in) { return call_fill("_ones", 1, a, in); }, {}), {"ones"});
   register_symbol_op("SwapAxis", form(call_swapaxis, {"data"}), {"swapaxes"});
+  register_symbol_op("depth_to_space", form([](const Attrs& a, Inputs in) { return call_block_rearrange("depth_to_space", a, in); }, {"data"}));
+  register_symbol_op("space_to_depth", form([](const Attrs& a, Inputs in) { return call_block_rearrange("space_to_depth", a, in); }, {"data"}));
   register_symbol_op("SequenceMask", form(call_sequence_mask, {"data", "sequence_length"}));
   register_symbol_op("SequenceLast", form(call_sequence_last, {"data", "sequence_length"}));
   register_symbol_op("SequenceReverse", form(call_sequence_reverse, {"data", "sequence_length"}));

@@ -35,6 +35,10 @@ NDArray pad(const NDArray& x, const std::vector<std::int64_t>& pad_width, PadMod
 
 // A 2-D array's k-th diagonal (k > 0 above the main one), or the square matrix with a 1-D array on it.
 NDArray diag(const NDArray& x, int k = 0);
+// MXNet's depth_to_space: (N, C, H, W) to (N, C / b^2, H b, W b), channel blocks laid out over b x b pixels
+// (TensorFlow's DCR order); space_to_depth is its inverse.
+NDArray depth_to_space(const NDArray& x, std::int64_t block_size);
+NDArray space_to_depth(const NDArray& x, std::int64_t block_size);
 // The lower (tril) or upper (triu) triangle of the last two axes from diagonal k, zeros elsewhere.
 NDArray tril(const NDArray& x, int k = 0);
 NDArray triu(const NDArray& x, int k = 0);

@@ -5,6 +5,7 @@
 
 #include <mx/mx.h>
 
+#include "../autograd/gradient_check.h"
 #include "../operators/test_util.h"
 
 using namespace mx;
@@ -184,4 +185,37 @@ TEST_CASE("Concurrent and HybridConcurrent concatenate their children's outputs"
   along_last.add(nn::Identity(), nn::Identity());
   check_array(along_last(x), {2, 6}, {1, 2, 3, 1, 2, 3, 0, 1, 0, 0, 1, 0});
   CHECK_THROWS_WITH(nn::Concurrent()(x), Contains("no children"));
+}
+
+TEST_CASE("PixelShuffle1D, 2D and 3D move channel blocks into pixels as MXNet's", "[gluon][layers]") {
+  namespace cnn = gluon::contrib::nn;
+  // 1D: channel 2c + i goes to offset i of each output pair.
+  const NDArray line = nd::array({0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32}, Shape{1, 4, 3});
+  check_array(cnn::PixelShuffle1D(2)(line), {1, 2, 6}, {0, 10, 1, 11, 2, 12, 20, 30, 21, 31, 22, 32});
+  // 2D: channel 4c + 2i + j to offset (i, j); against depth_to_space's order, 4i + 2j + c.
+  const NDArray eight = nd::arange(8).reshape({1, 8, 1, 1});
+  check_array(cnn::PixelShuffle2D(2)(eight), {1, 2, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7});
+  check_array(nd::depth_to_space(eight, 2), {1, 2, 2, 2}, {0, 2, 4, 6, 1, 3, 5, 7});
+  check_array(nd::space_to_depth(nd::depth_to_space(eight, 2), 2), {1, 8, 1, 1}, {0, 1, 2, 3, 4, 5, 6, 7});
+  // Unequal factors: (1, 2) doubles the width alone.
+  const NDArray tall = nd::array({1, 2, 3, 4}, Shape{1, 2, 2, 1});
+  check_array(cnn::PixelShuffle2D({1, 2})(tall), {1, 1, 2, 2}, {1, 3, 2, 4});
+  check_array(cnn::PixelShuffle3D(2)(eight.reshape({1, 8, 1, 1, 1})), {1, 1, 2, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7});
+  // Hybridized: the same values, and the symbol form exports and runs back.
+  cnn::PixelShuffle2D shuffle(2);
+  const NDArray x = nd::random::uniform(-1, 1, {2, 12, 3, 2});
+  const NDArray imperative = shuffle(x);
+  shuffle.hybridize();
+  check_array(shuffle(x), {2, 3, 6, 4}, imperative.asnumpy<double>());
+  CHECK(shuffle.repr() == "PixelShuffle2D(2, 2)");
+  CHECK_THROWS_WITH(cnn::PixelShuffle2D(3)(nd::ones({1, 8, 2, 2})), Contains("PixelShuffle2D(3, 3)") && Contains("(1, 8, 2, 2)"));
+  CHECK_THROWS_WITH(cnn::PixelShuffle3D({2, 2}), Contains("PixelShuffle3D") && Contains("3 factors"));
+  CHECK_THROWS_WITH(nd::depth_to_space(nd::ones({1, 3, 2, 2}), 2), Contains("depth_to_space") && Contains("(1, 3, 2, 2)"));
+  CHECK_THROWS_WITH(nd::space_to_depth(nd::ones({1, 1, 3, 2}), 2), Contains("space_to_depth") && Contains("(1, 1, 3, 2)"));
+  const std::vector<NDArray> by_name = op::call_symbol_op("depth_to_space", {{"block_size", "2"}}, std::vector<NDArray>{eight});
+  check_array(by_name.at(0), {1, 2, 2, 2}, {0, 2, 4, 6, 1, 3, 5, 7});
+  using In = const std::vector<NDArray>&;
+  test::check_gradient({[](In in) { return nd::depth_to_space(in[0], 2) * nd::arange(32, {}, 1, 1, cpu(), DType::kFloat64).reshape({2, 1, 4, 4}); },
+                        {{2, 4, 2, 2}}});
+  test::check_gradient({[](In in) { return nd::space_to_depth(in[0], 2); }, {{1, 2, 4, 2}}});
 }
