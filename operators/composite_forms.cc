@@ -7,6 +7,7 @@
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/sequence.h>
+#include <mx/operators/upsampling.h>
 #include <mx/operators/shape_ops.h>
 
 namespace mx::op {
@@ -457,6 +458,24 @@ Outputs call_block_rearrange(const char* op, const Attrs& a, Inputs in) {
   return {std::string_view(op) == "depth_to_space" ? nd::depth_to_space(in[0], block) : nd::space_to_depth(in[0], block)};
 }
 
+Outputs call_upsampling(const Attrs& a, Inputs in) {
+  AttrReader attrs("UpSampling", a);
+  std::int64_t scale = 1;
+  std::string sample_type = "nearest", mode = "concat";
+  attrs.read("scale", scale);
+  attrs.read("sample_type", sample_type);
+  attrs.read("multi_input_mode", mode);
+  attrs.ignore("num_args");
+  attrs.ignore("num_filter");
+  attrs.ignore("workspace");
+  attrs.finish();
+  if (sample_type != "nearest") {
+    throw Error("UpSampling: sample_type \"" + sample_type + "\" is not supported by mxpp (only \"nearest\"); bilinear "
+                "upsampling is a Deconvolution with a bilinear initial weight");
+  }
+  return {nd::UpSampling(std::vector<NDArray>(in.begin(), in.end()), scale, mode)};
+}
+
 SymbolOp form(std::function<Outputs(const Attrs&, Inputs)> call, std::vector<std::string> input_names) {
   SymbolOp op;
   op.call = std::move(call);
@@ -503,6 +522,7 @@ void register_composite_forms() {
   register_symbol_op("SwapAxis", form(call_swapaxis, {"data"}), {"swapaxes"});
   register_symbol_op("depth_to_space", form([](const Attrs& a, Inputs in) { return call_block_rearrange("depth_to_space", a, in); }, {"data"}));
   register_symbol_op("space_to_depth", form([](const Attrs& a, Inputs in) { return call_block_rearrange("space_to_depth", a, in); }, {"data"}));
+  register_symbol_op("UpSampling", form(call_upsampling, {}));
   register_symbol_op("SequenceMask", form(call_sequence_mask, {"data", "sequence_length"}));
   register_symbol_op("SequenceLast", form(call_sequence_last, {"data", "sequence_length"}));
   register_symbol_op("SequenceReverse", form(call_sequence_reverse, {"data", "sequence_length"}));

@@ -219,3 +219,24 @@ TEST_CASE("PixelShuffle1D, 2D and 3D move channel blocks into pixels as MXNet's"
                         {{2, 4, 2, 2}}});
   test::check_gradient({[](In in) { return nd::space_to_depth(in[0], 2); }, {{1, 2, 4, 2}}});
 }
+
+TEST_CASE("UpSampling repeats each pixel over scale x scale, joining several inputs as MXNet's", "[gluon][layers]") {
+  const NDArray x = nd::array({1, 2, 3, 4}, Shape{1, 1, 2, 2});
+  check_array(nd::UpSampling(x, 2), {1, 1, 4, 4}, {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+  // A second input half the size is scaled by 4 to the first's output, then joined or added.
+  const NDArray small = nd::array({10}, Shape{1, 1, 1, 1});
+  const NDArray joined = nd::UpSampling({x, small}, 2);
+  CHECK(joined.shape() == Shape{1, 2, 4, 4});
+  CHECK(test::values(joined)[16] == 10);
+  check_array(nd::UpSampling({x, small}, 2, "sum"), {1, 1, 4, 4}, {11, 11, 12, 12, 11, 11, 12, 12, 13, 13, 14, 14, 13, 13, 14, 14});
+  const NDArray by_name = op::call_symbol_op("UpSampling", {{"scale", "2"}, {"sample_type", "nearest"}, {"num_args", "1"}},
+                                             std::vector<NDArray>{x}).at(0);
+  check_array(by_name, {1, 1, 4, 4}, test::values(nd::UpSampling(x, 2)));
+  using In = const std::vector<NDArray>&;
+  test::check_gradient({[](In in) { return nd::UpSampling({in[0], in[1]}, 3, "sum") * nd::arange(36, {}, 1, 1, cpu(), DType::kFloat64).reshape({1, 1, 6, 6}); },
+                        {{1, 1, 2, 2}, {1, 1, 3, 3}}});
+  CHECK_THROWS_WITH(nd::UpSampling({x, nd::ones({1, 1, 3, 3})}, 2), Contains("UpSampling") && Contains("(1, 1, 3, 3)"));
+  CHECK_THROWS_WITH(op::call_symbol_op("UpSampling", {{"scale", "2"}, {"sample_type", "bilinear"}}, std::vector<NDArray>{x}),
+                    Contains("UpSampling") && Contains("bilinear"));
+  CHECK_THROWS_WITH(nd::UpSampling(nd::ones({2, 2}), 2), Contains("UpSampling") && Contains("(N, C, H, W)"));
+}

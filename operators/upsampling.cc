@@ -1,0 +1,47 @@
+#include <mx/operators/upsampling.h>
+
+#include <mx/ndarray/error.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/layout.h>
+#include <mx/operators/shape_ops.h>
+#include <mx/operators/symbolic.h>
+
+namespace mx::nd {
+
+NDArray UpSampling(const std::vector<NDArray>& inputs, std::int64_t scale, const std::string& mode) {
+  if (inputs.empty()) throw Error("UpSampling: needs at least one input");
+  if (scale < 1) throw Error("UpSampling: scale must be positive, got " + std::to_string(scale));
+  if (mode != "concat" && mode != "sum") throw Error("UpSampling: multi_input_mode must be \"concat\" or \"sum\", got \"" + mode + "\"");
+  for (const NDArray& x : inputs) {
+    if (x.ndim() != 4) throw ShapeError("UpSampling: expects (N, C, H, W) inputs, got " + x.shape().str());
+  }
+  const std::int64_t height = inputs[0].shape()[2] * scale, width = inputs[0].shape()[3] * scale;
+  op::Composite node("UpSampling", inputs);
+  std::vector<NDArray> scaled;
+  for (const NDArray& x : inputs) {
+    const std::int64_t h = x.shape()[2], w = x.shape()[3];
+    if (h == 0 || w == 0 || height % h != 0 || width % w != 0 || height / h != width / w) {
+      throw ShapeError("UpSampling: input " + x.shape().str() + " does not scale evenly to " + std::to_string(height) +
+                       " x " + std::to_string(width) + " (the first input " + inputs[0].shape().str() + " times " +
+                       std::to_string(scale) + ")");
+    }
+    const std::int64_t s = height / h;
+    scaled.push_back(s == 1 ? x : repeat(repeat(x, s, 2), s, 3));
+  }
+  NDArray out = scaled[0];
+  if (scaled.size() > 1) {
+    if (mode == "concat") {
+      out = concat(scaled, 1);
+    } else {
+      for (std::size_t i = 1; i < scaled.size(); ++i) out = out + scaled[i];
+    }
+  }
+  if (!node.active()) return out;
+  return node.finish({{"scale", op::attr_string(scale)},
+                      {"sample_type", "nearest"},
+                      {"num_args", op::attr_string(static_cast<std::int64_t>(inputs.size()))},
+                      {"multi_input_mode", mode}},
+                     out);
+}
+
+}  // namespace mx::nd

@@ -1,0 +1,16 @@
+#pragma once
+// MXNet's UpSampling with sample_type "nearest": each (N, C, H, W) input repeated over s x s pixels. With
+// several inputs, the first is scaled by `scale` and each other one to the same size (its own integer factor),
+// and the results are joined along the channels ("concat") or summed ("sum"). Built from repeat, so it
+// differentiates and runs on every device; a trace shows one UpSampling node.
+#include <string>
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd {
+
+NDArray UpSampling(const std::vector<NDArray>& inputs, std::int64_t scale, const std::string& multi_input_mode = "concat");
+inline NDArray UpSampling(const NDArray& x, std::int64_t scale) { return UpSampling(std::vector<NDArray>{x}, scale); }
+
+}  // namespace mx::nd
