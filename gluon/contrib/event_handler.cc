@@ -1,5 +1,6 @@
 #include <mx/gluon/contrib/event_handler.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -138,9 +139,10 @@ bool LoggingHandler::epoch_end(Estimator& estimator) {
   char elapsed[32];
   std::snprintf(elapsed, sizeof elapsed, "%.3f", seconds_now() - epoch_start_);
   std::string values = metric_values("training ", estimator.train_metrics());
-  const std::string validation = metric_values("validation ", estimator.val_metrics());
-  // Validation metrics that no evaluation has updated are NaN: left out.
-  if (validation.find("nan") == std::string::npos) values += ", " + validation;
+  // Validation metrics that no evaluation has updated (NaN) are left out.
+  const bool evaluated = std::none_of(estimator.val_metrics().begin(), estimator.val_metrics().end(),
+                                      [](const auto& m) { return std::isnan(m->get().second); });
+  if (evaluated && !estimator.val_metrics().empty()) values += ", " + metric_values("validation ", estimator.val_metrics());
   out() << "[Epoch " << estimator.current_epoch() << "] Finished in " << elapsed << "s, " << values << "\n";
   return false;
 }

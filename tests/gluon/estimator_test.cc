@@ -102,6 +102,7 @@ TEST_CASE("Estimator::fit takes the steps of the loop written by hand", "[gluon]
   CHECK_THAT(text, Contains("[Epoch 0] Finished in") && Contains("[Epoch 1] Finished in"));
   CHECK_THAT(text, Contains("training accuracy: ") && Contains("training loss: "));
   CHECK_THAT(text, Contains("Train finished using total") && Contains("with 2 epochs."));
+  CHECK(text.find("validation") == std::string::npos);  // nothing evaluated: no validation values
 }
 
 TEST_CASE("Estimator::fit validates each epoch, stops after a number of batches, logs at intervals",
