@@ -24,6 +24,21 @@ inline long long whole_number(const std::string& option, const std::string& text
   return value;
 }
 
+// The command line of an example whose one option is --epochs N: N, `fallback` without the option, or 0 after
+// printing the usage when the line is anything else (the example then exits with status 2).
+inline int epochs_option(int argc, char** argv, int fallback) {
+  int epochs = fallback;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string option = argv[i];
+    if (i + 1 == argc || option != "--epochs") {
+      std::fprintf(stderr, "usage: %s [--epochs N]\n", argv[0]);
+      return 0;
+    }
+    epochs = static_cast<int>(whole_number(option, argv[i + 1]));
+  }
+  return epochs;
+}
+
 // body() as main's body: an exception out of it becomes "PROGRAM: error: WHAT" and exit status 1.
 template <class Body>
 int report_errors(const char* program, Body&& body) {

@@ -55,15 +55,8 @@ struct Counter {
 };
 
 int run(int argc, char** argv) {
-  int epochs = 8;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string option = argv[i];
-    if (i + 1 == argc || option != "--epochs") {
-      std::fprintf(stderr, "usage: %s [--epochs N]\n", argv[0]);
-      return 2;
-    }
-    epochs = static_cast<int>(examples::whole_number(option, argv[i + 1]));
-  }
+  const int epochs = examples::epochs_option(argc, argv, 8);
+  if (epochs == 0) return 2;
   std::mt19937 rng(7);
   random::seed(7);
   Counter net;

@@ -32,15 +32,8 @@ nn::Sequential make_net() {
 }
 
 int run(int argc, char** argv) {
-  int epochs = 30;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string option = argv[i];
-    if (i + 1 == argc || option != "--epochs") {
-      std::fprintf(stderr, "usage: %s [--epochs N]\n", argv[0]);
-      return 2;
-    }
-    epochs = static_cast<int>(examples::whole_number(option, argv[i + 1]));
-  }
+  const int epochs = examples::epochs_option(argc, argv, 30);
+  if (epochs == 0) return 2;
   random::seed(3);
   data::DataLoader train(circle(2000), {.batch_size = 50, .shuffle = true});
   data::DataLoader val(circle(500), {.batch_size = 250});
