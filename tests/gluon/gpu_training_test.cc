@@ -1,6 +1,7 @@
 // Training on the GPU: the seed tutorial's MLP on Fashion-MNIST reaches the CPU's accuracy from the same start on
-// the same batches; a CNN and recurrent layers step as on the CPU; split_and_load over two logical contexts on
-// the one GPU equals the whole batch at once; mixed precision in float16 and bfloat16.
+// the same batches; a CNN and recurrent layers step as on the CPU, the fused RNN and sequence operators compute
+// as there; split_and_load over two logical contexts on the one GPU equals the whole batch at once; mixed
+// precision in float16 and bfloat16.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -147,6 +148,45 @@ TEST_CASE("recurrent layers step on the GPU as on the CPU", "[gpu][training][rnn
   };
   auto on_cpu = make(cpu()), on_gpu = make(gpu(0));
   step_both_and_compare(*on_cpu, *on_gpu, x, y, "adam", {{"learning_rate", 0.01}}, 3);
+}
+
+TEST_CASE("the fused RNN operator and the sequence operators give the CPU's values and gradients on the GPU",
+          "[gpu][rnn]") {
+  // A projected, clipped, bidirectional two-layer LSTM over sequences of lengths 4, 1 and 3, then SequenceLast
+  // and SequenceReverse of its output: values and every input's gradient against the CPU's.
+  const nd::RNNOptions options{.state_size = 5, .num_layers = 2, .bidirectional = true, .mode = "lstm",
+                               .state_outputs = true, .lstm_state_clip_min = -0.5, .lstm_state_clip_max = 0.5,
+                               .projection_size = 3};
+  random::seed(21);
+  const std::vector<NDArray> host = {nd::random::uniform(-1, 1, {4, 3, 6}),
+                                     nd::random::uniform(-0.5, 0.5, {nd::rnn_param_size(options, 6)}),
+                                     nd::random::uniform(-1, 1, {4, 3, 3}), nd::random::uniform(-1, 1, {4, 3, 5})};
+  const NDArray lengths = nd::array({4, 1, 3});
+  const auto run = [&](Context ctx) {
+    std::vector<NDArray> in;
+    for (const NDArray& h : host) {
+      in.push_back(h.as_in_context(ctx));
+      in.back().attach_grad();
+    }
+    NDArray y;
+    {
+      autograd::record r;
+      const std::vector<NDArray> out = nd::RNN(in[0], in[1], {in[2], in[3]}, lengths.as_in_context(ctx), options);
+      y = nd::SequenceLast(out[0], lengths.as_in_context(ctx)).sum() +
+          (nd::SequenceReverse(out[0], lengths.as_in_context(ctx)) * out[0]).sum() + out[2].sum();
+    }
+    y.backward();
+    std::vector<std::vector<double>> values = {y.asnumpy<double>()};
+    for (const NDArray& i : in) values.push_back(i.grad().asnumpy<double>());
+    return values;
+  };
+  const auto cpu_values = run(cpu()), gpu_values = run(gpu(0));
+  REQUIRE(cpu_values.size() == gpu_values.size());
+  for (std::size_t k = 0; k < cpu_values.size(); ++k) {
+    INFO("result " << k);
+    REQUIRE(cpu_values[k].size() == gpu_values[k].size());
+    for (std::size_t i = 0; i < cpu_values[k].size(); ++i) CHECK(gpu_values[k][i] == Approx(cpu_values[k][i]).margin(1e-4));
+  }
 }
 
 TEST_CASE("split_and_load over two logical contexts on one GPU equals the whole batch", "[gpu][training]") {
