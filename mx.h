@@ -18,6 +18,7 @@
 #include <mx/operators/activations.h>
 #include <mx/operators/amp.h>
 #include <mx/operators/apply.h>
+#include <mx/operators/bilinear_resize.h>
 #include <mx/operators/convolution.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>

@@ -3,12 +3,13 @@
 #include <cmath>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/bilinear_resize.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/sequence.h>
-#include <mx/operators/upsampling.h>
 #include <mx/operators/shape_ops.h>
+#include <mx/operators/upsampling.h>
 
 namespace mx::op {
 namespace forms {
@@ -476,6 +477,34 @@ Outputs call_upsampling(const Attrs& a, Inputs in) {
   return {nd::UpSampling(std::vector<NDArray>(in.begin(), in.end()), scale, mode)};
 }
 
+// MXNet's _contrib_BilinearResize2D in its "size" mode: height and width, or scales of the input's.
+Outputs call_bilinear_resize(const Attrs& a, Inputs in) {
+  AttrReader attrs("_contrib_BilinearResize2D", a);
+  std::int64_t height = 1, width = 1;
+  std::optional<double> scale_height, scale_width;
+  std::string mode = "size";
+  bool align_corners = true;
+  attrs.read("height", height);
+  attrs.read("width", width);
+  attrs.read("scale_height", scale_height);
+  attrs.read("scale_width", scale_width);
+  attrs.read("mode", mode);
+  attrs.read("align_corners", align_corners);
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  if (mode != "size") throw Error("_contrib_BilinearResize2D: mode \"" + mode + "\" is not supported by mxpp (only \"size\")");
+  if (in[0].ndim() == 4) {
+    const auto scaled = [](std::int64_t extent, double scale) {
+      const double v = static_cast<double>(extent) * scale;
+      if (!(v >= 1 && v <= 1e9)) throw Error("_contrib_BilinearResize2D: a scale gives extent " + std::to_string(v));
+      return static_cast<std::int64_t>(v);
+    };
+    if (scale_height) height = scaled(in[0].shape()[2], *scale_height);
+    if (scale_width) width = scaled(in[0].shape()[3], *scale_width);
+  }
+  return {nd::contrib::BilinearResize2D(in[0], height, width, align_corners)};
+}
+
 SymbolOp form(std::function<Outputs(const Attrs&, Inputs)> call, std::vector<std::string> input_names) {
   SymbolOp op;
   op.call = std::move(call);
@@ -523,6 +552,7 @@ void register_composite_forms() {
   register_symbol_op("depth_to_space", form([](const Attrs& a, Inputs in) { return call_block_rearrange("depth_to_space", a, in); }, {"data"}));
   register_symbol_op("space_to_depth", form([](const Attrs& a, Inputs in) { return call_block_rearrange("space_to_depth", a, in); }, {"data"}));
   register_symbol_op("UpSampling", form(call_upsampling, {}));
+  register_symbol_op("_contrib_BilinearResize2D", form(call_bilinear_resize, {"data"}));
   register_symbol_op("SequenceMask", form(call_sequence_mask, {"data", "sequence_length"}));
   register_symbol_op("SequenceLast", form(call_sequence_last, {"data", "sequence_length"}));
   register_symbol_op("SequenceReverse", form(call_sequence_reverse, {"data", "sequence_length"}));

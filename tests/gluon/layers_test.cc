@@ -240,3 +240,28 @@ TEST_CASE("UpSampling repeats each pixel over scale x scale, joining several inp
                     Contains("UpSampling") && Contains("bilinear"));
   CHECK_THROWS_WITH(nd::UpSampling(nd::ones({2, 2}), 2), Contains("UpSampling") && Contains("(N, C, H, W)"));
 }
+
+TEST_CASE("BilinearResize2D interpolates with corners or pixel areas aligned, and differentiates",
+          "[gluon][layers]") {
+  const NDArray x = nd::array({1, 2, 3, 4}, Shape{1, 1, 2, 2});
+  // Corners aligned (MXNet's default): the new pixels halfway between the old ones.
+  check_array(nd::contrib::BilinearResize2D(x, 3, 3), {1, 1, 3, 3}, {1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4});
+  // Areas aligned (PyTorch's align_corners=False): sources at 0, 0.25, 0.75 and 1.25 (clamped to 1).
+  check_array(nd::contrib::BilinearResize2D(x, 4, 4, false), {1, 1, 4, 4},
+              {1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4});
+  // Down to the corners, on several images and channels at once.
+  const NDArray grid = nd::arange(32).reshape({2, 1, 4, 4});
+  check_array(nd::contrib::BilinearResize2D(grid, 2, 2), {2, 1, 2, 2}, {0, 3, 12, 15, 16, 19, 28, 31});
+  const NDArray by_name = op::call_symbol_op("_contrib_BilinearResize2D", {{"scale_height", "1.5"}, {"scale_width", "1.5"}},
+                                             std::vector<NDArray>{x}).at(0);
+  check_array(by_name, {1, 1, 3, 3}, {1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4});
+  using In = const std::vector<NDArray>&;
+  test::check_gradient({[](In in) { return nd::contrib::BilinearResize2D(in[0], 5, 3) * nd::arange(30, {}, 1, 1, cpu(), DType::kFloat64).reshape({2, 1, 5, 3}); },
+                        {{2, 1, 3, 4}}});
+  test::check_gradient({[](In in) { return nd::contrib::BilinearResize2D(in[0], 2, 5, false); }, {{1, 2, 3, 2}}});
+  CHECK_THROWS_WITH(nd::contrib::BilinearResize2D(nd::ones({2, 2}), 3, 3), Contains("BilinearResize2D") && Contains("(2, 2)"));
+  CHECK_THROWS_WITH(nd::contrib::BilinearResize2D(x, 0, 3), Contains("BilinearResize2D") && Contains("positive"));
+  CHECK_THROWS_WITH(nd::contrib::BilinearResize2D(x, std::int64_t{1} << 40, 3), Contains("BilinearResize2D") && Contains("too large"));
+  CHECK_THROWS_WITH(op::call_symbol_op("_contrib_BilinearResize2D", {{"mode", "like"}}, std::vector<NDArray>{x}),
+                    Contains("mode") && Contains("like"));
+}
