@@ -170,7 +170,9 @@ std::vector<NDArray> run_rnn(const NDArray& data, const NDArray& parameters, std
   if (data.ndim() != 3) throw ShapeError("RNN: data must be (T, N, C), got " + data.shape().str());
   const std::int64_t steps = data.shape()[0], batch = data.shape()[1], features = data.shape()[2];
   const std::int64_t expected_params = rnn_param_size(o, features);
-  if (parameters.shape() != Shape{expected_params}) {
+  if (parameters.is_none()) {
+    if (given.empty() || op::is_tracing()) throw Error("RNN: needs its packed parameters (to run, or to trace its node)");
+  } else if (parameters.shape() != Shape{expected_params}) {
     throw ShapeError("RNN: parameters have shape " + parameters.shape().str() + ", expected (" +
                      std::to_string(expected_params) + ",) for data " + data.shape().str() + " and " + describe(o));
   }

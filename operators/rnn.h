@@ -72,7 +72,7 @@ StepOutput run_stack(CellKind kind, const NDArray& sequence, std::span<const Lay
 
 // RNN for weights already apart: `parameters`, their packing (rnn_param_concat), is what the node reads as
 // traced and exported, while the steps read `weights` directly, sparing the cut of the packed vector and the
-// join of its gradient. Run imperatively it packs for nothing: hybridize drops the unread packing.
+// join of its gradient (hybridize drops the unread packing). Untraced, `parameters` may be none.
 std::vector<NDArray> rnn_node(const NDArray& data, const NDArray& parameters, std::span<const LayerWeights> weights,
                               const std::vector<NDArray>& states, const NDArray& sequence_length,
                               const RNNOptions& options);

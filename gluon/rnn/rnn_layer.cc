@@ -69,7 +69,10 @@ NDArray RecurrentLayer::forward(const NDArray& x) { return run(x, {}, {}).output
 
 RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>& begin, const NDArray& lengths) {
   const NDArray sequence = to_time_major(name_.c_str(), x, options_.layout);
-  const std::int64_t steps = sequence.shape()[0], batch = sequence.shape()[1], features = sequence.shape()[2];
+  const std::int64_t batch = sequence.shape()[1], features = sequence.shape()[2];
+  if (!lengths.is_none() && lengths.shape() != Shape{batch}) {
+    throw ShapeError(name_ + ": sequence lengths must be (" + std::to_string(batch) + ",), got " + lengths.shape().str());
+  }
   const int rows = options_.num_layers * directions();
   const auto state_count = static_cast<std::size_t>(nd::recurrent::state_count(kind_));
   if (!begin.empty()) {
@@ -107,31 +110,24 @@ RecurrentOutput RecurrentLayer::run(const NDArray& x, const std::vector<NDArray>
     weights.push_back({w.i2h_weight.data(ctx), w.h2h_weight.data(ctx), w.i2h_bias.data(ctx), w.h2h_bias.data(ctx),
                        options_.projection_size ? w.h2r_weight.data(ctx) : NDArray()});
   }
-  nd::recurrent::StepOutput run;
+  // Traced, as MXNet's layer: one RNN node over the parameters packed into one vector, so that the export is
+  // MXNet's; the steps read the weights themselves, and the packing, read by nothing run, is dropped. Run, no
+  // packing at all.
+  NDArray packed;
   if (op::is_tracing()) {
-    // Traced, as MXNet's layer: one RNN node over the parameters packed into one vector, so that the export is
-    // MXNet's; the steps read the weights themselves, and the packing, read by nothing run, is dropped.
-    std::vector<NDArray> packed;
+    std::vector<NDArray> parts;
     for (const bool bias : {false, true}) {
       for (const auto& w : weights) {
-        packed.push_back(bias ? w.i2h_bias : w.i2h_weight);
-        packed.push_back(bias ? w.h2h_bias : w.h2h_weight);
-        if (!bias && !w.h2r_weight.is_none()) packed.push_back(w.h2r_weight);
+        parts.push_back(bias ? w.i2h_bias : w.i2h_weight);
+        parts.push_back(bias ? w.h2h_bias : w.h2h_weight);
+        if (!bias && !w.h2r_weight.is_none()) parts.push_back(w.h2r_weight);
       }
     }
-    std::vector<NDArray> outputs = nd::recurrent::rnn_node(sequence, nd::rnn_param_concat(packed), weights, begin, lengths, rnn);
-    run.output = outputs[0];
-    run.states.assign(outputs.begin() + 1, outputs.end());
-  } else {
-    const std::vector<NDArray> inside = lengths.is_none()
-                                            ? std::vector<NDArray>{}
-                                            : nd::recurrent::length_masks(name_.c_str(), lengths, steps, batch, x.dtype());
-    std::optional<nd::recurrent::StateClip> clip;
-    if (rnn.lstm_state_clip_min) clip = nd::recurrent::StateClip{*rnn.lstm_state_clip_min, *rnn.lstm_state_clip_max};
-    run = nd::recurrent::run_stack(kind_, sequence, weights, begin, inside,
-                                   {options_.num_layers, options_.bidirectional, options_.dropout, clip});
+    packed = nd::rnn_param_concat(parts);
   }
-  return {options_.layout == "NTC" ? nd::swapaxes(run.output, 0, 1) : run.output, std::move(run.states)};
+  const std::vector<NDArray> outputs = nd::recurrent::rnn_node(sequence, packed, weights, begin, lengths, rnn);
+  const NDArray& output = outputs[0];
+  return {options_.layout == "NTC" ? nd::swapaxes(output, 0, 1) : output, {outputs.begin() + 1, outputs.end()}};
 }
 
 std::string RecurrentLayer::repr() const {
