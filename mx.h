@@ -43,6 +43,7 @@
 #include <mx/operators/shape_ops.h>
 #include <mx/operators/slice.h>
 #include <mx/operators/sorting.h>
+#include <mx/operators/sync_batch_norm.h>
 #include <mx/operators/upsampling.h>
 #include <mx/operators/vector_products.h>
 #include <mx/optimizer/lr_scheduler.h>

@@ -1,6 +1,7 @@
 #include <mx/engine/engine.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -15,11 +16,16 @@ namespace mx::engine {
 
 namespace {
 MX_FAST_THREAD_LOCAL int tls_unthrottled = 0;
+std::atomic<int> g_throttle_holds{0};
 }
 
 UnthrottledScope::UnthrottledScope() { ++tls_unthrottled; }
 UnthrottledScope::~UnthrottledScope() { --tls_unthrottled; }
 bool UnthrottledScope::active() { return tls_unthrottled > 0; }
+
+ThrottleHold::ThrottleHold() { g_throttle_holds.fetch_add(1, std::memory_order_relaxed); }
+ThrottleHold::~ThrottleHold() { g_throttle_holds.fetch_sub(1, std::memory_order_relaxed); }
+bool ThrottleHold::active() { return g_throttle_holds.load(std::memory_order_relaxed) > 0; }
 
 EngineConfig EngineConfig::from_env() {
   EngineConfig config;

@@ -127,6 +127,18 @@ class UnthrottledScope {
   static bool active();  // on the calling thread
 };
 
+// While any lives, on any thread, no push waits for max_pending: for work that can finish only after pushes still
+// to come from the same thread (devices exchanging values: the first device's operations wait for the last
+// device's call, which a throttled push would never reach).
+class ThrottleHold {
+ public:
+  ThrottleHold();
+  ~ThrottleHold();
+  ThrottleHold(const ThrottleHold&) = delete;
+  ThrottleHold& operator=(const ThrottleHold&) = delete;
+  static bool active();  // anywhere in the process
+};
+
 enum class EngineType { kNaive, kThreaded };
 
 struct EngineConfig {

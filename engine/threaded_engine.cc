@@ -100,7 +100,7 @@ void ThreadedEngine::throttle() {
   if (max_pending_ == 0 || pending_.load(std::memory_order_relaxed) < max_pending_) return;
   // Operations pushing work, and threads that produce work for others, must never wait: the work they would
   // wait for may need them.
-  if (inside_operation() || UnthrottledScope::active()) return;
+  if (inside_operation() || UnthrottledScope::active() || ThrottleHold::active()) return;
   std::unique_lock lock(throttle_mutex_);
   throttled_.fetch_add(1, std::memory_order_seq_cst);
   throttle_cv_.wait(lock, [&] { return pending_.load(std::memory_order_seq_cst) <= max_pending_ / 2; });

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include <mx/engine/engine.h>
@@ -77,4 +78,27 @@ TEST_CASE("a negative max_pending is refused, the default bounds run-ahead", "[e
   config.max_pending = -1;
   CHECK_THROWS_WITH(engine::create(config), Catch::Contains("max_pending"));
   CHECK(engine::EngineConfig{}.max_pending == 1024);
+}
+
+TEST_CASE("no push waits while a ThrottleHold lives on any thread", "[engine][throttle]") {
+  engine::EngineConfig config;
+  config.cpu_workers = 1;
+  config.max_pending = 4;
+  auto eng = engine::create(config);
+  engine::VarHandle gate = eng->new_variable(), chain = eng->new_variable();
+  test::Gate open;
+  eng->push_sync([&](engine::RunContext) { open.wait(); }, cpu(), {}, {gate}, {.name = "held"});
+  {
+    // Held on another thread (as an exchange among devices holds it while members are still to come): this
+    // thread's pushes past the limit do not wait for the held work.
+    std::optional<engine::ThrottleHold> hold;
+    std::thread holder([&] { hold.emplace(); });
+    holder.join();
+    CHECK(engine::ThrottleHold::active());
+    for (int i = 0; i < 100; ++i) eng->push_sync([](engine::RunContext) {}, cpu(), {gate}, {chain}, {.name = "queued"});
+    hold.reset();
+  }
+  CHECK(!engine::ThrottleHold::active());
+  open.open();
+  eng->wait_for_all();
 }

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${MXPP_GPU_BUILD:-build-gpu}
-tools/setup.sh
+tools/setup.sh --gpu
 cmake -S . -B "$build" -G Ninja -DCMAKE_CUDA_ARCHITECTURES=90
 cmake --build "$build" -j "${MXPP_JOBS:-2}"
 grep -qx '/.gpu-carry/' .git/info/exclude 2>/dev/null || echo '/.gpu-carry/' >> .git/info/exclude
