@@ -1,7 +1,7 @@
 // Training on the GPU: the seed tutorial's MLP on Fashion-MNIST reaches the CPU's accuracy from the same start on
 // the same batches; a CNN and recurrent layers step as on the CPU, the fused RNN and sequence operators compute
-// as there; split_and_load over two logical contexts on the one GPU equals the whole batch at once; mixed
-// precision in float16 and bfloat16.
+// as there; split_and_load over two logical contexts on the one GPU equals the whole batch at once; SyncBatchNorm
+// across the GPU and the CPU computes as across two CPU contexts; mixed precision in float16 and bfloat16.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -229,6 +229,52 @@ TEST_CASE("split_and_load over two logical contexts on one GPU equals the whole 
     INFO(name);
     const std::vector<float> got = parameter.data().asnumpy<float>(), want = expected[name].data().asnumpy<float>();
     for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-6).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("SyncBatchNorm across the GPU and the CPU gives the CPU pair's values and gradients", "[gpu][training]") {
+  random::seed(21);
+  const NDArray x = nd::random::normal(1, 2, {6, 3, 4});
+  const NDArray w = nd::random::uniform(-1, 1, {6, 3, 4});
+  // Devices a and b hold rows 0-1 and 2-5; each returns its outputs and data gradient, then gamma's summed.
+  auto run = [&](Context a, Context b, const std::string& key) {
+    const std::vector<Context> ctx = {a, b};
+    const std::vector<std::pair<std::int64_t, std::int64_t>> rows = {{0, 2}, {2, 6}};
+    std::vector<NDArray> xs, gammas, betas, means, vars, losses, outs;
+    for (std::size_t d = 0; d < 2; ++d) {
+      xs.push_back(x.slice(rows[d].first, rows[d].second).copyto(ctx[d]));
+      xs.back().attach_grad();
+      gammas.push_back(nd::array({1.5, -0.5, 2.0}, std::nullopt, ctx[d]));
+      gammas.back().attach_grad();
+      betas.push_back(nd::array({0.1, 0.2, -0.3}, std::nullopt, ctx[d]));
+      means.push_back(nd::zeros({3}, ctx[d]));
+      vars.push_back(nd::ones({3}, ctx[d]));
+    }
+    {
+      autograd::record r;
+      for (std::size_t d = 0; d < 2; ++d) {
+        outs.push_back(nd::contrib::SyncBatchNorm(xs[d], gammas[d], betas[d], means[d], vars[d],
+                                                  {.fix_gamma = false, .ndev = 2, .key = key, .timeout_s = 60}));
+        losses.push_back((outs.back() * w.slice(rows[d].first, rows[d].second).copyto(ctx[d])).sum());
+      }
+    }
+    autograd::backward(losses);
+    std::vector<std::vector<float>> values;
+    for (std::size_t d = 0; d < 2; ++d) {
+      values.push_back(outs[d].asnumpy<float>());
+      values.push_back(xs[d].grad().asnumpy<float>());
+      values.push_back(means[d].asnumpy<float>());
+    }
+    values.push_back((gammas[0].grad().as_in_context(cpu(0)) + gammas[1].grad().as_in_context(cpu(0))).asnumpy<float>());
+    return values;
+  };
+  const auto expected = run(cpu(0), cpu(1), "sync_bn_cpu");
+  const auto got = run(gpu(0), cpu(0), "sync_bn_gpu");
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    INFO("result " << k);
+    REQUIRE(got[k].size() == expected[k].size());
+    for (std::size_t i = 0; i < got[k].size(); ++i) CHECK(got[k][i] == Approx(expected[k][i]).margin(1e-4).epsilon(1e-4));
   }
 }
 
