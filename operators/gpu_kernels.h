@@ -145,6 +145,6 @@ void random_normal(int dtype, void* y, std::int64_t n, double mean, double stdde
 
 // ---- optimizer updates (update_rules.h), in place, every rule; float32 and float64 ----
 void optimizer_update(nd::UpdateRule rule, const nd::UpdateHyperParams& hyper, int dtype, void* weight,
-                      const void* grad, void* state0, void* state1, std::int64_t n, Stream stream);
+                      const void* grad, void* state0, void* state1, void* state2, std::int64_t n, Stream stream);
 
 }  // namespace mx::op::gpu

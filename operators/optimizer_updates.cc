@@ -19,20 +19,17 @@ struct UpdateParams {
   UpdateHyperParams hyper;
 };
 
-// The elementwise rules over [0, n), split across the workers. Rules without a state read a dummy, never an array.
+// The elementwise rules over [0, n), split across the workers. Rules with fewer states read dummies, never arrays.
 template <UpdateRule R, class T>
-void update_elements(const UpdateHyperParams& h, T* w, const T* g, T* s0, T* s1, std::int64_t n) {
+void update_elements(const UpdateHyperParams& h, T* w, const T* g, T* s0, T* s1, T* s2, std::int64_t n) {
   const T rescale = static_cast<T>(h.rescale_grad), clip = clip_bound<T>(h);
+  constexpr int states = update_state_count(R);
   op::parallel_for_simd<T>(n, [&](std::int64_t begin, std::int64_t end) {
     const UpdateHyperParams hyper = h;  // a local copy: the compiler knows writes to w cannot change it
-    if constexpr (update_state_count(R) == 0) {
-      T unused0 = 0, unused1 = 0;
-      for (std::int64_t i = begin; i < end; ++i) update_element<R>(hyper, w[i], prepared(g[i], rescale, clip), unused0, unused1);
-    } else if constexpr (update_state_count(R) == 1) {
-      T unused = 0;
-      for (std::int64_t i = begin; i < end; ++i) update_element<R>(hyper, w[i], prepared(g[i], rescale, clip), s0[i], unused);
-    } else {
-      for (std::int64_t i = begin; i < end; ++i) update_element<R>(hyper, w[i], prepared(g[i], rescale, clip), s0[i], s1[i]);
+    T unused0 = 0, unused1 = 0, unused2 = 0;
+    for (std::int64_t i = begin; i < end; ++i) {
+      update_element<R>(hyper, w[i], prepared_for<R>(g[i], rescale, clip), states > 0 ? s0[i] : unused0,
+                        states > 1 ? s1[i] : unused1, states > 2 ? s2[i] : unused2);
     }
   });
 }
@@ -74,6 +71,9 @@ const char* rule_name(UpdateRule rule) {
     case UpdateRule::kSignum: return "signum_update";
     case UpdateRule::kFtrl: return "ftrl_update";
     case UpdateRule::kNadam: return "nadam_update";
+    case UpdateRule::kRMSPropCentered: return "rmspropalex_update";
+    case UpdateRule::kFTML: return "ftml_update";
+    case UpdateRule::kDCASGD: return "dcasgd_update";
   }
   return "update";
 }
@@ -102,20 +102,24 @@ void update_cpu(const UpdateParams& p, std::span<const Blob> in, std::span<const
     const T* g = in[1].ptr<T>();
     T* s0 = out.size() > 1 ? out[1].ptr<T>() : nullptr;
     T* s1 = out.size() > 2 ? out[2].ptr<T>() : nullptr;
+    T* s2 = out.size() > 3 ? out[3].ptr<T>() : nullptr;
     switch (p.rule) {
-      case UpdateRule::kSGD: return update_elements<UpdateRule::kSGD>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kSGDMomentum: return update_elements<UpdateRule::kSGDMomentum>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kNAG: return update_elements<UpdateRule::kNAG>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kAdam: return update_elements<UpdateRule::kAdam>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kAdamW: return update_elements<UpdateRule::kAdamW>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kRMSProp: return update_elements<UpdateRule::kRMSProp>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kAdaGrad: return update_elements<UpdateRule::kAdaGrad>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kAdaDelta: return update_elements<UpdateRule::kAdaDelta>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kAdamax: return update_elements<UpdateRule::kAdamax>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kSGD: return update_elements<UpdateRule::kSGD>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kSGDMomentum: return update_elements<UpdateRule::kSGDMomentum>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kNAG: return update_elements<UpdateRule::kNAG>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kAdam: return update_elements<UpdateRule::kAdam>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kAdamW: return update_elements<UpdateRule::kAdamW>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kRMSProp: return update_elements<UpdateRule::kRMSProp>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kAdaGrad: return update_elements<UpdateRule::kAdaGrad>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kAdaDelta: return update_elements<UpdateRule::kAdaDelta>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kAdamax: return update_elements<UpdateRule::kAdamax>(p.hyper, w, g, s0, s1, s2, n);
       case UpdateRule::kLAMB: return lamb(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kSignum: return update_elements<UpdateRule::kSignum>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kFtrl: return update_elements<UpdateRule::kFtrl>(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kNadam: return update_elements<UpdateRule::kNadam>(p.hyper, w, g, s0, s1, n);
+      case UpdateRule::kSignum: return update_elements<UpdateRule::kSignum>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kFtrl: return update_elements<UpdateRule::kFtrl>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kNadam: return update_elements<UpdateRule::kNadam>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kRMSPropCentered: return update_elements<UpdateRule::kRMSPropCentered>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kFTML: return update_elements<UpdateRule::kFTML>(p.hyper, w, g, s0, s1, s2, n);
+      case UpdateRule::kDCASGD: return update_elements<UpdateRule::kDCASGD>(p.hyper, w, g, s0, s1, s2, n);
     }
   };
   if (in[0].dtype == DType::kFloat32) run(float{});
@@ -126,7 +130,7 @@ void update_cpu(const UpdateParams& p, std::span<const Blob> in, std::span<const
 void update_gpu(const UpdateParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext& ctx) {
   op::gpu::optimizer_update(p.rule, p.hyper, static_cast<int>(in[0].dtype), out[0].data, in[1].data,
                             out.size() > 1 ? out[1].data : nullptr, out.size() > 2 ? out[2].data : nullptr,
-                            in[0].size(), ctx.run.stream);
+                            out.size() > 3 ? out[3].data : nullptr, in[0].size(), ctx.run.stream);
 }
 #endif
 

@@ -24,8 +24,11 @@ enum class UpdateRule {
   kSignum,    // m = momentum * m - (1 - momentum) (g + wd * w); w += lr * sign(m)        states: m
   kFtrl,      // McMahan's FTRL-proximal with L1 strength lamda1 and beta (MXNet's)     states: z, n
   kNadam,     // Adam with Nesterov momentum on a warming schedule (Dozat)               states: m, v
+  kRMSPropCentered,  // Graves's: n, g moments; delta = gamma2 delta - lr g / sqrt(n - g^2 + eps); w += delta  states: n, g, delta
+  kFTML,      // follow the moving leader (Zheng and Kwok)                             states: d, v, z
+  kDCASGD,    // delay-compensated SGD (Zheng et al.): momentum on g + lamda g^2 (w - w_prev)  states: m, w_prev
 };
-inline constexpr UpdateRule kLastUpdateRule = UpdateRule::kNadam;
+inline constexpr UpdateRule kLastUpdateRule = UpdateRule::kDCASGD;
 
 struct UpdateHyperParams {
   double lr = 0.01;
@@ -42,6 +45,11 @@ struct UpdateHyperParams {
   // Nadam's, for the update's step t (Nadam::step_params): momentum holds mu_t, momentum_next mu_{t+1};
   // schedule the product mu_1 ... mu_t, schedule_next that times mu_{t+1}; correction2 is 1 - beta2^t.
   double momentum_next = 0, schedule = 0, schedule_next = 0, correction2 = 1;
+  double gamma2 = 0.9;      // centered RMSProp's momentum
+  double clip_weights = -1; // RMSProp's: weights clipped to [-clip_weights, clip_weights] after the update; off when <= 0
+  // FTML's, for step t: 1 - beta1^t and 1 - beta2^t.
+  double correction1 = 1;
+  double lamda = 0.04;  // DCASGD's compensation strength
 };
 
 // The number of optimizer states `rule` keeps (each an array of the weight's shape, zeros at the start).
@@ -53,9 +61,19 @@ MX_HOST_DEVICE constexpr int update_state_count(UpdateRule rule) {
     case UpdateRule::kRMSProp:
     case UpdateRule::kAdaGrad:
     case UpdateRule::kSignum: return 1;
+    case UpdateRule::kRMSPropCentered:
+    case UpdateRule::kFTML: return 3;
     default: return 2;
   }
 }
+
+// Whether state `index` of `rule` starts as a copy of the weight rather than zeros (DCASGD's previous weight).
+MX_HOST_DEVICE constexpr bool state_starts_as_weight(UpdateRule rule, int index) {
+  return rule == UpdateRule::kDCASGD && index == 1;
+}
+
+// Whether the rule clips the gradient after adding weight decay (FTML, as MXNet's kernel) rather than before.
+MX_HOST_DEVICE constexpr bool clips_after_decay(UpdateRule rule) { return rule == UpdateRule::kFTML; }
 
 // The gradient as every rule first sees it. `clip` is +infinity when clipping is off, so the loop has no branch.
 template <class T>
@@ -68,10 +86,17 @@ MX_HOST_DEVICE T clip_bound(const UpdateHyperParams& h) {
   return h.clip_gradient > 0 ? static_cast<T>(h.clip_gradient) : std::numeric_limits<T>::infinity();
 }
 
-// One element of rule R: w the weight, g the prepared gradient (without decay), s0 and s1 the states. R is a
+// The gradient as rule R first sees it: rescaled, and clipped unless the rule clips after adding decay.
+template <UpdateRule R, class T>
+MX_HOST_DEVICE T prepared_for(T g, T rescale, T clip) {
+  if constexpr (clips_after_decay(R)) return static_cast<T>(g * rescale);
+  return prepared(g, rescale, clip);
+}
+
+// One element of rule R: w the weight, g the prepared gradient (without decay), s0, s1 and s2 the states. R is a
 // template argument so that each rule's loop is compiled on its own and vectorizes.
 template <UpdateRule R, class T>
-MX_HOST_DEVICE void update_element(const UpdateHyperParams& h, T& w, T g, T& s0, T& s1) {
+MX_HOST_DEVICE void update_element(const UpdateHyperParams& h, T& w, T g, T& s0, T& s1, T& s2) {
   const T lr = static_cast<T>(h.lr), wd = static_cast<T>(h.wd), eps = static_cast<T>(h.epsilon);
   const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
   if constexpr (R == UpdateRule::kSGD) {
@@ -93,6 +118,28 @@ MX_HOST_DEVICE void update_element(const UpdateHyperParams& h, T& w, T g, T& s0,
     const T decayed = g + wd * w, gamma = static_cast<T>(h.gamma1);
     s0 = gamma * s0 + (1 - gamma) * decayed * decayed;
     w -= lr * decayed / std::sqrt(s0 + eps);
+    if (h.clip_weights > 0) w = std::clamp(w, static_cast<T>(-h.clip_weights), static_cast<T>(h.clip_weights));
+  } else if constexpr (R == UpdateRule::kRMSPropCentered) {
+    const T decayed = g + wd * w, gamma = static_cast<T>(h.gamma1);
+    s0 = gamma * s0 + (1 - gamma) * decayed * decayed;
+    s1 = gamma * s1 + (1 - gamma) * decayed;
+    s2 = static_cast<T>(h.gamma2) * s2 - lr * decayed / std::sqrt(s0 - s1 * s1 + eps);
+    w += s2;
+    if (h.clip_weights > 0) w = std::clamp(w, static_cast<T>(-h.clip_weights), static_cast<T>(h.clip_weights));
+  } else if constexpr (R == UpdateRule::kFTML) {
+    // s0: d of the previous step, s1: v, s2: z. The gradient comes unclipped: decay first, then the clip.
+    const T clip = clip_bound<T>(h);
+    const T grad = std::clamp(static_cast<T>(g + wd * w), -clip, clip);
+    s1 = b2 * s1 + (1 - b2) * grad * grad;
+    const T d = static_cast<T>(h.correction1) / lr * (std::sqrt(s1 / static_cast<T>(h.correction2)) + eps);
+    s2 = b1 * s2 + (1 - b1) * grad - (d - b1 * s0) * w;
+    s0 = d;
+    w = -s2 / d;
+  } else if constexpr (R == UpdateRule::kDCASGD) {
+    // s0: the momentum, s1: the weight before the last update.
+    s0 = static_cast<T>(h.momentum) * s0 - lr * (g + wd * w + static_cast<T>(h.lamda) * g * g * (w - s1));
+    s1 = w;
+    w += s0;
   } else if constexpr (R == UpdateRule::kAdaGrad) {
     const T decayed = g + wd * w;
     s0 += decayed * decayed;

@@ -16,7 +16,8 @@ Optimizer::Optimizer(nd::UpdateRule rule, OptimizerOptions options, nd::UpdateHy
 std::vector<NDArray> Optimizer::create_state(const NDArray& weight) const {
   std::vector<NDArray> states;
   for (int i = 0; i < nd::update_state_count(rule_); ++i) {
-    states.push_back(nd::zeros(weight.shape(), weight.context(), weight.dtype()));
+    states.push_back(nd::state_starts_as_weight(rule_, i) ? weight.copy()
+                                                          : nd::zeros(weight.shape(), weight.context(), weight.dtype()));
   }
   return states;
 }
@@ -88,8 +89,9 @@ nd::UpdateHyperParams AdamW::step_params(nd::UpdateHyperParams h, int t) const {
   return h;
 }
 
-RMSProp::RMSProp(OptimizerOptions options, double gamma1, double epsilon)
-    : Optimizer(nd::UpdateRule::kRMSProp, std::move(options), {.epsilon = epsilon, .gamma1 = gamma1}) {}
+RMSProp::RMSProp(OptimizerOptions options, RMSPropParams p)
+    : Optimizer(p.centered ? nd::UpdateRule::kRMSPropCentered : nd::UpdateRule::kRMSProp, std::move(options),
+                {.epsilon = p.epsilon, .gamma1 = p.gamma1, .gamma2 = p.gamma2, .clip_weights = p.clip_weights}) {}
 
 AdaGrad::AdaGrad(OptimizerOptions options, double epsilon)
     : Optimizer(nd::UpdateRule::kAdaGrad, std::move(options), {.epsilon = epsilon}) {}
@@ -144,15 +146,28 @@ nd::UpdateHyperParams Nadam::step_params(nd::UpdateHyperParams h, int t) const {
   return h;
 }
 
+FTML::FTML(OptimizerOptions options, AdamParams p)
+    : Optimizer(nd::UpdateRule::kFTML, std::move(options), {.beta1 = p.beta1, .beta2 = p.beta2, .epsilon = p.epsilon}) {}
+
+nd::UpdateHyperParams FTML::step_params(nd::UpdateHyperParams h, int t) const {
+  h.correction1 = 1 - std::pow(h.beta1, t);
+  h.correction2 = 1 - std::pow(h.beta2, t);
+  return h;
+}
+
+DCASGD::DCASGD(OptimizerOptions options, double momentum, double lamda)
+    : Optimizer(nd::UpdateRule::kDCASGD, std::move(options), {.momentum = momentum, .lamda = lamda}) {}
+
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {
   static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient"};
   const std::map<std::string, std::set<std::string>> kOwn = {
       {"sgd", {"momentum"}},           {"nag", {"momentum"}},
       {"adam", {"beta1", "beta2", "epsilon"}}, {"adamw", {"beta1", "beta2", "epsilon"}},
-      {"rmsprop", {"gamma1", "epsilon"}}, {"adagrad", {"epsilon"}},
+      {"rmsprop", {"gamma1", "gamma2", "epsilon", "centered", "clip_weights"}}, {"adagrad", {"epsilon"}},
       {"adadelta", {"rho", "epsilon"}},  {"adamax", {"beta1", "beta2"}},
       {"lamb", {"beta1", "beta2", "epsilon"}}, {"signum", {"momentum"}},
-      {"ftrl", {"lamda1", "beta"}}, {"nadam", {"beta1", "beta2", "epsilon", "schedule_decay"}}};
+      {"ftrl", {"lamda1", "beta"}}, {"nadam", {"beta1", "beta2", "epsilon", "schedule_decay"}},
+      {"ftml", {"beta1", "beta2", "epsilon"}}, {"dcasgd", {"momentum", "lamda"}}};
   const auto own = kOwn.find(name);
   if (own == kOwn.end()) {
     std::string known;
@@ -171,7 +186,9 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
     const auto it = params.find(key);
     return it == params.end() ? fallback : it->second;
   };
-  const double default_lr = name == "sgd" || name == "nag" || name == "adagrad" || name == "signum" ? 0.01
+  const double default_lr = name == "sgd" || name == "nag" || name == "adagrad" || name == "signum" || name == "dcasgd" ||
+                                    name == "ftml"
+                                ? 0.01
                             : name == "adadelta"                                 ? 1.0
                             : name == "ftrl"                                     ? 0.1
                             : name == "adamax"                                   ? 0.002
@@ -180,12 +197,22 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
                            .wd = get("wd", 0),
                            .rescale_grad = get("rescale_grad", 1),
                            .clip_gradient = get("clip_gradient", -1)};
-  const AdamParams adam{get("beta1", 0.9), get("beta2", 0.999), get("epsilon", name == "lamb" ? 1e-6 : 1e-8)};
+  const AdamParams adam{get("beta1", name == "ftml" ? 0.6 : 0.9), get("beta2", 0.999), get("epsilon", name == "lamb" ? 1e-6 : 1e-8)};
   if (name == "sgd") return std::make_shared<SGD>(o, get("momentum", 0));
   if (name == "nag") return std::make_shared<NAG>(o, get("momentum", 0.9));
   if (name == "adam") return std::make_shared<Adam>(o, adam);
   if (name == "adamw") return std::make_shared<AdamW>(o, adam);
-  if (name == "rmsprop") return std::make_shared<RMSProp>(o, get("gamma1", 0.9), get("epsilon", 1e-8));
+  if (name == "rmsprop") {
+    const double centered = get("centered", 0);
+    if (centered != 0 && centered != 1) throw Error("optimizer rmsprop: centered must be 0 or 1, got " + std::to_string(centered));
+    return std::make_shared<RMSProp>(o, RMSPropParams{.gamma1 = get("gamma1", 0.9),
+                                                      .gamma2 = get("gamma2", 0.9),
+                                                      .epsilon = get("epsilon", 1e-8),
+                                                      .centered = centered == 1,
+                                                      .clip_weights = get("clip_weights", -1)});
+  }
+  if (name == "ftml") return std::make_shared<FTML>(o, adam);
+  if (name == "dcasgd") return std::make_shared<DCASGD>(o, get("momentum", 0), get("lamda", 0.04));
   if (name == "adagrad") return std::make_shared<AdaGrad>(o, get("epsilon", 1e-7));
   if (name == "adadelta") return std::make_shared<AdaDelta>(o, get("rho", 0.9), get("epsilon", 1e-5));
   if (name == "adamax") return std::make_shared<Adamax>(o, get("beta1", 0.9), get("beta2", 0.999));

@@ -97,9 +97,19 @@ class AdamW : public Optimizer {
   nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
 };
 
+struct RMSPropParams {
+  double gamma1 = 0.9;       // the decay of the moments
+  double gamma2 = 0.9;       // the momentum of the step (centered only)
+  double epsilon = 1e-8;
+  bool centered = false;     // Graves's: divide by the gradient's estimated deviation, not its root mean square
+  double clip_weights = -1;  // weights clipped to [-clip_weights, clip_weights] after each update; off when <= 0
+};
+// Tieleman and Hinton's RMSProp; centered, Graves's (MXNet's rmspropalex_update, three states).
 class RMSProp : public Optimizer {
  public:
-  explicit RMSProp(OptimizerOptions options = {.learning_rate = 0.001}, double gamma1 = 0.9, double epsilon = 1e-8);
+  explicit RMSProp(OptimizerOptions options = {.learning_rate = 0.001}, RMSPropParams params = {});
+  RMSProp(OptimizerOptions options, double gamma1, double epsilon = 1e-8)
+      : RMSProp(std::move(options), RMSPropParams{.gamma1 = gamma1, .epsilon = epsilon}) {}
   std::string name() const override { return "rmsprop"; }
 };
 
@@ -168,9 +178,29 @@ class Nadam : public Optimizer {
   mutable std::vector<double> products_ = {1};  // mu_1 ... mu_t at t, filled as steps arrive
 };
 
-// By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl", "nadam")
-// with MXNet's keyword names as keys (learning_rate, wd, momentum, beta1, beta2, epsilon, gamma1, rho, lamda1,
-// beta, schedule_decay, rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
+// Follow the moving leader (Zheng and Kwok), as MXNet's FTML: d_t = (1 - beta1^t) / lr (sqrt(v_t / (1 - beta2^t))
+// + epsilon), z = beta1 z + (1 - beta1) g - (d_t - beta1 d_{t-1}) w, w = -z / d_t (weight decay added before the
+// gradient is clipped, as MXNet's kernel does).
+class FTML : public Optimizer {
+ public:
+  explicit FTML(OptimizerOptions options = {}, AdamParams params = {.beta1 = 0.6});
+  std::string name() const override { return "ftml"; }
+
+ protected:
+  nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int t) const override;
+};
+
+// Delay-compensated SGD for asynchronous updates (Zheng et al.), as MXNet's DCASGD: the gradient corrected by
+// lamda g^2 (w - w_prev), w_prev the weight at the previous update (the state starts as the weight).
+class DCASGD : public Optimizer {
+ public:
+  explicit DCASGD(OptimizerOptions options = {}, double momentum = 0, double lamda = 0.04);
+  std::string name() const override { return "dcasgd"; }
+};
+
+// By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl", "nadam",
+// "ftml", "dcasgd") with MXNet's keyword names as keys (learning_rate, wd, momentum, beta1, beta2, epsilon, gamma1,
+// gamma2, centered (0 or 1), clip_weights, rho, lamda1, beta, schedule_decay, lamda, rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params = {});
 
 }  // namespace mx::optimizer

@@ -130,6 +130,55 @@ TEST_CASE("each optimizer applies its rule", "[gluon][optimizer]") {
       w -= lr * ((1 - mu(t)) * g_hat + mu(t + 1) * m_hat) / (std::sqrt(v_hat) + 1e-8);
     });
   }
+  SECTION("centered RMSProp (Graves) and clipped weights") {
+    opt::RMSProp centered({.learning_rate = lr, .wd = wd}, {.gamma1 = 0.8, .gamma2 = 0.7, .epsilon = 1e-6, .centered = true});
+    check_rule(centered, 3, [&](double& w, double g, auto& s, int) {
+      const double d = g + wd * w;
+      s[0] = 0.8 * s[0] + 0.2 * d * d;
+      s[1] = 0.8 * s[1] + 0.2 * d;
+      s[2] = 0.7 * s[2] - lr * d / std::sqrt(s[0] - s[1] * s[1] + 1e-6);
+      w += s[2];
+    });
+    opt::RMSProp clipped({.learning_rate = 1, .wd = wd}, {.clip_weights = 0.6});
+    check_rule(clipped, 1, [&](double& w, double g, auto& s, int) {
+      const double d = g + wd * w;
+      s[0] = 0.9 * s[0] + 0.1 * d * d;
+      w = std::clamp(w - d / std::sqrt(s[0] + 1e-8), -0.6, 0.6);
+    });
+  }
+  SECTION("FTML") {
+    opt::FTML ftml({.learning_rate = lr, .wd = wd});
+    check_rule(ftml, 3, [&](double& w, double g, auto& s, int t) {
+      // s: d of the previous step, v, z.
+      const double d_grad = g + wd * w;
+      s[1] = 0.999 * s[1] + 0.001 * d_grad * d_grad;
+      const double d = (1 - std::pow(0.6, t)) / lr * (std::sqrt(s[1] / (1 - std::pow(0.999, t))) + 1e-8);
+      s[2] = 0.6 * s[2] + 0.4 * d_grad - (d - 0.6 * s[0]) * w;
+      s[0] = d;
+      w = -s[2] / d;
+    });
+    // Decay is added before the gradient is clipped.
+    opt::FTML clipped({.learning_rate = lr, .wd = 0.5, .clip_gradient = 0.2});
+    check_rule(clipped, 3, [&](double& w, double g, auto& s, int t) {
+      const double d_grad = std::clamp(g + 0.5 * w, -0.2, 0.2);
+      s[1] = 0.999 * s[1] + 0.001 * d_grad * d_grad;
+      const double d = (1 - std::pow(0.6, t)) / lr * (std::sqrt(s[1] / (1 - std::pow(0.999, t))) + 1e-8);
+      s[2] = 0.6 * s[2] + 0.4 * d_grad - (d - 0.6 * s[0]) * w;
+      s[0] = d;
+      w = -s[2] / d;
+    });
+  }
+  SECTION("DCASGD, its previous weight starting as the weight") {
+    opt::DCASGD dcasgd({.learning_rate = lr, .wd = wd}, 0.9, 0.5);
+    check_rule(dcasgd, 2, [&](double& w, double g, auto& s, int t) {
+      if (t == 1) s[1] = w;
+      s[0] = 0.9 * s[0] - lr * (g + wd * w + 0.5 * g * g * (w - s[1]));
+      s[1] = w;
+      w += s[0];
+    });
+    NDArray weight = nd::array(std::span<const double>(kStart), std::nullopt, cpu(), DType::kFloat64);
+    CHECK(dcasgd.create_state(weight)[1].asnumpy<double>() == kStart);
+  }
   SECTION("rescale_grad and clip_gradient come first") {
     opt::SGD clipped({.learning_rate = 1, .rescale_grad = 2, .clip_gradient = 0.5});
     check_rule(clipped, 0, [&](double& w, double g, auto&, int) { w -= std::clamp(2 * g, -0.5, 0.5); });
@@ -165,6 +214,12 @@ TEST_CASE("create builds optimizers by name and rejects unknown names and option
   CHECK(opt::create("nadam", {{"schedule_decay", 0.01}})->learning_rate() == 0.001);
   CHECK(opt::create("ftrl", {{"lamda1", 0.1}, {"beta", 2}})->learning_rate() == 0.1);  // MXNet's default rate
   CHECK(opt::create("sgd", {{"learning_rate", 0.5}})->learning_rate() == 0.5);
+  CHECK(opt::create("ftml")->name() == "ftml");
+  CHECK(opt::create("dcasgd", {{"momentum", 0.9}, {"lamda", 0.1}})->learning_rate() == 0.01);
+  NDArray weight = nd::ones({2});
+  CHECK(opt::create("rmsprop", {{"centered", 1}, {"gamma2", 0.5}})->create_state(weight).size() == 3);
+  CHECK(opt::create("rmsprop", {{"clip_weights", 1}})->create_state(weight).size() == 1);
+  CHECK_THROWS_WITH(opt::create("rmsprop", {{"centered", 2}}), Contains("centered must be 0 or 1"));
   CHECK_THROWS_WITH(opt::create("sgdd"), Contains("sgdd") && Contains("adam"));
   CHECK_THROWS_WITH(opt::create("sgd", {{"beta1", 0.9}}), Contains("beta1") && Contains("momentum"));
 }

@@ -274,12 +274,9 @@ TEST_CASE("random draws on the GPU are reproducible and have the asked moments",
 
 TEST_CASE("optimizer updates on the GPU equal the CPU's", "[gpu]") {
   nd::UpdateHyperParams hyper{.lr = 0.1, .wd = 0.01, .rescale_grad = 0.5, .clip_gradient = 0.3, .momentum = 0.9};
-  for (nd::UpdateRule rule : {nd::UpdateRule::kSGD, nd::UpdateRule::kSGDMomentum, nd::UpdateRule::kNAG,
-                              nd::UpdateRule::kAdam, nd::UpdateRule::kAdamW, nd::UpdateRule::kRMSProp,
-                              nd::UpdateRule::kAdaGrad, nd::UpdateRule::kAdaDelta, nd::UpdateRule::kAdamax,
-                              nd::UpdateRule::kLAMB, nd::UpdateRule::kSignum, nd::UpdateRule::kFtrl,
-                              nd::UpdateRule::kNadam}) {
-    INFO("rule " << static_cast<int>(rule));
+  for (int r = 0; r <= static_cast<int>(nd::kLastUpdateRule); ++r) {  // every rule, those added later too
+    const auto rule = static_cast<nd::UpdateRule>(r);
+    INFO("rule " << r);
     const NDArray w = uniform(-1, 1, {50}), g = uniform(-1, 1, {50});
     auto run = [&](Context ctx) {
       NDArray weight = w.as_in_context(ctx).copy();
