@@ -46,6 +46,10 @@ const std::string& Parameter::name() const { return state_->name; }
 const Shape& Parameter::shape() const { return state_->shape; }
 DType Parameter::dtype() const { return state_->options.dtype; }
 GradReq Parameter::grad_req() const { return state_->options.grad_req; }
+double Parameter::lr_mult() const { return state_->options.lr_mult; }
+double Parameter::wd_mult() const { return state_->options.wd_mult; }
+void Parameter::set_lr_mult(double mult) { state_->options.lr_mult = mult; }
+void Parameter::set_wd_mult(double mult) { state_->options.wd_mult = mult; }
 void Parameter::set_name(std::string name) { state_->name = std::move(name); }
 bool Parameter::is_initialized() const { return !state_->data.empty(); }
 std::vector<NDArray> Parameter::list_data() const {
@@ -241,6 +245,14 @@ void ParameterDict::zero_grad() {
 
 void ParameterDict::set_grad_req(GradReq req) {
   for (auto& item : items_) item.second.set_grad_req(req);
+}
+
+void ParameterDict::setattr(const std::string& name, double value) {
+  if (name != "lr_mult" && name != "wd_mult") {
+    throw Error("ParameterDict.setattr: '" + name + "' is not a numeric attribute of a Parameter (lr_mult, wd_mult; "
+                "grad_req has set_grad_req)");
+  }
+  for (auto& item : items_) name == "lr_mult" ? item.second.set_lr_mult(value) : item.second.set_wd_mult(value);
 }
 
 }  // namespace mx::gluon

@@ -24,6 +24,8 @@ struct ParameterOptions {
   GradReq grad_req = GradReq::kWrite;
   init::InitializerRef init = {};  // empty: the one initialize() is given
   bool allow_deferred_init = true;
+  double lr_mult = 1;  // the optimizer's learning rate for this parameter is scaled by it (0 freezes it)
+  double wd_mult = 1;  // and its weight decay
 };
 
 class Parameter {
@@ -38,6 +40,11 @@ class Parameter {
   DType dtype() const;
   GradReq grad_req() const;
   void set_grad_req(GradReq req);
+  // Gluon's lr_mult and wd_mult: a Trainer scales its rate and weight decay by them at every update.
+  double lr_mult() const;
+  double wd_mult() const;
+  void set_lr_mult(double mult);
+  void set_wd_mult(double mult);
   // Fills unknown (0) extents; known ones must agree (mx::ShapeError naming the parameter otherwise). Completes
   // a deferred initialization once the shape is known.
   void set_shape(const Shape& shape);
@@ -100,6 +107,9 @@ class ParameterDict {
   void zero_grad();
   void set_grad_req(GradReq req);
   void reset_ctx(const std::vector<Context>& ctx);
+  // Gluon's setattr for numeric attributes: "lr_mult" or "wd_mult" on every parameter (mx::Error otherwise), as
+  // in net.collect_params(".*bias").setattr("wd_mult", 0).
+  void setattr(const std::string& name, double value);
 
  private:
   std::vector<std::pair<std::string, Parameter>> items_;

@@ -174,6 +174,11 @@ Error Trainer::stale_error(const Slot& slot) {
 void Trainer::set_rescale(double batch_size, double scale) {
   if (!(batch_size > 0)) throw Error("Trainer: batch_size must be positive, got " + std::to_string(batch_size));
   optimizer_->set_rescale_grad(base_rescale_ / (batch_size * scale));
+  // The parameters' multipliers as they are now (set any time, as Gluon's param_dict is read at each update).
+  for (std::size_t index = 0; index < slots_.size(); ++index) {
+    const Parameter& p = slots_[index].parameter;
+    optimizer_->set_multipliers(static_cast<int>(index), p.lr_mult(), p.wd_mult());
+  }
 }
 
 void Trainer::step_on_kvstore(double batch_size, bool ignore_stale_grad) {

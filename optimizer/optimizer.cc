@@ -39,6 +39,14 @@ void Optimizer::set_update_counts(std::map<int, int> counts) {
   for (const auto& [index, count] : counts_) num_update_ = std::max(num_update_, count);
 }
 
+void Optimizer::set_multipliers(int index, double lr_mult, double wd_mult) {
+  if (lr_mult == 1 && wd_mult == 1) {
+    multipliers_.erase(index);
+  } else {
+    multipliers_[index] = {lr_mult, wd_mult};
+  }
+}
+
 void Optimizer::update(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states) {
   std::vector<std::vector<NDArray>> one = {std::move(states)};
   update(index, {weight}, {grad}, one);
@@ -50,8 +58,9 @@ void Optimizer::update(int index, const std::vector<NDArray>& copies, const std:
   const int t = ++counts_[index];
   num_update_ = std::max(num_update_, t);
   nd::UpdateHyperParams h = hyper_;
-  h.lr = learning_rate();
-  h.wd = options_.wd;
+  const auto mult = multipliers_.find(index);
+  h.lr = learning_rate() * (mult == multipliers_.end() ? 1 : mult->second.first);
+  h.wd = options_.wd * (mult == multipliers_.end() ? 1 : mult->second.second);
   h.rescale_grad = options_.rescale_grad;
   h.clip_gradient = options_.clip_gradient;
   h.step = t;

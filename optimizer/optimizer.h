@@ -44,6 +44,9 @@ class Optimizer {
   double rescale_grad() const { return options_.rescale_grad; }
   void set_rescale_grad(double scale) { options_.rescale_grad = scale; }
   int num_update() const { return num_update_; }
+  // Scales the rate and weight decay of the weight numbered `index` (Gluon's Parameter lr_mult and wd_mult,
+  // which the Trainer passes on); 1 and 1 unless set.
+  void set_multipliers(int index, double lr_mult, double wd_mult);
   // For save_states / load_states.
   const std::map<int, int>& update_counts() const { return counts_; }
   void set_update_counts(std::map<int, int> counts);
@@ -59,6 +62,7 @@ class Optimizer {
   OptimizerOptions options_;
   nd::UpdateHyperParams hyper_;
   std::map<int, int> counts_;  // updates per weight index
+  std::map<int, std::pair<double, double>> multipliers_;  // lr_mult, wd_mult per weight index, where not 1
   int num_update_ = 0;         // the largest count: the schedule's clock, as MXNet's
 };
 

@@ -315,3 +315,34 @@ TEST_CASE("learning-rate schedules", "[gluon][lr_scheduler]") {
   CHECK(sgd.learning_rate() == 0.8);
   CHECK_THROWS_WITH(sgd.set_learning_rate(0.1), Contains("lr_scheduler"));
 }
+
+TEST_CASE("Trainer scales each parameter's rate and decay by its lr_mult and wd_mult", "[gluon][trainer]") {
+  // Two layers' worth: a weight with its rate halved, a bias without decay, and a frozen one (lr_mult 0).
+  for (bool on_kvstore : {false, true}) {
+    INFO("update on kvstore: " << on_kvstore);
+    gluon::Parameter weight("weight", {2}, {.lr_mult = 0.5}), bias("bias", {2}), frozen("frozen", {2});
+    gluon::ParameterDict params;
+    params.add("dense.weight", weight);
+    params.add("dense.bias", bias);
+    params.add("frozen.weight", frozen);
+    params.initialize(init::One(), {cpu(0), cpu(1)});
+    bias.set_data(nd::ones({2}));  // initializers start biases at 0, where decay would not show
+    params.select(".*bias").setattr("wd_mult", 0);
+    frozen.set_lr_mult(0);
+    CHECK(weight.lr_mult() == 0.5);
+    CHECK(bias.wd_mult() == 0);
+    gluon::Trainer trainer(params, "sgd", {{"learning_rate", 0.1}, {"wd", 0.2}}, "device", on_kvstore);
+    for (Context ctx : {cpu(0), cpu(1)}) {
+      autograd::record r;
+      autograd::backward({(weight.data(ctx) * 3.0 + bias.data(ctx) * 5.0 + frozen.data(ctx) * 7.0).sum()});
+    }
+    trainer.step(2);  // each gradient summed over both contexts and divided by 2: 3, 5 and 7
+    for (Context ctx : {cpu(0), cpu(1)}) {
+      test::check_array(weight.data(ctx), {2}, std::vector<double>(2, 1 - 0.05 * (3 + 0.2)), 1e-6);
+      test::check_array(bias.data(ctx), {2}, std::vector<double>(2, 1 - 0.1 * 5), 1e-6);
+      test::check_array(frozen.data(ctx), {2}, std::vector<double>(2, 1.0), 1e-6);
+    }
+  }
+  gluon::ParameterDict params;
+  CHECK_THROWS_WITH(params.setattr("momentum", 1), Contains("momentum") && Contains("lr_mult"));
+}
