@@ -171,13 +171,13 @@ Error Trainer::stale_error(const Slot& slot) {
                "the parameter used in the forward pass?); pass ignore_stale_grad to skip such parameters");
 }
 
-void Trainer::set_rescale(double batch_size, double scale) {
+void Trainer::prepare_update(double batch_size, double scale) {
   if (!(batch_size > 0)) throw Error("Trainer: batch_size must be positive, got " + std::to_string(batch_size));
   optimizer_->set_rescale_grad(base_rescale_ / (batch_size * scale));
   // The parameters' multipliers as they are now (set any time, as Gluon's param_dict is read at each update).
   for (std::size_t index = 0; index < slots_.size(); ++index) {
     const Parameter& p = slots_[index].parameter;
-    optimizer_->set_multipliers(static_cast<int>(index), p.lr_mult(), p.wd_mult());
+    optimizer_->set_param_info(static_cast<int>(index), {slots_[index].name, p.lr_mult(), p.wd_mult()});
   }
 }
 
@@ -185,7 +185,7 @@ void Trainer::step_on_kvstore(double batch_size, bool ignore_stale_grad) {
   autograd::pause no_recording;
   double scale = 1;
   if (skip_for_overflow(scale)) return;
-  set_rescale(batch_size, scale);
+  prepare_update(batch_size, scale);
   for (const Slot& slot : slots_) {
     if (!is_fresh(slot) && !ignore_stale_grad) throw stale_error(slot);
   }
@@ -205,7 +205,7 @@ void Trainer::update(double batch_size, bool ignore_stale_grad) {
   autograd::pause no_recording;
   double scale = 1;
   if (skip_for_overflow(scale)) return;
-  set_rescale(batch_size, scale);
+  prepare_update(batch_size, scale);
   for (std::size_t index = 0; index < slots_.size(); ++index) {
     Slot& slot = slots_[index];
     check_initialized(slot);

@@ -89,7 +89,7 @@ class Trainer {
   void init_kvstore();
   // The update on the store: pushes the gradients and pulls the weights.
   void step_on_kvstore(double batch_size, bool ignore_stale_grad);
-  void set_rescale(double batch_size, double scale);
+  void prepare_update(double batch_size, double scale);  // the rescale and what the optimizer is told of each parameter
   // Every parameter for one store call, the last first (backward writes the last layers' gradients first),
   // parameter i with priority -i.
   struct StoreCall {

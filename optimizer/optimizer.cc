@@ -5,6 +5,11 @@
 
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/elemwise.h>
+#include <mx/operators/nn.h>
+#include <mx/operators/random.h>
+#include <mx/operators/reduce.h>
+#include <mx/operators/select.h>
 
 namespace mx::optimizer {
 
@@ -39,12 +44,16 @@ void Optimizer::set_update_counts(std::map<int, int> counts) {
   for (const auto& [index, count] : counts_) num_update_ = std::max(num_update_, count);
 }
 
-void Optimizer::set_multipliers(int index, double lr_mult, double wd_mult) {
-  if (lr_mult == 1 && wd_mult == 1) {
-    multipliers_.erase(index);
-  } else {
-    multipliers_[index] = {lr_mult, wd_mult};
-  }
+void Optimizer::set_param_info(int index, ParamInfo info) { params_[index] = std::move(info); }
+
+const Optimizer::ParamInfo* Optimizer::param_info(int index) const {
+  const auto it = params_.find(index);
+  return it == params_.end() ? nullptr : &it->second;
+}
+
+void Optimizer::apply(int, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
+                      const nd::UpdateHyperParams& step) {
+  nd::optimizer_update(rule_, weight, grad, states, step);
 }
 
 void Optimizer::update(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states) {
@@ -58,16 +67,16 @@ void Optimizer::update(int index, const std::vector<NDArray>& copies, const std:
   const int t = ++counts_[index];
   num_update_ = std::max(num_update_, t);
   nd::UpdateHyperParams h = hyper_;
-  const auto mult = multipliers_.find(index);
-  h.lr = learning_rate() * (mult == multipliers_.end() ? 1 : mult->second.first);
-  h.wd = options_.wd * (mult == multipliers_.end() ? 1 : mult->second.second);
+  const ParamInfo* info = param_info(index);
+  h.lr = learning_rate() * (info ? info->lr_mult : 1);
+  h.wd = options_.wd * (info ? info->wd_mult : 1);
   h.rescale_grad = options_.rescale_grad;
   h.clip_gradient = options_.clip_gradient;
   h.step = t;
   const nd::UpdateHyperParams step = step_params(h, t);
   for (std::size_t c = 0; c < copies.size(); ++c) {
     NDArray weight = copies[c];
-    nd::optimizer_update(rule_, weight, grads[c], states[c], step);
+    apply(index, weight, grads[c], states[c], step);
   }
 }
 
@@ -167,6 +176,51 @@ nd::UpdateHyperParams FTML::step_params(nd::UpdateHyperParams h, int t) const {
 DCASGD::DCASGD(OptimizerOptions options, double momentum, double lamda)
     : Optimizer(nd::UpdateRule::kDCASGD, std::move(options), {.momentum = momentum, .lamda = lamda}) {}
 
+LARS::LARS(OptimizerOptions options, LARSParams params)
+    : Optimizer(params.momentum == 0 ? nd::UpdateRule::kSGD : nd::UpdateRule::kSGDMomentum, std::move(options),
+                {.momentum = params.momentum}),
+      params_(params) {}
+
+void LARS::apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
+                 const nd::UpdateHyperParams& h) {
+  const ParamInfo* info = param_info(index);
+  const std::string name = info ? info->name : "";
+  const bool unscaled = name.ends_with("bias") || name.ends_with("gamma") || name.ends_with("beta");
+  const NDArray rescaled = grad * h.rescale_grad;
+  const NDArray g = h.clip_gradient > 0 ? nd::clip(rescaled, -h.clip_gradient, h.clip_gradient) : rescaled;
+  NDArray rate = nd::full({1}, h.lr, weight.context(), weight.dtype());
+  if (!unscaled) {
+    const NDArray w_norm = nd::norm(weight).reshape({1}), g_norm = nd::norm(rescaled).reshape({1});
+    const NDArray lars = w_norm * params_.eta / (g_norm + w_norm * h.wd + params_.epsilon);
+    rate = nd::where((w_norm > 0.0) * (g_norm > 0.0), lars * h.lr, rate);
+  }
+  const NDArray step = rate * (g + weight * h.wd);
+  if (states.empty()) {
+    weight -= step;
+    return;
+  }
+  double momentum = params_.momentum;
+  if (params_.momentum_correction) {
+    const auto last = last_lr_.find(index);
+    if (last != last_lr_.end() && last->second > 0) momentum *= h.lr / last->second;
+    last_lr_[index] = h.lr;
+  }
+  NDArray& m = states[0];
+  m *= momentum;
+  m -= step;
+  weight += m;
+}
+
+SGLD::SGLD(OptimizerOptions options) : Optimizer(nd::UpdateRule::kSGD, std::move(options), {}) {}
+
+void SGLD::apply(int, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states, const nd::UpdateHyperParams& h) {
+  (void)states;
+  const NDArray rescaled = grad * h.rescale_grad;
+  const NDArray g = h.clip_gradient > 0 ? nd::clip(rescaled, -h.clip_gradient, h.clip_gradient) : rescaled;
+  weight += (g + weight * h.wd) * (-h.lr / 2) +
+            nd::random::normal(0, std::sqrt(h.lr), weight.shape(), weight.context(), weight.dtype());
+}
+
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {
   static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient"};
   const std::map<std::string, std::set<std::string>> kOwn = {
@@ -176,7 +230,8 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
       {"adadelta", {"rho", "epsilon"}},  {"adamax", {"beta1", "beta2"}},
       {"lamb", {"beta1", "beta2", "epsilon"}}, {"signum", {"momentum"}},
       {"ftrl", {"lamda1", "beta"}}, {"nadam", {"beta1", "beta2", "epsilon", "schedule_decay"}},
-      {"ftml", {"beta1", "beta2", "epsilon"}}, {"dcasgd", {"momentum", "lamda"}}};
+      {"ftml", {"beta1", "beta2", "epsilon"}}, {"dcasgd", {"momentum", "lamda"}},
+      {"lars", {"momentum", "eta", "epsilon", "momentum_correction"}}, {"sgld", {}}};
   const auto own = kOwn.find(name);
   if (own == kOwn.end()) {
     std::string known;
@@ -196,7 +251,7 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
     return it == params.end() ? fallback : it->second;
   };
   const double default_lr = name == "sgd" || name == "nag" || name == "adagrad" || name == "signum" || name == "dcasgd" ||
-                                    name == "ftml"
+                                    name == "ftml" || name == "lars" || name == "sgld"
                                 ? 0.01
                             : name == "adadelta"                                 ? 1.0
                             : name == "ftrl"                                     ? 0.1
@@ -221,6 +276,15 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
                                                       .clip_weights = get("clip_weights", -1)});
   }
   if (name == "ftml") return std::make_shared<FTML>(o, adam);
+  if (name == "lars") {
+    const double correction = get("momentum_correction", 1);
+    if (correction != 0 && correction != 1) throw Error("optimizer lars: momentum_correction must be 0 or 1");
+    return std::make_shared<LARS>(o, LARSParams{.momentum = get("momentum", 0),
+                                                .eta = get("eta", 0.001),
+                                                .epsilon = get("epsilon", 0),
+                                                .momentum_correction = correction == 1});
+  }
+  if (name == "sgld") return std::make_shared<SGLD>(o);
   if (name == "dcasgd") return std::make_shared<DCASGD>(o, get("momentum", 0), get("lamda", 0.04));
   if (name == "adagrad") return std::make_shared<AdaGrad>(o, get("epsilon", 1e-7));
   if (name == "adadelta") return std::make_shared<AdaDelta>(o, get("rho", 0.9), get("epsilon", 1e-5));

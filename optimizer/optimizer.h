@@ -44,9 +44,13 @@ class Optimizer {
   double rescale_grad() const { return options_.rescale_grad; }
   void set_rescale_grad(double scale) { options_.rescale_grad = scale; }
   int num_update() const { return num_update_; }
-  // Scales the rate and weight decay of the weight numbered `index` (Gluon's Parameter lr_mult and wd_mult,
-  // which the Trainer passes on); 1 and 1 unless set.
-  void set_multipliers(int index, double lr_mult, double wd_mult);
+  // What the Trainer tells of the weight numbered `index`: its name (LARS leaves biases and BatchNorm's gamma and
+  // beta unscaled, as MXNet's does by name) and Gluon's lr_mult and wd_mult, which scale its rate and decay.
+  struct ParamInfo {
+    std::string name;
+    double lr_mult = 1, wd_mult = 1;
+  };
+  void set_param_info(int index, ParamInfo info);
   // For save_states / load_states.
   const std::map<int, int>& update_counts() const { return counts_; }
   void set_update_counts(std::map<int, int> counts);
@@ -56,13 +60,17 @@ class Optimizer {
  protected:
   // The rule's parameters for the t-th update of a weight (bias corrections fold into lr here).
   virtual nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int /*t*/) const { return base; }
+  // Applies one step to one copy: the rule's fused operation, unless an optimizer composes its own.
+  virtual void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
+                     const nd::UpdateHyperParams& step);
+  const ParamInfo* param_info(int index) const;
 
  private:
   nd::UpdateRule rule_;
   OptimizerOptions options_;
   nd::UpdateHyperParams hyper_;
   std::map<int, int> counts_;  // updates per weight index
-  std::map<int, std::pair<double, double>> multipliers_;  // lr_mult, wd_mult per weight index, where not 1
+  std::map<int, ParamInfo> params_;  // per weight index, as the Trainer set them
   int num_update_ = 0;         // the largest count: the schedule's clock, as MXNet's
 };
 
@@ -202,9 +210,46 @@ class DCASGD : public Optimizer {
   std::string name() const override { return "dcasgd"; }
 };
 
+// Layer-wise adaptive rate scaling (You et al.), as MXNet's LARS: SGD with momentum whose rate for each weight is
+// lr * eta * |w| / (|g| + wd |w| + eps) (lr where either norm is 0), except for parameters named ...bias,
+// ...gamma or ...beta, which keep lr. With momentum_correction, a rate changed by the schedule scales the momentum
+// by new rate / old rate (Goyal et al.). Composed of array operations: runs wherever they run.
+struct LARSParams {
+  double momentum = 0;
+  double eta = 0.001;
+  double epsilon = 0;
+  bool momentum_correction = true;
+};
+class LARS : public Optimizer {
+ public:
+  explicit LARS(OptimizerOptions options = {}, LARSParams params = {});
+  std::string name() const override { return "lars"; }
+
+ protected:
+  void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
+             const nd::UpdateHyperParams& step) override;
+
+ private:
+  LARSParams params_;
+  std::map<int, double> last_lr_;  // per weight, for the momentum correction
+};
+
+// Stochastic gradient Langevin dynamics (Welling and Teh), as MXNet's SGLD: w += -lr / 2 (g + wd w) + N(0, lr)
+// noise, drawn from the weight's device's generator (random::seed makes it repeat).
+class SGLD : public Optimizer {
+ public:
+  explicit SGLD(OptimizerOptions options = {});
+  std::string name() const override { return "sgld"; }
+
+ protected:
+  void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
+             const nd::UpdateHyperParams& step) override;
+};
+
 // By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl", "nadam",
-// "ftml", "dcasgd") with MXNet's keyword names as keys (learning_rate, wd, momentum, beta1, beta2, epsilon, gamma1,
-// gamma2, centered (0 or 1), clip_weights, rho, lamda1, beta, schedule_decay, lamda, rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
+// "ftml", "dcasgd", "lars", "sgld") with MXNet's keyword names as keys (learning_rate, wd, momentum, beta1, beta2,
+// epsilon, gamma1, gamma2, centered (0 or 1), clip_weights, rho, lamda1, beta, schedule_decay, lamda, eta,
+// momentum_correction (0 or 1), rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params = {});
 
 }  // namespace mx::optimizer

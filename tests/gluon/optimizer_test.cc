@@ -208,6 +208,79 @@ TEST_CASE("LAMB scales Adam's step by the trust ratio of the whole weight", "[gl
   test::check_array(weight, {3}, w, 1e-9);
 }
 
+TEST_CASE("LARS scales each weight's rate by eta |w| / (|g| + wd |w|), biases excepted", "[gluon][optimizer]") {
+  const double lr = 0.1, wd = 0.01, eta = 0.5;
+  for (bool bias : {false, true}) {
+    INFO("named a bias: " << bias);
+    opt::LARS lars({.learning_rate = lr, .wd = wd, .rescale_grad = 0.5}, {.momentum = 0.9, .eta = eta, .epsilon = 1e-9});
+    lars.set_param_info(0, {bias ? "dense0_bias" : "dense0_weight"});
+    NDArray weight = nd::array(std::span<const double>(kStart), std::nullopt, cpu(), DType::kFloat64);
+    std::vector<NDArray> state = lars.create_state(weight);
+    REQUIRE(state.size() == 1);
+    std::vector<double> w = kStart, m(3, 0);
+    for (int t = 1; t <= kSteps; ++t) {
+      const std::vector<double> g = gradient(t);
+      lars.update(0, weight, nd::array(std::span<const double>(g), std::nullopt, cpu(), DType::kFloat64), state);
+      double w_norm = 0, g_norm = 0;
+      for (int i = 0; i < 3; ++i) {
+        w_norm += w[i] * w[i];
+        g_norm += 0.25 * g[i] * g[i];
+      }
+      w_norm = std::sqrt(w_norm);
+      g_norm = std::sqrt(g_norm);
+      const double rate = bias ? lr : lr * eta * w_norm / (g_norm + wd * w_norm + 1e-9);
+      for (int i = 0; i < 3; ++i) {
+        m[i] = 0.9 * m[i] - rate * (0.5 * g[i] + wd * w[i]);
+        w[i] += m[i];
+      }
+    }
+    test::check_array(weight, {3}, w, 1e-9);
+  }
+  // A zero weight keeps the plain rate (MXNet's: the ratio is then 1).
+  opt::LARS plain({.learning_rate = lr}, {.eta = eta});
+  NDArray zero = nd::zeros({2}, cpu(), DType::kFloat64);
+  std::vector<NDArray> none = plain.create_state(zero);
+  plain.update(0, zero, nd::array({1.0, -2.0}, std::nullopt, cpu(), DType::kFloat64), none);
+  test::check_array(zero, {2}, {-0.1, 0.2}, 1e-12);
+}
+
+TEST_CASE("LARS's momentum follows a scheduled change of rate", "[gluon][optimizer]") {
+  auto schedule = std::make_shared<lr_scheduler::FactorScheduler>(1, 0.5);  // halves the rate at every update
+  opt::LARS lars({.learning_rate = 1, .lr_scheduler = schedule}, {.momentum = 0.9, .eta = 1});
+  lars.set_param_info(0, {"bias"});  // the plain rate, so that only the correction is seen
+  NDArray weight = nd::zeros({1}, cpu(), DType::kFloat64);
+  std::vector<NDArray> state = lars.create_state(weight);
+  double w = 0, m = 0, last = 0;
+  for (int t = 1; t <= 3; ++t) {
+    const double rate = std::pow(0.5, t - 1);
+    lars.update(0, weight, nd::ones({1}, cpu(), DType::kFloat64), state);
+    m = (t == 1 ? 0.9 : 0.9 * rate / last) * m - rate;
+    last = rate;
+    w += m;
+  }
+  test::check_array(weight, {1}, {w}, 1e-12);
+}
+
+TEST_CASE("SGLD takes half a gradient step plus noise of variance lr", "[gluon][optimizer]") {
+  const double lr = 0.04;
+  opt::SGLD sgld({.learning_rate = lr, .wd = 0.5});
+  const std::int64_t n = 200000;
+  NDArray weight = nd::ones({n}, cpu(), DType::kFloat64);
+  std::vector<NDArray> none = sgld.create_state(weight);
+  CHECK(none.empty());
+  random::seed(1);
+  sgld.update(0, weight, nd::full({n}, 3.0, cpu(), DType::kFloat64), none);
+  const NDArray change = weight - 1.0;
+  // Mean -lr / 2 (3 + 0.5): -0.07; standard deviation sqrt(lr): 0.2 (the mean's error about 0.0005).
+  CHECK(change.mean().asscalar<double>() == Approx(-0.07).margin(0.002));
+  CHECK(nd::std(change).asscalar<double>() == Approx(0.2).margin(0.002));
+  // The seed repeats the noise.
+  NDArray again = nd::ones({n}, cpu(), DType::kFloat64);
+  random::seed(1);
+  sgld.update(0, again, nd::full({n}, 3.0, cpu(), DType::kFloat64), none);
+  CHECK(again.asnumpy<double>() == weight.asnumpy<double>());
+}
+
 TEST_CASE("create builds optimizers by name and rejects unknown names and options", "[gluon][optimizer]") {
   CHECK(opt::create("adam")->name() == "adam");
   CHECK(opt::create("signum", {{"momentum", 0.5}})->name() == "signum");
@@ -215,6 +288,8 @@ TEST_CASE("create builds optimizers by name and rejects unknown names and option
   CHECK(opt::create("ftrl", {{"lamda1", 0.1}, {"beta", 2}})->learning_rate() == 0.1);  // MXNet's default rate
   CHECK(opt::create("sgd", {{"learning_rate", 0.5}})->learning_rate() == 0.5);
   CHECK(opt::create("ftml")->name() == "ftml");
+  CHECK(opt::create("lars", {{"momentum", 0.9}, {"eta", 0.01}, {"momentum_correction", 0}})->name() == "lars");
+  CHECK(opt::create("sgld")->learning_rate() == 0.01);
   CHECK(opt::create("dcasgd", {{"momentum", 0.9}, {"lamda", 0.1}})->learning_rate() == 0.01);
   NDArray weight = nd::ones({2});
   CHECK(opt::create("rmsprop", {{"centered", 1}, {"gamma2", 0.5}})->create_state(weight).size() == 3);
