@@ -109,6 +109,20 @@ void Orthogonal::init_weight(const std::string& name, NDArray& array) const {
   fill_with(array, (q * scale_).reshape(s));
 }
 
+void Bilinear::init_weight(const std::string& name, NDArray& array) const {
+  const Shape& s = array.shape();
+  if (s.ndim() != 4) throw ShapeError("Bilinear: cannot initialize '" + name + "' of shape " + s.str() + ": needs (C, 1, kh, kw)");
+  const double f = std::ceil(static_cast<double>(s[3]) / 2);
+  const double c = (2 * f - 1 - std::fmod(f, 2)) / (2 * f);
+  std::vector<double> weight(static_cast<std::size_t>(s.size()));
+  for (std::size_t i = 0; i < weight.size(); ++i) {
+    const double x = static_cast<double>(static_cast<std::int64_t>(i) % s[3]);
+    const double y = static_cast<double>((static_cast<std::int64_t>(i) / s[3]) % s[2]);
+    weight[i] = (1 - std::abs(x / f - c)) * (1 - std::abs(y / f - c));
+  }
+  fill_with(array, nd::array(std::span<const double>(weight), s, array.context(), DType::kFloat64));
+}
+
 std::string Orthogonal::str() const { return "Orthogonal(scale=" + number(scale_) + ", rand_type=" + rand_type_ + ")"; }
 
 }  // namespace mx::init

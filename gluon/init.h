@@ -121,4 +121,12 @@ class Orthogonal : public Initializer {
   std::string rand_type_;
 };
 
+// MXNet's Bilinear, for upsampling by a transposed convolution: each (k_h, k_w) kernel the bilinear
+// interpolation filter (1 - |x / f - c|) (1 - |y / f - c|), f = ceil(k_w / 2), c = (2 f - 1 - f % 2) / (2 f).
+class Bilinear : public Initializer {
+ public:
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override { return "Bilinear()"; }
+};
+
 }  // namespace mx::init

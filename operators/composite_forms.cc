@@ -470,9 +470,12 @@ Outputs call_upsampling(const Attrs& a, Inputs in) {
   attrs.ignore("num_filter");
   attrs.ignore("workspace");
   attrs.finish();
+  if (sample_type == "bilinear") {
+    if (in.size() != 2) throw Error("UpSampling: bilinear takes data and weight, got " + std::to_string(in.size()) + " inputs");
+    return {nd::UpSamplingBilinear(in[0], in[1], scale)};
+  }
   if (sample_type != "nearest") {
-    throw Error("UpSampling: sample_type \"" + sample_type + "\" is not supported by mxpp (only \"nearest\"); bilinear "
-                "upsampling is a Deconvolution with a bilinear initial weight");
+    throw Error("UpSampling: sample_type \"" + sample_type + "\" is not supported (nearest, bilinear)");
   }
   return {nd::UpSampling(std::vector<NDArray>(in.begin(), in.end()), scale, mode)};
 }

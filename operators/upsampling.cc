@@ -1,6 +1,7 @@
 #include <mx/operators/upsampling.h>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/convolution.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/shape_ops.h>
@@ -41,6 +42,26 @@ NDArray UpSampling(const std::vector<NDArray>& inputs, std::int64_t scale, const
                       {"sample_type", "nearest"},
                       {"num_args", op::attr_string(static_cast<std::int64_t>(inputs.size()))},
                       {"multi_input_mode", mode}},
+                     out);
+}
+
+NDArray UpSamplingBilinear(const NDArray& data, const NDArray& weight, std::int64_t scale) {
+  if (scale < 1) throw Error("UpSampling: scale must be positive, got " + std::to_string(scale));
+  if (data.ndim() != 4) throw ShapeError("UpSampling: expects (N, C, H, W) data, got " + data.shape().str());
+  const std::int64_t channels = data.shape()[1], kernel = 2 * scale - scale % 2, pad = scale / 2;  // ceil((s - 1) / 2)
+  if (weight.shape() != Shape{channels, 1, kernel, kernel}) {
+    throw ShapeError("UpSampling: bilinear with scale " + std::to_string(scale) + " takes a weight (" +
+                     std::to_string(channels) + ", 1, " + std::to_string(kernel) + ", " + std::to_string(kernel) +
+                     ") for data " + data.shape().str() + ", got " + weight.shape().str());
+  }
+  op::Composite node("UpSampling", {data, weight});
+  const NDArray out = Deconvolution(data, weight, std::nullopt, {.kernel = {kernel, kernel}, .stride = {scale, scale}, .pad = {pad, pad}},
+                                    channels, channels);
+  if (!node.active()) return out;
+  return node.finish({{"scale", op::attr_string(scale)},
+                      {"sample_type", "bilinear"},
+                      {"num_filter", op::attr_string(channels)},
+                      {"num_args", "2"}},
                      out);
 }
 

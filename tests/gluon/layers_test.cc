@@ -237,8 +237,51 @@ TEST_CASE("UpSampling repeats each pixel over scale x scale, joining several inp
                         {{1, 1, 2, 2}, {1, 1, 3, 3}}});
   CHECK_THROWS_WITH(nd::UpSampling({x, nd::ones({1, 1, 3, 3})}, 2), Contains("UpSampling") && Contains("(1, 1, 3, 3)"));
   CHECK_THROWS_WITH(op::call_symbol_op("UpSampling", {{"scale", "2"}, {"sample_type", "bilinear"}}, std::vector<NDArray>{x}),
-                    Contains("UpSampling") && Contains("bilinear"));
+                    Contains("UpSampling") && Contains("bilinear takes data and weight"));
   CHECK_THROWS_WITH(nd::UpSampling(nd::ones({2, 2}), 2), Contains("UpSampling") && Contains("(N, C, H, W)"));
+}
+
+TEST_CASE("UpSampling bilinear is a per-channel transposed convolution by init::Bilinear's filter", "[gluon][layers]") {
+  // init::Bilinear for scale 2 (kernel 4): f = 2, c = 0.75, so each axis weighs 0.25, 0.75, 0.75, 0.25.
+  NDArray weight = nd::zeros({2, 1, 4, 4}, cpu(), DType::kFloat64);
+  init::Bilinear().init_weight("up_weight", weight);
+  const std::vector<double> axis = {0.25, 0.75, 0.75, 0.25};
+  const std::vector<double> w = test::values(weight);
+  for (int i = 0; i < 32; ++i) CHECK(w[static_cast<std::size_t>(i)] == Approx(axis[(i / 4) % 4] * axis[i % 4]));
+  // Against the transposed convolution written out: out[y][x] = sum in[i][j] k[y + 1 - 2i][x + 1 - 2j].
+  random::seed(2);
+  const NDArray x = nd::random::uniform(-1, 1, {1, 2, 3, 3}, cpu(), DType::kFloat64);
+  const NDArray y = nd::UpSamplingBilinear(x, weight, 2);
+  REQUIRE(y.shape() == Shape{1, 2, 6, 6});
+  const std::vector<double> in = test::values(x), out = test::values(y);
+  for (int c = 0; c < 2; ++c) {
+    for (int oy = 0; oy < 6; ++oy) {
+      for (int ox = 0; ox < 6; ++ox) {
+        double expected = 0;
+        for (int i = 0; i < 3; ++i) {
+          for (int j = 0; j < 3; ++j) {
+            const int ky = oy + 1 - 2 * i, kx = ox + 1 - 2 * j;
+            if (ky >= 0 && ky < 4 && kx >= 0 && kx < 4) expected += in[static_cast<std::size_t>(c * 9 + i * 3 + j)] * axis[ky] * axis[kx];
+          }
+        }
+        CHECK(out[static_cast<std::size_t>(c * 36 + oy * 6 + ox)] == Approx(expected).margin(1e-12));
+      }
+    }
+  }
+  // Inside the border a constant stays constant; between two pixels it interpolates.
+  const NDArray ones = nd::UpSamplingBilinear(nd::ones({1, 2, 3, 3}, cpu(), DType::kFloat64), weight, 2);
+  CHECK(test::values(ones)[7] == Approx(1.0));
+  const NDArray ramp = nd::UpSamplingBilinear(nd::array({0.0, 4.0}, Shape{1, 1, 1, 2}, cpu(), DType::kFloat64),
+                                              weight.slice(0, 1), 2);
+  CHECK(test::values(ramp)[1] == Approx(0.75 * 0 * 0.75 + 0.25 * 4 * 0.75));  // a quarter of the way, times the row's 0.75
+  // By name from MXNet's symbol attributes, and errors.
+  const NDArray by_name = op::call_symbol_op("UpSampling", {{"scale", "2"}, {"sample_type", "bilinear"}, {"num_filter", "2"},
+                                                            {"num_args", "2"}}, std::vector<NDArray>{x, weight}).at(0);
+  CHECK(test::values(by_name) == out);
+  CHECK_THROWS_WITH(nd::UpSamplingBilinear(x, nd::zeros({2, 1, 3, 3}, cpu(), DType::kFloat64), 2),
+                    Contains("UpSampling") && Contains("(2, 1, 4, 4)"));
+  NDArray flat = x.reshape({2, 9});
+  CHECK_THROWS_WITH(init::Bilinear().init_weight("w", flat), Contains("Bilinear") && Contains("'w'"));
 }
 
 TEST_CASE("BilinearResize2D interpolates with corners or pixel areas aligned, and differentiates",
