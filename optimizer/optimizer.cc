@@ -73,7 +73,8 @@ void Optimizer::update(int index, const std::vector<NDArray>& copies, const std:
   h.rescale_grad = options_.rescale_grad;
   h.clip_gradient = options_.clip_gradient;
   h.step = t;
-  const nd::UpdateHyperParams step = step_params(h, t);
+  nd::UpdateHyperParams step = step_params(h, t);
+  begin_update(index, step);
   for (std::size_t c = 0; c < copies.size(); ++c) {
     NDArray weight = copies[c];
     apply(index, weight, grads[c], states[c], step);
@@ -199,26 +200,28 @@ void LARS::apply(int index, NDArray& weight, const NDArray& grad, std::vector<ND
     weight -= step;
     return;
   }
-  double momentum = params_.momentum;
-  if (params_.momentum_correction) {
-    const auto last = last_lr_.find(index);
-    if (last != last_lr_.end() && last->second > 0) momentum *= h.lr / last->second;
-    last_lr_[index] = h.lr;
-  }
   NDArray& m = states[0];
-  m *= momentum;
+  m *= h.momentum;
   m -= step;
   weight += m;
 }
 
+void LARS::begin_update(int index, nd::UpdateHyperParams& h) {
+  if (!params_.momentum_correction) return;
+  const auto last = last_lr_.find(index);
+  if (last != last_lr_.end() && last->second > 0) h.momentum *= h.lr / last->second;
+  last_lr_[index] = h.lr;
+}
+
 SGLD::SGLD(OptimizerOptions options) : Optimizer(nd::UpdateRule::kSGD, std::move(options), {}) {}
 
-void SGLD::apply(int, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states, const nd::UpdateHyperParams& h) {
-  (void)states;
+void SGLD::begin_update(int, nd::UpdateHyperParams&) { noise_ = NDArray(); }
+
+void SGLD::apply(int, NDArray& weight, const NDArray& grad, std::vector<NDArray>&, const nd::UpdateHyperParams& h) {
+  if (noise_.is_none()) noise_ = nd::random::normal(0, std::sqrt(h.lr), weight.shape(), weight.context(), weight.dtype());
   const NDArray rescaled = grad * h.rescale_grad;
   const NDArray g = h.clip_gradient > 0 ? nd::clip(rescaled, -h.clip_gradient, h.clip_gradient) : rescaled;
-  weight += (g + weight * h.wd) * (-h.lr / 2) +
-            nd::random::normal(0, std::sqrt(h.lr), weight.shape(), weight.context(), weight.dtype());
+  weight += (g + weight * h.wd) * (-h.lr / 2) + noise_.as_in_context(weight.context());
 }
 
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {

@@ -60,6 +60,8 @@ class Optimizer {
  protected:
   // The rule's parameters for the t-th update of a weight (bias corrections fold into lr here).
   virtual nd::UpdateHyperParams step_params(nd::UpdateHyperParams base, int /*t*/) const { return base; }
+  // Called once per update of weight `index`, before its copies are updated (what must be alike for every copy).
+  virtual void begin_update(int /*index*/, nd::UpdateHyperParams& /*step*/) {}
   // Applies one step to one copy: the rule's fused operation, unless an optimizer composes its own.
   virtual void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
                      const nd::UpdateHyperParams& step);
@@ -226,12 +228,13 @@ class LARS : public Optimizer {
   std::string name() const override { return "lars"; }
 
  protected:
+  void begin_update(int index, nd::UpdateHyperParams& step) override;  // the momentum correction
   void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
              const nd::UpdateHyperParams& step) override;
 
  private:
   LARSParams params_;
-  std::map<int, double> last_lr_;  // per weight, for the momentum correction
+  std::map<int, double> last_lr_;  // the rate of each weight's last update
 };
 
 // Stochastic gradient Langevin dynamics (Welling and Teh), as MXNet's SGLD: w += -lr / 2 (g + wd w) + N(0, lr)
@@ -242,8 +245,12 @@ class SGLD : public Optimizer {
   std::string name() const override { return "sgld"; }
 
  protected:
+  void begin_update(int index, nd::UpdateHyperParams& step) override;
   void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
              const nd::UpdateHyperParams& step) override;
+
+ private:
+  NDArray noise_;  // one draw per update, added to every copy so that they stay alike
 };
 
 // By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl", "nadam",

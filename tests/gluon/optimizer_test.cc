@@ -281,6 +281,23 @@ TEST_CASE("SGLD takes half a gradient step plus noise of variance lr", "[gluon][
   CHECK(again.asnumpy<double>() == weight.asnumpy<double>());
 }
 
+TEST_CASE("LARS and SGLD leave every copy of a weight alike", "[gluon][optimizer]") {
+  // LARS's momentum corrected once per update, not once per copy; SGLD's noise drawn once and added to each.
+  auto schedule = std::make_shared<lr_scheduler::FactorScheduler>(1, 0.5);
+  for (std::shared_ptr<opt::Optimizer> optimizer :
+       {std::shared_ptr<opt::Optimizer>(std::make_shared<opt::LARS>(opt::OptimizerOptions{.learning_rate = 1, .lr_scheduler = schedule},
+                                                                    opt::LARSParams{.momentum = 0.9, .eta = 0.1})),
+        std::shared_ptr<opt::Optimizer>(std::make_shared<opt::SGLD>(opt::OptimizerOptions{.learning_rate = 0.1}))}) {
+    INFO(optimizer->name());
+    const std::vector<NDArray> copies = {nd::ones({5}, cpu(0)), nd::ones({5}, cpu(1))};
+    const std::vector<NDArray> grads = {nd::full({5}, 0.5, cpu(0)), nd::full({5}, 0.5, cpu(1))};
+    std::vector<std::vector<NDArray>> states = {optimizer->create_state(copies[0]), optimizer->create_state(copies[1])};
+    for (int step = 0; step < 3; ++step) optimizer->update(0, copies, grads, states);
+    CHECK(copies[0].asnumpy<float>() == copies[1].asnumpy<float>());
+    CHECK(copies[0].asnumpy<float>() != nd::ones({5}).asnumpy<float>());
+  }
+}
+
 TEST_CASE("create builds optimizers by name and rejects unknown names and options", "[gluon][optimizer]") {
   CHECK(opt::create("adam")->name() == "adam");
   CHECK(opt::create("signum", {{"momentum", 0.5}})->name() == "signum");
