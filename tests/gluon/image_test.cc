@@ -2,6 +2,8 @@
 // transforms.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <jpeglib.h>
 #include <png.h>
 
@@ -205,6 +207,51 @@ TEST_CASE("resizing and cropping transforms", "[gluon][data]") {
   CHECK(mirrored > 5);
   CHECK(mirrored < 35);
   CHECK_THROWS_WITH(CenterCrop({0}), Contains("CenterCrop"));
+}
+
+TEST_CASE("RandomCrop (padded), CropResize and RandomApply", "[gluon][data]") {
+  using namespace vision::transforms;
+  const NDArray image = nd::arange(1, 10).reshape({3, 3, 1});  // 1..9, no zero inside
+  // Padded by 1 with -1: every crop is a window of the 5 x 5 padded image, and over many draws the padding shows
+  // at every side.
+  const std::vector<double> padded = {-1, -1, -1, -1, -1, -1, 1, 2, 3, -1, -1, 4, 5, 6, -1, -1, 7, 8, 9, -1, -1, -1, -1, -1, -1};
+  random::seed(6);
+  std::set<std::pair<int, int>> corners;
+  for (int draw = 0; draw < 60; ++draw) {
+    const std::vector<double> got = test::values(RandomCrop({3}, 1, -1)(image));
+    REQUIRE(got.size() == 9);
+    bool found = false;
+    for (int top = 0; top <= 2 && !found; ++top) {
+      for (int left = 0; left <= 2 && !found; ++left) {
+        bool same = true;
+        for (int i = 0; i < 9; ++i) same = same && got[static_cast<std::size_t>(i)] == padded[static_cast<std::size_t>((top + i / 3) * 5 + left + i % 3)];
+        if (same) {
+          found = true;
+          corners.insert({top, left});
+        }
+      }
+    }
+    CHECK(found);
+  }
+  CHECK(corners.size() == 9);  // every place drawn
+  test::check_array(RandomCrop({3})(image), {3, 3, 1}, test::values(image));  // the only place, unpadded
+  CHECK(RandomCrop({6, 4})(image).shape() == Shape{4, 6, 1});  // resized up first
+  CHECK_THROWS_WITH(RandomCrop({3}, -1), Contains("RandomCrop") && Contains("pad"));
+
+  test::check_array(CropResize(1, 0, 2, 2)(image), {2, 2, 1}, {2, 3, 5, 6});
+  CHECK(CropResize(0, 1, 2, 2, {4})(image).shape() == Shape{4, 4, 1});
+  test::check_array(CropResize(1, 1, 1, 2)(nd::stack({image, image * 10.0}, 0)), {2, 2, 1, 1}, {5, 8, 50, 80});
+  CHECK_THROWS_WITH(CropResize(2, 0, 2, 2)(image), Contains("CropResize") && Contains("does not fit"));
+
+  const gluon::data::Transform flip = RandomFlipLeftRight();
+  const NDArray row = nd::array({1, 2, 3}, Shape{1, 3, 1});
+  test::check_array(RandomApply(Compose({Cast(DType::kFloat64), [](const NDArray& x) { return x * 2.0; }}), 1)(row), {1, 3, 1}, {2, 4, 6});
+  test::check_array(RandomApply(flip, 0)(row), {1, 3, 1}, {1, 2, 3});
+  int doubled = 0;
+  for (int i = 0; i < 60; ++i) doubled += test::values(RandomApply([](const NDArray& x) { return x * 2.0; }, 0.5)(row))[0] == 2;
+  CHECK(doubled > 15);
+  CHECK(doubled < 45);
+  CHECK_THROWS_WITH(RandomApply(flip, 1.5), Contains("RandomApply"));
 }
 
 TEST_CASE("saturation, hue, color jitter and lighting keep what they must", "[gluon][data]") {

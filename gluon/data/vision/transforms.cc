@@ -117,6 +117,48 @@ NDArray RandomResizedCrop::forward(const NDArray& x) {
   return nd::image::resize(CenterCrop({std::min(w, h)})(x), width_, height_);
 }
 
+RandomCrop::RandomCrop(std::vector<std::int64_t> size, std::int64_t pad, double pad_value) : pad_(pad), pad_value_(pad_value) {
+  std::tie(width_, height_) = width_height("RandomCrop", size);
+  if (pad < 0) throw Error("RandomCrop: pad must not be negative, got " + std::to_string(pad));
+}
+
+NDArray RandomCrop::forward(const NDArray& x) {
+  check_image("RandomCrop", x);
+  NDArray image = pad_ > 0 ? nd::pad(x, {pad_, pad_, pad_, pad_, 0, 0}, nd::PadMode::kConstant, pad_value_) : x;
+  const std::int64_t h = image.shape()[0], w = image.shape()[1];
+  if (w < width_ || h < height_) image = nd::image::resize(image, std::max(w, width_), std::max(h, height_));
+  const std::int64_t H = image.shape()[0], W = image.shape()[1];
+  const auto left = std::min(W - width_, static_cast<std::int64_t>(draw_uniform(0, static_cast<double>(W - width_ + 1))));
+  const auto top = std::min(H - height_, static_cast<std::int64_t>(draw_uniform(0, static_cast<double>(H - height_ + 1))));
+  return crop(image, left, top, width_, height_);
+}
+
+CropResize::CropResize(std::int64_t x, std::int64_t y, std::int64_t width, std::int64_t height, std::vector<std::int64_t> size)
+    : x_(x), y_(y), width_(width), height_(height), size_(std::move(size)) {
+  if (x < 0 || y < 0 || width < 1 || height < 1) {
+    throw Error("CropResize: needs x, y >= 0 and a positive width and height, got (" + std::to_string(x) + ", " +
+                std::to_string(y) + ", " + std::to_string(width) + ", " + std::to_string(height) + ")");
+  }
+  if (!size_.empty()) width_height("CropResize", size_);
+}
+
+NDArray CropResize::forward(const NDArray& x) {
+  if (x.ndim() != 3 && x.ndim() != 4) throw ShapeError("CropResize: expects (H, W, C) or (N, H, W, C), got " + x.shape().str());
+  const int h_axis = x.ndim() - 3;
+  const std::int64_t h = x.shape()[h_axis], w = x.shape()[h_axis + 1];
+  if (x_ + width_ > w || y_ + height_ > h) {
+    throw ShapeError("CropResize: the crop (" + std::to_string(x_) + ", " + std::to_string(y_) + ") of " +
+                     std::to_string(width_) + " x " + std::to_string(height_) + " does not fit in " + x.shape().str());
+  }
+  std::vector<nd::SliceBound> begin(static_cast<std::size_t>(h_axis)), end(static_cast<std::size_t>(h_axis));  // whole batch
+  begin.insert(begin.end(), {y_, x_});
+  end.insert(end.end(), {y_ + height_, x_ + width_});
+  const NDArray cropped = nd::slice(x, begin, end);
+  if (size_.empty()) return cropped;
+  const auto [width, height] = width_height("CropResize", size_);
+  return nd::image::resize(cropped, width, height);
+}
+
 NDArray RandomFlipLeftRight::forward(const NDArray& x) {
   check_image("RandomFlipLeftRight", x);
   return draw_uniform(0, 1) < 0.5 ? nd::flip(x, 1) : x;
@@ -260,6 +302,13 @@ NDArray RandomRotation::forward(const NDArray& x) {
   if (rotate_with_proba_ < 1 && draw_uniform(0, 1) >= rotate_with_proba_) return x;
   return nd::image::imrotate(x, draw_uniform(angle_limits_.first, angle_limits_.second), zoom_in_, zoom_out_);
 }
+
+RandomApply::RandomApply(Transform transform, double p) : transform_(std::move(transform)), p_(p) {
+  if (!transform_) throw Error("RandomApply: the transform is empty");
+  if (!(p >= 0 && p <= 1)) throw Error("RandomApply: p must be in [0, 1], got " + std::to_string(p));
+}
+
+NDArray RandomApply::forward(const NDArray& x) { return draw_uniform(0, 1) < p_ ? transform_(x) : x; }
 
 Compose::Compose(std::vector<Transform> transforms) {
   for (std::size_t i = 0; i < transforms.size(); ++i) {

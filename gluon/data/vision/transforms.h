@@ -84,6 +84,32 @@ class RandomResizedCrop : public HybridBlock {
   std::pair<double, double> scale_, ratio_;
 };
 
+// A `size` crop at a random place, after each side is padded by `pad` pixels of `pad_value` (CIFAR's
+// augmentation: RandomCrop({32}, 4)); an image still smaller than `size` is first resized up to fit.
+class RandomCrop : public HybridBlock {
+ public:
+  explicit RandomCrop(std::vector<std::int64_t> size, std::int64_t pad = 0, double pad_value = 0);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomCrop"; }
+
+ private:
+  std::int64_t width_, height_, pad_;
+  double pad_value_;
+};
+
+// The crop of `width` x `height` whose top-left corner is (x, y), resized to `size` when one is given (MXNet's
+// CropResize); mx::ShapeError when it does not lie within the image.
+class CropResize : public HybridBlock {
+ public:
+  CropResize(std::int64_t x, std::int64_t y, std::int64_t width, std::int64_t height, std::vector<std::int64_t> size = {});
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "CropResize"; }
+
+ private:
+  std::int64_t x_, y_, width_, height_;
+  std::vector<std::int64_t> size_;
+};
+
 // Mirrored left-right (or top-bottom) with probability 1/2.
 class RandomFlipLeftRight : public HybridBlock {
  public:
@@ -190,6 +216,18 @@ class RandomRotation : public Block {
   std::pair<double, double> angle_limits_;
   bool zoom_in_, zoom_out_;
   double rotate_with_proba_;
+};
+
+// `transform` (a Compose for several) applied with probability p, else the input unchanged (MXNet's RandomApply).
+class RandomApply : public Block {
+ public:
+  explicit RandomApply(Transform transform, double p = 0.5);
+  NDArray forward(const NDArray& x) override;
+  std::string repr() const override { return "RandomApply"; }
+
+ private:
+  Transform transform_;
+  double p_;
 };
 
 // The transforms applied in order. ToTensor directly followed by Normalize runs as one operation.
