@@ -27,6 +27,7 @@
 #include <mx/gluon/nn/sequential.h>
 #include <mx/gluon/optimizer.h>
 #include <mx/gluon/parameter.h>
+#include <mx/gluon/rnn/cell_wrappers.h>
 #include <mx/gluon/rnn/rnn_cell.h>
 #include <mx/gluon/rnn/rnn_layer.h>
 #include <mx/gluon/symbol_block.h>

@@ -4,6 +4,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/layout.h>
+#include <mx/operators/shape_ops.h>
 
 namespace mx::gluon::rnn {
 
@@ -24,9 +25,49 @@ NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout
   return layout == "NTC" ? nd::swapaxes(x, 0, 1) : x;
 }
 
+NDArray BaseCell::forward(const NDArray& x) {
+  if (x.ndim() != 2) throw ShapeError(repr() + ": a step's input must be (N, C), got shape " + x.shape().str());
+  return step(x, begin_state(x.shape()[0], x.context())).output;
+}
+
+RecurrentOutput BaseCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
+                                 std::string_view layout, const NDArray& valid_length) {
+  const std::string who = repr();
+  const NDArray sequence = to_time_major(who.c_str(), inputs, layout);
+  if (sequence.shape()[0] != length || length < 1) {
+    throw ShapeError(who + ": unroll of " + std::to_string(length) + " steps over input " + inputs.shape().str() + " (" +
+                     std::string(layout) + ")");
+  }
+  reset();
+  return step_through(who.c_str(), sequence,
+                      begin_state.empty() ? this->begin_state(sequence.shape()[1], inputs.context()) : begin_state,
+                      valid_length, layout);
+}
+
+RecurrentOutput BaseCell::step_through(const char* who, const NDArray& sequence, std::vector<NDArray> states,
+                                       const NDArray& valid_length, std::string_view layout) {
+  const std::int64_t steps = sequence.shape()[0], batch = sequence.shape()[1];
+  const std::vector<NDArray> inside = valid_length.is_none()
+                                          ? std::vector<NDArray>{}
+                                          : nd::recurrent::length_masks(who, valid_length, steps, batch, sequence.dtype());
+  const std::vector<NDArray> per_step = nd::split(sequence, static_cast<int>(steps), 0, /*squeeze_axis=*/true);
+  std::vector<NDArray> outputs;
+  for (std::int64_t t = 0; t < steps; ++t) {
+    RecurrentOutput out = step(per_step[static_cast<std::size_t>(t)], states);
+    if (!inside.empty()) {
+      nd::recurrent::StepOutput held{std::move(out.output), std::move(out.states)};
+      nd::recurrent::hold_past_length(held, states, inside[static_cast<std::size_t>(t)]);
+      out = {std::move(held.output), std::move(held.states)};
+    }
+    outputs.push_back(std::move(out.output));
+    states = std::move(out.states);
+  }
+  return {nd::stack(outputs, layout == "NTC" ? 1 : 0), std::move(states)};
+}
+
 RecurrentCell::RecurrentCell(nd::recurrent::CellKind kind, std::string alias, std::string name, std::int64_t hidden_size,
                              CellOptions options)
-    : HybridBlock(std::move(alias), options.prefix), kind_(kind), name_(std::move(name)), hidden_size_(hidden_size) {
+    : BaseCell(std::move(alias), options.prefix), kind_(kind), name_(std::move(name)), hidden_size_(hidden_size) {
   if (hidden_size < 1) throw Error(name_ + ": hidden_size must be positive, got " + std::to_string(hidden_size));
   if (options.input_size < 0) throw Error(name_ + ": input_size must not be negative");
   const std::int64_t rows = nd::recurrent::gate_count(kind) * hidden_size;
@@ -65,7 +106,7 @@ void RecurrentCell::check_states(const std::vector<NDArray>& states, std::int64_
   }
 }
 
-RecurrentOutput RecurrentCell::operator()(const NDArray& x, const std::vector<NDArray>& states) {
+RecurrentOutput RecurrentCell::step(const NDArray& x, const std::vector<NDArray>& states) {
   if (x.ndim() != 2) throw ShapeError(name_ + ": a step's input must be (N, C), got shape " + x.shape().str());
   check_states(states, x.shape()[0]);
   const NDArray i2h = input_product(x);

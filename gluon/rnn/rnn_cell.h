@@ -36,21 +36,43 @@ struct CellOptions {
   Prefix prefix{};  // see Block
 };
 
-class RecurrentCell : public HybridBlock {
+// What every cell does, the gated cells below and the cells that wrap or stack others (cell_wrappers.h): a step
+// from states, zero begin states, and MXNet's unroll over a sequence.
+class BaseCell : public HybridBlock {
  public:
   using HybridBlock::operator();
   // One step from `states` (as begin_state gives them).
-  RecurrentOutput operator()(const NDArray& x, const std::vector<NDArray>& states);
+  RecurrentOutput operator()(const NDArray& x, const std::vector<NDArray>& states) { return step(x, states); }
+  virtual RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) = 0;
   // One step from zero states: the output alone (the form hybridize caches).
   NDArray forward(const NDArray& x) override;
-  // Zero states for a batch of `batch_size`.
-  std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const;
+  // Zero states for a batch of `batch_size` (none for a cell without state).
+  virtual std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const = 0;
   // MXNet's unroll: `length` steps over `inputs` ((N, T, C) for "NTC", (T, N, C) for "TNC"; T must be
   // `length`), from `begin_state` (zeros when empty). The outputs merged along T in the same layout. With
   // `valid_length` (N,), sequence n ends after valid_length[n] steps: its later outputs are 0 and its states
-  // are those after its last step.
+  // are those after its last step. This one steps the cell; cells override it where a whole sequence goes faster.
+  virtual RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
+                                 std::string_view layout = "NTC", const NDArray& valid_length = {});
+  // Forgets what a cell keeps between steps (ZoneoutCell's previous output); unroll calls it first.
+  virtual void reset() {}
+
+ protected:
+  BaseCell(std::string alias, Prefix prefix) : HybridBlock(std::move(alias), std::move(prefix)) {}
+  // The steps of unroll, time-major, for cells that step: inputs (T, N, C).
+  RecurrentOutput step_through(const char* who, const NDArray& sequence, std::vector<NDArray> states,
+                               const NDArray& valid_length, std::string_view layout);
+};
+
+class RecurrentCell : public BaseCell {
+ public:
+  using BaseCell::operator();
+  RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
+  NDArray forward(const NDArray& x) override;
+  std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override;
+  // All steps' input products as one product, then the recurrence.
   RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
-                         std::string_view layout = "NTC", const NDArray& valid_length = {});
+                         std::string_view layout = "NTC", const NDArray& valid_length = {}) override;
 
   std::int64_t hidden_size() const { return hidden_size_; }
   std::string repr() const override;
