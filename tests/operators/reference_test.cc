@@ -439,6 +439,8 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"adadelta_update", "tests/gluon/optimizer_test.cc"}, {"adamax_update", "tests/gluon/optimizer_test.cc"},
       {"lamb_update", "tests/gluon/optimizer_test.cc"}, {"signum_update", "tests/gluon/optimizer_test.cc"},
       {"ftrl_update", "tests/gluon/optimizer_test.cc"}, {"nadam_update", "tests/gluon/optimizer_test.cc"},
+      {"rmspropalex_update", "tests/gluon/optimizer_test.cc"}, {"ftml_update", "tests/gluon/optimizer_test.cc"},
+      {"dcasgd_update", "tests/gluon/optimizer_test.cc"},
       {"_take_backward", "the gradient check of take (tests/autograd)"},
       {"_backward_relu", "relu's gradient values (tests/autograd/autograd_test.cc) and its own gradient check"},
       {"SoftmaxOutput", "nn_test.cc (forward and its gradient)"},
