@@ -1,6 +1,8 @@
 #include <mx/gluon/init.h>
 
+#include <algorithm>
 #include <cmath>
+#include <regex>
 #include <sstream>
 
 #include <mx/ndarray/error.h>
@@ -121,6 +123,50 @@ void Bilinear::init_weight(const std::string& name, NDArray& array) const {
     weight[i] = (1 - std::abs(x / f - c)) * (1 - std::abs(y / f - c));
   }
   fill_with(array, nd::array(std::span<const double>(weight), s, array.context(), DType::kFloat64));
+}
+
+void LSTMBias::init_weight(const std::string& name, NDArray& array) const {
+  if (array.ndim() != 1 || array.shape()[0] % 4 != 0) {
+    throw ShapeError("LSTMBias: '" + name + "' must be an LSTM's bias of 4 gates, (4 H,), got " + array.shape().str());
+  }
+  const std::int64_t hidden = array.shape()[0] / 4;
+  std::vector<double> bias(static_cast<std::size_t>(array.shape()[0]), 0.0);
+  std::fill(bias.begin() + hidden, bias.begin() + 2 * hidden, forget_bias_);
+  fill_with(array, nd::array(std::span<const double>(bias), array.shape(), array.context(), DType::kFloat64));
+}
+
+std::string LSTMBias::str() const { return "LSTMBias(forget_bias=" + number(forget_bias_) + ")"; }
+
+Mixed::Mixed(std::vector<std::string> patterns, std::vector<InitializerRef> initializers)
+    : patterns_(std::move(patterns)), initializers_(std::move(initializers)) {
+  if (patterns_.size() != initializers_.size()) {
+    throw Error("Mixed: " + std::to_string(patterns_.size()) + " patterns and " + std::to_string(initializers_.size()) +
+                " initializers; give one initializer per pattern");
+  }
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
+    if (!initializers_[i]) throw Error("Mixed: the initializer for '" + patterns_[i] + "' is empty");
+    try {
+      std::regex check(patterns_[i]);
+    } catch (const std::regex_error& e) {
+      throw Error("Mixed: '" + patterns_[i] + "' is not a valid pattern: " + e.what());
+    }
+  }
+}
+
+const Initializer& Mixed::chosen(const std::string& name) const {
+  for (std::size_t i = 0; i < patterns_.size(); ++i) {
+    if (std::regex_match(name, std::regex(patterns_[i]))) return *initializers_[i];
+  }
+  throw Error("Mixed: parameter '" + name + "' matches none of the patterns; add \".*\" last for the rest");
+}
+
+void Mixed::operator()(const std::string& name, NDArray& array) const { chosen(name)(name, array); }
+void Mixed::init_weight(const std::string& name, NDArray& array) const { chosen(name).init_weight(name, array); }
+
+std::string Mixed::str() const {
+  std::string s = "Mixed(";
+  for (std::size_t i = 0; i < patterns_.size(); ++i) s += (i ? ", " : "") + patterns_[i] + ": " + initializers_[i]->str();
+  return s + ")";
 }
 
 std::string Orthogonal::str() const { return "Orthogonal(scale=" + number(scale_) + ", rand_type=" + rand_type_ + ")"; }

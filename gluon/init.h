@@ -5,6 +5,7 @@
 // weight_initializer, ...) fills it whatever its name.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <mx/ndarray/ndarray.h>
 
@@ -14,7 +15,7 @@ class Initializer {
  public:
   virtual ~Initializer() = default;
   // Fills `array`, the parameter `name`, by MXNet's name rules.
-  void operator()(const std::string& name, NDArray& array) const;
+  virtual void operator()(const std::string& name, NDArray& array) const;
   // Fills `array` as a weight (also how a parameter's own initializer is applied).
   virtual void init_weight(const std::string& name, NDArray& array) const = 0;
   // "Xavier(rnd_type=uniform, factor_type=avg, magnitude=3)", for summaries and errors.
@@ -127,6 +128,35 @@ class Bilinear : public Initializer {
  public:
   void init_weight(const std::string& name, NDArray& array) const override;
   std::string str() const override { return "Bilinear()"; }
+};
+
+// MXNet's LSTMBias, for an LSTM's i2h_bias_initializer: zeros, except the forget gate's quarter (gates i, f, g, o),
+// which is `forget_bias`, so that a fresh LSTM remembers.
+class LSTMBias : public Initializer {
+ public:
+  explicit LSTMBias(double forget_bias = 1.0) : forget_bias_(forget_bias) {}
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override;
+
+ private:
+  double forget_bias_;
+};
+
+// MXNet's Mixed: each parameter filled by the initializer of the first pattern (std::regex, matching the whole
+// name) its name matches, by that initializer's name rules as MXNet's (so biases, betas and gammas stay 0 and 1:
+// give a layer's bias_initializer to set those); mx::Error naming the parameter when none matches.
+//   net.initialize(init::Mixed({".*output.*weight", ".*"}, {init::Normal(0.01), init::Xavier()}));
+class Mixed : public Initializer {
+ public:
+  Mixed(std::vector<std::string> patterns, std::vector<InitializerRef> initializers);
+  void operator()(const std::string& name, NDArray& array) const override;
+  void init_weight(const std::string& name, NDArray& array) const override;
+  std::string str() const override;
+
+ private:
+  const Initializer& chosen(const std::string& name) const;
+  std::vector<std::string> patterns_;
+  std::vector<InitializerRef> initializers_;
 };
 
 }  // namespace mx::init

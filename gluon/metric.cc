@@ -199,6 +199,23 @@ void CrossEntropy::update_one(const NDArray& label, const NDArray& pred) {
   }
 }
 
+CustomMetric::CustomMetric(Value feval, std::string name) : EvalMetric(std::move(name)) {
+  if (!feval) throw Error("CustomMetric '" + this->name() + "': the function is empty");
+  feval_ = [feval = std::move(feval)](const NDArray& label, const NDArray& pred) {
+    return std::pair<double, double>{feval(label, pred), 1};
+  };
+}
+
+CustomMetric::CustomMetric(SumAndCount feval, std::string name) : EvalMetric(std::move(name)), feval_(std::move(feval)) {
+  if (!feval_) throw Error("CustomMetric '" + this->name() + "': the function is empty");
+}
+
+void CustomMetric::update_one(const NDArray& label, const NDArray& pred) {
+  const auto [sum, count] = feval_(label, pred);
+  sum_metric_ += sum;
+  num_inst_ += count;
+}
+
 Perplexity::Perplexity(std::optional<int> ignore_label) : CrossEntropy(1e-12, "perplexity"), ignore_label_(ignore_label) {}
 
 void Perplexity::update_one(const NDArray& label, const NDArray& pred) {

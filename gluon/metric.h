@@ -1,6 +1,7 @@
 #pragma once
 // Evaluation metrics, as MXNet's mx.metric: update(labels, preds) accumulates (a sync point: it reads the
 // values), get() gives (name, value), reset() starts over. Values average over every sample seen since reset.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -129,6 +130,13 @@ class CrossEntropy : public EvalMetric {
   double eps_;
 };
 
+// MXNet's NegativeLogLikelihood ("nll-loss"): the cross-entropy's -log(pred[label] + eps) under its name.
+class NegativeLogLikelihood : public CrossEntropy {
+ public:
+  explicit NegativeLogLikelihood(double eps = 1e-12, std::string name = "nll-loss") : CrossEntropy(eps, std::move(name)) {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<NegativeLogLikelihood>(*this); }
+};
+
 // exp of the cross-entropy; samples labelled ignore_label do not count.
 class Perplexity : public CrossEntropy {
  public:
@@ -167,6 +175,23 @@ class Loss : public EvalMetric {
 
  protected:
   void update_one(const NDArray& label, const NDArray& pred) override;
+};
+
+// A metric from a function of one label and prediction pair (MXNet's CustomMetric with feval): the values it
+// returns are averaged over the pairs, or, from the (sum, count) form, summed and divided by the counts' sum.
+class CustomMetric : public EvalMetric {
+ public:
+  using Value = std::function<double(const NDArray& label, const NDArray& pred)>;
+  using SumAndCount = std::function<std::pair<double, double>(const NDArray& label, const NDArray& pred)>;
+  explicit CustomMetric(Value feval, std::string name = "custom");
+  explicit CustomMetric(SumAndCount feval, std::string name = "custom");
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<CustomMetric>(*this); }
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+
+ private:
+  SumAndCount feval_;
 };
 
 // Several metrics updated together.

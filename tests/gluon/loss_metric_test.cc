@@ -100,7 +100,53 @@ TEST_CASE("classification metrics", "[gluon][metric]") {
   metric::Perplexity perplexity(0);
   perplexity.update(nd::array({1, 0}), nd::array({0.25, 0.75, 0.5, 0.5}, Shape{2, 2}));
   CHECK(perplexity.get().second == Approx(1 / 0.75));
+  metric::NegativeLogLikelihood nll;
+  nll.update(nd::array({0, 1}), nd::array({0.5, 0.5, 0.2, 0.8}, Shape{2, 2}));
+  CHECK(nll.get().first == "nll-loss");
+  CHECK(nll.get().second == Approx((-std::log(0.5) - std::log(0.8)) / 2));
   CHECK_THROWS_WITH(accuracy.update(nd::array({1, 2}), nd::ones({3, 3})), Contains("accuracy"));
+}
+
+TEST_CASE("CustomMetric averages a function's values over the pairs, or its sums over its counts", "[gluon][metric]") {
+  // The largest absolute error of each pair, averaged over the pairs.
+  metric::CustomMetric worst([](const NDArray& label, const NDArray& pred) {
+    return (label - pred).abs().max().asscalar<double>();
+  }, "max-error");
+  worst.update({nd::array({1, 2}), nd::array({0})}, {nd::array({1.5, 1}), nd::array({0.25})});
+  CHECK(worst.get() == std::pair<std::string, double>{"max-error", (1 + 0.25) / 2});
+  // Samples exactly right, counted per sample.
+  metric::CustomMetric exact([](const NDArray& label, const NDArray& pred) {
+    return std::pair<double, double>{(label == pred).sum().asscalar<double>(), static_cast<double>(label.size())};
+  });
+  exact.update(nd::array({1, 2, 3}), nd::array({1, 0, 3}));
+  exact.update(nd::array({4}), nd::array({4}));
+  CHECK(exact.get().second == Approx(0.75));
+  auto copy = exact.clone();
+  CHECK(std::isnan(copy->get().second));
+  copy->update(nd::array({1}), nd::array({0}));
+  CHECK(copy->get().second == 0);
+  CHECK_THROWS_WITH(metric::CustomMetric(metric::CustomMetric::Value{}), Contains("CustomMetric"));
+}
+
+TEST_CASE("LSTMBias opens the forget gate; Mixed picks an initializer by name", "[gluon][init]") {
+  gluon::rnn::LSTMCell cell(3, {.input_size = 2, .i2h_bias_initializer = init::LSTMBias(2.0)});
+  cell.initialize(init::Zero());
+  const std::vector<float> bias = cell.collect_params()["i2h_bias"].data().asnumpy<float>();
+  CHECK(bias == std::vector<float>{0, 0, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0});
+
+  gluon::nn::Sequential net;
+  // (Dense's bias has an initializer of its own, zeros, unless told to take initialize()'s.)
+  net.add(gluon::nn::Dense(2, "", {.bias_initializer = {}, .in_units = 3}), gluon::nn::Dense(1, "", {.in_units = 2}));
+  net.initialize(init::Mixed({".*1\\.weight", ".*"}, {init::Constant(0.5), init::One()}));
+  auto params = net.collect_params();
+  CHECK(params["0.weight"].data().asnumpy<float>() == std::vector<float>(6, 1));
+  CHECK(params["1.weight"].data().asnumpy<float>() == std::vector<float>(2, 0.5));
+  // The chosen initializer keeps MXNet's name rules: a bias is zero whichever it is.
+  CHECK(params["0.bias"].data().asnumpy<float>() == std::vector<float>(2, 0));
+  gluon::nn::Dense lone(2, "", {.in_units = 2});
+  CHECK_THROWS_WITH(lone.initialize(init::Mixed({".*bias"}, {init::Zero()})), Contains("matches none") && Contains("weight"));
+  CHECK_THROWS_WITH(init::Mixed({"("}, {init::Zero()}), Contains("not a valid pattern"));
+  CHECK_THROWS_WITH(init::Mixed({".*"}, {}), Contains("one initializer per pattern"));
 }
 
 TEST_CASE("regression metrics and composites", "[gluon][metric]") {
