@@ -5,7 +5,8 @@
 //   train_data_parallel --ctx cpu:0,cpu:1                      # two devices, one process (kvstore "device")
 //   mx-launch -n 2 ./train_data_parallel --ctx cpu:0           # two processes (kvstore "dist_sync")
 //
-// Options: --net mlp|cnn (the seed's MLP, or a LeNet), --epochs N, --batch-size N (per process), --kvstore TYPE,
+// Options: --net mlp|cnn|cnn-bn|cnn-syncbn (the seed's MLP, a LeNet, or the LeNet with BatchNorm after each
+// convolution, its statistics per context or, SyncBatchNorm, over every context of the process), --epochs N, --batch-size N (per process), --kvstore TYPE,
 // --data DIR (Fashion-MNIST), --synthetic N (N generated images instead: a quick check without the dataset).
 #include <chrono>
 #include <cstdio>
@@ -65,7 +66,9 @@ Options parse(int argc, char** argv) {
     else if (flag == "--synthetic") o.synthetic = examples::whole_number(flag, value);
     else throw Error("unknown option " + flag);
   }
-  if (o.net != "mlp" && o.net != "cnn") throw Error("--net: mlp or cnn, got '" + o.net + "'");
+  if (o.net != "mlp" && o.net != "cnn" && o.net != "cnn-bn" && o.net != "cnn-syncbn") {
+    throw Error("--net: mlp, cnn, cnn-bn or cnn-syncbn, got '" + o.net + "'");
+  }
   return o;
 }
 
@@ -73,9 +76,18 @@ nn::Sequential make_net(const std::string& kind) {
   nn::Sequential net;
   if (kind == "mlp") {
     net.add(nn::Flatten(), nn::Dense(256, "relu"), nn::Dense(10));
-  } else {
+  } else if (kind == "cnn") {
     net.add(nn::Conv2D(20, {5}), nn::Activation("relu"), nn::MaxPool2D(), nn::Conv2D(50, {5}),
             nn::Activation("relu"), nn::MaxPool2D(), nn::Flatten(), nn::Dense(500, "relu"), nn::Dense(10));
+  } else if (kind == "cnn-bn") {
+    net.add(nn::Conv2D(20, {5}), nn::BatchNorm(), nn::Activation("relu"), nn::MaxPool2D(), nn::Conv2D(50, {5}),
+            nn::BatchNorm(), nn::Activation("relu"), nn::MaxPool2D(), nn::Flatten(), nn::Dense(500, "relu"),
+            nn::Dense(10));
+  } else {
+    using gluon::contrib::nn::SyncBatchNorm;
+    net.add(nn::Conv2D(20, {5}), SyncBatchNorm(), nn::Activation("relu"), nn::MaxPool2D(), nn::Conv2D(50, {5}),
+            SyncBatchNorm(), nn::Activation("relu"), nn::MaxPool2D(), nn::Flatten(), nn::Dense(500, "relu"),
+            nn::Dense(10));
   }
   return net;
 }
@@ -158,7 +170,7 @@ int main(int argc, char** argv) {
   try {
     o = parse(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\nusage: %s [--ctx cpu:0,cpu:1] [--net mlp|cnn] [--epochs N] [--batch-size N] "
+    std::fprintf(stderr, "%s\nusage: %s [--ctx cpu:0,cpu:1] [--net mlp|cnn|cnn-bn|cnn-syncbn] [--epochs N] [--batch-size N] "
                  "[--kvstore TYPE] [--data DIR] [--synthetic N]\n", e.what(), argv[0]);
     return 2;
   }

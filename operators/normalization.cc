@@ -175,6 +175,13 @@ NDArray BatchNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta
   return node.finish(op::forms::batch_norm(options), y);
 }
 
+NDArray scale_shift_channels(const NDArray& data, const NDArray& scale, const NDArray& shift, int axis) {
+  const int a = normalize_axis(axis, data.ndim(), "_scale_shift_channels");
+  check_per_channel("_scale_shift_channels", "scale", scale, data.shape()[a], data.shape());
+  check_per_channel("_scale_shift_channels", "shift", shift, data.shape()[a], data.shape());
+  return op::invoke1(kScaleShift, {data, scale, shift}, ScaleShiftParams{a});
+}
+
 NDArray LayerNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, int axis, double eps) {
   op::Composite node("LayerNorm", {data, gamma, beta});
   NDArray y = layer_norm_parts(data, gamma, beta, axis, eps);

@@ -18,6 +18,9 @@ struct BatchNormOptions {
 // statistics. gamma, beta, moving_mean and moving_var have one value per channel.
 NDArray BatchNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, NDArray& moving_mean,
                   NDArray& moving_var, const BatchNormOptions& options = {});
+// data * scale[c] + shift[c] along `axis`, in one pass over data (BatchNorm's form once its statistics are known);
+// differentiable in all three.
+NDArray scale_shift_channels(const NDArray& data, const NDArray& scale, const NDArray& shift, int axis = 1);
 // Normalizes over `axis` (per sample), then scales and shifts by gamma and beta (the extent of `axis`).
 NDArray LayerNorm(const NDArray& data, const NDArray& gamma, const NDArray& beta, int axis = -1, double eps = 1e-5);
 // Normalizes each sample's channel over its spatial axes (data (N, C, ...)), then gamma and beta per channel.

@@ -145,10 +145,10 @@ NDArray sync_batch_norm_parts(const NDArray& data, const NDArray& gamma, const N
   batch = batch.astype(x.dtype());
   const NDArray batch_mean = slice_axis(batch, 0, 1, 1 + channels);
   const NDArray batch_var = slice_axis(batch, 0, 1 + channels, 1 + 2 * channels);
-  const NDArray scale = o.fix_gamma ? ones_like(gamma) : gamma;
-  NDArray out = (x - along_channels(batch_mean, ndim)) * rsqrt(along_channels(batch_var, ndim) + o.eps) *
-                    along_channels(scale.astype(x.dtype()), ndim) +
-                along_channels(beta.astype(x.dtype()), ndim);
+  const NDArray scale = (o.fix_gamma ? ones_like(gamma) : gamma).astype(x.dtype());
+  // (x - mean) / sqrt(var + eps) * gamma + beta as x * a + b per channel: one pass over the data each way.
+  const NDArray a = rsqrt(batch_var + o.eps) * scale;
+  NDArray out = scale_shift_channels(x, a, beta.astype(x.dtype()) - batch_mean * a, 1);
   {  // the moving statistics are state, not part of the graph
     const op::PauseRecording pause;
     moving_mean *= o.momentum;
