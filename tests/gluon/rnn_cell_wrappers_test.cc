@@ -154,3 +154,73 @@ TEST_CASE("ZoneoutCell keeps previous outputs and states in training, with the g
   CHECK(kept < 12);
   CHECK_THROWS_WITH(rnn::ZoneoutCell(lstm, 1.5), Contains("ZoneoutCell"));
 }
+
+TEST_CASE("contrib VariationalDropoutCell draws one mask per sequence and keeps it at every step", "[gluon][rnn]") {
+  namespace crnn = gluon::contrib::rnn;
+  // Over a cell that passes its input through, the outputs are the input mask itself.
+  crnn::VariationalDropoutCell cell(rnn::DropoutCell(0), /*drop_inputs=*/0.5);
+  const NDArray ones = nd::ones({8, 6, 50}, cpu(), DType::kFloat64);
+  check_same(cell.unroll(6, ones, {}, "NTC").output, ones, "predicting: no mask");
+  autograd::train_mode train;
+  random::seed(12);
+  const NDArray first = cell.unroll(6, ones, {}, "NTC").output;
+  const NDArray step0 = nd::slice(first, {0, 0}, {8, 1});
+  for (std::int64_t t = 1; t < 6; ++t) check_same(nd::slice(first, {0, t}, {8, t + 1}), step0, "the same mask at every step");
+  const std::vector<double> mask = test::values(step0);
+  int zeros = 0;
+  for (double v : mask) {
+    CHECK((v == 0 || v == 2));
+    zeros += v == 0;
+  }
+  CHECK(zeros > 120);
+  CHECK(zeros < 280);
+  // The next sequence draws anew.
+  CHECK(test::values(nd::slice(cell.unroll(6, ones, {}, "NTC").output, {0, 0}, {8, 1})) != mask);
+  // States: only h (the first) is masked before the step.
+  rnn::LSTMCell lstm = initialized(rnn::LSTMCell(3, {.input_size = 2}));
+  crnn::VariationalDropoutCell on_states(lstm, 0, 0.5);
+  const NDArray x = nd::ones({4, 2}, cpu(), DType::kFloat64);
+  const std::vector<NDArray> begin = {nd::full({4, 3}, 0.5, cpu(), DType::kFloat64), nd::full({4, 3}, 0.5, cpu(), DType::kFloat64)};
+  random::seed(1);
+  const auto got = on_states(x, begin);
+  random::seed(1);
+  const NDArray h_mask = nd::Dropout(nd::ones({4, 3}, cpu(), DType::kFloat64), 0.5);
+  check_same(got.output, lstm(x, {begin[0] * h_mask, begin[1]}).output, "h masked, c not");
+  CHECK_THROWS_WITH(crnn::VariationalDropoutCell(lstm, 1), Contains("VariationalDropoutCell"));
+}
+
+TEST_CASE("contrib LSTMPCell projects each step's output", "[gluon][rnn]") {
+  namespace crnn = gluon::contrib::rnn;
+  crnn::LSTMPCell cell(2, 1, {.input_size = 2});
+  cell.initialize(init::Zero());
+  cell.cast(DType::kFloat64);
+  auto params = cell.collect_params();
+  // i2h (8, 2), h2h (8, 1), h2r (1, 2), biases (8).
+  const std::vector<double> w_i2h = {0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.2, 0.1, -0.3, 0.5, 0.4, -0.1, 0.6, 0.2};
+  const std::vector<double> w_h2h = {0.3, -0.4, 0.5, 0.1, -0.2, 0.6, -0.7, 0.8};
+  const std::vector<double> w_h2r = {1.5, -0.5}, b_i2h = {0.1, 0, -0.1, 0.2, 0, 0.3, -0.2, 0.1}, b_h2h(8, 0.05);
+  params["i2h_weight"].set_data(nd::array(std::span<const double>(w_i2h), Shape{8, 2}, cpu(), DType::kFloat64));
+  params["h2h_weight"].set_data(nd::array(std::span<const double>(w_h2h), Shape{8, 1}, cpu(), DType::kFloat64));
+  params["h2r_weight"].set_data(nd::array(std::span<const double>(w_h2r), Shape{1, 2}, cpu(), DType::kFloat64));
+  params["i2h_bias"].set_data(nd::array(std::span<const double>(b_i2h), Shape{8}, cpu(), DType::kFloat64));
+  params["h2h_bias"].set_data(nd::array(std::span<const double>(b_h2h), Shape{8}, cpu(), DType::kFloat64));
+  const std::vector<double> x = {0.5, -1.0}, r = {0.3}, c = {0.2, -0.4};
+  const auto out = cell(nd::array(std::span<const double>(x), Shape{1, 2}, cpu(), DType::kFloat64),
+                        {nd::array(std::span<const double>(r), Shape{1, 1}, cpu(), DType::kFloat64),
+                         nd::array(std::span<const double>(c), Shape{1, 2}, cpu(), DType::kFloat64)});
+  // By hand: gates i, f, g, o of 2 units each.
+  const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
+  std::vector<double> gate(8);
+  for (int k = 0; k < 8; ++k) gate[k] = w_i2h[2 * k] * x[0] + w_i2h[2 * k + 1] * x[1] + b_i2h[k] + w_h2h[k] * r[0] + b_h2h[k];
+  std::vector<double> c_next(2), h(2);
+  for (int u = 0; u < 2; ++u) {
+    c_next[u] = sigmoid(gate[2 + u]) * c[u] + sigmoid(gate[u]) * std::tanh(gate[4 + u]);
+    h[u] = sigmoid(gate[6 + u]) * std::tanh(c_next[u]);
+  }
+  const double r_next = w_h2r[0] * h[0] + w_h2r[1] * h[1];
+  test::check_array(out.output, {1, 1}, {r_next}, 1e-12);
+  test::check_array(out.states[0], {1, 1}, {r_next}, 1e-12);
+  test::check_array(out.states[1], {1, 2}, c_next, 1e-12);
+  CHECK(cell.begin_state(4, cpu())[0].shape() == Shape{4, 1});
+  CHECK_THROWS_WITH(cell(nd::ones({1, 2}, cpu(), DType::kFloat64), cell.begin_state(2, cpu())), Contains("LSTMPCell"));
+}
