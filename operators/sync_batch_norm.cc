@@ -29,10 +29,13 @@ std::vector<double> combine_moments(const std::vector<std::vector<double>>& part
   if (total == 0) return batch;
   for (std::size_t c = 0; c < channels; ++c) {
     double mean = 0;
-    for (const auto& part : parts) mean += part[0] * part[1 + c];
+    for (const auto& part : parts) {
+      if (part[0] > 0) mean += part[0] * part[1 + c];  // a device with no samples has no mean (NaN)
+    }
     mean /= total;
     double m2 = 0;
     for (const auto& part : parts) {
+      if (part[0] == 0) continue;
       const double offset = part[1 + c] - mean;
       m2 += part[1 + channels + c] + part[0] * offset * offset;
     }

@@ -9,6 +9,8 @@
 
 #include <mx/mx.h>
 
+#include "../operators/test_util.h"
+
 using namespace mx;
 namespace nn = gluon::nn;
 namespace cnn = gluon::contrib::nn;
@@ -45,6 +47,8 @@ DeviceState state_on(Context ctx) {
   return {nd::array({1.5, -0.5, 2.0}, std::nullopt, ctx, DType::kFloat64), nd::array({0.1, 0.2, -0.3}, std::nullopt, ctx, DType::kFloat64),
           nd::array({0.5, -1.0, 0.0}, std::nullopt, ctx, DType::kFloat64), nd::array({1.0, 2.0, 0.5}, std::nullopt, ctx, DType::kFloat64)};
 }
+
+double states_initial_mean(int c) { return std::vector<double>{0.5, -1.0, 0.0}[static_cast<std::size_t>(c)]; }
 
 nd::contrib::SyncBatchNormOptions options(const std::string& key, int ndev = 2) {
   return {.eps = kEps, .momentum = 0.9, .fix_gamma = false, .ndev = ndev, .key = key, .timeout_s = 30};
@@ -316,4 +320,26 @@ TEST_CASE("SyncBatchNorm: a device missing or calling twice fails the step with 
   CHECK_THROWS_WITH(nd::contrib::SyncBatchNorm(nd::ones({2, 4}, cpu(0), DType::kFloat64), states[0].gamma, states[0].beta,
                                                states[0].moving_mean, states[0].moving_var, opts),
                     Catch::Contains("gamma must be (4,)"));
+}
+
+TEST_CASE("SyncBatchNorm: a device with no samples takes the others' statistics", "[gluon][sync_batch_norm]") {
+  // split_and_load of fewer samples than devices leaves some empty.
+  std::vector<DeviceState> states = {state_on(cpu(0)), state_on(cpu(1))};
+  const NDArray empty = nd::zeros({0, 3}, cpu(0), DType::kFloat64);
+  const NDArray x = nd::array({1.0, 2.0, 3.0, 3.0, 6.0, 9.0}, Shape{2, 3}, cpu(1), DType::kFloat64);
+  autograd::train_mode train;
+  const NDArray none = nd::contrib::SyncBatchNorm(empty, states[0].gamma, states[0].beta, states[0].moving_mean,
+                                                  states[0].moving_var, options("empty"));
+  const NDArray y = nd::contrib::SyncBatchNorm(x, states[1].gamma, states[1].beta, states[1].moving_mean,
+                                               states[1].moving_var, options("empty"));
+  CHECK(none.shape() == Shape{0, 3});
+  // Channel c holds (c + 1) and 3 (c + 1): mean 2 (c + 1), variance (c + 1)^2.
+  const double gamma[] = {1.5, -0.5, 2.0}, beta[] = {0.1, 0.2, -0.3};
+  const std::vector<double> got = test::values(y);
+  for (int c = 0; c < 3; ++c) {
+    const double sd = std::sqrt((c + 1.0) * (c + 1.0) + kEps);
+    CHECK(got[static_cast<std::size_t>(c)] == Approx(-(c + 1.0) / sd * gamma[c] + beta[c]));
+    CHECK(states[0].moving_mean.asnumpy<double>()[static_cast<std::size_t>(c)] ==
+          Approx(0.9 * states_initial_mean(c) + 0.1 * 2 * (c + 1.0)));
+  }
 }
