@@ -39,6 +39,9 @@ class SequentialRNNCell : public BaseCell {
   std::vector<std::vector<NDArray>> split_states(const std::vector<NDArray>& states, std::int64_t batch, Context ctx) const;
 };
 
+// MXNet's HybridSequentialRNNCell: the same, every cell here being hybridizable.
+using HybridSequentialRNNCell = SequentialRNNCell;
+
 class BidirectionalCell : public BaseCell {
  public:
   template <class L, class R>
