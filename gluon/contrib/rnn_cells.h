@@ -4,34 +4,29 @@
 // outputs) and LSTMPCell (an LSTM step whose output is projected, Sak et al.: states [r (N, P), c (N, H)]).
 #include <cstdint>
 
-#include <mx/gluon/rnn/rnn_cell.h>
+#include <mx/gluon/rnn/cell_wrappers.h>
 
 namespace mx::gluon::contrib::rnn {
 
 using gluon::rnn::BaseCell;
 using gluon::rnn::RecurrentOutput;
 
-class VariationalDropoutCell : public BaseCell {
+class VariationalDropoutCell : public gluon::rnn::ModifierCell {
  public:
   template <class C>
     requires std::derived_from<C, BaseCell>
   VariationalDropoutCell(const C& base, double drop_inputs = 0, double drop_states = 0, double drop_outputs = 0,
                          Prefix prefix = std::nullopt)
-      : BaseCell("variationaldropoutcell", std::move(prefix)), drop_inputs_(drop_inputs), drop_states_(drop_states),
-        drop_outputs_(drop_outputs) {
-    register_child(base, "base_cell");
+      : ModifierCell("variationaldropoutcell", base, std::move(prefix)), drop_inputs_(drop_inputs),
+        drop_states_(drop_states), drop_outputs_(drop_outputs) {
     check_rates();
   }
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
-  std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override {
-    return base().begin_state(batch_size, ctx);
-  }
   // New masks for the next sequence (unroll calls it first).
   void reset() override;
   std::string repr() const override { return "VariationalDropoutCell(" + base().repr() + ")"; }
 
  private:
-  BaseCell& base() const { return static_cast<BaseCell&>(*children().at(0).second); }
   void check_rates() const;
   double drop_inputs_, drop_states_, drop_outputs_;
   NDArray inputs_mask_, states_mask_, outputs_mask_;  // drawn at a sequence's first step in training

@@ -82,44 +82,48 @@ class DropoutCell : public BaseCell {
   double rate_;
 };
 
-class ResidualCell : public BaseCell {
+// MXNet's ModifierCell: a cell that wraps one other, its child "base_cell", whose states it keeps.
+class ModifierCell : public BaseCell {
  public:
-  template <class C>
-    requires std::derived_from<C, BaseCell>
-  explicit ResidualCell(const C& base, Prefix prefix = std::nullopt)
-      : BaseCell("residualcell", std::move(prefix)) {
-    register_child(base, "base_cell");
-  }
-  RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
   std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override {
     return base().begin_state(batch_size, ctx);
   }
-  RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
-                         std::string_view layout = "NTC", const NDArray& valid_length = {}) override;
-  std::string repr() const override { return "ResidualCell(" + base().repr() + ")"; }
+  void reset() override { base().reset(); }
 
- private:
+ protected:
+  template <class C>
+    requires std::derived_from<C, BaseCell>
+  ModifierCell(std::string alias, const C& base, Prefix prefix) : BaseCell(std::move(alias), std::move(prefix)) {
+    register_child(base, "base_cell");
+  }
   BaseCell& base() const { return static_cast<BaseCell&>(*children().at(0).second); }
 };
 
-class ZoneoutCell : public BaseCell {
+class ResidualCell : public ModifierCell {
+ public:
+  template <class C>
+    requires std::derived_from<C, BaseCell>
+  explicit ResidualCell(const C& base, Prefix prefix = std::nullopt) : ModifierCell("residualcell", base, std::move(prefix)) {}
+  RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
+  RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
+                         std::string_view layout = "NTC", const NDArray& valid_length = {}) override;
+  std::string repr() const override { return "ResidualCell(" + base().repr() + ")"; }
+};
+
+class ZoneoutCell : public ModifierCell {
  public:
   template <class C>
     requires std::derived_from<C, BaseCell>
   ZoneoutCell(const C& base, double zoneout_outputs = 0, double zoneout_states = 0, Prefix prefix = std::nullopt)
-      : BaseCell("zoneoutcell", std::move(prefix)), zoneout_outputs_(zoneout_outputs), zoneout_states_(zoneout_states) {
-    register_child(base, "base_cell");
+      : ModifierCell("zoneoutcell", base, std::move(prefix)), zoneout_outputs_(zoneout_outputs),
+        zoneout_states_(zoneout_states) {
     check_rates();
   }
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
-  std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override {
-    return base().begin_state(batch_size, ctx);
-  }
   void reset() override;
   std::string repr() const override { return "ZoneoutCell(" + base().repr() + ")"; }
 
  private:
-  BaseCell& base() const { return static_cast<BaseCell&>(*children().at(0).second); }
   void check_rates() const;
   double zoneout_outputs_, zoneout_states_;
   NDArray previous_output_;  // the last step's output (zeros before the first), between steps of one sequence
