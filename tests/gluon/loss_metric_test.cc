@@ -128,7 +128,7 @@ TEST_CASE("CustomMetric averages a function's values over the pairs, or its sums
   CHECK_THROWS_WITH(metric::CustomMetric(metric::CustomMetric::Value{}), Contains("CustomMetric"));
 }
 
-TEST_CASE("LSTMBias opens the forget gate; Mixed picks an initializer by name", "[gluon][init]") {
+TEST_CASE("LSTMBias opens the forget gate, Mixed picks an initializer by name", "[gluon][init]") {
   gluon::rnn::LSTMCell cell(3, {.input_size = 2, .i2h_bias_initializer = init::LSTMBias(2.0)});
   cell.initialize(init::Zero());
   const std::vector<float> bias = cell.collect_params()["i2h_bias"].data().asnumpy<float>();
