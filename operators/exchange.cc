@@ -79,9 +79,15 @@ class Exchanges {
     std::unique_lock lock(mutex_);
     if (!watchdog_.joinable()) watchdog_ = std::thread([this] { watch(); });
     GroupPtr& open = open_[spec.key];
+    // Refused before anything changes, so that no member's operation is left waiting.
     if (open && open->spec.ndev != spec.ndev) {
       throw Error(open->name() + ": called with ndev " + std::to_string(spec.ndev) + " while a group of " +
                   std::to_string(open->spec.ndev) + " devices is gathering (" + open->devices() + ")");
+    }
+    if (open && open->result_size != result_size) {
+      throw Error(open->name() + ": " + member.ctx.str() + " exchanges " + std::to_string(result_size) +
+                  " values, the devices before it " + std::to_string(open->result_size) +
+                  " (the same layer with different channel counts?)");
     }
     if (open) {
       for (const Member& m : open->members) {
@@ -108,10 +114,6 @@ class Exchanges {
       wake_.notify_all();
     }
     GroupPtr group = open;
-    if (group->result_size != result_size) {
-      throw Error(group->name() + ": " + member.ctx.str() + " expects " + std::to_string(result_size) +
-                  " values back, the group " + std::to_string(group->result_size));
-    }
     group->members.push_back(std::move(member));
     const std::size_t index = group->members.size() - 1;
     if (static_cast<int>(group->members.size()) == spec.ndev) {

@@ -317,6 +317,16 @@ TEST_CASE("SyncBatchNorm: a device missing or calling twice fails the step with 
   CHECK_THROWS_WITH(nd::contrib::SyncBatchNorm(x, states[0].gamma, states[0].beta, states[0].moving_mean, states[0].moving_var,
                                                {.key = ""}),
                     Catch::Contains("needs a key"));
+  // A second device with other channel counts under the same key is refused at its call; the first device's
+  // step then fails by the timeout rather than waiting for ever.
+  opts.timeout_s = 0.3;
+  std::vector<DeviceState> fresh = {state_on(cpu(0)), state_on(cpu(1))};
+  const NDArray lone = nd::contrib::SyncBatchNorm(x, fresh[0].gamma, fresh[0].beta, fresh[0].moving_mean, fresh[0].moving_var, opts);
+  const NDArray four = nd::ones({2, 4}, cpu(1), DType::kFloat64);
+  const NDArray p4 = nd::ones({4}, cpu(1), DType::kFloat64);
+  NDArray m4 = nd::zeros({4}, cpu(1), DType::kFloat64), v4 = nd::ones({4}, cpu(1), DType::kFloat64);
+  CHECK_THROWS_WITH(nd::contrib::SyncBatchNorm(four, p4, p4, m4, v4, opts), Catch::Contains("exchanges 9 values"));
+  CHECK_THROWS_WITH(lone.wait_to_read(), Catch::Contains("1 of 2 devices called within"));
   CHECK_THROWS_WITH(nd::contrib::SyncBatchNorm(nd::ones({2, 4}, cpu(0), DType::kFloat64), states[0].gamma, states[0].beta,
                                                states[0].moving_mean, states[0].moving_var, opts),
                     Catch::Contains("gamma must be (4,)"));
