@@ -48,11 +48,13 @@ static NDArray leaky_relu_parts(const NDArray& x, std::string_view act_type, dou
   throw Error("LeakyReLU: unknown act_type \"" + std::string(act_type) + "\" (leaky, prelu, elu, selu, gelu)");
 }
 
-static NDArray dropout_parts(const NDArray& x, double p, DropoutMode mode) {
+static NDArray dropout_parts(const NDArray& x, double p, DropoutMode mode, const std::vector<int>& axes) {
   if (!(p >= 0 && p < 1)) throw Error("Dropout: p must be in [0, 1), got " + std::to_string(p));
+  std::vector<std::int64_t> mask_shape(x.shape().dims().begin(), x.shape().dims().end());
+  for (int axis : axes) mask_shape[static_cast<std::size_t>(normalize_axis(axis, x.ndim(), "Dropout"))] = 1;
   if (p == 0 || (mode == DropoutMode::kTraining && !op::thread_mode().training)) return x;
-  NDArray keep = random::uniform(0, 1, x.shape(), x.context(), x.dtype()) >= p;
-  return x * (keep * (1 / (1 - p)));
+  NDArray keep = random::uniform(0, 1, Shape(mask_shape), x.context(), x.dtype()) >= p;
+  return x * (keep * (1 / (1 - p)));  // broadcast along the shared axes
 }
 
 // The public forms: one symbol node each when traced.
@@ -72,11 +74,11 @@ NDArray LeakyReLU(const NDArray& x, std::string_view act_type, double slope, con
   return node.finish(op::forms::leaky_relu(act_type, slope), y);
 }
 
-NDArray Dropout(const NDArray& x, double p, DropoutMode mode) {
+NDArray Dropout(const NDArray& x, double p, DropoutMode mode, std::vector<int> axes) {
   op::Composite node("Dropout", {x});
-  NDArray y = dropout_parts(x, p, mode);
+  NDArray y = dropout_parts(x, p, mode, axes);
   if (!node.active()) return y;
-  return node.finish(op::forms::dropout(p, mode), y);
+  return node.finish(op::forms::dropout(p, mode, axes), y);
 }
 
 }  // namespace mx::nd

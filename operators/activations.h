@@ -17,7 +17,8 @@ NDArray LeakyReLU(const NDArray& x, std::string_view act_type = "leaky", double 
 enum class DropoutMode { kTraining, kAlways };
 // Zeroes each element with probability p and scales the rest by 1 / (1 - p), in training mode (autograd's
 // record or train_mode) or always; otherwise x itself. The mask is drawn from mx::random's stream and the
-// gradient reuses it.
-NDArray Dropout(const NDArray& x, double p = 0.5, DropoutMode mode = DropoutMode::kTraining);
+// gradient reuses it. Along `axes` one draw is shared (MXNet's axes: variational dropout, the same units
+// dropped at every time step with axes {1} of (N, T, C)).
+NDArray Dropout(const NDArray& x, double p = 0.5, DropoutMode mode = DropoutMode::kTraining, std::vector<int> axes = {});
 
 }  // namespace mx::nd

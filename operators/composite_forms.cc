@@ -84,8 +84,8 @@ Attrs leaky_relu(std::string_view act_type, double slope) {
   return {{"act_type", std::string(act_type)}, {"slope", attr_string(slope)}};
 }
 
-Attrs dropout(double p, nd::DropoutMode mode) {
-  return {{"p", attr_string(p)}, {"mode", mode == nd::DropoutMode::kAlways ? "always" : "training"}, {"axes", "()"}};
+Attrs dropout(double p, nd::DropoutMode mode, const std::vector<int>& axes) {
+  return {{"p", attr_string(p)}, {"mode", mode == nd::DropoutMode::kAlways ? "always" : "training"}, {"axes", attr_string(axes)}};
 }
 
 Attrs layer_norm(int axis, double eps) { return {{"axis", attr_string(axis)}, {"eps", attr_string(eps)}}; }
@@ -269,14 +269,15 @@ Outputs call_dropout(const Attrs& a, Inputs in) {
   AttrReader attrs("Dropout", a);
   double p = 0.5;
   std::string mode = "training";
+  std::vector<int> axes;
   attrs.read("p", p);
   attrs.read("mode", mode);
-  attrs.ignore("axes", {"()", "[]"});
+  attrs.read("axes", axes);
   attrs.ignore("cudnn_off");
   attrs.finish();
   if (mode != "training" && mode != "always") throw Error("Dropout: mode \"" + mode + "\" is not training or always");
   require_inputs(attrs, in, 1, 1);
-  return {nd::Dropout(in[0], p, mode == "always" ? nd::DropoutMode::kAlways : nd::DropoutMode::kTraining)};
+  return {nd::Dropout(in[0], p, mode == "always" ? nd::DropoutMode::kAlways : nd::DropoutMode::kTraining, axes)};
 }
 
 Outputs call_flatten(const Attrs& a, Inputs in) {

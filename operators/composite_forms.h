@@ -21,7 +21,7 @@ Attrs pooling(const nd::ConvShape& shape, const nd::PoolOptions& options, int sp
 Attrs batch_norm(const nd::BatchNormOptions& options);
 Attrs activation(std::string_view act_type);
 Attrs leaky_relu(std::string_view act_type, double slope);
-Attrs dropout(double p, nd::DropoutMode mode);
+Attrs dropout(double p, nd::DropoutMode mode, const std::vector<int>& axes = {});
 Attrs layer_norm(int axis, double eps);
 Attrs instance_norm(double eps);
 Attrs embedding(std::int64_t input_dim, std::int64_t output_dim, DType dtype);

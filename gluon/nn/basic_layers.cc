@@ -7,10 +7,13 @@
 
 namespace mx::gluon::nn {
 
-Dropout::Dropout(double rate, Prefix prefix) : HybridBlock("dropout", std::move(prefix)), rate_(rate) {
+Dropout::Dropout(double rate, std::vector<int> axes, Prefix prefix)
+    : HybridBlock("dropout", std::move(prefix)), rate_(rate), axes_(std::move(axes)) {
   if (!(rate >= 0 && rate < 1)) throw Error("Dropout: rate must be in [0, 1), got " + std::to_string(rate));
 }
-NDArray Dropout::forward(const NDArray& x) { return rate_ == 0 ? x : nd::Dropout(x, rate_); }
+NDArray Dropout::forward(const NDArray& x) {
+  return rate_ == 0 ? x : nd::Dropout(x, rate_, nd::DropoutMode::kTraining, axes_);
+}
 std::string Dropout::repr() const { return "Dropout(p = " + std::to_string(rate_) + ")"; }
 
 NDArray Flatten::forward(const NDArray& x) { return nd::flatten(x); }

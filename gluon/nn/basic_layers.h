@@ -11,12 +11,15 @@ namespace mx::gluon::nn {
 // by 1 / (1 - rate); the identity when predicting. Any shape.
 class Dropout : public HybridBlock {
  public:
-  explicit Dropout(double rate, Prefix prefix = std::nullopt);
+  explicit Dropout(double rate, Prefix prefix = std::nullopt) : Dropout(rate, {}, std::move(prefix)) {}
+  // One draw shared along `axes` (MXNet's Dropout(rate, axes)).
+  Dropout(double rate, std::vector<int> axes, Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override;
 
  private:
   double rate_;
+  std::vector<int> axes_;
 };
 
 // (N, a, b, ...) to (N, a * b * ...).

@@ -111,12 +111,13 @@ RecurrentOutput BidirectionalCell::unroll(std::int64_t length, const NDArray& in
   return {outputs, states};
 }
 
-DropoutCell::DropoutCell(double rate, Prefix prefix) : BaseCell("dropoutcell", std::move(prefix)), rate_(rate) {
+DropoutCell::DropoutCell(double rate, std::vector<int> axes, Prefix prefix)
+    : BaseCell("dropoutcell", std::move(prefix)), rate_(rate), axes_(std::move(axes)) {
   if (!(rate >= 0 && rate < 1)) throw Error("DropoutCell: rate must be in [0, 1), got " + std::to_string(rate));
 }
 
 RecurrentOutput DropoutCell::step(const NDArray& x, const std::vector<NDArray>& states) {
-  return {rate_ == 0 ? x : nd::Dropout(x, rate_), states};
+  return {rate_ == 0 ? x : nd::Dropout(x, rate_, nd::DropoutMode::kTraining, axes_), states};
 }
 
 RecurrentOutput DropoutCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
@@ -125,7 +126,7 @@ RecurrentOutput DropoutCell::unroll(std::int64_t length, const NDArray& inputs, 
   if (sequence.shape()[0] != length) {
     throw ShapeError("DropoutCell: unroll of " + std::to_string(length) + " steps over input " + inputs.shape().str());
   }
-  NDArray out = rate_ == 0 ? inputs : nd::Dropout(inputs, rate_);
+  NDArray out = rate_ == 0 ? inputs : nd::Dropout(inputs, rate_, nd::DropoutMode::kTraining, axes_);
   if (!valid_length.is_none()) out = nd::SequenceMask(out, valid_length, 0, layout == "NTC" ? 1 : 0);
   return {out, begin_state};
 }

@@ -66,11 +66,12 @@ class BidirectionalCell : public BaseCell {
   BaseCell& right() const { return static_cast<BaseCell&>(*children().at(1).second); }
 };
 
-// Dropout of rate `rate` on each step's input in training; no states. (MXNet's `axes`, dropout shared along
-// axes, is not offered.)
+// Dropout of rate `rate` on the input in training; no states. One draw is shared along `axes` of the array it
+// is given, as MXNet's: a step's (N, C), or in unroll the whole sequence (NTC's axes {1}: the same units dropped
+// at every step).
 class DropoutCell : public BaseCell {
  public:
-  explicit DropoutCell(double rate, Prefix prefix = std::nullopt);
+  explicit DropoutCell(double rate, std::vector<int> axes = {}, Prefix prefix = std::nullopt);
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
   std::vector<NDArray> begin_state(std::int64_t, Context = current_context()) const override { return {}; }
   // The whole sequence at once.
@@ -80,6 +81,7 @@ class DropoutCell : public BaseCell {
 
  private:
   double rate_;
+  std::vector<int> axes_;
 };
 
 // MXNet's ModifierCell: a cell that wraps one other, its child "base_cell", whose states it keeps.

@@ -124,6 +124,16 @@ TEST_CASE("ResidualCell adds the input, DropoutCell drops it in training only", 
   }
   CHECK(zeros > 4500);
   CHECK(zeros < 5500);
+  // Shared along the time axis of an unrolled (N, T, C): the same units dropped at every step; so does the
+  // Dropout layer with the same axes.
+  const NDArray sequence = nd::ones({8, 6, 20}, cpu(), DType::kFloat64);
+  for (const NDArray& dropped_sequence : {rnn::DropoutCell(0.5, {1}).unroll(6, sequence, {}, "NTC").output,
+                                          gluon::nn::Dropout(0.5, {1})(sequence)}) {
+    const NDArray first_step = nd::slice(dropped_sequence, {0, 0}, {8, 1});
+    for (std::int64_t t = 1; t < 6; ++t) check_same(nd::slice(dropped_sequence, {0, t}, {8, t + 1}), first_step, "shared mask");
+    CHECK(first_step.sum().asscalar<double>() > 40);
+    CHECK(first_step.sum().asscalar<double>() < 280);
+  }
   CHECK_THROWS_WITH(rnn::DropoutCell(1), Contains("DropoutCell"));
 }
 

@@ -74,6 +74,42 @@ TEST_CASE("Dropout's gradient reuses the forward mask", "[operators][nn][dropout
   for (std::size_t i = 0; i < out.size(); ++i) CHECK(grad[i] == Approx(out[i] / in[i]));  // 0 or 2, as kept
 }
 
+TEST_CASE("Dropout along axes shares one draw over them, as MXNet's", "[operators][nn][dropout]") {
+  // (N, T, C) with axes {1}: the same units dropped at every step (variational dropout); negative axes count back.
+  NDArray x = nd::random::uniform(1, 2, {40, 6, 30});
+  for (const std::vector<int>& axes : {std::vector<int>{1}, std::vector<int>{-2}}) {
+    x.attach_grad();
+    NDArray y;
+    {
+      autograd::record r;
+      y = nd::Dropout(x, 0.5, nd::DropoutMode::kTraining, axes);
+    }
+    y.backward();
+    const std::vector<double> in = x.asnumpy<double>(), out = y.asnumpy<double>(), grad = x.grad().asnumpy<double>();
+    std::size_t dropped = 0;
+    for (std::size_t n = 0; n < 40; ++n) {
+      for (std::size_t c = 0; c < 30; ++c) {
+        const double kept = out[n * 180 + c] / in[n * 180 + c];  // 0 or 2 at step 0
+        CHECK((kept == 0 || kept == Approx(2)));
+        dropped += kept == 0;
+        for (std::size_t t = 1; t < 6; ++t) {
+          const std::size_t i = n * 180 + t * 30 + c;
+          CHECK(out[i] == Approx(kept * in[i]));
+          CHECK(grad[i] == Approx(kept));
+        }
+      }
+    }
+    CHECK(dropped > 500);
+    CHECK(dropped < 700);
+  }
+  // By name from MXNet's attributes, and the node written with them.
+  autograd::train_mode t;
+  const NDArray y = op::call_symbol_op("Dropout", {{"p", "0.5"}, {"axes", "(0, 2)"}}, std::vector<NDArray>{nd::ones({3, 4, 5})}).at(0);
+  const std::vector<double> v = y.asnumpy<double>();
+  for (std::size_t i = 0; i < v.size(); ++i) CHECK(v[i] == v[(i / 5) % 4 * 5]);  // one value per index of axis 1
+  CHECK_THROWS_WITH(nd::Dropout(x, 0.5, nd::DropoutMode::kAlways, {3}), Contains("Dropout"));
+}
+
 TEST_CASE("Activation and LeakyReLU name their bad arguments", "[operators][nn][errors]") {
   NDArray x = nd::ones({2, 3});
   CHECK_THROWS_WITH(nd::Activation(x, "swish"), Contains("Activation") && Contains("swish"));
