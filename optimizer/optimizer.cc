@@ -177,6 +177,15 @@ nd::UpdateHyperParams FTML::step_params(nd::UpdateHyperParams h, int t) const {
 DCASGD::DCASGD(OptimizerOptions options, double momentum, double lamda)
     : Optimizer(nd::UpdateRule::kDCASGD, std::move(options), {.momentum = momentum, .lamda = lamda}) {}
 
+namespace {
+// The gradient as the fused rules first see it (update_rules.h's prepared), for the optimizers composed of array
+// operations; also the rescaled one before the clip, which LARS's norm reads.
+std::pair<NDArray, NDArray> prepared_gradient(const NDArray& grad, const nd::UpdateHyperParams& h) {
+  const NDArray rescaled = grad * h.rescale_grad;
+  return {h.clip_gradient > 0 ? nd::clip(rescaled, -h.clip_gradient, h.clip_gradient) : rescaled, rescaled};
+}
+}  // namespace
+
 LARS::LARS(OptimizerOptions options, LARSParams params)
     : Optimizer(params.momentum == 0 ? nd::UpdateRule::kSGD : nd::UpdateRule::kSGDMomentum, std::move(options),
                 {.momentum = params.momentum}),
@@ -187,8 +196,7 @@ void LARS::apply(int index, NDArray& weight, const NDArray& grad, std::vector<ND
   const ParamInfo* info = param_info(index);
   const std::string name = info ? info->name : "";
   const bool unscaled = name.ends_with("bias") || name.ends_with("gamma") || name.ends_with("beta");
-  const NDArray rescaled = grad * h.rescale_grad;
-  const NDArray g = h.clip_gradient > 0 ? nd::clip(rescaled, -h.clip_gradient, h.clip_gradient) : rescaled;
+  const auto [g, rescaled] = prepared_gradient(grad, h);
   NDArray rate = nd::full({1}, h.lr, weight.context(), weight.dtype());
   if (!unscaled) {
     const NDArray w_norm = nd::norm(weight).reshape({1}), g_norm = nd::norm(rescaled).reshape({1});
@@ -219,8 +227,7 @@ void SGLD::begin_update(int, nd::UpdateHyperParams&) { noise_ = NDArray(); }
 
 void SGLD::apply(int, NDArray& weight, const NDArray& grad, std::vector<NDArray>&, const nd::UpdateHyperParams& h) {
   if (noise_.is_none()) noise_ = nd::random::normal(0, std::sqrt(h.lr), weight.shape(), weight.context(), weight.dtype());
-  const NDArray rescaled = grad * h.rescale_grad;
-  const NDArray g = h.clip_gradient > 0 ? nd::clip(rescaled, -h.clip_gradient, h.clip_gradient) : rescaled;
+  const NDArray g = prepared_gradient(grad, h).first;
   weight += (g + weight * h.wd) * (-h.lr / 2) + noise_.as_in_context(weight.context());
 }
 

@@ -65,10 +65,8 @@ RecurrentOutput LSTMPCell::step(const NDArray& x, const std::vector<NDArray>& st
   const Context ctx = x.context();
   const NDArray i2h = nd::FullyConnected(x, i2h_weight_.data(ctx), i2h_bias_.data(ctx), static_cast<int>(4 * hidden_size_),
                                          /*flatten=*/false);
-  nd::recurrent::StepOutput out = nd::recurrent::recurrent_step(nd::recurrent::CellKind::kLSTM, i2h, states,
-                                                                h2h_weight_.data(ctx), h2h_bias_.data(ctx),
-                                                                {.h2r_weight = h2r_weight_.data(ctx)});
-  return {std::move(out.output), std::move(out.states)};
+  return nd::recurrent::recurrent_step(nd::recurrent::CellKind::kLSTM, i2h, states, h2h_weight_.data(ctx),
+                                       h2h_bias_.data(ctx), {.h2r_weight = h2r_weight_.data(ctx)});
 }
 
 std::vector<NDArray> LSTMPCell::begin_state(std::int64_t batch_size, Context ctx) const {

@@ -48,6 +48,7 @@ class LSTMPCell : public BaseCell {
   LSTMPCell(std::int64_t hidden_size, std::int64_t projection_size, LSTMPCellOptions options = {});
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
   std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override;
+  std::size_t num_states() const override { return 2; }
   std::string repr() const override;
 
  private:

@@ -9,7 +9,7 @@
 // fails the step with an error after `timeout_s` rather than hanging.
 #include <cstdint>
 
-#include <mx/gluon/block.h>
+#include <mx/gluon/nn/normalization.h>
 
 namespace mx::gluon::contrib::nn {
 
@@ -25,16 +25,17 @@ struct SyncBatchNormOptions {
   Prefix prefix{};  // see Block
 };
 
-class SyncBatchNorm : public HybridBlock {
+// BatchNorm's parameters, channels on axis 1.
+class SyncBatchNorm : public gluon::nn::BatchNorm {
  public:
   explicit SyncBatchNorm(SyncBatchNormOptions options = {});
   NDArray forward(const NDArray& x) override;
   std::string repr() const override;
 
  private:
-  SyncBatchNormOptions options_;
+  int num_devices_;
+  double timeout_s_;
   std::string key_;  // the layer's name and a number of its own, shared by its copies
-  Parameter gamma_, beta_, running_mean_, running_var_;
 };
 
 }  // namespace mx::gluon::contrib::nn

@@ -20,14 +20,19 @@ void learn_channels(const NDArray& x, int axis, const char* layer, std::initiali
 
 }  // namespace
 
-BatchNorm::BatchNorm(BatchNormOptions options) : HybridBlock("batchnorm", options.prefix), options_(options) {
+BatchNorm::BatchNorm(std::string alias, BatchNormOptions options)
+    : HybridBlock(std::move(alias), options.prefix), options_(options) {
   std::tie(gamma_, beta_) = affine(*this, options.in_channels, options.scale, options.center);
   running_mean_ = register_parameter(Parameter("running_mean", {options.in_channels}, {.grad_req = GradReq::kNull}));
   running_var_ = register_parameter(Parameter("running_var", {options.in_channels}, {.grad_req = GradReq::kNull}));
 }
 
-NDArray BatchNorm::forward(const NDArray& x) {
+void BatchNorm::set_channels(const NDArray& x) {
   learn_channels(x, options_.axis, "BatchNorm", {gamma_, beta_, running_mean_, running_var_});
+}
+
+NDArray BatchNorm::forward(const NDArray& x) {
+  set_channels(x);
   const Context ctx = x.context();
   NDArray mean = running_mean_.data(ctx), var = running_var_.data(ctx);
   return nd::BatchNorm(x, gamma_.data(ctx), beta_.data(ctx), mean, var,

@@ -23,11 +23,16 @@ struct BatchNormOptions {
 // Parameters gamma, beta, running_mean and running_var (the last two not trained).
 class BatchNorm : public HybridBlock {
  public:
-  explicit BatchNorm(BatchNormOptions options = {});
+  explicit BatchNorm(BatchNormOptions options = {}) : BatchNorm("batchnorm", std::move(options)) {}
   NDArray forward(const NDArray& x) override;
   std::string repr() const override;
 
- private:
+ protected:
+  // For layers with BatchNorm's parameters and names under another kind (SyncBatchNorm).
+  BatchNorm(std::string alias, BatchNormOptions options);
+  // The channel extent of x, given to each parameter whose shape is still unknown.
+  void set_channels(const NDArray& x);
+
   BatchNormOptions options_;
   Parameter gamma_, beta_, running_mean_, running_var_;
 };

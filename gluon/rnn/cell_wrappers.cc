@@ -12,32 +12,31 @@
 
 namespace mx::gluon::rnn {
 
-std::vector<std::vector<NDArray>> SequentialRNNCell::split_states(const std::vector<NDArray>& states, std::int64_t batch,
-                                                                  Context ctx) const {
-  std::vector<std::vector<NDArray>> parts;
-  std::size_t at = 0;
-  for (std::size_t i = 0; i < size(); ++i) {
-    const std::size_t count = cell(i).begin_state(batch, ctx).size();
-    if (states.empty()) {
-      parts.emplace_back();
-      continue;
-    }
-    if (at + count > states.size()) {
-      throw Error("SequentialRNNCell: " + std::to_string(states.size()) + " state arrays given, its cells take " +
-                  std::to_string(begin_state(batch, ctx).size()));
-    }
-    parts.emplace_back(states.begin() + static_cast<std::ptrdiff_t>(at), states.begin() + static_cast<std::ptrdiff_t>(at + count));
-    at += count;
+std::size_t SequentialRNNCell::num_states() const {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < size(); ++i) count += cell(i).num_states();
+  return count;
+}
+
+std::vector<std::vector<NDArray>> SequentialRNNCell::split_states(const std::vector<NDArray>& states) const {
+  if (states.empty()) return std::vector<std::vector<NDArray>>(size());
+  if (states.size() != num_states()) {
+    throw Error("SequentialRNNCell: " + std::to_string(states.size()) + " state arrays given, its cells take " +
+                std::to_string(num_states()));
   }
-  if (!states.empty() && at != states.size()) {
-    throw Error("SequentialRNNCell: " + std::to_string(states.size()) + " state arrays given, its cells take " + std::to_string(at));
+  std::vector<std::vector<NDArray>> parts;
+  auto at = states.begin();
+  for (std::size_t i = 0; i < size(); ++i) {
+    const auto count = static_cast<std::ptrdiff_t>(cell(i).num_states());
+    parts.emplace_back(at, at + count);
+    at += count;
   }
   return parts;
 }
 
 RecurrentOutput SequentialRNNCell::step(const NDArray& x, const std::vector<NDArray>& states) {
   if (size() == 0) throw Error("SequentialRNNCell: no cells added");
-  const std::vector<std::vector<NDArray>> parts = split_states(states, x.shape()[0], x.context());
+  const std::vector<std::vector<NDArray>> parts = split_states(states);
   RecurrentOutput out{x, {}};
   for (std::size_t i = 0; i < size(); ++i) {
     RecurrentOutput next = cell(i).step(out.output, parts[i].empty() ? cell(i).begin_state(x.shape()[0], x.context()) : parts[i]);
@@ -59,9 +58,7 @@ std::vector<NDArray> SequentialRNNCell::begin_state(std::int64_t batch_size, Con
 RecurrentOutput SequentialRNNCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
                                           std::string_view layout, const NDArray& valid_length) {
   if (size() == 0) throw Error("SequentialRNNCell: no cells added");
-  if (inputs.ndim() != 3) throw ShapeError("SequentialRNNCell: input must have three axes, got " + inputs.shape().str());
-  const std::int64_t batch = inputs.shape()[layout == "NTC" ? 0 : 1];
-  const std::vector<std::vector<NDArray>> parts = split_states(begin_state, batch, inputs.context());
+  const std::vector<std::vector<NDArray>> parts = split_states(begin_state);
   RecurrentOutput out{inputs, {}};
   for (std::size_t i = 0; i < size(); ++i) {
     RecurrentOutput next = cell(i).unroll(length, out.output, parts[i], layout, valid_length);
@@ -89,13 +86,12 @@ std::vector<NDArray> BidirectionalCell::begin_state(std::int64_t batch_size, Con
 RecurrentOutput BidirectionalCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
                                           std::string_view layout, const NDArray& valid_length) {
   const NDArray sequence = to_time_major("BidirectionalCell", inputs, layout);  // (T, N, C)
-  const std::int64_t batch = sequence.shape()[1];
   std::vector<NDArray> left_states, right_states;
   if (!begin_state.empty()) {
-    const std::size_t count = left().begin_state(batch, inputs.context()).size();
-    if (begin_state.size() != count + right().begin_state(batch, inputs.context()).size()) {
+    const std::size_t count = left().num_states();
+    if (begin_state.size() != num_states()) {
       throw Error("BidirectionalCell: " + std::to_string(begin_state.size()) + " state arrays given, its cells take " +
-                  std::to_string(this->begin_state(batch, inputs.context()).size()));
+                  std::to_string(num_states()));
     }
     left_states.assign(begin_state.begin(), begin_state.begin() + static_cast<std::ptrdiff_t>(count));
     right_states.assign(begin_state.begin() + static_cast<std::ptrdiff_t>(count), begin_state.end());
@@ -122,10 +118,7 @@ RecurrentOutput DropoutCell::step(const NDArray& x, const std::vector<NDArray>& 
 
 RecurrentOutput DropoutCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
                                     std::string_view layout, const NDArray& valid_length) {
-  const NDArray sequence = to_time_major("DropoutCell", inputs, layout);
-  if (sequence.shape()[0] != length) {
-    throw ShapeError("DropoutCell: unroll of " + std::to_string(length) + " steps over input " + inputs.shape().str());
-  }
+  time_major("DropoutCell", inputs, length, layout);  // checks the length
   NDArray out = rate_ == 0 ? inputs : nd::Dropout(inputs, rate_, nd::DropoutMode::kTraining, axes_);
   if (!valid_length.is_none()) out = nd::SequenceMask(out, valid_length, 0, layout == "NTC" ? 1 : 0);
   return {out, begin_state};

@@ -27,6 +27,7 @@ class SequentialRNNCell : public BaseCell {
 
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
   std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override;
+  std::size_t num_states() const override;
   // Cell after cell, each over the whole sequence (a gated cell's unroll computes its input products at once).
   RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
                          std::string_view layout = "NTC", const NDArray& valid_length = {}) override;
@@ -35,8 +36,8 @@ class SequentialRNNCell : public BaseCell {
 
  private:
   BaseCell& cell(std::size_t i) const { return static_cast<BaseCell&>(*children().at(i).second); }
-  // Each cell's share of `states`.
-  std::vector<std::vector<NDArray>> split_states(const std::vector<NDArray>& states, std::int64_t batch, Context ctx) const;
+  // Each cell's share of `states` (each empty when `states` is).
+  std::vector<std::vector<NDArray>> split_states(const std::vector<NDArray>& states) const;
 };
 
 // MXNet's HybridSequentialRNNCell: the same, every cell here being hybridizable.
@@ -55,6 +56,7 @@ class BidirectionalCell : public BaseCell {
   // mx::Error: a bidirectional cell needs the whole sequence (MXNet's refuses a step too).
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
   std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override;
+  std::size_t num_states() const override { return left().num_states() + right().num_states(); }
   // Outputs (..., C_left + C_right), the left cell's states then the right's. With valid_length each sequence is
   // reversed within its own length for the right cell.
   RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
@@ -74,6 +76,7 @@ class DropoutCell : public BaseCell {
   explicit DropoutCell(double rate, std::vector<int> axes = {}, Prefix prefix = std::nullopt);
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
   std::vector<NDArray> begin_state(std::int64_t, Context = current_context()) const override { return {}; }
+  std::size_t num_states() const override { return 0; }
   // The whole sequence at once.
   RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
                          std::string_view layout = "NTC", const NDArray& valid_length = {}) override;
@@ -90,6 +93,7 @@ class ModifierCell : public BaseCell {
   std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override {
     return base().begin_state(batch_size, ctx);
   }
+  std::size_t num_states() const override { return base().num_states(); }
   void reset() override { base().reset(); }
 
  protected:

@@ -33,15 +33,20 @@ NDArray BaseCell::forward(const NDArray& x) {
 RecurrentOutput BaseCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
                                  std::string_view layout, const NDArray& valid_length) {
   const std::string who = repr();
+  const NDArray sequence = time_major(who, inputs, length, layout);
+  reset();
+  return step_through(who.c_str(), sequence,
+                      begin_state.empty() ? this->begin_state(sequence.shape()[1], inputs.context()) : begin_state,
+                      valid_length, layout);
+}
+
+NDArray BaseCell::time_major(const std::string& who, const NDArray& inputs, std::int64_t length, std::string_view layout) {
   const NDArray sequence = to_time_major(who.c_str(), inputs, layout);
   if (sequence.shape()[0] != length || length < 1) {
     throw ShapeError(who + ": unroll of " + std::to_string(length) + " steps over input " + inputs.shape().str() + " (" +
                      std::string(layout) + ")");
   }
-  reset();
-  return step_through(who.c_str(), sequence,
-                      begin_state.empty() ? this->begin_state(sequence.shape()[1], inputs.context()) : begin_state,
-                      valid_length, layout);
+  return sequence;
 }
 
 RecurrentOutput BaseCell::step_through(const char* who, const NDArray& sequence, std::vector<NDArray> states,
@@ -54,11 +59,7 @@ RecurrentOutput BaseCell::step_through(const char* who, const NDArray& sequence,
   std::vector<NDArray> outputs;
   for (std::int64_t t = 0; t < steps; ++t) {
     RecurrentOutput out = step(per_step[static_cast<std::size_t>(t)], states);
-    if (!inside.empty()) {
-      nd::recurrent::StepOutput held{std::move(out.output), std::move(out.states)};
-      nd::recurrent::hold_past_length(held, states, inside[static_cast<std::size_t>(t)]);
-      out = {std::move(held.output), std::move(held.states)};
-    }
+    if (!inside.empty()) nd::recurrent::hold_past_length(out, states, inside[static_cast<std::size_t>(t)]);
     outputs.push_back(std::move(out.output));
     states = std::move(out.states);
   }
@@ -110,9 +111,7 @@ RecurrentOutput RecurrentCell::step(const NDArray& x, const std::vector<NDArray>
   if (x.ndim() != 2) throw ShapeError(name_ + ": a step's input must be (N, C), got shape " + x.shape().str());
   check_states(states, x.shape()[0]);
   const NDArray i2h = input_product(x);
-  nd::recurrent::StepOutput step =
-      nd::recurrent::recurrent_step(kind_, i2h, states, h2h_weight_.data(x.context()), h2h_bias_.data(x.context()));
-  return {std::move(step.output), std::move(step.states)};
+  return nd::recurrent::recurrent_step(kind_, i2h, states, h2h_weight_.data(x.context()), h2h_bias_.data(x.context()));
 }
 
 NDArray RecurrentCell::forward(const NDArray& x) {
@@ -131,21 +130,15 @@ std::vector<NDArray> RecurrentCell::begin_state(std::int64_t batch_size, Context
 
 RecurrentOutput RecurrentCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
                                       std::string_view layout, const NDArray& valid_length) {
-  const NDArray sequence = to_time_major(name_.c_str(), inputs, layout);
+  const NDArray sequence = time_major(name_, inputs, length, layout);
   const std::int64_t steps = sequence.shape()[0];
-  if (steps != length || length < 1) {
-    throw ShapeError(name_ + ": unroll of " + std::to_string(length) + " steps over input " + inputs.shape().str() +
-                     " (" + std::string(layout) + ")");
-  }
   if (!begin_state.empty()) check_states(begin_state, sequence.shape()[1]);
   const std::vector<NDArray> inside =
       valid_length.is_none() ? std::vector<NDArray>{}
                              : nd::recurrent::length_masks(name_.c_str(), valid_length, steps, sequence.shape()[1], inputs.dtype());
   // The input products of every step at once: one large product instead of T small ones.
-  nd::recurrent::StepOutput run =
-      nd::recurrent::run_sequence(kind_, input_product(sequence), begin_state, h2h_weight_.data(inputs.context()),
-                           h2h_bias_.data(inputs.context()), inside, /*backwards=*/false, layout == "NTC" ? 1 : 0);
-  return {std::move(run.output), std::move(run.states)};
+  return nd::recurrent::run_sequence(kind_, input_product(sequence), begin_state, h2h_weight_.data(inputs.context()),
+                                     h2h_bias_.data(inputs.context()), inside, /*backwards=*/false, layout == "NTC" ? 1 : 0);
 }
 
 std::string RecurrentCell::repr() const {

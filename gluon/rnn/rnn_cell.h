@@ -20,11 +20,9 @@
 
 namespace mx::gluon::rnn {
 
-// What a cell or a recurrent layer returns: its output and its states after the last step.
-struct RecurrentOutput {
-  NDArray output;
-  std::vector<NDArray> states;
-};
+// What a cell or a recurrent layer returns: its output and its states after the last step (the recurrence's own
+// StepOutput).
+using RecurrentOutput = nd::recurrent::StepOutput;
 
 struct CellOptions {
   std::int64_t input_size = 0;
@@ -46,8 +44,9 @@ class BaseCell : public HybridBlock {
   virtual RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) = 0;
   // One step from zero states: the output alone (the form hybridize caches).
   NDArray forward(const NDArray& x) override;
-  // Zero states for a batch of `batch_size` (none for a cell without state).
+  // Zero states for a batch of `batch_size` (none for a cell without state), and how many there are.
   virtual std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const = 0;
+  virtual std::size_t num_states() const = 0;
   // MXNet's unroll: `length` steps over `inputs` ((N, T, C) for "NTC", (T, N, C) for "TNC"; T must be
   // `length`), from `begin_state` (zeros when empty). The outputs merged along T in the same layout. With
   // `valid_length` (N,), sequence n ends after valid_length[n] steps: its later outputs are 0 and its states
@@ -59,6 +58,8 @@ class BaseCell : public HybridBlock {
 
  protected:
   BaseCell(std::string alias, Prefix prefix) : HybridBlock(std::move(alias), std::move(prefix)) {}
+  // unroll's inputs as (T, N, C), checking that T is `length`; mx::ShapeError naming `who` otherwise.
+  static NDArray time_major(const std::string& who, const NDArray& inputs, std::int64_t length, std::string_view layout);
   // The steps of unroll, time-major, for cells that step: inputs (T, N, C).
   RecurrentOutput step_through(const char* who, const NDArray& sequence, std::vector<NDArray> states,
                                const NDArray& valid_length, std::string_view layout);
@@ -70,6 +71,7 @@ class RecurrentCell : public BaseCell {
   RecurrentOutput step(const NDArray& x, const std::vector<NDArray>& states) override;
   NDArray forward(const NDArray& x) override;
   std::vector<NDArray> begin_state(std::int64_t batch_size, Context ctx = current_context()) const override;
+  std::size_t num_states() const override { return static_cast<std::size_t>(nd::recurrent::state_count(kind_)); }
   // All steps' input products as one product, then the recurrence.
   RecurrentOutput unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state = {},
                          std::string_view layout = "NTC", const NDArray& valid_length = {}) override;
