@@ -27,6 +27,7 @@
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/gather_scatter.h>
+#include <mx/operators/gradient_compression.h>
 #include <mx/operators/image.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>

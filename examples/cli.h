@@ -24,6 +24,19 @@ inline long long whole_number(const std::string& option, const std::string& text
   return value;
 }
 
+// `text` as a number, or std::invalid_argument naming the option.
+inline double real_number(const std::string& option, const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) throw std::invalid_argument(option + ": expected a number, got '" + text + "'");
+  return value;
+}
+
 // The command line of an example whose one option is --epochs N: N, `fallback` without the option, or 0 after
 // printing the usage when the line is anything else (the example then exits with status 2).
 inline int epochs_option(int argc, char** argv, int fallback) {

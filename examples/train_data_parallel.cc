@@ -7,7 +7,8 @@
 //
 // Options: --net mlp|cnn|cnn-bn|cnn-syncbn (the seed's MLP, a LeNet, or the LeNet with BatchNorm after each
 // convolution, its statistics per context or, SyncBatchNorm, over every context of the process), --epochs N, --batch-size N (per process), --kvstore TYPE,
-// --data DIR (Fashion-MNIST), --synthetic N (N generated images instead: a quick check without the dataset).
+// --data DIR (Fashion-MNIST), --synthetic N (N generated images instead: a quick check without the dataset),
+// --gc-type 2bit|1bit and --gc-threshold X (the store sends compressed gradients, as MXNet's example's flags).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,8 @@ struct Options {
   std::string net = "mlp", kvstore, root = "/usr/share/datasets/fashion-mnist";
   int epochs = 2;
   std::int64_t batch_size = 128, synthetic = 0;
+  std::string gc_type = "none";
+  double gc_threshold = 0.5;
 };
 
 // "cpu:0,cpu:1" or "gpu:0,gpu:1".
@@ -64,6 +67,8 @@ Options parse(int argc, char** argv) {
     else if (flag == "--epochs") o.epochs = static_cast<int>(examples::whole_number(flag, value));
     else if (flag == "--batch-size") o.batch_size = examples::whole_number(flag, value);
     else if (flag == "--synthetic") o.synthetic = examples::whole_number(flag, value);
+    else if (flag == "--gc-type") o.gc_type = value;
+    else if (flag == "--gc-threshold") o.gc_threshold = examples::real_number(flag, value);
     else throw Error("unknown option " + flag);
   }
   if (o.net != "mlp" && o.net != "cnn" && o.net != "cnn-bn" && o.net != "cnn-syncbn") {
@@ -131,11 +136,13 @@ int run_training(const Options& o) {
   net.initialize(init::Xavier(), o.ctx);
   net(nd::zeros({1, 1, 28, 28}, o.ctx[0]));  // shapes known: the Trainer hands rank 0's values to every rank now
   gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
-  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}, {"momentum", 0.9}}, kv);
+  std::optional<kvstore::GradientCompression> compression;
+  if (o.gc_type != "none") compression = kvstore::GradientCompression{.type = o.gc_type, .threshold = o.gc_threshold};
+  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}, {"momentum", 0.9}}, kv, compression);
   if (rank == 0) {
-    std::printf("%d process(es) x %zu context(s), kvstore %s, %s, %zu batches of %lld per process and epoch\n",
-                workers, o.ctx.size(), kv->type().c_str(), o.net.c_str(), train_data.size(),
-                static_cast<long long>(o.batch_size));
+    std::printf("%d process(es) x %zu context(s), kvstore %s%s, %s, %zu batches of %lld per process and epoch\n",
+                workers, o.ctx.size(), kv->type().c_str(), compression ? (" (" + o.gc_type + " gradients)").c_str() : "",
+                o.net.c_str(), train_data.size(), static_cast<long long>(o.batch_size));
   }
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     const auto tic = std::chrono::steady_clock::now();
@@ -171,7 +178,7 @@ int main(int argc, char** argv) {
     o = parse(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\nusage: %s [--ctx cpu:0,cpu:1] [--net mlp|cnn|cnn-bn|cnn-syncbn] [--epochs N] [--batch-size N] "
-                 "[--kvstore TYPE] [--data DIR] [--synthetic N]\n", e.what(), argv[0]);
+                 "[--kvstore TYPE] [--data DIR] [--synthetic N] [--gc-type 2bit|1bit] [--gc-threshold X]\n", e.what(), argv[0]);
     return 2;
   }
   try {

@@ -15,14 +15,17 @@
 namespace mx::gluon {
 
 Trainer::Trainer(const ParameterDict& params, const std::string& optimizer, const std::map<std::string, double>& options,
-                 TrainerStore kvstore, std::optional<bool> update_on_kvstore)
-    : Trainer(params, optimizer::create(optimizer, options), std::move(kvstore), update_on_kvstore) {}
+                 TrainerStore kvstore, std::optional<kvstore::GradientCompression> compression_params,
+                 std::optional<bool> update_on_kvstore)
+    : Trainer(params, optimizer::create(optimizer, options), std::move(kvstore), std::move(compression_params),
+              update_on_kvstore) {}
 
 Trainer::Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimizer> optimizer, TrainerStore kvstore,
-                 std::optional<bool> update_on_kvstore)
+                 std::optional<kvstore::GradientCompression> compression_params, std::optional<bool> update_on_kvstore)
     : optimizer_(std::move(optimizer)),
       base_rescale_(optimizer_->rescale_grad()),
       store_choice_(std::move(kvstore)),
+      compression_(std::move(compression_params)),
       update_on_kvstore_(update_on_kvstore) {
   for (const auto& [name, parameter] : params) {
     if (parameter.grad_req() == GradReq::kNull) continue;  // not trained (BatchNorm's running statistics)
@@ -54,6 +57,7 @@ void Trainer::init_kvstore() {
     kvstore_ = kvstore::create(store_choice_.type);
   }
   if (update_on_kvstore_.value_or(false) && !kvstore_) update_on_kvstore_ = false;  // nothing to update on
+  if (kvstore_ && compression_) kvstore_->set_gradient_compression(*compression_);
   if (kvstore_) {
     autograd::pause no_recording;
     for (std::size_t index = 0; index < slots_.size(); ++index) {

@@ -42,9 +42,14 @@ class Trainer {
  public:
   // update_on_kvstore: the updates run on the store (set_optimizer), as MXNet's option; left out, they run on
   // each context (then allreduce_grads() and update() can be called apart).
+  // compression_params: the store compresses the gradients it sums (KVStore::set_gradient_compression), as
+  // MXNet's; unused where no store is made (one context, not distributed).
   Trainer(const ParameterDict& params, const std::string& optimizer, const std::map<std::string, double>& options = {},
-          TrainerStore kvstore = "device", std::optional<bool> update_on_kvstore = std::nullopt);
+          TrainerStore kvstore = "device",
+          std::optional<kvstore::GradientCompression> compression_params = std::nullopt,
+          std::optional<bool> update_on_kvstore = std::nullopt);
   Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimizer> optimizer, TrainerStore kvstore = "device",
+          std::optional<kvstore::GradientCompression> compression_params = std::nullopt,
           std::optional<bool> update_on_kvstore = std::nullopt);
   ~Trainer();
 
@@ -111,6 +116,7 @@ class Trainer {
   double base_rescale_;
   std::shared_ptr<amp::LossScaler> loss_scaler_;
   TrainerStore store_choice_;
+  std::optional<kvstore::GradientCompression> compression_;
   std::optional<bool> update_on_kvstore_;
   std::shared_ptr<kvstore::KVStore> kvstore_;
   bool kvstore_initialized_ = false;

@@ -8,6 +8,9 @@
 
 #include <mx/engine/engine.h>
 #include <mx/ndarray/error.h>
+#include <mx/operators/copy.h>
+#include <mx/operators/creation.h>
+#include <mx/operators/gradient_compression.h>
 
 #include "comm.h"
 #include "entry.h"
@@ -113,6 +116,7 @@ class DistStore : public Base {
  protected:
   using Entry = KVStore::Entry;
   bool distributed() const override { return true; }
+  bool can_compress() const override { return true; }
   std::size_t bucket_bytes() const override { return bucket_bytes_; }
 
   // Rank 0's values reach the others over MPI, from host memory.
@@ -132,6 +136,9 @@ class DistStore : public Base {
 
  private:
   void reduce_bucket_over_mpi(const std::vector<Entry*>& bucket);
+  // With gradient compression: each sum quantized on the host (a GPU sum copied there first, as MXNet's
+  // dist_device_sync does), the bucket's codes all-gathered over MPI, and every rank's codes summed.
+  void reduce_bucket_compressed(const std::vector<Entry*>& bucket);
   void reduce_bucket_over_nccl(const std::vector<Entry*>& bucket);
   // Makes the communicator of every process's NCCL GPU, at the first bucket of GPU sums (every rank at once).
   void join_nccl();
@@ -152,9 +159,51 @@ struct BucketItem {
   std::string key;
 };
 
+struct CompressedItem {
+  Blob codes;     // this rank's
+  Blob gathered;  // every rank's, a row each
+  std::string key;
+};
+
+// On the MPI thread: one MPI_Allgather of the bucket's codes, packed; codes of a sum that failed go as zeros.
+void allgather_codes(const std::vector<CompressedItem>& items, const std::vector<std::atomic<bool>>& formed,
+                     const std::string& what, const MpiWorld& world) {
+  std::size_t total = 0;
+  for (const CompressedItem& item : items) total += static_cast<std::size_t>(item.codes.size()) * 4;
+  if (total > static_cast<std::size_t>(INT_MAX)) {
+    throw Error("KVStore: " + what + ": " + std::to_string(total) + " bytes of codes are more than one MPI_Allgather "
+                "sends (set MX_KVSTORE_BUCKET_BYTES lower)");
+  }
+  std::vector<std::byte> mine(total), all(total * static_cast<std::size_t>(world.size()));
+  std::string failed;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::size_t n = static_cast<std::size_t>(items[i].codes.size()) * 4;
+    if (formed[i].load()) {
+      std::memcpy(mine.data() + at, items[i].codes.data, n);
+    } else {
+      failed += (failed.empty() ? "" : ", ") + items[i].key;
+    }
+    at += n;
+  }
+  const int count = static_cast<int>(total);
+  MpiWorld::check(MPI_Allgather(mine.data(), count, MPI_BYTE, all.data(), count, MPI_BYTE, world.comm()), "MPI_Allgather");
+  for (int r = 0; r < world.size(); ++r) {
+    at = static_cast<std::size_t>(r) * total;
+    for (const CompressedItem& item : items) {
+      const std::size_t n = static_cast<std::size_t>(item.codes.size()) * 4;
+      std::memcpy(static_cast<std::byte*>(item.gathered.data) + static_cast<std::size_t>(r) * n, all.data() + at, n);
+      at += n;
+    }
+  }
+  if (!failed.empty()) throw failed_sums_error(failed, world.rank());
+}
+
 template <class Base>
 void DistStore<Base>::reduce_bucket(const std::vector<Entry*>& bucket) {
-  if (bucket.front()->pushed.context().is_gpu()) {
+  if (this->gradient_compression()) {
+    reduce_bucket_compressed(bucket);
+  } else if (bucket.front()->pushed.context().is_gpu()) {
     reduce_bucket_over_nccl(bucket);
   } else {
     reduce_bucket_over_mpi(bucket);
@@ -279,6 +328,55 @@ void DistStore<Base>::reduce_bucket_over_mpi(const std::vector<Entry*>& bucket) 
             [done](std::exception_ptr error) { error ? done(error) : done(); });
       },
       cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreAllreduce", .category = "kvstore", .args = {}});
+}
+
+template <class Base>
+void DistStore<Base>::reduce_bucket_compressed(const std::vector<Entry*>& bucket) {
+  const nd::CompressionType type = nd::compression_type(this->gradient_compression()->type);
+  const auto threshold = static_cast<float>(this->gradient_compression()->threshold);
+  std::vector<NDArray> sums, codes, gathered;
+  auto items = std::make_shared<std::vector<CompressedItem>>();
+  for (Entry* entry : bucket) {
+    NDArray sum = entry->pushed;
+    if (sum.context().is_gpu()) {
+      if (entry->host_sum.is_none()) entry->host_sum = NDArray(entry->shape, cpu(0), entry->dtype);
+      nd::copyto(entry->pushed, entry->host_sum);
+      sum = entry->host_sum;
+    }
+    const Shape words{nd::compressed_size(type, entry->shape.size())};
+    if (entry->compressed.size() != 1) {
+      entry->compressed.assign(1, {nd::zeros(entry->shape, cpu(0)), NDArray(words, cpu(0), DType::kInt32), {}});
+      entry->gathered = NDArray(Shape{world_->size(), words[0]}, cpu(0), DType::kInt32);
+    }
+    Entry::Compressed& part = entry->compressed.front();
+    nd::quantize_gradient(type, threshold, sum, part.residual, part.codes);
+    sums.push_back(sum);
+    codes.push_back(part.codes);
+    gathered.push_back(entry->gathered);
+  }
+  const auto formed = flags_of_formed_sums(codes);
+  std::vector<engine::VarHandle> writes;
+  for (std::size_t i = 0; i < bucket.size(); ++i) {
+    codes[i].bump_version();
+    gathered[i].bump_version();
+    writes.push_back(codes[i].var());
+    writes.push_back(gathered[i].var());
+    items->push_back({codes[i].blob(), gathered[i].blob(), bucket[i]->key.str()});
+  }
+  std::string what = std::string("the all-gather of the ") + nd::compression_name(type) + " codes of key";
+  what += bucket.size() > 1 ? "s " : " ";
+  for (std::size_t i = 0; i < items->size(); ++i) what += (i ? ", " : "") + (*items)[i].key;
+  const std::uint64_t number = world_->reserve();
+  engine::Engine::get().push_async(
+      [world = world_.get(), number, items, formed, what](engine::RunContext, engine::OnComplete done) {
+        world->submit(number, what, [world, items = *items, formed, what] { allgather_codes(items, *formed, what, *world); },
+                      [done](std::exception_ptr error) { error ? done(error) : done(); });
+      },
+      cpu(0), {}, writes, {.prop = engine::FnProperty::kAsync, .name = "KVStoreAllgatherCodes", .category = "kvstore", .args = {}});
+  for (std::size_t i = 0; i < bucket.size(); ++i) {
+    nd::dequantize_sum(type, threshold, std::span<const NDArray>(&gathered[i], 1), sums[i]);
+    if (!sums[i].shares_storage_with(bucket[i]->pushed)) nd::copyto(sums[i], bucket[i]->pushed);
+  }
 }
 
 template <class Base>

@@ -27,6 +27,14 @@ struct KVStore::Entry {
   std::vector<NDArray> device_sums;
   std::vector<NDArray> device_buffers;
   std::vector<NDArray> states;     // the optimizer's, created at the first update
+  // Gradient compression: per value pushed (device stores), or for this process's sum (distributed stores),
+  // the residual and codes where it is quantized, and the codes where they are summed.
+  struct Compressed {
+    NDArray residual, codes, codes_home;
+  };
+  std::vector<Compressed> compressed;
+  NDArray gathered;  // distributed: every rank's codes, a row each
+  NDArray host_sum;  // distributed: a GPU sum's copy on the host, where it is quantized and summed
 
   std::size_t bytes() const { return static_cast<std::size_t>(shape.size()) * dtype_size(dtype); }
 };

@@ -6,6 +6,7 @@
 #include <mx/ndarray/serialize.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/gradient_compression.h>
 #include <mx/optimizer/optimizer.h>
 
 #include "comm.h"
@@ -100,7 +101,8 @@ void KVStore::reduce_on_devices(Entry& entry, const std::vector<NDArray>& values
     return;
   }
   const bool updates = optimizer_ != nullptr;
-  if (updates && !distributed() && values.size() == 1 && values[0].context() == *entry.home) {
+  const bool compressed_here = compression_ && !distributed();
+  if (updates && !distributed() && !compressed_here && values.size() == 1 && values[0].context() == *entry.home) {
     entry.pushed = values[0];  // the update reads the one gradient where it is
     return;
   }
@@ -119,7 +121,47 @@ bool KVStore::sums_in_place(const std::vector<NDArray>& values, const std::vecto
 }
 
 void KVStore::sum_values(Entry& entry, const std::vector<NDArray>& values, int priority) {
+  if (compression_ && !distributed()) return sum_compressed(entry, values);
   detail::reduce(values, entry.pushed, priority, entry.staging);
+}
+
+void KVStore::sum_compressed(Entry& entry, const std::vector<NDArray>& values) {
+  const nd::CompressionType type = nd::compression_type(compression_->type);
+  const auto threshold = static_cast<float>(compression_->threshold);
+  const Context home = entry.pushed.context();
+  const Shape words{nd::compressed_size(type, entry.shape.size())};
+  entry.compressed.resize(values.size());
+  std::vector<NDArray> codes;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    Entry::Compressed& part = entry.compressed[i];
+    const Context where = values[i].context();
+    if (part.residual.is_none() || part.residual.context() != where) {  // a residual per value's device
+      part.residual = nd::zeros(entry.shape, where);
+      part.codes = NDArray(words, where, DType::kInt32);
+      part.codes_home = where == home ? part.codes : NDArray(words, home, DType::kInt32);
+    }
+    nd::quantize_gradient(type, threshold, values[i], part.residual, part.codes);
+    if (where != home) nd::copyto(part.codes, part.codes_home);  // what crosses between devices: the codes
+    codes.push_back(part.codes_home);
+  }
+  nd::dequantize_sum(type, threshold, codes, entry.pushed);
+}
+
+void KVStore::set_gradient_compression(const GradientCompression& params) {
+  if (!can_compress()) {
+    throw Error("KVStore.set_gradient_compression: store '" + type_ + "' does not compress gradients (as MXNet's); "
+                "use 'device', 'dist_sync' or 'dist_device_sync'");
+  }
+  const nd::CompressionType type = nd::compression_type(params.type);  // an error naming an unknown type
+  if (type == nd::CompressionType::kTwoBit && !(params.threshold > 0)) {
+    throw Error("KVStore.set_gradient_compression: 2bit compression needs a threshold above 0, got " +
+                std::to_string(params.threshold));
+  }
+  compression_ = params;
+  for (const auto& entry : entries_) {  // every residual from zero
+    entry->compressed.clear();
+    entry->gathered = NDArray();
+  }
 }
 
 void KVStore::copy_out(const NDArray& source, const std::vector<NDArray>& outs, int priority) {
@@ -138,6 +180,11 @@ void KVStore::push_all(const std::vector<Key>& keys, const std::vector<std::vect
     entries.push_back(&find(keys[i], call));
     check_values(*entries.back(), values[i], call, "value");
     check_value_devices(*entries.back(), values[i], call);
+    if (compression_ && entries.back()->dtype != DType::kFloat32) {
+      throw DTypeError(std::string("KVStore.") + call + ": key " + keys[i].str() + " holds " +
+                       dtype_name(entries.back()->dtype) + "; " + compression_->type +
+                       " gradient compression sends float32 gradients only");
+    }
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const bool in_place = !optimizer_ && outs != nullptr && sums_in_place(values[i], (*outs)[i]);

@@ -19,6 +19,7 @@
 // the call that made it.
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -43,6 +44,14 @@ class Key {
 
  private:
   std::variant<int, std::string> value_;
+};
+
+// MXNet's gradient compression (KVStore.set_gradient_compression): "2bit" sends each gradient element as
+// +threshold, -threshold or 0, "1bit" as +1 or -1 (+1 where it is above threshold), and what was not sent stays
+// with the sender as a residual added to its next gradient (operators/gradient_compression.h).
+struct GradientCompression {
+  std::string type = "2bit";
+  double threshold = 0.5;
 };
 
 class KVStore {
@@ -88,6 +97,15 @@ class KVStore {
   void save_optimizer_states(const std::string& path) const;
   void load_optimizer_states(const std::string& path);
 
+  // Pushes from now on send compressed gradients. The "device" store quantizes each pushed value on its device
+  // and sums the dequantized codes where the key is summed (a residual per key and device); the distributed
+  // stores quantize this process's sum and every rank sums the ranks' dequantized codes (a residual per key):
+  // only what crosses between processes is compressed, as in MXNet. The "local" and "nccl" stores refuse it, as
+  // MXNet's do. float32 keys only (a push of another dtype is an mx::Error naming the key). Setting it again
+  // starts every residual from zero.
+  void set_gradient_compression(const GradientCompression& params);
+  const std::optional<GradientCompression>& gradient_compression() const { return compression_; }
+
  protected:
   struct Entry;
   explicit KVStore(std::string type);
@@ -118,6 +136,7 @@ class KVStore {
   virtual std::size_t bucket_bytes() const { return 0; }
   virtual bool bucketed() const { return distributed(); }
   virtual bool distributed() const { return false; }
+  virtual bool can_compress() const { return false; }
 
  private:
   Entry& find(const Key& key, const char* call);
@@ -133,11 +152,14 @@ class KVStore {
   void pull_into(Entry& entry, const std::vector<NDArray>& outs, int priority, const char* call);
   // Makes `stored` the key's value again after a sum in place (an mx::Error when that sum has been overwritten).
   void take_in_place_sum(Entry& entry, const char* call);
+  // The device stores' sum of compressed values: each quantized where it is, the codes summed at entry.pushed.
+  void sum_compressed(Entry& entry, const std::vector<NDArray>& values);
 
   std::string type_;
   std::vector<std::unique_ptr<Entry>> entries_;  // in the order of init: the optimizer's index
   std::map<Key, Entry*> by_key_;
   std::shared_ptr<optimizer::Optimizer> optimizer_;
+  std::optional<GradientCompression> compression_;
 };
 
 // A new store of `type`: "local", "device", "nccl", "dist_sync", "dist_device_sync" (and "dist" for

@@ -25,6 +25,7 @@ class DeviceStore : public KVStore {
   Context init_context(const NDArray& value) const override { return value.context(); }
   // The device among the values' that holds the fewest bytes of other keys so far (MXNet's CommDevice).
   Context home_context(const Entry& entry, const std::vector<NDArray>& values) override;
+  bool can_compress() const override { return true; }
 
  private:
   std::vector<std::pair<Context, std::size_t>> bytes_per_device_;

@@ -29,6 +29,7 @@ class NcclStore : public DeviceStore {
   void copy_out(const NDArray& source, const std::vector<NDArray>& outs, int priority) override;
   bool bucketed() const override { return true; }
   std::size_t bucket_bytes() const override { return bucket_bytes_; }
+  bool can_compress() const override { return false; }  // MXNet's nccl store has no compression either
 
  private:
   // The communicators of these GPUs (sorted), made at their first use on the calling thread.

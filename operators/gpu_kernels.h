@@ -147,4 +147,12 @@ void random_normal(int dtype, void* y, std::int64_t n, double mean, double stdde
 void optimizer_update(nd::UpdateRule rule, const nd::UpdateHyperParams& hyper, int dtype, void* weight,
                       const void* grad, void* state0, void* state1, void* state2, std::int64_t n, Stream stream);
 
+// ---- gradient compression (gradient_compression.h; float32, codes as bytes) ----
+// The n elements of grad added to residual and quantized into code_bytes bytes (those past the codes zeroed).
+void quantize_gradient(bool two_bit, float threshold, const float* grad, float* residual, void* codes, std::int64_t n,
+                       std::int64_t code_bytes, Stream stream);
+// out (+)= the sum over `rows` rows of codes, row_bytes apart; accumulate adds to out instead of writing it.
+void dequantize_sum(bool two_bit, float threshold, const void* codes, std::int64_t rows, std::int64_t row_bytes, float* out,
+                    std::int64_t n, bool accumulate, Stream stream);
+
 }  // namespace mx::op::gpu

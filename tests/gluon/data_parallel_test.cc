@@ -80,7 +80,7 @@ TEST_CASE("one step on two contexts with half the batch each equals one step on 
         c.optimizer == std::string("sgd") ? std::map<std::string, double>{{"learning_rate", 0.5}, {"momentum", 0.9}}
                                           : std::map<std::string, double>{{"learning_rate", 0.05}};
     gluon::Trainer ref_trainer(reference->collect_params(), c.optimizer, options);
-    gluon::Trainer par_trainer(parallel->collect_params(), c.optimizer, options, c.store, c.update_on_kvstore);
+    gluon::Trainer par_trainer(parallel->collect_params(), c.optimizer, options, c.store, std::nullopt, c.update_on_kvstore);
     for (int step = 0; step < 3; ++step) {
       train_step(*reference, ref_trainer, p, one);
       train_step(*parallel, par_trainer, p, two);
@@ -118,7 +118,7 @@ TEST_CASE("allreduce_grads then update is step, with updates on the store it is 
   }
   check_same(*a, *b, two);
 
-  gluon::Trainer on_store(b->collect_params(), "sgd", {{"learning_rate", 0.1}}, "device", true);
+  gluon::Trainer on_store(b->collect_params(), "sgd", {{"learning_rate", 0.1}}, "device", std::nullopt, true);
   CHECK_THROWS_WITH(on_store.allreduce_grads(), Catch::Contains("update_on_kvstore"));
   CHECK_THROWS_WITH(on_store.update(8), Catch::Contains("update_on_kvstore"));
 }
@@ -149,7 +149,7 @@ TEST_CASE("the Trainer sends the last layer first, each layer's parameters toget
   net.add(nn::Dense(4, "relu"), nn::Dense(3));
   net.initialize();
   auto store = std::make_shared<RecordingStore>();
-  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}}, gluon::TrainerStore(store), false);
+  gluon::Trainer trainer(net.collect_params(), "sgd", {{"learning_rate", 0.1}}, gluon::TrainerStore(store), std::nullopt, false);
   const NDArray x = nd::ones({2, 5}), y = nd::zeros({2});
   gluon::loss::SoftmaxCrossEntropyLoss loss_fn;
   NDArray loss;

@@ -423,7 +423,7 @@ TEST_CASE("Trainer scales each parameter's rate and decay by its lr_mult and wd_
     frozen.set_lr_mult(0);
     CHECK(weight.lr_mult() == 0.5);
     CHECK(bias.wd_mult() == 0);
-    gluon::Trainer trainer(params, "sgd", {{"learning_rate", 0.1}, {"wd", 0.2}}, "device", on_kvstore);
+    gluon::Trainer trainer(params, "sgd", {{"learning_rate", 0.1}, {"wd", 0.2}}, "device", std::nullopt, on_kvstore);
     for (Context ctx : {cpu(0), cpu(1)}) {
       autograd::record r;
       autograd::backward({(weight.data(ctx) * 3.0 + bias.data(ctx) * 5.0 + frozen.data(ctx) * 7.0).sum()});

@@ -30,6 +30,34 @@ TEST_CASE("stores sum pushes from the host and the GPU and pull the sum into bot
   }
 }
 
+TEST_CASE("gradient compression on the GPU writes the CPU's codes and residuals, and the device store sums them", "[gpu]") {
+  // Random gradients of 1000 elements (not a whole number of words), several rounds so that residuals build up.
+  for (const auto type : {nd::CompressionType::kTwoBit, nd::CompressionType::kOneBit}) {
+    INFO(nd::compression_name(type));
+    const Shape words{nd::compressed_size(type, 1000)};
+    NDArray cpu_residual = nd::zeros({1000}), gpu_residual = nd::zeros({1000}, gpu(0));
+    for (int round = 0; round < 3; ++round) {
+      const NDArray grad = nd::random::uniform(-1, 1, {1000});
+      NDArray cpu_codes(words, cpu(), DType::kInt32), gpu_codes(words, gpu(0), DType::kInt32);
+      nd::quantize_gradient(type, 0.25f, grad, cpu_residual, cpu_codes);
+      nd::quantize_gradient(type, 0.25f, grad.as_in_context(gpu(0)), gpu_residual, gpu_codes);
+      CHECK(gpu_codes.asnumpy<std::int32_t>() == cpu_codes.asnumpy<std::int32_t>());
+      CHECK(gpu_residual.asnumpy<float>() == cpu_residual.asnumpy<float>());
+      NDArray cpu_sum = nd::zeros({1000}), gpu_sum = nd::zeros({1000}, gpu(0));
+      nd::dequantize_sum(type, 0.25f, std::vector<NDArray>{cpu_codes, cpu_codes}, cpu_sum);
+      nd::dequantize_sum(type, 0.25f, std::vector<NDArray>{gpu_codes, nd::stack({gpu_codes})}, gpu_sum);
+      CHECK(gpu_sum.asnumpy<float>() == cpu_sum.asnumpy<float>());
+    }
+  }
+  // The device store: one value quantized on the GPU, one on the host, the codes summed where the key is.
+  auto kv = kvstore::create("device");
+  kv->set_gradient_compression({.type = "2bit", .threshold = 0.5});
+  kv->init(5, nd::zeros({4}));
+  std::vector<NDArray> outs = {nd::zeros({4}), nd::zeros({4}, gpu(0))};
+  kv->pushpull(5, {nd::array({0.75f, -0.25f, 0.25f, 0.0f}, Shape{4}), nd::array({0.5f, -0.5f, 0.25f, 1.0f}, Shape{4}, gpu(0))}, outs);
+  for (const NDArray& out : outs) CHECK(out.asnumpy<float>() == std::vector<float>{1.0f, -0.5f, 0.0f, 0.5f});
+}
+
 TEST_CASE("a Trainer over cpu(0) and gpu(0) with half the batch each steps as one context", "[gpu]") {
   namespace nn = gluon::nn;
   const NDArray x = nd::random::uniform(-1, 1, {8, 5});

@@ -100,6 +100,39 @@ TEST_CASE("two ranks: several keys in buckets, of several dtypes") {
   }
 }
 
+TEST_CASE("two ranks: 2bit compression sums every rank's quantized sum, the residuals staying on each rank") {
+  const auto kv = kvstore::create("dist_sync");
+  kv->set_gradient_compression({.type = "2bit", .threshold = 0.5});
+  const int r = kv->rank();
+  kv->init("c", nd::zeros({4}, cpu(0)));
+  kv->init("d", nd::zeros({40}, cpu(0)));  // three words of codes, after "c"'s one in the bucket
+  // Rank 0 sums (0.75, -0.25, 0.25, 0) of cpu(0) and (0, 0, 0.5, 0) of cpu(1) uncompressed, then sends
+  // (0.5, 0, 0.5, 0) keeping (0.25, -0.25, 0.25, 0). Rank 1's one array, summed in place, (0.5, -0.5, 0.25, 1),
+  // sends (0.5, -0.5, 0, 0.5) keeping (0, 0, 0.25, 0.5). "d": element j of rank r is (j % 3 - 1) (r + 1) / 2,
+  // sent as (j % 3 - 1) / 2 by both.
+  std::vector<NDArray> c = r == 0 ? std::vector<NDArray>{nd::array({0.75f, -0.25f, 0.25f, 0.0f}, Shape{4}, cpu(0)),
+                                                         nd::array({0.0f, 0.0f, 0.5f, 0.0f}, Shape{4}, cpu(1))}
+                                  : std::vector<NDArray>{nd::array({0.5f, -0.5f, 0.25f, 1.0f}, Shape{4}, cpu(0))};
+  std::vector<float> d_values, d_sum;
+  for (int j = 0; j < 40; ++j) {
+    d_values.push_back(static_cast<float>((j % 3 - 1) * (r + 1)) * 0.5f);
+    d_sum.push_back(static_cast<float>(j % 3 - 1));
+  }
+  const NDArray d = nd::array(d_values, Shape{40}, cpu(0));
+  for (const std::vector<float>& expected : {std::vector<float>{1.0f, -0.5f, 0.5f, 0.5f},
+                                             // Again, with the residuals: rank 0 (1, -0.5, 1, 0) sends
+                                             // (0.5, -0.5, 0.5, 0), rank 1 (0.5, -0.5, 0.5, 1.5) (0.5, -0.5, 0.5, 0.5).
+                                             std::vector<float>{1.0f, -1.0f, 1.0f, 0.5f}}) {
+    std::vector<NDArray> c_in = {c[0].copy()};
+    if (r == 0) c_in.push_back(c[1].copy());
+    std::vector<NDArray> d_in = {d.copy()};
+    kv->pushpull(std::vector<kvstore::Key>{"c", "d"}, {c_in, d_in}, {c_in, d_in});
+    for (const NDArray& out : c_in) CHECK(out.asnumpy<float>() == expected);
+    CHECK(d_in[0].asnumpy<float>() == d_sum);
+  }
+  kv->barrier();
+}
+
 TEST_CASE("two ranks: keys that disagree in shape are an error on every rank naming both shapes") {
   auto kv = dist_store();
   const Shape mine = kv->rank() == 0 ? Shape{2, 3} : Shape{3, 2};
