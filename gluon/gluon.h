@@ -5,6 +5,7 @@
 #include <mx/gluon/contrib/estimator.h>
 #include <mx/gluon/contrib/event_handler.h>
 #include <mx/gluon/contrib/pixel_shuffle.h>
+#include <mx/gluon/contrib/conv_rnn_cells.h>
 #include <mx/gluon/contrib/rnn_cells.h>
 #include <mx/gluon/contrib/sync_batch_norm.h>
 #include <mx/gluon/contrib/summary_writer.h>

@@ -1,8 +1,10 @@
 #include <mx/operators/recurrent_step.h>
 
+#include <algorithm>
 #include <string>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/activations.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/layout.h>
@@ -24,10 +26,21 @@ int state_count(CellKind kind) { return kind == CellKind::kLSTM ? 2 : 1; }
 
 StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<NDArray>& states,
                           const NDArray& h2h_weight, const NDArray& h2h_bias, const LSTMExtras& lstm) {
-  const bool from_zero = states.empty();
   const auto gates = static_cast<int>(h2h_weight.shape()[0]);
   // From a zero state h2h is the bias alone, broadcast over the batch.
-  const NDArray h2h = from_zero ? h2h_bias : nd::FullyConnected(states[0], h2h_weight, h2h_bias, gates);
+  const NDArray h2h = states.empty() ? h2h_bias : nd::FullyConnected(states[0], h2h_weight, h2h_bias, gates);
+  return gated_step(kind, i2h, h2h, states, lstm);
+}
+
+namespace {
+NDArray activate(const NDArray& x, std::string_view activation) {
+  return activation == "tanh" ? nd::tanh(x) : nd::Activation(x, activation);
+}
+}  // namespace
+
+StepOutput gated_step(CellKind kind, const NDArray& i2h, const NDArray& h2h, const std::vector<NDArray>& states,
+                      const LSTMExtras& lstm, std::string_view activation) {
+  const bool from_zero = states.empty();
   switch (kind) {
     case CellKind::kRNNTanh:
     case CellKind::kRNNRelu: {
@@ -37,19 +50,20 @@ StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<N
     }
     case CellKind::kLSTM: {
       const std::vector<NDArray> g = nd::split(i2h + h2h, 4, 1);
-      const NDArray in = nd::sigmoid(g[0]), transform = nd::tanh(g[2]), out = nd::sigmoid(g[3]);
+      const NDArray in = nd::sigmoid(g[0]), transform = activate(g[2], activation), out = nd::sigmoid(g[3]);
       NDArray c = from_zero ? in * transform : nd::sigmoid(g[1]) * states[1] + in * transform;
       if (lstm.clip) c = nd::clip(c, lstm.clip->min, lstm.clip->max);
-      NDArray h = out * nd::tanh(c);
+      NDArray h = out * activate(c, activation);
       if (!lstm.h2r_weight.is_none()) {
         h = nd::FullyConnected(h, lstm.h2r_weight, std::nullopt, static_cast<int>(lstm.h2r_weight.shape()[0]));
       }
       return {h, {h, c}};
     }
     case CellKind::kGRU: {
-      const std::vector<NDArray> x = nd::split(i2h, 3, 1), h = nd::split(h2h, 3, from_zero ? 0 : 1);
+      // A bias alone (from a zero state) is split along its one axis.
+      const std::vector<NDArray> x = nd::split(i2h, 3, 1), h = nd::split(h2h, 3, h2h.ndim() == 1 ? 0 : 1);
       const NDArray reset = nd::sigmoid(x[0] + h[0]), update = nd::sigmoid(x[1] + h[1]);
-      const NDArray candidate = nd::tanh(x[2] + reset * h[2]);
+      const NDArray candidate = activate(x[2] + reset * h[2], activation);
       NDArray next = from_zero ? (1.0 - update) * candidate : (1.0 - update) * candidate + update * states[0];
       return {next, {next}};
     }
@@ -57,7 +71,11 @@ StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<N
   throw Error("recurrent_step: unknown cell kind");
 }
 
-void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, const NDArray& inside) {
+void hold_past_length(StepOutput& step, const std::vector<NDArray>& previous, const NDArray& column) {
+  // (N, 1) stretched to (N, 1, ..., 1) for outputs with axes past (N, H): the convolutional cells'.
+  std::vector<std::int64_t> dims(static_cast<std::size_t>(std::max(step.output.ndim(), 2)), 1);
+  dims[0] = column.shape()[0];
+  const NDArray inside = column.reshape(Shape(dims));
   step.output = step.output * inside;
   for (std::size_t k = 0; k < step.states.size(); ++k) {
     step.states[k] = previous.empty() ? step.states[k] * inside : nd::where(inside, step.states[k], previous[k]);

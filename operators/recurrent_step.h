@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <optional>
+#include <string_view>
 
 #include <mx/ndarray/ndarray.h>
 
@@ -42,6 +43,12 @@ struct LSTMExtras {
 // which skips the product with h). h2h_weight (G*H, H), h2h_bias (G*H).
 StepOutput recurrent_step(CellKind kind, const NDArray& i2h, const std::vector<NDArray>& states,
                           const NDArray& h2h_weight, const NDArray& h2h_bias, const LSTMExtras& lstm = {});
+// The gates of a step whose two products are formed: i2h and h2h (N, G*H, ...) with the gates along axis 1 and
+// any axes after it (the convolutional cells' maps), states (N, H, ...); h2h may be the bias (G*H) alone when
+// `states` is empty (zeros). `activation` takes tanh's place in LSTM (the candidate and the output) and in GRU
+// (the candidate): "tanh" or another act_type of Activation, as the convolutional cells' option.
+StepOutput gated_step(CellKind kind, const NDArray& i2h, const NDArray& h2h, const std::vector<NDArray>& states,
+                      const LSTMExtras& lstm = {}, std::string_view activation = "tanh");
 
 // Holds a step of sequences already past their lengths: `inside` (N, 1) is 1 where the step lies inside the
 // sequence, else 0. There the output becomes 0 and the states keep their `previous` values (zeros when

@@ -85,7 +85,7 @@ std::vector<NDArray> BidirectionalCell::begin_state(std::int64_t batch_size, Con
 
 RecurrentOutput BidirectionalCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
                                           std::string_view layout, const NDArray& valid_length) {
-  const NDArray sequence = to_time_major("BidirectionalCell", inputs, layout);  // (T, N, C)
+  const NDArray sequence = to_time_major("BidirectionalCell", inputs, layout, /*maps=*/true);  // (T, N, C, ...)
   std::vector<NDArray> left_states, right_states;
   if (!begin_state.empty()) {
     const std::size_t count = left().num_states();

@@ -14,13 +14,13 @@ nd::recurrent::CellKind rnn_kind(const char* who, std::string_view activation) {
   throw Error(std::string(who) + ": activation must be \"tanh\" or \"relu\", got \"" + std::string(activation) + "\"");
 }
 
-NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout) {
+NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout, bool maps) {
   if (layout != "TNC" && layout != "NTC") {
     throw Error(std::string(who) + ": layout must be \"TNC\" or \"NTC\", got \"" + std::string(layout) + "\"");
   }
-  if (x.ndim() != 3) {
-    throw ShapeError(std::string(who) + ": input must have three axes (" + std::string(layout) + "), got shape " +
-                     x.shape().str());
+  if (maps ? x.ndim() < 3 : x.ndim() != 3) {
+    throw ShapeError(std::string(who) + ": input must have " + (maps ? "at least " : "") + "three axes (" +
+                     std::string(layout) + (maps ? ", ..." : "") + "), got shape " + x.shape().str());
   }
   return layout == "NTC" ? nd::swapaxes(x, 0, 1) : x;
 }
@@ -40,8 +40,9 @@ RecurrentOutput BaseCell::unroll(std::int64_t length, const NDArray& inputs, con
                       valid_length, layout);
 }
 
-NDArray BaseCell::time_major(const std::string& who, const NDArray& inputs, std::int64_t length, std::string_view layout) {
-  const NDArray sequence = to_time_major(who.c_str(), inputs, layout);
+NDArray BaseCell::time_major(const std::string& who, const NDArray& inputs, std::int64_t length, std::string_view layout,
+                             bool maps) {
+  const NDArray sequence = to_time_major(who.c_str(), inputs, layout, maps);
   if (sequence.shape()[0] != length || length < 1) {
     throw ShapeError(who + ": unroll of " + std::to_string(length) + " steps over input " + inputs.shape().str() + " (" +
                      std::string(layout) + ")");
@@ -130,7 +131,7 @@ std::vector<NDArray> RecurrentCell::begin_state(std::int64_t batch_size, Context
 
 RecurrentOutput RecurrentCell::unroll(std::int64_t length, const NDArray& inputs, const std::vector<NDArray>& begin_state,
                                       std::string_view layout, const NDArray& valid_length) {
-  const NDArray sequence = time_major(name_, inputs, length, layout);
+  const NDArray sequence = time_major(name_, inputs, length, layout, /*maps=*/false);
   const std::int64_t steps = sequence.shape()[0];
   if (!begin_state.empty()) check_states(begin_state, sequence.shape()[1]);
   const std::vector<NDArray> inside =

@@ -59,7 +59,10 @@ class BaseCell : public HybridBlock {
  protected:
   BaseCell(std::string alias, Prefix prefix) : HybridBlock(std::move(alias), std::move(prefix)) {}
   // unroll's inputs as (T, N, C), checking that T is `length`; mx::ShapeError naming `who` otherwise.
-  static NDArray time_major(const std::string& who, const NDArray& inputs, std::int64_t length, std::string_view layout);
+  // `maps`: the steps may be feature maps, (N, C, ...), as the convolutional cells' (and the wrappers', which
+  // leave the check of a step to their cells).
+  static NDArray time_major(const std::string& who, const NDArray& inputs, std::int64_t length, std::string_view layout,
+                            bool maps = true);
   // The steps of unroll, time-major, for cells that step: inputs (T, N, C).
   RecurrentOutput step_through(const char* who, const NDArray& sequence, std::vector<NDArray> states,
                                const NDArray& valid_length, std::string_view layout);
@@ -113,7 +116,8 @@ class GRUCell : public RecurrentCell {
 
 // The recurrence's kind for an RNN activation name; mx::Error naming `who` for any other.
 nd::recurrent::CellKind rnn_kind(const char* who, std::string_view activation);
-// (T, N, C) from `layout` "TNC" or "NTC", checking the input has three axes; mx::Error naming `who` otherwise.
-NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout);
+// (T, N, C) from `layout` "TNC" or "NTC", checking the input has three axes (at least three with `maps`: the
+// steps are feature maps); mx::Error naming `who` otherwise.
+NDArray to_time_major(const char* who, const NDArray& x, std::string_view layout, bool maps = false);
 
 }  // namespace mx::gluon::rnn
