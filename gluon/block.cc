@@ -99,6 +99,18 @@ std::string Block::name() const {
 NameScope Block::name_scope() { return NameScope(state_); }
 
 NDArray Block::operator()(const NDArray& x) {
+  // Hooks see values: none while a graph is traced (this call is then a part of it).
+  const bool hooks = !op::is_tracing() && (!state_->pre_hooks.empty() || !state_->hooks.empty());
+  if (!hooks) return call_forward(x);
+  const auto pre_hooks = state_->pre_hooks;  // copies: a hook may register or detach hooks
+  for (const auto& [id, hook] : pre_hooks) hook(*this, x);
+  NDArray y = call_forward(x);
+  const auto post_hooks = state_->hooks;
+  for (const auto& [id, hook] : post_hooks) hook(*this, x, y);
+  return y;
+}
+
+NDArray Block::call_forward(const NDArray& x) {
   std::optional<amp::scope> mixed_precision;
   if (state_->amp) mixed_precision.emplace(state_->amp);
   // A hybridized block runs its cached graph, unless an enclosing block is tracing it into its own.
@@ -115,6 +127,42 @@ NDArray Block::operator()(const NDArray& x) {
   t_summary->rows[row].output = y.shape();  // parameter shapes are known once the forward ran
   for (const auto& [name, p] : own_parameters()) t_summary->rows[row].parameters += p.shape().size();
   return y;
+}
+
+HookHandle Block::register_forward_pre_hook(ForwardPreHook hook) {
+  if (!hook) throw Error("Block.register_forward_pre_hook: the hook is empty");
+  const std::uint64_t id = ++state_->hooks_registered;
+  state_->pre_hooks.emplace_back(id, std::move(hook));
+  return HookHandle(state_, id);
+}
+
+HookHandle Block::register_forward_hook(ForwardHook hook) {
+  if (!hook) throw Error("Block.register_forward_hook: the hook is empty");
+  const std::uint64_t id = ++state_->hooks_registered;
+  state_->hooks.emplace_back(id, std::move(hook));
+  return HookHandle(state_, id);
+}
+
+void HookHandle::detach() {
+  const std::shared_ptr<detail::BlockState> block = block_.lock();
+  if (!block) return;
+  std::erase_if(block->pre_hooks, [&](const auto& entry) { return entry.first == id_; });
+  std::erase_if(block->hooks, [&](const auto& entry) { return entry.first == id_; });
+}
+
+void Block::register_op_hook(OpHook hook, bool monitor_all) {
+  for (const auto& [name, child] : state_->children) child->register_op_hook(hook, monitor_all);
+  if (hook) {
+    state_->op_hook = graph::Monitor{std::move(hook), monitor_all};
+  } else {
+    state_->op_hook.reset();
+  }
+}
+
+Block& Block::apply(const std::function<void(Block&)>& fn) {
+  for (const auto& [name, child] : state_->children) child->apply(fn);
+  fn(*this);
+  return *this;
 }
 
 std::string Block::repr() const {

@@ -26,6 +26,8 @@
 //   };
 //   nn::HybridSequential net;
 //   { auto scope = net.name_scope(); net.add(nn::Dense(10)); }  // hybridsequential0_dense0_weight
+#include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -56,6 +58,23 @@ struct HybridizeOptions {
 // prefix (no name of its own, and its name_scope() adds nothing).
 using Prefix = std::optional<std::string>;
 
+// A forward hook's registration (MXNet's HookHandle): detach() removes the hook; dropping the handle keeps it.
+class HookHandle {
+ public:
+  HookHandle() = default;
+  void detach();
+
+ private:
+  friend class Block;
+  HookHandle(std::weak_ptr<detail::BlockState> block, std::uint64_t id) : block_(std::move(block)), id_(id) {}
+  std::weak_ptr<detail::BlockState> block_;
+  std::uint64_t id_ = 0;
+};
+
+// What register_op_hook's callback is given: the operator output's name ("dense0_fwd_output"), the operator
+// ("FullyConnected"), and the array.
+using OpHook = std::function<void(const std::string& name, const std::string& op, const NDArray& array)>;
+
 // While alive, blocks built on this thread are children of `block` for naming (Block::name_scope()).
 class NameScope {
  public:
@@ -84,6 +103,22 @@ class Block {
 
   // The block's kind and configuration, as Gluon prints them: "Dense(784 -> 256, Activation(relu))".
   virtual std::string repr() const;
+
+  // MXNet's forward hooks, called by operator(): before forward with the block and its input, and after it with
+  // the input and the output, in the order registered. A hybridized block calls its own at each call; the hooks
+  // of blocks inside a hybridized one do not run (their work is in the cached graph, which register_op_hook
+  // sees into), nor while a graph is traced.
+  using ForwardPreHook = std::function<void(Block& block, const NDArray& input)>;
+  using ForwardHook = std::function<void(Block& block, const NDArray& input, const NDArray& output)>;
+  HookHandle register_forward_pre_hook(ForwardPreHook hook);
+  HookHandle register_forward_hook(ForwardHook hook);
+  // MXNet's register_op_hook, here and in every child: once hybridized, calls run the cached graph operator by
+  // operator (not bulked) and call `hook` on the calling thread after each operator with each of its outputs
+  // and, with monitor_all, before it with each input ("dense0_fwd_input0"). Reading the array is a sync point.
+  // An empty hook removes it.
+  void register_op_hook(OpHook hook, bool monitor_all = false);
+  // `fn` on every descendant, children before parents, then on this block (MXNet's apply). Returns *this.
+  Block& apply(const std::function<void(Block&)>& fn);
 
   // Registers a child under `name` (its index among the children when empty) and returns the stored copy.
   template <class B>
@@ -160,6 +195,7 @@ class Block {
 
   friend class HybridBlock;
   NDArray call_hybridized(const NDArray& x);
+  NDArray call_forward(const NDArray& x);  // forward, or the cached graph, without the hooks
 
   std::shared_ptr<detail::BlockState> state_;
 };

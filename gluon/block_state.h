@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <mx/gluon/block.h>
+#include <mx/graph/executor.h>
 
 namespace mx::gluon::detail {
 
@@ -31,6 +32,11 @@ struct BlockState {
   std::optional<HybridizeOptions> hybrid;
   std::shared_ptr<HybridCache> cache;
   std::optional<DType> amp;  // amp::convert_hybrid_block's target
+  // Forward hooks by registration number, and register_op_hook's monitor.
+  std::vector<std::pair<std::uint64_t, Block::ForwardPreHook>> pre_hooks;
+  std::vector<std::pair<std::uint64_t, Block::ForwardHook>> hooks;
+  std::uint64_t hooks_registered = 0;
+  std::optional<graph::Monitor> op_hook;
 };
 
 

@@ -144,9 +144,10 @@ NDArray Block::call_hybridized(const NDArray& x) {
     externals[index] = data;
   }
   const bool bulk = state.hybrid->bulk && !op::is_recording();
-  std::vector<NDArray> outputs = entry->executor.run(std::span(&x, 1), signature.training, bulk);
+  const graph::Monitor* monitor = state.op_hook ? &*state.op_hook : nullptr;
+  std::vector<NDArray> outputs = entry->executor.run(std::span(&x, 1), signature.training, bulk, monitor);
   cache.last = entry;
-  cache.last_bulked = bulk && entry->executor.bulkable();
+  cache.last_bulked = bulk && monitor == nullptr && entry->executor.bulkable();
   return outputs.front();
 }
 

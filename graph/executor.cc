@@ -114,15 +114,16 @@ Executor::Executor(Graph graph, bool static_alloc)
   if (bulkable_) plan_ = plan_memory(*graph_);
 }
 
-std::vector<NDArray> Executor::run(std::span<const NDArray> inputs, bool training, bool bulk) {
+std::vector<NDArray> Executor::run(std::span<const NDArray> inputs, bool training, bool bulk, const Monitor* monitor) {
   if (inputs.size() != graph_->input_shapes.size()) {
     throw Error("hybridized graph: called with " + std::to_string(inputs.size()) + " input(s), traced with " +
                 std::to_string(graph_->input_shapes.size()));
   }
-  return bulk && bulkable_ && !graph_->nodes.empty() ? run_bulked(inputs, training) : replay(inputs);
+  if (monitor != nullptr) return replay(inputs, monitor);
+  return bulk && bulkable_ && !graph_->nodes.empty() ? run_bulked(inputs, training) : replay(inputs, nullptr);
 }
 
-std::vector<NDArray> Executor::replay(std::span<const NDArray> inputs) {
+std::vector<NDArray> Executor::replay(std::span<const NDArray> inputs, const Monitor* monitor) {
   std::vector<std::vector<NDArray>> values(graph_->nodes.size());
   auto resolve = [&](const Source& s) {
     const NDArray& base = s.kind == Source::Kind::kInput      ? inputs[static_cast<std::size_t>(s.index)]
@@ -148,6 +149,12 @@ std::vector<NDArray> Executor::replay(std::span<const NDArray> inputs) {
         outs[o] = values[static_cast<std::size_t>(slot.writes_node)][static_cast<std::size_t>(slot.writes_node_output)];
       }
     }
+    if (monitor != nullptr && monitor->all) {
+      for (std::size_t k = 0; k < node.monitor_inputs.size(); ++k) {
+        monitor->callback(node.monitor_node + "_input" + std::to_string(k), node.monitor_node_op,
+                          resolve(node.monitor_inputs[k]));
+      }
+    }
     if (updates_state) {
       // A write into an array from outside the forward updates state (BatchNorm's moving statistics), which the
       // forward made unrecorded; so is its replay under autograd::record.
@@ -155,6 +162,12 @@ std::vector<NDArray> Executor::replay(std::span<const NDArray> inputs) {
       node.call.run(ins, outs);
     } else {
       node.call.run(ins, outs);
+    }
+    if (monitor != nullptr) {
+      for (std::size_t o = 0; o < outs.size(); ++o) {
+        const NodeOutput& slot = node.outputs[o];
+        if (!slot.monitor_name.empty()) monitor->callback(slot.monitor_name, slot.monitor_op, outs[o]);
+      }
     }
     values[i] = std::move(outs);
   }

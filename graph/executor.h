@@ -7,6 +7,7 @@
 //   buffer once its last reader has run. With static_alloc the workspace is allocated once and kept.
 // The profiler still shows each node inside a bulk, and an error names the node that threw.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -26,18 +27,26 @@ struct MemoryPlan {
 };
 MemoryPlan plan_memory(const Graph& graph);
 
+// MXNet's op hook (register_op_hook): called after each operator of the symbol with each output (and, with
+// `all`, before it with each input) as (name, operator, array): "dense0_fwd_output", "FullyConnected".
+struct Monitor {
+  std::function<void(const std::string& name, const std::string& op, const NDArray& array)> callback;
+  bool all = false;
+};
+
 class Executor {
  public:
   Executor(Graph graph, bool static_alloc);
 
-  std::vector<NDArray> run(std::span<const NDArray> inputs, bool training, bool bulk);
+  // With a monitor the graph replays node by node (never bulked), calling it on the calling thread.
+  std::vector<NDArray> run(std::span<const NDArray> inputs, bool training, bool bulk, const Monitor* monitor = nullptr);
   Graph& graph() { return *graph_; }
   const Graph& graph() const { return *graph_; }
   const MemoryPlan& plan() const { return plan_; }
   bool bulkable() const { return bulkable_; }
 
  private:
-  std::vector<NDArray> replay(std::span<const NDArray> inputs);
+  std::vector<NDArray> replay(std::span<const NDArray> inputs, const Monitor* monitor);
   std::vector<NDArray> run_bulked(std::span<const NDArray> inputs, bool training);
 
   // Where each array of a bulked run comes from, resolved to a pointer at each call.

@@ -36,12 +36,19 @@ struct NodeOutput {
   // (x += 1 inside the forward); -1 for a new array.
   int writes_external = -1;
   int writes_node = -1, writes_node_output = 0;
+  // When this is the output of an operator of the symbol (not a part inside a composite such as Convolution's
+  // products): its name as MXNet's monitor gives it ("dense0_fwd_output") and the operator's name.
+  std::string monitor_name, monitor_op;
 };
 
 struct Node {
   op::TracedCall call;
   std::vector<Source> inputs;
   std::vector<NodeOutput> outputs;
+  // On the node that makes a symbol operator's first output: that operator's name, its operator and its inputs
+  // (a composite's, not the part's), for a monitor of inputs too.
+  std::string monitor_node, monitor_node_op;
+  std::vector<Source> monitor_inputs;
 };
 
 struct Graph {

@@ -31,15 +31,28 @@ class GraphTracer final : public op::Tracer {
   }
 
   void trace(op::TracedCall call, std::span<const NDArray> inputs, std::span<const NDArray> outputs) override {
-    if (composites_ == 0) {
-      if (!call.symbolic && graph_.symbol_error.empty()) {
-        graph_.symbol_error = std::string("operator ") + call.name + " has no symbol form";
-      }
-      add_symbol_node(call.name, call.attrs, inputs, outputs);
+    const bool symbol_node = composites_ == 0;
+    if (symbol_node && !call.symbolic && graph_.symbol_error.empty()) {
+      graph_.symbol_error = std::string("operator ") + call.name + " has no symbol form";
     }
+    // The symbol's view of the inputs before the outputs (which may be inputs written in place) take their place.
+    std::vector<sym::Entry> symbol_inputs;
+    if (symbol_node) {
+      for (const NDArray& in : inputs) symbol_inputs.push_back(symbol_entry_of(in));
+    }
+    const char* op = call.name;
+    op::Attrs attrs = symbol_node ? call.attrs : op::Attrs{};
+    std::vector<Source> sources;
+    for (const NDArray& in : inputs) sources.push_back(source_of(in));
+    std::vector<Source> input_sources = sources;
+    add_node(std::move(call), std::move(sources), outputs);
+    if (symbol_node) add_symbol_node(op, std::move(attrs), std::move(symbol_inputs), std::move(input_sources), outputs);
+  }
+
+  void add_node(op::TracedCall call, std::vector<Source> sources, std::span<const NDArray> outputs) {
     Node node;
     node.call = std::move(call);
-    for (const NDArray& in : inputs) node.inputs.push_back(source_of(in));
+    node.inputs = std::move(sources);
     const int index = static_cast<int>(graph_.nodes.size());
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       const NDArray& out = outputs[i];
@@ -79,7 +92,15 @@ class GraphTracer final : public op::Tracer {
   void enter_composite() override { ++composites_; }
   void leave_composite(const char* op, op::Attrs attrs, std::span<const NDArray> inputs,
                        std::span<const NDArray> outputs) override {
-    if (--composites_ == 0 && !outputs.empty()) add_symbol_node(op, std::move(attrs), inputs, outputs);
+    if (--composites_ == 0 && !outputs.empty()) {
+      std::vector<sym::Entry> symbol_inputs;
+      std::vector<Source> input_sources;
+      for (const NDArray& in : inputs) {
+        symbol_inputs.push_back(symbol_entry_of(in));
+        input_sources.push_back(source_of(in));
+      }
+      add_symbol_node(op, std::move(attrs), std::move(symbol_inputs), std::move(input_sources), outputs);
+    }
   }
   void enter_name_scope(const std::string& prefix, bool first_is_fwd) override {
     scopes_.push_back({prefix, first_is_fwd});
@@ -164,16 +185,29 @@ class GraphTracer final : public op::Tracer {
     return name;
   }
 
-  void add_symbol_node(const char* op, op::Attrs attrs, std::span<const NDArray> inputs,
-                       std::span<const NDArray> outputs) {
+  // The inputs as the symbol and the graph saw them before the call; the graph nodes that made `outputs` are labelled for a
+  // monitor with the symbol node's name.
+  void add_symbol_node(const char* op, op::Attrs attrs, std::vector<sym::Entry> symbol_inputs,
+                       std::vector<Source> input_sources, std::span<const NDArray> outputs) {
     auto node = std::make_shared<sym::Node>();
     node->op = op;
     node->attrs = std::move(attrs);
-    for (const NDArray& in : inputs) node->inputs.push_back(symbol_entry_of(in));
+    node->inputs = std::move(symbol_inputs);
     node->name = node_name(op);
     node->num_outputs = static_cast<int>(outputs.size());
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       symbol_values_[outputs[i].var()] = {{node, static_cast<int>(i)}, outputs[i].offset(), outputs[i].shape()};
+      const auto held = holders_.find(outputs[i].var());
+      if (held == holders_.end() || held->second.source.kind != Source::Kind::kNode) continue;
+      Node& maker = graph_.nodes[static_cast<std::size_t>(held->second.source.index)];
+      NodeOutput& out = maker.outputs[static_cast<std::size_t>(held->second.source.output)];
+      out.monitor_name = node->name + "_output" + (outputs.size() > 1 ? std::to_string(i) : "");
+      out.monitor_op = op;
+      if (i == 0) {
+        maker.monitor_node = node->name;
+        maker.monitor_node_op = op;
+        maker.monitor_inputs = input_sources;
+      }
     }
   }
 
@@ -226,6 +260,8 @@ void drop_unread_nodes(Graph& graph) {
   };
   for (Node& node : kept) {
     for (Source& s : node.inputs) renumber(s);
+    for (Source& s : node.monitor_inputs) renumber(s);
+    std::erase_if(node.monitor_inputs, [](const Source& s) { return s.kind == Source::Kind::kNode && s.index < 0; });
     for (NodeOutput& out : node.outputs) {
       if (out.writes_node >= 0) out.writes_node = renumbered[static_cast<std::size_t>(out.writes_node)];
     }
