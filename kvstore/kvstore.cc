@@ -320,7 +320,7 @@ void KVStore::load_optimizer_states(const std::string& path) {
         throw Error("KVStore.load_optimizer_states: " + path + " has no state " + std::to_string(s) + " of shape " +
                     entry.shape.str() + " for key " + entry.key.str() + " (saved by another optimizer or store?)");
       }
-      states[index].push_back(nd::as_in_context(it->second.astype(entry.dtype), entry.stored.context()));
+      states[index].push_back(nd::as_in_context(it->second.astype(fresh[s].dtype()), entry.stored.context()));
     }
   }
   for (std::size_t index = 0; index < entries_.size(); ++index) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <mx/ndarray/error.h>
+#include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/nn.h>
@@ -18,7 +19,19 @@ Optimizer::Optimizer(nd::UpdateRule rule, OptimizerOptions options, nd::UpdateHy
   if (options_.lr_scheduler) options_.lr_scheduler->set_base_lr(options_.learning_rate);
 }
 
+namespace {
+bool low_precision(DType dtype) { return dtype == DType::kFloat16 || dtype == DType::kBFloat16; }
+}  // namespace
+
 std::vector<NDArray> Optimizer::create_state(const NDArray& weight) const {
+  if (!options_.multi_precision || !low_precision(weight.dtype())) return rule_states(weight);
+  const NDArray master = weight.astype(DType::kFloat32);
+  std::vector<NDArray> states = rule_states(master);
+  states.push_back(master);
+  return states;
+}
+
+std::vector<NDArray> Optimizer::rule_states(const NDArray& weight) const {
   std::vector<NDArray> states;
   for (int i = 0; i < nd::update_state_count(rule_); ++i) {
     states.push_back(nd::state_starts_as_weight(rule_, i) ? weight.copy()
@@ -77,8 +90,35 @@ void Optimizer::update(int index, const std::vector<NDArray>& copies, const std:
   begin_update(index, step);
   for (std::size_t c = 0; c < copies.size(); ++c) {
     NDArray weight = copies[c];
-    apply(index, weight, grads[c], states[c], step);
+    if (low_precision(weight.dtype())) {
+      apply_low_precision(index, weight, grads[c], states[c], step);
+    } else {
+      apply(index, weight, grads[c], states[c], step);
+    }
   }
+}
+
+void Optimizer::apply_low_precision(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
+                                    const nd::UpdateHyperParams& step) {
+  const NDArray grad32 = grad.astype(DType::kFloat32);
+  const auto rule_count = static_cast<std::size_t>(nd::update_state_count(rule_));
+  if (options_.multi_precision) {
+    if (states.size() != rule_count + 1 || states.back().dtype() != DType::kFloat32) {
+      throw Error(name() + ": multi_precision keeps a float32 copy of a " + dtype_name(weight.dtype()) + " weight " +
+                  weight.shape().str() + " after its states; these states were not made by create_state with it");
+    }
+    NDArray master = states.back();
+    std::vector<NDArray> own(states.begin(), states.end() - 1);  // the same arrays, updated in place
+    apply(index, master, grad32, own, step);
+    nd::copyto(master, weight);
+    return;
+  }
+  NDArray weight32 = weight.astype(DType::kFloat32);
+  std::vector<NDArray> states32;
+  for (const NDArray& s : states) states32.push_back(s.astype(DType::kFloat32));
+  apply(index, weight32, grad32, states32, step);
+  nd::copyto(weight32, weight);
+  for (std::size_t i = 0; i < states.size(); ++i) nd::copyto(states32[i], states[i]);
 }
 
 SGD::SGD(OptimizerOptions options, double momentum)
@@ -232,7 +272,8 @@ void SGLD::apply(int, NDArray& weight, const NDArray& grad, std::vector<NDArray>
 }
 
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {
-  static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient"};
+  static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient",
+                                                "multi_precision"};
   const std::map<std::string, std::set<std::string>> kOwn = {
       {"sgd", {"momentum"}},           {"nag", {"momentum"}},
       {"adam", {"beta1", "beta2", "epsilon"}}, {"adamw", {"beta1", "beta2", "epsilon"}},
@@ -270,7 +311,8 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
   const OptimizerOptions o{.learning_rate = get("learning_rate", default_lr),
                            .wd = get("wd", 0),
                            .rescale_grad = get("rescale_grad", 1),
-                           .clip_gradient = get("clip_gradient", -1)};
+                           .clip_gradient = get("clip_gradient", -1),
+                           .multi_precision = get("multi_precision", 0) != 0};
   const AdamParams adam{get("beta1", name == "ftml" ? 0.6 : 0.9), get("beta2", 0.999), get("epsilon", name == "lamb" ? 1e-6 : 1e-8)};
   if (name == "sgd") return std::make_shared<SGD>(o, get("momentum", 0));
   if (name == "nag") return std::make_shared<NAG>(o, get("momentum", 0.9));

@@ -20,6 +20,11 @@ struct OptimizerOptions {
   double rescale_grad = 1;
   double clip_gradient = -1;  // off when <= 0
   std::shared_ptr<lr_scheduler::LRScheduler> lr_scheduler = nullptr;
+  // MXNet's multi_precision: a float16 or bfloat16 weight gets a float32 master copy (its last state) which the
+  // updates accumulate into, the weight being its rounding. Without it such a weight and its states are updated
+  // in float32 arithmetic and stored back in their own precision, so steps smaller than the weight's
+  // resolution are lost (as MXNet warns).
+  bool multi_precision = false;
 };
 
 class Optimizer {
@@ -27,7 +32,8 @@ class Optimizer {
   Optimizer(nd::UpdateRule rule, OptimizerOptions options, nd::UpdateHyperParams hyper);
   virtual ~Optimizer() = default;
 
-  // Zero states for `weight` (how many depends on the rule).
+  // Zero states for `weight` (how many depends on the rule; with multi_precision, a 16-bit weight's float32
+  // copy after them).
   std::vector<NDArray> create_state(const NDArray& weight) const;
   // One step for the weight numbered `index`: its count of updates advances, which bias corrections and the
   // schedule read. Pushes one engine operation.
@@ -66,6 +72,12 @@ class Optimizer {
   virtual void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
                      const nd::UpdateHyperParams& step);
   const ParamInfo* param_info(int index) const;
+
+ private:
+  std::vector<NDArray> rule_states(const NDArray& weight) const;
+  // apply() for a float16 or bfloat16 weight: on its float32 master copy, or on float32 copies stored back.
+  void apply_low_precision(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
+                           const nd::UpdateHyperParams& step);
 
  private:
   nd::UpdateRule rule_;

@@ -438,3 +438,80 @@ TEST_CASE("Trainer scales each parameter's rate and decay by its lr_mult and wd_
   gluon::ParameterDict params;
   CHECK_THROWS_WITH(params.setattr("momentum", 1), Contains("momentum") && Contains("lr_mult"));
 }
+
+TEST_CASE("multi_precision keeps a float32 copy of 16-bit weights, so that small steps add up", "[gluon][optimizer]") {
+  // w = 1 in float16, 20 steps of lr 1 and gradient 2^-13. Each step alone is below float16's resolution at 1
+  // (2^-11 below it): 1 - 2^-13 rounds back to 1, so without the copy w never moves. With it the copy reaches
+  // 1 - 20 * 2^-13 = 0.99755859375 exactly, which is 1 - 5 * 2^-11, a float16 value.
+  const NDArray grad = nd::full({2}, std::ldexp(1.0, -13), cpu(), DType::kFloat16);
+  for (const bool multi : {false, true}) {
+    INFO("multi_precision " << multi);
+    auto sgd = optimizer::create("sgd", {{"learning_rate", 1.0}, {"momentum", 0.0}, {"multi_precision", multi ? 1.0 : 0.0}});
+    NDArray weight = nd::ones({2}, cpu(), DType::kFloat16);
+    std::vector<NDArray> states = sgd->create_state(weight);
+    REQUIRE(states.size() == (multi ? 1u : 0u));
+    for (int t = 0; t < 20; ++t) sgd->update(0, weight, grad, states);
+    REQUIRE(weight.dtype() == DType::kFloat16);
+    CHECK(weight.astype(DType::kFloat64).asnumpy<double>() == std::vector<double>(2, multi ? 0.99755859375 : 1.0));
+    if (multi) {
+      CHECK(states[0].dtype() == DType::kFloat32);
+      CHECK(states[0].asnumpy<float>() == std::vector<float>(2, 0.99755859375f));
+    }
+  }
+  // Adam on bfloat16 with multi_precision: states m, v and the copy; the weight is the copy rounded. One step
+  // from w = 1 with gradient g moves the copy by lr * g / (|g| + eps') = 0.01 (bias-corrected, eps negligible).
+  auto adam = optimizer::create("adam", {{"learning_rate", 0.01}, {"multi_precision", 1}});
+  NDArray w = nd::ones({3}, cpu(), DType::kBFloat16);
+  std::vector<NDArray> states = adam->create_state(w);
+  REQUIRE(states.size() == 3);
+  CHECK(states[0].dtype() == DType::kFloat32);
+  adam->update(0, w, nd::array(std::vector<float>{0.5f, -2.0f, 0.25f}, Shape{3}).astype(DType::kBFloat16), states);
+  const std::vector<double> copy = states[2].astype(DType::kFloat64).asnumpy<double>();
+  CHECK(copy[0] == Approx(0.99).epsilon(1e-6));
+  CHECK(copy[1] == Approx(1.01).epsilon(1e-6));
+  CHECK(w.astype(DType::kFloat64).asnumpy<double>() == states[2].astype(DType::kBFloat16).astype(DType::kFloat64).asnumpy<double>());
+  // States of another shape or precision are refused with the reason.
+  std::vector<NDArray> wrong = {nd::zeros({3}, cpu(), DType::kBFloat16), nd::zeros({3}, cpu(), DType::kBFloat16)};
+  CHECK_THROWS_WITH(adam->update(0, w, w, wrong), Contains("multi_precision") && Contains("float32"));
+}
+
+TEST_CASE("a Trainer over float16 parameters with multi_precision saves and loads the float32 copies", "[gluon][trainer]") {
+  const std::string path = (std::filesystem::temp_directory_path() / "mxpp_trainer_mp.states").string();
+  Linear a, b;
+  for (Linear* l : {&a, &b}) {
+    l->w.initialize(init::One(), {cpu(0), cpu(1)});
+    l->w.cast(DType::kFloat16);
+  }
+  const std::map<std::string, double> options = {{"learning_rate", 0.5}, {"momentum", 0.9}, {"multi_precision", 1}};
+  gluon::Trainer ta(a.params(), "sgd", options), tb(b.params(), "sgd", options);
+  auto step = [](Linear& l, gluon::Trainer& t, const std::vector<double>& c) {
+    for (Context ctx : {cpu(0), cpu(1)}) {
+      const NDArray constants = nd::array(std::span<const double>(c), std::nullopt, ctx).astype(DType::kFloat16);
+      NDArray loss;
+      {
+        autograd::record r;
+        loss = (l.w.data(ctx) * constants).sum();
+      }
+      loss.backward();
+    }
+    t.step(2);
+  };
+  // By hand (momentum m = 0.9 m - lr g, w += m; g the mean over both contexts): g = (1, -1, 0.5): m = -0.5 g,
+  // w = 1 - 0.5 g = (0.5, 1.5, 0.75).
+  step(a, ta, {1, -1, 0.5});
+  for (Context c : {cpu(0), cpu(1)}) {
+    CHECK(a.w.data(c).astype(DType::kFloat64).asnumpy<double>() == std::vector<double>{0.5, 1.5, 0.75});
+  }
+  ta.save_states(path);
+  b.w.set_data(a.w.data(cpu(0)));
+  tb.load_states(path);
+  step(a, ta, {0.25, 0.5, -1});
+  step(b, tb, {0.25, 0.5, -1});
+  CHECK(b.w.data(cpu(1)).astype(DType::kFloat64).asnumpy<double>() == a.w.data(cpu(1)).astype(DType::kFloat64).asnumpy<double>());
+  // m = 0.9 (-0.5 g1) - 0.5 g2, w = w1 + m: (0.5 - 0.45 - 0.125, 1.5 + 0.45 - 0.25, 0.75 - 0.225 + 0.5).
+  const std::vector<double> w = a.w.data(cpu(0)).astype(DType::kFloat64).asnumpy<double>();
+  CHECK(w[0] == Approx(-0.075).margin(1e-3));  // float16 rounding of the copy
+  CHECK(w[1] == Approx(1.7).margin(1e-3));
+  CHECK(w[2] == Approx(1.025).margin(1e-3));
+  std::filesystem::remove(path);
+}
