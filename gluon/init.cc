@@ -5,7 +5,9 @@
 #include <regex>
 #include <sstream>
 
+#include <mx/engine/logging.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/serialize.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
@@ -170,5 +172,33 @@ std::string Mixed::str() const {
 }
 
 std::string Orthogonal::str() const { return "Orthogonal(scale=" + number(scale_) + ", rand_type=" + rand_type_ + ")"; }
+
+Load::Load(std::map<std::string, NDArray> params, InitializerRef default_init, bool verbose)
+    : default_init_(std::move(default_init)), verbose_(verbose) {
+  for (auto& [name, array] : params) {
+    const bool prefixed = name.starts_with("arg:") || name.starts_with("aux:");
+    params_[prefixed ? name.substr(4) : name] = std::move(array);
+  }
+}
+
+Load::Load(const std::string& path, InitializerRef default_init, bool verbose)
+    : Load(nd::load(path).dict(), std::move(default_init), verbose) {}
+
+void Load::operator()(const std::string& name, NDArray& array) const {
+  const auto it = params_.find(name);
+  if (it == params_.end()) {
+    if (!default_init_) {
+      throw Error("Load: cannot initialize '" + name + "': not found in the loaded arrays and no default_init given");
+    }
+    if (verbose_) log_info("Load: '{}' initialized by the default, {}", name, default_init_->str());
+    (*default_init_)(name, array);
+    return;
+  }
+  if (it->second.shape() != array.shape()) {
+    throw ShapeError("Load: '" + name + "' is " + array.shape().str() + ", the loaded array " + it->second.shape().str());
+  }
+  nd::copyto(it->second, array);  // converts the dtype and context
+  if (verbose_) log_info("Load: '{}' loaded, shape {}", name, array.shape().str());
+}
 
 }  // namespace mx::init

@@ -3,6 +3,7 @@
 // of its own, choosing by the parameter's name as MXNet does (weights by the initializer; biases, betas and
 // moving means zero; gammas and moving variances one). A parameter's own initializer (Dense's
 // weight_initializer, ...) fills it whatever its name.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -157,6 +158,24 @@ class Mixed : public Initializer {
   const Initializer& chosen(const std::string& name) const;
   std::vector<std::string> patterns_;
   std::vector<InitializerRef> initializers_;
+};
+
+// MXNet's Load: each parameter's values by its name from a dict of arrays or an NDArray file (names as
+// collect_params() gives them; MXNet's "arg:"/"aux:" prefixes are dropped). A name not found takes
+// `default_init`, or is an mx::Error naming it when there is none; a shape that differs is an mx::Error naming
+// both. `verbose` logs where each value came from.
+class Load : public Initializer {
+ public:
+  explicit Load(std::map<std::string, NDArray> params, InitializerRef default_init = {}, bool verbose = false);
+  explicit Load(const std::string& path, InitializerRef default_init = {}, bool verbose = false);
+  void operator()(const std::string& name, NDArray& array) const override;
+  void init_weight(const std::string& name, NDArray& array) const override { (*this)(name, array); }
+  std::string str() const override { return "Load(" + std::to_string(params_.size()) + " arrays)"; }
+
+ private:
+  std::map<std::string, NDArray> params_;
+  InitializerRef default_init_;
+  bool verbose_;
 };
 
 }  // namespace mx::init

@@ -5,6 +5,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/activations.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/shape_ops.h>
 #include <mx/operators/ctc.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/layout.h>
@@ -177,6 +178,30 @@ NDArray CTCLoss::operator()(const NDArray& pred, const NDArray& label, const NDA
   const NDArray scores = options_.layout == "NTC" ? nd::swapaxes(pred, 0, 1) : pred;
   const NDArray labels = options_.label_layout == "TN" ? nd::swapaxes(label, 0, 1) : label;
   NDArray loss = nd::CTCLoss(scores, labels, pred_lengths, label_lengths);
+  if (!sample_weight.is_none()) loss = loss * sample_weight.reshape(loss.shape());
+  if (options_.weight != 1) loss = loss * options_.weight;
+  return loss;
+}
+
+SDMLLoss::SDMLLoss(double smoothing_parameter, LossOptions options) : smoothing_(smoothing_parameter), options_(options) {
+  if (!(smoothing_parameter >= 0 && smoothing_parameter < 1)) {
+    throw Error("SDMLLoss: smoothing_parameter must be in [0, 1), got " + std::to_string(smoothing_parameter));
+  }
+}
+
+NDArray SDMLLoss::operator()(const NDArray& x1, const NDArray& x2, const NDArray& sample_weight) const {
+  if (x1.ndim() != 2 || x1.shape() != x2.shape() || x1.shape()[0] < 2) {
+    throw ShapeError("SDMLLoss: x1 and x2 must be (N, D) pairs of one shape with N >= 2, got " + x1.shape().str() +
+                     " and " + x2.shape().str());
+  }
+  const std::int64_t n = x1.shape()[0];
+  // distances[i, j] = |x1_i - x2_j|^2
+  const NDArray distances = nd::sum(nd::square(nd::expand_dims(x1, 1) - nd::expand_dims(x2, 0)), {2});
+  const NDArray log_p = nd::log_softmax(-distances, 1);
+  const NDArray gold = nd::eye(n, 0, 0, x1.context(), x1.dtype());
+  const NDArray labels = gold * (1 - smoothing_) + (1.0 - gold) * (smoothing_ / static_cast<double>(n - 1));
+  // KL(labels || p) summed over j, as MXNet's (KLDivLoss of log-probabilities, its 1e-12 included).
+  NDArray loss = nd::sum(labels * (nd::log(labels + 1e-12) - log_p), {1});
   if (!sample_weight.is_none()) loss = loss * sample_weight.reshape(loss.shape());
   if (options_.weight != 1) loss = loss * options_.weight;
   return loss;

@@ -195,4 +195,18 @@ class CTCLoss {
   CTCLossOptions options_;
 };
 
+// Smoothed deep metric learning (Bonadiman et al., MXNet's SDMLLoss): x1 and x2 (N, D) hold N matching pairs,
+// row i of x1 with row i of x2. Each x1 row's softmax over -|x1_i - x2_j|^2 (j over the batch) is pulled towards
+// its own pair, with `smoothing_parameter` of the mass spread evenly over the others (KL divergence, summed
+// over j). One loss per pair, (N,); the other pairs of the batch are the negatives.
+class SDMLLoss {
+ public:
+  explicit SDMLLoss(double smoothing_parameter = 0.3, LossOptions options = {});
+  NDArray operator()(const NDArray& x1, const NDArray& x2, const NDArray& sample_weight = {}) const;
+
+ private:
+  double smoothing_;
+  LossOptions options_;
+};
+
 }  // namespace mx::gluon::loss

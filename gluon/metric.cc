@@ -162,6 +162,49 @@ std::pair<std::string, double> MCC::get() const {
   return {"mcc", tp_ + fp_ + fn_ + tn_ == 0 ? kNaN : mcc_of(tp_, fp_, fn_, tn_)};
 }
 
+void PCC::reset() {
+  EvalMetric::reset();
+  confusion_.clear();
+}
+
+void PCC::update_one(const NDArray& label, const NDArray& pred) {
+  const std::vector<double> y = host(label);
+  const std::vector<double> c = predicted_classes(pred, y.size(), "pcc");
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const long truth = std::lround(y[i]), said = std::lround(c[i]);
+    if (truth < 0 || said < 0) throw Error("pcc: class indices must not be negative, got " + std::to_string(truth) +
+                                           " and " + std::to_string(said));
+    const auto needed = static_cast<std::size_t>(std::max(truth, said)) + 1;
+    if (confusion_.size() < needed) {
+      confusion_.resize(needed);
+      for (auto& row : confusion_) row.resize(needed, 0);
+    }
+    confusion_[static_cast<std::size_t>(truth)][static_cast<std::size_t>(said)] += 1;
+  }
+  num_inst_ += static_cast<double>(y.size());
+}
+
+std::pair<std::string, double> PCC::get() const {
+  // Gorodkin: (n c - sum_k t_k p_k) / sqrt((n^2 - sum_k p_k^2) (n^2 - sum_k t_k^2)), with c the correct ones,
+  // t_k the samples of class k and p_k those predicted k.
+  const std::size_t k = confusion_.size();
+  double n = 0, correct = 0, tp = 0, tt = 0, pp = 0;
+  for (std::size_t a = 0; a < k; ++a) {
+    double t = 0, p = 0;
+    for (std::size_t b = 0; b < k; ++b) {
+      t += confusion_[a][b];
+      p += confusion_[b][a];
+    }
+    n += t;
+    correct += confusion_[a][a];
+    tp += t * p;
+    tt += t * t;
+    pp += p * p;
+  }
+  const double denominator = std::sqrt((n * n - pp) * (n * n - tt));
+  return {name(), n == 0 ? kNaN : denominator == 0 ? 0.0 : (n * correct - tp) / denominator};
+}
+
 namespace {
 // Label and prediction values of one size; the callback sees each pair.
 template <class Fn>

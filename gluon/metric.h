@@ -93,6 +93,22 @@ class MCC : public F1 {
   std::pair<std::string, double> get() const override;
 };
 
+// MXNet's PCC: the multiclass Matthews correlation (Gorodkin's R_K) of the confusion matrix gathered over every
+// update, predictions the argmax of pred (or class indices of label's shape). Two classes give MCC's value.
+class PCC : public EvalMetric {
+ public:
+  PCC() : EvalMetric("pcc") {}
+  std::shared_ptr<EvalMetric> clone() const override { return fresh<PCC>(*this); }
+  void reset() override;
+  std::pair<std::string, double> get() const override;
+
+ protected:
+  void update_one(const NDArray& label, const NDArray& pred) override;
+
+ private:
+  std::vector<std::vector<double>> confusion_;  // [true class][predicted class], grown as classes appear
+};
+
 // Mean absolute and squared errors, and the root of the latter, over every element.
 class MAE : public EvalMetric {
  public:

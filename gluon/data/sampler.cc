@@ -78,4 +78,22 @@ std::size_t BatchSampler::size() const {
   return last_batch_ == LastBatch::kKeep ? (n + batch_size_ - 1) / batch_size_ : n / batch_size_;
 }
 
+IntervalSampler::IntervalSampler(std::size_t length, std::size_t interval, bool rollover)
+    : length_(length), interval_(interval), rollover_(rollover) {
+  if (interval == 0 || interval >= length) {
+    throw Error("IntervalSampler: interval must be above 0 and below the length " + std::to_string(length) + ", got " +
+                std::to_string(interval));
+  }
+}
+
+std::vector<std::size_t> IntervalSampler::indices() {
+  std::vector<std::size_t> order;
+  for (std::size_t start = 0; start < (rollover_ ? interval_ : 1); ++start) {
+    for (std::size_t i = start; i < length_; i += interval_) order.push_back(i);
+  }
+  return order;
+}
+
+std::size_t IntervalSampler::size() const { return rollover_ ? length_ : (length_ + interval_ - 1) / interval_; }
+
 }  // namespace mx::gluon::data

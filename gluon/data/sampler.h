@@ -50,6 +50,20 @@ class SplitSampler : public Sampler {
   bool shuffle_;
 };
 
+// gluon.contrib.data's IntervalSampler: every interval-th index from 0, then (with rollover) from 1, 2, ...
+// up to interval - 1, so each index comes once: length 10, interval 3 gives 0 3 6 9 1 4 7 2 5 8. Throws
+// mx::Error unless 0 < interval < length.
+class IntervalSampler : public Sampler {
+ public:
+  IntervalSampler(std::size_t length, std::size_t interval, bool rollover = true);
+  std::vector<std::size_t> indices() override;
+  std::size_t size() const override;
+
+ private:
+  std::size_t length_, interval_;
+  bool rollover_;
+};
+
 // What to do with a last batch smaller than batch_size: keep it, discard it, or roll its samples over to the
 // start of the next epoch.
 enum class LastBatch { kKeep, kDiscard, kRollover };

@@ -150,3 +150,29 @@ TEST_CASE("reset_ctx moves parameters to other contexts with their values and fr
   deferred.collect_params().reset_ctx({cpu(3)});
   CHECK(deferred(nd::ones({1, 4}, cpu(3))).context() == cpu(3));
 }
+
+TEST_CASE("init::Load takes each parameter's values by name, the rest from its default", "[gluon][block]") {
+  // A parameter's own initializer wins over the one initialize() is given, as in MXNet: Dense's bias has Zero
+  // unless told otherwise.
+  nn::Dense dense(2, {.bias_initializer = {}, .in_units = 3});
+  // MXNet's "arg:" prefix is dropped; the weight is missing and falls to the default (One: all ones).
+  const std::map<std::string, NDArray> saved = {{"arg:bias", nd::array({4.0f, -5.0f}, Shape{2})}};
+  dense.initialize(init::Load(saved, init::One()));
+  CHECK(dense.bias().data().asnumpy<float>() == std::vector<float>{4, -5});
+  CHECK(dense.weight().data().asnumpy<float>() == std::vector<float>(6, 1));
+  // From a file, every name present: the values come back exactly, converted to the parameter's dtype.
+  const std::string path = test::temp_path("mxpp_init_load.params");
+  nd::save(path, std::map<std::string, NDArray>{{"weight", nd::arange(0, 6).reshape({2, 3}).astype(DType::kFloat64)},
+                                                {"bias", nd::array({1.0f, 2.0f}, Shape{2})}});
+  nn::Dense other(2, {.bias_initializer = {}, .in_units = 3});
+  other.initialize(init::Load(path));
+  CHECK(other.bias().data().asnumpy<float>() == std::vector<float>{1, 2});
+  CHECK(other.weight().data().dtype() == DType::kFloat32);
+  CHECK(other.weight().data().asnumpy<float>() == std::vector<float>{0, 1, 2, 3, 4, 5});
+  // Missing without a default, or of another shape: errors naming the parameter.
+  nn::Dense third(2, {.in_units = 3});
+  CHECK_THROWS_WITH(third.initialize(init::Load(saved)), Contains("'weight'") && Contains("default_init"));
+  nn::Dense wider(4, {.in_units = 3});
+  CHECK_THROWS_WITH(wider.initialize(init::Load(path)), Contains("'weight'") && Contains("(4, 3)") && Contains("(2, 3)"));
+  std::remove(path.c_str());
+}

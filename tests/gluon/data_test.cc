@@ -292,3 +292,13 @@ TEST_CASE("DataLoader delivers batches on its context, by default the current on
   data::DataLoader host(dataset, {.batch_size = 4});
   for (auto [x, y] : host) CHECK(x.context() == cpu(0));
 }
+
+TEST_CASE("IntervalSampler takes every interval-th index, then rolls over to the next start", "[gluon][data]") {
+  gluon::data::IntervalSampler rolling(10, 3);
+  CHECK(rolling.indices() == std::vector<std::size_t>{0, 3, 6, 9, 1, 4, 7, 2, 5, 8});
+  CHECK(rolling.size() == 10);
+  gluon::data::IntervalSampler once(10, 3, /*rollover=*/false);
+  CHECK(once.indices() == std::vector<std::size_t>{0, 3, 6, 9});
+  CHECK(once.size() == 4);
+  CHECK_THROWS_WITH(gluon::data::IntervalSampler(3, 3), Catch::Contains("interval"));
+}

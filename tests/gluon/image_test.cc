@@ -365,3 +365,31 @@ TEST_CASE("brightness and contrast stay within their ranges", "[gluon][data]") {
   CHECK(v[0] >= -0.25 - 1e-6);
   CHECK(v[3] <= 1.25 + 1e-6);
 }
+
+TEST_CASE("ImageListDataset reads an im2rec .lst file or a list of labels and paths", "[gluon][data][io]") {
+  const fs::path root = fs::temp_directory_path() / "mxpp_image_list";
+  fs::remove_all(root);
+  fs::create_directories(root / "sub");
+  const auto rgb = gradient(4, 3);
+  write_png((root / "a.png").string(), 4, 3, rgb);
+  write_png((root / "sub" / "b.png").string(), 4, 3, rgb);
+  const fs::path lst = root / "images.lst";
+  std::ofstream(lst) << "0\t3\ta.png\n1\t1.5\t-2\tsub/b.png\n";
+  const vision::ImageListDataset listed(root.string(), lst.string());
+  REQUIRE(listed.size() == 2);
+  const gluon::data::Sample first = listed.get(0), second = listed.get(1);
+  test::check_array(first[0], {3, 4, 3}, std::vector<double>(rgb.begin(), rgb.end()));
+  CHECK(first[1].shape() == Shape{1});
+  CHECK(first[1].asnumpy<float>() == std::vector<float>{3});
+  CHECK(second[1].asnumpy<float>() == std::vector<float>{1.5f, -2});  // two labels
+  // The same images as (labels, path) pairs, gray.
+  const vision::ImageListDataset given(root.string(), {{{7}, "sub/b.png"}}, 0);
+  CHECK(given.get(0)[0].shape() == Shape{3, 4, 1});
+  CHECK(given.get(0)[1].asnumpy<float>() == std::vector<float>{7});
+  // A line without a path, or with a label that is not a number, names the file and the line.
+  std::ofstream(root / "bad.lst") << "0\t1\ta.png\n1\tcat\tsub/b.png\n";
+  CHECK_THROWS_WITH(vision::ImageListDataset(root.string(), (root / "bad.lst").string()),
+                    Contains("bad.lst") && Contains("line 2"));
+  CHECK_THROWS_WITH(vision::ImageListDataset(root.string(), (root / "missing.lst").string()), Contains("missing.lst"));
+  fs::remove_all(root);
+}

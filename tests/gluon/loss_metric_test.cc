@@ -172,3 +172,41 @@ TEST_CASE("regression metrics and composites", "[gluon][metric]") {
   CHECK(values[1] == std::pair<std::string, double>{"mse", 1.25});
   CHECK_THROWS_AS(mae.update(label, nd::ones({3})), ShapeError);
 }
+
+TEST_CASE("PCC is the multiclass Matthews correlation of the confusion matrix, MCC's value for two classes", "[gluon][metric]") {
+  // Labels 0 0 1 1 2 2, predictions 0 1 1 1 2 0: by hand n = 6, 4 correct, t = (2, 2, 2), p = (2, 3, 1):
+  // (6 * 4 - (4 + 6 + 2)) / sqrt((36 - 14) (36 - 12)) = 12 / sqrt(528).
+  metric::PCC pcc;
+  pcc.update(nd::array({0.0f, 0, 1, 1, 2, 2}, Shape{6}), nd::array({0.0f, 1, 1, 1, 2, 0}, Shape{6}));
+  CHECK(pcc.get().first == "pcc");
+  CHECK(pcc.get().second == Approx(12 / std::sqrt(528.0)));
+  // Gathered over updates: the same samples in two batches, the second as scores (argmax per row).
+  metric::PCC split;
+  split.update(nd::array({0.0f, 0, 1}, Shape{3}), nd::array({0.0f, 1, 1}, Shape{3}));
+  split.update(nd::array({1.0f, 2, 2}, Shape{3}),
+               nd::array({0.1f, 0.8f, 0.1f, 0.0f, 0.2f, 0.7f, 0.6f, 0.3f, 0.1f}, Shape{3, 3}));
+  CHECK(split.get().second == Approx(12 / std::sqrt(528.0)));
+  // Two classes: tp 2, fn 1, fp 1, tn 1, so (2 * 1 - 1 * 1) / sqrt(3 * 3 * 2 * 2) = 1/6, as MCC.
+  metric::PCC binary;
+  metric::MCC mcc;
+  const NDArray y = nd::array({1.0f, 0, 1, 1, 0}, Shape{5}), p = nd::array({1.0f, 0, 0, 1, 1}, Shape{5});
+  binary.update(y, p);
+  mcc.update(y, p);
+  CHECK(binary.get().second == Approx(1.0 / 6));
+  CHECK(mcc.get().second == Approx(1.0 / 6));
+  binary.reset();
+  CHECK(std::isnan(binary.get().second));
+}
+
+TEST_CASE("SDMLLoss pulls each pair's softmax over the batch towards the smoothed pairing", "[gluon][loss]") {
+  // x1 = (0, 1), x2 = (0, 2) as (2, 1): distances (0, 4; 1, 1); smoothing 0.3 gives targets (0.7, 0.3; 0.3, 0.7).
+  const NDArray x1 = nd::array({0.0f, 1.0f}, Shape{2, 1}), x2 = nd::array({0.0f, 2.0f}, Shape{2, 1});
+  const NDArray loss = gluon::loss::SDMLLoss(0.3)(x1, x2);
+  REQUIRE(loss.shape() == Shape{2});
+  const double z0 = std::log(1 + std::exp(-4.0));  // row 0: log p = (-z0, -4 - z0); row 1: (-log 2, -log 2)
+  auto kl = [](double t, double log_p) { return t * (std::log(t + 1e-12) - log_p); };
+  const double row0 = kl(0.7, -z0) + kl(0.3, -4 - z0), row1 = kl(0.3, -std::log(2.0)) + kl(0.7, -std::log(2.0));
+  test::check_array(loss, {2}, {row0, row1}, 1e-5);
+  CHECK_THROWS_WITH(gluon::loss::SDMLLoss()(x1, nd::zeros({3, 1})), Contains("SDMLLoss") && Contains("(3, 1)"));
+  CHECK_THROWS_WITH(gluon::loss::SDMLLoss(1.5), Contains("smoothing_parameter"));
+}

@@ -223,6 +223,54 @@ Sample ImageFolderDataset::get(std::size_t i) const {
   return {imread(path, flag_), nd::full({}, label, cpu(), DType::kInt32)};
 }
 
+namespace {
+std::vector<std::pair<std::vector<double>, std::string>> read_lst(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("ImageListDataset: cannot open " + path);
+  std::vector<std::pair<std::vector<double>, std::string>> items;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) fields.push_back(line.substr(start, tab - start));
+    fields.push_back(line.substr(start));
+    bool ok = fields.size() >= 3 && !fields.back().empty();
+    std::vector<double> labels;
+    for (std::size_t f = 1; ok && f + 1 < fields.size(); ++f) {
+      char* end = nullptr;
+      labels.push_back(std::strtod(fields[f].c_str(), &end));
+      ok = !fields[f].empty() && *end == '\0';
+    }
+    if (!ok) {
+      throw Error("ImageListDataset: " + path + " line " + std::to_string(number) +
+                  ": expected index<TAB>label(s)<TAB>path, got '" + line + "'");
+    }
+    items.emplace_back(std::move(labels), fields.back());
+  }
+  return items;
+}
+}  // namespace
+
+ImageListDataset::ImageListDataset(std::string root, const std::string& lst_file, int flag)
+    : ImageListDataset(std::move(root), read_lst(lst_file), flag) {}
+
+ImageListDataset::ImageListDataset(std::string root, std::vector<std::pair<std::vector<double>, std::string>> images, int flag)
+    : root_(std::move(root)), flag_(flag) {
+  if (flag != 0 && flag != 1) throw Error("ImageListDataset: flag must be 1 (color) or 0 (gray), got " + std::to_string(flag));
+  if (images.empty()) throw Error("ImageListDataset: no images listed");
+  items_ = std::make_shared<const std::vector<std::pair<std::vector<double>, std::string>>>(std::move(images));
+}
+
+Sample ImageListDataset::get(std::size_t i) const {
+  if (i >= size()) {
+    throw Error("ImageListDataset: index " + std::to_string(i) + " is out of range for " + std::to_string(size()) + " images");
+  }
+  const auto& [labels, path] = (*items_)[i];
+  return {imread((std::filesystem::path(root_) / path).string(), flag_), nd::array(labels, std::nullopt, cpu(), DType::kFloat32)};
+}
+
 ImageRecordDataset::ImageRecordDataset(std::string filename, int flag) : records_(std::move(filename)), flag_(flag) {
   if (flag != 0 && flag != 1) throw Error("ImageRecordDataset: flag must be 1 (color) or 0 (gray), got " + std::to_string(flag));
 }

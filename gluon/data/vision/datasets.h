@@ -85,6 +85,23 @@ class ImageFolderDataset : public DatasetBase<ImageFolderDataset> {
   int flag_;
 };
 
+// MXNet's ImageListDataset: images listed with their labels, paths relative to `root`. The list is an im2rec
+// .lst file (a line per image: index, then one or more labels, then the path, separated by tabs) or given as
+// (labels, path) pairs. Sample i is the decoded image (H, W, C) uint8 (flag 1: RGB, 0: gray) and its labels,
+// float32 (k,). A malformed line is an mx::Error naming the file and line.
+class ImageListDataset : public DatasetBase<ImageListDataset> {
+ public:
+  ImageListDataset(std::string root, const std::string& lst_file, int flag = 1);
+  ImageListDataset(std::string root, std::vector<std::pair<std::vector<double>, std::string>> images, int flag = 1);
+  std::size_t size() const override { return items_->size(); }
+  Sample get(std::size_t i) const override;
+
+ private:
+  std::string root_;
+  std::shared_ptr<const std::vector<std::pair<std::vector<double>, std::string>>> items_;
+  int flag_;
+};
+
 // Images packed in an MXNet .rec file (im2rec's), read through its .idx: sample i is the decoded image (H, W, C)
 // uint8 (flag 1: RGB, 0: gray) and its label, float32: a scalar, or (k,) for records with k labels.
 class ImageRecordDataset : public DatasetBase<ImageRecordDataset> {
