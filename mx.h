@@ -26,6 +26,7 @@
 #include <mx/operators/custom.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/detection.h>
 #include <mx/operators/gather_scatter.h>
 #include <mx/operators/gradient_compression.h>
 #include <mx/operators/image.h>

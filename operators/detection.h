@@ -1,0 +1,35 @@
+#pragma once
+// MXNet's contrib operators for object detection (GluonCV's SSD and R-CNN use them): box overlaps, non-maximum
+// suppression, and boolean masks.
+#include <string>
+
+#include <mx/ndarray/ndarray.h>
+
+namespace mx::nd::contrib {
+
+// Intersection over union of every box of lhs (..., 4) with every box of rhs (..., 4): the output is
+// lhs.shape[:-1] + rhs.shape[:-1]. format "corner" (xmin, ymin, xmax, ymax) or "center" (x, y, width, height);
+// disjoint boxes give 0, as do two empty ones. Composed of recorded operators: differentiable.
+NDArray box_iou(const NDArray& lhs, const NDArray& rhs, const std::string& format = "corner");
+
+// MXNet's box_nms options: each row of data (..., N, K) is one box: its score at score_index, its class at
+// id_index (-1: no class), its coordinates at coord_start .. coord_start + 3.
+struct BoxNmsOptions {
+  double overlap_thresh = 0.5;  // a box overlapping a kept one by more (IoU) is suppressed
+  double valid_thresh = 0;      // boxes scoring at most this are dropped first
+  int topk = -1;                // only the topk best boxes take part (-1: all)
+  int coord_start = 2, score_index = 1, id_index = -1;
+  int background_id = -1;       // boxes of this class are dropped (-1: none)
+  bool force_suppress = false;  // suppress across classes too (always when id_index is -1)
+  std::string in_format = "corner", out_format = "corner";
+};
+// Non-maximum suppression per batch: the boxes kept, best score first, then rows of -1 for the rest; the output
+// has data's shape (MXNet's box_nms, alias box_non_maximum_suppression). Not differentiable.
+NDArray box_nms(const NDArray& data, const BoxNmsOptions& options = {});
+
+// The slices of data along `axis` where index (data.shape[axis],) is nonzero, in order (MXNet's boolean_mask).
+// The output's shape depends on index's values, so this reads them (a sync point, and an error while hybridize
+// traces). Differentiable in data (through take).
+NDArray boolean_mask(const NDArray& data, const NDArray& index, int axis = 0);
+
+}  // namespace mx::nd::contrib

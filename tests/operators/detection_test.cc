@@ -1,0 +1,94 @@
+// The detection operators against boxes worked out by hand: IoU in both formats (and its gradient by finite
+// differences), non-maximum suppression's order, classes, thresholds and formats, and boolean masks.
+#include <catch2/catch.hpp>
+
+#include <mx/mx.h>
+
+#include "test_util.h"
+
+using namespace mx;
+using Catch::Matchers::Contains;
+namespace contrib = nd::contrib;
+
+TEST_CASE("box_iou of every pair of boxes, corner and center formats", "[operators][detection]") {
+  // a = (0, 0, 2, 2) against (1, 1, 3, 3): intersection 1, union 4 + 4 - 1; against (2, 2, 3, 3): touching, 0;
+  // against itself 1. b = (0, 0, 1, 4) touches the first two, and meets (0, 0, 2, 2) in 2: union 4 + 4 - 2.
+  const NDArray lhs = nd::array({0.0f, 0, 2, 2, 0, 0, 1, 4}, Shape{2, 4});
+  const NDArray rhs = nd::array({1.0f, 1, 3, 3, 2, 2, 3, 3, 0, 0, 2, 2}, Shape{3, 4});
+  test::check_array(contrib::box_iou(lhs, rhs), {2, 3}, {1.0 / 7, 0, 1, 0, 0, 2.0 / 6}, 1e-6);
+  // The same boxes as (x, y, width, height).
+  const NDArray lhs_center = nd::array({1.0f, 1, 2, 2, 0.5f, 2, 1, 4}, Shape{1, 2, 4});
+  const NDArray rhs_center = nd::array({2.0f, 2, 2, 2, 2.5f, 2.5f, 1, 1, 1, 1, 2, 2}, Shape{3, 4});
+  test::check_array(contrib::box_iou(lhs_center, rhs_center, "center"), {1, 2, 3}, {1.0 / 7, 0, 1, 0, 0, 2.0 / 6}, 1e-6);
+  // Two empty boxes overlap by 0, not NaN.
+  CHECK(contrib::box_iou(nd::zeros({1, 4}), nd::zeros({1, 4})).asnumpy<float>() == std::vector<float>{0});
+  CHECK_THROWS_WITH(contrib::box_iou(nd::zeros({2, 3}), rhs), Contains("box_iou") && Contains("(2, 3)"));
+  CHECK_THROWS_WITH(contrib::box_iou(lhs, rhs, "xywh"), Contains("xywh"));
+}
+
+TEST_CASE("box_iou's gradient matches finite differences", "[operators][detection]") {
+  // No two compared coordinates are equal: IoU has kinks there.
+  NDArray a = nd::array(std::vector<double>{0.1, 0.2, 2.0, 2.3, 1.2, 0.5, 2.5, 3.0}, Shape{2, 4}, cpu(), DType::kFloat64);
+  const NDArray b = nd::array(std::vector<double>{1.0, 1.1, 3.0, 3.2, 0.0, 0.0, 1.5, 1.5}, Shape{2, 4}, cpu(), DType::kFloat64);
+  const NDArray weights = nd::array(std::vector<double>{1.0, -2.0, 0.5, 3.0}, Shape{2, 2}, cpu(), DType::kFloat64);
+  a.attach_grad();
+  {
+    autograd::record r;
+    (contrib::box_iou(a, b) * weights).sum().backward();
+  }
+  const std::vector<double> grad = a.grad().asnumpy<double>();
+  std::vector<double> values = a.asnumpy<double>();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    auto loss_at = [&](double delta) {
+      std::vector<double> v = values;
+      v[i] += delta;
+      return (contrib::box_iou(nd::array(v, Shape{2, 4}, cpu(), DType::kFloat64), b) * weights).sum().asscalar<double>();
+    };
+    CHECK(grad[i] == Approx((loss_at(1e-6) - loss_at(-1e-6)) / 2e-6).margin(1e-6));
+  }
+}
+
+TEST_CASE("box_nms keeps the best box of each overlapping group, by class, best first", "[operators][detection]") {
+  // Rows [class, score, x1, y1, x2, y2], in no order: the 0.8 box overlaps the 0.9 one of its class by
+  // 3.61 / 4 (suppressed); the class-1 box lies on it too but is another class; the 0.05 box is below
+  // valid_thresh.
+  const std::vector<float> rows = {1, 0.7f, 0, 0, 2, 2,  0, 0.8f, 0.1f, 0.1f, 2, 2,
+                                   0, 0.05f, 5, 5, 6, 6,  0, 0.9f, 0, 0, 2, 2};
+  const NDArray data = nd::array(rows, Shape{1, 4, 6});
+  const std::vector<float> best = {0, 0.9f, 0, 0, 2, 2}, other_class = {1, 0.7f, 0, 0, 2, 2}, none(6, -1);
+  auto joined = [](std::initializer_list<std::vector<float>> parts) {
+    std::vector<float> all;
+    for (const auto& p : parts) all.insert(all.end(), p.begin(), p.end());
+    return all;
+  };
+  contrib::BoxNmsOptions by_class{.valid_thresh = 0.1, .id_index = 0};
+  CHECK(contrib::box_nms(data, by_class).asnumpy<float>() == joined({best, other_class, none, none}));
+  contrib::BoxNmsOptions forced = by_class;
+  forced.force_suppress = true;
+  CHECK(contrib::box_nms(data, forced).asnumpy<float>() == joined({best, none, none, none}));
+  contrib::BoxNmsOptions top = by_class;
+  top.topk = 1;
+  CHECK(contrib::box_nms(data, top).asnumpy<float>() == joined({best, none, none, none}));
+  contrib::BoxNmsOptions background = by_class;
+  background.background_id = 1;
+  CHECK(contrib::box_nms(data, background).asnumpy<float>() == joined({best, none, none, none}));
+  // No thresholds: the low box survives, last; the output in center format.
+  contrib::BoxNmsOptions center{.id_index = 0, .out_format = "center"};
+  CHECK(contrib::box_nms(data, center).asnumpy<float>() ==
+        joined({{0, 0.9f, 1, 1, 2, 2}, {1, 0.7f, 1, 1, 2, 2}, {0, 0.05f, 5.5f, 5.5f, 1, 1}, none}));
+  CHECK_THROWS_WITH(contrib::box_nms(nd::zeros({4, 5}), {}), Contains("box_nms") && Contains("(4, 5)"));
+}
+
+TEST_CASE("boolean_mask keeps the slices whose index is nonzero, and passes gradients back to them", "[operators][detection]") {
+  NDArray data = nd::array({1.0f, 2, 3, 4, 5, 6}, Shape{3, 2});
+  CHECK(contrib::boolean_mask(data, nd::array({0.0f, 1, 1}, Shape{3})).asnumpy<float>() == std::vector<float>{3, 4, 5, 6});
+  test::check_array(contrib::boolean_mask(data, nd::array({1.0f, 0}, Shape{2}), 1), {3, 1}, {1, 3, 5});
+  CHECK(contrib::boolean_mask(data, nd::zeros({3})).shape() == Shape{0, 2});
+  data.attach_grad();
+  {
+    autograd::record r;
+    (contrib::boolean_mask(data, nd::array({1.0f, 0, 1}, Shape{3})) * 2.0).sum().backward();
+  }
+  CHECK(data.grad().asnumpy<float>() == std::vector<float>{2, 2, 0, 0, 2, 2});
+  CHECK_THROWS_WITH(contrib::boolean_mask(data, nd::ones({2})), Contains("boolean_mask") && Contains("(3,)"));
+}
