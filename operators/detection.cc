@@ -1,6 +1,8 @@
 #include <mx/operators/detection.h>
 
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <numeric>
 #include <vector>
 
@@ -181,6 +183,185 @@ NDArray box_nms(const NDArray& data, const BoxNmsOptions& options) {
   check_format("box_nms", options.in_format);
   check_format("box_nms", options.out_format);
   return op::invoke1(kBoxNms, {data}, NmsParams{options}, data.context());
+}
+
+namespace {
+
+struct RoiParams {
+  std::int64_t pooled_h = 1, pooled_w = 1;
+  double spatial_scale = 1;
+  int sample_ratio = -1;
+  bool position_sensitive = false, aligned = false;
+  Shape data_shape;  // the backward's output
+};
+
+// Calls visit(input channel offset within the batch image, element offset in the map, weight) for every
+// bilinear contribution to output (roi, channel c, bin i, j), the weights already divided by the samples.
+template <class T, class Visit>
+void each_contribution(const RoiParams& p, const T* roi, std::int64_t c, std::int64_t i, std::int64_t j,
+                       std::int64_t height, std::int64_t width, Visit&& visit) {
+  const double offset = p.aligned ? 0.5 : 0.0;
+  const double start_w = static_cast<double>(roi[1]) * p.spatial_scale - offset;
+  const double start_h = static_cast<double>(roi[2]) * p.spatial_scale - offset;
+  double roi_w = static_cast<double>(roi[3]) * p.spatial_scale - offset - start_w;
+  double roi_h = static_cast<double>(roi[4]) * p.spatial_scale - offset - start_h;
+  if (!p.aligned) {  // MXNet's: regions at least one pixel across
+    roi_w = std::max(roi_w, 1.0);
+    roi_h = std::max(roi_h, 1.0);
+  }
+  const double bin_h = roi_h / static_cast<double>(p.pooled_h), bin_w = roi_w / static_cast<double>(p.pooled_w);
+  const std::int64_t grid_h = p.sample_ratio > 0 ? p.sample_ratio : static_cast<std::int64_t>(std::ceil(roi_h / static_cast<double>(p.pooled_h)));
+  const std::int64_t grid_w = p.sample_ratio > 0 ? p.sample_ratio : static_cast<std::int64_t>(std::ceil(roi_w / static_cast<double>(p.pooled_w)));
+  const double count = static_cast<double>(std::max<std::int64_t>(grid_h * grid_w, 1));
+  const std::int64_t channel = p.position_sensitive ? (c * p.pooled_h + i) * p.pooled_w + j : c;
+  for (std::int64_t iy = 0; iy < grid_h; ++iy) {
+    double y = start_h + static_cast<double>(i) * bin_h + (static_cast<double>(iy) + 0.5) * bin_h / static_cast<double>(grid_h);
+    for (std::int64_t ix = 0; ix < grid_w; ++ix) {
+      double x = start_w + static_cast<double>(j) * bin_w + (static_cast<double>(ix) + 0.5) * bin_w / static_cast<double>(grid_w);
+      if (y < -1.0 || y > static_cast<double>(height) || x < -1.0 || x > static_cast<double>(width)) continue;  // outside: 0
+      const double yy = std::max(y, 0.0), xx = std::max(x, 0.0);
+      auto low_high = [](double v, std::int64_t extent, std::int64_t& low, std::int64_t& high, double& frac) {
+        low = static_cast<std::int64_t>(v);
+        if (low >= extent - 1) {
+          low = high = extent - 1;
+          frac = 0;
+        } else {
+          high = low + 1;
+          frac = v - static_cast<double>(low);
+        }
+      };
+      std::int64_t y_low, y_high, x_low, x_high;
+      double ly, lx;
+      low_high(yy, height, y_low, y_high, ly);
+      low_high(xx, width, x_low, x_high, lx);
+      const double hy = 1 - ly, hx = 1 - lx;
+      visit(channel, y_low * width + x_low, hy * hx / count);
+      visit(channel, y_low * width + x_high, hy * lx / count);
+      visit(channel, y_high * width + x_low, ly * hx / count);
+      visit(channel, y_high * width + x_high, ly * lx / count);
+    }
+  }
+}
+
+std::int64_t batch_of(double index, std::int64_t batch, std::int64_t r) {
+  const auto b = static_cast<std::int64_t>(index);
+  if (b < 0 || b >= batch) {
+    throw Error("ROIAlign: roi " + std::to_string(r) + " names batch image " + std::to_string(b) + " of " + std::to_string(batch));
+  }
+  return b;
+}
+
+std::int64_t out_channels(const RoiParams& p, std::int64_t channels) {
+  return p.position_sensitive ? channels / (p.pooled_h * p.pooled_w) : channels;
+}
+
+void check_roi_inputs(const RoiParams& p, const op::ArrayInfo& data, const op::ArrayInfo& rois) {
+  if (data.shape.ndim() != 4) throw ShapeError("ROIAlign: data must be (N, C, H, W), got " + data.shape.str());
+  if (rois.shape.ndim() != 2 || rois.shape[1] != 5) {
+    throw ShapeError("ROIAlign: rois must be (R, 5) rows [batch, x1, y1, x2, y2], got " + rois.shape.str());
+  }
+  if (data.dtype != DType::kFloat32 && data.dtype != DType::kFloat64) {
+    throw DTypeError("ROIAlign: data must be float32 or float64, got " + std::string(dtype_name(data.dtype)));
+  }
+  if (rois.dtype != data.dtype) {
+    throw DTypeError("ROIAlign: rois must have data's dtype " + std::string(dtype_name(data.dtype)) + ", got " + dtype_name(rois.dtype));
+  }
+  if (p.position_sensitive && data.shape[1] % (p.pooled_h * p.pooled_w) != 0) {
+    throw ShapeError("ROIAlign: position_sensitive needs channels divisible by " + std::to_string(p.pooled_h * p.pooled_w) +
+                     " bins, got data " + data.shape.str());
+  }
+}
+
+const op::Operator<RoiParams>& roi_align_backward();
+
+const op::Operator<RoiParams> kROIAlign = op::define<RoiParams>({
+    .name = "_contrib_ROIAlign",
+    .num_inputs = 2,
+    .infer = [](const RoiParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      check_roi_inputs(p, in[0], in[1]);
+      out[0] = {Shape{in[1].shape[0], out_channels(p, in[0].shape[1]), p.pooled_h, p.pooled_w}, in[0].dtype};
+    },
+    .cpu = [](const RoiParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const Shape& s = in[0].shape;
+      const std::int64_t channels = out[0].shape[1], bins = p.pooled_h * p.pooled_w, plane = s[2] * s[3];
+      dispatch_dtype(in[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_floating_point_v<T>) {
+          const T* x = in[0].ptr<T>();
+          const T* rois = in[1].ptr<T>();
+          T* y = out[0].ptr<T>();
+          op::parallel_for(out[0].shape[0] * channels, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t rc = begin; rc < end; ++rc) {
+              const std::int64_t r = rc / channels, c = rc % channels;
+              const T* roi = rois + r * 5;
+              const T* image = x + batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] * plane;
+              for (std::int64_t b = 0; b < bins; ++b) {
+                double sum = 0;
+                each_contribution(p, roi, c, b / p.pooled_w, b % p.pooled_w, s[2], s[3],
+                                  [&](std::int64_t ch, std::int64_t at, double w) { sum += w * static_cast<double>(image[ch * plane + at]); });
+                y[rc * bins + b] = static_cast<T>(sum);
+              }
+            }
+          }, 1);
+        }
+      });
+    },
+    .gradient = [](const RoiParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      RoiParams q = p;
+      q.data_shape = args.inputs[0].shape();
+      return {op::invoke1(roi_align_backward(), {args.output_grads[0], args.inputs[1]}, q), NDArray()};
+    },
+});
+
+// Inputs (output gradient, rois): the data's gradient, each output's share spread back over its samples.
+const op::Operator<RoiParams> kROIAlignBackward = op::define<RoiParams>({
+    .name = "_backward_ROIAlign",
+    .num_inputs = 2,
+    .infer = [](const RoiParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      out[0] = {p.data_shape, in[0].dtype};
+    },
+    .cpu = [](const RoiParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const Shape& s = p.data_shape;
+      const std::int64_t rois_count = in[1].shape[0], channels = in[0].shape[1], bins = p.pooled_h * p.pooled_w;
+      const std::int64_t plane = s[2] * s[3];
+      dispatch_dtype(out[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_floating_point_v<T>) {
+          const T* g = in[0].ptr<T>();
+          const T* rois = in[1].ptr<T>();
+          T* dx = out[0].ptr<T>();
+          std::fill(dx, dx + out[0].size(), T{0});
+          // Output channels write disjoint input channels (position-sensitive ones too): split by channel.
+          op::parallel_for(channels, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = 0; r < rois_count; ++r) {
+              const T* roi = rois + r * 5;
+              T* image = dx + batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] * plane;
+              for (std::int64_t c = begin; c < end; ++c) {
+                for (std::int64_t b = 0; b < bins; ++b) {
+                  const double grad = static_cast<double>(g[(r * channels + c) * bins + b]);
+                  each_contribution(p, roi, c, b / p.pooled_w, b % p.pooled_w, s[2], s[3],
+                                    [&](std::int64_t ch, std::int64_t at, double w) { image[ch * plane + at] += static_cast<T>(w * grad); });
+                }
+              }
+            }
+          }, 1);
+        }
+      });
+    },
+});
+
+const op::Operator<RoiParams>& roi_align_backward() { return kROIAlignBackward; }
+
+}  // namespace
+
+NDArray ROIAlign(const NDArray& data, const NDArray& rois, const ROIAlignOptions& options) {
+  if (options.pooled_size.size() != 2 || options.pooled_size[0] < 1 || options.pooled_size[1] < 1) {
+    throw Error("ROIAlign: pooled_size must be two positive extents (PH, PW)");
+  }
+  if (!(options.spatial_scale > 0)) throw Error("ROIAlign: spatial_scale must be positive, got " + std::to_string(options.spatial_scale));
+  const RoiParams p{options.pooled_size[0], options.pooled_size[1], options.spatial_scale, options.sample_ratio,
+                    options.position_sensitive, options.aligned, data.shape()};
+  return op::invoke1(kROIAlign, {data, rois}, p);
 }
 
 }  // namespace mx::nd::contrib

@@ -1,7 +1,9 @@
 #pragma once
 // MXNet's contrib operators for object detection (GluonCV's SSD and R-CNN use them): box overlaps, non-maximum
-// suppression, and boolean masks.
+// suppression, boolean masks, and ROIAlign.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <mx/ndarray/ndarray.h>
 
@@ -31,5 +33,20 @@ NDArray box_nms(const NDArray& data, const BoxNmsOptions& options = {});
 // The output's shape depends on index's values, so this reads them (a sync point, and an error while hybridize
 // traces). Differentiable in data (through take).
 NDArray boolean_mask(const NDArray& data, const NDArray& index, int axis = 0);
+
+// MXNet's ROIAlign (He et al., Mask R-CNN): each region of interest, rois (R, 5) rows [batch index, x1, y1, x2,
+// y2] in input pixels before spatial_scale, pooled to pooled_size (PH, PW) bins, each the mean of bilinear
+// samples (sample_ratio per bin and axis, or ceil(region / bins) when <= 0). aligned shifts the region by half a
+// pixel (Detectron2's); position_sensitive (R-FCN's) takes bin (i, j) of output channel c from input channel
+// (c * PH + i) * PW + j, so C must divide by PH * PW. data (N, C, H, W) float32 or float64; the output
+// (R, C or C / (PH * PW), PH, PW). Differentiable in data (not in rois, as MXNet's). CPU only.
+struct ROIAlignOptions {
+  std::vector<std::int64_t> pooled_size;
+  double spatial_scale = 1;
+  int sample_ratio = -1;
+  bool position_sensitive = false;
+  bool aligned = false;
+};
+NDArray ROIAlign(const NDArray& data, const NDArray& rois, const ROIAlignOptions& options);
 
 }  // namespace mx::nd::contrib

@@ -92,3 +92,56 @@ TEST_CASE("boolean_mask keeps the slices whose index is nonzero, and passes grad
   CHECK(data.grad().asnumpy<float>() == std::vector<float>{2, 2, 0, 0, 2, 2});
   CHECK_THROWS_WITH(contrib::boolean_mask(data, nd::ones({2})), Contains("boolean_mask") && Contains("(3,)"));
 }
+
+TEST_CASE("ROIAlign averages bilinear samples per bin, aligned or not, position-sensitive or not", "[operators][detection]") {
+  // data[y][x] = 4 y + x: bilinear sampling of a linear map is exact, so each bin is 4 cy + cx at its centre.
+  const NDArray data = nd::arange(0, 16).reshape({1, 1, 4, 4});
+  const NDArray roi = nd::array({0.0f, 0.5f, 0.5f, 2.5f, 2.5f}, Shape{1, 5});
+  // Bins of 1 pixel from 0.5: centres 1 and 2.
+  test::check_array(contrib::ROIAlign(data, roi, {.pooled_size = {2, 2}, .sample_ratio = 2}), {1, 1, 2, 2}, {5, 6, 9, 10});
+  // aligned: half a pixel back, centres 0.5 and 1.5.
+  test::check_array(contrib::ROIAlign(data, roi, {.pooled_size = {2, 2}, .sample_ratio = 2, .aligned = true}), {1, 1, 2, 2},
+                    {2.5, 3.5, 6.5, 7.5});
+  // spatial_scale 0.5 on a region given at twice the size; automatic sample counts.
+  const NDArray doubled = nd::array({0.0f, 1, 1, 5, 5}, Shape{1, 5});
+  test::check_array(contrib::ROIAlign(data, doubled, {.pooled_size = {2, 2}, .spatial_scale = 0.5}), {1, 1, 2, 2}, {5, 6, 9, 10});
+  // Position-sensitive: channel c of 4 is the constant c + 1, and bin (i, j) reads channel 2 i + j.
+  const NDArray constant_maps = nd::tile(nd::arange(1, 5).reshape({1, 4, 1, 1}), {1, 1, 2, 2});
+  test::check_array(contrib::ROIAlign(constant_maps, nd::array({0.0f, 0, 0, 1, 1}, Shape{1, 5}),
+                                      {.pooled_size = {2, 2}, .position_sensitive = true}),
+                    {1, 1, 2, 2}, {1, 2, 3, 4});
+  CHECK_THROWS_WITH(contrib::ROIAlign(data, nd::zeros({1, 4}), {.pooled_size = {2, 2}}), Contains("ROIAlign") && Contains("(1, 4)"));
+  CHECK_THROWS_WITH(contrib::ROIAlign(data, roi, {.pooled_size = {2}}), Contains("pooled_size"));
+  CHECK_THROWS_WITH(contrib::ROIAlign(constant_maps, roi, {.pooled_size = {3, 3}, .position_sensitive = true}),
+                    Contains("divisible"));
+  CHECK_THROWS_WITH(contrib::ROIAlign(data, nd::array({3.0f, 0, 0, 1, 1}, Shape{1, 5}), {.pooled_size = {1, 1}}).wait_to_read(),
+                    Contains("batch image 3"));
+}
+
+TEST_CASE("ROIAlign's gradient matches finite differences", "[operators][detection]") {
+  random::seed(21);
+  NDArray data = nd::random::uniform(-1, 1, {2, 3, 5, 6}, cpu(), DType::kFloat64);
+  // Regions with fractional corners, one reaching past the right edge (clamped samples) and one on image 1.
+  const NDArray rois = nd::array(std::vector<double>{0, 0.3, 0.7, 4.1, 3.9, 1, 2.2, 1.4, 6.6, 4.8}, Shape{2, 5}, cpu(),
+                                 DType::kFloat64);
+  for (const bool aligned : {false, true}) {
+    INFO("aligned " << aligned);
+    const contrib::ROIAlignOptions options{.pooled_size = {2, 3}, .sample_ratio = 2, .aligned = aligned};
+    const NDArray weights = nd::random::uniform(-1, 1, {2, 3, 2, 3}, cpu(), DType::kFloat64);
+    data.attach_grad();
+    {
+      autograd::record r;
+      (contrib::ROIAlign(data, rois, options) * weights).sum().backward();
+    }
+    const std::vector<double> grad = data.grad().asnumpy<double>();
+    const std::vector<double> values = data.asnumpy<double>();
+    for (std::size_t i = 0; i < values.size(); i += 7) {
+      auto loss_at = [&](double delta) {
+        std::vector<double> v = values;
+        v[i] += delta;
+        return (contrib::ROIAlign(nd::array(v, data.shape(), cpu(), DType::kFloat64), rois, options) * weights).sum().asscalar<double>();
+      };
+      CHECK(grad[i] == Approx((loss_at(1e-6) - loss_at(-1e-6)) / 2e-6).margin(1e-8));
+    }
+  }
+}
