@@ -283,6 +283,13 @@ std::vector<Entry> table() {
                                                 nd::array({5, 5, 4}));
                            },
                            {{5, 3, 4}}}});
+  // ROIAlign: two regions with fractional corners on a (1, 2, 4, 5) map, one past its right edge.
+  t.push_back({"_contrib_ROIAlign", {[](In x) {
+                                       const NDArray rois = nd::array({0, 0.3, 0.6, 3.2, 2.9, 0, 1.1, 0.2, 5.4, 3.7}, Shape{2, 5})
+                                                                .astype(DType::kFloat64);
+                                       return nd::contrib::ROIAlign(x[0], rois, {.pooled_size = {2, 2}, .sample_ratio = 2});
+                                     },
+                                     {{1, 2, 4, 5}}}});
   // BatchNorm with the moving statistics: one per-channel scale and shift (channel axis in the middle and last).
   for (int axis : {1, 2}) {
     t.push_back({"_scale_shift_channels", {[axis](In x) {
