@@ -364,4 +364,188 @@ NDArray ROIAlign(const NDArray& data, const NDArray& rois, const ROIAlignOptions
   return op::invoke1(kROIAlign, {data, rois}, p);
 }
 
+namespace {
+
+struct RoiPoolParams {
+  std::int64_t pooled_h = 1, pooled_w = 1;
+  double spatial_scale = 1;
+};
+
+// Calls visit(bin, element offset of its maximum in the map, or -1 for an empty bin) for each bin of region
+// `roi` of one channel's map.
+template <class T, class Visit>
+void each_bin_max(const RoiPoolParams& p, const T* roi, const T* map, std::int64_t height, std::int64_t width, Visit&& visit) {
+  auto scaled = [&](int k) { return static_cast<std::int64_t>(std::round(static_cast<double>(roi[k]) * p.spatial_scale)); };
+  const std::int64_t start_w = scaled(1), start_h = scaled(2), end_w = scaled(3), end_h = scaled(4);
+  const double bin_h = static_cast<double>(std::max<std::int64_t>(end_h - start_h + 1, 1)) / static_cast<double>(p.pooled_h);
+  const double bin_w = static_cast<double>(std::max<std::int64_t>(end_w - start_w + 1, 1)) / static_cast<double>(p.pooled_w);
+  auto clamp = [](std::int64_t v, std::int64_t extent) { return std::min(std::max<std::int64_t>(v, 0), extent); };
+  for (std::int64_t i = 0; i < p.pooled_h; ++i) {
+    const std::int64_t h0 = clamp(static_cast<std::int64_t>(std::floor(static_cast<double>(i) * bin_h)) + start_h, height);
+    const std::int64_t h1 = clamp(static_cast<std::int64_t>(std::ceil(static_cast<double>(i + 1) * bin_h)) + start_h, height);
+    for (std::int64_t j = 0; j < p.pooled_w; ++j) {
+      const std::int64_t w0 = clamp(static_cast<std::int64_t>(std::floor(static_cast<double>(j) * bin_w)) + start_w, width);
+      const std::int64_t w1 = clamp(static_cast<std::int64_t>(std::ceil(static_cast<double>(j + 1) * bin_w)) + start_w, width);
+      std::int64_t best = -1;
+      for (std::int64_t h = h0; h < h1; ++h) {
+        for (std::int64_t w = w0; w < w1; ++w) {
+          if (best < 0 || map[h * width + w] > map[best]) best = h * width + w;
+        }
+      }
+      visit(i * p.pooled_w + j, best);
+    }
+  }
+}
+
+void check_pool_inputs(const op::ArrayInfo& data, const op::ArrayInfo& rois) {
+  if (data.shape.ndim() != 4) throw ShapeError("ROIPooling: data must be (N, C, H, W), got " + data.shape.str());
+  if (rois.shape.ndim() != 2 || rois.shape[1] != 5) {
+    throw ShapeError("ROIPooling: rois must be (R, 5) rows [batch, x1, y1, x2, y2], got " + rois.shape.str());
+  }
+  if ((data.dtype != DType::kFloat32 && data.dtype != DType::kFloat64) || rois.dtype != data.dtype) {
+    throw DTypeError("ROIPooling: data and rois must be float32 or float64 alike, got " + std::string(dtype_name(data.dtype)) +
+                     " and " + dtype_name(rois.dtype));
+  }
+}
+
+// Runs fn(roi r, its channel c map offset, output offset) for every (region, channel).
+template <class Fn>
+void each_region_channel(std::int64_t regions, std::int64_t channels, Fn&& fn) {
+  op::parallel_for(regions * channels, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t rc = begin; rc < end; ++rc) fn(rc / channels, rc % channels);
+  }, 1);
+}
+
+const op::Operator<RoiPoolParams>& roi_pooling_backward();
+
+const op::Operator<RoiPoolParams> kROIPooling = op::define<RoiPoolParams>({
+    .name = "ROIPooling",
+    .num_inputs = 2,
+    .infer = [](const RoiPoolParams& p, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      check_pool_inputs(in[0], in[1]);
+      out[0] = {Shape{in[1].shape[0], in[0].shape[1], p.pooled_h, p.pooled_w}, in[0].dtype};
+    },
+    .cpu = [](const RoiPoolParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const Shape& s = in[0].shape;
+      const std::int64_t plane = s[2] * s[3], bins = p.pooled_h * p.pooled_w;
+      dispatch_dtype(in[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_floating_point_v<T>) {
+          const T* x = in[0].ptr<T>();
+          const T* rois = in[1].ptr<T>();
+          T* y = out[0].ptr<T>();
+          each_region_channel(in[1].shape[0], s[1], [&](std::int64_t r, std::int64_t c) {
+            const T* roi = rois + r * 5;
+            const T* map = x + (batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] + c) * plane;
+            T* dst = y + (r * s[1] + c) * bins;
+            each_bin_max(p, roi, map, s[2], s[3], [&](std::int64_t bin, std::int64_t at) { dst[bin] = at < 0 ? T{0} : map[at]; });
+          });
+        }
+      });
+    },
+    .gradient = [](const RoiPoolParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
+      return {op::invoke1(roi_pooling_backward(), {args.output_grads[0], args.inputs[0], args.inputs[1]}, p), NDArray()};
+    },
+});
+
+// Inputs (output gradient, data, rois): each bin's gradient added at its maximum, found again in data.
+const op::Operator<RoiPoolParams> kROIPoolingBackward = op::define<RoiPoolParams>({
+    .name = "_backward_ROIPooling",
+    .num_inputs = 3,
+    .infer = [](const RoiPoolParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) { out[0] = in[1]; },
+    .cpu = [](const RoiPoolParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const Shape& s = in[1].shape;
+      const std::int64_t plane = s[2] * s[3], bins = p.pooled_h * p.pooled_w, regions = in[2].shape[0];
+      dispatch_dtype(in[1].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_floating_point_v<T>) {
+          const T* g = in[0].ptr<T>();
+          const T* x = in[1].ptr<T>();
+          const T* rois = in[2].ptr<T>();
+          T* dx = out[0].ptr<T>();
+          std::fill(dx, dx + out[0].size(), T{0});
+          // Channels write disjoint maps: split by channel, every region inside.
+          op::parallel_for(s[1], [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = 0; r < regions; ++r) {
+              const T* roi = rois + r * 5;
+              const std::int64_t image = batch_of(static_cast<double>(roi[0]), s[0], r);
+              for (std::int64_t c = begin; c < end; ++c) {
+                const std::int64_t map = (image * s[1] + c) * plane;
+                const T* grad = g + (r * s[1] + c) * bins;
+                each_bin_max(p, roi, x + map, s[2], s[3], [&](std::int64_t bin, std::int64_t at) {
+                  if (at >= 0) dx[map + at] += grad[bin];
+                });
+              }
+            }
+          }, 1);
+        }
+      });
+    },
+});
+
+const op::Operator<RoiPoolParams>& roi_pooling_backward() { return kROIPoolingBackward; }
+
+const op::Operator<MultiBoxPriorOptions> kMultiBoxPrior = op::define<MultiBoxPriorOptions>({
+    .name = "_contrib_MultiBoxPrior",
+    .infer = [](const MultiBoxPriorOptions& o, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      if (in[0].shape.ndim() != 4) throw ShapeError("MultiBoxPrior: data must be (N, C, H, W), got " + in[0].shape.str());
+      const auto boxes = static_cast<std::int64_t>(o.sizes.size() + o.ratios.size() - 1);
+      out[0] = {Shape{1, in[0].shape[2] * in[0].shape[3] * boxes, 4}, in[0].dtype};
+    },
+    .cpu = [](const MultiBoxPriorOptions& o, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const std::int64_t height = in[0].shape[2], width = in[0].shape[3];
+      const double step_y = o.steps[0] > 0 ? o.steps[0] : 1.0 / static_cast<double>(height);
+      const double step_x = o.steps[1] > 0 ? o.steps[1] : 1.0 / static_cast<double>(width);
+      const double aspect = static_cast<double>(height) / static_cast<double>(width);
+      std::vector<std::pair<double, double>> halves;  // (w / 2, h / 2) of each box at a position
+      const double first = std::sqrt(o.ratios[0]);
+      for (double size : o.sizes) halves.emplace_back(size * aspect * first / 2, size / first / 2);
+      for (std::size_t j = 1; j < o.ratios.size(); ++j) {
+        const double ratio = std::sqrt(o.ratios[j]);
+        halves.emplace_back(o.sizes[0] * aspect * ratio / 2, o.sizes[0] / ratio / 2);
+      }
+      dispatch_dtype(out[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        T* y = out[0].ptr<T>();
+        auto put = [&](double v) { *y++ = static_cast<T>(o.clip ? std::clamp(v, 0.0, 1.0) : v); };
+        for (std::int64_t r = 0; r < height; ++r) {
+          const double cy = (static_cast<double>(r) + o.offsets[0]) * step_y;
+          for (std::int64_t c = 0; c < width; ++c) {
+            const double cx = (static_cast<double>(c) + o.offsets[1]) * step_x;
+            for (const auto& [hw, hh] : halves) {
+              put(cx - hw);
+              put(cy - hh);
+              put(cx + hw);
+              put(cy + hh);
+            }
+          }
+        }
+      });
+    },
+});
+
+}  // namespace
+
+NDArray ROIPooling(const NDArray& data, const NDArray& rois, std::vector<std::int64_t> pooled_size, double spatial_scale) {
+  if (pooled_size.size() != 2 || pooled_size[0] < 1 || pooled_size[1] < 1) {
+    throw Error("ROIPooling: pooled_size must be two positive extents (PH, PW)");
+  }
+  if (!(spatial_scale > 0)) throw Error("ROIPooling: spatial_scale must be positive, got " + std::to_string(spatial_scale));
+  return op::invoke1(kROIPooling, {data, rois}, RoiPoolParams{pooled_size[0], pooled_size[1], spatial_scale});
+}
+
+NDArray MultiBoxPrior(const NDArray& data, const MultiBoxPriorOptions& options) {
+  if (options.sizes.empty() || options.ratios.empty()) throw Error("MultiBoxPrior: sizes and ratios must not be empty");
+  for (double v : options.sizes) {
+    if (!(v > 0)) throw Error("MultiBoxPrior: sizes must be positive, got " + std::to_string(v));
+  }
+  for (double v : options.ratios) {
+    if (!(v > 0)) throw Error("MultiBoxPrior: ratios must be positive, got " + std::to_string(v));
+  }
+  if (options.steps.size() != 2 || options.offsets.size() != 2) {
+    throw Error("MultiBoxPrior: steps and offsets take two values each, (y, x)");
+  }
+  return op::invoke1(kMultiBoxPrior, {data}, options, data.context());
+}
+
 }  // namespace mx::nd::contrib

@@ -1,6 +1,6 @@
 #pragma once
 // MXNet's contrib operators for object detection (GluonCV's SSD and R-CNN use them): box overlaps, non-maximum
-// suppression, boolean masks, and ROIAlign.
+// suppression, boolean masks, region pooling (ROIAlign, ROIPooling) and SSD's anchors (MultiBoxPrior).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,5 +48,24 @@ struct ROIAlignOptions {
   bool aligned = false;
 };
 NDArray ROIAlign(const NDArray& data, const NDArray& rois, const ROIAlignOptions& options);
+
+// MXNet's ROIPooling (Fast R-CNN): each region, rounded to whole pixels after spatial_scale, cut into pooled_size
+// (PH, PW) bins of whole pixels and each bin's maximum taken (0 for a bin that falls outside the map). rois
+// (R, 5) rows [batch index, x1, y1, x2, y2]; data (N, C, H, W) float32 or float64; the output (R, C, PH, PW).
+// Differentiable in data: the gradient goes to each bin's maximum. CPU only.
+NDArray ROIPooling(const NDArray& data, const NDArray& rois, std::vector<std::int64_t> pooled_size, double spatial_scale);
+
+// MXNet's MultiBoxPrior (SSD's anchors) for a feature map data (N, C, H, W): at each position, centred at
+// ((x + offsets[1]) * steps[1], (y + offsets[0]) * steps[0]) (steps default to 1 / W and 1 / H), one box per
+// size at ratio 1 and one per further ratio at sizes[0]: len(sizes) + len(ratios) - 1 boxes, corners
+// (xmin, ymin, xmax, ymax) in [0, 1] units (clipped there with clip). Output (1, H * W * boxes, 4).
+struct MultiBoxPriorOptions {
+  std::vector<double> sizes = {1};
+  std::vector<double> ratios = {1};
+  bool clip = false;
+  std::vector<double> steps = {-1, -1};  // (y, x); -1: 1 / H and 1 / W
+  std::vector<double> offsets = {0.5, 0.5};
+};
+NDArray MultiBoxPrior(const NDArray& data, const MultiBoxPriorOptions& options = {});
 
 }  // namespace mx::nd::contrib

@@ -290,6 +290,12 @@ std::vector<Entry> table() {
                                        return nd::contrib::ROIAlign(x[0], rois, {.pooled_size = {2, 2}, .sample_ratio = 2});
                                      },
                                      {{1, 2, 4, 5}}}});
+  // ROIPooling: whole-pixel bins of two regions (random values: no ties between a bin's pixels).
+  t.push_back({"ROIPooling", {[](In x) {
+                                const NDArray rois = nd::array({0, 0, 0, 3, 2, 0, 1, 1, 4, 3}, Shape{2, 5}).astype(DType::kFloat64);
+                                return nd::contrib::ROIPooling(x[0], rois, {2, 2}, 1.0);
+                              },
+                              {{1, 2, 4, 5}}}});
   // BatchNorm with the moving statistics: one per-channel scale and shift (channel axis in the middle and last).
   for (int axis : {1, 2}) {
     t.push_back({"_scale_shift_channels", {[axis](In x) {

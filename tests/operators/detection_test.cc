@@ -145,3 +145,44 @@ TEST_CASE("ROIAlign's gradient matches finite differences", "[operators][detecti
     }
   }
 }
+
+TEST_CASE("ROIPooling takes each bin's maximum over whole pixels, and its gradient goes there", "[operators][detection]") {
+  NDArray data = nd::arange(0, 16).reshape({1, 1, 4, 4});  // 4 y + x: each bin's maximum is its bottom-right pixel
+  const NDArray rois = nd::array({0.0f, 0, 0, 3, 3, 0, 1, 1, 2, 2, 0, 5, 5, 7, 7}, Shape{3, 5});
+  // The whole map in 2 x 2 bins; pixels (1..2, 1..2) one per bin; a region past the map: empty bins, 0.
+  test::check_array(nd::contrib::ROIPooling(data, rois, {2, 2}, 1.0), {3, 1, 2, 2}, {5, 7, 13, 15, 5, 6, 9, 10, 0, 0, 0, 0});
+  // spatial_scale: coordinates given at twice the size, rounded after scaling.
+  test::check_array(nd::contrib::ROIPooling(data, nd::array({0.0f, 0, 0, 6, 6}, Shape{1, 5}), {2, 2}, 0.5), {1, 1, 2, 2},
+                    {5, 7, 13, 15});
+  data.attach_grad();
+  {
+    autograd::record r;
+    nd::contrib::ROIPooling(data, rois, {2, 2}, 1.0).sum().backward();
+  }
+  // The first two regions' maxima: 5 twice (both regions), 6, 7, 9, 10, 13, 15 once.
+  std::vector<float> expected(16, 0);
+  for (int at : {5, 5, 7, 13, 15, 6, 9, 10}) expected[static_cast<std::size_t>(at)] += 1;
+  CHECK(data.grad().asnumpy<float>() == expected);
+  CHECK_THROWS_WITH(nd::contrib::ROIPooling(data, rois, {2, 2}, 0), Contains("spatial_scale"));
+}
+
+TEST_CASE("MultiBoxPrior lays SSD's anchors over every position of the map", "[operators][detection]") {
+  // A 2 x 2 map: centres 0.25 and 0.75. At (0.25, 0.25): size 0.5 -> half 0.25; size 0.25 -> half 0.125; ratio 4
+  // at size 0.5 -> half width 0.5 * 2 / 2, half height 0.5 / 2 / 2.
+  const NDArray anchors = nd::contrib::MultiBoxPrior(nd::zeros({1, 3, 2, 2}), {.sizes = {0.5, 0.25}, .ratios = {1, 4}});
+  REQUIRE(anchors.shape() == Shape{1, 12, 4});
+  const std::vector<float> values = anchors.asnumpy<float>();
+  const std::vector<float> first(values.begin(), values.begin() + 12);
+  CHECK(first == std::vector<float>{0, 0, 0.5f, 0.5f, 0.125f, 0.125f, 0.375f, 0.375f, -0.25f, 0.125f, 0.75f, 0.375f});
+  // The last position (0.75, 0.75), its last box, clipped to [0, 1].
+  const NDArray clipped = nd::contrib::MultiBoxPrior(nd::zeros({1, 3, 2, 2}), {.sizes = {0.5, 0.25}, .ratios = {1, 4}, .clip = true});
+  const std::vector<float> all = clipped.asnumpy<float>();
+  CHECK(std::vector<float>(all.end() - 4, all.end()) == std::vector<float>{0.25f, 0.625f, 1, 0.875f});
+  // A map twice as wide as high halves the widths (MXNet's H / W factor); steps and offsets as given.
+  const NDArray wide = nd::contrib::MultiBoxPrior(nd::zeros({1, 1, 2, 4}), {.sizes = {0.5}, .steps = {0.5, 0.25}, .offsets = {0, 0}});
+  CHECK(wide.shape() == Shape{1, 8, 4});
+  const std::vector<float> wide_values = wide.asnumpy<float>();
+  CHECK(std::vector<float>(wide_values.begin(), wide_values.begin() + 8) ==
+        std::vector<float>{-0.125f, -0.25f, 0.125f, 0.25f, 0.125f, -0.25f, 0.375f, 0.25f});
+  CHECK_THROWS_WITH(nd::contrib::MultiBoxPrior(nd::zeros({1, 3, 2, 2}), {.sizes = {}}), Contains("sizes"));
+}
