@@ -10,6 +10,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/indexing.h>
+#include <mx/operators/layout.h>
 #include <mx/operators/invoke.h>
 #include <mx/operators/parallel.h>
 #include <mx/operators/shape_ops.h>
@@ -546,6 +547,103 @@ NDArray MultiBoxPrior(const NDArray& data, const MultiBoxPriorOptions& options) 
     throw Error("MultiBoxPrior: steps and offsets take two values each, (y, x)");
   }
   return op::invoke1(kMultiBoxPrior, {data}, options, data.context());
+}
+
+namespace {
+
+struct MatchParams {
+  double threshold = 0;
+  bool is_ascend = false;
+  int topk = -1;
+};
+
+const op::Operator<MatchParams> kBipartiteMatching = op::define<MatchParams>({
+    .name = "_contrib_bipartite_matching",
+    .num_outputs = 2,
+    .infer = [](const MatchParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      const Shape& s = in[0].shape;
+      if (s.ndim() < 2) throw ShapeError("bipartite_matching: data must be (..., N, M), got " + s.str());
+      Shape rows, cols;
+      for (int a = 0; a + 2 < s.ndim(); ++a) {
+        rows.push_back(s[a]);
+        cols.push_back(s[a]);
+      }
+      rows.push_back(s[s.ndim() - 2]);
+      cols.push_back(s[s.ndim() - 1]);
+      out[0] = {rows, in[0].dtype};
+      out[1] = {cols, in[0].dtype};
+    },
+    .cpu = [](const MatchParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const Shape& s = in[0].shape;
+      const std::int64_t n = s[s.ndim() - 2], m = s[s.ndim() - 1], batches = in[0].size() / std::max<std::int64_t>(n * m, 1);
+      dispatch_dtype(in[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        const T* x = in[0].ptr<T>();
+        T* rows = out[0].ptr<T>();
+        T* cols = out[1].ptr<T>();
+        op::parallel_for(batches, [&](std::int64_t begin, std::int64_t end) {
+          std::vector<std::int64_t> order(static_cast<std::size_t>(n * m));
+          for (std::int64_t b = begin; b < end; ++b) {
+            const T* scores = x + b * n * m;
+            T* row = rows + b * n;
+            T* col = cols + b * m;
+            std::fill(row, row + n, static_cast<T>(-1));
+            std::fill(col, col + m, static_cast<T>(-1));
+            std::iota(order.begin(), order.end(), std::int64_t{0});
+            std::stable_sort(order.begin(), order.end(), [&](std::int64_t u, std::int64_t v) {
+              return p.is_ascend ? scores[u] < scores[v] : scores[u] > scores[v];
+            });
+            int matched = 0;
+            for (std::int64_t k : order) {
+              if (p.topk >= 0 && matched >= p.topk) break;
+              const double score = static_cast<double>(scores[k]);
+              if (p.is_ascend ? score > p.threshold : score < p.threshold) break;  // sorted: the rest fail too
+              const std::int64_t i = k / m, j = k % m;
+              if (row[i] != static_cast<T>(-1) || col[j] != static_cast<T>(-1)) continue;
+              row[i] = static_cast<T>(j);
+              col[j] = static_cast<T>(i);
+              ++matched;
+            }
+          }
+        }, 1);
+      });
+    },
+});
+
+}  // namespace
+
+MatchResult bipartite_matching(const NDArray& data, double threshold, bool is_ascend, int topk) {
+  std::vector<NDArray> outs(2);
+  const NDArray in[] = {data};
+  op::invoke(kBipartiteMatching, std::span<const NDArray>(in), MatchParams{threshold, is_ascend, topk}, std::span<NDArray>(outs),
+             data.context());
+  return {outs[0], outs[1]};
+}
+
+NDArray box_decode(const NDArray& data, const NDArray& anchors, std::vector<double> stds, double clip, const std::string& format) {
+  check_format("box_decode", format);
+  if (data.ndim() != 3 || data.shape()[2] != 4 || anchors.ndim() != 3 || anchors.shape()[0] != 1 ||
+      anchors.shape()[1] != data.shape()[1] || anchors.shape()[2] != 4) {
+    throw ShapeError("box_decode: data must be (B, N, 4) and anchors (1, N, 4), got " + data.shape().str() + " and " +
+                     anchors.shape().str());
+  }
+  if (stds.size() != 4) throw Error("box_decode: stds takes four values, got " + std::to_string(stds.size()));
+  auto column = [](const NDArray& x, int k) { return slice_axis(x, 2, k, k + 1); };
+  NDArray ax = column(anchors, 0), ay = column(anchors, 1), aw = column(anchors, 2), ah = column(anchors, 3);
+  if (format == "corner") {
+    aw = aw - ax;
+    ah = ah - ay;
+    ax = ax + aw * 0.5;
+    ay = ay + ah * 0.5;
+  }
+  const NDArray x = column(data, 0) * stds[0] * aw + ax, y = column(data, 1) * stds[1] * ah + ay;
+  NDArray dw = column(data, 2) * stds[2], dh = column(data, 3) * stds[3];
+  if (clip > 0) {
+    dw = minimum(dw, clip);
+    dh = minimum(dh, clip);
+  }
+  const NDArray half_w = exp(dw) * aw * 0.5, half_h = exp(dh) * ah * 0.5;
+  return concat({x - half_w, y - half_h, x + half_w, y + half_h}, 2);
 }
 
 }  // namespace mx::nd::contrib

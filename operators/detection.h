@@ -68,4 +68,19 @@ struct MultiBoxPriorOptions {
 };
 NDArray MultiBoxPrior(const NDArray& data, const MultiBoxPriorOptions& options = {});
 
+// MXNet's bipartite_matching: greedy one-to-one matching of rows to columns by score, data (..., N, M). Pairs are
+// taken best first (highest, or lowest with is_ascend), skipping a row or column already matched and scores
+// below threshold (above it with is_ascend), at most topk pairs (-1: any number). Returns each row's column
+// (..., N) and each column's row (..., M), -1 where unmatched, in data's dtype. Not differentiable.
+struct MatchResult {
+  NDArray row_match, col_match;
+};
+MatchResult bipartite_matching(const NDArray& data, double threshold, bool is_ascend = false, int topk = -1);
+
+// MXNet's box_decode: offsets data (B, N, 4) (dx, dy, dw, dh) applied to anchors (1, N, 4) ("corner" or
+// "center"): centre += d * std * anchor size, size *= exp(d * std) (dw, dh capped at clip when clip > 0).
+// Returns corner boxes (B, N, 4). Composed of recorded operators: differentiable.
+NDArray box_decode(const NDArray& data, const NDArray& anchors, std::vector<double> stds = {1, 1, 1, 1}, double clip = -1,
+                   const std::string& format = "center");
+
 }  // namespace mx::nd::contrib

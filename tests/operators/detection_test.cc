@@ -186,3 +186,36 @@ TEST_CASE("MultiBoxPrior lays SSD's anchors over every position of the map", "[o
         std::vector<float>{-0.125f, -0.25f, 0.125f, 0.25f, 0.125f, -0.25f, 0.375f, 0.25f});
   CHECK_THROWS_WITH(nd::contrib::MultiBoxPrior(nd::zeros({1, 3, 2, 2}), {.sizes = {}}), Contains("sizes"));
 }
+
+TEST_CASE("bipartite_matching pairs rows and columns greedily, best score first", "[operators][detection]") {
+  // MXNet's example: 0.6 pairs row 0 with column 1, 0.5 and 0.4 meet a taken row or column, 0.3 pairs 2 with 0.
+  const NDArray scores = nd::array({0.5f, 0.6f, 0.1f, 0.2f, 0.3f, 0.4f}, Shape{3, 2});
+  auto [rows, cols] = nd::contrib::bipartite_matching(scores, 1e-12);
+  CHECK(rows.asnumpy<float>() == std::vector<float>{1, -1, 0});
+  CHECK(cols.asnumpy<float>() == std::vector<float>{2, 0});
+  // topk 1: only the best pair; a threshold of 0.35: the 0.3 pair is refused.
+  CHECK(nd::contrib::bipartite_matching(scores, 1e-12, false, 1).row_match.asnumpy<float>() == std::vector<float>{1, -1, -1});
+  CHECK(nd::contrib::bipartite_matching(scores, 0.35).row_match.asnumpy<float>() == std::vector<float>{1, -1, -1});
+  // Ascending (costs): 0.1 pairs row 1 with column 0, then 0.4 (row 2, column 1); in a batch of two, alike.
+  auto [rows_up, cols_up] = nd::contrib::bipartite_matching(nd::stack({scores, scores}), 10, /*is_ascend=*/true);
+  CHECK(rows_up.shape() == Shape{2, 3});
+  CHECK(rows_up.asnumpy<float>() == std::vector<float>{-1, 0, 1, -1, 0, 1});
+  CHECK(cols_up.asnumpy<float>() == std::vector<float>{1, 2, 1, 2});
+}
+
+TEST_CASE("box_decode applies offsets to anchors in either format, with stds and a clip", "[operators][detection]") {
+  // Anchor centre (0.5, 0.5), size (0.2, 0.4); offsets (1, -1, ln 2, 0) with stds (0.1, 0.1, 0.2, 0.2): centre
+  // (0.5 + 0.1 * 0.2, 0.5 - 0.1 * 0.4) = (0.52, 0.46), width 0.2 * 2^0.2, height 0.4.
+  const NDArray offsets = nd::array(std::vector<double>{1, -1, std::log(2.0), 0}, Shape{1, 1, 4}, cpu(), DType::kFloat64);
+  const NDArray center = nd::array(std::vector<double>{0.5, 0.5, 0.2, 0.4}, Shape{1, 1, 4}, cpu(), DType::kFloat64);
+  const NDArray corner = nd::array(std::vector<double>{0.4, 0.3, 0.6, 0.7}, Shape{1, 1, 4}, cpu(), DType::kFloat64);
+  const double half_w = 0.1 * std::pow(2.0, 0.2);
+  const std::vector<double> expected = {0.52 - half_w, 0.26, 0.52 + half_w, 0.66};
+  test::check_array(nd::contrib::box_decode(offsets, center, {0.1, 0.1, 0.2, 0.2}), {1, 1, 4}, expected, 1e-12);
+  test::check_array(nd::contrib::box_decode(offsets, corner, {0.1, 0.1, 0.2, 0.2}, -1, "corner"), {1, 1, 4}, expected, 1e-12);
+  // clip 0.1 caps 0.2 ln 2 = 0.139: half width 0.1 e^0.1.
+  const double clipped = 0.1 * std::exp(0.1);
+  test::check_array(nd::contrib::box_decode(offsets, center, {0.1, 0.1, 0.2, 0.2}, 0.1), {1, 1, 4},
+                    {0.52 - clipped, 0.26, 0.52 + clipped, 0.66}, 1e-12);
+  CHECK_THROWS_WITH(nd::contrib::box_decode(offsets, nd::zeros({1, 2, 4}, cpu(), DType::kFloat64)), Contains("box_decode"));
+}
