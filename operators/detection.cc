@@ -188,6 +188,33 @@ NDArray box_nms(const NDArray& data, const BoxNmsOptions& options) {
 
 namespace {
 
+// The region operators' kernels over float32 and float64 (the dtypes their inference admits).
+template <class Fn>
+void dispatch_float(DType dtype, Fn&& fn) {
+  dispatch_dtype(dtype, [&](auto tag) {
+    if constexpr (std::is_floating_point_v<decltype(tag)>) fn(tag);
+  });
+}
+
+// fn(region r, channel c) for every pair, split across the workers (forward passes: each pair its own output).
+template <class Fn>
+void each_region_channel(std::int64_t regions, std::int64_t channels, Fn&& fn) {
+  op::parallel_for(regions * channels, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t rc = begin; rc < end; ++rc) fn(rc / channels, rc % channels);
+  }, 1);
+}
+
+// The same for backward passes, which add into the data's gradient: split by channel, every region inside,
+// since output channels write disjoint input channels and regions of one channel may overlap.
+template <class Fn>
+void each_channel_region(std::int64_t regions, std::int64_t channels, Fn&& fn) {
+  op::parallel_for(channels, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = 0; r < regions; ++r) {
+      for (std::int64_t c = begin; c < end; ++c) fn(r, c);
+    }
+  }, 1);
+}
+
 struct RoiParams {
   std::int64_t pooled_h = 1, pooled_w = 1;
   double spatial_scale = 1;
@@ -285,26 +312,21 @@ const op::Operator<RoiParams> kROIAlign = op::define<RoiParams>({
     .cpu = [](const RoiParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
       const Shape& s = in[0].shape;
       const std::int64_t channels = out[0].shape[1], bins = p.pooled_h * p.pooled_w, plane = s[2] * s[3];
-      dispatch_dtype(in[0].dtype, [&](auto tag) {
+      dispatch_float(in[0].dtype, [&](auto tag) {
         using T = decltype(tag);
-        if constexpr (std::is_floating_point_v<T>) {
-          const T* x = in[0].ptr<T>();
-          const T* rois = in[1].ptr<T>();
-          T* y = out[0].ptr<T>();
-          op::parallel_for(out[0].shape[0] * channels, [&](std::int64_t begin, std::int64_t end) {
-            for (std::int64_t rc = begin; rc < end; ++rc) {
-              const std::int64_t r = rc / channels, c = rc % channels;
-              const T* roi = rois + r * 5;
-              const T* image = x + batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] * plane;
-              for (std::int64_t b = 0; b < bins; ++b) {
-                double sum = 0;
-                each_contribution(p, roi, c, b / p.pooled_w, b % p.pooled_w, s[2], s[3],
-                                  [&](std::int64_t ch, std::int64_t at, double w) { sum += w * static_cast<double>(image[ch * plane + at]); });
-                y[rc * bins + b] = static_cast<T>(sum);
-              }
-            }
-          }, 1);
-        }
+        const T* x = in[0].ptr<T>();
+        const T* rois = in[1].ptr<T>();
+        T* y = out[0].ptr<T>();
+        each_region_channel(out[0].shape[0], channels, [&](std::int64_t r, std::int64_t c) {
+          const T* roi = rois + r * 5;
+          const T* image = x + batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] * plane;
+          for (std::int64_t b = 0; b < bins; ++b) {
+            double sum = 0;
+            each_contribution(p, roi, c, b / p.pooled_w, b % p.pooled_w, s[2], s[3],
+                              [&](std::int64_t ch, std::int64_t at, double w) { sum += w * static_cast<double>(image[ch * plane + at]); });
+            y[(r * channels + c) * bins + b] = static_cast<T>(sum);
+          }
+        });
       });
     },
     .gradient = [](const RoiParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
@@ -325,28 +347,21 @@ const op::Operator<RoiParams> kROIAlignBackward = op::define<RoiParams>({
       const Shape& s = p.data_shape;
       const std::int64_t rois_count = in[1].shape[0], channels = in[0].shape[1], bins = p.pooled_h * p.pooled_w;
       const std::int64_t plane = s[2] * s[3];
-      dispatch_dtype(out[0].dtype, [&](auto tag) {
+      dispatch_float(out[0].dtype, [&](auto tag) {
         using T = decltype(tag);
-        if constexpr (std::is_floating_point_v<T>) {
-          const T* g = in[0].ptr<T>();
-          const T* rois = in[1].ptr<T>();
-          T* dx = out[0].ptr<T>();
-          std::fill(dx, dx + out[0].size(), T{0});
-          // Output channels write disjoint input channels (position-sensitive ones too): split by channel.
-          op::parallel_for(channels, [&](std::int64_t begin, std::int64_t end) {
-            for (std::int64_t r = 0; r < rois_count; ++r) {
-              const T* roi = rois + r * 5;
-              T* image = dx + batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] * plane;
-              for (std::int64_t c = begin; c < end; ++c) {
-                for (std::int64_t b = 0; b < bins; ++b) {
-                  const double grad = static_cast<double>(g[(r * channels + c) * bins + b]);
-                  each_contribution(p, roi, c, b / p.pooled_w, b % p.pooled_w, s[2], s[3],
-                                    [&](std::int64_t ch, std::int64_t at, double w) { image[ch * plane + at] += static_cast<T>(w * grad); });
-                }
-              }
-            }
-          }, 1);
-        }
+        const T* g = in[0].ptr<T>();
+        const T* rois = in[1].ptr<T>();
+        T* dx = out[0].ptr<T>();
+        std::fill(dx, dx + out[0].size(), T{0});
+        each_channel_region(rois_count, channels, [&](std::int64_t r, std::int64_t c) {
+          const T* roi = rois + r * 5;
+          T* image = dx + batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] * plane;
+          for (std::int64_t b = 0; b < bins; ++b) {
+            const double grad = static_cast<double>(g[(r * channels + c) * bins + b]);
+            each_contribution(p, roi, c, b / p.pooled_w, b % p.pooled_w, s[2], s[3],
+                              [&](std::int64_t ch, std::int64_t at, double w) { image[ch * plane + at] += static_cast<T>(w * grad); });
+          }
+        });
       });
     },
 });
@@ -409,14 +424,6 @@ void check_pool_inputs(const op::ArrayInfo& data, const op::ArrayInfo& rois) {
   }
 }
 
-// Runs fn(roi r, its channel c map offset, output offset) for every (region, channel).
-template <class Fn>
-void each_region_channel(std::int64_t regions, std::int64_t channels, Fn&& fn) {
-  op::parallel_for(regions * channels, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t rc = begin; rc < end; ++rc) fn(rc / channels, rc % channels);
-  }, 1);
-}
-
 const op::Operator<RoiPoolParams>& roi_pooling_backward();
 
 const op::Operator<RoiPoolParams> kROIPooling = op::define<RoiPoolParams>({
@@ -429,19 +436,17 @@ const op::Operator<RoiPoolParams> kROIPooling = op::define<RoiPoolParams>({
     .cpu = [](const RoiPoolParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
       const Shape& s = in[0].shape;
       const std::int64_t plane = s[2] * s[3], bins = p.pooled_h * p.pooled_w;
-      dispatch_dtype(in[0].dtype, [&](auto tag) {
+      dispatch_float(in[0].dtype, [&](auto tag) {
         using T = decltype(tag);
-        if constexpr (std::is_floating_point_v<T>) {
-          const T* x = in[0].ptr<T>();
-          const T* rois = in[1].ptr<T>();
-          T* y = out[0].ptr<T>();
-          each_region_channel(in[1].shape[0], s[1], [&](std::int64_t r, std::int64_t c) {
-            const T* roi = rois + r * 5;
-            const T* map = x + (batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] + c) * plane;
-            T* dst = y + (r * s[1] + c) * bins;
-            each_bin_max(p, roi, map, s[2], s[3], [&](std::int64_t bin, std::int64_t at) { dst[bin] = at < 0 ? T{0} : map[at]; });
-          });
-        }
+        const T* x = in[0].ptr<T>();
+        const T* rois = in[1].ptr<T>();
+        T* y = out[0].ptr<T>();
+        each_region_channel(in[1].shape[0], s[1], [&](std::int64_t r, std::int64_t c) {
+          const T* roi = rois + r * 5;
+          const T* map = x + (batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] + c) * plane;
+          T* dst = y + (r * s[1] + c) * bins;
+          each_bin_max(p, roi, map, s[2], s[3], [&](std::int64_t bin, std::int64_t at) { dst[bin] = at < 0 ? T{0} : map[at]; });
+        });
       });
     },
     .gradient = [](const RoiPoolParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
@@ -457,29 +462,21 @@ const op::Operator<RoiPoolParams> kROIPoolingBackward = op::define<RoiPoolParams
     .cpu = [](const RoiPoolParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
       const Shape& s = in[1].shape;
       const std::int64_t plane = s[2] * s[3], bins = p.pooled_h * p.pooled_w, regions = in[2].shape[0];
-      dispatch_dtype(in[1].dtype, [&](auto tag) {
+      dispatch_float(in[1].dtype, [&](auto tag) {
         using T = decltype(tag);
-        if constexpr (std::is_floating_point_v<T>) {
-          const T* g = in[0].ptr<T>();
-          const T* x = in[1].ptr<T>();
-          const T* rois = in[2].ptr<T>();
-          T* dx = out[0].ptr<T>();
-          std::fill(dx, dx + out[0].size(), T{0});
-          // Channels write disjoint maps: split by channel, every region inside.
-          op::parallel_for(s[1], [&](std::int64_t begin, std::int64_t end) {
-            for (std::int64_t r = 0; r < regions; ++r) {
-              const T* roi = rois + r * 5;
-              const std::int64_t image = batch_of(static_cast<double>(roi[0]), s[0], r);
-              for (std::int64_t c = begin; c < end; ++c) {
-                const std::int64_t map = (image * s[1] + c) * plane;
-                const T* grad = g + (r * s[1] + c) * bins;
-                each_bin_max(p, roi, x + map, s[2], s[3], [&](std::int64_t bin, std::int64_t at) {
-                  if (at >= 0) dx[map + at] += grad[bin];
-                });
-              }
-            }
-          }, 1);
-        }
+        const T* g = in[0].ptr<T>();
+        const T* x = in[1].ptr<T>();
+        const T* rois = in[2].ptr<T>();
+        T* dx = out[0].ptr<T>();
+        std::fill(dx, dx + out[0].size(), T{0});
+        each_channel_region(regions, s[1], [&](std::int64_t r, std::int64_t c) {
+          const T* roi = rois + r * 5;
+          const std::int64_t map = (batch_of(static_cast<double>(roi[0]), s[0], r) * s[1] + c) * plane;
+          const T* grad = g + (r * s[1] + c) * bins;
+          each_bin_max(p, roi, x + map, s[2], s[3], [&](std::int64_t bin, std::int64_t at) {
+            if (at >= 0) dx[map + at] += grad[bin];
+          });
+        });
       });
     },
 });
