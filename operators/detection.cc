@@ -1,6 +1,7 @@
 #include <mx/operators/detection.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <type_traits>
 #include <numeric>
@@ -641,6 +642,90 @@ NDArray box_decode(const NDArray& data, const NDArray& anchors, std::vector<doub
   }
   const NDArray half_w = exp(dw) * aw * 0.5, half_h = exp(dh) * ah * 0.5;
   return concat({x - half_w, y - half_h, x + half_w, y + half_h}, 2);
+}
+
+namespace {
+
+const op::Operator<MultiBoxDetectionOptions> kMultiBoxDetection = op::define<MultiBoxDetectionOptions>({
+    .name = "_contrib_MultiBoxDetection",
+    .num_inputs = 3,
+    .infer = [](const MultiBoxDetectionOptions&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      const Shape &cls = in[0].shape, &loc = in[1].shape, &anchors = in[2].shape;
+      const bool fits = cls.ndim() == 3 && cls[1] >= 2 && loc.ndim() == 2 && loc[0] == cls[0] && loc[1] == cls[2] * 4 &&
+                        anchors.ndim() == 3 && anchors[0] == 1 && anchors[1] == cls[2] && anchors[2] == 4;
+      if (!fits) {
+        throw ShapeError("MultiBoxDetection: cls_prob (B, classes, N), loc_pred (B, N * 4) and anchors (1, N, 4) do not "
+                         "fit: " + cls.str() + ", " + loc.str() + ", " + anchors.str());
+      }
+      if (in[0].dtype != in[1].dtype || in[0].dtype != in[2].dtype ||
+          (in[0].dtype != DType::kFloat32 && in[0].dtype != DType::kFloat64)) {
+        throw DTypeError("MultiBoxDetection: inputs must be float32 or float64 alike");
+      }
+      out[0] = {Shape{cls[0], cls[2], 6}, in[0].dtype};
+    },
+    .cpu = [](const MultiBoxDetectionOptions& o, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const std::int64_t batches = in[0].shape[0], classes = in[0].shape[1], n = in[0].shape[2];
+      dispatch_float(in[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        const T* prob = in[0].ptr<T>();
+        const T* loc = in[1].ptr<T>();
+        const T* anchors = in[2].ptr<T>();
+        T* y = out[0].ptr<T>();
+        op::parallel_for(batches, [&](std::int64_t begin, std::int64_t end) {
+          std::vector<std::array<double, 6>> found;
+          for (std::int64_t b = begin; b < end; ++b) {
+            found.clear();
+            for (std::int64_t i = 0; i < n; ++i) {
+              double score = -1;
+              std::int64_t id = 0;
+              for (std::int64_t c = 1; c < classes; ++c) {
+                const double p = static_cast<double>(prob[(b * classes + c) * n + i]);
+                if (p > score) {
+                  score = p;
+                  id = c;
+                }
+              }
+              if (score < o.threshold) continue;
+              const T* a = anchors + i * 4;
+              const T* d = loc + (b * n + i) * 4;
+              const double aw = a[2] - a[0], ah = a[3] - a[1], ax = (a[0] + a[2]) / 2.0, ay = (a[1] + a[3]) / 2.0;
+              const double ox = d[0] * o.variances[0] * aw + ax, oy = d[1] * o.variances[1] * ah + ay;
+              const double half_w = std::exp(d[2] * o.variances[2]) * aw / 2, half_h = std::exp(d[3] * o.variances[3]) * ah / 2;
+              auto bound = [&](double v) { return o.clip ? std::clamp(v, 0.0, 1.0) : v; };
+              found.push_back({static_cast<double>(id - 1), score, bound(ox - half_w), bound(oy - half_h), bound(ox + half_w),
+                               bound(oy + half_h)});
+            }
+            if (o.nms_threshold > 0 && o.nms_threshold <= 1) {
+              std::stable_sort(found.begin(), found.end(), [](const auto& u, const auto& v) { return u[1] > v[1]; });
+              const std::size_t keep = o.nms_topk > 0 ? std::min(found.size(), static_cast<std::size_t>(o.nms_topk)) : found.size();
+              for (std::size_t i = keep; i < found.size(); ++i) found[i][0] = -1;
+              for (std::size_t i = 0; i < keep; ++i) {
+                if (found[i][0] < 0) continue;
+                for (std::size_t j = i + 1; j < keep; ++j) {
+                  if (found[j][0] < 0 || !(o.force_suppress || found[i][0] == found[j][0])) continue;
+                  if (iou_of(found[i].data() + 2, found[j].data() + 2, false) >= o.nms_threshold) found[j][0] = -1;
+                }
+              }
+            }
+            T* dst = y + b * n * 6;
+            std::fill(dst, dst + n * 6, static_cast<T>(-1));
+            for (std::size_t i = 0; i < found.size(); ++i) {
+              for (std::size_t k = 0; k < 6; ++k) dst[i * 6 + k] = static_cast<T>(found[i][k]);
+            }
+          }
+        }, 1);
+      });
+    },
+});
+
+}  // namespace
+
+NDArray MultiBoxDetection(const NDArray& cls_prob, const NDArray& loc_pred, const NDArray& anchors,
+                          const MultiBoxDetectionOptions& options) {
+  if (options.variances.size() != 4) {
+    throw Error("MultiBoxDetection: variances take four values, got " + std::to_string(options.variances.size()));
+  }
+  return op::invoke1(kMultiBoxDetection, {cls_prob, loc_pred, anchors}, options, cls_prob.context());
 }
 
 }  // namespace mx::nd::contrib

@@ -68,6 +68,24 @@ struct MultiBoxPriorOptions {
 };
 NDArray MultiBoxPrior(const NDArray& data, const MultiBoxPriorOptions& options = {});
 
+// MXNet's MultiBoxDetection (SSD's output): per anchor, the best class but the background (class 0 of cls_prob
+// (B, C, N)) and its probability, ignored below threshold; its box, loc_pred (B, N * 4) offsets decoded with
+// `variances` on anchors (1, N, 4) (corners, clipped to [0, 1] with clip). Rows (B, N, 6) [class - 1, score,
+// xmin, ymin, xmax, ymax]: the detections best first (the nms_topk best, when nms_topk > 0), those suppressed
+// by a better one of their class (any class with force_suppress) overlapping it by nms_threshold or more keep
+// their row with class -1, then rows of -1. With nms_threshold outside (0, 1] the detections stay in anchor
+// order, unsuppressed. Not differentiable. CPU only.
+struct MultiBoxDetectionOptions {
+  bool clip = true;
+  double threshold = 0.01;
+  double nms_threshold = 0.5;
+  bool force_suppress = false;
+  std::vector<double> variances = {0.1, 0.1, 0.2, 0.2};
+  int nms_topk = -1;
+};
+NDArray MultiBoxDetection(const NDArray& cls_prob, const NDArray& loc_pred, const NDArray& anchors,
+                          const MultiBoxDetectionOptions& options = {});
+
 // MXNet's bipartite_matching: greedy one-to-one matching of rows to columns by score, data (..., N, M). Pairs are
 // taken best first (highest, or lowest with is_ascend), skipping a row or column already matched and scores
 // below threshold (above it with is_ascend), at most topk pairs (-1: any number). Returns each row's column

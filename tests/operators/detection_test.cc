@@ -219,3 +219,28 @@ TEST_CASE("box_decode applies offsets to anchors in either format, with stds and
                     {0.52 - clipped, 0.26, 0.52 + clipped, 0.66}, 1e-12);
   CHECK_THROWS_WITH(nd::contrib::box_decode(offsets, nd::zeros({1, 2, 4}, cpu(), DType::kFloat64)), Contains("box_decode"));
 }
+
+TEST_CASE("MultiBoxDetection decodes each anchor's best class and box, then suppresses overlaps", "[operators][detection]") {
+  // Anchors a0 and a1 overlap by 0.036 / 0.044; a2 stands apart. Classes: background, then two.
+  const NDArray anchors = nd::array({0.1f, 0.1f, 0.3f, 0.3f, 0.12f, 0.1f, 0.32f, 0.3f, 0.6f, 0.6f, 0.8f, 0.8f}, Shape{1, 3, 4});
+  const NDArray prob = nd::array({0.1f, 0.2f, 0.9f,     // background
+                                  0.7f, 0.6f, 0.05f,    // class 1 (row class 0)
+                                  0.2f, 0.2f, 0.05f},   // class 2
+                                 Shape{1, 3, 3});
+  // a2 moved right by one variance unit of its width: centre 0.7 + 0.1 * 0.2.
+  const NDArray loc = nd::array({0.0f, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}, Shape{1, 12});
+  const NDArray out = nd::contrib::MultiBoxDetection(prob, loc, anchors);
+  REQUIRE(out.shape() == Shape{1, 3, 6});
+  // Best first: a0 (0.7), a1 (0.6, suppressed by a0: class -1, its row kept), a2 (0.05, class 1 tied with 2: the first).
+  test::check_array(out, {1, 3, 6}, {0, 0.7, 0.1, 0.1, 0.3, 0.3, -1, 0.6, 0.12, 0.1, 0.32, 0.3, 0, 0.05, 0.62, 0.6, 0.82, 0.8},
+                    1e-6);
+  // A threshold of 0.1 drops a2; without NMS (nms_threshold 0) a1 keeps its class, anchor order kept.
+  test::check_array(nd::contrib::MultiBoxDetection(prob, loc, anchors, {.threshold = 0.1, .nms_threshold = 0}), {1, 3, 6},
+                    {0, 0.7, 0.1, 0.1, 0.3, 0.3, 0, 0.6, 0.12, 0.1, 0.32, 0.3, -1, -1, -1, -1, -1, -1}, 1e-6);
+  // Clipped to [0, 1]: a2 made four times wider (dw = ln 4 / 0.2) reaches past 1.
+  const NDArray wide = nd::array({0.0f, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<float>(std::log(4.0) / 0.2), 0}, Shape{1, 12});
+  const std::vector<float> clipped = nd::contrib::MultiBoxDetection(prob, wide, anchors).asnumpy<float>();
+  CHECK(clipped[14] == Approx(0.3f));
+  CHECK(clipped[16] == 1.0f);
+  CHECK_THROWS_WITH(nd::contrib::MultiBoxDetection(prob, nd::zeros({1, 8}), anchors), Contains("MultiBoxDetection"));
+}
