@@ -728,4 +728,89 @@ NDArray MultiBoxDetection(const NDArray& cls_prob, const NDArray& loc_pred, cons
   return op::invoke1(kMultiBoxDetection, {cls_prob, loc_pred, anchors}, options, cls_prob.context());
 }
 
+namespace {
+
+// A small index or flag array's values, whatever its dtype.
+std::vector<double> blob_values(const Blob& blob) {
+  std::vector<double> values(static_cast<std::size_t>(blob.size()));
+  dispatch_dtype(blob.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = blob.ptr<T>();
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(p[i]);
+  });
+  return values;
+}
+
+struct EncodeParams {
+  std::array<double, 4> means{}, stds{};
+};
+
+const op::Operator<EncodeParams> kBoxEncode = op::define<EncodeParams>({
+    .name = "_contrib_box_encode",
+    .num_inputs = 4,
+    .num_outputs = 2,
+    .infer = [](const EncodeParams&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      const Shape &samples = in[0].shape, &matches = in[1].shape, &anchors = in[2].shape, &refs = in[3].shape;
+      const bool fits = samples.ndim() == 2 && matches == samples && anchors.ndim() == 3 && anchors[0] == samples[0] &&
+                        anchors[1] == samples[1] && anchors[2] == 4 && refs.ndim() == 3 && refs[0] == samples[0] &&
+                        refs[2] == 4;
+      if (!fits) {
+        throw ShapeError("box_encode: samples and matches (B, N), anchors (B, N, 4) and refs (B, M, 4) do not fit: " +
+                         samples.str() + ", " + matches.str() + ", " + anchors.str() + ", " + refs.str());
+      }
+      if (in[2].dtype != in[3].dtype || (in[2].dtype != DType::kFloat32 && in[2].dtype != DType::kFloat64)) {
+        throw DTypeError("box_encode: anchors and refs must be float32 or float64 alike");
+      }
+      out[0] = out[1] = {anchors, in[2].dtype};
+    },
+    .cpu = [](const EncodeParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const std::int64_t batches = in[2].shape[0], n = in[2].shape[1], m = in[3].shape[1];
+      const std::vector<double> samples = blob_values(in[0]), matches = blob_values(in[1]);
+      dispatch_float(in[2].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        const T* anchors = in[2].ptr<T>();
+        const T* refs = in[3].ptr<T>();
+        T* targets = out[0].ptr<T>();
+        T* masks = out[1].ptr<T>();
+        for (std::int64_t b = 0; b < batches; ++b) {
+          for (std::int64_t i = 0; i < n; ++i) {
+            const std::int64_t at = b * n + i;
+            T* t = targets + at * 4;
+            T* mask = masks + at * 4;
+            const auto match = static_cast<std::int64_t>(matches[static_cast<std::size_t>(at)]);
+            if (samples[static_cast<std::size_t>(at)] <= 0.5 || match < 0) {
+              std::fill(t, t + 4, T{0});
+              std::fill(mask, mask + 4, T{0});
+              continue;
+            }
+            if (match >= m) throw Error("box_encode: anchor " + std::to_string(i) + " matches reference " + std::to_string(match) + " of " + std::to_string(m));
+            const T* a = anchors + at * 4;
+            const T* g = refs + (b * m + match) * 4;
+            const double aw = a[2] - a[0], ah = a[3] - a[1], ax = a[0] + aw / 2, ay = a[1] + ah / 2;
+            const double gw = g[2] - g[0], gh = g[3] - g[1], gx = g[0] + gw / 2, gy = g[1] + gh / 2;
+            const double raw[4] = {(gx - ax) / aw, (gy - ay) / ah, std::log(gw / aw), std::log(gh / ah)};
+            for (int k = 0; k < 4; ++k) {
+              t[k] = static_cast<T>((raw[k] - p.means[static_cast<std::size_t>(k)]) / p.stds[static_cast<std::size_t>(k)]);
+              mask[k] = T{1};
+            }
+          }
+        }
+      });
+    },
+});
+
+}  // namespace
+
+EncodedBoxes box_encode(const NDArray& samples, const NDArray& matches, const NDArray& anchors, const NDArray& refs,
+                        std::vector<double> means, std::vector<double> stds) {
+  if (means.size() != 4 || stds.size() != 4) throw Error("box_encode: means and stds take four values each");
+  EncodeParams p;
+  std::copy(means.begin(), means.end(), p.means.begin());
+  std::copy(stds.begin(), stds.end(), p.stds.begin());
+  std::vector<NDArray> outs(2);
+  const NDArray in[] = {samples, matches, anchors, refs};
+  op::invoke(kBoxEncode, std::span<const NDArray>(in), p, std::span<NDArray>(outs), anchors.context());
+  return {outs[0], outs[1]};
+}
+
 }  // namespace mx::nd::contrib

@@ -95,6 +95,16 @@ struct MatchResult {
 };
 MatchResult bipartite_matching(const NDArray& data, double threshold, bool is_ascend = false, int topk = -1);
 
+// MXNet's box_encode, box_decode's inverse for training targets: for anchor i of anchors (B, N, 4) (corners)
+// with samples[i] > 0.5 (a positive) matched to refs[matches[i]] (refs (B, M, 4), corners), the target
+// ((gx - ax) / aw, (gy - ay) / ah, log(gw / aw), log(gh / ah)) of centres and sizes, less `means` and over
+// `stds`, with a mask of ones; zeros for the others. samples and matches (B, N). Returns {targets, masks}.
+struct EncodedBoxes {
+  NDArray targets, masks;
+};
+EncodedBoxes box_encode(const NDArray& samples, const NDArray& matches, const NDArray& anchors, const NDArray& refs,
+                        std::vector<double> means = {0, 0, 0, 0}, std::vector<double> stds = {0.1, 0.1, 0.2, 0.2});
+
 // MXNet's box_decode: offsets data (B, N, 4) (dx, dy, dw, dh) applied to anchors (1, N, 4) ("corner" or
 // "center"): centre += d * std * anchor size, size *= exp(d * std) (dw, dh capped at clip when clip > 0).
 // Returns corner boxes (B, N, 4). Composed of recorded operators: differentiable.

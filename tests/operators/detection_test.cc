@@ -244,3 +244,19 @@ TEST_CASE("MultiBoxDetection decodes each anchor's best class and box, then supp
   CHECK(clipped[16] == 1.0f);
   CHECK_THROWS_WITH(nd::contrib::MultiBoxDetection(prob, nd::zeros({1, 8}), anchors), Contains("MultiBoxDetection"));
 }
+
+TEST_CASE("box_encode makes box_decode's targets for positive anchors and masks the rest", "[operators][detection]") {
+  // a0 (0, 0, 2, 2): centre (1, 1), size 2 x 2, matched to g0 (0.5, 0, 2.5, 4): centre (1.5, 2), size 2 x 4. By hand
+  // with stds (0.1, 0.1, 0.2, 0.2): (0.25 / 0.1, 0.5 / 0.1, log 1 / 0.2, log 2 / 0.2). a1 is not a positive.
+  const NDArray anchors = nd::array(std::vector<double>{0, 0, 2, 2, 1, 1, 2, 2}, Shape{1, 2, 4}, cpu(), DType::kFloat64);
+  const NDArray refs = nd::array(std::vector<double>{0.5, 0, 2.5, 4, 0, 0, 1, 1}, Shape{1, 2, 4}, cpu(), DType::kFloat64);
+  const NDArray samples = nd::array({1.0f, 0.0f}, Shape{1, 2}), matches = nd::array({0.0f, 1.0f}, Shape{1, 2});
+  const auto [targets, masks] = nd::contrib::box_encode(samples, matches, anchors, refs);
+  test::check_array(targets, {1, 2, 4}, {2.5, 5, 0, std::log(2.0) / 0.2, 0, 0, 0, 0}, 1e-12);
+  CHECK(masks.asnumpy<double>() == std::vector<double>{1, 1, 1, 1, 0, 0, 0, 0});
+  // Decoding the positive's target on its anchor gives its reference back.
+  const NDArray decoded = nd::contrib::box_decode(targets, anchors, {0.1, 0.1, 0.2, 0.2}, -1, "corner");
+  test::check_array(nd::slice_axis(decoded, 1, 0, 1), {1, 1, 4}, {0.5, 0, 2.5, 4}, 1e-12);
+  CHECK_THROWS_WITH(nd::contrib::box_encode(samples, matches, anchors, nd::zeros({1, 2, 3}, cpu(), DType::kFloat64)),
+                    Contains("box_encode"));
+}
