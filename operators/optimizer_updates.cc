@@ -11,6 +11,8 @@
 #include <mx/operators/optimizer_updates.h>
 #include <mx/operators/simd_clones.h>
 
+#include "rule_dispatch.h"
+
 namespace mx::nd {
 namespace {
 
@@ -103,24 +105,14 @@ void update_cpu(const UpdateParams& p, std::span<const Blob> in, std::span<const
     T* s0 = out.size() > 1 ? out[1].ptr<T>() : nullptr;
     T* s1 = out.size() > 2 ? out[2].ptr<T>() : nullptr;
     T* s2 = out.size() > 3 ? out[3].ptr<T>() : nullptr;
-    switch (p.rule) {
-      case UpdateRule::kSGD: return update_elements<UpdateRule::kSGD>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kSGDMomentum: return update_elements<UpdateRule::kSGDMomentum>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kNAG: return update_elements<UpdateRule::kNAG>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kAdam: return update_elements<UpdateRule::kAdam>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kAdamW: return update_elements<UpdateRule::kAdamW>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kRMSProp: return update_elements<UpdateRule::kRMSProp>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kAdaGrad: return update_elements<UpdateRule::kAdaGrad>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kAdaDelta: return update_elements<UpdateRule::kAdaDelta>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kAdamax: return update_elements<UpdateRule::kAdamax>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kLAMB: return lamb(p.hyper, w, g, s0, s1, n);
-      case UpdateRule::kSignum: return update_elements<UpdateRule::kSignum>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kFtrl: return update_elements<UpdateRule::kFtrl>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kNadam: return update_elements<UpdateRule::kNadam>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kRMSPropCentered: return update_elements<UpdateRule::kRMSPropCentered>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kFTML: return update_elements<UpdateRule::kFTML>(p.hyper, w, g, s0, s1, s2, n);
-      case UpdateRule::kDCASGD: return update_elements<UpdateRule::kDCASGD>(p.hyper, w, g, s0, s1, s2, n);
-    }
+    with_rule(p.rule, [&](auto rule) {
+      constexpr UpdateRule R = decltype(rule)::value;
+      if constexpr (R == UpdateRule::kLAMB) {
+        lamb(p.hyper, w, g, s0, s1, n);  // two passes over the whole weight: no elementwise form
+      } else {
+        update_elements<R>(p.hyper, w, g, s0, s1, s2, n);
+      }
+    });
   };
   if (in[0].dtype == DType::kFloat32) run(float{});
   else run(double{});

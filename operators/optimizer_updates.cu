@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gpu_common.cuh"
+#include "rule_dispatch.h"
 
 namespace mx::op::gpu {
 namespace {
@@ -98,24 +99,14 @@ void launch(const nd::UpdateHyperParams& h, void* w, const void* g, void* s0, vo
 template <class T>
 void update_typed(UpdateRule rule, const nd::UpdateHyperParams& h, void* w, const void* g, void* s0, void* s1,
                   void* s2, std::int64_t n, cudaStream_t s) {
-  switch (rule) {
-    case UpdateRule::kSGD: return launch<UpdateRule::kSGD, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kSGDMomentum: return launch<UpdateRule::kSGDMomentum, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kNAG: return launch<UpdateRule::kNAG, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kAdam: return launch<UpdateRule::kAdam, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kAdamW: return launch<UpdateRule::kAdamW, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kRMSProp: return launch<UpdateRule::kRMSProp, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kAdaGrad: return launch<UpdateRule::kAdaGrad, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kAdaDelta: return launch<UpdateRule::kAdaDelta, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kAdamax: return launch<UpdateRule::kAdamax, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kLAMB: return lamb<T>(h, w, g, s0, s1, n, s);
-    case UpdateRule::kSignum: return launch<UpdateRule::kSignum, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kFtrl: return launch<UpdateRule::kFtrl, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kNadam: return launch<UpdateRule::kNadam, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kRMSPropCentered: return launch<UpdateRule::kRMSPropCentered, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kFTML: return launch<UpdateRule::kFTML, T>(h, w, g, s0, s1, s2, n, s);
-    case UpdateRule::kDCASGD: return launch<UpdateRule::kDCASGD, T>(h, w, g, s0, s1, s2, n, s);
-  }
+  nd::with_rule(rule, [&](auto tag) {
+    constexpr UpdateRule R = decltype(tag)::value;
+    if constexpr (R == UpdateRule::kLAMB) {
+      lamb<T>(h, w, g, s0, s1, n, s);
+    } else {
+      launch<R, T>(h, w, g, s0, s1, s2, n, s);
+    }
+  });
 }
 
 }  // namespace
