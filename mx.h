@@ -52,3 +52,6 @@
 #include <mx/optimizer/optimizer.h>
 #include <mx/profiler/objects.h>
 #include <mx/profiler/profiler.h>
+#include <mx/sparse/sparse_ndarray.h>
+#include <mx/sparse/sparse_ops.h>
+#include <mx/sparse/sparse_updates.h>

@@ -1,0 +1,61 @@
+#pragma once
+// The storage behind a sparse array: host buffers for its components and one engine variable that orders every
+// operation on them. Private to sparse/.
+//
+// The buffers are resized by the operation that writes the array, on an engine worker, because how many values
+// a result stores is known only then. Only operations holding `var` (written, or read) touch them, so the
+// engine's ordering is their lock. The chunk's variable is deleted through the engine after the last operation.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <mx/engine/engine.h>
+#include <mx/ndarray/dtype.h>
+#include <mx/ndarray/error.h>
+
+namespace mx::detail {
+
+struct SparseChunk {
+  SparseChunk(Context ctx, DType dtype);
+  ~SparseChunk();
+  SparseChunk(const SparseChunk&) = delete;
+  SparseChunk& operator=(const SparseChunk&) = delete;
+
+  template <class T>
+  T* values_as() { return reinterpret_cast<T*>(values.data()); }
+  template <class T>
+  void resize_values(std::size_t count) { values.resize(count * sizeof(T)); }
+  std::size_t value_count() const { return values.size() / dtype_size(dtype); }
+
+  const Context ctx;
+  const DType dtype;
+  const std::shared_ptr<engine::Engine> engine;  // outlives the chunk, also during static destruction
+  const engine::VarHandle var;
+  std::vector<std::byte> values;
+  std::vector<std::int64_t> indices;
+  std::vector<std::int64_t> indptr;  // CSR only
+};
+
+namespace sparse {
+
+// Calls fn(float{}) or fn(double{}); throws mx::DTypeError naming `op` for other dtypes.
+template <class Fn>
+void dispatch_values(DType dtype, const char* op, Fn&& fn) {
+  if (dtype == DType::kFloat32) return fn(float{});
+  if (dtype == DType::kFloat64) return fn(double{});
+  throw DTypeError(std::string(op) + ": sparse values must be float32 or float64, got " + dtype_name(dtype));
+}
+
+// Throws mx::Error naming `op` when `ctx` is not a CPU context, or when hybridize is tracing (a sparse
+// operation has no node in a graph).
+void check_usable(const char* op, Context ctx);
+
+// Pushes `fn` on the CPU engine with these variables read and written, named `op` for errors and the profiler.
+void push(const char* op, Context ctx, std::vector<engine::VarHandle> reads, std::vector<engine::VarHandle> writes,
+          std::function<void()> fn);
+
+}  // namespace sparse
+}  // namespace mx::detail

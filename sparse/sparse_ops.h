@@ -1,0 +1,33 @@
+#pragma once
+// Operators on sparse arrays, as MXNet's mx.nd.sparse: products with a CSR operand and the sums that keep row
+// sparse gradients sparse. Each returns at once and runs on the engine; shapes and dtypes are checked at the call
+// (mx::ShapeError / mx::DTypeError naming the operator and the shapes). Operands share one dtype and context.
+#include <vector>
+
+#include <mx/ndarray/ndarray.h>
+#include <mx/sparse/sparse_ndarray.h>
+
+namespace mx::nd::sparse {
+
+// lhs (M, K) csr times rhs (K, N) dense: (M, N) dense. With transpose_a, lhs^T (K, M) times rhs (M, N): (K, N).
+// Recorded by autograd for rhs: d rhs = lhs^T . d out (with transpose_a: lhs . d out), as a dense gradient.
+NDArray dot(const CSRNDArray& lhs, const NDArray& rhs, bool transpose_a = false);
+// lhs^T (K, M) times rhs (M, N) as row sparse (K, N): only the rows of the columns lhs stores (MXNet's
+// dot(csr, dense, transpose_a=True) whose output stype is row_sparse). The gradient of an embedding-like weight.
+RowSparseNDArray dot_row_sparse(const CSRNDArray& lhs, const NDArray& rhs);
+// lhs (M, K) dense times rhs (K, N) csr: (M, N) dense; with transpose_b, lhs (M, N) times rhs^T (N, K): (M, K).
+// Recorded for lhs: d lhs = d out . rhs^T (with transpose_b: d out . rhs).
+NDArray dot(const NDArray& lhs, const CSRNDArray& rhs, bool transpose_b = false);
+
+// Sums with row-sparse operands (MXNet's elemwise_add, add_n). The sparse forms store the union of the rows.
+RowSparseNDArray add(const RowSparseNDArray& a, const RowSparseNDArray& b);
+RowSparseNDArray add_n(const std::vector<RowSparseNDArray>& arrays);
+NDArray add(const NDArray& dense, const RowSparseNDArray& sparse);
+RowSparseNDArray subtract(const RowSparseNDArray& a, const RowSparseNDArray& b);
+// Every stored value times `scalar` (zeros stay zeros, so the result keeps a's structure).
+RowSparseNDArray multiply(const RowSparseNDArray& a, double scalar);
+CSRNDArray multiply(const CSRNDArray& a, double scalar);
+// The sum of the squares of the values: a one-element dense array (the squared norm that gradient clipping reads).
+NDArray square_sum(const SparseNDArray& a);
+
+}  // namespace mx::nd::sparse

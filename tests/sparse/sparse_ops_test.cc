@@ -1,0 +1,98 @@
+// Operators on sparse arrays against hand-worked products and sums, and their gradients against finite
+// differences.
+#include <catch2/catch.hpp>
+
+#include <mx/mx.h>
+
+#include "gradient_check.h"
+#include "test_util.h"
+
+using namespace mx;
+namespace sp = mx::nd::sparse;
+
+namespace {
+// [[1, 0, 2],
+//  [0, 0, 0],
+//  [0, 3, 0]]
+CSRNDArray lhs(DType dtype = DType::kFloat32) {
+  return sp::csr_matrix({1, 2, 3}, {0, 2, 1}, {0, 2, 2, 3}, Shape{3, 3}, dtype, cpu());
+}
+std::vector<std::int64_t> stored(const NDArray& a) { return a.asnumpy<std::int64_t>(); }
+}  // namespace
+
+TEST_CASE("dot of CSR and dense multiplies only the stored values") {
+  const NDArray rhs = nd::array({1, 2, 3, 4, 5, 6}, Shape{3, 2});
+  // row 0: 1*[1,2] + 2*[5,6] = [11, 14]; row 1: 0; row 2: 3*[3,4] = [9, 12]
+  test::check_array(sp::dot(lhs(), rhs), Shape{3, 2}, {11, 14, 0, 0, 9, 12});
+  // lhs^T: column 0 gets 1*row0, column 1 gets 3*row2, column 2 gets 2*row0
+  const NDArray rows = nd::array({1, 2, 3, 4, 5, 6}, Shape{3, 2});
+  test::check_array(sp::dot(lhs(), rows, true), Shape{3, 2}, {1, 2, 15, 18, 2, 4});
+  CHECK_THROWS_WITH(sp::dot(lhs(), nd::ones({2, 2})), Catch::Contains("dot") && Catch::Contains("(3, 3)") &&
+                                                          Catch::Contains("(2, 2)"));
+  CHECK_THROWS_AS(sp::dot(lhs(), nd::ones({3, 2}, cpu(), DType::kFloat64)), DTypeError);
+  CHECK_THROWS_AS(sp::dot(lhs(), nd::ones({3})), ShapeError);
+}
+
+TEST_CASE("dot of a transposed CSR array can give only the rows of its stored columns") {
+  const CSRNDArray a = sp::csr_matrix({1, 2, 3}, {0, 4, 2}, {0, 2, 2, 3}, Shape{3, 6});
+  const NDArray rhs = nd::array({1, 2, 3, 4, 5, 6}, Shape{3, 2});
+  const RowSparseNDArray g = sp::dot_row_sparse(a, rhs);
+  CHECK(g.shape() == Shape{6, 2});
+  CHECK(stored(g.indices()) == std::vector<std::int64_t>{0, 2, 4});
+  test::check_array(g.data(), Shape{3, 2}, {1, 2, 15, 18, 2, 4});
+  test::check_array(g.todense(), Shape{6, 2}, {1, 2, 0, 0, 15, 18, 0, 0, 2, 4, 0, 0});
+}
+
+TEST_CASE("dot of dense and CSR, plain and with the CSR operand transposed") {
+  const NDArray a = nd::array({1, 2, 3, 4, 5, 6}, Shape{2, 3});
+  // [1,2,3] . lhs = [1*1, 3*3, 1*2] = [1, 9, 2]; [4,5,6] . lhs = [4, 18, 8]
+  test::check_array(sp::dot(a, lhs()), Shape{2, 3}, {1, 9, 2, 4, 18, 8});
+  // a . lhs^T: out[i, p] = sum over row p of a[i, column] * value: row 0 = a[:,0]*1 + a[:,2]*2, row 2 = a[:,1]*3
+  test::check_array(sp::dot(a, lhs(), true), Shape{2, 3}, {7, 0, 6, 16, 0, 15});
+  CHECK_THROWS_AS(sp::dot(nd::ones({2, 2}), lhs()), ShapeError);
+}
+
+TEST_CASE("dot with a CSR operand differentiates for its dense operand") {
+  const CSRNDArray a = lhs(DType::kFloat64);
+  const CSRNDArray wide = sp::csr_matrix({1, -2, 0.5, 3}, {1, 3, 0, 2}, {0, 2, 3, 4}, Shape{3, 4}, DType::kFloat64);
+  SECTION("csr . w") {
+    test::check_gradient({.f = [&](const std::vector<NDArray>& in) { return sp::dot(wide, in[0]); },
+                          .shapes = {Shape{4, 2}}});
+  }
+  SECTION("csr^T . w") {
+    test::check_gradient({.f = [&](const std::vector<NDArray>& in) { return sp::dot(wide, in[0], true); },
+                          .shapes = {Shape{3, 2}}});
+  }
+  SECTION("x . csr") {
+    test::check_gradient({.f = [&](const std::vector<NDArray>& in) { return sp::dot(in[0], a); },
+                          .shapes = {Shape{2, 3}}});
+  }
+  SECTION("x . csr^T") {
+    test::check_gradient({.f = [&](const std::vector<NDArray>& in) { return sp::dot(in[0], wide, true); },
+                          .shapes = {Shape{2, 4}}});
+  }
+  SECTION("through further operators") {
+    test::check_gradient({.f = [&](const std::vector<NDArray>& in) { return nd::tanh(sp::dot(wide, in[0])) * in[1]; },
+                          .shapes = {Shape{4, 2}, Shape{3, 2}}});
+  }
+}
+
+TEST_CASE("sums of row-sparse arrays store the union of their rows") {
+  const RowSparseNDArray a = sp::row_sparse_array({1, 2, 3, 4}, {0, 2}, Shape{4, 2});
+  const RowSparseNDArray b = sp::row_sparse_array({10, 20, 30, 40}, {2, 3}, Shape{4, 2});
+  const RowSparseNDArray sum = sp::add(a, b);
+  CHECK(stored(sum.indices()) == std::vector<std::int64_t>{0, 2, 3});
+  test::check_array(sum.data(), Shape{3, 2}, {1, 2, 13, 24, 30, 40});
+  test::check_array(sp::subtract(a, b).todense(), Shape{4, 2}, {1, 2, 0, 0, -7, -16, -30, -40});
+  const RowSparseNDArray c = sp::row_sparse_array({100, 200}, {1}, Shape{4, 2});
+  test::check_array(sp::add_n({a, b, c}).todense(), Shape{4, 2}, {1, 2, 100, 200, 13, 24, 30, 40});
+  test::check_array(sp::add(nd::ones({4, 2}), a), Shape{4, 2}, {2, 3, 1, 1, 4, 5, 1, 1});
+  test::check_array(sp::multiply(a, -2).todense(), Shape{4, 2}, {-2, -4, 0, 0, -6, -8, 0, 0});
+  test::check_array(sp::multiply(lhs(), 0.5).todense(), Shape{3, 3}, {0.5, 0, 1, 0, 0, 0, 0, 1.5, 0});
+  CHECK(sp::square_sum(a).asscalar<float>() == 30);
+  CHECK(sp::square_sum(lhs()).asscalar<float>() == 14);
+  CHECK_THROWS_AS(sp::add(a, sp::row_sparse_array(Shape{4, 3})), ShapeError);
+  CHECK_THROWS_AS(sp::add(a, sp::row_sparse_array(Shape{4, 2}, DType::kFloat64)), DTypeError);
+  CHECK_THROWS_AS(sp::add(nd::ones({4, 3}), a), ShapeError);
+  CHECK_THROWS(sp::add_n({}));
+}
