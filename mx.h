@@ -52,6 +52,7 @@
 #include <mx/optimizer/optimizer.h>
 #include <mx/profiler/objects.h>
 #include <mx/profiler/profiler.h>
+#include <mx/sparse/libsvm.h>
 #include <mx/sparse/sparse_ndarray.h>
 #include <mx/sparse/sparse_ops.h>
 #include <mx/sparse/sparse_updates.h>

@@ -12,6 +12,7 @@
 
 #include <mx/ndarray/ndarray.h>
 #include <mx/operators/recording.h>
+#include <mx/sparse/sparse_ndarray.h>
 
 namespace mx::autograd {
 
@@ -85,6 +86,16 @@ std::vector<NDArray> grad(const std::vector<NDArray>& heads, const std::vector<N
 // with a new zero buffer.
 void mark_variables(std::vector<NDArray>& variables, const std::vector<NDArray>& gradients,
                     GradReq grad_req = GradReq::kWrite);
+// The same with row-sparse gradient buffers (MXNet's attach_grad(stype='row_sparse'), a Parameter with
+// grad_stype row_sparse): backward writes only the rows the heads depend on. Operators that take rows of the
+// variable (take along axis 0, Embedding) hand those rows over as they are, so nothing the size of the table is
+// made; a dense gradient from any other use is converted. autograd::grad still returns dense gradients.
+void mark_variables(std::vector<NDArray>& variables, const std::vector<RowSparseNDArray>& gradients,
+                    GradReq grad_req = GradReq::kWrite);
+// A new zero row-sparse gradient buffer for `x` (MXNet's x.attach_grad(stype='row_sparse')).
+void attach_row_sparse_grad(NDArray& x, GradReq grad_req = GradReq::kWrite);
+// The row-sparse gradient buffer of a variable so marked; mx::Error otherwise.
+RowSparseNDArray row_sparse_grad(const NDArray& variable);
 
 }  // namespace mx::autograd
 

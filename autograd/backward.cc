@@ -14,6 +14,8 @@
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/shape_ops.h>
+#include <mx/sparse/sparse_ops.h>
 
 namespace mx::autograd {
 namespace {
@@ -45,8 +47,10 @@ class Walk {
   }
 
   // Runs every relevant call's gradient, latest first. With `create_graph` the gradient operators are recorded.
-  // With `offer_buffers`, a write-mode variable used once may get its gradient written straight into its buffer.
+  // With `offer_buffers`, a write-mode variable used once may get its gradient written straight into its buffer,
+  // and variables kept row sparse may be given their gradients as rows.
   void run(bool create_graph, bool offer_buffers) {
+    rows_allowed_ = offer_buffers && !create_graph;
     if (offer_buffers && !create_graph) find_offerable_buffers();
     for (const auto& node : nodes_) {
       if (relevant_.count(node.get()) != 0) run_node(node, create_graph);
@@ -62,6 +66,37 @@ class Walk {
     return it == variable_grads_.end() ? NDArray() : it->second;
   }
   bool reached(const AutogradEntry* variable) const { return reached_variables_.count(variable) != 0; }
+
+  // The gradient of a variable kept row sparse: the rows operators gave, and any dense gradient converted.
+  RowSparseNDArray row_sparse_grad(const AutogradEntry* variable) const {
+    const RowSparseNDArray& buffer = variable->sparse_grad;
+    RowSparseNDArray sum;
+    const auto given = variable_rows_.find(variable);
+    if (given != variable_rows_.end()) {
+      std::vector<NDArray> rows, values;
+      std::vector<RowSparseNDArray> parts;
+      for (const op::RowGradient& r : given->second) {
+        if (r.row_sparse.has_value()) {
+          parts.push_back(std::any_cast<RowSparseNDArray>(r.row_sparse));
+          continue;
+        }
+        rows.push_back(r.rows.astype(DType::kInt64));
+        values.push_back(r.values);
+      }
+      if (!rows.empty()) {
+        parts.push_back(nd::sparse::row_sparse_sum_rows(values.size() == 1 ? values[0] : nd::concat(values, 0),
+                                                        rows.size() == 1 ? rows[0] : nd::concat(rows, 0),
+                                                        buffer.shape()));
+      }
+      sum = parts.size() == 1 ? parts[0] : nd::sparse::add_n(parts);
+    }
+    const NDArray dense = variable_grad(variable);
+    if (!dense.is_none()) {
+      const RowSparseNDArray converted = nd::sparse::row_sparse_array(dense);
+      sum = sum.is_none() ? converted : nd::sparse::add(sum, converted);
+    }
+    return sum;
+  }
   const std::vector<std::shared_ptr<AutogradEntry>>& variables() const { return variables_; }
 
   // Drops what the graph saved, so that memory is returned and a second backward is a clear error.
@@ -160,7 +195,9 @@ class Walk {
       }
     }
     for (const auto& [entry, count] : uses) {
-      if (count != 1 || entry->grad_req != GradReq::kWrite || variable_grads_.count(entry) != 0) continue;
+      if (count != 1 || entry->grad_req != GradReq::kWrite || variable_grads_.count(entry) != 0 || entry->row_sparse()) {
+        continue;
+      }
       const bool read_by_graph = std::any_of(nodes_.begin(), nodes_.end(), [&](const auto& node) {
         const auto aliases = [&](const NDArray& a) { return a.shares_storage_with(entry->grad); };
         return std::any_of(node->inputs.begin(), node->inputs.end(), aliases) ||
@@ -253,11 +290,27 @@ class Walk {
       if (buffers.empty()) buffers.resize(n);
       buffers[i] = offered_buffer(node->inputs[i]);
     }
-    const std::vector<NDArray> input_grads =
-        node->gradient({node->inputs, outputs, grads, std::span<const bool>(needs.get(), n), buffers});
+    auto rows_wanted = std::make_unique<bool[]>(n);
+    bool any_rows = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      const AutogradEntry* entry = node->inputs[i].autograd_entry().get();
+      rows_wanted[i] = rows_allowed_ && needs[i] && entry->is_variable() && entry->row_sparse();
+      any_rows = any_rows || rows_wanted[i];
+    }
+    std::vector<op::RowGradient> row_grads(any_rows ? n : 0);
+    op::GradientArgs args{node->inputs, outputs, grads, std::span<const bool>(needs.get(), n), buffers};
+    if (any_rows) {
+      args.rows_wanted = std::span<const bool>(rows_wanted.get(), n);
+      args.row_grads = &row_grads;
+    }
+    const std::vector<NDArray> input_grads = node->gradient(args);
     if (input_grads.size() != n) {
       throw Error(std::string(caller_) + ": the gradient of " + node->op + " gave " +
                   std::to_string(input_grads.size()) + " arrays for " + std::to_string(n) + " inputs");
+    }
+    for (std::size_t i = 0; i < row_grads.size(); ++i) {
+      if (row_grads[i].rows.is_none() && !row_grads[i].row_sparse.has_value()) continue;
+      variable_rows_[node->inputs[i].autograd_entry().get()].push_back(std::move(row_grads[i]));
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (!needs[i] || input_grads[i].is_none()) continue;
@@ -282,6 +335,8 @@ class Walk {
   std::unordered_set<const AutogradNode*> relevant_;
   std::unordered_map<const AutogradNode*, std::vector<NDArray>> output_grads_;
   std::unordered_map<const AutogradEntry*, NDArray> variable_grads_;
+  std::unordered_map<const AutogradEntry*, std::vector<op::RowGradient>> variable_rows_;  // row-sparse variables'
+  bool rows_allowed_ = false;
   std::unordered_set<const AutogradEntry*> reached_variables_;
   std::unordered_set<const AutogradEntry*> offerable_, written_;
   std::unordered_map<const AutogradNode*, NDArray> offered_views_;  // by reshape call: its variable's buffer
@@ -290,6 +345,18 @@ class Walk {
 
 void set_walk_mode(bool create_graph, bool train_mode) {
   op::thread_mode() = {create_graph ? &detail::graph_recorder() : nullptr, train_mode, op::thread_mode().tracer};
+}
+
+// Writes a row-sparse gradient into its variable's buffer by the variable's grad_req.
+void write_row_sparse(AutogradEntry& variable, const RowSparseNDArray& sum) {
+  RowSparseNDArray& buffer = variable.sparse_grad;
+  if (variable.grad_req == GradReq::kAdd) {
+    if (!sum.is_none()) nd::sparse::copyto(nd::sparse::add(buffer, sum), buffer);
+  } else {
+    nd::sparse::copyto(sum.is_none() ? nd::sparse::row_sparse_array(buffer.shape(), buffer.dtype(), buffer.context())
+                                     : sum,
+                       buffer);
+  }
 }
 
 }  // namespace
@@ -302,6 +369,10 @@ void backward(const std::vector<NDArray>& heads, const std::vector<NDArray>& hea
   walk.run(false, true);
   for (const auto& variable : walk.variables()) {
     if (variable->grad_req == GradReq::kNull || walk.written_in_place(variable.get())) continue;
+    if (variable->row_sparse()) {
+      write_row_sparse(*variable, walk.row_sparse_grad(variable.get()));
+      continue;
+    }
     NDArray sum = walk.variable_grad(variable.get());
     if (variable->grad_req == GradReq::kAdd) {
       if (!sum.is_none()) variable->grad += sum;
@@ -339,6 +410,42 @@ std::vector<NDArray> grad(const std::vector<NDArray>& heads, const std::vector<N
   }
   if (!create_graph) walk.release();
   return grads;
+}
+
+void mark_variables(std::vector<NDArray>& variables, const std::vector<RowSparseNDArray>& gradients,
+                    GradReq grad_req) {
+  if (variables.size() != gradients.size()) {
+    throw Error("mark_variables: " + std::to_string(variables.size()) + " variables but " +
+                std::to_string(gradients.size()) + " gradient buffers");
+  }
+  for (std::size_t i = 0; i < variables.size(); ++i) {
+    if (gradients[i].is_none() || gradients[i].shape() != variables[i].shape() ||
+        gradients[i].dtype() != variables[i].dtype()) {
+      throw ShapeError("mark_variables: row-sparse gradient buffer " + std::to_string(i) +
+                       " does not match its variable (" + variables[i].shape().str() + ", " +
+                       dtype_name(variables[i].dtype()) + ")");
+    }
+    auto entry = std::make_shared<AutogradEntry>();
+    entry->sparse_grad = gradients[i];
+    entry->grad_req = grad_req;
+    variables[i].set_autograd_entry(std::move(entry));
+  }
+}
+
+void attach_row_sparse_grad(NDArray& x, GradReq grad_req) {
+  if (x.is_none()) throw Error("attach_row_sparse_grad: the array is empty (a default-constructed handle)");
+  std::vector<NDArray> one{x};
+  mark_variables(one, {nd::sparse::row_sparse_array(x.shape(), x.dtype(), x.context())}, grad_req);
+  x = one[0];
+}
+
+RowSparseNDArray row_sparse_grad(const NDArray& variable) {
+  const AutogradEntry* entry = variable.autograd_entry().get();
+  if (entry == nullptr || !entry->is_variable() || !entry->row_sparse()) {
+    throw Error("row_sparse_grad: the array has no row-sparse gradient buffer (attach_row_sparse_grad, or a "
+                "Parameter with grad_stype row_sparse)");
+  }
+  return entry->sparse_grad;
 }
 
 void mark_variables(std::vector<NDArray>& variables, const std::vector<NDArray>& gradients, GradReq grad_req) {

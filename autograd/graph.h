@@ -9,6 +9,7 @@
 
 #include <mx/ndarray/ndarray.h>
 #include <mx/operators/recording.h>
+#include <mx/sparse/sparse_ndarray.h>
 
 namespace mx::detail {
 
@@ -19,9 +20,11 @@ struct AutogradEntry {
   std::shared_ptr<AutogradNode> node;  // null for a variable
   int output = 0;
   NDArray grad;  // a variable's gradient buffer
+  RowSparseNDArray sparse_grad;  // or, for a variable whose gradient is kept row sparse, that buffer
   GradReq grad_req = GradReq::kNull;
 
   bool is_variable() const { return node == nullptr; }
+  bool row_sparse() const { return !sparse_grad.is_none(); }
 };
 
 // One recorded call.

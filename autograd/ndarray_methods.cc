@@ -9,6 +9,10 @@ namespace mx {
 namespace {
 const detail::AutogradEntry& variable_entry(const NDArray& x, const char* caller) {
   const detail::AutogradEntry* entry = x.autograd_entry().get();
+  if (entry != nullptr && entry->is_variable() && entry->row_sparse()) {
+    throw Error(std::string(caller) + ": the array's gradient is kept row sparse; read it with "
+                "autograd::row_sparse_grad (a Parameter's with row_sparse_grad)");
+  }
   if (entry == nullptr || !entry->is_variable() || entry->grad.is_none()) {
     throw Error(std::string(caller) + ": the array has no gradient buffer; call attach_grad on it first");
   }

@@ -7,6 +7,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
+#include <mx/sparse/sparse_ops.h>
 
 namespace mx::gluon {
 namespace detail {
@@ -18,6 +19,7 @@ struct ParameterState {
   ParameterOptions options;
   std::vector<Context> contexts;
   std::vector<NDArray> data, grad;
+  std::vector<RowSparseNDArray> sparse_grad;  // instead of grad, for grad_stype row_sparse
   init::InitializerRef pending_init;  // set while the initialization waits for the shape
   bool deferred = false;
 };
@@ -40,6 +42,9 @@ Parameter::Parameter(std::string name, Shape shape, ParameterOptions options)
   state_->name = std::move(name);
   state_->shape = shape;
   state_->options = std::move(options);
+  if (state_->options.grad_stype == StorageType::kCSR) {
+    throw Error("Parameter '" + state_->name + "': grad_stype csr is not a gradient storage; use default or row_sparse");
+  }
 }
 
 const std::string& Parameter::name() const { return state_->name; }
@@ -56,12 +61,35 @@ std::vector<NDArray> Parameter::list_data() const {
   context_index(state_->contexts.empty() ? std::nullopt : std::optional(state_->contexts[0]), "list_data");
   return state_->data;
 }
+namespace {
+void check_has_grad(const detail::ParameterState& s, bool row_sparse) {
+  if (s.options.grad_req == GradReq::kNull) throw Error("Parameter '" + s.name + "': grad_req is null, so it has no gradient");
+  const bool is_row_sparse = s.options.grad_stype == StorageType::kRowSparse;
+  if (row_sparse && !is_row_sparse) {
+    throw Error("Parameter '" + s.name + "': its gradient is dense (grad_stype default); read it with grad()");
+  }
+  if (!row_sparse && is_row_sparse) {
+    throw Error("Parameter '" + s.name + "': its gradient is row sparse (grad_stype row_sparse); read it with "
+                "row_sparse_grad()");
+  }
+}
+}  // namespace
+
 std::vector<NDArray> Parameter::list_grad() const {
   context_index(state_->contexts.empty() ? std::nullopt : std::optional(state_->contexts[0]), "list_grad");
-  if (state_->options.grad_req == GradReq::kNull) {
-    throw Error("Parameter '" + state_->name + "': grad_req is null, so it has no gradient");
-  }
+  check_has_grad(*state_, false);
   return state_->grad;
+}
+StorageType Parameter::grad_stype() const { return state_->options.grad_stype; }
+std::vector<RowSparseNDArray> Parameter::list_row_sparse_grad() const {
+  context_index(state_->contexts.empty() ? std::nullopt : std::optional(state_->contexts[0]), "list_row_sparse_grad");
+  check_has_grad(*state_, true);
+  return state_->sparse_grad;
+}
+RowSparseNDArray Parameter::row_sparse_grad(std::optional<Context> ctx) const {
+  const std::size_t i = context_index(ctx, "row_sparse_grad");
+  check_has_grad(*state_, true);
+  return state_->sparse_grad[i];
 }
 std::vector<Context> Parameter::list_ctx() const { return state_->contexts; }
 
@@ -114,8 +142,16 @@ void Parameter::finish_initialization() {
 void Parameter::set_grad_req(GradReq req) {
   state_->options.grad_req = req;
   state_->grad.clear();
+  state_->sparse_grad.clear();
   if (state_->data.empty() || req == GradReq::kNull) {
     for (NDArray& d : state_->data) d = d.detach();
+    return;
+  }
+  if (state_->options.grad_stype == StorageType::kRowSparse) {
+    for (const NDArray& d : state_->data) {
+      state_->sparse_grad.push_back(nd::sparse::row_sparse_array(d.shape(), d.dtype(), d.context()));
+    }
+    autograd::mark_variables(state_->data, state_->sparse_grad, req);
     return;
   }
   for (const NDArray& d : state_->data) state_->grad.push_back(nd::zeros(d.shape(), d.context(), d.dtype()));
@@ -150,9 +186,7 @@ NDArray Parameter::data(std::optional<Context> ctx) const { return state_->data[
 
 NDArray Parameter::grad(std::optional<Context> ctx) const {
   const std::size_t i = context_index(ctx, "grad");
-  if (state_->options.grad_req == GradReq::kNull) {
-    throw Error("Parameter '" + state_->name + "': grad_req is null, so it has no gradient");
-  }
+  check_has_grad(*state_, false);
   return state_->grad[i];
 }
 
@@ -168,6 +202,9 @@ void Parameter::set_data(const NDArray& value) {
 
 void Parameter::zero_grad() {
   for (NDArray& g : state_->grad) nd::fill(g, 0);
+  for (RowSparseNDArray& g : state_->sparse_grad) {
+    nd::sparse::copyto(nd::sparse::row_sparse_array(g.shape(), g.dtype(), g.context()), g);
+  }
 }
 
 void Parameter::cast(DType dtype) {

@@ -12,6 +12,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/grad_req.h>
 #include <mx/ndarray/ndarray.h>
+#include <mx/sparse/sparse_ndarray.h>
 
 namespace mx::gluon {
 
@@ -26,6 +27,9 @@ struct ParameterOptions {
   bool allow_deferred_init = true;
   double lr_mult = 1;  // the optimizer's learning rate for this parameter is scaled by it (0 freezes it)
   double wd_mult = 1;  // and its weight decay
+  // MXNet's grad_stype: kRowSparse keeps the gradient row sparse (an embedding table's, of which a batch touches
+  // few rows): read it with row_sparse_grad; the Trainer then updates only those rows (lazy_update).
+  StorageType grad_stype = StorageType::kDefault;
 };
 
 class Parameter {
@@ -59,9 +63,13 @@ class Parameter {
   // The array on `ctx` (the only one when ctx is left out of a one-context parameter). Throws mx::Error
   // naming the parameter before initialization, while deferred, or for a context it does not live on.
   NDArray data(std::optional<Context> ctx = std::nullopt) const;
+  // Dense gradients; an mx::Error for a row-sparse one, which the two after these give.
   NDArray grad(std::optional<Context> ctx = std::nullopt) const;
   std::vector<NDArray> list_data() const;
   std::vector<NDArray> list_grad() const;
+  StorageType grad_stype() const;
+  RowSparseNDArray row_sparse_grad(std::optional<Context> ctx = std::nullopt) const;
+  std::vector<RowSparseNDArray> list_row_sparse_grad() const;
   std::vector<Context> list_ctx() const;
   // Copies `value` (the parameter's shape) into every context's array.
   void set_data(const NDArray& value);

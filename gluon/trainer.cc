@@ -11,6 +11,7 @@
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/sparse/sparse_ops.h>
 
 namespace mx::gluon {
 
@@ -30,6 +31,7 @@ Trainer::Trainer(const ParameterDict& params, std::shared_ptr<optimizer::Optimiz
   for (const auto& [name, parameter] : params) {
     if (parameter.grad_req() == GradReq::kNull) continue;  // not trained (BatchNorm's running statistics)
     slots_.push_back({name, parameter, {}, {}});
+    slots_.back().row_sparse = parameter.grad_stype() == StorageType::kRowSparse;
   }
   // With every parameter's values known, a distributed store hands rank 0's to every rank now, before the
   // first forward pass; deferred parameters wait for the first step, as in MXNet.
@@ -57,6 +59,14 @@ void Trainer::init_kvstore() {
     kvstore_ = kvstore::create(store_choice_.type);
   }
   if (update_on_kvstore_.value_or(false) && !kvstore_) update_on_kvstore_ = false;  // nothing to update on
+  for (const Slot& slot : slots_) {
+    if (!slot.row_sparse || !kvstore_) continue;
+    if (kvstore_->type().starts_with("dist") || update_on_kvstore()) {
+      throw Error("Trainer: parameter '" + slot.name + "' has a row-sparse gradient, which mxpp sums within one "
+                  "process and updates on its contexts only; with kvstore " + kvstore_->type() +
+                  (update_on_kvstore() ? " and update_on_kvstore" : "") + " make its gradient dense (sparse_grad off)");
+    }
+  }
   if (kvstore_ && compression_) kvstore_->set_gradient_compression(*compression_);
   if (kvstore_) {
     autograd::pause no_recording;
@@ -82,12 +92,29 @@ void Trainer::check_initialized(Slot& slot) {
   }
 }
 
+std::vector<std::uint64_t> Trainer::grad_versions(const Slot& slot) {
+  std::vector<std::uint64_t> versions;
+  if (slot.row_sparse) {
+    for (const RowSparseNDArray& g : slot.parameter.list_row_sparse_grad()) versions.push_back(g.version());
+  } else {
+    for (const NDArray& g : slot.parameter.list_grad()) versions.push_back(g.version());
+  }
+  return versions;
+}
+
 bool Trainer::is_fresh(const Slot& slot) const {
-  const std::vector<NDArray> grads = slot.parameter.list_grad();
-  for (std::size_t c = 0; c < grads.size(); ++c) {
-    if (grads[c].version() == slot.seen_versions[c]) return false;
+  const std::vector<std::uint64_t> versions = grad_versions(slot);
+  for (std::size_t c = 0; c < versions.size(); ++c) {
+    if (versions[c] == slot.seen_versions[c]) return false;
   }
   return true;
+}
+
+void Trainer::allreduce_row_sparse(Slot& slot) {
+  std::vector<RowSparseNDArray> grads = slot.parameter.list_row_sparse_grad();
+  if (grads.size() < 2) return;
+  const RowSparseNDArray sum = nd::sparse::add_n(grads);
+  for (RowSparseNDArray& g : grads) nd::sparse::copyto(sum, g);
 }
 
 void Trainer::step(double batch_size, bool ignore_stale_grad) {
@@ -111,7 +138,10 @@ void Trainer::allreduce_grads() {
   for (Slot& slot : slots_) slot.fresh = is_fresh(slot);  // before the sums write the gradients
   // Every parameter, fresh or not, so that every worker of a distributed store pushes the same keys.
   const StoreCall call = store_call(/*with_weights=*/false);
-  kvstore_->pushpull(call.keys, call.grads, call.grads, call.priorities);
+  if (!call.keys.empty()) kvstore_->pushpull(call.keys, call.grads, call.grads, call.priorities);
+  for (Slot& slot : slots_) {
+    if (slot.row_sparse) allreduce_row_sparse(slot);
+  }
   mark_gradients_used();
 }
 
@@ -139,6 +169,7 @@ Trainer::StoreCall Trainer::store_call(bool with_weights) const {
   }
   StoreCall call;
   for (const std::size_t index : order) {
+    if (slots_[index].row_sparse) continue;  // summed by allreduce_row_sparse
     call.keys.emplace_back(static_cast<int>(index));
     call.grads.push_back(slots_[index].parameter.list_grad());
     if (with_weights) call.weights.push_back(slots_[index].parameter.list_data());
@@ -148,10 +179,7 @@ Trainer::StoreCall Trainer::store_call(bool with_weights) const {
 }
 
 void Trainer::mark_gradients_used() {
-  for (Slot& slot : slots_) {
-    const std::vector<NDArray> grads = slot.parameter.list_grad();
-    for (std::size_t c = 0; c < grads.size(); ++c) slot.seen_versions[c] = grads[c].version();
-  }
+  for (Slot& slot : slots_) slot.seen_versions = grad_versions(slot);
 }
 
 bool Trainer::skip_for_overflow(double& scale) {
@@ -160,6 +188,10 @@ bool Trainer::skip_for_overflow(double& scale) {
   std::vector<NDArray> all;
   for (Slot& slot : slots_) {
     check_initialized(slot);
+    if (slot.row_sparse) {  // an inf or NaN among the rows makes their square sum one
+      for (const RowSparseNDArray& g : slot.parameter.list_row_sparse_grad()) all.push_back(nd::sparse::square_sum(g));
+      continue;
+    }
     for (const NDArray& g : slot.parameter.list_grad()) all.push_back(g);
   }
   const bool overflow = loss_scaler_->has_overflow(all);
@@ -213,15 +245,19 @@ void Trainer::update(double batch_size, bool ignore_stale_grad) {
   for (std::size_t index = 0; index < slots_.size(); ++index) {
     Slot& slot = slots_[index];
     check_initialized(slot);
-    std::vector<NDArray> weights = slot.parameter.list_data(), grads = slot.parameter.list_grad();
+    const std::vector<NDArray> weights = slot.parameter.list_data();
     const bool fresh = slot.fresh.value_or(is_fresh(slot));
     slot.fresh.reset();
     if (!fresh) {
       if (ignore_stale_grad) continue;
       throw stale_error(slot);
     }
-    optimizer_->update(static_cast<int>(index), weights, grads, slot.states);
-    for (std::size_t c = 0; c < weights.size(); ++c) slot.seen_versions[c] = grads[c].version();
+    if (slot.row_sparse) {
+      optimizer_->update(static_cast<int>(index), weights, slot.parameter.list_row_sparse_grad(), slot.states);
+    } else {
+      optimizer_->update(static_cast<int>(index), weights, slot.parameter.list_grad(), slot.states);
+    }
+    slot.seen_versions = grad_versions(slot);
   }
 }
 

@@ -10,6 +10,9 @@
 //   trainer.step(batch_size);
 //
 // batch_size counts the samples of the whole step: with 2 processes of 32 samples each, step(64).
+//
+// Row-sparse gradients (Embedding's sparse_grad) are summed over one process's contexts and update only their
+// rows (the optimizer's lazy_update); across processes (dist_* stores) and on the store they are refused.
 #include <map>
 #include <optional>
 #include <memory>
@@ -88,7 +91,12 @@ class Trainer {
     std::vector<std::vector<NDArray>> states;  // per context, created at the first update
     std::vector<std::uint64_t> seen_versions;  // each gradient's version when last used
     std::optional<bool> fresh = {};            // decided by allreduce_grads, for the update that follows
+    bool row_sparse = false;                   // grad_stype row_sparse: summed and updated here, not on the store
   };
+  // The versions of the slot's gradients, one per context.
+  static std::vector<std::uint64_t> grad_versions(const Slot& slot);
+  // Sums the row-sparse gradients over their contexts (add_n), each context then holding the sum.
+  void allreduce_row_sparse(Slot& slot);
   void check_initialized(Slot& slot);
   // At the first step: makes or takes the store, gives it every parameter (rank 0's values on every rank).
   void init_kvstore();

@@ -134,6 +134,13 @@ const op::Operator<TakeParams> kTake = op::define<TakeParams>({
     .gpu = MX_GPU(&take_gpu),
     .gradient = [](const TakeParams& p, const op::GradientArgs& args) -> std::vector<NDArray> {
       const int axis = normalize_axis(p.axis, args.inputs[0].ndim(), "take");
+      if (axis == 0 && p.mode == IndexMode::kClip && args.wants_rows(0)) {  // an embedding table's rows
+        const NDArray& indices = args.inputs[1];
+        Shape rows{indices.size()};
+        for (int a = 1; a < args.inputs[0].ndim(); ++a) rows.push_back(args.inputs[0].shape()[a]);
+        args.give_rows(0, {indices.reshape({-1}), args.output_grads[0].reshape(rows)});
+        return {NDArray(), NDArray()};
+      }
       const TakeParams back{axis, p.mode, args.inputs[0].shape()[axis]};
       return {op::invoke1(take_backward_operator(), {args.output_grads[0], args.inputs[1]}, back), NDArray()};
     },

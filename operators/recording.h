@@ -3,6 +3,7 @@
 // operator calls report to while recording. The autograd layer implements the recorder and sets the mode through
 // its scopes; operators declare their gradients in terms of other operators, so that gradients can be recorded in
 // turn (higher-order derivatives).
+#include <any>
 #include <functional>
 #include <span>
 #include <vector>
@@ -16,15 +17,30 @@ namespace mx::op {
 // `grad_buffers` (empty, or one per input) offers the array an input's gradient ends up in (a variable's
 // gradient buffer, when this is its only use): a gradient function may write its result there, in place of a
 // new array, and save backward a copy.
+//
+// An input whose gradient is kept row sparse (an embedding table's, `wants_rows`) may instead be given its
+// gradient as rows: their numbers along the input's first axis and their values, which autograd sums into the
+// row-sparse buffer without ever making the dense gradient (give_rows; return an empty handle for that input).
+struct RowGradient {
+  NDArray rows;    // integers, (K,); a number may repeat, its rows then add
+  NDArray values;  // (K, input.shape[1:]...)
+  // Or, from operators of the sparse layer, the gradient already a RowSparseNDArray (std::any keeps this
+  // layer unaware of that type).
+  std::any row_sparse;
+};
 struct GradientArgs {
   std::span<const NDArray> inputs;
   std::span<const NDArray> outputs;
   std::span<const NDArray> output_grads;
   std::span<const bool> needs_input_grad;
   std::span<const NDArray> grad_buffers = {};
+  std::span<const bool> rows_wanted = {};       // per input, or empty
+  std::vector<RowGradient>* row_grads = nullptr;  // one slot per input when rows_wanted is not empty
 
   // The offered buffer for input i, or an empty handle.
   NDArray buffer(std::size_t i) const { return i < grad_buffers.size() ? grad_buffers[i] : NDArray(); }
+  bool wants_rows(std::size_t i) const { return i < rows_wanted.size() && rows_wanted[i] && row_grads != nullptr; }
+  void give_rows(std::size_t i, RowGradient rows) const { (*row_grads)[i] = std::move(rows); }
 };
 // One gradient per input, each of that input's shape; an empty handle means zero (or not needed).
 using Gradient = std::function<std::vector<NDArray>(const GradientArgs&)>;

@@ -1,5 +1,6 @@
 #include <mx/optimizer/optimizer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>
 #include <mx/operators/select.h>
+#include <mx/sparse/sparse_updates.h>
 
 namespace mx::optimizer {
 
@@ -75,8 +77,7 @@ void Optimizer::update(int index, NDArray& weight, const NDArray& grad, std::vec
   states = std::move(one[0]);
 }
 
-void Optimizer::update(int index, const std::vector<NDArray>& copies, const std::vector<NDArray>& grads,
-                       std::vector<std::vector<NDArray>>& states) {
+nd::UpdateHyperParams Optimizer::next_step(int index) {
   const int t = ++counts_[index];
   num_update_ = std::max(num_update_, t);
   nd::UpdateHyperParams h = hyper_;
@@ -88,6 +89,29 @@ void Optimizer::update(int index, const std::vector<NDArray>& copies, const std:
   h.step = t;
   nd::UpdateHyperParams step = step_params(h, t);
   begin_update(index, step);
+  return step;
+}
+
+void Optimizer::update(int index, const std::vector<NDArray>& copies, const std::vector<RowSparseNDArray>& grads,
+                       std::vector<std::vector<NDArray>>& states) {
+  const bool by_rows =
+      updates_rows() && std::none_of(copies.begin(), copies.end(), [](const NDArray& w) { return low_precision(w.dtype()); });
+  if (!by_rows) {
+    std::vector<NDArray> dense;
+    for (const RowSparseNDArray& g : grads) dense.push_back(g.todense());
+    update(index, copies, dense, states);
+    return;
+  }
+  const nd::UpdateHyperParams step = next_step(index);
+  for (std::size_t c = 0; c < copies.size(); ++c) {
+    NDArray weight = copies[c];
+    nd::sparse::optimizer_update(rule_, weight, grads[c], states[c], step, options_.lazy_update);
+  }
+}
+
+void Optimizer::update(int index, const std::vector<NDArray>& copies, const std::vector<NDArray>& grads,
+                       std::vector<std::vector<NDArray>>& states) {
+  const nd::UpdateHyperParams step = next_step(index);
   for (std::size_t c = 0; c < copies.size(); ++c) {
     NDArray weight = copies[c];
     if (low_precision(weight.dtype())) {
@@ -273,7 +297,7 @@ void SGLD::apply(int, NDArray& weight, const NDArray& grad, std::vector<NDArray>
 
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params) {
   static const std::set<std::string> kCommon = {"learning_rate", "wd", "rescale_grad", "clip_gradient",
-                                                "multi_precision"};
+                                                "multi_precision", "lazy_update"};
   const std::map<std::string, std::set<std::string>> kOwn = {
       {"sgd", {"momentum"}},           {"nag", {"momentum"}},
       {"adam", {"beta1", "beta2", "epsilon"}}, {"adamw", {"beta1", "beta2", "epsilon"}},
@@ -312,7 +336,8 @@ std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::s
                            .wd = get("wd", 0),
                            .rescale_grad = get("rescale_grad", 1),
                            .clip_gradient = get("clip_gradient", -1),
-                           .multi_precision = get("multi_precision", 0) != 0};
+                           .multi_precision = get("multi_precision", 0) != 0,
+                           .lazy_update = get("lazy_update", 1) != 0};
   const AdamParams adam{get("beta1", name == "ftml" ? 0.6 : 0.9), get("beta2", 0.999), get("epsilon", name == "lamb" ? 1e-6 : 1e-8)};
   if (name == "sgd") return std::make_shared<SGD>(o, get("momentum", 0));
   if (name == "nag") return std::make_shared<NAG>(o, get("momentum", 0.9));

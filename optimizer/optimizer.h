@@ -11,6 +11,7 @@
 
 #include <mx/optimizer/lr_scheduler.h>
 #include <mx/operators/optimizer_updates.h>
+#include <mx/sparse/sparse_ndarray.h>
 
 namespace mx::optimizer {
 
@@ -25,6 +26,10 @@ struct OptimizerOptions {
   // in float32 arithmetic and stored back in their own precision, so steps smaller than the weight's
   // resolution are lost (as MXNet warns).
   bool multi_precision = false;
+  // MXNet's lazy_update, for row-sparse gradients: only the rows the gradient stores are updated, their weight
+  // decay and momentum included (an embedding's step then costs the batch's rows, not the table's). Off: every
+  // row is updated as the dense gradient would update it.
+  bool lazy_update = true;
 };
 
 class Optimizer {
@@ -41,6 +46,10 @@ class Optimizer {
   // The same for a weight kept as one copy per context, each with its gradient and states: the count advances
   // once and every copy takes the same step (one engine operation per copy).
   void update(int index, const std::vector<NDArray>& copies, const std::vector<NDArray>& grads,
+              std::vector<std::vector<NDArray>>& states);
+  // The same with row-sparse gradients (a Parameter with grad_stype row_sparse), lazily unless lazy_update is
+  // off. Rules that need the whole gradient (LAMB, LARS, SGLD) and 16-bit weights take it densified.
+  void update(int index, const std::vector<NDArray>& copies, const std::vector<RowSparseNDArray>& grads,
               std::vector<std::vector<NDArray>>& states);
 
   // The rate the next update uses (the schedule's, when there is one).
@@ -72,8 +81,13 @@ class Optimizer {
   virtual void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
                      const nd::UpdateHyperParams& step);
   const ParamInfo* param_info(int index) const;
+  // Whether apply() is the rule's elementwise update, which a row-sparse gradient can drive row by row; false for
+  // optimizers that compose their own from whole arrays.
+  virtual bool updates_rows() const { return rule_ != nd::UpdateRule::kLAMB; }
 
  private:
+  // The step's parameters for the next update of weight `index` (its count advances).
+  nd::UpdateHyperParams next_step(int index);
   std::vector<NDArray> rule_states(const NDArray& weight) const;
   // apply() for a float16 or bfloat16 weight: on its float32 master copy, or on float32 copies stored back.
   void apply_low_precision(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
@@ -243,6 +257,7 @@ class LARS : public Optimizer {
   void begin_update(int index, nd::UpdateHyperParams& step) override;  // the momentum correction
   void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
              const nd::UpdateHyperParams& step) override;
+  bool updates_rows() const override { return false; }
 
  private:
   LARSParams params_;
@@ -260,6 +275,7 @@ class SGLD : public Optimizer {
   void begin_update(int index, nd::UpdateHyperParams& step) override;
   void apply(int index, NDArray& weight, const NDArray& grad, std::vector<NDArray>& states,
              const nd::UpdateHyperParams& step) override;
+  bool updates_rows() const override { return false; }
 
  private:
   NDArray noise_;  // one draw per update, added to every copy so that they stay alike
@@ -268,7 +284,8 @@ class SGLD : public Optimizer {
 // By name ("sgd", "nag", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lamb", "signum", "ftrl", "nadam",
 // "ftml", "dcasgd", "lars", "sgld") with MXNet's keyword names as keys (learning_rate, wd, momentum, beta1, beta2,
 // epsilon, gamma1, gamma2, centered (0 or 1), clip_weights, rho, lamda1, beta, schedule_decay, lamda, eta,
-// momentum_correction (0 or 1), rescale_grad, clip_gradient). Unknown names or keys are an mx::Error listing the valid ones.
+// momentum_correction (0 or 1), rescale_grad, clip_gradient, multi_precision and lazy_update (0 or 1)). Unknown
+// names or keys are an mx::Error listing the valid ones.
 std::shared_ptr<Optimizer> create(const std::string& name, const std::map<std::string, double>& params = {});
 
 }  // namespace mx::optimizer

@@ -5,6 +5,7 @@
 // The buffers are resized by the operation that writes the array, on an engine worker, because how many values
 // a result stores is known only then. Only operations holding `var` (written, or read) touch them, so the
 // engine's ordering is their lock. The chunk's variable is deleted through the engine after the last operation.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -37,6 +38,7 @@ struct SparseChunk {
   std::vector<std::byte> values;
   std::vector<std::int64_t> indices;
   std::vector<std::int64_t> indptr;  // CSR only
+  std::atomic<std::uint64_t> version{0};  // writes into an existing array (copyto), as NDArray::version
 };
 
 namespace sparse {

@@ -72,6 +72,16 @@ engine::VarHandle SparseNDArray::var() const {
   return chunk_->var;
 }
 
+std::uint64_t SparseNDArray::version() const {
+  check_not_none("version");
+  return chunk_->version.load(std::memory_order_relaxed);
+}
+
+void SparseNDArray::bump_version() const {
+  check_not_none("bump_version");
+  chunk_->version.fetch_add(1, std::memory_order_relaxed);
+}
+
 void SparseNDArray::wait_to_read() const {
   check_not_none("wait_to_read");
   chunk_->engine->wait_for_var(chunk_->var);

@@ -63,6 +63,10 @@ class SparseNDArray {
   // For operations on sparse arrays (sparse_ops.h).
   const std::shared_ptr<detail::SparseChunk>& chunk() const { return chunk_; }
   engine::VarHandle var() const;
+  // Counts the writes into this array's storage (copyto), as NDArray::version: a Trainer tells from it whether
+  // backward wrote a gradient since the last step.
+  std::uint64_t version() const;
+  void bump_version() const;
 
  protected:
   SparseNDArray() = default;

@@ -10,7 +10,8 @@
 namespace mx::nd::sparse {
 
 // lhs (M, K) csr times rhs (K, N) dense: (M, N) dense. With transpose_a, lhs^T (K, M) times rhs (M, N): (K, N).
-// Recorded by autograd for rhs: d rhs = lhs^T . d out (with transpose_a: lhs . d out), as a dense gradient.
+// Recorded by autograd for rhs: d rhs = lhs^T . d out (with transpose_a: lhs . d out); for an rhs whose
+// gradient is kept row sparse, lhs^T . d out is given as the rows of lhs's columns (dot_row_sparse).
 NDArray dot(const CSRNDArray& lhs, const NDArray& rhs, bool transpose_a = false);
 // lhs^T (K, M) times rhs (M, N) as row sparse (K, N): only the rows of the columns lhs stores (MXNet's
 // dot(csr, dense, transpose_a=True) whose output stype is row_sparse). The gradient of an embedding-like weight.
@@ -18,6 +19,13 @@ RowSparseNDArray dot_row_sparse(const CSRNDArray& lhs, const NDArray& rhs);
 // lhs (M, K) dense times rhs (K, N) csr: (M, N) dense; with transpose_b, lhs (M, N) times rhs^T (N, K): (M, K).
 // Recorded for lhs: d lhs = d out . rhs^T (with transpose_b: d out . rhs).
 NDArray dot(const NDArray& lhs, const CSRNDArray& rhs, bool transpose_b = false);
+
+// The row-sparse array whose row r is the sum of values[k] over every k with rows[k] == r: the gradient of
+// taking rows of a table (an embedding). rows: (K,) integers, clipped into [0, shape[0]) as take clips them;
+// values: (K, shape[1:]...).
+RowSparseNDArray row_sparse_sum_rows(const NDArray& values, const NDArray& rows, const Shape& shape);
+// Overwrites `dst`'s values with `src`'s, keeping the handle (a gradient buffer). Shapes and dtypes must agree.
+void copyto(const RowSparseNDArray& src, RowSparseNDArray& dst);
 
 // Sums with row-sparse operands (MXNet's elemwise_add, add_n). The sparse forms store the union of the rows.
 RowSparseNDArray add(const RowSparseNDArray& a, const RowSparseNDArray& b);

@@ -28,13 +28,18 @@ HybridLambda::HybridLambda(std::function<NDArray(const NDArray&)> fn, std::strin
 }
 
 Embedding::Embedding(std::int64_t input_dim, std::int64_t output_dim, init::InitializerRef weight_initializer,
-                     DType dtype, Prefix prefix)
+                     DType dtype, bool sparse_grad, Prefix prefix)
     : HybridBlock("embedding", std::move(prefix)) {
-  weight_ = register_parameter(Parameter("weight", {input_dim, output_dim}, {.dtype = dtype, .init = std::move(weight_initializer)}));
+  weight_ = register_parameter(Parameter(
+      "weight", {input_dim, output_dim},
+      {.dtype = dtype,
+       .init = std::move(weight_initializer),
+       .grad_stype = sparse_grad ? StorageType::kRowSparse : StorageType::kDefault}));
 }
 NDArray Embedding::forward(const NDArray& x) { return nd::Embedding(x, weight_.data(x.context())); }
 std::string Embedding::repr() const {
-  return "Embedding(" + std::to_string(weight_.shape()[0]) + " -> " + std::to_string(weight_.shape()[1]) + ")";
+  return "Embedding(" + std::to_string(weight_.shape()[0]) + " -> " + std::to_string(weight_.shape()[1]) +
+         (weight_.grad_stype() == StorageType::kRowSparse ? ", sparse_grad" : "") + ")";
 }
 
 ReflectionPad2D::ReflectionPad2D(std::int64_t padding, Prefix prefix)

@@ -60,11 +60,12 @@ class HybridLambda : public HybridBlock {
   std::string name_;
 };
 
-// Rows of `weight` (input_dim, output_dim) at integer indices: (...) in, (..., output_dim) out.
+// Rows of `weight` (input_dim, output_dim) at integer indices: (...) in, (..., output_dim) out. With
+// sparse_grad (MXNet's), the weight's gradient is row sparse: only the rows the batch took, never a dense table.
 class Embedding : public HybridBlock {
  public:
   Embedding(std::int64_t input_dim, std::int64_t output_dim, init::InitializerRef weight_initializer = {},
-            DType dtype = DType::kFloat32, Prefix prefix = std::nullopt);
+            DType dtype = DType::kFloat32, bool sparse_grad = false, Prefix prefix = std::nullopt);
   NDArray forward(const NDArray& x) override;
   std::string repr() const override;
   Parameter weight() const { return weight_; }

@@ -123,7 +123,7 @@ TEST_CASE("the prefix option of every layer is honoured", "[gluon][naming]") {
   CHECK(nn::LayerNorm({.prefix = "ln_"}).prefix() == "ln_");
   CHECK(nn::Activation("relu", "relu_").prefix() == "relu_");
   CHECK(nn::Dropout(0.5, "d_").prefix() == "d_");
-  CHECK(nn::Embedding(4, 2, {}, DType::kFloat32, "emb_").weight().name() == "emb_weight");
+  CHECK(nn::Embedding(4, 2, {}, DType::kFloat32, false, "emb_").weight().name() == "emb_weight");
   CHECK(nn::PReLU(init::Constant(0.25), 1, "pr_").alpha().name() == "pr_alpha");
   CHECK(nn::Flatten("f_").prefix() == "f_");
   CHECK(nn::Sequential("s_").name() == "s");
