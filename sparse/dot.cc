@@ -6,6 +6,7 @@
 #include <mx/operators/parallel.h>
 #include <mx/operators/recording.h>
 #include <mx/sparse/operand.h>
+#include <mx/sparse/row_order.h>
 #include <mx/sparse/sparse_ops.h>
 
 namespace mx::nd::sparse {
@@ -38,8 +39,8 @@ void csr_times_dense(const SparseChunk& lhs, const T* rhs, T* out, std::int64_t 
   }, row_grain((average + 1) * n));
 }
 
-// out (K, N) = lhs^T . rhs (M, N), where output row `position[c]` stands for column c of lhs. Rows of lhs scatter
-// into the same output rows, so the pieces split the N columns instead.
+// out (K, N) = lhs^T . rhs (M, N); with `position`, stored value k of lhs adds into output row position[k]
+// instead of its column's. Rows of lhs scatter into the same output rows, so the pieces split the N columns.
 template <class T>
 void csr_transposed_times_dense(const SparseChunk& lhs, const T* rhs, T* out, std::int64_t n,
                                 const std::vector<std::int64_t>* position) {
@@ -50,8 +51,7 @@ void csr_transposed_times_dense(const SparseChunk& lhs, const T* rhs, T* out, st
     for (std::int64_t i = 0; i < rows; ++i) {
       const T* source = rhs + i * n;
       for (std::int64_t k = lhs.indptr[i]; k < lhs.indptr[i + 1]; ++k) {
-        const std::int64_t column = lhs.indices[k];
-        T* row = out + (position == nullptr ? column : (*position)[column]) * n;
+        T* row = out + (position == nullptr ? lhs.indices[k] : (*position)[k]) * n;
         const T v = values[k];
         for (std::int64_t j = j0; j < j1; ++j) row[j] += v * source[j];
       }
@@ -127,18 +127,13 @@ NDArray dot(const CSRNDArray& lhs, const NDArray& rhs, bool transpose_a) {
 RowSparseNDArray dot_row_sparse(const CSRNDArray& lhs, const NDArray& rhs) {
   check_csr_dense("dot", lhs, rhs, true);
   auto out = std::make_shared<SparseChunk>(lhs.context(), lhs.dtype());
-  const std::int64_t n = rhs.shape()[1], columns = lhs.shape()[1];
+  const std::int64_t n = rhs.shape()[1];
   ds::push("dot", out->ctx, {lhs.var(), rhs.var()}, {out->var},
-           [chunk = lhs.chunk(), out, b = rhs.lazy_blob(), n, columns] {
-             // The output's rows: the columns lhs stores, in order, and where each one's row lands.
-             std::vector<std::int64_t> position(static_cast<std::size_t>(columns), -1);
-             for (const std::int64_t c : chunk->indices) position[c] = 0;
-             out->indices.clear();
-             for (std::int64_t c = 0; c < columns; ++c) {
-               if (position[c] < 0) continue;
-               position[c] = static_cast<std::int64_t>(out->indices.size());
-               out->indices.push_back(c);
-             }
+           [chunk = lhs.chunk(), out, b = rhs.lazy_blob(), n, limit = lhs.shape()[1]] {
+             // The output's rows: the columns lhs stores, in order, and where each stored value's lands.
+             ds::DistinctKeys columns = ds::distinct_keys(chunk->indices, limit);
+             out->indices = std::move(columns.keys);
+             const std::vector<std::int64_t>& position = columns.place;
              const Blob rhs_blob = b.resolve();
              ds::dispatch_values(chunk->dtype, "dot", [&](auto tag) {
                using T = decltype(tag);

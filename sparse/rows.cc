@@ -1,8 +1,8 @@
 // Row-sparse arrays made from loose rows (an embedding's gradient), and writes into an existing row-sparse array.
 #include <algorithm>
-#include <numeric>
 
 #include <mx/sparse/operand.h>
+#include <mx/sparse/row_order.h>
 #include <mx/sparse/sparse_ops.h>
 
 namespace mx::nd::sparse {
@@ -31,9 +31,7 @@ RowSparseNDArray row_sparse_sum_rows(const NDArray& values, const NDArray& rows,
              std::vector<std::int64_t> row(static_cast<std::size_t>(count));
              for (std::int64_t k = 0; k < count; ++k) row[k] = std::clamp<std::int64_t>(row_blob.ptr<std::int64_t>()[k], 0, limit - 1);
              // The given rows in order of their numbers (stable: equal numbers add in the order given).
-             std::vector<std::int64_t> order(static_cast<std::size_t>(count));
-             std::iota(order.begin(), order.end(), 0);
-             std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return row[a] < row[b]; });
+             const std::vector<std::int64_t> order = ds::stable_order(row, limit);
              out->indices.clear();
              for (const std::int64_t k : order) {
                if (out->indices.empty() || out->indices.back() != row[k]) out->indices.push_back(row[k]);

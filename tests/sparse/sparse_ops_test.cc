@@ -96,3 +96,18 @@ TEST_CASE("sums of row-sparse arrays store the union of their rows") {
   CHECK_THROWS_AS(sp::add(nd::ones({4, 3}), a), ShapeError);
   CHECK_THROWS(sp::add_n({}));
 }
+
+TEST_CASE("loose rows sum into a row-sparse array, in order of their numbers, over any range of rows") {
+  const NDArray values = nd::array({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, Shape{5, 2});
+  const RowSparseNDArray g = sp::row_sparse_sum_rows(values, nd::array({70000, 5, 4097, 5, 70000}), Shape{1 << 20, 2});
+  CHECK(stored(g.indices()) == std::vector<std::int64_t>{5, 4097, 70000});
+  test::check_array(g.data(), Shape{3, 2}, {3 + 7, 4 + 8, 5, 6, 1 + 9, 2 + 10});
+  // Numbers past the end are clipped to the last row, as take clips them.
+  const RowSparseNDArray clipped = sp::row_sparse_sum_rows(values.slice(0, 2), nd::array({9, -1}), Shape{4, 2});
+  CHECK(stored(clipped.indices()) == std::vector<std::int64_t>{0, 3});
+  const CSRNDArray wide = sp::csr_matrix({2, 1, 3}, {2049, 1048575, 2049}, {0, 2, 3}, Shape{2, 1 << 20});
+  const RowSparseNDArray product = sp::dot_row_sparse(wide, nd::array({1, 10}, Shape{2, 1}));
+  CHECK(stored(product.indices()) == std::vector<std::int64_t>{2049, 1048575});
+  test::check_array(product.data(), Shape{2, 1}, {2 + 30, 1});
+  CHECK_THROWS_AS(sp::row_sparse_sum_rows(values, nd::array({1, 2}), Shape{4, 2}), ShapeError);
+}

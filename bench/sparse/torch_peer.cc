@@ -1,0 +1,49 @@
+// The sparse linear classifier in libtorch C++: EmbeddingBag's weighted sum is the CSR product.
+#include "torch_peer.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "../common/interleaved.h"
+#include "../common/standalone_blas.h"
+
+namespace bench {
+
+std::function<double()> torch_sparse_linear_pass(const SparseBatch& b, bool sparse_grad, int iterations, int threads) {
+  torch::manual_seed(0);
+  struct State {
+    torch::nn::EmbeddingBag table;
+    torch::Tensor bias;
+    std::unique_ptr<torch::optim::SGD> optimizer;
+    torch::Tensor indices, offsets, weights, labels;
+    State(const SparseBatch& b, bool sparse_grad)
+        : table(torch::nn::EmbeddingBagOptions(b.features, b.classes).mode(torch::kSum).sparse(sparse_grad)) {
+      bias = torch::zeros({b.classes}, torch::requires_grad());
+      optimizer = std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{table->weight, bias},
+                                                      torch::optim::SGDOptions(0.1));
+      indices = torch::tensor(b.indices, torch::kLong);
+      offsets = torch::tensor(std::vector<std::int64_t>(b.indptr.begin(), b.indptr.end() - 1), torch::kLong);
+      weights = torch::tensor(std::vector<float>(b.values.begin(), b.values.end()));
+      labels = torch::tensor(std::vector<std::int64_t>(b.labels.begin(), b.labels.end()), torch::kLong);
+    }
+    void step() {
+      optimizer->zero_grad();
+      auto logits = table->forward(indices, offsets, weights) + bias;
+      auto loss = torch::nn::functional::cross_entropy(logits, labels);
+      loss.backward();
+      optimizer->step();
+    }
+  };
+  auto state = std::make_shared<State>(b, sparse_grad);
+  return [state, iterations, threads] {
+    at::set_num_threads(threads);
+    StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
+    state->step();
+    return seconds_of([&] {
+             for (int i = 0; i < iterations; ++i) state->step();
+           }) / iterations;
+  };
+}
+
+}  // namespace bench
