@@ -15,5 +15,6 @@ build/bench/ndarray/mx_bench_ndarray --json build/bench-ndarray.json
 build/bench/autograd/mx_bench_autograd --json build/bench-autograd.json
 build/bench/operators/mx_bench_operators --json build/bench-operators.json
 build/bench/mlp/mx_bench_mlp --json build/bench-mlp.json
+build/bench/sparse/mx_bench_sparse --json build/bench-sparse.json
 tools/mx-launch -n 2 build/bench/kvstore/mx_bench_kvstore_allreduce --json build/bench-kvstore-allreduce.json
 MX_LAUNCH=tools/mx-launch build/bench/kvstore/mx_bench_kvstore_data_parallel --json build/bench-kvstore-data-parallel.json
