@@ -60,11 +60,10 @@ void Trainer::init_kvstore() {
   }
   if (update_on_kvstore_.value_or(false) && !kvstore_) update_on_kvstore_ = false;  // nothing to update on
   for (const Slot& slot : slots_) {
-    if (!slot.row_sparse || !kvstore_) continue;
-    if (kvstore_->type().starts_with("dist") || update_on_kvstore()) {
-      throw Error("Trainer: parameter '" + slot.name + "' has a row-sparse gradient, which mxpp sums within one "
-                  "process and updates on its contexts only; with kvstore " + kvstore_->type() +
-                  (update_on_kvstore() ? " and update_on_kvstore" : "") + " make its gradient dense (sparse_grad off)");
+    if (slot.row_sparse && update_on_kvstore()) {
+      throw Error("Trainer: parameter '" + slot.name + "' has a row-sparse gradient, which updates the weight on "
+                  "its contexts (only its rows), not on the store: make the Trainer without update_on_kvstore, or "
+                  "the gradient dense (sparse_grad off)");
     }
   }
   if (kvstore_ && compression_) kvstore_->set_gradient_compression(*compression_);
@@ -110,11 +109,9 @@ bool Trainer::is_fresh(const Slot& slot) const {
   return true;
 }
 
-void Trainer::allreduce_row_sparse(Slot& slot) {
-  std::vector<RowSparseNDArray> grads = slot.parameter.list_row_sparse_grad();
-  if (grads.size() < 2) return;
-  const RowSparseNDArray sum = nd::sparse::add_n(grads);
-  for (RowSparseNDArray& g : grads) nd::sparse::copyto(sum, g);
+void Trainer::allreduce_row_sparse(std::size_t index) {
+  const std::vector<RowSparseNDArray> grads = slots_[index].parameter.list_row_sparse_grad();
+  kvstore_->pushpull(static_cast<int>(index), grads, grads);
 }
 
 void Trainer::step(double batch_size, bool ignore_stale_grad) {
@@ -139,8 +136,8 @@ void Trainer::allreduce_grads() {
   // Every parameter, fresh or not, so that every worker of a distributed store pushes the same keys.
   const StoreCall call = store_call(/*with_weights=*/false);
   if (!call.keys.empty()) kvstore_->pushpull(call.keys, call.grads, call.grads, call.priorities);
-  for (Slot& slot : slots_) {
-    if (slot.row_sparse) allreduce_row_sparse(slot);
+  for (std::size_t index = slots_.size(); index-- > 0;) {  // the last layers first, as the dense keys
+    if (slots_[index].row_sparse) allreduce_row_sparse(index);
   }
   mark_gradients_used();
 }

@@ -11,8 +11,9 @@
 //
 // batch_size counts the samples of the whole step: with 2 processes of 32 samples each, step(64).
 //
-// Row-sparse gradients (Embedding's sparse_grad) are summed over one process's contexts and update only their
-// rows (the optimizer's lazy_update); across processes (dist_* stores) and on the store they are refused.
+// Row-sparse gradients (Embedding's sparse_grad) are summed by the store like the others (the union of the
+// rows; across processes, every rank's rows gathered) and update only their rows on each context (the
+// optimizer's lazy_update); with update_on_kvstore they are refused.
 #include <map>
 #include <optional>
 #include <memory>
@@ -95,8 +96,9 @@ class Trainer {
   };
   // The versions of the slot's gradients, one per context.
   static std::vector<std::uint64_t> grad_versions(const Slot& slot);
-  // Sums the row-sparse gradients over their contexts (add_n), each context then holding the sum.
-  void allreduce_row_sparse(Slot& slot);
+  // Sums slot `index`'s row-sparse gradients over its contexts and workers on the store, each context then
+  // holding the sum.
+  void allreduce_row_sparse(std::size_t index);
   void check_initialized(Slot& slot);
   // At the first step: makes or takes the store, gives it every parameter (rank 0's values on every rank).
   void init_kvstore();

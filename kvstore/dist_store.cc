@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/gradient_compression.h>
+#include <mx/sparse/sparse_chunk.h>
 
 #include "comm.h"
 #include "entry.h"
@@ -133,6 +135,7 @@ class DistStore : public Base {
 
   void reduce_bucket(const std::vector<Entry*>& bucket) override;
   void init_across_workers(const std::vector<Entry*>& entries) override;
+  RowSparseNDArray reduce_row_sparse(const Entry& entry, const RowSparseNDArray& local) override;
 
  private:
   void reduce_bucket_over_mpi(const std::vector<Entry*>& bucket);
@@ -377,6 +380,69 @@ void DistStore<Base>::reduce_bucket_compressed(const std::vector<Entry*>& bucket
     nd::dequantize_sum(type, threshold, std::span<const NDArray>(&gathered[i], 1), sums[i]);
     if (!sums[i].shares_storage_with(bucket[i]->pushed)) nd::copyto(sums[i], bucket[i]->pushed);
   }
+}
+
+// On the MPI thread: every rank's rows of one key (none from a rank whose sum failed), gathered, then summed in
+// rank order into `out`, the same on every rank.
+void allgather_rows(const mx::detail::SparseChunk& local, bool formed, mx::detail::SparseChunk& out,
+                    std::int64_t row_size, std::int64_t limit, const MpiWorld& world) {
+  const std::size_t row_bytes = static_cast<std::size_t>(row_size) * dtype_size(local.dtype);
+  const std::int64_t mine = formed ? static_cast<std::int64_t>(local.indices.size()) : 0;
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(world.size()));
+  MpiWorld::check(MPI_Allgather(&mine, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, world.comm()), "MPI_Allgather");
+  std::vector<int> row_counts, byte_counts, row_offsets, byte_offsets;
+  std::int64_t total = 0;
+  for (const std::int64_t c : counts) {
+    if (total + c > INT32_MAX / static_cast<std::int64_t>(row_bytes)) {
+      throw Error("KVStore: the ranks' row-sparse sums hold more rows than one MPI_Allgatherv can carry");
+    }
+    row_offsets.push_back(static_cast<int>(total));
+    byte_offsets.push_back(static_cast<int>(total * static_cast<std::int64_t>(row_bytes)));
+    row_counts.push_back(static_cast<int>(c));
+    byte_counts.push_back(static_cast<int>(c * static_cast<std::int64_t>(row_bytes)));
+    total += c;
+  }
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(total));
+  std::vector<std::byte> values(static_cast<std::size_t>(total) * row_bytes);
+  MpiWorld::check(MPI_Allgatherv(local.indices.data(), static_cast<int>(mine), MPI_INT64_T, rows.data(),
+                                 row_counts.data(), row_offsets.data(), MPI_INT64_T, world.comm()),
+                  "MPI_Allgatherv");
+  MpiWorld::check(MPI_Allgatherv(local.values.data(), static_cast<int>(mine * static_cast<std::int64_t>(row_bytes)),
+                                 MPI_BYTE, values.data(), byte_counts.data(), byte_offsets.data(), MPI_BYTE,
+                                 world.comm()),
+                  "MPI_Allgatherv");
+  mx::detail::sparse::sum_rows(rows, values.data(), row_size, limit, out);
+}
+
+template <class Base>
+RowSparseNDArray DistStore<Base>::reduce_row_sparse(const Entry& entry, const RowSparseNDArray& local) {
+  auto out = std::make_shared<mx::detail::SparseChunk>(cpu(0), local.dtype());
+  std::int64_t row_size = 1;
+  for (int axis = 1; axis < entry.shape.ndim(); ++axis) row_size *= entry.shape[axis];
+  // Set once this rank's sum is formed: a failed one skips it, and the rank then sends no rows (as the dense
+  // all-reduce sends zeros) and reports.
+  auto formed = std::make_shared<std::atomic<bool>>(false);
+  engine::Engine::get().push_sync([formed](engine::RunContext) { formed->store(true); }, local.context(),
+                                  {local.var()}, {},
+                                  {.prop = engine::FnProperty::kPrioritized, .name = "KVStoreSumFormed",
+                                   .category = "kvstore", .args = {}});
+  const std::string what = "the all-gather of the row-sparse sum of key " + entry.key.str();
+  const std::uint64_t number = world_->reserve();
+  // `local` is written (not read) so that its failure does not skip the collective the other ranks wait in.
+  engine::Engine::get().push_async(
+      [world = world_.get(), number, in = local.chunk(), out, formed, what, key = entry.key.str(), row_size,
+       limit = entry.shape[0]](engine::RunContext, engine::OnComplete done) {
+        world->submit(
+            number, what,
+            [world, in, out, formed, row_size, limit, key] {
+              allgather_rows(*in, formed->load(), *out, row_size, limit, *world);
+              if (!formed->load()) throw failed_sums_error(key, world->rank());
+            },
+            [done](std::exception_ptr error) { error ? done(error) : done(); });
+      },
+      cpu(0), {}, {local.var(), out->var},
+      {.prop = engine::FnProperty::kAsync, .name = "KVStoreAllgatherRows", .category = "kvstore", .args = {}});
+  return RowSparseNDArray(std::move(out), entry.shape);
 }
 
 template <class Base>

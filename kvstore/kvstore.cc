@@ -8,6 +8,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/gradient_compression.h>
 #include <mx/optimizer/optimizer.h>
+#include <mx/sparse/sparse_ops.h>
 
 #include "comm.h"
 #include "entry.h"
@@ -277,6 +278,49 @@ void KVStore::broadcast(const Key& key, const NDArray& value, const std::vector<
   }
   init(key, value);
   pull(key, outs, priority);
+}
+
+void KVStore::pushpull(const Key& key, const std::vector<RowSparseNDArray>& values,
+                       const std::vector<RowSparseNDArray>& outs) {
+  Entry& entry = find(key, "pushpull");
+  const auto check = [&](const std::vector<RowSparseNDArray>& arrays, const char* what) {
+    if (arrays.empty()) throw Error("KVStore.pushpull: key " + entry.key.str() + " got no " + what);
+    for (std::size_t i = 0; i < arrays.size(); ++i) {
+      const std::string which = std::string(what) + " " + std::to_string(i) + " of key " + entry.key.str();
+      if (arrays[i].is_none()) throw Error("KVStore.pushpull: " + which + " is an empty handle");
+      if (arrays[i].shape() != entry.shape || arrays[i].dtype() != entry.dtype) {
+        throw ShapeError("KVStore.pushpull: " + which + " is " + arrays[i].shape().str() + " " +
+                         dtype_name(arrays[i].dtype()) + ", the key was initialized with " + entry.shape.str() + " " +
+                         dtype_name(entry.dtype));
+      }
+    }
+  };
+  check(values, "row-sparse values");
+  check(outs, "row-sparse outputs");
+  if (optimizer_) {
+    throw Error("KVStore.pushpull: key " + entry.key.str() + ": row-sparse values are summed, not updated on the "
+                "store; update them on the contexts (a Trainer without update_on_kvstore)");
+  }
+  if (compression_) {
+    throw Error("KVStore.pushpull: key " + entry.key.str() + ": gradient compression is for dense values");
+  }
+  const RowSparseNDArray local = values.size() == 1 ? values[0] : nd::sparse::add_n(values);
+  const RowSparseNDArray sum = reduce_row_sparse(entry, local);
+  for (RowSparseNDArray out : outs) nd::sparse::copyto(sum, out);
+}
+
+void KVStore::row_sparse_pull(const Key& key, const std::vector<RowSparseNDArray>& outs, const NDArray& row_ids) {
+  Entry& entry = find(key, "row_sparse_pull");
+  if (outs.empty()) throw Error("KVStore.row_sparse_pull: key " + entry.key.str() + " got no outputs");
+  take_in_place_sum(entry, "row_sparse_pull");
+  const RowSparseNDArray rows = nd::sparse::retain_rows(entry.stored, row_ids);
+  for (RowSparseNDArray out : outs) {
+    if (out.is_none() || out.shape() != entry.shape || out.dtype() != entry.dtype) {
+      throw ShapeError("KVStore.row_sparse_pull: an output of key " + entry.key.str() + " does not match the key's " +
+                       entry.shape.str() + " " + dtype_name(entry.dtype));
+    }
+    nd::sparse::copyto(rows, out);
+  }
 }
 
 void KVStore::set_optimizer(std::shared_ptr<optimizer::Optimizer> optimizer) {

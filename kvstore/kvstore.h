@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <mx/ndarray/ndarray.h>
+#include <mx/sparse/sparse_ndarray.h>
 
 namespace mx::optimizer {
 class Optimizer;
@@ -88,6 +89,16 @@ class KVStore {
   // init(key, value) then pull(key, outs).
   void broadcast(const Key& key, const NDArray& value, const std::vector<NDArray>& outs, int priority = 0);
 
+  // Row-sparse values (the gradients of embedding tables, one per context, CPU contexts): summed over them and,
+  // for distributed stores, over the workers (every rank's rows gathered, summed in rank order, so every rank
+  // gets the same bits); the sum, the union of the rows, is written into each of `outs`. The key's stored value
+  // is left alone: such gradients update the weights on the contexts, not on the store (with an optimizer set
+  // or gradient compression, an mx::Error).
+  void pushpull(const Key& key, const std::vector<RowSparseNDArray>& values, const std::vector<RowSparseNDArray>& outs);
+  // MXNet's row_sparse_pull: the rows `row_ids` (integers, repeats allowed) of the key's value, as row-sparse
+  // arrays, into each of `outs`. A row out of range is an error at the next sync point on the outputs.
+  void row_sparse_pull(const Key& key, const std::vector<RowSparseNDArray>& outs, const NDArray& row_ids);
+
   // Updates run on the store from now on (MXNet's update_on_kvstore): push applies `optimizer` to the stored
   // value, with the key's number in the order of init as its index.
   void set_optimizer(std::shared_ptr<optimizer::Optimizer> optimizer);
@@ -132,6 +143,8 @@ class KVStore {
   // at init, distributed stores check the keys agree across ranks and replace the values with rank 0's.
   virtual void reduce_bucket(const std::vector<Entry*>& /*bucket*/) {}
   virtual void init_across_workers(const std::vector<Entry*>& /*entries*/) {}
+  // Distributed stores: the sum of every worker's `local` row-sparse sum of a key; by default `local` itself.
+  virtual RowSparseNDArray reduce_row_sparse(const Entry& /*entry*/, const RowSparseNDArray& local) { return local; }
   // How many bytes of neighbouring keys reduce_bucket is given at most at once (one key may be more).
   virtual std::size_t bucket_bytes() const { return 0; }
   virtual bool bucketed() const { return distributed(); }

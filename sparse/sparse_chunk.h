@@ -1,6 +1,6 @@
 #pragma once
 // The storage behind a sparse array: host buffers for its components and one engine variable that orders every
-// operation on them. Private to sparse/.
+// operation on them. For the operations on sparse arrays (sparse/, and the kvstore's sums across processes).
 //
 // The buffers are resized by the operation that writes the array, on an engine worker, because how many values
 // a result stores is known only then. Only operations holding `var` (written, or read) touch them, so the
@@ -54,6 +54,11 @@ void dispatch_values(DType dtype, const char* op, Fn&& fn) {
 // Throws mx::Error naming `op` when `ctx` is not a CPU context, or when hybridize is tracing (a sparse
 // operation has no node in a graph).
 void check_usable(const char* op, Context ctx);
+
+// Sums loose rows into `out` (indices and values, of out.dtype): row k of `values` (row_size values each) adds into
+// row rows[k], clipped into [0, limit); equal numbers add in the order given, so every caller gets the same bits.
+void sum_rows(const std::vector<std::int64_t>& rows, const std::byte* values, std::int64_t row_size,
+              std::int64_t limit, SparseChunk& out);
 
 // Pushes `fn` on the CPU engine with these variables read and written, named `op` for errors and the profiler.
 void push(const char* op, Context ctx, std::vector<engine::VarHandle> reads, std::vector<engine::VarHandle> writes,

@@ -24,6 +24,9 @@ NDArray dot(const NDArray& lhs, const CSRNDArray& rhs, bool transpose_b = false)
 // taking rows of a table (an embedding). rows: (K,) integers, clipped into [0, shape[0]) as take clips them;
 // values: (K, shape[1:]...).
 RowSparseNDArray row_sparse_sum_rows(const NDArray& values, const NDArray& rows, const Shape& shape);
+// The rows `rows` (integers, repeats allowed) of a dense array as a row-sparse array: MXNet's row_sparse_pull of
+// the rows a batch needs. A row out of range is an error at the next sync point on the result.
+RowSparseNDArray retain_rows(const NDArray& dense, const NDArray& rows);
 // Overwrites `dst`'s values with `src`'s, keeping the handle (a gradient buffer). Shapes and dtypes must agree.
 void copyto(const RowSparseNDArray& src, RowSparseNDArray& dst);
 

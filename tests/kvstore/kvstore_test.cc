@@ -236,3 +236,27 @@ TEST_CASE("among reductions ready at once, the larger priority runs first") {
     for (std::size_t i = 0; i + 1 < ids.size(); ++i) CHECK(ids[i] > ids[i + 1]);
   }
 }
+
+TEST_CASE("row-sparse values sum over contexts into the union of their rows, and rows are pulled by number") {
+  auto kv = kvstore::create("local");
+  kv->init(7, nd::arange(0, 12, 1, 1, cpu(0)).reshape({6, 2}));
+  std::vector<RowSparseNDArray> grads{nd::sparse::row_sparse_array({1, 2, 3, 4}, {1, 4}, Shape{6, 2}),
+                                      nd::sparse::row_sparse_array({10, 20}, {4}, Shape{6, 2}, DType::kFloat32, cpu(1))};
+  kv->pushpull(7, grads, grads);
+  for (const RowSparseNDArray& g : grads) {
+    CHECK(g.indices().asnumpy<std::int64_t>() == std::vector<std::int64_t>{1, 4});
+    CHECK(g.data().asnumpy<float>() == std::vector<float>{1, 2, 13, 24});
+  }
+  std::vector<RowSparseNDArray> rows{nd::sparse::row_sparse_array(Shape{6, 2})};
+  kv->row_sparse_pull(7, rows, nd::array({5, 0, 5}));
+  CHECK(rows[0].indices().asnumpy<std::int64_t>() == std::vector<std::int64_t>{0, 5});
+  CHECK(rows[0].data().asnumpy<float>() == std::vector<float>{0, 1, 10, 11});
+  kv->row_sparse_pull(7, rows, nd::array({6}));
+  CHECK_THROWS_WITH(rows[0].wait_to_read(), Catch::Contains("row 6 is out of range for 6 rows"));
+
+  CHECK_THROWS_WITH(kv->pushpull(7, {nd::sparse::row_sparse_array(Shape{6, 3})}, grads),
+                    Catch::Contains("key 7") && Catch::Contains("(6, 3)") && Catch::Contains("(6, 2)"));
+  CHECK_THROWS_WITH(kv->pushpull(8, grads, grads), Catch::Contains("never initialized"));
+  kv->set_optimizer(optimizer::create("sgd"));
+  CHECK_THROWS_WITH(kv->pushpull(7, grads, grads), Catch::Contains("not updated on the store"));
+}

@@ -194,6 +194,73 @@ TEST_CASE("two ranks with half the batch each: the same step as one process with
   }
 }
 
+TEST_CASE("two ranks: row-sparse sums gather every rank's rows, the same bits on every rank") {
+  auto kv = dist_store();
+  const int r = kv->rank();
+  kv->init("table", nd::zeros({6, 2}, cpu(0)));
+  // Rank 0 holds rows 1 and 4 on cpu(0) and row 4 on cpu(1); rank 1 holds rows 0 and 4.
+  std::vector<RowSparseNDArray> grads =
+      r == 0 ? std::vector<RowSparseNDArray>{nd::sparse::row_sparse_array({1, 2, 3, 4}, {1, 4}, Shape{6, 2}),
+                                             nd::sparse::row_sparse_array({10, 20}, {4}, Shape{6, 2}, DType::kFloat32,
+                                                                          cpu(1))}
+             : std::vector<RowSparseNDArray>{nd::sparse::row_sparse_array({100, 200, 300, 400}, {0, 4}, Shape{6, 2})};
+  kv->pushpull("table", grads, grads);
+  for (const RowSparseNDArray& g : grads) {
+    CHECK(g.indices().asnumpy<std::int64_t>() == std::vector<std::int64_t>{0, 1, 4});
+    CHECK(g.data().asnumpy<float>() == std::vector<float>{100, 200, 1, 2, 3 + 10 + 300, 4 + 20 + 400});
+  }
+  // A rank whose rows failed (its error reported at a sync point) sends none and says so; the other still gets
+  // its own rows.
+  const RowSparseNDArray broken = r == 1 ? nd::sparse::row_sparse_array(nd::ones({1, 2}), nd::array({9}), Shape{6, 2})
+                                         : nd::sparse::row_sparse_array({5, 6}, {2}, Shape{6, 2});
+  if (r == 1) CHECK_THROWS_WITH(broken.wait_to_read(), Catch::Contains("row index 9"));
+  std::vector<RowSparseNDArray> out{nd::sparse::row_sparse_array(Shape{6, 2})};
+  kv->pushpull("table", {broken}, out);
+  if (r == 1) {
+    CHECK_THROWS_WITH(out[0].wait_to_read(), Catch::Contains("failed on rank 1"));
+  } else {
+    CHECK(out[0].data().asnumpy<float>() == std::vector<float>{5, 6});
+  }
+  kv->barrier();
+}
+
+TEST_CASE("two ranks: an embedding with a row-sparse gradient takes the whole batch's step") {
+  const NDArray tokens = nd::array({0, 2, 2, 5, 3, 0, 2, 3}, Shape{4, 2});
+  const NDArray targets = nd::array({1, -1, 0.5, 2}, Shape{4, 1});
+  auto make = [] {
+    auto net = std::make_unique<nn::Sequential>();
+    net->add(nn::Embedding(6, 2, {}, DType::kFloat32, /*sparse_grad=*/true), nn::Flatten(), nn::Dense(1));
+    random::seed(3);
+    net->initialize(init::Uniform(0.5), {cpu(0)});
+    (*net)(nd::zeros({1, 2}, cpu(0)));
+    return net;
+  };
+  auto reference = make(), parallel = make();
+  gluon::loss::L2Loss loss_fn;
+  gluon::Trainer ref_trainer(reference->collect_params(), "adam", {{"learning_rate", 0.05}});
+  gluon::Trainer par_trainer(parallel->collect_params(), "adam", {{"learning_rate", 0.05}}, "dist_sync");
+  const auto r = static_cast<std::size_t>(dist_store()->rank());
+  const NDArray my_x = gluon::utils::split_data(tokens, 2)[r], my_y = gluon::utils::split_data(targets, 2)[r];
+  for (int step = 0; step < 3; ++step) {
+    NDArray ref_loss, par_loss;
+    {
+      autograd::record rec;
+      ref_loss = loss_fn((*reference)(tokens), targets);
+      par_loss = loss_fn((*parallel)(my_x), my_y);
+    }
+    ref_loss.backward();
+    par_loss.backward();
+    ref_trainer.step(4);
+    par_trainer.step(4);
+  }
+  auto ref = reference->collect_params();
+  for (const auto& [name, p] : parallel->collect_params()) {
+    INFO(name);
+    const std::vector<float> got = p.data().asnumpy<float>(), expected = ref[name].data().asnumpy<float>();
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(expected[i]).margin(1e-6).epsilon(1e-5));
+  }
+}
+
 TEST_CASE("two ranks: the last layer's all-reduce starts before backward of the first layer ends") {
   // An ordering the test sets up, not one it hopes for from sizes and timing: after the forward, an operation that
   // declares a write of the input (and changes nothing) holds back what reads the input next, the first layer's
