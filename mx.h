@@ -53,6 +53,7 @@
 #include <mx/profiler/objects.h>
 #include <mx/profiler/profiler.h>
 #include <mx/sparse/libsvm.h>
+#include <mx/sparse/serialize.h>
 #include <mx/sparse/sparse_ndarray.h>
 #include <mx/sparse/sparse_ops.h>
 #include <mx/sparse/sparse_updates.h>

@@ -5,14 +5,16 @@
 //              uint64 name_count (0, or count), name[name_count]
 //   name    := uint64 length, char[length]
 //   array   := uint32 magic, then by magic:
-//     0xF993FAC9 (V2) / 0xF993FACA (V3, NumPy shapes): int32 storage type (0: dense; sparse is not supported),
-//                                                     shape, [body]
+//     0xF993FAC9 (V2) / 0xF993FACA (V3, NumPy shapes): int32 storage type (0: dense, 1: row sparse, 2: CSR),
+//                                                     [shape of the stored values, if sparse], shape, [body]
 //     0xF993FAC8 (V1): shape, [body]
 //     anything else (legacy, before V1): the magic is ndim, then uint32 extents[ndim], [body]
 //   shape   := int32 ndim, int64 extents[ndim]
 //   body    := absent when the array is none (ndim 0 before V3; ndim -1 in V3)
 //              otherwise int32 dev_type, int32 dev_id (the saving context), int32 dtype (mshadow's type flag),
 //              the elements, row-major, dtype-sized each
+//              sparse: dev_type, dev_id, dtype, then per index array int32 dtype (6, int64) and its shape, the
+//              stored values, then each index array's elements (CSR: indptr, indices; row sparse: row numbers)
 #include <mx/ndarray/serialize.h>
 
 #include <fcntl.h>
@@ -48,6 +50,25 @@ class Writer {
   std::vector<std::byte> bytes_;
 };
 
+void write_sparse(Writer& w, const SparseRecord& r) {
+  w.put<std::uint32_t>(kMagicV2);
+  w.put<std::int32_t>(r.stype);
+  w.put<std::int32_t>(r.storage_shape.ndim());
+  for (std::int64_t extent : r.storage_shape) w.put<std::int64_t>(extent);
+  w.put<std::int32_t>(r.shape.ndim());
+  for (std::int64_t extent : r.shape) w.put<std::int64_t>(extent);
+  w.put<std::int32_t>(static_cast<std::int32_t>(DeviceType::kCPU));
+  w.put<std::int32_t>(0);
+  w.put<std::int32_t>(static_cast<std::int32_t>(r.dtype));
+  for (const std::vector<std::int64_t>& aux : r.aux) {
+    w.put<std::int32_t>(static_cast<std::int32_t>(DType::kInt64));
+    w.put<std::int32_t>(1);
+    w.put<std::int64_t>(static_cast<std::int64_t>(aux.size()));
+  }
+  w.put_bytes(r.values.data(), r.values.size());
+  for (const std::vector<std::int64_t>& aux : r.aux) w.put_bytes(aux.data(), aux.size() * sizeof(std::int64_t));
+}
+
 void write_array(Writer& w, const NDArray& array) {
   // A 0-dimensional array needs V3, where ndim 0 means a scalar rather than "none".
   w.put<std::uint32_t>(array.ndim() == 0 ? kMagicV3 : kMagicV2);
@@ -62,15 +83,20 @@ void write_array(Writer& w, const NDArray& array) {
   array.copy_to_host(w.bytes().data() + offset, array.dtype(), static_cast<std::size_t>(array.size()));
 }
 
-void write_file(const std::string& path, const std::vector<const NDArray*>& arrays,
+void write_file(const std::string& path, const std::vector<const Record*>& records,
                 const std::vector<std::string>& names) {
   Writer w;
   w.put<std::uint64_t>(kListMagic);
   w.put<std::uint64_t>(0);
-  w.put<std::uint64_t>(arrays.size());
-  for (const NDArray* a : arrays) {
-    if (a->is_none()) throw Error("save: " + path + ": cannot save an empty array handle");
-    write_array(w, *a);
+  w.put<std::uint64_t>(records.size());
+  for (const Record* record : records) {
+    if (const auto* sparse = std::get_if<SparseRecord>(record)) {
+      write_sparse(w, *sparse);
+      continue;
+    }
+    const NDArray& a = std::get<NDArray>(*record);
+    if (a.is_none()) throw Error("save: " + path + ": cannot save an empty array handle");
+    write_array(w, a);
   }
   w.put<std::uint64_t>(names.size());
   for (const std::string& name : names) {
@@ -134,48 +160,37 @@ class Reader {
   std::size_t offset_ = 0;
 };
 
-NDArray read_array(Reader& r, std::size_t index) {
-  const std::string which = "array " + std::to_string(index);
-  const std::uint32_t magic = r.get<std::uint32_t>("an array's magic");
-  Shape shape;
-  bool none = false;
-  auto read_extents = [&](std::int64_t ndim, bool wide) {
-    if (ndim > Shape::kMaxNdim) {
-      r.fail(which + " has " + std::to_string(ndim) + " axes; mxpp arrays have at most " +
-             std::to_string(Shape::kMaxNdim));
-    }
-    for (std::int64_t i = 0; i < ndim; ++i) {
-      const std::int64_t extent =
-          wide ? r.get<std::int64_t>("an extent") : static_cast<std::int64_t>(r.get<std::uint32_t>("an extent"));
-      if (extent < 0) r.fail(which + " has a negative extent " + std::to_string(extent));
-      shape.push_back(extent);
-    }
-  };
-  if (magic == kMagicV1 || magic == kMagicV2 || magic == kMagicV3) {
-    if (magic != kMagicV1) {
-      const std::int32_t stype = r.get<std::int32_t>("the storage type");
-      if (stype != 0) r.fail(which + " has storage type " + std::to_string(stype) + "; only dense arrays load");
-    }
-    const std::int32_t ndim = r.get<std::int32_t>("the number of axes");
-    if (ndim < (magic == kMagicV3 ? -1 : 0)) r.fail(which + " has " + std::to_string(ndim) + " axes");
-    none = magic == kMagicV3 ? ndim == -1 : ndim == 0;
-    read_extents(std::max(ndim, 0), true);
-  } else {
-    none = magic == 0;
-    read_extents(magic, false);  // legacy: the magic was the number of axes
+Shape read_extents(Reader& r, const std::string& which, std::int64_t ndim, bool wide) {
+  if (ndim > Shape::kMaxNdim) {
+    r.fail(which + " has " + std::to_string(ndim) + " axes; mxpp arrays have at most " + std::to_string(Shape::kMaxNdim));
   }
-  if (none) return NDArray();
+  Shape shape;
+  for (std::int64_t i = 0; i < ndim; ++i) {
+    const std::int64_t extent =
+        wide ? r.get<std::int64_t>("an extent") : static_cast<std::int64_t>(r.get<std::uint32_t>("an extent"));
+    if (extent < 0) r.fail(which + " has a negative extent " + std::to_string(extent));
+    shape.push_back(extent);
+  }
+  return shape;
+}
 
-  r.get<std::int32_t>("the device type");  // arrays load onto cpu(0), wherever they were saved
-  r.get<std::int32_t>("the device id");
+Shape read_shape(Reader& r, const std::string& which) {
+  const std::int32_t ndim = r.get<std::int32_t>("the number of axes");
+  if (ndim < 0) r.fail(which + " has " + std::to_string(ndim) + " axes");
+  return read_extents(r, which, ndim, true);
+}
+
+DType read_dtype(Reader& r, const std::string& which) {
   const std::int32_t code = r.get<std::int32_t>("the dtype");
-  DType dtype;
   try {
-    dtype = dtype_from_code(code);
+    return dtype_from_code(code);
   } catch (const DTypeError&) {
     r.fail(which + " has unknown dtype code " + std::to_string(code));
   }
-  // The element count, checked against what is left before anything is allocated.
+}
+
+// The bytes of `count` elements of `dtype`, checked against what is left before anything is allocated.
+const std::byte* take_elements(Reader& r, const std::string& which, const Shape& shape, DType dtype) {
   std::size_t bytes = dtype_size(dtype);
   for (std::int64_t extent : shape) {
     if (extent != 0 && bytes > r.remaining() / static_cast<std::size_t>(extent)) {
@@ -184,7 +199,59 @@ NDArray read_array(Reader& r, std::size_t index) {
     }
     bytes *= static_cast<std::size_t>(extent);
   }
-  const std::byte* data = r.take(bytes, "the elements");
+  return r.take(bytes, "the elements");
+}
+
+SparseRecord read_sparse(Reader& r, const std::string& which, std::int32_t stype) {
+  SparseRecord record;
+  record.stype = stype;
+  record.storage_shape = read_shape(r, which);
+  record.shape = read_shape(r, which);
+  r.get<std::int32_t>("the device type");
+  r.get<std::int32_t>("the device id");
+  record.dtype = read_dtype(r, which);
+  const int aux_count = stype == 2 ? 2 : 1;
+  std::vector<Shape> aux_shapes;
+  for (int i = 0; i < aux_count; ++i) {
+    if (read_dtype(r, which) != DType::kInt64) r.fail(which + " has index arrays that are not int64");
+    aux_shapes.push_back(read_shape(r, which));
+    if (aux_shapes.back().ndim() != 1) r.fail(which + " has an index array of shape " + aux_shapes.back().str());
+  }
+  const std::byte* values = take_elements(r, which, record.storage_shape, record.dtype);
+  record.values.assign(values, values + static_cast<std::size_t>(record.storage_shape.size()) * dtype_size(record.dtype));
+  for (const Shape& aux_shape : aux_shapes) {
+    const std::byte* aux = take_elements(r, which, aux_shape, DType::kInt64);
+    record.aux.emplace_back(static_cast<std::size_t>(aux_shape[0]));
+    std::memcpy(record.aux.back().data(), aux, record.aux.back().size() * sizeof(std::int64_t));
+  }
+  return record;
+}
+
+Record read_array(Reader& r, std::size_t index) {
+  const std::string which = "array " + std::to_string(index);
+  const std::uint32_t magic = r.get<std::uint32_t>("an array's magic");
+  Shape shape;
+  bool none = false;
+  if (magic == kMagicV1 || magic == kMagicV2 || magic == kMagicV3) {
+    if (magic != kMagicV1) {
+      const std::int32_t stype = r.get<std::int32_t>("the storage type");
+      if (stype == 1 || stype == 2) return read_sparse(r, which, stype);
+      if (stype != 0) r.fail(which + " has unknown storage type " + std::to_string(stype));
+    }
+    const std::int32_t ndim = r.get<std::int32_t>("the number of axes");
+    if (ndim < (magic == kMagicV3 ? -1 : 0)) r.fail(which + " has " + std::to_string(ndim) + " axes");
+    none = magic == kMagicV3 ? ndim == -1 : ndim == 0;
+    shape = read_extents(r, which, std::max(ndim, 0), true);
+  } else {
+    none = magic == 0;
+    shape = read_extents(r, which, magic, false);  // legacy: the magic was the number of axes
+  }
+  if (none) return NDArray();
+
+  r.get<std::int32_t>("the device type");  // arrays load onto cpu(0), wherever they were saved
+  r.get<std::int32_t>("the device id");
+  const DType dtype = read_dtype(r, which);
+  const std::byte* data = take_elements(r, which, shape, dtype);
   NDArray array(shape, cpu(), dtype);
   array.copy_from_host(data, dtype, static_cast<std::size_t>(shape.size()));
   return array;
@@ -200,22 +267,32 @@ std::map<std::string, NDArray> LoadedArrays::dict() const {
 }
 
 void save(const std::string& path, const std::vector<NDArray>& arrays) {
-  std::vector<const NDArray*> pointers;
-  for (const NDArray& a : arrays) pointers.push_back(&a);
-  write_file(path, pointers, {});
+  const std::vector<Record> records(arrays.begin(), arrays.end());
+  save_records(path, records, {});
 }
 
 void save(const std::string& path, const std::map<std::string, NDArray>& arrays) {
-  std::vector<const NDArray*> pointers;
+  std::vector<Record> records;
   std::vector<std::string> names;
   for (const auto& [name, a] : arrays) {
     names.push_back(name);
-    pointers.push_back(&a);
+    records.emplace_back(a);
   }
+  save_records(path, records, names);
+}
+
+void save_records(const std::string& path, const std::vector<Record>& records, const std::vector<std::string>& names) {
+  if (!names.empty() && names.size() != records.size()) {
+    throw Error("save: " + path + ": " + std::to_string(names.size()) + " names for " + std::to_string(records.size()) +
+                " arrays");
+  }
+  std::vector<const Record*> pointers;
+  for (const Record& r : records) pointers.push_back(&r);
   write_file(path, pointers, names);
 }
 
-LoadedArrays load_from_bytes(std::span<const std::byte> bytes, std::string_view source) {
+namespace {
+LoadedRecords records_from_bytes(std::span<const std::byte> bytes, std::string_view source) {
   Reader r(bytes, source);
   if (r.get<std::uint64_t>("the file's magic") != kListMagic) r.fail("not an MXNet NDArray file (wrong magic)");
   r.get<std::uint64_t>("the reserved field");
@@ -223,8 +300,8 @@ LoadedArrays load_from_bytes(std::span<const std::byte> bytes, std::string_view 
   if (count > r.remaining() / sizeof(std::uint32_t)) {
     r.fail("claims " + std::to_string(count) + " arrays in " + std::to_string(r.remaining()) + " bytes");
   }
-  LoadedArrays loaded;
-  for (std::uint64_t i = 0; i < count; ++i) loaded.arrays.push_back(read_array(r, static_cast<std::size_t>(i)));
+  LoadedRecords loaded;
+  for (std::uint64_t i = 0; i < count; ++i) loaded.records.push_back(read_array(r, static_cast<std::size_t>(i)));
   const std::uint64_t name_count = r.get<std::uint64_t>("the name count");
   if (name_count != 0 && name_count != count) {
     r.fail(std::to_string(name_count) + " names for " + std::to_string(count) + " arrays");
@@ -239,7 +316,7 @@ LoadedArrays load_from_bytes(std::span<const std::byte> bytes, std::string_view 
   return loaded;
 }
 
-LoadedArrays load(const std::string& path) {
+std::vector<std::byte> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error("load: cannot open " + path + ": " + std::strerror(errno));
   std::vector<std::byte> bytes(static_cast<std::size_t>(in.tellg()));
@@ -247,7 +324,26 @@ LoadedArrays load(const std::string& path) {
   if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
     throw Error("load: reading " + path + " failed");
   }
-  return load_from_bytes(bytes, path);
+  return bytes;
 }
+}  // namespace
+
+LoadedArrays load_from_bytes(std::span<const std::byte> bytes, std::string_view source) {
+  LoadedRecords records = records_from_bytes(bytes, source);
+  LoadedArrays loaded;
+  loaded.names = std::move(records.names);
+  for (std::size_t i = 0; i < records.records.size(); ++i) {
+    if (std::holds_alternative<SparseRecord>(records.records[i])) {
+      throw FormatError("load: " + std::string(source) + ": array " + std::to_string(i) +
+                        " is sparse; load the file with nd::sparse::load");
+    }
+    loaded.arrays.push_back(std::get<NDArray>(std::move(records.records[i])));
+  }
+  return loaded;
+}
+
+LoadedArrays load(const std::string& path) { return load_from_bytes(read_file(path), path); }
+
+LoadedRecords load_records(const std::string& path) { return records_from_bytes(read_file(path), path); }
 
 }  // namespace mx::nd

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <mx/ndarray/error.h>
@@ -37,10 +38,30 @@ void save(const std::string& path, const std::vector<NDArray>& arrays);
 void save(const std::string& path, const std::map<std::string, NDArray>& arrays);
 
 // Loads every array onto cpu(0). Throws mx::FormatError naming the file for truncated, corrupt or foreign files,
-// before allocating anything larger than the file could describe.
+// before allocating anything larger than the file could describe, and for sparse arrays (nd::sparse::load reads
+// those).
 LoadedArrays load(const std::string& path);
 // The same, from bytes in memory; `source` names them in errors.
 LoadedArrays load_from_bytes(std::span<const std::byte> bytes, std::string_view source);
+
+// ---- Files that hold sparse arrays too: for the sparse layer (nd::sparse::save and load) ----
+// A sparse array as MXNet's files store it: storage type 1 (row sparse) or 2 (CSR), the array's shape, the
+// stored values' shape and bytes, and the int64 index arrays (CSR: indptr, then column indices; row sparse: the
+// row numbers).
+struct SparseRecord {
+  std::int32_t stype = 0;
+  Shape shape, storage_shape;
+  DType dtype = DType::kFloat32;
+  std::vector<std::byte> values;
+  std::vector<std::vector<std::int64_t>> aux;
+};
+using Record = std::variant<NDArray, SparseRecord>;
+struct LoadedRecords {
+  std::vector<std::string> names;
+  std::vector<Record> records;
+};
+void save_records(const std::string& path, const std::vector<Record>& records, const std::vector<std::string>& names);
+LoadedRecords load_records(const std::string& path);
 
 }  // namespace nd
 }  // namespace mx

@@ -103,7 +103,7 @@ TEST_CASE("broken and foreign files give a clear error naming the file", "[ndarr
       {"bad_magic", "not an MXNet NDArray file"}, {"truncated_data", "truncated"},
       {"huge_count", "claims"},                   {"huge_shape", "needs more data"},
       {"negative_extent", "negative extent"},     {"bad_dtype", "dtype code 99"},
-      {"sparse", "only dense"},                   {"names_mismatch", "2 names for 1 arrays"},
+      {"sparse", "truncated"},                    {"names_mismatch", "2 names for 1 arrays"},
       {"huge_name", "longer than the rest"},      {"trailing_bytes", "unexpected bytes"},
       {"empty", "truncated"}};
   for (auto [file, why] : cases) {
