@@ -195,9 +195,8 @@ class Walk {
       }
     }
     for (const auto& [entry, count] : uses) {
-      if (count != 1 || entry->grad_req != GradReq::kWrite || variable_grads_.count(entry) != 0 || entry->row_sparse()) {
-        continue;
-      }
+      const bool written_here = count == 1 && entry->grad_req == GradReq::kWrite && !entry->row_sparse();
+      if (!written_here || variable_grads_.count(entry) != 0) continue;
       const bool read_by_graph = std::any_of(nodes_.begin(), nodes_.end(), [&](const auto& node) {
         const auto aliases = [&](const NDArray& a) { return a.shares_storage_with(entry->grad); };
         return std::any_of(node->inputs.begin(), node->inputs.end(), aliases) ||

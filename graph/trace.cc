@@ -56,7 +56,9 @@ class GraphTracer final : public op::Tracer {
     const int index = static_cast<int>(graph_.nodes.size());
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       const NDArray& out = outputs[i];
-      NodeOutput slot{out.shape(), out.dtype()};
+      NodeOutput slot;
+      slot.shape = out.shape();
+      slot.dtype = out.dtype();
       if (const auto it = holders_.find(out.var()); it != holders_.end()) {  // written in place
         const Source& held = it->second.source;
         const NodeOutput* earlier = held.kind == Source::Kind::kNode

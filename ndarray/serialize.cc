@@ -162,7 +162,8 @@ class Reader {
 
 Shape read_extents(Reader& r, const std::string& which, std::int64_t ndim, bool wide) {
   if (ndim > Shape::kMaxNdim) {
-    r.fail(which + " has " + std::to_string(ndim) + " axes; mxpp arrays have at most " + std::to_string(Shape::kMaxNdim));
+    r.fail(which + " has " + std::to_string(ndim) + " axes; mxpp arrays have at most " +
+           std::to_string(Shape::kMaxNdim));
   }
   Shape shape;
   for (std::int64_t i = 0; i < ndim; ++i) {
@@ -218,7 +219,8 @@ SparseRecord read_sparse(Reader& r, const std::string& which, std::int32_t stype
     if (aux_shapes.back().ndim() != 1) r.fail(which + " has an index array of shape " + aux_shapes.back().str());
   }
   const std::byte* values = take_elements(r, which, record.storage_shape, record.dtype);
-  record.values.assign(values, values + static_cast<std::size_t>(record.storage_shape.size()) * dtype_size(record.dtype));
+  const std::size_t value_bytes = static_cast<std::size_t>(record.storage_shape.size()) * dtype_size(record.dtype);
+  record.values.assign(values, values + value_bytes);
   for (const Shape& aux_shape : aux_shapes) {
     const std::byte* aux = take_elements(r, which, aux_shape, DType::kInt64);
     record.aux.emplace_back(static_cast<std::size_t>(aux_shape[0]));

@@ -138,7 +138,9 @@ const op::Operator<TakeParams> kTake = op::define<TakeParams>({
         const NDArray& indices = args.inputs[1];
         Shape rows{indices.size()};
         for (int a = 1; a < args.inputs[0].ndim(); ++a) rows.push_back(args.inputs[0].shape()[a]);
-        args.give_rows(0, {indices.reshape({-1}), args.output_grads[0].reshape(rows)});
+        args.give_rows(0, {.rows = indices.reshape({-1}),
+                           .values = args.output_grads[0].reshape(rows),
+                           .row_sparse = {}});
         return {NDArray(), NDArray()};
       }
       const TakeParams back{axis, p.mode, args.inputs[0].shape()[axis]};

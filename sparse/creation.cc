@@ -109,8 +109,8 @@ std::vector<std::int64_t> read_indices(const LazyBlob& blob) {
 
 void read_values(SparseChunk& chunk, const LazyBlob& blob) {
   const Blob b = blob.resolve();
-  chunk.values.assign(static_cast<const std::byte*>(b.data),
-                      static_cast<const std::byte*>(b.data) + b.size() * static_cast<std::int64_t>(dtype_size(b.dtype)));
+  const auto* bytes = static_cast<const std::byte*>(b.data);
+  chunk.values.assign(bytes, bytes + b.size() * static_cast<std::int64_t>(dtype_size(b.dtype)));
 }
 
 void check_dense_input(const NDArray& dense, const char* op) {

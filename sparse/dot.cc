@@ -116,7 +116,9 @@ NDArray dot(const CSRNDArray& lhs, const NDArray& rhs, bool transpose_a) {
   op::record("dot", std::span<const NDArray>(&in, 1), std::span<NDArray>(&out, 1),
              [lhs, transpose_a](const op::GradientArgs& args) {
                if (!transpose_a && args.wants_rows(0)) {  // lhs^T . d out: only the rows of lhs's columns
-                 args.give_rows(0, {.row_sparse = dot_row_sparse(lhs, args.output_grads[0])});
+                 op::RowGradient rows;
+                 rows.row_sparse = dot_row_sparse(lhs, args.output_grads[0]);
+                 args.give_rows(0, std::move(rows));
                  return std::vector<NDArray>{NDArray()};
                }
                return std::vector<NDArray>{dot(lhs, args.output_grads[0], !transpose_a)};

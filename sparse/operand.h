@@ -19,8 +19,8 @@ inline void check_dense_operand(const char* op, const NDArray& dense, const Spar
   if (dense.is_none()) throw Error(std::string(op) + ": " + what + " is an empty handle");
   check_usable(op, dense.context());
   if (dense.dtype() != sparse.dtype()) {
-    throw DTypeError(std::string(op) + ": " + what + " is " + dtype_name(dense.dtype()) + " but the sparse operand is " +
-                     dtype_name(sparse.dtype()));
+    throw DTypeError(std::string(op) + ": " + what + " is " + dtype_name(dense.dtype()) +
+                     " but the sparse operand is " + dtype_name(sparse.dtype()));
   }
   if (ndim > 0 && dense.ndim() != ndim) {
     throw ShapeError(std::string(op) + ": " + what + " must be " + std::to_string(ndim) + "-D, got " +

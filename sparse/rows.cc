@@ -57,7 +57,8 @@ RowSparseNDArray row_sparse_sum_rows(const NDArray& values, const NDArray& rows,
   ds::push(op, out->ctx, {values.var(), numbers.var()}, {out->var},
            [out, size, limit, v = values.lazy_blob(), r = numbers.lazy_blob()] {
              const Blob value_blob = v.resolve(), row_blob = r.resolve();
-             const std::vector<std::int64_t> rows(row_blob.ptr<std::int64_t>(), row_blob.ptr<std::int64_t>() + row_blob.size());
+             const std::int64_t* numbers = row_blob.ptr<std::int64_t>();
+             const std::vector<std::int64_t> rows(numbers, numbers + row_blob.size());
              ds::sum_rows(rows, static_cast<const std::byte*>(value_blob.data), size, limit, *out);
            });
   return RowSparseNDArray(std::move(out), shape);
@@ -79,8 +80,9 @@ RowSparseNDArray retain_rows(const NDArray& dense, const NDArray& rows) {
   ds::push(op, out->ctx, {dense.var(), numbers.var()}, {out->var},
            [out, size, limit, d = dense.lazy_blob(), r = numbers.lazy_blob()] {
              const Blob dense_blob = d.resolve(), row_blob = r.resolve();
-             std::vector<std::int64_t> wanted(row_blob.ptr<std::int64_t>(), row_blob.ptr<std::int64_t>() + row_blob.size());
-             for (std::int64_t& w : wanted) {
+             const std::int64_t* numbers = row_blob.ptr<std::int64_t>();
+             const std::vector<std::int64_t> wanted(numbers, numbers + row_blob.size());
+             for (const std::int64_t w : wanted) {
                if (w < 0 || w >= limit) {
                  throw IndexError("row_sparse_pull: row " + std::to_string(w) + " is out of range for " +
                                   std::to_string(limit) + " rows");
@@ -90,8 +92,9 @@ RowSparseNDArray retain_rows(const NDArray& dense, const NDArray& rows) {
              const std::size_t bytes = static_cast<std::size_t>(size) * dtype_size(out->dtype);
              out->values.resize(out->indices.size() * bytes);
              for (std::size_t k = 0; k < out->indices.size(); ++k) {
-               std::memcpy(out->values.data() + k * bytes,
-                           static_cast<const std::byte*>(dense_blob.data) + out->indices[k] * static_cast<std::int64_t>(bytes), bytes);
+               const auto* row =
+                   static_cast<const std::byte*>(dense_blob.data) + out->indices[k] * static_cast<std::int64_t>(bytes);
+               std::memcpy(out->values.data() + k * bytes, row, bytes);
              }
            });
   return RowSparseNDArray(std::move(out), dense.shape());
