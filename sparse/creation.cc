@@ -279,8 +279,8 @@ CSRNDArray CSRNDArray::slice(std::int64_t begin, std::int64_t end) const {
 }
 
 namespace {
-std::shared_ptr<SparseChunk> deep_copy(const std::shared_ptr<SparseChunk>& src) {
-  auto out = new_chunk("copy", src->ctx, src->dtype);
+std::shared_ptr<SparseChunk> deep_copy(const std::shared_ptr<SparseChunk>& src, Context ctx) {
+  auto out = new_chunk("copy", ctx, src->dtype);
   ds::push("copy", out->ctx, {src->var}, {out->var}, [src, out] {
     out->values = src->values;
     out->indices = src->indices;
@@ -292,12 +292,22 @@ std::shared_ptr<SparseChunk> deep_copy(const std::shared_ptr<SparseChunk>& src) 
 
 CSRNDArray CSRNDArray::copy() const {
   check_not_none("copy");
-  return CSRNDArray(deep_copy(chunk_), shape_);
+  return CSRNDArray(deep_copy(chunk_, chunk_->ctx), shape_);
+}
+
+CSRNDArray CSRNDArray::as_in_context(Context ctx) const {
+  check_not_none("as_in_context");
+  return ctx == chunk_->ctx ? *this : CSRNDArray(deep_copy(chunk_, ctx), shape_);
 }
 
 RowSparseNDArray RowSparseNDArray::copy() const {
   check_not_none("copy");
-  return RowSparseNDArray(deep_copy(chunk_), shape_);
+  return RowSparseNDArray(deep_copy(chunk_, chunk_->ctx), shape_);
+}
+
+RowSparseNDArray RowSparseNDArray::as_in_context(Context ctx) const {
+  check_not_none("as_in_context");
+  return ctx == chunk_->ctx ? *this : RowSparseNDArray(deep_copy(chunk_, ctx), shape_);
 }
 
 RowSparseNDArray RowSparseNDArray::retain(const NDArray& rows) const {

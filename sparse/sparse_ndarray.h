@@ -89,8 +89,9 @@ class CSRNDArray : public SparseNDArray {
   NDArray indptr() const;
   // Rows [begin, end) as a new CSR array (MXNet's csr[begin:end]); negative indices count from the end.
   CSRNDArray slice(std::int64_t begin, std::int64_t end) const;
-  // A deep copy.
+  // A deep copy; on another CPU context with as_in_context (the same handle when already there).
   CSRNDArray copy() const;
+  CSRNDArray as_in_context(Context ctx) const;
 };
 
 class RowSparseNDArray : public SparseNDArray {
@@ -103,6 +104,7 @@ class RowSparseNDArray : public SparseNDArray {
   // MXNet's sparse.retain. Rows asked for that are not stored stay zero.
   RowSparseNDArray retain(const NDArray& rows) const;
   RowSparseNDArray copy() const;
+  RowSparseNDArray as_in_context(Context ctx) const;
 };
 
 // MXNet's repr: "<CSRNDArray 3x4 @cpu(0)>". Waits for nothing.

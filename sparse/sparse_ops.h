@@ -40,5 +40,13 @@ RowSparseNDArray multiply(const RowSparseNDArray& a, double scalar);
 CSRNDArray multiply(const CSRNDArray& a, double scalar);
 // The sum of the squares of the values: a one-element dense array (the squared norm that gradient clipping reads).
 NDArray square_sum(const SparseNDArray& a);
+// The sum of a CSR array (M, N) along axis 0, (N,), or axis 1, (M,), dense (MXNet's sum(csr, axis)).
+NDArray sum(const CSRNDArray& a, int axis);
+
+// MXNet's elementwise functions that keep zeros zero, on the stored values alone: the result has the operand's
+// structure (a stored value may become 0 and stays stored, as in MXNet).
+enum class ZeroPreserving { kAbs, kSign, kSqrt, kSquare, kRelu, kTanh, kSin, kExpm1, kLog1p, kFloor, kCeil, kRound };
+CSRNDArray map_values(const CSRNDArray& a, ZeroPreserving fn);
+RowSparseNDArray map_values(const RowSparseNDArray& a, ZeroPreserving fn);
 
 }  // namespace mx::nd::sparse

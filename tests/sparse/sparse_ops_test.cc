@@ -111,3 +111,32 @@ TEST_CASE("loose rows sum into a row-sparse array, in order of their numbers, ov
   test::check_array(product.data(), Shape{2, 1}, {2 + 30, 1});
   CHECK_THROWS_AS(sp::row_sparse_sum_rows(values, nd::array({1, 2}), Shape{4, 2}), ShapeError);
 }
+
+TEST_CASE("zero-preserving functions map the stored values, CSR sums run along either axis") {
+  const CSRNDArray a = sp::csr_matrix({-4, 9, 2.5}, {0, 2, 1}, {0, 2, 2, 3}, Shape{3, 3});
+  test::check_array(sp::map_values(a, sp::ZeroPreserving::kAbs).todense(), Shape{3, 3}, {4, 0, 9, 0, 0, 0, 0, 2.5, 0});
+  test::check_array(sp::map_values(a, sp::ZeroPreserving::kSign).data(), Shape{3}, {-1, 1, 1});
+  test::check_array(sp::map_values(a, sp::ZeroPreserving::kRelu).data(), Shape{3}, {0, 9, 2.5});
+  test::check_array(sp::map_values(a, sp::ZeroPreserving::kSquare).data(), Shape{3}, {16, 81, 6.25});
+  test::check_array(sp::map_values(a, sp::ZeroPreserving::kFloor).data(), Shape{3}, {-4, 9, 2});
+  test::check_array(sp::map_values(a, sp::ZeroPreserving::kLog1p).data(), Shape{3},
+                    {std::log1p(-4.0), std::log1p(9.0), std::log1p(2.5)}, 1e-5);
+  const RowSparseNDArray r = sp::row_sparse_array({1, 4, 9, 16}, {1, 2}, Shape{3, 2});
+  const RowSparseNDArray roots = sp::map_values(r, sp::ZeroPreserving::kSqrt);
+  CHECK(stored(roots.indices()) == std::vector<std::int64_t>{1, 2});
+  test::check_array(roots.data(), Shape{2, 2}, {1, 2, 3, 4});
+  test::check_array(sp::sum(a, 0), Shape{3}, {-4, 2.5, 9});
+  test::check_array(sp::sum(a, -1), Shape{3}, {5, 0, 2.5});
+  CHECK_THROWS_AS(sp::sum(a, 2), ShapeError);
+}
+
+TEST_CASE("sparse arrays move between CPU contexts") {
+  const CSRNDArray a = lhs();
+  const CSRNDArray moved = a.as_in_context(cpu(1));
+  CHECK(moved.context() == cpu(1));
+  test::check_array(moved.todense(), Shape{3, 3}, a.asnumpy<double>());
+  CHECK(a.as_in_context(cpu(0)).chunk() == a.chunk());
+  const RowSparseNDArray r = sp::row_sparse_array({1, 2}, {3}, Shape{4, 2});
+  CHECK(r.as_in_context(cpu(1)).todense().context() == cpu(1));
+  CHECK_THROWS_WITH(a.as_in_context(gpu(0)), Catch::Contains("gpu(0)"));
+}
