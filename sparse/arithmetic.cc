@@ -60,24 +60,6 @@ RowSparseNDArray linear_combination(const char* op, const std::vector<RowSparseN
   return RowSparseNDArray(std::move(out), first.shape());
 }
 
-// A copy of `a`'s structure with every value times `scalar`.
-std::shared_ptr<SparseChunk> scaled(const char* op, const SparseNDArray& a, double scalar) {
-  ds::check_sparse_operand(op, a, "the operand");
-  auto out = std::make_shared<SparseChunk>(a.context(), a.dtype());
-  ds::push(op, out->ctx, {a.var()}, {out->var}, [src = a.chunk(), out, scalar, op] {
-    out->indices = src->indices;
-    out->indptr = src->indptr;
-    out->values = src->values;
-    ds::dispatch_values(out->dtype, op, [&](auto tag) {
-      using T = decltype(tag);
-      T* values = out->values_as<T>();
-      const std::size_t count = out->value_count();
-      for (std::size_t k = 0; k < count; ++k) values[k] = static_cast<T>(values[k] * scalar);
-    });
-  });
-  return out;
-}
-
 }  // namespace
 
 RowSparseNDArray add(const RowSparseNDArray& a, const RowSparseNDArray& b) {
@@ -117,11 +99,11 @@ NDArray add(const NDArray& dense, const RowSparseNDArray& sparse) {
 }
 
 RowSparseNDArray multiply(const RowSparseNDArray& a, double scalar) {
-  return RowSparseNDArray(scaled("_mul_scalar", a, scalar), a.shape());
+  return RowSparseNDArray(ds::map_stored("_mul_scalar", a, [scalar](auto v) { return v * scalar; }), a.shape());
 }
 
 CSRNDArray multiply(const CSRNDArray& a, double scalar) {
-  return CSRNDArray(scaled("_mul_scalar", a, scalar), a.shape());
+  return CSRNDArray(ds::map_stored("_mul_scalar", a, [scalar](auto v) { return v * scalar; }), a.shape());
 }
 
 NDArray square_sum(const SparseNDArray& a) {

@@ -48,29 +48,14 @@ T apply(ZeroPreserving fn, T v) {
   return v;
 }
 
-std::shared_ptr<SparseChunk> mapped(const SparseNDArray& a, ZeroPreserving fn) {
-  const char* op = name_of(fn);
-  ds::check_sparse_operand(op, a, "the operand");
-  auto out = std::make_shared<SparseChunk>(a.context(), a.dtype());
-  ds::push(op, out->ctx, {a.var()}, {out->var}, [src = a.chunk(), out, fn, op] {
-    out->indices = src->indices;
-    out->indptr = src->indptr;
-    out->values = src->values;
-    ds::dispatch_values(out->dtype, op, [&](auto tag) {
-      using T = decltype(tag);
-      T* values = out->values_as<T>();
-      for (std::size_t k = 0; k < out->value_count(); ++k) values[k] = apply(fn, values[k]);
-    });
-  });
-  return out;
-}
-
 }  // namespace
 
-CSRNDArray map_values(const CSRNDArray& a, ZeroPreserving fn) { return CSRNDArray(mapped(a, fn), a.shape()); }
+CSRNDArray map_values(const CSRNDArray& a, ZeroPreserving fn) {
+  return CSRNDArray(ds::map_stored(name_of(fn), a, [fn](auto v) { return apply(fn, v); }), a.shape());
+}
 
 RowSparseNDArray map_values(const RowSparseNDArray& a, ZeroPreserving fn) {
-  return RowSparseNDArray(mapped(a, fn), a.shape());
+  return RowSparseNDArray(ds::map_stored(name_of(fn), a, [fn](auto v) { return apply(fn, v); }), a.shape());
 }
 
 NDArray sum(const CSRNDArray& a, int axis) {

@@ -1,5 +1,6 @@
 #pragma once
 // Checks shared by the sparse operators, made at the call. Private to sparse/.
+#include <memory>
 #include <string>
 
 #include <mx/ndarray/ndarray.h>
@@ -43,6 +44,25 @@ inline std::int64_t row_size(const Shape& shape) {
   std::int64_t size = 1;
   for (int axis = 1; axis < shape.ndim(); ++axis) size *= shape[axis];
   return size;
+}
+
+// A new chunk with `a`'s structure and fn(value) for each stored value (fn takes and returns the value type;
+// float results round to it).
+template <class Fn>
+std::shared_ptr<SparseChunk> map_stored(const char* op, const SparseNDArray& a, Fn fn) {
+  check_sparse_operand(op, a, "the operand");
+  auto out = std::make_shared<SparseChunk>(a.context(), a.dtype());
+  push(op, out->ctx, {a.var()}, {out->var}, [src = a.chunk(), out, fn, op] {
+    out->indices = src->indices;
+    out->indptr = src->indptr;
+    out->values = src->values;
+    dispatch_values(out->dtype, op, [&](auto tag) {
+      using T = decltype(tag);
+      T* values = out->values_as<T>();
+      for (std::size_t k = 0; k < out->value_count(); ++k) values[k] = static_cast<T>(fn(values[k]));
+    });
+  });
+  return out;
 }
 
 }  // namespace mx::detail::sparse
