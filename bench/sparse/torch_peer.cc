@@ -46,4 +46,38 @@ std::function<double()> torch_sparse_linear_pass(const SparseBatch& b, bool spar
   };
 }
 
+std::function<double()> torch_embedding_pass(const TokenBatch& b, bool sparse_grad, int iterations, int threads) {
+  torch::manual_seed(0);
+  struct State {
+    torch::nn::Embedding table;
+    torch::nn::Linear classify;
+    std::unique_ptr<torch::optim::SGD> optimizer;
+    torch::Tensor tokens, labels;
+    State(const TokenBatch& b, bool sparse_grad)
+        : table(torch::nn::EmbeddingOptions(b.vocab, b.dim).sparse(sparse_grad)), classify(b.dim, b.classes) {
+      std::vector<torch::Tensor> params = table->parameters();
+      for (const auto& p : classify->parameters()) params.push_back(p);
+      optimizer = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(0.1));
+      tokens = torch::tensor(b.tokens, torch::kLong).reshape({b.batch, b.length});
+      labels = torch::tensor(b.labels, torch::kLong);
+    }
+    void step() {
+      optimizer->zero_grad();
+      auto logits = classify->forward(table->forward(tokens).mean(1));
+      auto loss = torch::nn::functional::cross_entropy(logits, labels);
+      loss.backward();
+      optimizer->step();
+    }
+  };
+  auto state = std::make_shared<State>(b, sparse_grad);
+  return [state, iterations, threads] {
+    at::set_num_threads(threads);
+    StandaloneBlasThreads blas;
+    state->step();
+    return seconds_of([&] {
+             for (int i = 0; i < iterations; ++i) state->step();
+           }) / iterations;
+  };
+}
+
 }  // namespace bench
