@@ -106,6 +106,13 @@ void copyto(const RowSparseNDArray& src, RowSparseNDArray& dst) {
   ds::check_same_layout("copyto", src, dst);
   if (src.chunk() == dst.chunk()) return;
   ds::push("copyto", dst.context(), {src.var()}, {dst.var()}, [from = src.chunk(), to = dst.chunk()] {
+    // A source no handle refers to any more (a sum made for this copy, as backward's) can give up its buffers:
+    // nothing can read it after this operation.
+    if (from.use_count() == 1) {
+      to->values.swap(from->values);
+      to->indices.swap(from->indices);
+      return;
+    }
     to->values = from->values;
     to->indices = from->indices;
   });
