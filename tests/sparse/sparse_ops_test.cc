@@ -140,3 +140,20 @@ TEST_CASE("sparse arrays move between CPU contexts") {
   CHECK(r.as_in_context(cpu(1)).todense().context() == cpu(1));
   CHECK_THROWS_WITH(a.as_in_context(gpu(0)), Catch::Contains("gpu(0)"));
 }
+
+TEST_CASE("copyto fills an existing row-sparse array, leaving a source that is still held intact") {
+  const RowSparseNDArray a = sp::row_sparse_array({1, 2}, {3}, Shape{4, 2});
+  RowSparseNDArray first = sp::row_sparse_array(Shape{4, 2}), second = sp::row_sparse_array(Shape{4, 2});
+  const std::uint64_t before = first.version();
+  sp::copyto(a, first);
+  sp::copyto(a, second);
+  CHECK(first.version() == before + 1);
+  for (const RowSparseNDArray& r : {a, first, second}) {
+    CHECK(stored(r.indices()) == std::vector<std::int64_t>{3});
+    test::check_array(r.data(), Shape{1, 2}, {1, 2});
+  }
+  // A source no one holds any more gives its buffers up: the result is the same.
+  sp::copyto(sp::multiply(a, 3), first);
+  test::check_array(first.todense(), Shape{4, 2}, {0, 0, 0, 0, 0, 0, 3, 6});
+  CHECK_THROWS_AS(sp::copyto(a, second = sp::row_sparse_array(Shape{4, 3})), ShapeError);
+}
