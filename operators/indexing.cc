@@ -92,18 +92,28 @@ void take_backward_cpu(const TakeParams& p, std::span<const Blob> in, std::span<
     using C = op::compute_t<T>;
     const T* g = in[0].ptr<T>();
     T* dx = out[0].ptr<T>();
-    std::vector<C> acc(static_cast<std::size_t>(out[0].size()), C{0});
+    // 16-bit gradients add up in float, then round once; float and double add into the output itself (a
+    // separate accumulator of an embedding table's size took most of a dense embedding step: 83 ms for 1M x 32).
+    std::vector<C> wide;
+    C* acc = nullptr;
+    if constexpr (std::is_same_v<T, C>) {
+      std::memset(dx, 0, static_cast<std::size_t>(out[0].size()) * sizeof(T));
+      acc = dx;
+    } else {
+      wide.assign(static_cast<std::size_t>(out[0].size()), C{0});
+      acc = wide.data();
+    }
     // Parallel over outer slices only: within one, repeated indices add into the same rows.
     op::parallel_for(s.outer, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t o = begin; o < end; ++o) {
         for (std::int64_t j = 0; j < count; ++j) {
-          C* target = acc.data() + (o * s.extent + index[static_cast<std::size_t>(j)]) * s.inner;
+          C* target = acc + (o * s.extent + index[static_cast<std::size_t>(j)]) * s.inner;
           const T* source = g + (o * count + j) * s.inner;
           for (std::int64_t i = 0; i < s.inner; ++i) target[i] += static_cast<C>(source[i]);
         }
       }
     }, 1);
-    for (std::size_t i = 0; i < acc.size(); ++i) dx[i] = convert_value<T>(acc[i]);
+    for (std::size_t i = 0; i < wide.size(); ++i) dx[i] = convert_value<T>(wide[i]);
   });
 }
 
