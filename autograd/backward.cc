@@ -50,7 +50,7 @@ class Walk {
   // With `offer_buffers`, a write-mode variable used once may get its gradient written straight into its buffer,
   // and variables kept row sparse may be given their gradients as rows.
   void run(bool create_graph, bool offer_buffers) {
-    rows_allowed_ = offer_buffers && !create_graph;
+    rows_allowed_ = offer_buffers && !create_graph && any_row_sparse_;
     if (offer_buffers && !create_graph) find_offerable_buffers();
     for (const auto& node : nodes_) {
       if (relevant_.count(node.get()) != 0) run_node(node, create_graph);
@@ -145,6 +145,7 @@ class Walk {
     if (entry == nullptr) return;
     if (entry->is_variable()) {
       if (reached_variables_.insert(entry.get()).second) variables_.push_back(entry);
+      any_row_sparse_ = any_row_sparse_ || entry->row_sparse();
       return;
     }
     if (seen_.insert(entry->node.get()).second) {
@@ -289,11 +290,13 @@ class Walk {
       if (buffers.empty()) buffers.resize(n);
       buffers[i] = offered_buffer(node->inputs[i]);
     }
-    auto rows_wanted = std::make_unique<bool[]>(n);
+    // Which inputs take their gradient as rows: looked at only when the graph reaches a row-sparse variable.
+    std::unique_ptr<bool[]> rows_wanted;
     bool any_rows = false;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < n && rows_allowed_; ++i) {
+      if (!rows_wanted) rows_wanted = std::make_unique<bool[]>(n);
       const AutogradEntry* entry = node->inputs[i].autograd_entry().get();
-      rows_wanted[i] = rows_allowed_ && needs[i] && entry->is_variable() && entry->row_sparse();
+      rows_wanted[i] = needs[i] && entry->is_variable() && entry->row_sparse();
       any_rows = any_rows || rows_wanted[i];
     }
     std::vector<op::RowGradient> row_grads(any_rows ? n : 0);
@@ -335,6 +338,7 @@ class Walk {
   std::unordered_map<const AutogradNode*, std::vector<NDArray>> output_grads_;
   std::unordered_map<const AutogradEntry*, NDArray> variable_grads_;
   std::unordered_map<const AutogradEntry*, std::vector<op::RowGradient>> variable_rows_;  // row-sparse variables'
+  bool any_row_sparse_ = false;  // whether a reached variable keeps its gradient row sparse
   bool rows_allowed_ = false;
   std::unordered_set<const AutogradEntry*> reached_variables_;
   std::unordered_set<const AutogradEntry*> offerable_, written_;

@@ -417,8 +417,7 @@ void allgather_rows(const mx::detail::SparseChunk& local, bool formed, mx::detai
 template <class Base>
 RowSparseNDArray DistStore<Base>::reduce_row_sparse(const Entry& entry, const RowSparseNDArray& local) {
   auto out = std::make_shared<mx::detail::SparseChunk>(cpu(0), local.dtype());
-  std::int64_t row_size = 1;
-  for (int axis = 1; axis < entry.shape.ndim(); ++axis) row_size *= entry.shape[axis];
+  const std::int64_t row_size = mx::detail::sparse::row_size(entry.shape);
   // Set once this rank's sum is formed: a failed one skips it, and the rank then sends no rows (as the dense
   // all-reduce sends zeros) and reports.
   auto formed = std::make_shared<std::atomic<bool>>(false);

@@ -39,13 +39,6 @@ inline void check_same_layout(const char* op, const SparseNDArray& a, const Spar
   }
 }
 
-// The values in one stored row of a row-sparse array of this shape (1 for a 1-D array).
-inline std::int64_t row_size(const Shape& shape) {
-  std::int64_t size = 1;
-  for (int axis = 1; axis < shape.ndim(); ++axis) size *= shape[axis];
-  return size;
-}
-
 // A new chunk with `a`'s structure and fn(value) for each stored value (fn takes and returns the value type;
 // float results round to it).
 template <class Fn>

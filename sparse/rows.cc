@@ -8,7 +8,7 @@
 
 namespace mx::detail::sparse {
 
-void sum_rows(const std::vector<std::int64_t>& given_rows, const std::byte* values, std::int64_t row_size,
+void sum_rows(std::span<const std::int64_t> given_rows, const std::byte* values, std::int64_t row_size,
               std::int64_t limit, SparseChunk& out) {
   const auto count = static_cast<std::int64_t>(given_rows.size());
   std::vector<std::int64_t> row(given_rows.size());
@@ -57,9 +57,8 @@ RowSparseNDArray row_sparse_sum_rows(const NDArray& values, const NDArray& rows,
   ds::push(op, out->ctx, {values.var(), numbers.var()}, {out->var},
            [out, size, limit, v = values.lazy_blob(), r = numbers.lazy_blob()] {
              const Blob value_blob = v.resolve(), row_blob = r.resolve();
-             const std::int64_t* numbers = row_blob.ptr<std::int64_t>();
-             const std::vector<std::int64_t> rows(numbers, numbers + row_blob.size());
-             ds::sum_rows(rows, static_cast<const std::byte*>(value_blob.data), size, limit, *out);
+             ds::sum_rows({row_blob.ptr<std::int64_t>(), static_cast<std::size_t>(row_blob.size())},
+                          static_cast<const std::byte*>(value_blob.data), size, limit, *out);
            });
   return RowSparseNDArray(std::move(out), shape);
 }

@@ -27,8 +27,8 @@ Record to_record(const AnyArray& array) {
     record.aux = {chunk.indptr, chunk.indices};
   } else {
     record.stype = kRowSparseStorage;
-    record.storage_shape = Shape{static_cast<std::int64_t>(chunk.indices.size())};
-    for (int axis = 1; axis < s.ndim(); ++axis) record.storage_shape.push_back(s.shape()[axis]);
+    const auto rows = static_cast<std::int64_t>(chunk.indices.size());
+    record.storage_shape = mx::detail::sparse::stored_rows_shape(s.shape(), rows);
     record.aux = {chunk.indices};
   }
   return record;

@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <mx/engine/engine.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
+#include <mx/ndarray/shape.h>
 
 namespace mx::detail {
 
@@ -43,6 +45,19 @@ struct SparseChunk {
 
 namespace sparse {
 
+// The values in one stored row of a row-sparse array of this shape (1 for a 1-D array), and the shape of `rows`
+// such rows: (rows, shape[1:]...).
+inline std::int64_t row_size(const Shape& shape) {
+  std::int64_t size = 1;
+  for (int axis = 1; axis < shape.ndim(); ++axis) size *= shape[axis];
+  return size;
+}
+inline Shape stored_rows_shape(const Shape& shape, std::int64_t rows) {
+  Shape stored{rows};
+  for (int axis = 1; axis < shape.ndim(); ++axis) stored.push_back(shape[axis]);
+  return stored;
+}
+
 // Calls fn(float{}) or fn(double{}); throws mx::DTypeError naming `op` for other dtypes.
 template <class Fn>
 void dispatch_values(DType dtype, const char* op, Fn&& fn) {
@@ -57,7 +72,7 @@ void check_usable(const char* op, Context ctx);
 
 // Sums loose rows into `out` (indices and values, of out.dtype): row k of `values` (row_size values each) adds into
 // row rows[k], clipped into [0, limit); equal numbers add in the order given, so every caller gets the same bits.
-void sum_rows(const std::vector<std::int64_t>& rows, const std::byte* values, std::int64_t row_size,
+void sum_rows(std::span<const std::int64_t> rows, const std::byte* values, std::int64_t row_size,
               std::int64_t limit, SparseChunk& out);
 
 // Pushes `fn` on the CPU engine with these variables read and written, named `op` for errors and the profiler.

@@ -96,13 +96,6 @@ NDArray dense_copy(const void* values, DType dtype, const Shape& shape, Context 
   return out;
 }
 
-// The shape of a row-sparse array's stored rows: (K, shape[1:]...).
-Shape stored_rows_shape(const Shape& shape, std::int64_t rows) {
-  Shape stored{rows};
-  for (int axis = 1; axis < shape.ndim(); ++axis) stored.push_back(shape[axis]);
-  return stored;
-}
-
 }  // namespace
 
 NDArray SparseNDArray::data() const {
@@ -110,7 +103,7 @@ NDArray SparseNDArray::data() const {
   const auto count = static_cast<std::int64_t>(chunk_->value_count());
   const Shape shape = stype_ == StorageType::kCSR
                           ? Shape{count}
-                          : stored_rows_shape(shape_, static_cast<std::int64_t>(chunk_->indices.size()));
+                          : detail::sparse::stored_rows_shape(shape_, static_cast<std::int64_t>(chunk_->indices.size()));
   return dense_copy(chunk_->values.data(), chunk_->dtype, shape, chunk_->ctx);
 }
 
@@ -136,7 +129,7 @@ NDArray SparseNDArray::todense() const {
   detail::sparse::check_usable("cast_storage", chunk_->ctx);
   NDArray out(shape_, chunk_->ctx, chunk_->dtype);
   const LazyBlob dst = out.lazy_blob();
-  const std::int64_t columns = shape_.ndim() == 0 ? 1 : shape_.size() / std::max<std::int64_t>(shape_[0], 1);
+  const std::int64_t columns = detail::sparse::row_size(shape_);  // a CSR row's, or a stored row's, values
   detail::sparse::push("cast_storage", chunk_->ctx, {chunk_->var}, {out.var()},
                        [chunk = chunk_, dst, columns, csr = stype_ == StorageType::kCSR] {
     const Blob out_blob = dst.resolve();

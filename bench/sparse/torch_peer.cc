@@ -9,6 +9,22 @@
 #include "../common/standalone_blas.h"
 
 namespace bench {
+namespace {
+
+// Seconds per step of `state` on `threads` intra-op threads, after one step of warm-up.
+template <class State>
+std::function<double()> timed_pass(std::shared_ptr<State> state, int iterations, int threads) {
+  return [state, iterations, threads] {
+    at::set_num_threads(threads);
+    StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
+    state->step();
+    return seconds_of([&] {
+             for (int i = 0; i < iterations; ++i) state->step();
+           }) / iterations;
+  };
+}
+
+}  // namespace
 
 std::function<double()> torch_sparse_linear_pass(const SparseBatch& b, bool sparse_grad, int iterations, int threads) {
   torch::manual_seed(0);
@@ -35,15 +51,7 @@ std::function<double()> torch_sparse_linear_pass(const SparseBatch& b, bool spar
       optimizer->step();
     }
   };
-  auto state = std::make_shared<State>(b, sparse_grad);
-  return [state, iterations, threads] {
-    at::set_num_threads(threads);
-    StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
-    state->step();
-    return seconds_of([&] {
-             for (int i = 0; i < iterations; ++i) state->step();
-           }) / iterations;
-  };
+  return timed_pass(std::make_shared<State>(b, sparse_grad), iterations, threads);
 }
 
 std::function<double()> torch_embedding_pass(const TokenBatch& b, bool sparse_grad, int iterations, int threads) {
@@ -69,15 +77,7 @@ std::function<double()> torch_embedding_pass(const TokenBatch& b, bool sparse_gr
       optimizer->step();
     }
   };
-  auto state = std::make_shared<State>(b, sparse_grad);
-  return [state, iterations, threads] {
-    at::set_num_threads(threads);
-    StandaloneBlasThreads blas;
-    state->step();
-    return seconds_of([&] {
-             for (int i = 0; i < iterations; ++i) state->step();
-           }) / iterations;
-  };
+  return timed_pass(std::make_shared<State>(b, sparse_grad), iterations, threads);
 }
 
 }  // namespace bench
