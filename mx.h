@@ -7,6 +7,10 @@
 #include <mx/engine/trace.h>
 #include <mx/gluon/gluon.h>
 #include <mx/graph/symbol.h>
+#include <mx/io/csv_iter.h>
+#include <mx/io/data_iter.h>
+#include <mx/io/iter_wrappers.h>
+#include <mx/io/ndarray_iter.h>
 #include <mx/kvstore/kvstore.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
