@@ -1,5 +1,7 @@
 #include <mx/io/iter_wrappers.h>
 
+#include <atomic>
+
 #include <tbb/task_arena.h>
 
 #include <mx/engine/error.h>
@@ -27,10 +29,6 @@ bool ResizeIter::next() {
   ++done_;
   return true;
 }
-
-struct PrefetchingIter::Fetcher {
-  tbb::task_arena arena{1, 0};  // no slot kept for the caller: the one worker alone fetches
-};
 
 namespace {
 
@@ -66,16 +64,41 @@ PrefetchingIter::PrefetchingIter(std::vector<std::shared_ptr<DataIter>> iters, R
 
 PrefetchingIter::~PrefetchingIter() { wait_quietly(); }
 
+namespace detail {
+// What the fetcher runs: a named type with external linkage holding one pointer, so that tests/tsan.supp can name
+// its frame for oneTBB's hand-over of the functor itself (inside libtbb.so, which ThreadSanitizer does not see);
+// the task crosses through the handoff counter's release/acquire pair.
+struct FetchTask {
+  PrefetchingIter::Fetcher* fetcher;
+  void operator()() const;
+};
+}  // namespace detail
+
+struct PrefetchingIter::Fetcher {
+  tbb::task_arena arena{1, 0};  // no slot kept for the caller: the one worker alone fetches
+  // Written before handoff's release, copied by the worker after its acquire: the copy keeps the task alive
+  // while it finishes, after its result has let the next fetch replace this one.
+  std::shared_ptr<std::packaged_task<Fetched()>> task;
+  std::atomic<std::uint64_t> handoff{0};
+};
+
+void detail::FetchTask::operator()() const {
+  fetcher->handoff.load(std::memory_order_acquire);
+  const auto task = fetcher->task;
+  (*task)();
+}
+
 void PrefetchingIter::fetch_ahead() {
-  auto task = std::make_shared<std::packaged_task<Fetched()>>([this] {
+  fetcher_->task = std::make_shared<std::packaged_task<Fetched()>>([this] {
     Fetched fetched;
     for (const auto& iter : iters_) {
       fetched.push_back(iter->next() ? std::optional<DataBatch>(iter->batch()) : std::nullopt);
     }
     return fetched;
   });
-  ahead_ = task->get_future();
-  fetcher_->arena.enqueue([task] { (*task)(); });
+  ahead_ = fetcher_->task->get_future();
+  fetcher_->handoff.fetch_add(1, std::memory_order_release);
+  fetcher_->arena.enqueue(detail::FetchTask{fetcher_.get()});
 }
 
 // Waits for a fetch whose batch is no longer wanted, dropping its error with it.

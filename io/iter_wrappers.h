@@ -14,6 +14,9 @@
 #include <mx/io/data_iter.h>
 
 namespace mx::io {
+namespace detail {
+struct FetchTask;
+}
 
 // Passes of `size` batches of `iter`: a pass that outlasts iter's restarts it; with reset_internal, reset()
 // restarts it too, otherwise the next pass goes on where this one stopped.
@@ -49,6 +52,7 @@ class PrefetchingIter : public DataIter {
   std::vector<DataDesc> provide_label() const override { return provide_label_; }
 
  private:
+  friend struct detail::FetchTask;
   using Fetched = std::vector<std::optional<DataBatch>>;  // each iterator's next batch; nullopt at a pass's end
   void fetch_ahead();
   void wait_quietly();
