@@ -1,6 +1,7 @@
 #pragma once
 // MXNet's contrib operators for object detection (GluonCV's SSD and R-CNN use them): box overlaps, non-maximum
-// suppression, boolean masks, region pooling (ROIAlign, ROIPooling) and SSD's anchors (MultiBoxPrior).
+// suppression, boolean masks, region pooling (ROIAlign, ROIPooling) and SSD's anchors, training targets and
+// detections (MultiBoxPrior, MultiBoxTarget, MultiBoxDetection).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -85,6 +86,30 @@ struct MultiBoxDetectionOptions {
 };
 NDArray MultiBoxDetection(const NDArray& cls_prob, const NDArray& loc_pred, const NDArray& anchors,
                           const MultiBoxDetectionOptions& options = {});
+
+// MXNet's MultiBoxTarget (SSD's training targets) for anchors (1, N, 4) (corners), labels (B, M, >= 5) rows
+// [class, xmin, ymin, xmax, ymax] (the rows from the first of class -1 on are padding) and cls_preds (B, C, N)
+// (read only for negative mining). Each ground truth first takes the free anchor overlapping it most (greedily,
+// best pair first, IoU above 1e-6); then every other anchor whose best IoU with a ground truth exceeds
+// overlap_threshold is matched to that one. Matched anchors get class + 1 in cls_target (B, N), ones in loc_mask
+// (B, N * 4) and in loc_target (B, N * 4) the offsets ((gx - ax) / aw, (gy - ay) / ah, log(gw / aw),
+// log(gh / ah)) of centres and sizes, each over its variance. The others are background (0), or, with
+// negative_mining_ratio > 0, only the max(ratio * positives, minimum_negative_samples) of them with best IoU
+// below negative_mining_thresh whose background probability (softmax of cls_preds) is lowest are, the rest
+// ignore_label; in an image without ground truth every anchor is ignore_label. Not differentiable. CPU only.
+struct MultiBoxTargetOptions {
+  double overlap_threshold = 0.5;
+  double ignore_label = -1;
+  double negative_mining_ratio = -1;  // <= 0: every unmatched anchor is a negative
+  double negative_mining_thresh = 0.5;
+  int minimum_negative_samples = 0;
+  std::vector<double> variances = {0.1, 0.1, 0.2, 0.2};
+};
+struct MultiBoxTargets {
+  NDArray loc_target, loc_mask, cls_target;
+};
+MultiBoxTargets MultiBoxTarget(const NDArray& anchors, const NDArray& labels, const NDArray& cls_preds,
+                               const MultiBoxTargetOptions& options = {});
 
 // MXNet's bipartite_matching: greedy one-to-one matching of rows to columns by score, data (..., N, M). Pairs are
 // taken best first (highest, or lowest with is_ascend), skipping a row or column already matched and scores

@@ -1,9 +1,11 @@
-// SSD's operators: MultiBoxPrior (the anchors) and MultiBoxDetection (decoded, suppressed detections).
+// SSD's operators: MultiBoxPrior (the anchors), MultiBoxTarget (training targets) and MultiBoxDetection (decoded,
+// suppressed detections).
 #include <mx/operators/detection.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include <mx/ndarray/error.h>
@@ -132,6 +134,144 @@ const op::Operator<MultiBoxDetectionOptions> kMultiBoxDetection = op::define<Mul
     },
 });
 
+// One image's anchor assignment for MultiBoxTarget: which ground truth each anchor matched (-1: none), and
+// which anchors are negatives.
+struct AnchorMatch {
+  std::vector<std::int64_t> gt;     // per anchor
+  std::vector<double> best_iou;     // per anchor: its best IoU with any ground truth
+  std::vector<signed char> flag;    // 1 positive, 0 negative, -1 ignored
+};
+
+AnchorMatch match_anchors(const MultiBoxTargetOptions& o, const std::vector<double>& iou, std::int64_t anchors,
+                          std::int64_t truths, const std::function<double(std::int64_t)>& background_prob) {
+  AnchorMatch m{std::vector<std::int64_t>(anchors, -1), std::vector<double>(anchors, -1),
+                std::vector<signed char>(anchors, -1)};
+  for (std::int64_t j = 0; j < anchors; ++j) {
+    for (std::int64_t k = 0; k < truths; ++k) m.best_iou[j] = std::max(m.best_iou[j], iou[j * truths + k]);
+  }
+  // Every ground truth takes the free anchor it overlaps most, the best remaining pair first.
+  std::vector<bool> truth_done(truths, false);
+  for (std::int64_t round = 0; round < truths; ++round) {
+    std::int64_t best_anchor = -1, best_truth = -1;
+    double best = 1e-6;
+    for (std::int64_t j = 0; j < anchors; ++j) {
+      if (m.flag[j] == 1) continue;
+      for (std::int64_t k = 0; k < truths; ++k) {
+        if (!truth_done[k] && iou[j * truths + k] > best) {
+          best = iou[j * truths + k];
+          best_anchor = j;
+          best_truth = k;
+        }
+      }
+    }
+    if (best_anchor < 0) break;
+    truth_done[best_truth] = true;
+    m.flag[best_anchor] = 1;
+    m.gt[best_anchor] = best_truth;
+  }
+  // Then every anchor overlapping some ground truth by more than the threshold, with its best one.
+  std::int64_t positives = 0;
+  for (std::int64_t j = 0; j < anchors; ++j) {
+    if (m.flag[j] != 1 && o.overlap_threshold > 0 && m.best_iou[j] > o.overlap_threshold) {
+      m.flag[j] = 1;
+      m.gt[j] = std::max_element(iou.begin() + j * truths, iou.begin() + (j + 1) * truths) - (iou.begin() + j * truths);
+    }
+    positives += m.flag[j] == 1 ? 1 : 0;
+  }
+  if (o.negative_mining_ratio <= 0) {
+    for (signed char& f : m.flag) f = f == 1 ? 1 : 0;
+    return m;
+  }
+  // Hard negatives: the unmatched anchors clear of every ground truth that the network finds least like background.
+  auto wanted = static_cast<std::int64_t>(static_cast<double>(positives) * o.negative_mining_ratio);
+  wanted = std::min(std::max<std::int64_t>(wanted, o.minimum_negative_samples), anchors - positives);
+  std::vector<std::pair<double, std::int64_t>> candidates;
+  for (std::int64_t j = 0; j < anchors; ++j) {
+    if (m.flag[j] != 1 && m.best_iou[j] < o.negative_mining_thresh) candidates.emplace_back(background_prob(j), j);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(wanted, static_cast<std::int64_t>(candidates.size())); ++i) {
+    m.flag[candidates[i].second] = 0;
+  }
+  return m;
+}
+
+const op::Operator<MultiBoxTargetOptions> kMultiBoxTarget = op::define<MultiBoxTargetOptions>({
+    .name = "_contrib_MultiBoxTarget",
+    .num_inputs = 3,
+    .num_outputs = 3,
+    .infer = [](const MultiBoxTargetOptions&, std::span<const op::ArrayInfo> in, std::span<op::ArrayInfo> out) {
+      const Shape &anchors = in[0].shape, &labels = in[1].shape, &preds = in[2].shape;
+      const bool fits = anchors.ndim() == 3 && anchors[0] == 1 && anchors[2] == 4 && labels.ndim() == 3 &&
+                        labels[2] >= 5 && preds.ndim() == 3 && preds[0] == labels[0] && preds[2] == anchors[1] &&
+                        preds[1] >= 1;
+      if (!fits) {
+        throw ShapeError("MultiBoxTarget: anchors (1, N, 4), labels (B, M, >= 5) and cls_preds (B, classes, N) do not "
+                         "fit: " + anchors.str() + ", " + labels.str() + ", " + preds.str());
+      }
+      if (in[0].dtype != in[1].dtype || in[0].dtype != in[2].dtype ||
+          (in[0].dtype != DType::kFloat32 && in[0].dtype != DType::kFloat64)) {
+        throw DTypeError("MultiBoxTarget: inputs must be float32 or float64 alike");
+      }
+      out[0] = out[1] = {Shape{labels[0], anchors[1] * 4}, in[0].dtype};
+      out[2] = {Shape{labels[0], anchors[1]}, in[0].dtype};
+    },
+    .cpu = [](const MultiBoxTargetOptions& o, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+      const std::int64_t n = in[0].shape[1], batches = in[1].shape[0], rows = in[1].shape[1], width = in[1].shape[2];
+      const std::int64_t classes = in[2].shape[1];
+      dispatch_float(in[0].dtype, [&](auto tag) {
+        using T = decltype(tag);
+        const T* anchors = in[0].ptr<T>();
+        op::parallel_for(batches, [&](std::int64_t begin, std::int64_t end) {
+          std::vector<double> iou;
+          for (std::int64_t b = begin; b < end; ++b) {
+            const T* label = in[1].ptr<T>() + b * rows * width;
+            const T* pred = in[2].ptr<T>() + b * classes * n;
+            T* loc = out[0].ptr<T>() + b * n * 4;
+            T* mask = out[1].ptr<T>() + b * n * 4;
+            T* cls = out[2].ptr<T>() + b * n;
+            std::fill(loc, loc + n * 4, T(0));
+            std::fill(mask, mask + n * 4, T(0));
+            std::fill(cls, cls + n, static_cast<T>(o.ignore_label));
+            std::int64_t truths = 0;
+            while (truths < rows && static_cast<double>(label[truths * width]) != -1) ++truths;
+            if (truths == 0) continue;
+            iou.assign(static_cast<std::size_t>(n * truths), 0);
+            for (std::int64_t j = 0; j < n; ++j) {
+              const double a[4] = {double(anchors[j * 4]), double(anchors[j * 4 + 1]), double(anchors[j * 4 + 2]),
+                                   double(anchors[j * 4 + 3])};
+              for (std::int64_t k = 0; k < truths; ++k) {
+                const T* g = label + k * width + 1;
+                const double box[4] = {double(g[0]), double(g[1]), double(g[2]), double(g[3])};
+                iou[j * truths + k] = iou_of(a, box, false);
+              }
+            }
+            const auto background_prob = [&](std::int64_t j) {
+              double top = static_cast<double>(pred[j]), sum = 0;
+              for (std::int64_t c = 1; c < classes; ++c) top = std::max(top, static_cast<double>(pred[c * n + j]));
+              for (std::int64_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(pred[c * n + j]) - top);
+              return std::exp(static_cast<double>(pred[j]) - top) / sum;
+            };
+            const AnchorMatch m = match_anchors(o, iou, n, truths, background_prob);
+            for (std::int64_t j = 0; j < n; ++j) {
+              if (m.flag[j] == 0) cls[j] = T(0);
+              if (m.flag[j] != 1) continue;
+              const T* g = label + m.gt[j] * width;
+              cls[j] = static_cast<T>(static_cast<double>(g[0]) + 1);
+              const std::array<double, 4> a = center_of(anchors + j * 4), t = center_of(g + 1);
+              const double target[4] = {(t[0] - a[0]) / a[2] / o.variances[0], (t[1] - a[1]) / a[3] / o.variances[1],
+                                        std::log(t[2] / a[2]) / o.variances[2], std::log(t[3] / a[3]) / o.variances[3]};
+              for (int k = 0; k < 4; ++k) {
+                loc[j * 4 + k] = static_cast<T>(target[k]);
+                mask[j * 4 + k] = T(1);
+              }
+            }
+          }
+        }, 1);
+      });
+    },
+});
+
 }  // namespace
 
 NDArray MultiBoxDetection(const NDArray& cls_prob, const NDArray& loc_pred, const NDArray& anchors,
@@ -140,6 +280,20 @@ NDArray MultiBoxDetection(const NDArray& cls_prob, const NDArray& loc_pred, cons
     throw Error("MultiBoxDetection: variances take four values, got " + std::to_string(options.variances.size()));
   }
   return op::invoke1(kMultiBoxDetection, {cls_prob, loc_pred, anchors}, options, cls_prob.context());
+}
+
+MultiBoxTargets MultiBoxTarget(const NDArray& anchors, const NDArray& labels, const NDArray& cls_preds,
+                               const MultiBoxTargetOptions& options) {
+  if (options.variances.size() != 4) {
+    throw Error("MultiBoxTarget: variances take four values, got " + std::to_string(options.variances.size()));
+  }
+  if (options.negative_mining_ratio > 0 && !(options.negative_mining_thresh > 0)) {
+    throw Error("MultiBoxTarget: negative_mining_thresh must be positive when mining negatives");
+  }
+  std::vector<NDArray> outs(3);
+  const NDArray in[] = {anchors, labels, cls_preds};
+  op::invoke(kMultiBoxTarget, std::span<const NDArray>(in), options, std::span<NDArray>(outs), anchors.context());
+  return {outs[0], outs[1], outs[2]};
 }
 
 NDArray MultiBoxPrior(const NDArray& data, const MultiBoxPriorOptions& options) {

@@ -260,3 +260,83 @@ TEST_CASE("box_encode makes box_decode's targets for positive anchors and masks 
   CHECK_THROWS_WITH(nd::contrib::box_encode(samples, matches, anchors, nd::zeros({1, 2, 3}, cpu(), DType::kFloat64)),
                     Contains("box_encode"));
 }
+
+namespace {
+// Four anchors: a0 (0, 0, 0.5, 0.5), a1 (0.5, 0.5, 1, 1), a2 (0, 0, 0.4, 0.6), a3 (0.6, 0, 1, 0.4).
+NDArray multibox_anchors() {
+  return nd::array(std::vector<double>{0, 0, 0.5, 0.5, 0.5, 0.5, 1, 1, 0, 0, 0.4, 0.6, 0.6, 0, 1, 0.4}, Shape{1, 4, 4},
+                   cpu(), DType::kFloat64);
+}
+}  // namespace
+
+TEST_CASE("MultiBoxTarget matches anchors to ground truth and encodes their offsets", "[operators][detection]") {
+  // Image 0: g0 of class 2 is a0 exactly (IoU 1); a2 overlaps it by 0.2 / 0.29 = 0.69 > 0.5, so it is a positive
+  // too; a1 and a3 touch nothing: background. Its second row is padding. Image 1 has no ground truth at all.
+  const NDArray labels = nd::array(std::vector<double>{2, 0, 0, 0.5, 0.5, -1, -1, -1, -1, -1,  //
+                                                       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+                                   Shape{2, 2, 5}, cpu(), DType::kFloat64);
+  const NDArray preds = nd::zeros({2, 3, 4}, cpu(), DType::kFloat64);
+  const auto [loc, mask, cls] = contrib::MultiBoxTarget(multibox_anchors(), labels, preds);
+  REQUIRE(loc.shape() == Shape{2, 16});
+  REQUIRE(cls.shape() == Shape{2, 4});
+  test::check_array(cls, {2, 4}, {3, 0, 3, 0, -1, -1, -1, -1}, 0);
+  // a2: centre (0.2, 0.3), size 0.4 x 0.6; g0: centre (0.25, 0.25), size 0.5 x 0.5. Over (0.1, 0.1, 0.2, 0.2):
+  // (0.05 / 0.4 / 0.1, -0.05 / 0.6 / 0.1, ln(0.5 / 0.4) / 0.2, ln(0.5 / 0.6) / 0.2).
+  std::vector<double> expected(32, 0.0);
+  expected[8] = 1.25;
+  expected[9] = -0.05 / 0.6 / 0.1;
+  expected[10] = std::log(1.25) / 0.2;
+  expected[11] = std::log(0.5 / 0.6) / 0.2;
+  test::check_array(loc, {2, 16}, expected, 1e-12);
+  std::vector<double> ones(32, 0.0);
+  for (int k : {0, 1, 2, 3, 8, 9, 10, 11}) ones[k] = 1;
+  test::check_array(mask, {2, 16}, ones, 0);
+}
+
+TEST_CASE("MultiBoxTarget gives each ground truth its best free anchor before any threshold match", "[operators][detection]") {
+  // g1 (class 0) = (0, 0.3, 0.4, 0.6) overlaps a2 by 0.12 / 0.24 = 0.5 and a0 by 0.08 / 0.29; a2's best ground
+  // truth is g0 (0.69), but g0 already took a0, so a2 goes to g1: class 1, offsets (0, 0.15 / 0.6 / 0.1, 0,
+  // ln 0.5 / 0.2) from centre (0.2, 0.45), size 0.4 x 0.3. The extra sixth label column is ignored.
+  const NDArray labels = nd::array(std::vector<double>{2, 0, 0, 0.5, 0.5, 9, 0, 0, 0.3, 0.4, 0.6, 9}, Shape{1, 2, 6}, cpu(),
+                                   DType::kFloat64);
+  const auto targets = contrib::MultiBoxTarget(multibox_anchors(), labels, nd::zeros({1, 2, 4}, cpu(), DType::kFloat64),
+                                               {.overlap_threshold = 0.9});
+  test::check_array(targets.cls_target, {1, 4}, {3, 0, 1, 0}, 0);
+  const std::vector<double> loc = targets.loc_target.asnumpy<double>();
+  CHECK(loc[8] == Approx(0).margin(1e-12));
+  CHECK(loc[9] == Approx(2.5));
+  CHECK(loc[10] == Approx(0).margin(1e-12));
+  CHECK(loc[11] == Approx(std::log(0.5) / 0.2));
+}
+
+TEST_CASE("MultiBoxTarget's negative mining keeps the unmatched anchors least like background", "[operators][detection]") {
+  // One positive (a0; a2's 0.69 is under the threshold 0.9 and over negative_mining_thresh 0.5, so it is never a
+  // negative). Background probabilities: a1 e^2 / (e^2 + 2) = 0.79, a3 1 / (e^2 + 2) = 0.11.
+  const NDArray labels = nd::array(std::vector<double>{2, 0, 0, 0.5, 0.5}, Shape{1, 1, 5}, cpu(), DType::kFloat64);
+  const NDArray preds = nd::array(std::vector<double>{0, 2, 0, 0,  //
+                                                      0, 0, 0, 2,  //
+                                                      0, 0, 0, 0},
+                                  Shape{1, 3, 4}, cpu(), DType::kFloat64);
+  const NDArray anchors = multibox_anchors();
+  auto cls = [&](double ratio, int minimum) {
+    return contrib::MultiBoxTarget(anchors, labels, preds,
+                                   {.overlap_threshold = 0.9, .negative_mining_ratio = ratio, .minimum_negative_samples = minimum})
+        .cls_target.asnumpy<double>();
+  };
+  CHECK(cls(1, 0) == std::vector<double>{3, -1, -1, 0});   // one negative: a3
+  CHECK(cls(1, 2) == std::vector<double>{3, 0, -1, 0});    // at least two
+  CHECK(cls(5, 0) == std::vector<double>{3, 0, -1, 0});    // as many as there are clear of every ground truth
+  CHECK(cls(-1, 0) == std::vector<double>{3, 0, 0, 0});    // no mining: every unmatched anchor
+}
+
+TEST_CASE("MultiBoxTarget refuses inputs that do not fit", "[operators][detection]") {
+  const NDArray labels = nd::array(std::vector<double>{2, 0, 0, 0.5, 0.5}, Shape{1, 1, 5}, cpu(), DType::kFloat64);
+  const NDArray preds = nd::zeros({1, 3, 4}, cpu(), DType::kFloat64);
+  CHECK_THROWS_WITH(contrib::MultiBoxTarget(multibox_anchors(), labels, nd::zeros({1, 3, 5}, cpu(), DType::kFloat64)),
+                    Contains("MultiBoxTarget") && Contains("(1, 3, 5)"));
+  CHECK_THROWS_WITH(contrib::MultiBoxTarget(multibox_anchors(), nd::zeros({1, 1, 4}, cpu(), DType::kFloat64), preds),
+                    Contains("labels (B, M, >= 5)"));
+  CHECK_THROWS_WITH(contrib::MultiBoxTarget(multibox_anchors(), labels, preds.astype(DType::kFloat32)),
+                    Contains("float32 or float64 alike"));
+  CHECK_THROWS_WITH(contrib::MultiBoxTarget(multibox_anchors(), labels, preds, {.variances = {1, 1}}), Contains("variances"));
+}
