@@ -1,7 +1,7 @@
 #pragma once
 // MXNet's contrib operators for object detection (GluonCV's SSD and R-CNN use them): box overlaps, non-maximum
 // suppression, boolean masks, region pooling (ROIAlign, ROIPooling) and SSD's anchors, training targets and
-// detections (MultiBoxPrior, MultiBoxTarget, MultiBoxDetection).
+// detections (MultiBoxPrior, MultiBoxTarget, MultiBoxDetection), Faster R-CNN's region proposals (Proposal).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -110,6 +110,32 @@ struct MultiBoxTargets {
 };
 MultiBoxTargets MultiBoxTarget(const NDArray& anchors, const NDArray& labels, const NDArray& cls_preds,
                                const MultiBoxTargetOptions& options = {});
+
+// MXNet's Proposal (Faster R-CNN's region proposal layer) for one image, and MultiProposal for a batch: at every
+// position of the feature map (H, W), py-faster-rcnn's A = ratios x scales anchors of a feature_stride square,
+// moved by bbox_pred (B, 4A, H, W) (centre offsets and log sizes; corner offsets with iou_loss), clipped to
+// the image im_info (B, 3) rows (height, width, scale); boxes narrower or shorter than rpn_min_size * scale, or
+// at positions past the image, score -1; the rpn_pre_nms_top_n best by foreground score (cls_prob (B, 2A, H,
+// W), its second A channels) are suppressed at IoU above threshold (boxes counted in whole pixels, + 1). Rows
+// rois (B * rpn_post_nms_top_n, 5) [image, x1, y1, x2, y2] best first, the kept boxes repeating in turn when
+// fewer survive, and their scores (B * rpn_post_nms_top_n, 1). float32, as MXNet's. Not differentiable. CPU only.
+struct ProposalOptions {
+  std::int64_t rpn_pre_nms_top_n = 6000;  // <= 0: every box
+  std::int64_t rpn_post_nms_top_n = 300;
+  double threshold = 0.7;
+  int rpn_min_size = 16;
+  std::vector<double> scales = {4, 8, 16, 32};
+  std::vector<double> ratios = {0.5, 1, 2};
+  int feature_stride = 16;
+  bool iou_loss = false;
+};
+struct Proposals {
+  NDArray rois, scores;
+};
+Proposals Proposal(const NDArray& cls_prob, const NDArray& bbox_pred, const NDArray& im_info,
+                   const ProposalOptions& options = {});
+Proposals MultiProposal(const NDArray& cls_prob, const NDArray& bbox_pred, const NDArray& im_info,
+                        const ProposalOptions& options = {});
 
 // MXNet's bipartite_matching: greedy one-to-one matching of rows to columns by score, data (..., N, M). Pairs are
 // taken best first (highest, or lowest with is_ascend), skipping a row or column already matched and scores

@@ -340,3 +340,81 @@ TEST_CASE("MultiBoxTarget refuses inputs that do not fit", "[operators][detectio
                     Contains("float32 or float64 alike"));
   CHECK_THROWS_WITH(contrib::MultiBoxTarget(multibox_anchors(), labels, preds, {.variances = {1, 1}}), Contains("variances"));
 }
+
+TEST_CASE("Proposal lays py-faster-rcnn's anchors over the feature map", "[operators][detection]") {
+  // Stride 16, 30 x 30 positions (a 480 x 480 image), zero offsets: the one best box is an anchor moved to position
+  // (15, 15), i.e. by 240 pixels. py-faster-rcnn's anchors for ratio 0.5 scale 8, ratio 1 scale 16 and ratio 2
+  // scale 32 are (-84, -40, 99, 55), (-120, -120, 135, 135) and (-168, -344, 183, 359); the last is clipped.
+  contrib::ProposalOptions options{.rpn_post_nms_top_n = 1, .scales = {8, 16, 32}};
+  const NDArray deltas = nd::zeros({1, 36, 30, 30});
+  const NDArray info = nd::array({480.0f, 480.0f, 1.0f}, Shape{1, 3});
+  auto best_box = [&](int anchor) {
+    std::vector<float> prob(18 * 900, 0.0f);
+    prob[(9 + anchor) * 900 + 15 * 30 + 15] = 1;  // foreground channel of that anchor at (15, 15)
+    const auto [rois, scores] = contrib::Proposal(nd::array(prob, Shape{1, 18, 30, 30}), deltas, info, options);
+    CHECK(scores.asnumpy<float>() == std::vector<float>{1});
+    return rois.asnumpy<float>();
+  };
+  CHECK(best_box(0) == std::vector<float>{0, 156, 200, 339, 295});
+  CHECK(best_box(4) == std::vector<float>{0, 120, 120, 375, 375});
+  CHECK(best_box(8) == std::vector<float>{0, 72, 0, 423, 479});
+}
+
+namespace {
+// One anchor (0, 0, 3, 3) per position (stride 4, scale 1, ratio 1) over a 1 x 3 map: (0..3), (4..7), (8..11).
+// Foreground scores 0.9, 0.8, 0.7; the second box moved left by one anchor width onto the first (dx = -1), the
+// third halved in width about its centre 9.5 (dw = ln 0.5): (9, 0, 10, 3).
+const contrib::ProposalOptions kTinyRpn{.rpn_post_nms_top_n = 4, .rpn_min_size = 1, .scales = {1}, .ratios = {1}, .feature_stride = 4};
+NDArray tiny_prob() { return nd::array({0.0f, 0, 0, 0.9f, 0.8f, 0.7f}, Shape{1, 2, 1, 3}); }
+NDArray tiny_deltas() {
+  return nd::array({0.0f, -1, 0, /*dy*/ 0, 0, 0, /*dw*/ 0, 0, std::log(0.5f), /*dh*/ 0, 0, 0}, Shape{1, 4, 1, 3});
+}
+}  // namespace
+
+TEST_CASE("Proposal moves the anchors, suppresses overlaps and repeats the survivors to fill its rows", "[operators][detection]") {
+  const auto [rois, scores] = contrib::Proposal(tiny_prob(), tiny_deltas(), nd::array({4.0f, 12.0f, 1.0f}, Shape{1, 3}), kTinyRpn);
+  REQUIRE(rois.shape() == Shape{4, 5});
+  // The second box, now the first's, is suppressed (IoU 1 > 0.7).
+  CHECK(rois.asnumpy<float>() == std::vector<float>{0, 0, 0, 3, 3, 0, 9, 0, 10, 3, 0, 0, 0, 3, 3, 0, 9, 0, 10, 3});
+  CHECK(scores.asnumpy<float>() == std::vector<float>{0.9f, 0.7f, 0.9f, 0.7f});
+}
+
+TEST_CASE("Proposal scores -1 the boxes under the minimum size (widened by it) and those past the image", "[operators][detection]") {
+  contrib::ProposalOptions options = kTinyRpn;
+  options.rpn_post_nms_top_n = 2;
+  options.rpn_min_size = 3;  // the third box is 2 wide: widened by 1.5 on each side
+  const auto small = contrib::Proposal(tiny_prob(), tiny_deltas(), nd::array({4.0f, 12.0f, 1.0f}, Shape{1, 3}), options);
+  CHECK(small.rois.asnumpy<float>() == std::vector<float>{0, 0, 0, 3, 3, 0, 7.5f, -1.5f, 11.5f, 4.5f});
+  CHECK(small.scores.asnumpy<float>() == std::vector<float>{0.9f, -1});
+  // An 8-pixel-wide image covers two positions: the third box is clipped to x = 7 and scores -1.
+  const auto padded = contrib::Proposal(tiny_prob(), tiny_deltas(), nd::array({4.0f, 8.0f, 1.0f}, Shape{1, 3}),
+                                        {.rpn_post_nms_top_n = 2, .rpn_min_size = 1, .scales = {1}, .ratios = {1}, .feature_stride = 4});
+  CHECK(padded.rois.asnumpy<float>() == std::vector<float>{0, 0, 0, 3, 3, 0, 7, 0, 7, 3});
+  CHECK(padded.scores.asnumpy<float>() == std::vector<float>{0.9f, -1});
+}
+
+TEST_CASE("MultiProposal proposes for every image of a batch, numbering its rows", "[operators][detection]") {
+  // Image 1: zero offsets, scores reversed: three disjoint boxes, best last.
+  const NDArray prob = nd::array({0.0f, 0, 0, 0.9f, 0.8f, 0.7f, 0, 0, 0, 0.7f, 0.8f, 0.9f}, Shape{2, 2, 1, 3});
+  std::vector<float> deltas = tiny_deltas().asnumpy<float>();
+  deltas.resize(24, 0.0f);
+  const NDArray info = nd::array({4.0f, 12.0f, 1.0f, 4.0f, 12.0f, 1.0f}, Shape{2, 3});
+  contrib::ProposalOptions options = kTinyRpn;
+  options.rpn_post_nms_top_n = 2;
+  const auto [rois, scores] = contrib::MultiProposal(prob, nd::array(deltas, Shape{2, 4, 1, 3}), info, options);
+  CHECK(rois.asnumpy<float>() == std::vector<float>{0, 0, 0, 3, 3, 0, 9, 0, 10, 3, 1, 8, 0, 11, 3, 1, 4, 0, 7, 3});
+  CHECK(scores.asnumpy<float>() == std::vector<float>{0.9f, 0.7f, 0.9f, 0.8f});
+  CHECK_THROWS_WITH(contrib::Proposal(prob, nd::array(deltas, Shape{2, 4, 1, 3}), info, options), Contains("MultiProposal"));
+}
+
+TEST_CASE("Proposal refuses inputs that do not fit, and an image larger than the map", "[operators][detection]") {
+  CHECK_THROWS_WITH(contrib::Proposal(tiny_prob(), nd::zeros({1, 8, 1, 3}), nd::array({4.0f, 12.0f, 1.0f}, Shape{1, 3}), kTinyRpn),
+                    Contains("Proposal") && Contains("A = 1"));
+  CHECK_THROWS_WITH(contrib::Proposal(tiny_prob(), tiny_deltas(), nd::array({4.0f, 12.0f}, Shape{1, 2}), kTinyRpn),
+                    Contains("im_info (B, 3)"));
+  const auto too_big = contrib::Proposal(tiny_prob(), tiny_deltas(), nd::array({4.0f, 40.0f, 1.0f}, Shape{1, 3}), kTinyRpn);
+  CHECK_THROWS_WITH(too_big.rois.wait_to_read(), Contains("needs a feature map of at least 1 x 10"));
+  CHECK_THROWS_WITH(contrib::Proposal(tiny_prob(), tiny_deltas(), nd::array({4.0f, 12.0f, 1.0f}, Shape{1, 3}),
+                                      {.scales = {}}),
+                    Contains("scales and ratios"));
+}

@@ -468,6 +468,7 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"_backward_ROIPooling", "tests/operators/detection_test.cc (maxima by hand)"},
       {"_contrib_MultiBoxPrior", "tests/operators/detection_test.cc (anchors by hand)"},
       {"_contrib_bipartite_matching", "tests/operators/detection_test.cc (MXNet's example, topk, thresholds)"},
+      {"_contrib_MultiProposal", "tests/operators/detection_test.cc (anchors, offsets, suppression by hand)"},
       {"_contrib_MultiBoxTarget", "tests/operators/detection_test.cc (matches, offsets and mined negatives by hand)"},
       {"_contrib_MultiBoxDetection", "tests/operators/detection_test.cc (decoded and suppressed boxes by hand)"},
       {"_contrib_box_encode", "tests/operators/detection_test.cc (targets by hand, decoded back)"}};
