@@ -509,6 +509,15 @@ Outputs call_bilinear_resize(const Attrs& a, Inputs in) {
   return {nd::contrib::BilinearResize2D(in[0], height, width, align_corners)};
 }
 
+Outputs call_adaptive_avg_pooling(const Attrs& a, Inputs in) {
+  AttrReader attrs("_contrib_AdaptiveAvgPooling2D", a);
+  std::vector<std::int64_t> output_size;
+  attrs.read("output_size", output_size);
+  attrs.finish();
+  require_inputs(attrs, in, 1, 1);
+  return {nd::contrib::AdaptiveAvgPooling2D(in[0], output_size)};
+}
+
 SymbolOp form(std::function<Outputs(const Attrs&, Inputs)> call, std::vector<std::string> input_names) {
   SymbolOp op;
   op.call = std::move(call);
@@ -557,6 +566,7 @@ void register_composite_forms() {
   register_symbol_op("space_to_depth", form([](const Attrs& a, Inputs in) { return call_block_rearrange("space_to_depth", a, in); }, {"data"}));
   register_symbol_op("UpSampling", form(call_upsampling, {}));
   register_symbol_op("_contrib_BilinearResize2D", form(call_bilinear_resize, {"data"}));
+  register_symbol_op("_contrib_AdaptiveAvgPooling2D", form(call_adaptive_avg_pooling, {"data"}));
   register_symbol_op("SequenceMask", form(call_sequence_mask, {"data", "sequence_length"}));
   register_symbol_op("SequenceLast", form(call_sequence_last, {"data", "sequence_length"}));
   register_symbol_op("SequenceReverse", form(call_sequence_reverse, {"data", "sequence_length"}));

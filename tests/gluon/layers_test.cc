@@ -284,6 +284,26 @@ TEST_CASE("UpSampling bilinear is a per-channel transposed convolution by init::
   CHECK_THROWS_WITH(init::Bilinear().init_weight("w", flat), Contains("Bilinear") && Contains("'w'"));
 }
 
+TEST_CASE("AdaptiveAvgPooling2D averages overlapping bins of the image, and differentiates", "[gluon][layers]") {
+  // x[r][c] = 5 r + c over 3 x 5. Rows of output 0 and 1: {0, 1} and {1, 2}; columns of outputs 0, 1, 2: {0, 1},
+  // {1, 2, 3}, {3, 4}.
+  const NDArray x = nd::arange(15).reshape({1, 1, 3, 5});
+  check_array(nd::contrib::AdaptiveAvgPooling2D(x, {2, 3}), {1, 1, 2, 3}, {3, 4.5, 6, 8, 9.5, 11});
+  check_array(nd::contrib::AdaptiveAvgPooling2D(x), {1, 1, 1, 1}, {7});
+  check_array(nd::contrib::AdaptiveAvgPooling2D(x, {3}), {1, 1, 3, 3}, {0.5, 2, 3.5, 5.5, 7, 8.5, 10.5, 12, 13.5});
+  const NDArray by_name = op::call_symbol_op("_contrib_AdaptiveAvgPooling2D", {{"output_size", "(2, 3)"}},
+                                             std::vector<NDArray>{x}).at(0);
+  check_array(by_name, {1, 1, 2, 3}, {3, 4.5, 6, 8, 9.5, 11});
+  using In = const std::vector<NDArray>&;
+  test::check_gradient({[](In in) {
+                          return nd::contrib::AdaptiveAvgPooling2D(in[0], {2, 3}) *
+                                 nd::arange(24, {}, 1, 1, cpu(), DType::kFloat64).reshape({2, 2, 2, 3});
+                        },
+                        {{2, 2, 3, 5}}});
+  CHECK_THROWS_WITH(nd::contrib::AdaptiveAvgPooling2D(nd::ones({2, 2})), Contains("AdaptiveAvgPooling2D") && Contains("(2, 2)"));
+  CHECK_THROWS_WITH(nd::contrib::AdaptiveAvgPooling2D(x, {0, 2}), Contains("AdaptiveAvgPooling2D") && Contains("positive"));
+}
+
 TEST_CASE("BilinearResize2D interpolates with corners or pixel areas aligned, and differentiates",
           "[gluon][layers]") {
   const NDArray x = nd::array({1, 2, 3, 4}, Shape{1, 1, 2, 2});
