@@ -1,6 +1,10 @@
 #include <mx/io/iter_wrappers.h>
 
-#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <utility>
 
 #include <tbb/task_arena.h>
 
@@ -66,46 +70,76 @@ PrefetchingIter::~PrefetchingIter() { wait_quietly(); }
 
 namespace detail {
 // What the fetcher runs: a named type with external linkage holding one pointer, so that tests/tsan.supp can name
-// its frame for oneTBB's hand-over of the functor itself (inside libtbb.so, which ThreadSanitizer does not see);
-// the task crosses through the handoff counter's release/acquire pair.
+// its frame for oneTBB's hand-over of the functor itself (inside libtbb.so, which ThreadSanitizer does not see).
 struct FetchTask {
   PrefetchingIter::Fetcher* fetcher;
   void operator()() const;
 };
 }  // namespace detail
 
+// The fetch in flight. Its result (and the arrays in it) stays here until the owner's thread takes it, so none is
+// released on the worker: a fetch nobody waits for any more cannot outlive the iterator, or the process.
 struct PrefetchingIter::Fetcher {
   tbb::task_arena arena{1, 0};  // no slot kept for the caller: the one worker alone fetches
-  // Written before handoff's release, copied by the worker after its acquire: the copy keeps the task alive
-  // while it finishes, after its result has let the next fetch replace this one.
-  std::shared_ptr<std::packaged_task<Fetched()>> task;
-  std::atomic<std::uint64_t> handoff{0};
+  std::mutex mutex;             // guards the fields below
+  std::condition_variable done;
+  std::function<Fetched()> job;
+  bool running = false;
+  Fetched result;
+  std::exception_ptr error;
+
+  // Blocks until no fetch runs; returns its result, or rethrows its error.
+  Fetched take() {
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return !running; });
+    if (error) std::rethrow_exception(std::exchange(error, nullptr));
+    return std::exchange(result, {});
+  }
 };
 
 void detail::FetchTask::operator()() const {
-  fetcher->handoff.load(std::memory_order_acquire);
-  const auto task = fetcher->task;
-  (*task)();
+  std::function<PrefetchingIter::Fetched()> job;
+  {
+    std::lock_guard lock(fetcher->mutex);
+    job = fetcher->job;
+  }
+  PrefetchingIter::Fetched result;
+  std::exception_ptr error;
+  try {
+    result = job();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  std::lock_guard lock(fetcher->mutex);  // notified under the lock: the owner may destroy the Fetcher once it sees
+  fetcher->result = std::move(result);   // `running` false, and this thread touches nothing after unlocking
+  fetcher->error = error;
+  fetcher->running = false;
+  fetcher->done.notify_all();
 }
 
 void PrefetchingIter::fetch_ahead() {
-  fetcher_->task = std::make_shared<std::packaged_task<Fetched()>>([this] {
-    Fetched fetched;
-    for (const auto& iter : iters_) {
-      fetched.push_back(iter->next() ? std::optional<DataBatch>(iter->batch()) : std::nullopt);
-    }
-    return fetched;
-  });
-  ahead_ = fetcher_->task->get_future();
-  fetcher_->handoff.fetch_add(1, std::memory_order_release);
+  {
+    std::lock_guard lock(fetcher_->mutex);
+    fetcher_->job = [this] {
+      Fetched fetched;
+      for (const auto& iter : iters_) {
+        fetched.push_back(iter->next() ? std::optional<DataBatch>(iter->batch()) : std::nullopt);
+      }
+      return fetched;
+    };
+    fetcher_->running = true;
+  }
+  pending_ = true;
   fetcher_->arena.enqueue(detail::FetchTask{fetcher_.get()});
 }
 
-// Waits for a fetch whose batch is no longer wanted, dropping its error with it.
+// Waits for a fetch whose batch is no longer wanted, dropping it and its error.
 void PrefetchingIter::wait_quietly() {
-  if (ahead_.valid()) {
-    ahead_.wait();
-    ahead_ = {};
+  if (!pending_) return;
+  pending_ = false;
+  try {
+    fetcher_->take();
+  } catch (...) {
   }
 }
 
@@ -117,8 +151,9 @@ void PrefetchingIter::reset() {
 }
 
 bool PrefetchingIter::next() {
-  if (!ahead_.valid()) return false;  // the pass ended
-  Fetched fetched = ahead_.get();    // rethrows the fetcher's error
+  if (!pending_) return false;  // the pass ended
+  pending_ = false;
+  Fetched fetched = fetcher_->take();  // rethrows the fetcher's error
   std::size_t ended = 0;
   for (const auto& batch : fetched) ended += batch ? 0 : 1;
   if (ended > 0) {

@@ -4,7 +4,6 @@
 //   auto train = std::make_shared<io::CSVIter>(options);
 //   io::ResizeIter fixed(train, 1000);          // passes of exactly 1000 batches, restarting `train` as needed
 //   io::PrefetchingIter ahead({train, extra});  // the next batch of both made on a thread while this one is used
-#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,11 +56,11 @@ class PrefetchingIter : public DataIter {
   void fetch_ahead();
   void wait_quietly();
 
-  std::vector<std::shared_ptr<DataIter>> iters_;  // touched by the fetching thread while `ahead_` is pending
+  std::vector<std::shared_ptr<DataIter>> iters_;  // touched by the fetching thread while a fetch is pending
   std::vector<DataDesc> provide_data_, provide_label_;
   struct Fetcher;  // a oneTBB arena of one thread
   std::unique_ptr<Fetcher> fetcher_;
-  std::future<Fetched> ahead_;
+  bool pending_ = false;  // a fetch was started and not yet taken
 };
 
 }  // namespace mx::io
