@@ -34,6 +34,7 @@
 #include <mx/operators/gather_scatter.h>
 #include <mx/operators/gradient_compression.h>
 #include <mx/operators/image.h>
+#include <mx/operators/index_ops.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/linalg.h>
@@ -49,6 +50,7 @@
 #include <mx/operators/shape_ops.h>
 #include <mx/operators/slice.h>
 #include <mx/operators/sorting.h>
+#include <mx/operators/statistics.h>
 #include <mx/operators/sync_batch_norm.h>
 #include <mx/operators/upsampling.h>
 #include <mx/operators/vector_products.h>

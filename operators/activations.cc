@@ -9,6 +9,7 @@
 #include <mx/operators/composite_forms.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/operators/nn.h>
 #include <mx/operators/random.h>
 #include <mx/operators/recording.h>
 #include <mx/operators/select.h>
@@ -21,8 +22,10 @@ static NDArray activation_parts(const NDArray& x, std::string_view act_type) {
   if (act_type == "tanh") return tanh(x);
   if (act_type == "softrelu") return relu(x) + log1p(exp(-abs(x)));  // stable for large |x|
   if (act_type == "softsign") return x / (abs(x) + 1.0);
+  if (act_type == "log_sigmoid") return -(relu(-x) + log1p(exp(-abs(x))));  // -softrelu(-x), stable
+  if (act_type == "mish") return x * tanh(relu(x) + log1p(exp(-abs(x))));
   throw Error("Activation: unknown act_type \"" + std::string(act_type) +
-              "\" (relu, sigmoid, tanh, softrelu, softsign)");
+              "\" (relu, sigmoid, tanh, softrelu, softsign, log_sigmoid, mish)");
 }
 
 static NDArray leaky_relu_parts(const NDArray& x, std::string_view act_type, double slope,
@@ -73,6 +76,8 @@ NDArray LeakyReLU(const NDArray& x, std::string_view act_type, double slope, con
   if (!node.active()) return y;
   return node.finish(op::forms::leaky_relu(act_type, slope), y);
 }
+
+NDArray hard_sigmoid(const NDArray& x, double alpha, double beta) { return clip(x * alpha + beta, 0, 1); }
 
 NDArray Dropout(const NDArray& x, double p, DropoutMode mode, std::vector<int> axes) {
   op::Composite node("Dropout", {x});

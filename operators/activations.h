@@ -7,8 +7,11 @@
 
 namespace mx::nd {
 
-// act_type: "relu", "sigmoid", "tanh", "softrelu" (log(1 + e^x)) or "softsign" (x / (1 + |x|)).
+// act_type: "relu", "sigmoid", "tanh", "softrelu" (log(1 + e^x)), "softsign" (x / (1 + |x|)), "log_sigmoid"
+// (log(1 / (1 + e^-x))) or "mish" (x tanh(softrelu(x))).
 NDArray Activation(const NDArray& x, std::string_view act_type);
+// max(0, min(1, alpha x + beta)), MXNet's hard_sigmoid (MobileNetV3's with alpha 1/6).
+NDArray hard_sigmoid(const NDArray& x, double alpha = 0.2, double beta = 0.5);
 // act_type: "leaky" (slope x below 0), "prelu" (gamma, one per channel on axis 1, learned), "elu"
 // (slope (e^x - 1) below 0), "selu" or "gelu" (the exact, erf form).
 NDArray LeakyReLU(const NDArray& x, std::string_view act_type = "leaky", double slope = 0.25,

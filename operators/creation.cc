@@ -148,4 +148,18 @@ NDArray array(std::span<const double> values, std::optional<Shape> shape, Contex
   return out;
 }
 
+NDArray shape_array(const NDArray& x) {
+  return array(std::vector<std::int64_t>(x.shape().begin(), x.shape().end()), std::nullopt, x.context());
+}
+
+NDArray size_array(const NDArray& x) { return array(std::vector<std::int64_t>{x.shape().size()}, std::nullopt, x.context()); }
+
+NDArray contrib::arange_like(const NDArray& x, double start, double step, int repeat, std::optional<int> axis) {
+  if (repeat < 1) throw Error("arange_like: repeat must be positive, got " + std::to_string(repeat));
+  const Shape shape = axis ? Shape{x.shape()[normalize_axis(*axis, x.ndim(), "arange_like")]} : x.shape();
+  std::vector<double> values(static_cast<std::size_t>(shape.size()));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = start + step * static_cast<double>(i / static_cast<std::size_t>(repeat));
+  return array(std::span<const double>(values), shape, x.context(), x.dtype());
+}
+
 }  // namespace mx::nd

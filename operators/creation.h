@@ -46,4 +46,14 @@ NDArray array(const std::vector<T>& values, std::optional<Shape> shape = std::nu
   return out;
 }
 
+// x's shape (ndim,) and its number of elements (1,), int64 (MXNet's shape_array and size_array).
+NDArray shape_array(const NDArray& x);
+NDArray size_array(const NDArray& x);
+
+namespace contrib {
+// start, start + step, ... each repeated `repeat` times, shaped as x (or (x.shape[axis],) along one axis), in x's
+// dtype and on its context (MXNet's contrib.arange_like).
+NDArray arange_like(const NDArray& x, double start = 0, double step = 1, int repeat = 1, std::optional<int> axis = std::nullopt);
+}  // namespace contrib
+
 }  // namespace mx::nd

@@ -458,6 +458,8 @@ NDArray smooth_l1(const NDArray& x, double sigma) {
   const NDArray magnitude = abs(x);
   return where(magnitude < 1 / s2, square(x) * (0.5 * s2), magnitude - 0.5 / s2);
 }
+NDArray softmin(const NDArray& x, int axis, double temperature) { return softmax(-x, axis, temperature); }
+
 NDArray log_softmax(const NDArray& x, int axis) { return op::invoke1(kLogSoftmax, {x}, SoftmaxParams{axis}); }
 
 NDArray softmax_cross_entropy(const NDArray& data, const NDArray& label, bool per_sample) {

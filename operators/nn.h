@@ -19,6 +19,8 @@ NDArray pick(const NDArray& data, const NDArray& index, int axis = -1, bool keep
 // With a temperature t, softmax(x / t).
 NDArray softmax(const NDArray& x, int axis = -1, double temperature = 1);
 NDArray log_softmax(const NDArray& x, int axis = -1);
+// softmax(-x / t): MXNet's softmin.
+NDArray softmin(const NDArray& x, int axis = -1, double temperature = 1);
 // The cross-entropy of softmax(data) (batch, classes) against integer class labels (batch): summed, shape (1,)
 // (MXNet's), or one value per row, shape (batch,) (what Gluon's SoftmaxCrossEntropyLoss computes, fused).
 NDArray softmax_cross_entropy(const NDArray& data, const NDArray& label, bool per_sample = false);

@@ -6,11 +6,11 @@
 namespace mx::gluon::nn {
 
 void check_activation(const char* layer, const std::string& act_type) {
-  static const char* const kKnown[] = {"relu", "sigmoid", "tanh", "softrelu", "softsign"};
+  static const char* const kKnown[] = {"relu", "sigmoid", "tanh", "softrelu", "softsign", "log_sigmoid", "mish"};
   for (const char* known : kKnown) {
     if (act_type == known) return;
   }
-  throw Error(std::string(layer) + ": unknown activation \"" + act_type + "\" (relu, sigmoid, tanh, softrelu, softsign)");
+  throw Error(std::string(layer) + ": unknown activation \"" + act_type + "\" (relu, sigmoid, tanh, softrelu, softsign, log_sigmoid, mish)");
 }
 
 Activation::Activation(std::string act_type, Prefix prefix)

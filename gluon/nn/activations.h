@@ -10,7 +10,7 @@ namespace mx::gluon::nn {
 // an activation, at construction).
 void check_activation(const char* layer, const std::string& act_type);
 
-// An nd::Activation by name: "relu", "sigmoid", "tanh", "softrelu", "softsign".
+// An nd::Activation by name: "relu", "sigmoid", "tanh", "softrelu", "softsign", "log_sigmoid", "mish".
 class Activation : public HybridBlock {
  public:
   explicit Activation(std::string act_type, Prefix prefix = std::nullopt);

@@ -369,6 +369,22 @@ TEST_CASE("var and std differentiate through the operators they are built from",
   check_gradient({[](In x) { return nd::std(x[0]); }, {{3, 4}}});
 }
 
+TEST_CASE("MXNet's smaller functions differentiate through what they are built from", "[autograd][gradient]") {
+  check_gradient({[](In x) { return nd::Activation(x[0], "log_sigmoid"); }, {{2, 3}}, -4, 4});
+  check_gradient({[](In x) { return nd::Activation(x[0], "mish"); }, {{2, 3}}, -4, 4});
+  check_gradient({[](In x) { return nd::hard_sigmoid(x[0]); }, {{2, 3}}, -2, 2});  // inside the kinks at -2.5, 2.5
+  check_gradient({[](In x) { return nd::softmin(x[0], 0, 2); }, {{3, 4}}});
+  check_gradient({[](In x) {
+                    const auto [mean, var] = nd::moments(x[0], {1});
+                    return mean * 2.0 + var;
+                  },
+                  {{3, 4}}});
+  // Rows 3 and 0 of old replaced: their gradients go to new's rows, the others' to old.
+  check_gradient({[](In x) { return nd::contrib::index_copy(x[0], nd::array({3.0, 0.0}, std::nullopt, cpu(), DType::kFloat64), x[1]); },
+                  {{5, 3}, {2, 3}}});
+  check_gradient({[](In x) { return nd::contrib::AdaptiveAvgPooling2D(x[0], {2, 2}); }, {{1, 2, 3, 5}}});
+}
+
 TEST_CASE("layout functions differentiate through what they are built from", "[autograd][gradient]") {
   check_gradient({[](In x) { return nd::tile(x[0], {2, 1, 3}); }, {{2, 3}}});
   check_gradient({[](In x) { return nd::repeat(x[0], 2, 0); }, {{2, 3}}});

@@ -230,6 +230,41 @@ std::map<std::string, Call> calls() {
   c["linspace_open"] = one([](const Arrays&) { return nd::linspace(0, 1, 4, false); });
   c["act_softrelu"] = one([](const Arrays& in) { return nd::Activation(in[0], "softrelu"); });
   c["act_softsign"] = one([](const Arrays& in) { return nd::Activation(in[0], "softsign"); });
+  c["act_log_sigmoid"] = one([](const Arrays& in) { return nd::Activation(in[0], "log_sigmoid"); });
+  c["act_mish"] = one([](const Arrays& in) { return nd::Activation(in[0], "mish"); });
+  c["hard_sigmoid"] = one([](const Arrays& in) { return nd::hard_sigmoid(in[0]); });
+  c["hard_sigmoid_a6"] = one([](const Arrays& in) { return nd::hard_sigmoid(in[0], 1.0 / 6); });
+  c["softmin_a0"] = one([](const Arrays& in) { return nd::softmin(in[0], 0); });
+  c["moments_a02"] = [](const Arrays& in) {
+    const auto [mean, var] = nd::moments(in[0], {0, 2});
+    return Arrays{mean, var};
+  };
+  c["moments_all_keepdims"] = [](const Arrays& in) {
+    const auto [mean, var] = nd::moments(in[0], {}, true);
+    return Arrays{mean, var};
+  };
+  c["histogram_6"] = [](const Arrays& in) {
+    const auto [counts, edges] = nd::histogram(in[0], 6);
+    return Arrays{counts, edges};
+  };
+  c["histogram_5_range"] = [](const Arrays& in) {
+    const auto [counts, edges] = nd::histogram(in[0], 5, std::pair{-1.0, 1.5});
+    return Arrays{counts, edges};
+  };
+  c["histogram_edges"] = [](const Arrays& in) {
+    const auto [counts, edges] = nd::histogram(in[0], in[1]);
+    return Arrays{counts, edges};
+  };
+  c["ravel_multi_index_345"] = one([](const Arrays& in) { return nd::ravel_multi_index(in[0], Shape{3, 4, 5}); });
+  c["unravel_index_345"] = one([](const Arrays& in) { return nd::unravel_index(in[0], Shape{3, 4, 5}); });
+  c["allclose_close"] = c["allclose_far"] = one([](const Arrays& in) { return nd::contrib::allclose(in[0], in[1]); });
+  c["adaptive_avg_pool_3_2"] = one([](const Arrays& in) { return nd::contrib::AdaptiveAvgPooling2D(in[0], {3, 2}); });
+  c["adaptive_avg_pool_up_9_6"] = one([](const Arrays& in) { return nd::contrib::AdaptiveAvgPooling2D(in[0], {9, 6}); });
+  c["index_copy"] = one([](const Arrays& in) { return nd::contrib::index_copy(in[0], in[1], in[2]); });
+  c["index_array_all"] = one([](const Arrays& in) { return nd::contrib::index_array(in[0]); });
+  c["index_array_a2_0"] = one([](const Arrays& in) { return nd::contrib::index_array(in[0], {2, 0}); });
+  c["arange_like_r2"] = one([](const Arrays& in) { return nd::contrib::arange_like(in[0], 1.5, 0.5, 2); });
+  c["arange_like_a1"] = one([](const Arrays& in) { return nd::contrib::arange_like(in[0], 0, 2, 1, 1); });
   for (const char* type : {"leaky", "elu", "selu", "gelu"}) {
     c[type] = one([type](const Arrays& in) { return nd::LeakyReLU(in[0], type); });
   }
@@ -468,6 +503,7 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"_backward_ROIPooling", "tests/operators/detection_test.cc (maxima by hand)"},
       {"_contrib_MultiBoxPrior", "tests/operators/detection_test.cc (anchors by hand)"},
       {"_contrib_bipartite_matching", "tests/operators/detection_test.cc (MXNet's example, topk, thresholds)"},
+      {"_histogram", "the histogram cases of this file (through nd::histogram)"},
       {"_contrib_MultiProposal", "tests/operators/detection_test.cc (anchors, offsets, suppression by hand)"},
       {"_contrib_MultiBoxTarget", "tests/operators/detection_test.cc (matches, offsets and mined negatives by hand)"},
       {"_contrib_MultiBoxDetection", "tests/operators/detection_test.cc (decoded and suppressed boxes by hand)"},

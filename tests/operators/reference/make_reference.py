@@ -608,6 +608,65 @@ case("image_to_tensor_normalized", [img],
      [(np.transpose(img.astype(np.float64) / 255, (0, 3, 1, 2)) - np.array([0.4, 0.6]).reshape(1, 2, 1, 1))
       / np.array([0.2, 0.5]).reshape(1, 2, 1, 1)], tol=1e-5, out_dtypes={0: "float32"})
 
+# Session 33's additions: MXNet operators mxpp lacked (kept last, so the cases above keep their random draws).
+av = randn(3, 5) * 3
+av64 = f64(av)
+case("act_log_sigmoid", [av], [-np.log1p(np.exp(-av64))], tol=1e-5)
+case("act_mish", [av], [av64 * np.tanh(np.log1p(np.exp(av64)))], tol=1e-5)
+case("hard_sigmoid", [av], [np.clip(0.2 * av64 + 0.5, 0, 1)])
+case("hard_sigmoid_a6", [av], [np.clip(av64 / 6 + 0.5, 0, 1)])
+case("softmin_a0", [av], [softmax(-av64, 0)], tol=1e-5)
+mo = randn(2, 3, 4)
+mo64 = f64(mo)
+case("moments_a02", [mo], [mo64.mean(axis=(0, 2)), mo64.var(axis=(0, 2))], tol=1e-5)
+case("moments_all_keepdims", [mo], [mo64.mean(keepdims=True), mo64.var(keepdims=True)], tol=1e-5)
+hv = randn(40)
+hv[3] = np.nan
+counts, edges = np.histogram(f64(hv[~np.isnan(hv)]), bins=6)
+case("histogram_6", [hv], [counts, edges], tol=1e-6, out_dtypes={0: "int64"})
+counts, edges = np.histogram(f64(hv[~np.isnan(hv)]), bins=5, range=(-1.0, 1.5))
+case("histogram_5_range", [hv], [counts, edges], tol=1e-6, out_dtypes={0: "int64"})
+given = np.array([-2.0, -0.5, 0.0, 0.25, 3.0], dtype=np.float32)
+counts, _ = np.histogram(f64(hv[~np.isnan(hv)]), bins=f64(given))
+case("histogram_edges", [hv, given], [counts, given], out_dtypes={0: "int64"})
+tuples = np.stack([rng.integers(0, d, 6) for d in (3, 4, 5)]).astype(np.float32)
+case("ravel_multi_index_345", [tuples], [np.ravel_multi_index(tuples.astype(int), (3, 4, 5))])
+flat = rng.integers(0, 60, (2, 3)).astype(np.int64)
+case("unravel_index_345", [flat], [np.stack(np.unravel_index(flat, (3, 4, 5)))])
+case("allclose_close", [mo, mo + np.float32(1e-7)], [np.array(int(np.allclose(mo64, f64(mo + np.float32(1e-7)))))],
+     out_dtypes={0: "int32"})
+case("allclose_far", [mo, mo * np.float32(1.001)], [np.array(int(np.allclose(mo64, f64(mo * np.float32(1.001)))))],
+     out_dtypes={0: "int32"})
+
+
+def adaptive_avg_pool(img, out_h, out_w):
+    """PyTorch's adaptive_avg_pool2d on (N, C, H, W): bin i covers floor(i H / out) .. ceil((i + 1) H / out)."""
+    n, c, h, w = img.shape
+    out = np.zeros((n, c, out_h, out_w))
+    for i in range(out_h):
+        h0, h1 = (i * h) // out_h, -((-(i + 1) * h) // out_h)
+        for j in range(out_w):
+            w0, w1 = (j * w) // out_w, -((-(j + 1) * w) // out_w)
+            out[:, :, i, j] = img[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    return out
+
+
+ap = randn(2, 3, 7, 5)
+case("adaptive_avg_pool_3_2", [ap], [adaptive_avg_pool(f64(ap), 3, 2)], tol=1e-5)
+case("adaptive_avg_pool_up_9_6", [ap], [adaptive_avg_pool(f64(ap), 9, 6)], tol=1e-5)
+old = randn(5, 3)
+rows = randn(2, 3)
+where = np.array([3, 0], dtype=np.float32)
+copied = f64(old).copy()
+copied[where.astype(int)] = f64(rows)
+case("index_copy", [old, where, rows], [copied])
+ia = randn(2, 3, 2)
+case("index_array_all", [ia], [np.stack(np.indices(ia.shape), axis=-1)], out_dtypes={0: "int64"})
+case("index_array_a2_0", [ia], [np.stack([np.indices(ia.shape)[2], np.indices(ia.shape)[0]], axis=-1)],
+     out_dtypes={0: "int64"})
+case("arange_like_r2", [ia], [(1.5 + 0.5 * (np.arange(12) // 2)).reshape(2, 3, 2)])
+case("arange_like_a1", [ia], [np.arange(3) * 2.0])
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
