@@ -28,6 +28,7 @@
 #include <mx/operators/creation.h>
 #include <mx/operators/ctc.h>
 #include <mx/operators/custom.h>
+#include <mx/operators/deformable_convolution.h>
 #include <mx/operators/dot.h>
 #include <mx/operators/elemwise.h>
 #include <mx/operators/detection.h>

@@ -5,6 +5,7 @@
 #include <mx/ndarray/error.h>
 #include <mx/operators/bilinear_resize.h>
 #include <mx/operators/creation.h>
+#include <mx/operators/deformable_convolution.h>
 #include <mx/operators/indexing.h>
 #include <mx/operators/layout.h>
 #include <mx/operators/sequence.h>
@@ -162,6 +163,22 @@ Outputs call_convolution(const Attrs& a, Inputs in) {
   attrs.finish();
   require_inputs(attrs, in, no_bias ? 2 : 3, no_bias ? 2 : 3);
   return {nd::Convolution(in[0], in[1], bias_of(in, no_bias), shape, num_filter, num_group)};
+}
+
+// MXNet's contrib DeformableConvolution (data, offset, weight, bias) and, with modulated, (data, offset, mask, ...).
+Outputs call_deformable(const Attrs& a, Inputs in, bool modulated) {
+  AttrReader attrs(modulated ? "_contrib_ModulatedDeformableConvolution" : "_contrib_DeformableConvolution", a);
+  const nd::ConvShape shape = read_spatial(attrs);
+  std::int64_t num_filter = 0, num_group = 1, num_deformable_group = 1;
+  bool no_bias = false;
+  attrs.read("num_filter", num_filter), attrs.read("num_group", num_group), attrs.read("no_bias", no_bias);
+  attrs.read("num_deformable_group", num_deformable_group);
+  read_layout(attrs), ignore_tuning(attrs), attrs.finish();
+  const std::size_t weights = modulated ? 3 : 2, count = weights + (no_bias ? 1 : 2);
+  require_inputs(attrs, in, count, count);
+  const std::optional<NDArray> bias = no_bias ? std::nullopt : std::optional<NDArray>(in[weights + 1]);
+  if (modulated) return {nd::contrib::ModulatedDeformableConvolution(in[0], in[1], in[2], in[3], bias, shape, num_filter, num_group, num_deformable_group)};
+  return {nd::contrib::DeformableConvolution(in[0], in[1], in[2], bias, shape, num_filter, num_group, num_deformable_group)};
 }
 
 Outputs call_deconvolution(const Attrs& a, Inputs in) {
@@ -537,6 +554,11 @@ void alias(const std::string& name, const std::vector<std::string>& aliases) {
 void register_composite_forms() {
   register_symbol_op("Convolution", form(call_convolution, {"data", "weight", "bias"}));
   register_symbol_op("Deconvolution", form(call_deconvolution, {"data", "weight", "bias"}));
+  register_symbol_op("_contrib_DeformableConvolution",
+                     form([](const Attrs& a, Inputs in) { return call_deformable(a, in, false); }, {"data", "offset", "weight", "bias"}));
+  register_symbol_op("_contrib_ModulatedDeformableConvolution",
+                     form([](const Attrs& a, Inputs in) { return call_deformable(a, in, true); },
+                          {"data", "offset", "mask", "weight", "bias"}));
   register_symbol_op("Pooling", form(call_pooling, {"data"}));
   SymbolOp batch_norm = form(call_batch_norm, {"data", "gamma", "beta", "moving_mean", "moving_var"});
   batch_norm.mxnet_outputs = 3;  // output, mean, var

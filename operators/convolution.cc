@@ -23,6 +23,8 @@
 #include <mx/operators/parallel.h>
 #include <mx/operators/reduce.h>
 
+#include "conv_columns.h"
+
 namespace mx::nd {
 namespace {
 
@@ -373,14 +375,28 @@ NDArray add_bias(const NDArray& out, const std::optional<NDArray>& bias, std::in
   return out + bias->reshape(per_channel);
 }
 
-void check_groups(const char* op, std::int64_t channels, std::int64_t num_filter, std::int64_t num_group) {
+}  // namespace
+
+void detail::check_groups(const char* op, std::int64_t channels, std::int64_t num_filter, std::int64_t num_group) {
   if (num_group < 1 || channels % num_group != 0 || num_filter % num_group != 0) {
     throw ShapeError(std::string(op) + ": " + std::to_string(num_group) + " groups must divide " +
                      std::to_string(channels) + " channels and " + std::to_string(num_filter) + " filters");
   }
 }
 
-}  // namespace
+NDArray detail::convolve_columns(const NDArray& columns, const NDArray& weight, const std::optional<NDArray>& bias,
+                                 std::int64_t batch, const Shape& out_spatial, std::int64_t num_filter,
+                                 std::int64_t num_group, const char* op) {
+  NDArray product;
+  if (num_group == 1) {
+    product = dot(weight.reshape({num_filter, -1}), columns);
+  } else {
+    product = batch_dot(weight.reshape({num_group, num_filter / num_group, -1}),
+                        columns.reshape({num_group, -1, columns.shape()[1]}))
+                  .reshape({num_filter, -1});
+  }
+  return add_bias(columns_to_image(product, batch, out_spatial), bias, num_filter, op);
+}
 
 NDArray im2col(const NDArray& data, const ConvShape& shape, std::vector<std::int64_t> pad_end, double pad_value) {
   return op::invoke1(kIm2col, {data}, PatchParams{shape, std::move(pad_end), pad_value, {}});
@@ -396,7 +412,7 @@ static PatchPlan check_convolution(const NDArray& data, const NDArray& weight, c
                                    std::int64_t num_filter, std::int64_t num_group) {
   if (data.ndim() < 3) throw ShapeError("Convolution: data must be (N, C, spatial...), got " + data.shape().str());
   const std::int64_t channels = data.shape()[1];
-  check_groups("Convolution", channels, num_filter, num_group);
+  detail::check_groups("Convolution", channels, num_filter, num_group);
   std::vector<std::int64_t> expected = {num_filter, channels / num_group};
   expected.insert(expected.end(), shape.kernel.begin(), shape.kernel.end());
   if (weight.shape() != Shape(expected)) {
@@ -417,15 +433,7 @@ static NDArray convolution_parts(const NDArray& data, const NDArray& weight, con
   const std::int64_t batch = data.shape()[0], channels = data.shape()[1];
   const NDArray columns = columns_are_the_image(batch, shape) ? data.reshape({channels, -1})
                                                                : im2col(data, shape);  // (C * K, N * L)
-  NDArray product;
-  if (num_group == 1) {
-    product = dot(weight.reshape({num_filter, -1}), columns);
-  } else {
-    product = batch_dot(weight.reshape({num_group, num_filter / num_group, -1}),
-                        columns.reshape({num_group, -1, batch * plan.out_size}))
-                  .reshape({num_filter, -1});
-  }
-  return add_bias(columns_to_image(product, batch, plan.out_spatial), bias, num_filter, "Convolution");
+  return detail::convolve_columns(columns, weight, bias, batch, plan.out_spatial, num_filter, num_group, "Convolution");
 }
 
 static NDArray deconvolution_parts(const NDArray& data, const NDArray& weight, const std::optional<NDArray>& bias,
@@ -433,7 +441,7 @@ static NDArray deconvolution_parts(const NDArray& data, const NDArray& weight, c
                       std::vector<std::int64_t> adj) {
   if (data.ndim() < 3) throw ShapeError("Deconvolution: data must be (N, C, spatial...), got " + data.shape().str());
   const std::int64_t batch = data.shape()[0], channels = data.shape()[1];
-  check_groups("Deconvolution", channels, num_filter, num_group);
+  detail::check_groups("Deconvolution", channels, num_filter, num_group);
   std::vector<std::int64_t> expected = {channels, num_filter / num_group};
   expected.insert(expected.end(), shape.kernel.begin(), shape.kernel.end());
   if (weight.shape() != Shape(expected)) {

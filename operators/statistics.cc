@@ -61,7 +61,7 @@ Moments moments(const NDArray& x, std::vector<int> axes, bool keepdims) {
   return {keepdims ? mean_kept : mean(x, axes, false), var};
 }
 
-Histogram histogram(const NDArray& x, const NDArray& edges) { return {op::invoke1(kHistogram, {x, edges}, HistogramParams{}), edges}; }
+Histogram histogram(const NDArray& x, const NDArray& edges) { return {op::invoke1(kHistogram, {x, edges}, HistogramParams{}, x.context()), edges}; }
 
 Histogram histogram(const NDArray& x, std::int64_t bins, std::optional<std::pair<double, double>> range) {
   if (bins < 1) throw Error("histogram: bins must be positive, got " + std::to_string(bins));

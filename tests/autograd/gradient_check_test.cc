@@ -29,6 +29,14 @@ std::vector<Entry> table() {
   const Shape wide{2, 3, 4};
   std::vector<Entry> t = {
       // Binary, with broadcasting on both sides.
+      // Modulated, two groups and two deformable groups, stride and padding: data, offset, mask, weight, bias.
+      {"_contrib_deformable_im2col",
+       {[](In x) {
+          return nd::contrib::ModulatedDeformableConvolution(x[0], x[1], x[2], x[3], x[4], {{2, 2}, {1, 2}, {}, {1, 0}}, 4, 2, 2);
+        },
+        {{1, 4, 3, 4}, {1, 16, 4, 2}, {1, 8, 4, 2}, {4, 2, 2, 2}, {4}}}},
+      {"_contrib_deformable_im2col", {[](In x) { return nd::contrib::DeformableConvolution(x[0], x[1], x[2], std::nullopt, {{1, 2}}, 2); },
+                                      {{2, 1, 3, 3}, {2, 4, 3, 2}, {2, 1, 1, 2}}}},
       {"broadcast_add", {[](In x) { return x[0] + x[1]; }, {{2, 1, 4}, {3, 1}}}},
       {"broadcast_sub", {[](In x) { return x[0] - x[1]; }, {{3, 1}, {2, 1, 4}}}},
       {"broadcast_mul", {[](In x) { return x[0] * x[1]; }, {{2, 3}, {3}}}},

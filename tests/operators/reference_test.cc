@@ -503,6 +503,8 @@ TEST_CASE("operators match NumPy's reference outputs", "[operators][reference]")
       {"_backward_ROIPooling", "tests/operators/detection_test.cc (maxima by hand)"},
       {"_contrib_MultiBoxPrior", "tests/operators/detection_test.cc (anchors by hand)"},
       {"_contrib_bipartite_matching", "tests/operators/detection_test.cc (MXNet's example, topk, thresholds)"},
+      {"_contrib_deformable_im2col", "deformable_convolution_test.cc (samples by hand, zero offsets against Convolution)"},
+      {"_backward_deformable_im2col", "tests/autograd/gradient_check_test.cc (finite differences)"},
       {"_histogram", "the histogram cases of this file (through nd::histogram)"},
       {"_contrib_MultiProposal", "tests/operators/detection_test.cc (anchors, offsets, suppression by hand)"},
       {"_contrib_MultiBoxTarget", "tests/operators/detection_test.cc (matches, offsets and mined negatives by hand)"},
