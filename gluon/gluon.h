@@ -4,6 +4,7 @@
 #include <mx/gluon/block.h>
 #include <mx/gluon/contrib/estimator.h>
 #include <mx/gluon/contrib/event_handler.h>
+#include <mx/gluon/contrib/deformable_conv.h>
 #include <mx/gluon/contrib/pixel_shuffle.h>
 #include <mx/gluon/contrib/conv_rnn_cells.h>
 #include <mx/gluon/contrib/rnn_cells.h>
