@@ -25,6 +25,17 @@ std::vector<NDArray> join(const std::vector<NDArray>& first, const std::vector<N
   return out;
 }
 
+// Each source's name, and its shape and dtype as one batch holds them.
+std::vector<DataDesc> describe(const NamedArrays& sources, std::int64_t batch_size) {
+  std::vector<DataDesc> out;
+  for (const auto& [name, array] : sources) {
+    Shape shape = array.shape();
+    shape[0] = batch_size;
+    out.push_back({name, shape, array.dtype()});
+  }
+  return out;
+}
+
 void check_sources(const NamedArrays& sources, const char* kind, std::int64_t& samples, std::string& first_name) {
   for (const auto& [name, array] : sources) {
     if (array.is_none() || array.shape().ndim() == 0) {
@@ -138,24 +149,8 @@ bool NDArrayIter::next() {
   return true;
 }
 
-std::vector<DataDesc> NDArrayIter::provide_data() const {
-  std::vector<DataDesc> out;
-  for (const auto& [name, array] : source_data_) {
-    Shape shape = array.shape();
-    shape[0] = batch_size_;
-    out.push_back({name, shape, array.dtype()});
-  }
-  return out;
-}
+std::vector<DataDesc> NDArrayIter::provide_data() const { return describe(source_data_, batch_size_); }
 
-std::vector<DataDesc> NDArrayIter::provide_label() const {
-  std::vector<DataDesc> out;
-  for (const auto& [name, array] : source_label_) {
-    Shape shape = array.shape();
-    shape[0] = batch_size_;
-    out.push_back({name, shape, array.dtype()});
-  }
-  return out;
-}
+std::vector<DataDesc> NDArrayIter::provide_label() const { return describe(source_label_, batch_size_); }
 
 }  // namespace mx::io
