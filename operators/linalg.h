@@ -46,6 +46,20 @@ std::pair<NDArray, NDArray> slogdet(const NDArray& a);
 // the minimum-norm solution when m < n. PyTorch's linalg.lstsq; gels below is its older name.
 NDArray lstsq(const NDArray& a, const NDArray& b);
 
+// Diagonals and triangles of square matrices (..., n, n), as MXNet's (linalg_layout.cc): taken and placed by index,
+// so they run on any device and differentiate, any float dtype. offset k > 0 is the k-th diagonal above the main
+// one, k < 0 below.
+// The k-th diagonal (..., n - |k|), and the matrices (..., m + |k|, m + |k|) holding a (..., m) on it, zero elsewhere.
+NDArray extractdiag(const NDArray& a, int offset = 0);
+NDArray makediag(const NDArray& a, int offset = 0);
+// The triangle on and below (lower) or above the main diagonal for offset 0, above the k-th diagonal for k > 0
+// and below it for k < 0, row by row: (..., t (t + 1) / 2) with t = n - |k|; maketrian places such a vector back
+// into (..., n, n), zero elsewhere.
+NDArray extracttrian(const NDArray& a, int offset = 0, bool lower = true);
+NDArray maketrian(const NDArray& a, int offset = 0, bool lower = true);
+// The sum of the logarithms of each matrix's diagonal (...): log det of a Cholesky factor (potrf's) per matrix.
+NDArray sumlogdiag(const NDArray& a);
+
 }  // namespace mx::nd::linalg
 
 namespace mx::nd {

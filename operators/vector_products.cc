@@ -49,4 +49,22 @@ NDArray cross(const NDArray& a, const NDArray& b, int axis) {
   return concat({component(1, 2), component(2, 0), component(0, 1)}, out_axis);
 }
 
+NDArray khatri_rao(const std::vector<NDArray>& matrices) {
+  if (matrices.empty()) throw Error("khatri_rao: no matrices given");
+  const std::int64_t columns = matrices.front().ndim() == 2 ? matrices.front().shape()[1] : -1;
+  for (const NDArray& m : matrices) {
+    if (m.ndim() != 2 || m.shape()[1] != columns) {
+      throw ShapeError("khatri_rao: the matrices must be 2-D with as many columns as the first (" +
+                       matrices.front().shape().str() + "), got " + m.shape().str());
+    }
+  }
+  NDArray out = matrices.front();
+  for (std::size_t i = 1; i < matrices.size(); ++i) {
+    const NDArray& next = matrices[i];
+    out = (out.reshape({out.shape()[0], 1, columns}) * next.reshape({1, next.shape()[0], columns}))
+              .reshape({out.shape()[0] * next.shape()[0], columns});
+  }
+  return out;
+}
+
 }  // namespace mx::nd

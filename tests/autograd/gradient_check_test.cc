@@ -391,6 +391,11 @@ TEST_CASE("MXNet's smaller functions differentiate through what they are built f
   check_gradient({[](In x) { return nd::contrib::index_copy(x[0], nd::array({3.0, 0.0}, std::nullopt, cpu(), DType::kFloat64), x[1]); },
                   {{5, 3}, {2, 3}}});
   check_gradient({[](In x) { return nd::contrib::AdaptiveAvgPooling2D(x[0], {2, 2}); }, {{1, 2, 3, 5}}});
+  check_gradient({[](In x) { return nd::linalg::extracttrian(x[0], -1); }, {{2, 3, 3}}});
+  check_gradient({[](In x) { return nd::linalg::maketrian(x[0], 1, false); }, {{2, 3}}});
+  check_gradient({[](In x) { return nd::linalg::makediag(x[0], 2); }, {{2, 3}}});
+  check_gradient({[](In x) { return nd::linalg::sumlogdiag(x[0]); }, {{2, 3, 3}}, 0.5, 2});
+  check_gradient({[](In x) { return nd::khatri_rao({x[0], x[1]}); }, {{2, 3}, {3, 3}}});
 }
 
 TEST_CASE("layout functions differentiate through what they are built from", "[autograd][gradient]") {

@@ -46,3 +46,16 @@ TEST_CASE("Activation names its act types, log_sigmoid and mish among them", "[o
   test::check_array(nd::Activation(nd::array({0.0f}), "log_sigmoid"), {1}, {-std::log(2.0)}, 1e-6);
   test::check_array(nd::Activation(nd::array({0.0f}), "mish"), {1}, {0}, 0);
 }
+
+TEST_CASE("linalg's diagonals and triangles refuse what is not square or not a triangle", "[operators][linalg]") {
+  // MXNet's documented examples.
+  const NDArray a = nd::array({1.0f, 2, 3, 4}, Shape{2, 2});
+  CHECK(nd::linalg::extracttrian(a).asnumpy<double>() == std::vector<double>{1, 3, 4});
+  CHECK(nd::linalg::extracttrian(a, 0, false).asnumpy<double>() == std::vector<double>{1, 2, 4});
+  CHECK(nd::linalg::extracttrian(a, 1).asnumpy<double>() == std::vector<double>{2});
+  CHECK(nd::linalg::extracttrian(a, -1).asnumpy<double>() == std::vector<double>{3});
+  CHECK_THROWS_WITH(nd::linalg::extractdiag(nd::zeros({2, 3})), Contains("extractdiag") && Contains("(2, 3)"));
+  CHECK_THROWS_WITH(nd::linalg::extractdiag(a, 2), Contains("offset 2"));
+  CHECK_THROWS_WITH(nd::linalg::maketrian(nd::zeros({5})), Contains("5 entries do not make a triangle"));
+  CHECK_THROWS_WITH(nd::khatri_rao({nd::zeros({2, 3}), nd::zeros({2, 2})}), Contains("khatri_rao") && Contains("(2, 2)"));
+}

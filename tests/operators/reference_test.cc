@@ -265,6 +265,18 @@ std::map<std::string, Call> calls() {
   c["index_array_a2_0"] = one([](const Arrays& in) { return nd::contrib::index_array(in[0], {2, 0}); });
   c["arange_like_r2"] = one([](const Arrays& in) { return nd::contrib::arange_like(in[0], 1.5, 0.5, 2); });
   c["arange_like_a1"] = one([](const Arrays& in) { return nd::contrib::arange_like(in[0], 0, 2, 1, 1); });
+  c["extractdiag_k1"] = one([](const Arrays& in) { return nd::linalg::extractdiag(in[0], 1); });
+  c["extractdiag_km2"] = one([](const Arrays& in) { return nd::linalg::extractdiag(in[0], -2); });
+  c["makediag_k0"] = one([](const Arrays& in) { return nd::linalg::makediag(in[0]); });
+  c["makediag_km1"] = one([](const Arrays& in) { return nd::linalg::makediag(in[0], -1); });
+  c["extracttrian_lower"] = one([](const Arrays& in) { return nd::linalg::extracttrian(in[0]); });
+  c["extracttrian_upper"] = one([](const Arrays& in) { return nd::linalg::extracttrian(in[0], 0, false); });
+  c["extracttrian_k1"] = one([](const Arrays& in) { return nd::linalg::extracttrian(in[0], 1); });
+  c["extracttrian_km2"] = one([](const Arrays& in) { return nd::linalg::extracttrian(in[0], -2); });
+  c["maketrian_lower"] = one([](const Arrays& in) { return nd::linalg::maketrian(in[0]); });
+  c["maketrian_k2"] = one([](const Arrays& in) { return nd::linalg::maketrian(in[0], 2); });
+  c["sumlogdiag"] = one([](const Arrays& in) { return nd::linalg::sumlogdiag(in[0]); });
+  c["khatri_rao_3"] = one([](const Arrays& in) { return nd::khatri_rao(in); });
   for (const char* type : {"leaky", "elu", "selu", "gelu"}) {
     c[type] = one([type](const Arrays& in) { return nd::LeakyReLU(in[0], type); });
   }

@@ -667,6 +667,33 @@ case("index_array_a2_0", [ia], [np.stack([np.indices(ia.shape)[2], np.indices(ia
 case("arange_like_r2", [ia], [(1.5 + 0.5 * (np.arange(12) // 2)).reshape(2, 3, 2)])
 case("arange_like_a1", [ia], [np.arange(3) * 2.0])
 
+mats = randn(2, 4, 4)
+m64 = f64(mats)
+case("extractdiag_k1", [mats], [np.stack([np.diagonal(m, 1) for m in m64])])
+case("extractdiag_km2", [mats], [np.stack([np.diagonal(m, -2) for m in m64])])
+vecs = randn(2, 3)
+case("makediag_k0", [vecs], [np.stack([np.diag(v) for v in f64(vecs)])])
+case("makediag_km1", [vecs], [np.stack([np.diag(v, -1) for v in f64(vecs)])])
+case("extracttrian_lower", [mats], [np.stack([m[np.tril_indices(4)] for m in m64])])
+case("extracttrian_upper", [mats], [np.stack([m[np.triu_indices(4)] for m in m64])])
+case("extracttrian_k1", [mats], [np.stack([m[np.triu_indices(4, 1)] for m in m64])])
+case("extracttrian_km2", [mats], [np.stack([m[np.tril_indices(4, -2)] for m in m64])])
+tri = randn(2, 6)
+
+
+def place(values, n, rows_cols):
+    out = np.zeros((n, n))
+    out[rows_cols] = values
+    return out
+
+
+case("maketrian_lower", [tri], [np.stack([place(v, 3, np.tril_indices(3)) for v in f64(tri)])])
+case("maketrian_k2", [tri], [np.stack([place(v, 5, np.triu_indices(5, 2)) for v in f64(tri)])])
+spd = (m64 @ np.transpose(m64, (0, 2, 1)) + 4 * np.eye(4)).astype(np.float32)
+case("sumlogdiag", [spd], [np.log(np.diagonal(f64(spd), axis1=1, axis2=2)).sum(axis=1)], tol=1e-5)
+ka, kb, kc = randn(2, 3), randn(4, 3), randn(2, 3)
+case("khatri_rao_3", [ka, kb, kc], [np.einsum("ik,jk,lk->ijlk", f64(ka), f64(kb), f64(kc)).reshape(16, 3)])
+
 out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy_reference.txt")
 with open(out_path, "w") as f:
     f.write(f"# Written by make_reference.py with NumPy {np.__version__}; do not edit by hand.\n")
