@@ -171,9 +171,13 @@ Outputs call_deformable(const Attrs& a, Inputs in, bool modulated) {
   const nd::ConvShape shape = read_spatial(attrs);
   std::int64_t num_filter = 0, num_group = 1, num_deformable_group = 1;
   bool no_bias = false;
-  attrs.read("num_filter", num_filter), attrs.read("num_group", num_group), attrs.read("no_bias", no_bias);
+  attrs.read("num_filter", num_filter);
+  attrs.read("num_group", num_group);
+  attrs.read("no_bias", no_bias);
   attrs.read("num_deformable_group", num_deformable_group);
-  read_layout(attrs), ignore_tuning(attrs), attrs.finish();
+  read_layout(attrs);
+  ignore_tuning(attrs);
+  attrs.finish();
   const std::size_t weights = modulated ? 3 : 2, count = weights + (no_bias ? 1 : 2);
   require_inputs(attrs, in, count, count);
   const std::optional<NDArray> bias = no_bias ? std::nullopt : std::optional<NDArray>(in[weights + 1]);

@@ -58,7 +58,7 @@ const op::Operator<HistogramParams> kHistogram = op::define<HistogramParams>({
 Moments moments(const NDArray& x, std::vector<int> axes, bool keepdims) {
   const NDArray mean_kept = mean(x, axes, true);
   NDArray var = mean(square(x - mean_kept), axes, keepdims);
-  return {keepdims ? mean_kept : mean(x, axes, false), var};
+  return {keepdims ? mean_kept : mean_kept.reshape(var.shape()), var};  // the mean once, viewed without the axes
 }
 
 Histogram histogram(const NDArray& x, const NDArray& edges) { return {op::invoke1(kHistogram, {x, edges}, HistogramParams{}, x.context()), edges}; }

@@ -5,8 +5,7 @@
 
 #include <memory>
 
-#include "../common/interleaved.h"
-#include "../common/standalone_blas.h"
+#include "../common/torch_timed_pass.h"
 
 namespace bench {
 
@@ -29,15 +28,7 @@ std::function<double()> torch_lstm_pass(const LstmShape& s, int iterations, int 
       optimizer.step();
     }
   };
-  auto state = std::make_shared<State>(s);
-  return [state, iterations, threads] {
-    at::set_num_threads(threads);
-    StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
-    state->step();
-    return seconds_of([&] {
-             for (int i = 0; i < iterations; ++i) state->step();
-           }) / iterations;
-  };
+  return timed_pass(std::make_shared<State>(s), iterations, threads);
 }
 
 }  // namespace bench

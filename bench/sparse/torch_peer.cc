@@ -5,26 +5,9 @@
 
 #include <memory>
 
-#include "../common/interleaved.h"
-#include "../common/standalone_blas.h"
+#include "../common/torch_timed_pass.h"
 
 namespace bench {
-namespace {
-
-// Seconds per step of `state` on `threads` intra-op threads, after one step of warm-up.
-template <class State>
-std::function<double()> timed_pass(std::shared_ptr<State> state, int iterations, int threads) {
-  return [state, iterations, threads] {
-    at::set_num_threads(threads);
-    StandaloneBlasThreads blas;  // OpenBLAS threaded as libtorch has it alone
-    state->step();
-    return seconds_of([&] {
-             for (int i = 0; i < iterations; ++i) state->step();
-           }) / iterations;
-  };
-}
-
-}  // namespace
 
 std::function<double()> torch_sparse_linear_pass(const SparseBatch& b, bool sparse_grad, int iterations, int threads) {
   torch::manual_seed(0);
