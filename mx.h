@@ -9,8 +9,13 @@
 #include <mx/graph/symbol.h>
 #include <mx/io/csv_iter.h>
 #include <mx/io/data_iter.h>
+#include <mx/io/idx_file.h>
+#include <mx/io/image_io.h>
+#include <mx/io/image_record_iter.h>
 #include <mx/io/iter_wrappers.h>
+#include <mx/io/mnist_iter.h>
 #include <mx/io/ndarray_iter.h>
+#include <mx/io/recordio.h>
 #include <mx/kvstore/kvstore.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>

@@ -13,10 +13,8 @@
 #include <mx/gluon/data/dataloader.h>
 #include <mx/gluon/data/dataset.h>
 #include <mx/gluon/data/record_dataset.h>
-#include <mx/gluon/data/recordio.h>
 #include <mx/gluon/data/sampler.h>
 #include <mx/gluon/data/vision/datasets.h>
-#include <mx/gluon/data/vision/image_io.h>
 #include <mx/gluon/data/vision/transforms.h>
 #include <mx/gluon/init.h>
 #include <mx/gluon/loss.h>

@@ -162,37 +162,45 @@ void infer_resize(const ResizeParams& p, std::span<const op::ArrayInfo> in, std:
             in[0].dtype};
 }
 
-void resize_cpu(const ResizeParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
-  const Layout l = image_layout("resize", in[0].shape, true);
-  const double sy = static_cast<double>(l.height) / static_cast<double>(p.height);
-  const double sx = static_cast<double>(l.width) / static_cast<double>(p.width);
-  std::vector<double> src(static_cast<std::size_t>(in[0].size()));
-  convert_values(in[0].data, in[0].dtype, src.data(), DType::kFloat64, src.size());
-  std::vector<double> dst(static_cast<std::size_t>(out[0].size()));
-  const bool integral = !is_floating(in[0].dtype);
-  // Source coordinate of an output pixel's center, clamped to the image: its two neighbours and weight.
+// Bilinear interpolation of `images` images (height, width, channels) into (out_height, out_width): the source
+// coordinate of each output pixel's center, clamped to the image, and its two neighbours on each axis. Rows go
+// to `for_rows` (parallel in the operator, serial on a pipeline's own thread).
+template <class Src, class Dst, class ForRows>
+void bilinear(const Src* src, Dst* dst, std::int64_t images, std::int64_t height, std::int64_t width, std::int64_t channels,
+              std::int64_t out_height, std::int64_t out_width, bool round, ForRows for_rows) {
+  const double sy = static_cast<double>(height) / static_cast<double>(out_height);
+  const double sx = static_cast<double>(width) / static_cast<double>(out_width);
   auto taps = [](std::int64_t o, double scale, std::int64_t extent) {
     const double at = std::clamp((static_cast<double>(o) + 0.5) * scale - 0.5, 0.0, static_cast<double>(extent - 1));
     const auto low = static_cast<std::int64_t>(at);
     return std::tuple{low, std::min(low + 1, extent - 1), at - static_cast<double>(low)};
   };
-  op::parallel_for(l.batch * p.height, [&](std::int64_t begin, std::int64_t end) {
+  for_rows(images * out_height, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t row = begin; row < end; ++row) {
-      const std::int64_t b = row / p.height, y = row % p.height;
-      const auto [y0, y1, fy] = taps(y, sy, l.height);
-      for (std::int64_t x = 0; x < p.width; ++x) {
-        const auto [x0, x1, fx] = taps(x, sx, l.width);
-        for (std::int64_t c = 0; c < l.channels; ++c) {
+      const std::int64_t b = row / out_height, y = row % out_height;
+      const auto [y0, y1, fy] = taps(y, sy, height);
+      for (std::int64_t x = 0; x < out_width; ++x) {
+        const auto [x0, x1, fx] = taps(x, sx, width);
+        for (std::int64_t c = 0; c < channels; ++c) {
           auto at = [&](std::int64_t yy, std::int64_t xx) {
-            return src[static_cast<std::size_t>(((b * l.height + yy) * l.width + xx) * l.channels + c)];
+            return static_cast<double>(src[((b * height + yy) * width + xx) * channels + c]);
           };
           double v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
-          if (integral) v = std::round(v);
-          dst[static_cast<std::size_t>(((b * p.height + y) * p.width + x) * l.channels + c)] = v;
+          if (round) v = std::round(v);
+          dst[((b * out_height + y) * out_width + x) * channels + c] = static_cast<Dst>(v);
         }
       }
     }
-  }, 1);
+  });
+}
+
+void resize_cpu(const ResizeParams& p, std::span<const Blob> in, std::span<const Blob> out, const op::ComputeContext&) {
+  const Layout l = image_layout("resize", in[0].shape, true);
+  std::vector<double> src(static_cast<std::size_t>(in[0].size()));
+  convert_values(in[0].data, in[0].dtype, src.data(), DType::kFloat64, src.size());
+  std::vector<double> dst(static_cast<std::size_t>(out[0].size()));
+  bilinear(src.data(), dst.data(), l.batch, l.height, l.width, l.channels, p.height, p.width, !is_floating(in[0].dtype),
+           [](std::int64_t rows, const auto& body) { op::parallel_for(rows, body, 1); });
   convert_values(dst.data(), DType::kFloat64, out[0].data, out[0].dtype, dst.size());
 }
 
@@ -203,6 +211,12 @@ const op::Operator<ResizeParams> kResize =
 
 NDArray resize(const NDArray& x, std::int64_t width, std::int64_t height) {
   return op::invoke1(kResize, {x}, ResizeParams{width, height});
+}
+
+void resize_pixels(const std::uint8_t* src, std::int64_t height, std::int64_t width, std::int64_t channels, std::uint8_t* dst,
+                   std::int64_t out_height, std::int64_t out_width) {
+  bilinear(src, dst, 1, height, width, channels, out_height, out_width, true,
+           [](std::int64_t rows, const auto& body) { body(0, rows); });
 }
 
 NDArray to_tensor(const NDArray& x) { return op::invoke1(kToTensor, {x}); }

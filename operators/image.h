@@ -1,6 +1,7 @@
 #pragma once
 // The image operators behind Gluon's transforms (MXNet's _image_to_tensor, _image_normalize, _image_resize and
 // image.imrotate), one engine operation each: a data pipeline calls them once per sample.
+#include <cstdint>
 #include <vector>
 
 #include <mx/ndarray/ndarray.h>
@@ -18,6 +19,10 @@ NDArray normalize(const NDArray& x, std::vector<double> mean, std::vector<double
 // (H, W, C) or (N, H, W, C) resized to height x width by bilinear interpolation (pixel centers aligned, as
 // OpenCV's INTER_LINEAR), in x's dtype (integers rounded).
 NDArray resize(const NDArray& x, std::int64_t width, std::int64_t height);
+// The same on one (height, width, channels) uint8 image on the host, into dst of out_height x out_width pixels:
+// for pipelines that transform images on threads of their own (io::ImageRecordIter).
+void resize_pixels(const std::uint8_t* src, std::int64_t height, std::int64_t width, std::int64_t channels, std::uint8_t* dst,
+                   std::int64_t out_height, std::int64_t out_width);
 
 // MXNet's image.imrotate: (C, H, W) or (N, C, H, W) floating, rotated by `degrees` about the image center
 // (90 turns [[0, 1, 2], [3, 4, 5], [6, 7, 8]] into [[2, 5, 8], [1, 4, 7], [0, 3, 6]]), sampled bilinearly with

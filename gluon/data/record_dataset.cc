@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include <mx/gluon/data/recordio.h>
+#include <mx/io/recordio.h>
 #include <mx/ndarray/error.h>
 
 namespace mx::gluon::data {

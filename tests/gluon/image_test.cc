@@ -84,13 +84,13 @@ TEST_CASE("imread decodes PNG exactly and JPEG closely, ImageFolderDataset label
   write_jpeg((root / "cat" / "a.JPG").string(), 4, 3, rgb);
   std::ofstream(root / "dog" / "notes.txt") << "not an image";
 
-  const NDArray png = vision::imread((root / "dog" / "b.png").string());
+  const NDArray png = mx::image::imread((root / "dog" / "b.png").string());
   REQUIRE(png.shape() == Shape{3, 4, 3});
   std::vector<double> expected(rgb.begin(), rgb.end());
   test::check_array(png, {3, 4, 3}, expected);
-  const NDArray gray = vision::imread((root / "dog" / "b.png").string(), 0);
+  const NDArray gray = mx::image::imread((root / "dog" / "b.png").string(), 0);
   CHECK(gray.shape() == Shape{3, 4, 1});
-  const NDArray jpeg = vision::imread((root / "cat" / "a.JPG").string());
+  const NDArray jpeg = mx::image::imread((root / "cat" / "a.JPG").string());
   REQUIRE(jpeg.shape() == Shape{3, 4, 3});
   const std::vector<double> decoded = test::values(jpeg);
   for (std::size_t i = 0; i < decoded.size(); ++i) CHECK(std::abs(decoded[i] - expected[i]) <= 12);
@@ -102,9 +102,9 @@ TEST_CASE("imread decodes PNG exactly and JPEG closely, ImageFolderDataset label
   CHECK(folder.get(0)[0].shape() == Shape{3, 4, 3});
 
   std::ofstream(root / "dog" / "broken.png") << "\x89PNG\r\n\x1a\n truncated";
-  CHECK_THROWS_WITH(vision::imread((root / "dog" / "broken.png").string()), Contains("broken.png") && Contains("PNG"));
-  CHECK_THROWS_WITH(vision::imread((root / "dog" / "notes.txt").string()), Contains("neither a JPEG nor a PNG"));
-  CHECK_THROWS_WITH(vision::imread((root / "missing.png").string()), Contains("missing.png"));
+  CHECK_THROWS_WITH(mx::image::imread((root / "dog" / "broken.png").string()), Contains("broken.png") && Contains("PNG"));
+  CHECK_THROWS_WITH(mx::image::imread((root / "dog" / "notes.txt").string()), Contains("neither a JPEG nor a PNG"));
+  CHECK_THROWS_WITH(mx::image::imread((root / "missing.png").string()), Contains("missing.png"));
   CHECK_THROWS_WITH(vision::ImageFolderDataset((root / "none").string()), Contains("not a directory"));
   fs::remove_all(root);
 }
@@ -134,12 +134,12 @@ TEST_CASE("ImageRecordDataset decodes im2rec-style records, imdecode decodes byt
   CHECK(first[0].dtype() == DType::kUint8);
   test::check_array(first[1], {}, {3});
   const auto second = dataset.get(1);
-  test::check_array(second[0], {3, 4, 3}, test::values(vision::imread((root / "b.jpg").string())));
+  test::check_array(second[0], {3, 4, 3}, test::values(mx::image::imread((root / "b.jpg").string())));
   test::check_array(second[1], {2}, {1, 0.5});
   CHECK(vision::ImageRecordDataset(rec, 0).get(0)[0].shape() == Shape{3, 4, 1});
   CHECK_THROWS_WITH(dataset.get(2), Contains("record 2") && Contains("train.rec") && Contains("neither a JPEG nor a PNG"));
-  test::check_array(vision::imdecode(bytes(root / "a.png")), {3, 4, 3}, std::vector<double>(rgb.begin(), rgb.end()));
-  CHECK_THROWS_WITH(vision::imdecode(""), Contains("imdecode") && Contains("empty"));
+  test::check_array(mx::image::imdecode(bytes(root / "a.png")), {3, 4, 3}, std::vector<double>(rgb.begin(), rgb.end()));
+  CHECK_THROWS_WITH(mx::image::imdecode(""), Contains("imdecode") && Contains("empty"));
   fs::remove_all(root);
 }
 
@@ -164,22 +164,22 @@ TEST_CASE("imread refuses images of more pixels than MX_IMAGE_MAX_PIXELS before 
     std::fclose(f);
   }
   CHECK(fs::file_size(bomb) < 100);
-  CHECK_THROWS_WITH(vision::imread(bomb), Contains("bomb.png") && Contains("40000 x 40000") && Contains("MX_IMAGE_MAX_PIXELS"));
+  CHECK_THROWS_WITH(mx::image::imread(bomb), Contains("bomb.png") && Contains("40000 x 40000") && Contains("MX_IMAGE_MAX_PIXELS"));
 
   // The limit is the variable's: a 4 x 3 image passes at 12 pixels and is refused at 11, JPEG and PNG alike.
   const auto rgb = gradient(4, 3);
   write_png((root / "small.png").string(), 4, 3, rgb);
   write_jpeg((root / "small.jpg").string(), 4, 3, rgb);
   ::setenv("MX_IMAGE_MAX_PIXELS", "12", 1);
-  CHECK(vision::imread((root / "small.png").string()).shape() == Shape{3, 4, 3});
-  CHECK(vision::imread((root / "small.jpg").string()).shape() == Shape{3, 4, 3});
+  CHECK(mx::image::imread((root / "small.png").string()).shape() == Shape{3, 4, 3});
+  CHECK(mx::image::imread((root / "small.jpg").string()).shape() == Shape{3, 4, 3});
   ::setenv("MX_IMAGE_MAX_PIXELS", "11", 1);
-  CHECK_THROWS_WITH(vision::imread((root / "small.png").string()), Contains("small.png") && Contains("4 x 3"));
-  CHECK_THROWS_WITH(vision::imread((root / "small.jpg").string()), Contains("small.jpg") && Contains("4 x 3"));
+  CHECK_THROWS_WITH(mx::image::imread((root / "small.png").string()), Contains("small.png") && Contains("4 x 3"));
+  CHECK_THROWS_WITH(mx::image::imread((root / "small.jpg").string()), Contains("small.jpg") && Contains("4 x 3"));
   ::setenv("MX_IMAGE_MAX_PIXELS", "lots", 1);
-  CHECK_THROWS_WITH(vision::imread((root / "small.png").string()), Contains("MX_IMAGE_MAX_PIXELS='lots'"));
+  CHECK_THROWS_WITH(mx::image::imread((root / "small.png").string()), Contains("MX_IMAGE_MAX_PIXELS='lots'"));
   ::unsetenv("MX_IMAGE_MAX_PIXELS");
-  CHECK(vision::imread((root / "small.png").string()).shape() == Shape{3, 4, 3});
+  CHECK(mx::image::imread((root / "small.png").string()).shape() == Shape{3, 4, 3});
   fs::remove_all(root);
 }
 

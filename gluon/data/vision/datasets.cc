@@ -1,7 +1,5 @@
 #include <mx/gluon/data/vision/datasets.h>
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -12,8 +10,9 @@
 #include <memory>
 #include <vector>
 
-#include <mx/gluon/data/recordio.h>
-#include <mx/gluon/data/vision/image_io.h>
+#include <mx/io/idx_file.h>
+#include <mx/io/recordio.h>
+#include <mx/io/image_io.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/creation.h>
 
@@ -30,67 +29,6 @@ std::string locate(const std::string& root, const std::string& name, const char*
                        : std::string("; pass the directory that holds it")));
 }
 
-struct GzCloser {
-  void operator()(gzFile f) const { gzclose(f); }
-};
-
-// An IDX file: big-endian magic (0, 0, type 0x08 for ubyte, number of axes) and extents, then the bytes.
-// zlib reads gzipped and plain files alike.
-struct Idx {
-  std::vector<std::int64_t> dims;
-  std::vector<std::uint8_t> bytes;
-};
-
-Idx read_idx(const std::string& path, int expected_axes) {
-  std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
-  if (!file) throw Error("cannot open " + path);
-  // Reads bytes [from, to) of the part `what`, which holds `whole` bytes.
-  auto read_exactly = [&](void* dst, std::size_t from, std::size_t to, std::size_t whole, const char* what) {
-    std::size_t done = from;
-    while (done < to) {
-      const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(to - done, 1u << 30));
-      const int got = gzread(file.get(), static_cast<char*>(dst) + (done - from), chunk);
-      if (got < 0) {
-        int code = 0;
-        throw Error(path + ": corrupt (" + gzerror(file.get(), &code) + ") while reading " + what);
-      }
-      if (got == 0) {
-        throw Error(path + ": truncated: " + what + " needs " + std::to_string(whole) + " bytes, the file has " +
-                    std::to_string(done));
-      }
-      done += static_cast<std::size_t>(got);
-    }
-  };
-  std::array<std::uint8_t, 4> magic{};
-  read_exactly(magic.data(), 0, 4, 4, "the header");
-  if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] != expected_axes) {
-    throw Error(path + ": not an IDX file of unsigned bytes with " + std::to_string(expected_axes) +
-                " axes (magic " + std::to_string(magic[2]) + "/" + std::to_string(magic[3]) + ")");
-  }
-  Idx idx;
-  std::size_t total = 1;
-  for (int a = 0; a < expected_axes; ++a) {
-    std::array<std::uint8_t, 4> b{};
-    read_exactly(b.data(), 0, 4, 4, "an extent");
-    const std::int64_t extent = (std::int64_t{b[0]} << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
-    if (extent <= 0 || extent > (1 << 24)) throw Error(path + ": implausible extent " + std::to_string(extent));
-    if (total > (std::size_t{1} << 40) / static_cast<std::size_t>(extent)) {
-      throw Error(path + ": implausible size (over 1 TiB of data)");
-    }
-    idx.dims.push_back(extent);
-    total *= static_cast<std::size_t>(extent);
-  }
-  // The buffer grows with what was read, so a header that promises more than the file holds fails as truncated
-  // instead of allocating what it promised.
-  constexpr std::size_t kStep = std::size_t{64} << 20;
-  while (idx.bytes.size() < total) {
-    const std::size_t done = idx.bytes.size(), step = std::min(kStep, total - done);
-    idx.bytes.resize(done + step);
-    read_exactly(idx.bytes.data() + done, done, done + step, total, "the data");
-  }
-  return idx;
-}
-
 }  // namespace
 
 MNIST::MNIST(std::string root, bool train) : MNIST(std::move(root), train, "MNIST", nullptr) {}
@@ -99,7 +37,7 @@ MNIST::MNIST(std::string root, bool train, const char* dataset, const char* pack
   const std::string prefix = train ? "train" : "t10k";
   const std::string image_path = locate(root, prefix + "-images-idx3-ubyte", dataset, package);
   const std::string label_path = locate(root, prefix + "-labels-idx1-ubyte", dataset, package);
-  Idx images = read_idx(image_path, 3), labels = read_idx(label_path, 1);
+  io::IdxFile images = io::read_idx(image_path, 3), labels = io::read_idx(label_path, 1);
   if (images.dims[0] != labels.dims[0]) {
     throw Error(std::string(dataset) + ": " + image_path + " holds " + std::to_string(images.dims[0]) + " images but " +
                 label_path + " " + std::to_string(labels.dims[0]) + " labels");
@@ -220,7 +158,7 @@ Sample ImageFolderDataset::get(std::size_t i) const {
     throw Error("ImageFolderDataset: index " + std::to_string(i) + " is out of range for " + std::to_string(size()) + " images");
   }
   const auto& [path, label] = (*items_)[i];
-  return {imread(path, flag_), nd::full({}, label, cpu(), DType::kInt32)};
+  return {mx::image::imread(path, flag_), nd::full({}, label, cpu(), DType::kInt32)};
 }
 
 namespace {
@@ -268,7 +206,7 @@ Sample ImageListDataset::get(std::size_t i) const {
     throw Error("ImageListDataset: index " + std::to_string(i) + " is out of range for " + std::to_string(size()) + " images");
   }
   const auto& [labels, path] = (*items_)[i];
-  return {imread((std::filesystem::path(root_) / path).string(), flag_), nd::array(labels, std::nullopt, cpu(), DType::kFloat32)};
+  return {mx::image::imread((std::filesystem::path(root_) / path).string(), flag_), nd::array(labels, std::nullopt, cpu(), DType::kFloat32)};
 }
 
 ImageRecordDataset::ImageRecordDataset(std::string filename, int flag) : records_(std::move(filename)), flag_(flag) {
@@ -281,7 +219,7 @@ Sample ImageRecordDataset::get(std::size_t i) const {
                       ? nd::full({}, header.label, cpu(), DType::kFloat32)
                       : nd::array(std::vector<double>(header.labels.begin(), header.labels.end()), std::nullopt, cpu(), DType::kFloat32);
   try {
-    return {imdecode(image, flag_), label};
+    return {mx::image::imdecode(image, flag_), label};
   } catch (const Error& e) {
     throw Error("ImageRecordDataset: record " + std::to_string(i) + " of " + records_.filename() + ": " + e.what());
   }

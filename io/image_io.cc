@@ -1,4 +1,4 @@
-#include <mx/gluon/data/vision/image_io.h>
+#include <mx/io/image_io.h>
 
 #include <jpeglib.h>
 #include <png.h>
@@ -13,13 +13,8 @@
 #include <mx/engine/env.h>
 #include <mx/ndarray/error.h>
 
-namespace mx::gluon::data::vision {
+namespace mx::image {
 namespace {
-
-struct Decoded {
-  int height = 0, width = 0, channels = 0;
-  std::vector<std::uint8_t> pixels;  // rows of width * channels bytes
-};
 
 // A header may promise up to 65,500 x 65,500 pixels (12 GB) in a file of a few bytes: refuse more pixels than
 // MX_IMAGE_MAX_PIXELS (default 2^30, OpenCV's limit, which MXNet's imread had) before allocating them.
@@ -42,7 +37,7 @@ struct JpegError {
   char message[JMSG_LENGTH_MAX];
 };
 
-Decoded decode_jpeg(std::FILE* file, const std::string& path, bool color) {
+Pixels decode_jpeg(std::FILE* file, const std::string& path, bool color) {
   jpeg_decompress_struct info;
   JpegError error;
   info.err = jpeg_std_error(&error.manager);
@@ -51,7 +46,7 @@ Decoded decode_jpeg(std::FILE* file, const std::string& path, bool color) {
     (*cinfo->err->format_message)(cinfo, e->message);
     std::longjmp(e->jump, 1);
   };
-  Decoded image;
+  Pixels image;
   if (setjmp(error.jump)) {
     jpeg_destroy_decompress(&info);
     throw Error("imread: " + path + " is not a valid JPEG file: " + error.message);
@@ -67,12 +62,12 @@ Decoded decode_jpeg(std::FILE* file, const std::string& path, bool color) {
   }
   info.out_color_space = color ? JCS_RGB : JCS_GRAYSCALE;
   jpeg_start_decompress(&info);
-  image.width = static_cast<int>(info.output_width);
-  image.height = static_cast<int>(info.output_height);
+  image.width = info.output_width;
+  image.height = info.output_height;
   image.channels = info.output_components;
-  image.pixels.resize(static_cast<std::size_t>(image.width) * image.height * image.channels);
+  image.data.resize(static_cast<std::size_t>(image.width) * image.height * image.channels);
   while (info.output_scanline < info.output_height) {
-    JSAMPROW row = image.pixels.data() + static_cast<std::size_t>(info.output_scanline) * image.width * image.channels;
+    JSAMPROW row = image.data.data() + static_cast<std::size_t>(info.output_scanline) * image.width * image.channels;
     jpeg_read_scanlines(&info, &row, 1);
   }
   jpeg_finish_decompress(&info);
@@ -80,14 +75,14 @@ Decoded decode_jpeg(std::FILE* file, const std::string& path, bool color) {
   return image;
 }
 
-Decoded decode_png(std::FILE* file, const std::string& path, bool color) {
+Pixels decode_png(std::FILE* file, const std::string& path, bool color) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (!info) {
     png_destroy_read_struct(&png, nullptr, nullptr);
     throw Error("imread: out of memory reading " + path);
   }
-  Decoded image;
+  Pixels image;
   std::vector<png_bytep> rows;
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, nullptr);
@@ -110,11 +105,11 @@ Decoded decode_png(std::FILE* file, const std::string& path, bool color) {
   if (color && gray) png_set_gray_to_rgb(png);
   if (!color && !gray) png_set_rgb_to_gray_fixed(png, 1, -1, -1);
   png_read_update_info(png, info);
-  image.width = static_cast<int>(png_get_image_width(png, info));
-  image.height = static_cast<int>(png_get_image_height(png, info));
+  image.width = png_get_image_width(png, info);
+  image.height = png_get_image_height(png, info);
   image.channels = png_get_channels(png, info);
-  image.pixels.resize(static_cast<std::size_t>(image.width) * image.height * image.channels);
-  for (int r = 0; r < image.height; ++r) rows.push_back(image.pixels.data() + static_cast<std::size_t>(r) * image.width * image.channels);
+  image.data.resize(static_cast<std::size_t>(image.width) * image.height * image.channels);
+  for (int r = 0; r < image.height; ++r) rows.push_back(image.data.data() + static_cast<std::size_t>(r) * image.width * image.channels);
   png_read_image(png, rows.data());
   png_read_end(png, nullptr);
   png_destroy_read_struct(&png, &info, nullptr);
@@ -126,12 +121,12 @@ Decoded decode_png(std::FILE* file, const std::string& path, bool color) {
 namespace {
 
 // The image in `file` (`what` names it in messages), detected by its first bytes.
-NDArray decode_stream(std::FILE* file, const std::string& what, int flag, const char* op) {
+Pixels decode_stream(std::FILE* file, const std::string& what, int flag, const char* op) {
   if (flag != 0 && flag != 1) throw Error(std::string(op) + ": flag must be 1 (color) or 0 (gray), got " + std::to_string(flag));
   unsigned char magic[8] = {};
   const std::size_t got = std::fread(magic, 1, sizeof magic, file);
   std::rewind(file);
-  Decoded image;
+  Pixels image;
   if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF) {
     image = decode_jpeg(file, what, flag == 1);
   } else if (got == 8 && png_sig_cmp(magic, 0, 8) == 0) {
@@ -139,8 +134,12 @@ NDArray decode_stream(std::FILE* file, const std::string& what, int flag, const 
   } else {
     throw Error(std::string(op) + ": " + what + " is neither a JPEG nor a PNG image");
   }
+  return image;
+}
+
+NDArray to_ndarray(const Pixels& image) {
   NDArray out(Shape{image.height, image.width, image.channels}, cpu(), DType::kUint8);
-  out.copy_from_host(image.pixels.data(), DType::kUint8, image.pixels.size());
+  out.copy_from_host(image.data.data(), DType::kUint8, image.data.size());
   return out;
 }
 
@@ -149,10 +148,10 @@ NDArray decode_stream(std::FILE* file, const std::string& what, int flag, const 
 NDArray imread(const std::string& path, int flag) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) throw Error("imread: cannot open " + path);
-  return decode_stream(file.get(), path, flag, "imread");
+  return to_ndarray(decode_stream(file.get(), path, flag, "imread"));
 }
 
-NDArray imdecode(std::string_view bytes, int flag) {
+Pixels decode_pixels(std::string_view bytes, int flag) {
   if (bytes.empty()) throw Error("imdecode: the buffer is empty");
   // fmemopen reads the caller's bytes in place; the decoders take a stream.
   std::unique_ptr<std::FILE, FileCloser> file(fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb"));
@@ -160,4 +159,6 @@ NDArray imdecode(std::string_view bytes, int flag) {
   return decode_stream(file.get(), "the buffer of " + std::to_string(bytes.size()) + " bytes", flag, "imdecode");
 }
 
-}  // namespace mx::gluon::data::vision
+NDArray imdecode(std::string_view bytes, int flag) { return to_ndarray(decode_pixels(bytes, flag)); }
+
+}  // namespace mx::image

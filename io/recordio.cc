@@ -1,4 +1,4 @@
-#include <mx/gluon/data/recordio.h>
+#include <mx/io/recordio.h>
 
 #include <fcntl.h>
 #include <unistd.h>
