@@ -7,6 +7,7 @@
 #include <mx/engine/trace.h>
 #include <mx/gluon/gluon.h>
 #include <mx/graph/symbol.h>
+#include <mx/graph/visualization.h>
 #include <mx/io/csv_iter.h>
 #include <mx/io/data_iter.h>
 #include <mx/io/idx_file.h>

@@ -294,8 +294,9 @@ ParameterNaming Block::load_parameters(const std::string& path, const std::vecto
       continue;
     }
     const Shape &want = parameter.shape(), &got = it->second.shape();
-    bool fits = want.ndim() == got.ndim();
-    for (int a = 0; fits && a < want.ndim(); ++a) fits = want[a] == 0 || want[a] == got[a];
+    const bool rank_unknown = want.ndim() == 0 && !parameter.shape_known();  // a SymbolBlock's, before its first call
+    bool fits = rank_unknown || want.ndim() == got.ndim();
+    for (int a = 0; fits && !rank_unknown && a < want.ndim(); ++a) fits = want[a] == 0 || want[a] == got[a];
     if (!fits) misshaped.push_back(name + " (file " + got.str() + ", network " + want.str() + ")");
   }
   for (const auto& [name, array] : loaded) {

@@ -22,13 +22,14 @@ struct ParameterState {
   std::vector<RowSparseNDArray> sparse_grad;  // instead of grad, for grad_stype row_sparse
   init::InitializerRef pending_init;  // set while the initialization waits for the shape
   bool deferred = false;
+  bool rank_unknown = false;  // MXNet's shape=None: set_shape takes any shape
 };
 
 }  // namespace detail
 
 namespace {
 
-bool shape_known(const Shape& s) {
+bool extents_known(const Shape& s) {
   for (std::int64_t e : s) {
     if (e == 0) return false;
   }
@@ -93,16 +94,25 @@ RowSparseNDArray Parameter::row_sparse_grad(std::optional<Context> ctx) const {
 }
 std::vector<Context> Parameter::list_ctx() const { return state_->contexts; }
 
+Parameter Parameter::of_unknown_shape(std::string name, ParameterOptions options) {
+  Parameter p(std::move(name), Shape{}, std::move(options));
+  p.state_->rank_unknown = true;
+  return p;
+}
+
+bool Parameter::shape_known() const { return !state_->rank_unknown && extents_known(state_->shape); }
+
 void Parameter::set_shape(const Shape& shape) {
   Shape& current = state_->shape;
-  bool fits = current.ndim() == shape.ndim();
+  bool fits = state_->rank_unknown || current.ndim() == shape.ndim();
   for (int a = 0; fits && a < shape.ndim(); ++a) fits = current[a] == 0 || current[a] == shape[a];
   if (!fits) {
     throw ShapeError("Parameter '" + state_->name + "': shape " + shape.str() + " does not fit its shape " +
                      current.str());
   }
   current = shape;
-  if (state_->deferred && shape_known(current)) finish_initialization();
+  state_->rank_unknown = false;
+  if (state_->deferred && shape_known()) finish_initialization();
 }
 
 void Parameter::initialize(const init::InitializerRef& default_init, const std::vector<Context>& ctx, bool force_reinit) {
@@ -113,7 +123,7 @@ void Parameter::initialize(const init::InitializerRef& default_init, const std::
   state_->grad.clear();
   state_->pending_init = state_->options.init ? state_->options.init : default_init;
   if (!state_->pending_init) state_->pending_init = init::Uniform();
-  if (!shape_known(state_->shape)) {
+  if (!shape_known()) {
     if (!state_->options.allow_deferred_init) {
       throw Error("Parameter '" + state_->name + "': cannot initialize with unknown extents in shape " +
                   state_->shape.str() + " (deferred initialization is off)");

@@ -36,6 +36,9 @@ class Parameter {
  public:
   Parameter() = default;  // an empty handle
   Parameter(std::string name, Shape shape, ParameterOptions options = {});
+  // A parameter whose rank is unknown too (MXNet's shape=None, as SymbolBlock's before its first call): its
+  // shape() reads () until set_shape gives it any shape.
+  static Parameter of_unknown_shape(std::string name, ParameterOptions options = {});
 
   bool is_none() const { return state_ == nullptr; }
   // The path in the block tree once collected ("0.weight"), else the name it was made with.
@@ -49,6 +52,8 @@ class Parameter {
   double wd_mult() const;
   void set_lr_mult(double mult);
   void set_wd_mult(double mult);
+  // Whether every extent (and the rank) is known.
+  bool shape_known() const;
   // Fills unknown (0) extents; known ones must agree (mx::ShapeError naming the parameter otherwise). Completes
   // a deferred initialization once the shape is known.
   void set_shape(const Shape& shape);

@@ -30,7 +30,7 @@ SymbolBlock::SymbolBlock(const sym::Symbol& outputs, const std::vector<sym::Symb
     } else {
       ParameterOptions options;
       if (std::find(aux.begin(), aux.end(), name) != aux.end()) options.grad_req = GradReq::kNull;
-      register_parameter(Parameter(name, Shape{0}, options));
+      register_parameter(Parameter::of_unknown_shape(name, options));
     }
   }
 }
@@ -85,12 +85,27 @@ std::shared_ptr<SymbolBlock> SymbolBlock::imports(const std::string& symbol_file
 std::vector<NDArray> SymbolBlock::forward_all(const NDArray& x) {
   std::map<std::string, Parameter> by_name;
   for (const auto& [name, parameter] : own_parameters()) by_name.emplace(name, parameter);
+  learn_parameter_shapes(x, by_name);
   const Context ctx = x.context();
   context_scope on_input(ctx);  // nodes that make arrays (MXNet's _zeros) make them beside the input
   return symbol_.eval([&](const sym::Node& variable) -> NDArray {
     if (variable.name == input_name_) return x;
     return by_name.at(variable.name).data(ctx);
   });
+}
+
+// MXNet's deferred initialization: parameters of unknown shape (a symbol without its parameter file) are shaped
+// by inference through the symbol from the input's shape, at the first call.
+void SymbolBlock::learn_parameter_shapes(const NDArray& x, std::map<std::string, Parameter>& by_name) {
+  if (std::all_of(by_name.begin(), by_name.end(), [](const auto& item) { return item.second.shape_known(); })) return;
+  std::map<std::string, Shape> known{{input_name_, x.shape()}};
+  for (const auto& [name, parameter] : by_name) {
+    if (parameter.shape_known()) known.emplace(name, parameter.shape());
+  }
+  for (const auto& [node, shapes] : symbol_.infer_node_shapes(known)) {
+    const auto it = by_name.find(node->name);
+    if (node->is_variable() && it != by_name.end() && !it->second.shape_known()) it->second.set_shape(shapes.front());
+  }
 }
 
 NDArray SymbolBlock::forward(const NDArray& x) { return forward_all(x).front(); }

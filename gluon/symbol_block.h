@@ -8,6 +8,7 @@
 //   gluon::SymbolBlock features(out.get_internals()["model_dense0_relu_fwd_output"], {sym::var("data")},
 //                               alexnet->collect_params());
 //   auto loaded = gluon::SymbolBlock::imports("net-symbol.json", {"data"}, "net-0000.params");
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -21,13 +22,14 @@ namespace mx::gluon {
 class SymbolBlock : public HybridBlock {
  public:
   // `outputs` computed from the variables `inputs` (one; its name is what is fed), every other variable a
-  // parameter: taken from `params` by name (shared, not copied), else a new parameter of unknown shape.
+  // parameter: taken from `params` by name (shared, not copied), else a new parameter of unknown shape, inferred
+  // at the first call.
   SymbolBlock(const sym::Symbol& outputs, const std::vector<sym::Symbol>& inputs, const ParameterDict& params = {});
 
   // Loads `symbol_file` and, unless empty, `param_file` ("arg:"/"aux:" names, or plain ones) onto `ctx`. Every
   // parameter the symbol needs must be in the file, and the file must hold nothing else: errors name the file
-  // and the parameters. Without a parameter file the parameters' shapes are unknown (mxpp does not infer shapes
-  // through a symbol): set_shape each before initialize().
+  // and the parameters. Without a parameter file the parameters' shapes are unknown until the first call infers
+  // them from the input's (Symbol::infer_shape), initializing them then (MXNet's deferred initialization).
   static std::shared_ptr<SymbolBlock> imports(const std::string& symbol_file, const std::vector<std::string>& input_names,
                                               const std::string& param_file = "",
                                               const std::vector<Context>& ctx = {current_context()});
@@ -39,6 +41,8 @@ class SymbolBlock : public HybridBlock {
   const sym::Symbol& symbol() const { return symbol_; }
 
  private:
+  void learn_parameter_shapes(const NDArray& x, std::map<std::string, Parameter>& by_name);
+
   sym::Symbol symbol_;
   std::string input_name_;
 };

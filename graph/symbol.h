@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <mx/ndarray/ndarray.h>
@@ -22,6 +23,11 @@
 namespace mx::sym {
 
 struct Node;
+
+// MXNet's infer_shape result: in list_arguments(), list_outputs() and list_auxiliary_states() order.
+struct InferredShapes {
+  std::vector<Shape> arg_shapes, out_shapes, aux_shapes;
+};
 
 // One output of a node.
 struct Entry {
@@ -67,6 +73,15 @@ class Symbol {
   // (operators/symbolic.h). An error names the node. Traced by hybridize like any other calls.
   std::vector<NDArray> eval(const std::function<NDArray(const Node& variable)>& variable) const;
   std::vector<NDArray> eval(const std::map<std::string, NDArray>& variables) const;
+
+  // MXNet's infer_shape: the shapes of every argument, output and auxiliary state from those of some variables
+  // (the data's; a variable's "__shape__" serves too), nothing computed: each layer's parameters shaped from its
+  // data as MXNet infers them (FullyConnected, the convolutions, the normalizations, Embedding, PReLU), each
+  // node's outputs by its operator. mx::ShapeError naming the variable and the node reading it when a shape
+  // cannot be inferred, or naming the node whose inputs do not fit it.
+  InferredShapes infer_shape(const std::map<std::string, Shape>& shapes) const;
+  // The same for every node: its outputs' shapes (a variable's own).
+  std::unordered_map<const Node*, std::vector<Shape>> infer_node_shapes(const std::map<std::string, Shape>& shapes) const;
 
   const std::vector<Entry>& outputs() const { return outputs_; }
   // The nodes reachable from the outputs, each after its inputs (MXNet's DFS order).

@@ -91,6 +91,12 @@ void register_symbol_op(const std::string& name, SymbolOp op, const std::vector<
 // nullptr when none has that name.
 const SymbolOp* find_symbol_op(const std::string& name);
 std::vector<std::string> list_symbol_ops();
+// MXNet's inference of a layer's parameters from its data (FullyConnected's weight from num_hidden and the
+// data's features, BatchNorm's statistics from its channels, a convolution's kernel and bias, Embedding's table):
+// fills the inputs of unknown shape (empty) that operator `name` sets from its first input's shape. Other
+// operators, and layouts other than channel-first, leave them empty.
+void infer_input_shapes(const std::string& name, const Attrs& attrs, std::vector<std::optional<Shape>>& inputs);
+
 // Calls the node: throws mx::Error naming the operator when it is unknown.
 std::vector<NDArray> call_symbol_op(const std::string& name, const Attrs& attrs, std::span<const NDArray> inputs);
 

@@ -172,3 +172,25 @@ TEST_CASE("a zoo network's parameter file reloads by name, pretrained files are 
                     Contains("alexnet.params") && Contains(dir.string()));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("infer_shape gives an exported zoo network's parameters their shapes from the data's alone", "[model_zoo]") {
+  const vision::Model net = vision::resnet(1, 18, {.prefix = "zoo_"});
+  traced_output(net, 224);
+  // Read back from its JSON, as an exported file reads: only the data's variable carries a shape.
+  const sym::Symbol symbol = sym::load_json((*net)(sym::var("data", {.shape = Shape{1, 3, 224, 224}})).tojson());
+  for (const auto& node : symbol.topological_nodes()) {
+    if (node->is_variable() && node->name != "data") REQUIRE_FALSE(node->attrs.contains("__shape__"));
+  }
+  const sym::InferredShapes inferred = symbol.infer_shape({{"data", {8, 3, 224, 224}}});
+  CHECK(inferred.out_shapes == std::vector<Shape>{{8, 1000}});
+  gluon::ParameterDict params(net->collect_params());
+  const std::vector<std::string> arguments = symbol.list_arguments(), auxiliary = symbol.list_auxiliary_states();
+  std::int64_t total = 0;
+  for (std::size_t i = 1; i < arguments.size(); ++i) {
+    INFO(arguments[i]);
+    CHECK(inferred.arg_shapes[i] == params[arguments[i]].shape());
+    total += inferred.arg_shapes[i].size();
+  }
+  CHECK(total == 11'689'512);  // ResNet-18's published count
+  for (std::size_t i = 0; i < auxiliary.size(); ++i) CHECK(inferred.aux_shapes[i] == params[auxiliary[i]].shape());
+}
