@@ -59,6 +59,7 @@
 #include <mx/operators/sorting.h>
 #include <mx/operators/statistics.h>
 #include <mx/operators/sync_batch_norm.h>
+#include <mx/operators/transformer.h>
 #include <mx/operators/upsampling.h>
 #include <mx/operators/vector_products.h>
 #include <mx/optimizer/lr_scheduler.h>

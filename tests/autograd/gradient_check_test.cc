@@ -396,6 +396,10 @@ TEST_CASE("MXNet's smaller functions differentiate through what they are built f
   check_gradient({[](In x) { return nd::linalg::makediag(x[0], 2); }, {{2, 3}}});
   check_gradient({[](In x) { return nd::linalg::sumlogdiag(x[0]); }, {{2, 3, 3}}, 0.5, 2});
   check_gradient({[](In x) { return nd::khatri_rao({x[0], x[1]}); }, {{2, 3}, {3, 3}}});
+  check_gradient({[](In x) { return nd::contrib::interleaved_matmul_selfatt_qk(x[0], 2); }, {{3, 2, 12}}});
+  check_gradient({[](In x) { return nd::contrib::interleaved_matmul_selfatt_valatt(x[0], x[1], 2); }, {{3, 2, 12}, {4, 3, 3}}});
+  check_gradient({[](In x) { return nd::contrib::interleaved_matmul_encdec_qk(x[0], x[1], 2); }, {{2, 1, 4}, {3, 1, 8}}});
+  check_gradient({[](In x) { return nd::contrib::interleaved_matmul_encdec_valatt(x[0], x[1], 2); }, {{3, 1, 8}, {2, 2, 3}}});
 }
 
 TEST_CASE("layout functions differentiate through what they are built from", "[autograd][gradient]") {
