@@ -48,6 +48,22 @@ NDArray finish(op::Composite& node, int heads, const NDArray& y) {
   return node.active() ? node.finish({{"heads", op::attr_string(heads)}}, y) : y;
 }
 
+// q . k over sqrt(head_dim) for attention batches q and k (batch * heads, seq, head_dim): the node's output.
+NDArray scaled_scores(op::Composite& node, int heads, const NDArray& q, const NDArray& k) {
+  return finish(node, heads, batch_dot(q / std::sqrt(static_cast<double>(q.shape()[2])), k, false, true));
+}
+
+// `attention` applied to the last of each head's `parts` in `values` (queries, keys and values of a self-attention,
+// keys and values of an encoder-decoder's), as the node `op`.
+NDArray weighted_values(const char* op, const NDArray& values, int parts, const NDArray& attention, int heads) {
+  const bool self = parts == 3;
+  const std::int64_t head_dim = head_dim_of(op, self ? "queries_keys_values" : "keys_values", values, parts, heads);
+  const std::int64_t seq = values.shape()[0], batch = values.shape()[1];
+  check_attention(op, attention, batch * heads, self ? seq : -1, seq);
+  op::Composite node(op, {values, attention});
+  return finish(node, heads, interleave(batch_dot(attention, project(values, parts, parts - 1, heads, head_dim)), heads));
+}
+
 // The symbol forms: the inputs in MXNet's order, the heads attribute.
 template <class Call>
 op::SymbolOp form(Call call, std::vector<std::string> inputs) {
@@ -102,17 +118,11 @@ NDArray interleaved_matmul_selfatt_qk(const NDArray& queries_keys_values, int he
   constexpr const char* kOp = "_contrib_interleaved_matmul_selfatt_qk";
   const std::int64_t head_dim = head_dim_of(kOp, "queries_keys_values", queries_keys_values, 3, heads);
   op::Composite node(kOp, {queries_keys_values});
-  const NDArray q = project(queries_keys_values, 3, 0, heads, head_dim), k = project(queries_keys_values, 3, 1, heads, head_dim);
-  return finish(node, heads, batch_dot(q / std::sqrt(static_cast<double>(head_dim)), k, false, true));
+  return scaled_scores(node, heads, project(queries_keys_values, 3, 0, heads, head_dim), project(queries_keys_values, 3, 1, heads, head_dim));
 }
 
 NDArray interleaved_matmul_selfatt_valatt(const NDArray& queries_keys_values, const NDArray& attention, int heads) {
-  constexpr const char* kOp = "_contrib_interleaved_matmul_selfatt_valatt";
-  const std::int64_t head_dim = head_dim_of(kOp, "queries_keys_values", queries_keys_values, 3, heads);
-  const std::int64_t seq = queries_keys_values.shape()[0], batch = queries_keys_values.shape()[1];
-  check_attention(kOp, attention, batch * heads, seq, seq);
-  op::Composite node(kOp, {queries_keys_values, attention});
-  return finish(node, heads, interleave(batch_dot(attention, project(queries_keys_values, 3, 2, heads, head_dim)), heads));
+  return weighted_values("_contrib_interleaved_matmul_selfatt_valatt", queries_keys_values, 3, attention, heads);
 }
 
 NDArray interleaved_matmul_encdec_qk(const NDArray& queries, const NDArray& keys_values, int heads) {
@@ -123,17 +133,11 @@ NDArray interleaved_matmul_encdec_qk(const NDArray& queries, const NDArray& keys
                      queries.shape().str() + " for as many sequences");
   }
   op::Composite node(kOp, {queries, keys_values});
-  const NDArray q = project(queries, 1, 0, heads, head_dim), k = project(keys_values, 2, 0, heads, head_dim);
-  return finish(node, heads, batch_dot(q / std::sqrt(static_cast<double>(head_dim)), k, false, true));
+  return scaled_scores(node, heads, project(queries, 1, 0, heads, head_dim), project(keys_values, 2, 0, heads, head_dim));
 }
 
 NDArray interleaved_matmul_encdec_valatt(const NDArray& keys_values, const NDArray& attention, int heads) {
-  constexpr const char* kOp = "_contrib_interleaved_matmul_encdec_valatt";
-  const std::int64_t head_dim = head_dim_of(kOp, "keys_values", keys_values, 2, heads);
-  const std::int64_t seq = keys_values.shape()[0], batch = keys_values.shape()[1];
-  check_attention(kOp, attention, batch * heads, -1, seq);
-  op::Composite node(kOp, {keys_values, attention});
-  return finish(node, heads, interleave(batch_dot(attention, project(keys_values, 2, 1, heads, head_dim)), heads));
+  return weighted_values("_contrib_interleaved_matmul_encdec_valatt", keys_values, 2, attention, heads);
 }
 
 }  // namespace mx::nd::contrib

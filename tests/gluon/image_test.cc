@@ -18,8 +18,10 @@
 #include <mx/mx.h>
 
 #include "../operators/test_util.h"
+#include "../png_file.h"
 
 using namespace mx;
+using test::write_png;
 using Catch::Matchers::Contains;
 namespace vision = gluon::data::vision;
 namespace fs = std::filesystem;
@@ -33,20 +35,6 @@ std::vector<std::uint8_t> gradient(int width, int height) {
     for (int x = 0; x < width; ++x) rgb.insert(rgb.end(), {static_cast<std::uint8_t>(10 * y), static_cast<std::uint8_t>(10 * x), 7});
   }
   return rgb;
-}
-
-void write_png(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgb) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png_create_info_struct(png);
-  png_init_io(png, f);
-  png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  for (int y = 0; y < height; ++y) png_write_row(png, const_cast<png_bytep>(rgb.data() + y * width * 3));
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  std::fclose(f);
 }
 
 void write_jpeg(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgb) {

@@ -2,9 +2,6 @@
 // pad, mirror and normalization, round_batch, labels, parts, shuffling, determinism and errors.
 #include <catch2/catch.hpp>
 
-#include <png.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,6 +10,7 @@
 #include <mx/mx.h>
 
 #include "../operators/test_util.h"
+#include "../png_file.h"
 
 using namespace mx;
 using Catch::Matchers::Contains;
@@ -31,17 +29,7 @@ std::string png_bytes(const fs::path& dir, int i) {
   for (int y = 0; y < kHeight; ++y)
     for (int x = 0; x < kWidth; ++x)
       for (int c = 0; c < 3; ++c) rgb.push_back(static_cast<std::uint8_t>(pixel(i, y, x, c)));
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png_create_info_struct(png);
-  png_init_io(png, f);
-  png_set_IHDR(png, info, kWidth, kHeight, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  for (int y = 0; y < kHeight; ++y) png_write_row(png, rgb.data() + y * kWidth * 3);
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  std::fclose(f);
+  test::write_png(path, kWidth, kHeight, rgb);
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
