@@ -29,6 +29,7 @@
 #include <mx/operators/amp.h>
 #include <mx/operators/apply.h>
 #include <mx/operators/bilinear_resize.h>
+#include <mx/operators/control_flow.h>
 #include <mx/operators/convolution.h>
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>

@@ -400,6 +400,18 @@ TEST_CASE("MXNet's smaller functions differentiate through what they are built f
   check_gradient({[](In x) { return nd::contrib::interleaved_matmul_selfatt_valatt(x[0], x[1], 2); }, {{3, 2, 12}, {4, 3, 3}}});
   check_gradient({[](In x) { return nd::contrib::interleaved_matmul_encdec_qk(x[0], x[1], 2); }, {{2, 1, 4}, {3, 1, 8}}});
   check_gradient({[](In x) { return nd::contrib::interleaved_matmul_encdec_valatt(x[0], x[1], 2); }, {{3, 1, 8}, {2, 2, 3}}});
+  // A recurrent cell's loop: h = tanh(x_t * h + h), the outputs stacked.
+  check_gradient({[](In x) {
+                    using nd::contrib::Arrays;
+                    return nd::contrib::foreach(
+                               [](const Arrays& xt, const Arrays& h) {
+                                 const NDArray next = nd::tanh(xt[0] * h[0] + h[0]);
+                                 return std::pair{Arrays{next}, Arrays{next}};
+                               },
+                               {x[0]}, {x[1]})
+                        .first.front();
+                  },
+                  {{3, 2}, {2}}});
 }
 
 TEST_CASE("layout functions differentiate through what they are built from", "[autograd][gradient]") {
