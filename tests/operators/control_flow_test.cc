@@ -86,7 +86,7 @@ TEST_CASE("while_loop steps while cond holds, padding the outputs to max_iterati
                     Contains("cond's result must be one value"));
 }
 
-TEST_CASE("cond runs the branch its predicate picks; isinf, isfinite and isnan test each element") {
+TEST_CASE("cond runs the branch its predicate picks, and isinf, isfinite and isnan test each element") {
   // MXNet's example: a * b < 5 gives (a + 5) * (b + 5) = 42.
   const NDArray a = nd::array({1}, Shape{1}), b = nd::array({2}, Shape{1});
   const Arrays picked = nd::contrib::cond(
