@@ -105,7 +105,7 @@ bool Parameter::shape_known() const { return !state_->rank_unknown && extents_kn
 void Parameter::set_shape(const Shape& shape) {
   Shape& current = state_->shape;
   bool fits = state_->rank_unknown || current.ndim() == shape.ndim();
-  for (int a = 0; fits && a < shape.ndim(); ++a) fits = current[a] == 0 || current[a] == shape[a];
+  for (int a = 0; fits && !state_->rank_unknown && a < shape.ndim(); ++a) fits = current[a] == 0 || current[a] == shape[a];
   if (!fits) {
     throw ShapeError("Parameter '" + state_->name + "': shape " + shape.str() + " does not fit its shape " +
                      current.str());

@@ -1,5 +1,4 @@
-// Symbol::infer_shape: the graph traced on placeholder arrays (nothing computed), each layer's parameters shaped
-// from its data as MXNet infers them.
+// Symbol::infer_shape: the graph traced on placeholders (nothing computed), parameters shaped from their data.
 #include <algorithm>
 #include <unordered_map>
 

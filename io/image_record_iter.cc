@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include <mx/io/image_io.h>
+#include <mx/io/part_range.h>
 #include <mx/io/recordio.h>
 #include <mx/ndarray/error.h>
 #include <mx/operators/image.h>
@@ -51,9 +52,7 @@ void check_options(const ImageRecordIterOptions& o) {
   if (o.pad < 0) fail("pad must not be negative, got " + std::to_string(o.pad));
   if (o.std_r == 0 || o.std_g == 0 || o.std_b == 0) fail("std_r, std_g and std_b must not be 0");
   if (o.dtype != DType::kFloat32 && o.dtype != DType::kUint8) fail(std::string("dtype must be float32 or uint8, got ") + dtype_name(o.dtype));
-  if (o.num_parts <= 0 || o.part_index < 0 || o.part_index >= o.num_parts) {
-    fail("part_index " + std::to_string(o.part_index) + " is not a part of num_parts " + std::to_string(o.num_parts));
-  }
+  detail::check_part("ImageRecordIter", o.num_parts, o.part_index);
 }
 
 // Every record's offset, from the index when there is one, else by reading the file through once.
@@ -170,9 +169,7 @@ ImageRecordIter::ImageRecordIter(ImageRecordIterOptions options)
   source_->fd = ::open(options_.path_imgrec.c_str(), O_RDONLY | O_CLOEXEC);
   if (source_->fd < 0) throw Error("ImageRecordIter: cannot open " + options_.path_imgrec + ": " + std::strerror(errno));
   const std::vector<std::uint64_t> all = record_offsets(options_);
-  const double share = static_cast<double>(all.size()) / static_cast<double>(options_.num_parts);
-  const auto begin = static_cast<std::ptrdiff_t>(share * static_cast<double>(options_.part_index));
-  const auto end = static_cast<std::ptrdiff_t>(share * static_cast<double>(options_.part_index + 1));
+  const auto [begin, end] = detail::part_range(static_cast<std::int64_t>(all.size()), options_.num_parts, options_.part_index);
   source_->offsets.assign(all.begin() + begin, all.begin() + end);
   reset();
 }
@@ -230,9 +227,7 @@ bool ImageRecordIter::next() {
       }
     });
   });
-  Shape data_shape{batch_size_};
-  for (std::int64_t extent : options_.data_shape) data_shape.push_back(extent);
-  NDArray data(data_shape, cpu(), options_.dtype);
+  NDArray data(provide_data().front().shape, cpu(), options_.dtype);
   if (options_.dtype == DType::kFloat32) {
     data.copy_from_host(floats.data(), DType::kFloat32, floats.size());
   } else {

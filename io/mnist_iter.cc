@@ -8,32 +8,20 @@
 #include <mx/engine/logging.h>
 #include <mx/io/idx_file.h>
 #include <mx/io/ndarray_iter.h>
+#include <mx/io/part_range.h>
 #include <mx/ndarray/error.h>
 
 namespace mx::io {
-namespace {
-
-// Samples [start, end) of `count` for this part, split as MXNet's GetPart splits them.
-std::pair<std::int64_t, std::int64_t> part_of(std::int64_t count, const MNISTIterOptions& o) {
-  const double share = static_cast<double>(count) / static_cast<double>(o.num_parts);
-  return {static_cast<std::int64_t>(share * static_cast<double>(o.part_index)),
-          static_cast<std::int64_t>(share * static_cast<double>(o.part_index + 1))};
-}
-
-}  // namespace
 
 MNISTIter::MNISTIter(MNISTIterOptions options) : DataIter(options.batch_size) {
   if (options.batch_size <= 0) throw Error("MNISTIter: batch_size must be positive, got " + std::to_string(options.batch_size));
-  if (options.num_parts <= 0 || options.part_index < 0 || options.part_index >= options.num_parts) {
-    throw Error("MNISTIter: part_index " + std::to_string(options.part_index) + " is not a part of num_parts " +
-                std::to_string(options.num_parts));
-  }
+  detail::check_part("MNISTIter", options.num_parts, options.part_index);
   const IdxFile images = read_idx(options.image, 3), labels = read_idx(options.label, 1);
   if (images.dims[0] != labels.dims[0]) {
     throw Error("MNISTIter: " + options.image + " holds " + std::to_string(images.dims[0]) + " images but " + options.label +
                 " " + std::to_string(labels.dims[0]) + " labels");
   }
-  const auto [start, end] = part_of(images.dims[0], options);
+  const auto [start, end] = detail::part_range(images.dims[0], options.num_parts, options.part_index);
   num_samples_ = end - start;
   const std::int64_t pixels = images.dims[1] * images.dims[2];
   // MXNet's order: its RANDOM_ENGINE (mt19937) seeded with `seed`, one std::shuffle of the sample indices.

@@ -150,58 +150,59 @@ std::optional<NDArray> bias_of(Inputs inputs, bool no_bias) {
   return inputs[2];
 }
 
-Outputs call_convolution(const Attrs& a, Inputs in) {
-  AttrReader attrs("Convolution", a);
-  const nd::ConvShape shape = read_spatial(attrs);
+// What every convolution node has: the kernel geometry, filters, groups and bias (MXNet's default for no_bias
+// differs by operator); layouts and cuDNN tuning accepted.
+struct ConvAttrs {
+  nd::ConvShape shape;
   std::int64_t num_filter = 0, num_group = 1;
-  bool no_bias = false;
-  attrs.read("num_filter", num_filter);
-  attrs.read("num_group", num_group);
-  attrs.read("no_bias", no_bias);
+  bool no_bias;
+};
+
+ConvAttrs read_convolution(AttrReader& attrs, bool no_bias_default) {
+  ConvAttrs c{read_spatial(attrs), 0, 1, no_bias_default};
+  attrs.read("num_filter", c.num_filter);
+  attrs.read("num_group", c.num_group);
+  attrs.read("no_bias", c.no_bias);
   read_layout(attrs);
   ignore_tuning(attrs);
+  return c;
+}
+
+Outputs call_convolution(const Attrs& a, Inputs in) {
+  AttrReader attrs("Convolution", a);
+  const ConvAttrs c = read_convolution(attrs, false);
   attrs.finish();
-  require_inputs(attrs, in, no_bias ? 2 : 3, no_bias ? 2 : 3);
-  return {nd::Convolution(in[0], in[1], bias_of(in, no_bias), shape, num_filter, num_group)};
+  require_inputs(attrs, in, c.no_bias ? 2 : 3, c.no_bias ? 2 : 3);
+  return {nd::Convolution(in[0], in[1], bias_of(in, c.no_bias), c.shape, c.num_filter, c.num_group)};
 }
 
 // MXNet's contrib DeformableConvolution (data, offset, weight, bias) and, with modulated, (data, offset, mask, ...).
 Outputs call_deformable(const Attrs& a, Inputs in, bool modulated) {
   AttrReader attrs(modulated ? "_contrib_ModulatedDeformableConvolution" : "_contrib_DeformableConvolution", a);
-  const nd::ConvShape shape = read_spatial(attrs);
-  std::int64_t num_filter = 0, num_group = 1, num_deformable_group = 1;
-  bool no_bias = false;
-  attrs.read("num_filter", num_filter);
-  attrs.read("num_group", num_group);
-  attrs.read("no_bias", no_bias);
+  const ConvAttrs c = read_convolution(attrs, false);
+  std::int64_t num_deformable_group = 1;
   attrs.read("num_deformable_group", num_deformable_group);
-  read_layout(attrs);
-  ignore_tuning(attrs);
   attrs.finish();
-  const std::size_t weights = modulated ? 3 : 2, count = weights + (no_bias ? 1 : 2);
+  const std::size_t weights = modulated ? 3 : 2, count = weights + (c.no_bias ? 1 : 2);
   require_inputs(attrs, in, count, count);
-  const std::optional<NDArray> bias = no_bias ? std::nullopt : std::optional<NDArray>(in[weights + 1]);
-  if (modulated) return {nd::contrib::ModulatedDeformableConvolution(in[0], in[1], in[2], in[3], bias, shape, num_filter, num_group, num_deformable_group)};
-  return {nd::contrib::DeformableConvolution(in[0], in[1], in[2], bias, shape, num_filter, num_group, num_deformable_group)};
+  const std::optional<NDArray> bias = c.no_bias ? std::nullopt : std::optional<NDArray>(in[weights + 1]);
+  if (modulated) {
+    return {nd::contrib::ModulatedDeformableConvolution(in[0], in[1], in[2], in[3], bias, c.shape, c.num_filter, c.num_group,
+                                                        num_deformable_group)};
+  }
+  return {nd::contrib::DeformableConvolution(in[0], in[1], in[2], bias, c.shape, c.num_filter, c.num_group, num_deformable_group)};
 }
 
 Outputs call_deconvolution(const Attrs& a, Inputs in) {
   AttrReader attrs("Deconvolution", a);
-  const nd::ConvShape shape = read_spatial(attrs);
-  std::int64_t num_filter = 0, num_group = 1;
-  bool no_bias = true;  // MXNet's default for Deconvolution
+  const ConvAttrs c = read_convolution(attrs, true);  // MXNet's Deconvolution has no bias unless asked
   std::vector<std::int64_t> adj, target_shape;
-  attrs.read("num_filter", num_filter);
-  attrs.read("num_group", num_group);
-  attrs.read("no_bias", no_bias);
   attrs.read("adj", adj);
   attrs.read("target_shape", target_shape);
   if (!target_shape.empty()) throw Error("Deconvolution: target_shape is not supported by mxpp; give adj instead");
-  read_layout(attrs);
-  ignore_tuning(attrs);
   attrs.finish();
-  require_inputs(attrs, in, no_bias ? 2 : 3, no_bias ? 2 : 3);
-  return {nd::Deconvolution(in[0], in[1], bias_of(in, no_bias), shape, num_filter, num_group, adj)};
+  require_inputs(attrs, in, c.no_bias ? 2 : 3, c.no_bias ? 2 : 3);
+  return {nd::Deconvolution(in[0], in[1], bias_of(in, c.no_bias), c.shape, c.num_filter, c.num_group, adj)};
 }
 
 Outputs call_pooling(const Attrs& a, Inputs in) {
