@@ -351,13 +351,13 @@ void set_walk_mode(bool create_graph, bool train_mode) {
 }
 
 // Writes a row-sparse gradient into its variable's buffer by the variable's grad_req.
-void write_row_sparse(AutogradEntry& variable, const RowSparseNDArray& sum) {
+void write_row_sparse(AutogradEntry& variable, RowSparseNDArray sum) {
   RowSparseNDArray& buffer = variable.sparse_grad;
   if (variable.grad_req == GradReq::kAdd) {
-    if (!sum.is_none()) nd::sparse::copyto(nd::sparse::add(buffer, sum), buffer);
+    if (!sum.is_none()) nd::sparse::moveto(nd::sparse::add(buffer, sum), buffer);
   } else {
-    nd::sparse::copyto(sum.is_none() ? nd::sparse::row_sparse_array(buffer.shape(), buffer.dtype(), buffer.context())
-                                     : sum,
+    nd::sparse::moveto(sum.is_none() ? nd::sparse::row_sparse_array(buffer.shape(), buffer.dtype(), buffer.context())
+                                     : std::move(sum),
                        buffer);
   }
 }

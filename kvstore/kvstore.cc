@@ -304,9 +304,13 @@ void KVStore::pushpull(const Key& key, const std::vector<RowSparseNDArray>& valu
   if (compression_) {
     throw Error("KVStore.pushpull: key " + entry.key.str() + ": gradient compression is for dense values");
   }
-  const RowSparseNDArray local = values.size() == 1 ? values[0] : nd::sparse::add_n(values);
-  const RowSparseNDArray sum = reduce_row_sparse(entry, local);
-  for (RowSparseNDArray out : outs) nd::sparse::copyto(sum, out);
+  RowSparseNDArray sum = reduce_row_sparse(entry, values.size() == 1 ? values[0] : nd::sparse::add_n(values));
+  for (std::size_t i = 0; i + 1 < outs.size(); ++i) {
+    RowSparseNDArray out = outs[i];
+    nd::sparse::copyto(sum, out);
+  }
+  RowSparseNDArray last = outs.back();
+  nd::sparse::moveto(std::move(sum), last);  // the sum's buffers, when nothing else holds them
 }
 
 void KVStore::row_sparse_pull(const Key& key, const std::vector<RowSparseNDArray>& outs, const NDArray& row_ids) {

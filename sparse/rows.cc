@@ -105,17 +105,31 @@ void copyto(const RowSparseNDArray& src, RowSparseNDArray& dst) {
   ds::check_same_layout("copyto", src, dst);
   if (src.chunk() == dst.chunk()) return;
   ds::push("copyto", dst.context(), {src.var()}, {dst.var()}, [from = src.chunk(), to = dst.chunk()] {
-    // A source no handle refers to any more (a sum made for this copy, as backward's) can give up its buffers:
-    // nothing can read it after this operation.
-    if (from.use_count() == 1) {
-      to->values.swap(from->values);
-      to->indices.swap(from->indices);
-      return;
-    }
     to->values = from->values;
     to->indices = from->indices;
   });
   dst.bump_version();
+}
+
+void moveto(RowSparseNDArray&& src, RowSparseNDArray& dst) {
+  ds::check_sparse_operand("moveto", src, "the source");
+  ds::check_sparse_operand("moveto", dst, "the destination");
+  ds::check_same_layout("moveto", src, dst);
+  if (src.chunk() == dst.chunk()) return;
+  // The source is read and written (its error still passes to dst), so every operation pushed on it before has
+  // finished (the engine orders them) and none pushed after can start: when this operation holds the last
+  // reference, no handle can read the source again and its buffers can be handed over; otherwise they are copied.
+  ds::push("moveto", dst.context(), {src.var()}, {src.var(), dst.var()}, [from = src.chunk(), to = dst.chunk()] {
+    if (from.use_count() == 1) {
+      to->values.swap(from->values);
+      to->indices.swap(from->indices);
+    } else {
+      to->values = from->values;
+      to->indices = from->indices;
+    }
+  });
+  dst.bump_version();
+  src = RowSparseNDArray();
 }
 
 }  // namespace mx::nd::sparse

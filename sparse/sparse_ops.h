@@ -29,6 +29,9 @@ RowSparseNDArray row_sparse_sum_rows(const NDArray& values, const NDArray& rows,
 RowSparseNDArray retain_rows(const NDArray& dense, const NDArray& rows);
 // Overwrites `dst`'s values with `src`'s, keeping the handle (a gradient buffer). Shapes and dtypes must agree.
 void copyto(const RowSparseNDArray& src, RowSparseNDArray& dst);
+// copyto that hands `src`'s buffers to `dst` instead of copying them when no other handle holds them (a sum made
+// for this write, as backward's); `src` is left empty.
+void moveto(RowSparseNDArray&& src, RowSparseNDArray& dst);
 
 // Sums with row-sparse operands (MXNet's elemwise_add, add_n). The sparse forms store the union of the rows.
 RowSparseNDArray add(const RowSparseNDArray& a, const RowSparseNDArray& b);
