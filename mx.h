@@ -18,6 +18,10 @@
 #include <mx/io/ndarray_iter.h>
 #include <mx/io/recordio.h>
 #include <mx/kvstore/kvstore.h>
+#include <mx/module/callbacks.h>
+#include <mx/module/checkpoint.h>
+#include <mx/module/executor.h>
+#include <mx/module/module.h>
 #include <mx/ndarray/dtype.h>
 #include <mx/ndarray/error.h>
 #include <mx/ndarray/grad_req.h>
@@ -49,6 +53,7 @@
 #include <mx/operators/nn.h>
 #include <mx/operators/normalization.h>
 #include <mx/operators/optimizer_updates.h>
+#include <mx/operators/output_layers.h>
 #include <mx/operators/random.h>
 #include <mx/operators/reduce.h>
 #include <mx/operators/rnn.h>

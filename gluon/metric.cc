@@ -333,4 +333,39 @@ std::vector<std::pair<std::string, double>> CompositeEvalMetric::get_name_value(
   return all;
 }
 
+std::shared_ptr<EvalMetric> create(const std::string& name) {
+  using Make = std::shared_ptr<EvalMetric> (*)();
+  static const std::vector<std::pair<std::string, Make>> known = {
+      {"acc", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<Accuracy>(); }},
+      {"accuracy", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<Accuracy>(); }},
+      {"top_k_accuracy", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<TopKAccuracy>(); }},
+      {"top_k_acc", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<TopKAccuracy>(); }},
+      {"f1", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<F1>(); }},
+      {"mcc", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<MCC>(); }},
+      {"pcc", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<PCC>(); }},
+      {"mae", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<MAE>(); }},
+      {"mse", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<MSE>(); }},
+      {"rmse", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<RMSE>(); }},
+      {"ce", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<CrossEntropy>(); }},
+      {"cross-entropy", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<CrossEntropy>(); }},
+      {"nll_loss", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<NegativeLogLikelihood>(); }},
+      {"perplexity", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<Perplexity>(); }},
+      {"pearsonr", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<PearsonCorrelation>(); }},
+      {"loss", [] -> std::shared_ptr<EvalMetric> { return std::make_shared<Loss>(); }},
+  };
+  std::string names;
+  for (const auto& [known_name, make] : known) {
+    if (known_name == name) return make();
+    names += (names.empty() ? "" : ", ") + known_name;
+  }
+  throw Error("metric::create: unknown metric '" + name + "' (known: " + names + ")");
+}
+
+std::shared_ptr<EvalMetric> create(const std::vector<std::string>& names) {
+  if (names.size() == 1) return create(names.front());
+  auto composite = std::make_shared<CompositeEvalMetric>();
+  for (const std::string& name : names) composite->add(create(name));
+  return composite;
+}
+
 }  // namespace mx::gluon::metric

@@ -219,6 +219,7 @@ class CompositeEvalMetric : public EvalMetric {
   void add(M metric) {
     metrics_.push_back(std::make_shared<M>(std::move(metric)));
   }
+  void add(std::shared_ptr<EvalMetric> metric) { metrics_.push_back(std::move(metric)); }
   void reset() override;
   std::pair<std::string, double> get() const override;  // the first member's
   std::vector<std::pair<std::string, double>> get_name_value() const override;
@@ -229,6 +230,12 @@ class CompositeEvalMetric : public EvalMetric {
  private:
   std::vector<std::shared_ptr<EvalMetric>> metrics_;
 };
+
+// MXNet's mx.metric.create by name: "acc" (or "accuracy"), "top_k_accuracy" (or "top_k_acc"; top 1), "f1", "mcc",
+// "pcc", "mae", "mse", "rmse", "ce" (or "cross-entropy"), "nll_loss", "perplexity", "pearsonr", "loss". Several
+// names make a CompositeEvalMetric. An unknown name is an mx::Error listing the known ones.
+std::shared_ptr<EvalMetric> create(const std::string& name);
+std::shared_ptr<EvalMetric> create(const std::vector<std::string>& names);
 
 template <class M>
 std::shared_ptr<EvalMetric> fresh(const M& metric) {

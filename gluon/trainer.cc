@@ -11,6 +11,7 @@
 #include <mx/operators/copy.h>
 #include <mx/operators/creation.h>
 #include <mx/operators/elemwise.h>
+#include <mx/optimizer/state_file.h>
 #include <mx/sparse/sparse_ops.h>
 
 namespace mx::gluon {
@@ -263,16 +264,13 @@ void Trainer::save_states(const std::string& path) const {
     kvstore_->save_optimizer_states(path);
     return;
   }
-  std::map<std::string, NDArray> arrays;
-  for (std::size_t index = 0; index < slots_.size(); ++index) {
-    const Slot& slot = slots_[index];
-    if (slot.states.empty()) continue;
-    for (std::size_t s = 0; s < slot.states[0].size(); ++s) arrays[slot.name + ":state" + std::to_string(s)] = slot.states[0][s];
-    const auto count = optimizer_->update_counts().find(static_cast<int>(index));
-    const double updates = count == optimizer_->update_counts().end() ? 0 : count->second;
-    arrays[slot.name + ":updates"] = nd::full({1}, updates, cpu(), DType::kFloat64);
+  std::vector<std::string> names;
+  std::vector<std::vector<std::vector<NDArray>>> states;
+  for (const Slot& slot : slots_) {
+    names.push_back(slot.name);
+    states.push_back(slot.states);
   }
-  nd::save(path, arrays);
+  optimizer::save_states(path, *optimizer_, names, states);
 }
 
 void Trainer::load_states(const std::string& path) {
@@ -281,31 +279,14 @@ void Trainer::load_states(const std::string& path) {
     kvstore_->load_optimizer_states(path);
     return;
   }
-  const std::map<std::string, NDArray> loaded = nd::load(path).dict();
-  std::map<int, int> counts;
-  std::vector<std::vector<NDArray>> states(slots_.size());
-  for (std::size_t index = 0; index < slots_.size(); ++index) {
-    Slot& slot = slots_[index];
+  std::vector<std::string> names;
+  std::vector<std::vector<std::vector<NDArray>>> states;
+  for (Slot& slot : slots_) {
     check_initialized(slot);
-    const auto updates = loaded.find(slot.name + ":updates");
-    if (updates == loaded.end()) continue;  // never updated when saved
-    counts[static_cast<int>(index)] = static_cast<int>(updates->second.asscalar<double>());
-    for (std::size_t s = 0; s < slot.states[0].size(); ++s) {
-      const auto it = loaded.find(slot.name + ":state" + std::to_string(s));
-      if (it == loaded.end() || it->second.shape() != slot.parameter.shape()) {
-        throw Error("Trainer.load_states: " + path + " has no state " + std::to_string(s) + " of shape " +
-                    slot.parameter.shape().str() + " for '" + slot.name + "' (saved by another optimizer or network?)");
-      }
-      states[index].push_back(it->second);
-    }
+    names.push_back(slot.name);
+    states.push_back(slot.states);  // handles: loading writes the slots' arrays
   }
-  autograd::pause no_recording;
-  for (std::size_t index = 0; index < slots_.size(); ++index) {
-    for (std::vector<NDArray>& per_context : slots_[index].states) {
-      for (std::size_t s = 0; s < states[index].size(); ++s) states[index][s].astype(per_context[s].dtype()).copyto(per_context[s]);
-    }
-  }
-  optimizer_->set_update_counts(std::move(counts));
+  optimizer::load_states(path, *optimizer_, names, states, "Trainer.load_states");
 }
 
 }  // namespace mx::gluon

@@ -204,7 +204,13 @@ Symbol invoke(const std::string& op, const std::vector<Symbol>& inputs, op::Attr
     }
     node->inputs.push_back(in.outputs().front());
   }
-  node->num_outputs = form->count_outputs ? form->count_outputs(node->attrs, static_cast<int>(inputs.size())) : 1;
+  // MXNet's variables for the inputs not given: FullyConnected named "fc1" on data alone reads "fc1_weight" and
+  // "fc1_bias".
+  const std::vector<std::string> names = op::symbol_input_names(op, node->attrs);
+  for (std::size_t i = node->inputs.size(); i < names.size(); ++i) {
+    node->inputs.push_back(var(node->name + "_" + names[i]).outputs().front());
+  }
+  node->num_outputs = form->count_outputs ? form->count_outputs(node->attrs, static_cast<int>(node->inputs.size())) : 1;
   std::vector<Entry> outputs;
   for (int i = 0; i < node->num_outputs; ++i) outputs.push_back({node, i});
   return Symbol(std::move(outputs));

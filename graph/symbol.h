@@ -4,9 +4,9 @@
 // its outputs) share their nodes; a symbol is cheap to copy.
 //
 //   auto data = sym::var("data");
-//   auto fc = sym::invoke("FullyConnected", {data, sym::var("w"), sym::var("b")}, {{"num_hidden", "10"}}, "fc1");
+//   auto fc = sym::invoke("FullyConnected", {data}, {{"num_hidden", "10"}}, "fc1");
 //   auto net = sym::invoke("Activation", {fc}, {{"act_type", "relu"}}, "relu1");
-//   net.list_arguments();                       // data, w, b
+//   net.list_arguments();                       // data, fc1_weight, fc1_bias
 //   net.get_internals()["fc1_output"];          // the FullyConnected node's output
 //   net.tojson();                               // MXNet 1.x's symbol JSON
 #include <functional>
@@ -96,7 +96,9 @@ struct VarOptions {
   std::optional<DType> dtype;
 };
 Symbol var(const std::string& name, const VarOptions& options = {});
-// A node of operator `op` (a name operators/symbolic.h knows) on the inputs' first outputs.
+// A node of operator `op` (a name operators/symbolic.h knows) on the inputs' first outputs. Inputs left out at
+// the end become variables named after the node, as MXNet's: FullyConnected "fc1" on data alone reads
+// "fc1_weight" and "fc1_bias", SoftmaxOutput "softmax" reads "softmax_label".
 Symbol invoke(const std::string& op, const std::vector<Symbol>& inputs, op::Attrs attrs = {}, std::string name = "");
 // Several symbols as one with all their outputs (MXNet's Group).
 Symbol group(const std::vector<Symbol>& symbols);

@@ -604,6 +604,8 @@ void register_composite_forms() {
   alias("Concat", {"concat"});
   alias("SliceChannel", {"split"});
   alias("Cast", {"cast"});
+  alias("BlockGrad", {"stop_gradient"});
+  alias("MakeLoss", {"make_loss"});
 }
 
 }  // namespace mx::op

@@ -207,7 +207,8 @@ const op::Operator<FCParams> kFullyConnected = op::define<FCParams>({.name = "Fu
                                                                      .gpu = MX_GPU(&fc_gpu),
                                                                      .gradient = &fc_gradient,
                                                                      .to_attrs = &fc_to_attrs,
-                                                                     .from_attrs = &fc_from_attrs});
+                                                                     .from_attrs = &fc_from_attrs,
+                                                                     .input_names = {"data", "weight", "bias"}});
 
 }  // namespace
 

@@ -154,6 +154,9 @@ SymbolOp symbol_form(const Operator<P>& op) {
     return outputs;
   };
   form.count_outputs = [op, parse](const Attrs& attrs, int n) { return output_count(op, parse(attrs, n), n); };
+  for (const char* name : op.input_names) {
+    if (name != nullptr) form.input_names.emplace_back(name);
+  }
   return form;
 }
 

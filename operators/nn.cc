@@ -302,6 +302,29 @@ const op::Operator<SoftmaxOutputOptions> kSoftmaxOutput = op::define<SoftmaxOutp
       const NDArray target = one_hot(args.inputs[1], data.shape()[data.ndim() - 1], 1, 0, data.dtype());
       return {(args.outputs[0] - target) * scale, NDArray()};
     },
+    .to_attrs = [](const SoftmaxOutputOptions& o, int, op::Attrs& attrs) {
+      attrs["grad_scale"] = op::attr_string(o.grad_scale);
+      attrs["normalization"] = o.normalize_by_batch ? "batch" : "null";
+    },
+    .from_attrs = [](op::AttrReader& attrs, int) {
+      SoftmaxOutputOptions o;
+      attrs.read("grad_scale", o.grad_scale);
+      std::string normalization = "null";
+      attrs.read("normalization", normalization);
+      if (normalization != "null" && normalization != "batch") {
+        throw Error("SoftmaxOutput: normalization=\"" + normalization + "\" is not supported (mxpp supports null, batch)");
+      }
+      o.normalize_by_batch = normalization == "batch";
+      // MXNet's defaults only: labels to ignore, multi_output's channel axis and label smoothing are not built.
+      attrs.ignore("use_ignore", {"False", "0"});
+      attrs.ignore("ignore_label");
+      attrs.ignore("multi_output", {"False", "0"});
+      attrs.ignore("preserve_shape");
+      attrs.ignore("out_grad", {"False", "0"});
+      attrs.ignore("smooth_alpha", {"0", "0.0"});
+      return o;
+    },
+    .input_names = {"data", "label"},
 });
 
 // ---- softmax_cross_entropy ----

@@ -1,5 +1,7 @@
 // MXNet's inference of a layer's parameters from its data (each operator's FInferShape run backwards): the
-// shapes a symbol's weights must have, so that Symbol::infer_shape needs only the data's.
+// shapes a symbol's weights must have, so that Symbol::infer_shape needs only the data's; and which of its
+// inputs a layer's node takes, for the variables sym::invoke makes.
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 
@@ -59,6 +61,11 @@ void per_channel(AttrReader& attrs, Inputs& in, std::int64_t axis) {
   for (std::size_t i = 1; i < in.size(); ++i) fill(in, i, Shape{(*in[0])[static_cast<int>(axis)]});
 }
 
+void regression_label(AttrReader&, Inputs& in) {
+  const Shape& data = *in[0];
+  fill(in, 1, data.ndim() == 2 && data[1] == 1 ? Shape{data[0]} : data);
+}
+
 const std::unordered_map<std::string, Rule>& rules() {
   static const std::unordered_map<std::string, Rule> table = {
       {"FullyConnected",
@@ -85,6 +92,15 @@ const std::unordered_map<std::string, Rule>& rules() {
       {"LeakyReLU", [](AttrReader& a, Inputs& in) { per_channel(a, in, 1); }},  // prelu's gamma
       {"Embedding",
        [](AttrReader& a, Inputs& in) { fill(in, 1, Shape{read_int(a, "input_dim", 0), read_int(a, "output_dim", 0)}); }},
+      // The heads' labels: one class per row of scores, one target per prediction ((N,) for (N, 1)).
+      {"SoftmaxOutput",
+       [](AttrReader&, Inputs& in) {
+         const Shape& data = *in[0];
+         if (data.ndim() >= 2) fill(in, 1, Shape(std::vector<std::int64_t>(data.dims().begin(), data.dims().end() - 1)));
+       }},
+      {"LinearRegressionOutput", &regression_label},
+      {"LogisticRegressionOutput", &regression_label},
+      {"MAERegressionOutput", &regression_label},
   };
   return table;
 }
@@ -96,6 +112,19 @@ void infer_input_shapes(const std::string& name, const Attrs& attrs, std::vector
   if (rule == rules().end() || inputs.empty() || !inputs[0]) return;
   AttrReader reader(name, attrs);
   rule->second(reader, inputs);
+}
+
+std::vector<std::string> symbol_input_names(const std::string& name, const Attrs& attrs) {
+  const SymbolOp* form = find_symbol_op(name);
+  if (form == nullptr) return {};
+  std::vector<std::string> names = form->input_names;
+  const auto drop = [&](const char* input) { std::erase(names, input); };
+  AttrReader reader(name, attrs);
+  if (read_bool(reader, "no_bias", name == "Deconvolution")) drop("bias");  // MXNet's defaults
+  std::string kind;
+  if (name == "LeakyReLU" && (reader.read("act_type", kind), kind != "prelu")) drop("gamma");
+  if (name == "RNN" && (reader.read("mode", kind), kind != "lstm")) drop("state_cell");
+  return names;
 }
 
 }  // namespace mx::op

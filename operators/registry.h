@@ -2,6 +2,7 @@
 // The operator registry. Each operator is declared once, as an Operator<Params>: its name, arity, shape and
 // dtype inference, and its compute function per device. The nd:: functions call it through op::invoke, which
 // validates at the call and pushes the computation into the engine.
+#include <array>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -50,6 +51,9 @@ struct Operator {
   // attributes, and back. Without them the operator cannot be exported or called from a symbol file.
   void (*to_attrs)(const P& params, int num_inputs, Attrs& attrs) = nullptr;
   P (*from_attrs)(AttrReader& attrs, int num_inputs) = nullptr;
+  // MXNet's names of the inputs ("data", "weight", "bias"): sym::invoke names the variables it makes for inputs
+  // not given after them ("fc1_weight", "softmax_label").
+  std::array<const char*, 4> input_names{};
 };
 
 // The registry's record of an operator, whatever its parameters.

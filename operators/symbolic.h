@@ -97,6 +97,10 @@ std::vector<std::string> list_symbol_ops();
 // operators, and layouts other than channel-first, leave them empty.
 void infer_input_shapes(const std::string& name, const Attrs& attrs, std::vector<std::optional<Shape>>& inputs);
 
+// The names of the inputs a node of operator `name` takes with these attributes ("data", "weight", and "bias"
+// unless no_bias), in order; empty for an operator without names.
+std::vector<std::string> symbol_input_names(const std::string& name, const Attrs& attrs);
+
 // Calls the node: throws mx::Error naming the operator when it is unknown.
 std::vector<NDArray> call_symbol_op(const std::string& name, const Attrs& attrs, std::span<const NDArray> inputs);
 

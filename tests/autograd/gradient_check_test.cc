@@ -331,6 +331,9 @@ TEST_CASE("every differentiable operator's gradient matches finite differences",
   // Operators whose declared gradient is not their derivative, on purpose, and where it is checked instead.
   const std::map<std::string, std::string> by_design = {
       {"SoftmaxOutput", "a loss layer: softmax forward, cross-entropy gradient (tests/operators/nn_test.cc)"},
+      {"LinearRegressionOutput", "loss layers (tests/operators/output_layers_test.cc)"},
+      {"LogisticRegressionOutput", "output_layers_test.cc"}, {"MAERegressionOutput", "output_layers_test.cc"},
+      {"MakeLoss", "output_layers_test.cc"},
       // GPU only (cuDNN): gradients against the CPU's finite-difference-checked Convolution and BatchNorm, in
       // tests/operators/gpu_operators_test.cc (label gpu); their own gradients refuse second order.
       {"_cudnn_convolution", "gpu_operators_test.cc"}, {"_backward_cudnn_convolution", "gpu_operators_test.cc"},

@@ -210,3 +210,17 @@ TEST_CASE("SDMLLoss pulls each pair's softmax over the batch towards the smoothe
   CHECK_THROWS_WITH(gluon::loss::SDMLLoss()(x1, nd::zeros({3, 1})), Contains("SDMLLoss") && Contains("(3, 1)"));
   CHECK_THROWS_WITH(gluon::loss::SDMLLoss(1.5), Contains("smoothing_parameter"));
 }
+
+TEST_CASE("metric::create makes MXNet's metrics by name", "[gluon][metric]") {
+  CHECK(metric::create("acc")->name() == "accuracy");
+  CHECK(metric::create("ce")->name() == "cross-entropy");
+  CHECK(metric::create("nll_loss")->name() == "nll-loss");
+  const auto both = metric::create(std::vector<std::string>{"acc", "ce"});
+  both->update({nd::array({1, 0})}, {nd::array({0.2, 0.8, 0.6, 0.4}, Shape{2, 2})});
+  const auto values = both->get_name_value();
+  REQUIRE(values.size() == 2);
+  CHECK(values[0] == std::pair<std::string, double>{"accuracy", 1.0});
+  CHECK(values[1].first == "cross-entropy");
+  CHECK(values[1].second == Approx(-(std::log(0.8) + std::log(0.6)) / 2).epsilon(1e-6));
+  CHECK_THROWS_WITH(metric::create("accuracy2"), Contains("accuracy2") && Contains("top_k_accuracy"));
+}
