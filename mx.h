@@ -8,6 +8,7 @@
 #include <mx/gluon/gluon.h>
 #include <mx/graph/symbol.h>
 #include <mx/graph/visualization.h>
+#include <mx/io/bucket_sentence_iter.h>
 #include <mx/io/csv_iter.h>
 #include <mx/io/data_iter.h>
 #include <mx/io/idx_file.h>
@@ -18,6 +19,8 @@
 #include <mx/io/ndarray_iter.h>
 #include <mx/io/recordio.h>
 #include <mx/kvstore/kvstore.h>
+#include <mx/module/base_module.h>
+#include <mx/module/bucketing_module.h>
 #include <mx/module/callbacks.h>
 #include <mx/module/checkpoint.h>
 #include <mx/module/executor.h>

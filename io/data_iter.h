@@ -10,6 +10,7 @@
 // LibSVMIter (mx/sparse/libsvm.h), whose batches are CSR, sits with the sparse arrays.
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct DataDesc {
 struct DataBatch {
   std::vector<NDArray> data, label;
   std::int64_t pad = 0;
+  // From bucketing iterators (BucketSentenceIter): the batch's bucket and its own shapes, by which
+  // mod::BucketingModule picks the module that runs it.
+  std::optional<std::int64_t> bucket_key = std::nullopt;
+  std::vector<DataDesc> provide_data = {}, provide_label = {};
 };
 
 class DataIter {

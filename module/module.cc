@@ -1,10 +1,7 @@
 #include <mx/module/module.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <iostream>
-#include <set>
 
 #include <mx/autograd/autograd.h>
 #include <mx/ndarray/error.h>
@@ -27,14 +24,6 @@ std::string joined(const std::vector<std::string>& names) {
   return text;
 }
 
-std::shared_ptr<gluon::metric::EvalMetric> resolve(const MetricRef& metric) {
-  if (const auto* name = std::get_if<std::string>(&metric)) return gluon::metric::create(*name);
-  if (const auto* names = std::get_if<std::vector<std::string>>(&metric)) return gluon::metric::create(*names);
-  const auto& given = std::get<std::shared_ptr<gluon::metric::EvalMetric>>(metric);
-  if (given == nullptr) throw Error("Module: the metric is null");
-  return given;
-}
-
 // The descriptions' names must be `expected`, in any order.
 void check_names(const std::vector<io::DataDesc>& descs, const std::vector<std::string>& expected, const char* kind) {
   std::vector<std::string> given;
@@ -48,7 +37,42 @@ void check_names(const std::vector<io::DataDesc>& descs, const std::vector<std::
   }
 }
 
-std::string epoch_line(int epoch, const std::string& what) { return "Epoch[" + std::to_string(epoch) + "] " + what; }
+// An executor of `symbol` whose parameters, gradients and auxiliary states are `shared`'s arrays of the same
+// names (which must have the same shapes), its inputs new arrays of `shapes`.
+Executor bind_sharing(const sym::Symbol& symbol, Context ctx, const std::map<std::string, Shape>& shapes,
+                      const SimpleBindOptions& options, const Executor& shared) {
+  const sym::InferredShapes inferred = symbol.infer_shape(shapes);
+  const std::vector<std::string> arg_names = symbol.list_arguments(), aux_names = symbol.list_auxiliary_states();
+  const std::map<std::string, NDArray> shared_args = shared.arg_dict(), shared_grads = shared.grad_dict(),
+                                       shared_aux = shared.aux_dict();
+  std::map<std::string, NDArray> args, grads, aux;
+  const auto take = [&](const std::string& name, const Shape& shape, const std::map<std::string, NDArray>& from,
+                        std::map<std::string, NDArray>& into) {
+    const auto it = from.find(name);
+    if (it == from.end()) return false;
+    if (it->second.shape() != shape) {
+      throw ShapeError("Module.bind: '" + name + "' is " + shape.str() + " here and " + it->second.shape().str() +
+                       " in the shared module");
+    }
+    into.emplace(name, it->second);
+    return true;
+  };
+  for (std::size_t i = 0; i < arg_names.size(); ++i) {
+    const std::string& name = arg_names[i];
+    if (!shapes.contains(name) && take(name, inferred.arg_shapes[i], shared_args, args)) {
+      take(name, inferred.arg_shapes[i], shared_grads, grads);
+      continue;
+    }
+    const auto dtype = options.type_dict.find(name);
+    args.emplace(name, nd::zeros(inferred.arg_shapes[i], ctx, dtype == options.type_dict.end() ? DType::kFloat32 : dtype->second));
+  }
+  for (std::size_t i = 0; i < aux_names.size(); ++i) {
+    if (!take(aux_names[i], inferred.aux_shapes[i], shared_aux, aux)) {
+      aux.emplace(aux_names[i], nd::zeros(inferred.aux_shapes[i], ctx));
+    }
+  }
+  return mod::bind(symbol, ctx, args, grads, options.grad_reqs, aux);
+}
 
 }  // namespace
 
@@ -118,7 +142,26 @@ void Module::bind(const std::vector<io::DataDesc>& data_shapes, const std::vecto
   if (params_initialized_) copy_params_to_executors();
 }
 
-void Module::bind_executors(const std::vector<io::DataDesc>& data_shapes, const std::vector<io::DataDesc>& label_shapes) {
+void Module::bind(const std::vector<io::DataDesc>& data_shapes, const std::vector<io::DataDesc>& label_shapes,
+                  const BindOptions& options, const Module& shared) {
+  require(shared.binded() && shared.params_initialized_, "bind", "the shared module must be bound and initialized");
+  if (shared.options_.context != options_.context) throw Error("Module.bind: the shared module runs on other contexts");
+  check_names(data_shapes, options_.data_names, "data");
+  if (!label_shapes.empty()) check_names(label_shapes, options_.label_names, "label");
+  for_training_ = options.for_training;
+  inputs_need_grad_ = options.inputs_need_grad;
+  grad_req_ = options.grad_req;
+  executors_.clear();
+  bind_executors(data_shapes, label_shapes, &shared);
+  // The same host copies as well: what either module reads or sets is the other's.
+  shared.sync_params_from_executors();
+  arg_params_ = shared.arg_params_;
+  aux_params_ = shared.aux_params_;
+  params_initialized_ = true;
+}
+
+void Module::bind_executors(const std::vector<io::DataDesc>& data_shapes, const std::vector<io::DataDesc>& label_shapes,
+                            const Module* shared) {
   if (data_shapes.empty() || data_shapes.front().shape.ndim() == 0) throw Error("Module.bind: needs the data's shapes");
   const std::int64_t batch = data_shapes.front().shape[0];
   const std::vector<std::pair<std::int64_t, std::int64_t>> rows = slices(batch);
@@ -163,10 +206,10 @@ void Module::bind_executors(const std::vector<io::DataDesc>& data_shapes, const 
       bind_options.type_dict[name] = param_dtype;
     }
     for (const std::string& name : aux_names_) bind_options.type_dict[name] = param_dtype;
-    // Shared parameters: the executors made before keep theirs.
-    if (!executors_.empty()) {
-      const Executor& previous = executors_[k];
-      executors.push_back(previous.reshape(shapes));
+    if (shared != nullptr) {
+      executors.push_back(bind_sharing(symbol_, options_.context[k], shapes, bind_options, shared->executors_[k]));
+    } else if (!executors_.empty()) {
+      executors.push_back(executors_[k].reshape(shapes));  // the executors made before keep their parameters
     } else {
       executors.push_back(simple_bind(symbol_, options_.context[k], shapes, bind_options));
     }
@@ -186,11 +229,10 @@ void Module::reshape(const std::vector<io::DataDesc>& data_shapes, const std::ve
 
 void Module::copy_params_to_executors() {
   for (Executor& exe : executors_) exe.copy_params_from(arg_params_, aux_params_, /*allow_extra_params=*/false);
-  params_dirty_ = false;
 }
 
 void Module::sync_params_from_executors() const {
-  if (!params_dirty_ || executors_.empty()) return;
+  if (executors_.empty()) return;
   const std::map<std::string, NDArray> args = executors_.front().arg_dict();
   for (const std::string& name : param_names_) args.at(name).copyto(arg_params_.at(name));
   // BatchNorm's statistics differ per context (each saw its part of the batch): their mean, as MXNet's.
@@ -200,7 +242,6 @@ void Module::sync_params_from_executors() const {
     for (std::size_t k = 1; k < executors_.size(); ++k) sum = sum + executors_[k].aux_arrays()[i].copyto(cpu());
     (executors_.size() == 1 ? sum : sum / contexts).copyto(aux_params_.at(aux_names_[i]));
   }
-  params_dirty_ = false;
 }
 
 void Module::init_params(const init::Initializer& initializer, const InitParamsOptions& options) {
@@ -248,12 +289,6 @@ std::pair<ParamDict, ParamDict> Module::get_params() const {
   return {arg_params_, aux_params_};
 }
 
-void Module::set_params(const ParamDict& arg_params, const ParamDict& aux_params, bool allow_missing, bool force_init,
-                        bool allow_extra) {
-  init_params(init::Zero(), {.arg_params = &arg_params, .aux_params = &aux_params, .allow_missing = allow_missing,
-                             .force_init = force_init, .allow_extra = allow_extra});
-}
-
 void Module::init_optimizer(const InitOptimizerOptions& options) {
   require(binded() && params_initialized_, "init_optimizer", "call bind and init_params first");
   if (optimizer_initialized() && !options.force_init) return;
@@ -292,6 +327,15 @@ void Module::init_optimizer(const InitOptimizerOptions& options) {
     load_optimizer_states(preload_optimizer_states_);
     preload_optimizer_states_.clear();
   }
+}
+
+void Module::borrow_optimizer(const Module& shared) {
+  require(shared.optimizer_initialized(), "borrow_optimizer", "the shared module has no optimizer (init_optimizer)");
+  require(shared.param_names_ == param_names_, "borrow_optimizer", "the shared module has other parameters");
+  optimizer_ = shared.optimizer_;
+  kvstore_ = shared.kvstore_;
+  update_on_kvstore_ = shared.update_on_kvstore_;
+  updater_states_ = shared.updater_states_;  // handles: both update the same state arrays
 }
 
 void Module::forward(const io::DataBatch& batch, std::optional<bool> is_train) {
@@ -335,7 +379,6 @@ void Module::forward(const io::DataBatch& batch, std::optional<bool> is_train) {
     }
     executors_[k].forward(train, inputs);
   }
-  if (train) params_dirty_ = true;  // BatchNorm's statistics moved
 }
 
 void Module::backward(const std::vector<NDArray>& out_grads) {
@@ -346,11 +389,6 @@ void Module::backward(const std::vector<NDArray>& out_grads) {
     for (const NDArray& g : out_grads) heads.push_back(split ? g.slice(slices_[k].first, slices_[k].second) : g);
     executors_[k].backward(heads);
   }
-}
-
-void Module::forward_backward(const io::DataBatch& batch) {
-  forward(batch, true);
-  backward();
 }
 
 void Module::update() {
@@ -372,7 +410,6 @@ void Module::update() {
     if (kvstore_) kvstore_->pushpull(param_names_[i], grads, grads, priority);
     optimizer_->update(static_cast<int>(i), weights, grads, updater_states_[i]);
   }
-  params_dirty_ = true;
 }
 
 std::vector<NDArray> Module::join(std::vector<NDArray> (*pick)(const Executor&, const std::vector<std::string>&)) const {
@@ -424,101 +461,6 @@ std::vector<std::pair<std::string, Shape>> Module::output_shapes() const {
   const std::vector<std::string> names = symbol_.list_outputs();
   std::vector<std::pair<std::string, Shape>> result;
   for (std::size_t i = 0; i < names.size(); ++i) result.emplace_back(names[i], out[i]);
-  return result;
-}
-
-void Module::fit(io::DataIter& train_data, const FitOptions& options) {
-  std::ostream& log = options.log != nullptr ? *options.log : std::cout;
-  bind(train_data.provide_data(), train_data.provide_label(), {.for_training = true, .force_rebind = options.force_rebind});
-  if (options.initializer) {
-    init_params(*options.initializer, {.arg_params = options.arg_params, .aux_params = options.aux_params,
-                                       .allow_missing = options.allow_missing, .force_init = options.force_init});
-  } else {
-    init_params(init::Uniform(0.01), {.arg_params = options.arg_params, .aux_params = options.aux_params,
-                                      .allow_missing = options.allow_missing, .force_init = options.force_init});
-  }
-  init_optimizer({.kvstore = options.kvstore, .optimizer = options.optimizer, .optimizer_params = options.optimizer_params});
-  const std::shared_ptr<gluon::metric::EvalMetric> metric = resolve(options.eval_metric);
-  // The epoch's own copy: callbacks may reset theirs (Speedometer's auto_reset), and the epoch line reports every
-  // batch, as MXNet's global statistics do.
-  std::shared_ptr<gluon::metric::EvalMetric> epoch_metric = metric->clone();
-  const MetricRef validation = options.validation_metric.value_or(options.eval_metric);
-  for (int epoch = options.begin_epoch; epoch < options.num_epoch; ++epoch) {
-    const auto tic = std::chrono::steady_clock::now();
-    metric->reset();
-    if (epoch_metric) epoch_metric->reset();
-    int nbatch = 0;
-    while (train_data.next()) {
-      const io::DataBatch batch = train_data.batch();
-      forward_backward(batch);
-      update();
-      update_metric(*metric, batch.label);
-      if (epoch_metric) update_metric(*epoch_metric, batch.label);
-      for (const BatchEndCallback& callback : options.batch_end_callback) callback({epoch, nbatch, metric.get()});
-      ++nbatch;
-    }
-    for (const auto& [name, value] : (epoch_metric ? *epoch_metric : *metric).get_name_value()) {
-      char number[64];
-      std::snprintf(number, sizeof number, "%f", value);
-      log << epoch_line(epoch, "Train-" + name + "=" + number) << "\n";
-    }
-    char seconds[64];
-    std::snprintf(seconds, sizeof seconds, "%.3f",
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - tic).count());
-    log << epoch_line(epoch, std::string("Time cost=") + seconds) << "\n";
-    const auto [arg_params, aux_params] = get_params();
-    for (const EpochEndCallback& callback : options.epoch_end_callback) callback(epoch, symbol_, arg_params, aux_params);
-    if (options.eval_data != nullptr) {
-      for (const auto& [name, value] : score(*options.eval_data, validation, -1, options.eval_batch_end_callback,
-                                             true, epoch, options.eval_end_callback)) {
-        char number[64];
-        std::snprintf(number, sizeof number, "%f", value);
-        log << epoch_line(epoch, "Validation-" + name + "=" + number) << "\n";
-      }
-    }
-    train_data.reset();
-  }
-}
-
-std::vector<std::pair<std::string, double>> Module::score(io::DataIter& eval_data, const MetricRef& metric_ref,
-                                                          int num_batch,
-                                                          const std::vector<BatchEndCallback>& batch_end_callback,
-                                                          bool reset, int epoch,
-                                                          const std::vector<BatchEndCallback>& score_end_callback) {
-  require(binded() && params_initialized_, "score", "call bind and init_params first");
-  if (reset) eval_data.reset();
-  const std::shared_ptr<gluon::metric::EvalMetric> metric = resolve(metric_ref);
-  metric->reset();
-  int nbatch = 0;
-  while ((num_batch < 0 || nbatch < num_batch) && eval_data.next()) {
-    const io::DataBatch& batch = eval_data.batch();
-    forward(batch, false);
-    update_metric(*metric, batch.label);
-    for (const BatchEndCallback& callback : batch_end_callback) callback({epoch, nbatch, metric.get()});
-    ++nbatch;
-  }
-  for (const BatchEndCallback& callback : score_end_callback) callback({epoch, nbatch, metric.get()});
-  return metric->get_name_value();
-}
-
-std::vector<NDArray> Module::predict(io::DataIter& eval_data, int num_batch, bool reset) {
-  require(binded() && params_initialized_, "predict", "call bind and init_params first");
-  if (reset) eval_data.reset();
-  std::vector<std::vector<NDArray>> pieces;
-  int nbatch = 0;
-  while ((num_batch < 0 || nbatch < num_batch) && eval_data.next()) {
-    const io::DataBatch& batch = eval_data.batch();
-    forward(batch, false);
-    const std::vector<NDArray> outputs = get_outputs();
-    pieces.resize(outputs.size());
-    for (std::size_t j = 0; j < outputs.size(); ++j) {
-      const std::int64_t rows = outputs[j].shape()[0] - batch.pad;
-      pieces[j].push_back(batch.pad > 0 ? outputs[j].slice(0, rows).copy() : outputs[j]);
-    }
-    ++nbatch;
-  }
-  std::vector<NDArray> result;
-  for (const std::vector<NDArray>& parts : pieces) result.push_back(parts.size() == 1 ? parts.front() : nd::concat(parts, 0));
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include <mx/operators/rnn.h>
 #include <mx/operators/symbolic.h>
 
 namespace mx::op {
@@ -61,6 +62,28 @@ void per_channel(AttrReader& attrs, Inputs& in, std::int64_t axis) {
   for (std::size_t i = 1; i < in.size(); ++i) fill(in, i, Shape{(*in[0])[static_cast<int>(axis)]});
 }
 
+// RNN over data (T, N, C): its packed parameters (rnn_param_size), its begin states (L*D, N, H) (h (L*D, N, P)
+// with a projection; an LSTM's cell (L*D, N, H)) and, with use_sequence_length, the lengths (N,).
+void rnn_inputs(AttrReader& a, Inputs& in) {
+  const Shape& data = *in[0];
+  if (data.ndim() != 3) return;
+  nd::RNNOptions o;
+  a.read("state_size", o.state_size);
+  a.read("num_layers", o.num_layers);
+  a.read("bidirectional", o.bidirectional);
+  a.read("mode", o.mode);
+  std::optional<double> projection;
+  a.read("projection_size", projection);
+  if (projection) o.projection_size = static_cast<std::int64_t>(*projection);
+  const bool use_sequence_length = read_bool(a, "use_sequence_length", false);
+  fill(in, 1, Shape{nd::rnn_param_size(o, data[2])});
+  const std::int64_t layers = o.num_layers * (o.bidirectional ? 2 : 1);
+  fill(in, 2, Shape{layers, data[1], o.projection_size.value_or(o.state_size)});
+  const std::size_t states = o.mode == "lstm" ? 2 : 1;
+  if (states == 2) fill(in, 3, Shape{layers, data[1], o.state_size});
+  if (use_sequence_length) fill(in, 2 + states, Shape{data[1]});
+}
+
 void regression_label(AttrReader&, Inputs& in) {
   const Shape& data = *in[0];
   fill(in, 1, data.ndim() == 2 && data[1] == 1 ? Shape{data[0]} : data);
@@ -98,6 +121,7 @@ const std::unordered_map<std::string, Rule>& rules() {
          const Shape& data = *in[0];
          if (data.ndim() >= 2) fill(in, 1, Shape(std::vector<std::int64_t>(data.dims().begin(), data.dims().end() - 1)));
        }},
+      {"RNN", &rnn_inputs},
       {"LinearRegressionOutput", &regression_label},
       {"LogisticRegressionOutput", &regression_label},
       {"MAERegressionOutput", &regression_label},
@@ -123,7 +147,11 @@ std::vector<std::string> symbol_input_names(const std::string& name, const Attrs
   if (read_bool(reader, "no_bias", name == "Deconvolution")) drop("bias");  // MXNet's defaults
   std::string kind;
   if (name == "LeakyReLU" && (reader.read("act_type", kind), kind != "prelu")) drop("gamma");
-  if (name == "RNN" && (reader.read("mode", kind), kind != "lstm")) drop("state_cell");
+  if (name == "RNN") {
+    reader.read("mode", kind);
+    if (kind != "lstm") drop("state_cell");
+    if (read_bool(reader, "use_sequence_length", false)) names.emplace_back("sequence_length");
+  }
   return names;
 }
 

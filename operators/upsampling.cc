@@ -16,7 +16,10 @@ NDArray UpSampling(const std::vector<NDArray>& inputs, std::int64_t scale, const
   for (const NDArray& x : inputs) {
     if (x.ndim() != 4) throw ShapeError("UpSampling: expects (N, C, H, W) inputs, got " + x.shape().str());
   }
-  const std::int64_t height = inputs[0].shape()[2] * scale, width = inputs[0].shape()[3] * scale;
+  std::int64_t height = 0, width = 0;
+  if (__builtin_mul_overflow(inputs[0].shape()[2], scale, &height) || __builtin_mul_overflow(inputs[0].shape()[3], scale, &width)) {
+    throw ShapeError("UpSampling: " + inputs[0].shape().str() + " times scale " + std::to_string(scale) + " is too large");
+  }
   op::Composite node("UpSampling", inputs);
   std::vector<NDArray> scaled;
   for (const NDArray& x : inputs) {

@@ -69,6 +69,21 @@ TEST_CASE("Symbol::infer_shape: groups, transposed convolutions, Embedding, Laye
         std::vector<Shape>{{2, 5}});
 }
 
+TEST_CASE("Symbol::infer_shape shapes RNN's packed parameters and begin states", "[symbol]") {
+  const sym::Symbol lstm = sym::invoke("RNN", {sym::var("data")},
+                                       {{"state_size", "5"}, {"num_layers", "2"}, {"mode", "lstm"}, {"bidirectional", "True"}}, "lstm");
+  CHECK(lstm.list_arguments() == std::vector<std::string>{"data", "lstm_parameters", "lstm_state", "lstm_state_cell"});
+  // Per layer and direction 4 gates of 5: i2h (20, C) + h2h (20, 5) + two biases of 20; C = 3, then 2 * 5.
+  const std::int64_t layer0 = 20 * 3 + 20 * 5 + 40, layer1 = 20 * 10 + 20 * 5 + 40;
+  CHECK(lstm.infer_shape({{"data", {7, 4, 3}}}).arg_shapes ==
+        std::vector<Shape>{{7, 4, 3}, {2 * (layer0 + layer1)}, {4, 4, 5}, {4, 4, 5}});
+  const sym::Symbol gru = sym::invoke("RNN", {sym::var("data")},
+                                      {{"state_size", "2"}, {"mode", "gru"}, {"use_sequence_length", "True"}}, "gru");
+  CHECK(gru.list_arguments() == std::vector<std::string>{"data", "gru_parameters", "gru_state", "gru_sequence_length"});
+  CHECK(gru.infer_shape({{"data", {7, 4, 3}}}).arg_shapes ==
+        std::vector<Shape>{{7, 4, 3}, {6 * 3 + 6 * 2 + 12}, {1, 4, 2}, {4}});
+}
+
 TEST_CASE("Symbol::infer_shape names what it cannot infer and the node that does not fit", "[symbol]") {
   CHECK_THROWS_AS(mlp().infer_shape({}), ShapeError);
   CHECK_THROWS_WITH(mlp().infer_shape({}), Contains("'data'") && Contains("node 'fc1' (FullyConnected)") && Contains("give it"));
