@@ -132,27 +132,26 @@ void Module::bind(const std::vector<io::DataDesc>& data_shapes, const std::vecto
                   const BindOptions& options) {
   if (binded() && !options.force_rebind) return;  // as MXNet: already bound, the call is ignored
   if (options.force_rebind && binded()) sync_params_from_executors();
+  bind_with(data_shapes, label_shapes, options, nullptr);
+  if (params_initialized_) copy_params_to_executors();
+}
+
+void Module::bind_with(const std::vector<io::DataDesc>& data_shapes, const std::vector<io::DataDesc>& label_shapes,
+                       const BindOptions& options, const Module* shared) {
   check_names(data_shapes, options_.data_names, "data");
   if (!label_shapes.empty()) check_names(label_shapes, options_.label_names, "label");
   for_training_ = options.for_training;
   inputs_need_grad_ = options.inputs_need_grad;
   grad_req_ = options.grad_req;
   executors_.clear();
-  bind_executors(data_shapes, label_shapes);
-  if (params_initialized_) copy_params_to_executors();
+  bind_executors(data_shapes, label_shapes, shared);
 }
 
 void Module::bind(const std::vector<io::DataDesc>& data_shapes, const std::vector<io::DataDesc>& label_shapes,
                   const BindOptions& options, const Module& shared) {
   require(shared.binded() && shared.params_initialized_, "bind", "the shared module must be bound and initialized");
   if (shared.options_.context != options_.context) throw Error("Module.bind: the shared module runs on other contexts");
-  check_names(data_shapes, options_.data_names, "data");
-  if (!label_shapes.empty()) check_names(label_shapes, options_.label_names, "label");
-  for_training_ = options.for_training;
-  inputs_need_grad_ = options.inputs_need_grad;
-  grad_req_ = options.grad_req;
-  executors_.clear();
-  bind_executors(data_shapes, label_shapes, &shared);
+  bind_with(data_shapes, label_shapes, options, &shared);
   // The same host copies as well: what either module reads or sets is the other's.
   shared.sync_params_from_executors();
   arg_params_ = shared.arg_params_;

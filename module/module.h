@@ -81,6 +81,8 @@ class Module : public BaseModule {
   void require(bool condition, const char* call, const char* what) const;
   // The batch rows each context takes.
   std::vector<std::pair<std::int64_t, std::int64_t>> slices(std::int64_t batch) const;
+  void bind_with(const std::vector<io::DataDesc>& data_shapes, const std::vector<io::DataDesc>& label_shapes,
+                 const BindOptions& options, const Module* shared);
   void bind_executors(const std::vector<io::DataDesc>& data_shapes, const std::vector<io::DataDesc>& label_shapes,
                       const Module* shared = nullptr);
   void copy_params_to_executors();
