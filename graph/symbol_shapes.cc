@@ -1,4 +1,5 @@
-// Symbol::infer_shape: the graph traced on placeholders (nothing computed), parameters shaped from their data.
+// How Symbol::infer_shape finds shapes: the graph is traced on placeholders (nothing is computed), and each
+// layer's parameters are shaped from its data by the operators' rules.
 #include <algorithm>
 #include <unordered_map>
 

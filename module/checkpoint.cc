@@ -7,11 +7,16 @@
 
 namespace mx::mod {
 
-std::string params_file(const std::string& prefix, int epoch) {
+namespace {
+std::string epoch_file(const std::string& prefix, int epoch, const char* extension) {
   char number[16];
   std::snprintf(number, sizeof number, "%04d", epoch);
-  return prefix + "-" + number + ".params";
+  return prefix + "-" + number + extension;
 }
+}  // namespace
+
+std::string params_file(const std::string& prefix, int epoch) { return epoch_file(prefix, epoch, ".params"); }
+std::string states_file(const std::string& prefix, int epoch) { return epoch_file(prefix, epoch, ".states"); }
 
 void save_checkpoint(const std::string& prefix, int epoch, const sym::Symbol& symbol, const ParamDict& arg_params,
                      const ParamDict& aux_params) {

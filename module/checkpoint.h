@@ -21,7 +21,8 @@ struct Checkpoint {
 // Reads both files; a parameter file entry without an "arg:" or "aux:" tag is an mx::Error naming the file and
 // the entry.
 Checkpoint load_checkpoint(const std::string& prefix, int epoch);
-// "prefix-0007.params".
+// "prefix-0007.params", and the optimizer states' "prefix-0007.states".
 std::string params_file(const std::string& prefix, int epoch);
+std::string states_file(const std::string& prefix, int epoch);
 
 }  // namespace mx::mod

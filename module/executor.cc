@@ -55,22 +55,24 @@ std::map<std::string, NDArray> Executor::output_dict() const { return by_name(st
 const std::vector<NDArray>& Executor::forward(bool is_train, const std::map<std::string, NDArray>& inputs) {
   State& s = *state_;
   for (const auto& [name, value] : inputs) {
-    const auto it = std::find(s.arg_names.begin(), s.arg_names.end(), name);
-    if (it == s.arg_names.end()) throw Error("Executor::forward: the symbol has no argument '" + name + "'");
-    NDArray& bound = s.args[static_cast<std::size_t>(it - s.arg_names.begin())];
+    const auto it = s.slots.find(name);
+    if (it == s.slots.end() || it->second.aux) throw Error("Executor::forward: the symbol has no argument '" + name + "'");
+    NDArray& bound = s.args[it->second.index];
     require_shape("Executor::forward", name, value, bound);
     value.copyto(bound);
   }
-  std::map<std::string, NDArray> variables = arg_dict();
-  for (std::size_t i = 0; i < s.aux_names.size(); ++i) variables.emplace(s.aux_names[i], s.aux[i]);
+  const auto variable = [&s](const sym::Node& node) -> NDArray {
+    const State::Slot& slot = s.slots.at(node.name);
+    return slot.aux ? s.aux[slot.index] : s.args[slot.index];
+  };
   // Nodes that make arrays (MXNet's _zeros) make them beside the arguments.
   context_scope on_device(s.ctx);
   if (is_train) {
     autograd::record recording(/*train_mode=*/true);
-    s.outputs = s.symbol.eval(variables);
+    s.outputs = s.symbol.eval(variable);
   } else {
     autograd::pause not_recording(/*train_mode=*/false);
-    s.outputs = s.symbol.eval(variables);
+    s.outputs = s.symbol.eval(variable);
   }
   s.recorded = is_train;
   return s.outputs;
@@ -182,6 +184,8 @@ Executor bind(const sym::Symbol& symbol, Context ctx, const std::map<std::string
     s->aux.push_back(on_context(it->second, ctx));
   }
   if (!missing.empty()) throw Error("bind: no array for " + missing);
+  for (std::size_t i = 0; i < s->arg_names.size(); ++i) s->slots[s->arg_names[i]] = {false, i};
+  for (std::size_t i = 0; i < s->aux_names.size(); ++i) s->slots[s->aux_names[i]] = {true, i};
   mark_arguments(s->args, s->grads, s->reqs);
   return Executor(std::move(s));
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <mx/graph/symbol.h>
@@ -64,6 +65,12 @@ class Executor {
     std::vector<std::string> arg_names, aux_names, output_names;
     std::vector<NDArray> args, grads, aux, outputs;
     std::vector<GradReq> reqs;
+    // Each variable's array: the argument (or, with aux, auxiliary state) of that number, for forward's lookups.
+    struct Slot {
+      bool aux;
+      std::size_t index;
+    };
+    std::unordered_map<std::string, Slot> slots;
     bool recorded = false;  // the last forward was a training one
   };
   explicit Executor(std::shared_ptr<State> state) : state_(std::move(state)) {}

@@ -1,7 +1,6 @@
 #include <mx/module/module.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include <mx/autograd/autograd.h>
 #include <mx/ndarray/error.h>
@@ -92,6 +91,7 @@ Module::Module(sym::Symbol symbol, ModuleOptions options) : symbol_(std::move(sy
   for (const std::string& name : options_.fixed_param_names) {
     if (!contains(param_names_, name)) throw Error("Module: fixed parameter '" + name + "' is not a parameter of the symbol");
   }
+  for (const std::string& name : param_names_) fixed_.push_back(contains(options_.fixed_param_names, name));
   aux_names_ = symbol_.list_auxiliary_states();
 }
 
@@ -101,11 +101,7 @@ Module Module::load(const std::string& prefix, int epoch, bool load_optimizer_st
   module.arg_params_ = std::move(checkpoint.arg_params);
   module.aux_params_ = std::move(checkpoint.aux_params);
   module.params_initialized_ = true;
-  if (load_optimizer_states) {
-    char number[16];
-    std::snprintf(number, sizeof number, "%04d", epoch);
-    module.preload_optimizer_states_ = prefix + "-" + number + ".states";
-  }
+  if (load_optimizer_states) module.preload_optimizer_states_ = states_file(prefix, epoch);
   return module;
 }
 
@@ -393,7 +389,7 @@ void Module::backward(const std::vector<NDArray>& out_grads) {
 void Module::update() {
   require(optimizer_initialized(), "update", "call init_optimizer first");
   for (std::size_t i = 0; i < param_names_.size(); ++i) {
-    if (contains(options_.fixed_param_names, param_names_[i])) continue;
+    if (fixed_[i]) continue;
     const std::size_t arg = param_args_[i];
     std::vector<NDArray> weights, grads;
     for (const Executor& exe : executors_) {
@@ -466,11 +462,7 @@ std::vector<std::pair<std::string, Shape>> Module::output_shapes() const {
 void Module::save_checkpoint(const std::string& prefix, int epoch, bool save_optimizer_states_too) const {
   const auto [arg_params, aux_params] = get_params();
   mod::save_checkpoint(prefix, epoch, symbol_, arg_params, aux_params);
-  if (save_optimizer_states_too) {
-    char number[16];
-    std::snprintf(number, sizeof number, "%04d", epoch);
-    save_optimizer_states(prefix + "-" + number + ".states");
-  }
+  if (save_optimizer_states_too) save_optimizer_states(states_file(prefix, epoch));
 }
 
 void Module::save_optimizer_states(const std::string& path) const {

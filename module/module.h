@@ -94,6 +94,7 @@ class Module : public BaseModule {
   ModuleOptions options_;
   std::vector<std::string> param_names_, aux_names_;
   std::vector<std::size_t> param_args_;  // each parameter's place in list_arguments()
+  std::vector<bool> fixed_;              // each parameter's: in fixed_param_names
   std::vector<io::DataDesc> data_shapes_, label_shapes_;
   std::vector<Executor> executors_;
   std::vector<std::pair<std::int64_t, std::int64_t>> slices_;

@@ -359,14 +359,11 @@ Outputs call_embedding(const Attrs& a, Inputs in) {
 }
 
 // MXNet's RNN: data, parameters, the states (h, and c for LSTM), then sequence_length when used.
-struct RNNNode {
-  nd::RNNOptions options;
-  bool use_sequence_length = false;
-};
+}  // namespace
 
-RNNNode read_rnn(const Attrs& a) {
+forms::RNNNode forms::read_rnn(const Attrs& a) {
   AttrReader attrs("RNN", a);
-  RNNNode node;
+  forms::RNNNode node;
   nd::RNNOptions& o = node.options;
   attrs.read("state_size", o.state_size);
   attrs.read("num_layers", o.num_layers);
@@ -390,6 +387,11 @@ RNNNode read_rnn(const Attrs& a) {
   nd::recurrent::cell_kind("RNN", o.mode);
   return node;
 }
+
+namespace {
+
+using forms::read_rnn;
+using forms::RNNNode;
 
 int rnn_state_count(const RNNNode& node) {
   return nd::recurrent::state_count(nd::recurrent::cell_kind("RNN", node.options.mode));

@@ -27,6 +27,12 @@ Attrs instance_norm(double eps);
 Attrs embedding(std::int64_t input_dim, std::int64_t output_dim, DType dtype);
 Attrs reshape(const Shape& shape);
 Attrs rnn(const nd::RNNOptions& options, bool use_sequence_length);
+// And back: an RNN node's options; mx::Error naming RNN for attributes it does not understand.
+struct RNNNode {
+  nd::RNNOptions options;
+  bool use_sequence_length = false;
+};
+RNNNode read_rnn(const Attrs& attrs);
 
 }  // namespace mx::op::forms
 

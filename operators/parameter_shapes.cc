@@ -5,6 +5,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include <mx/operators/composite_forms.h>
 #include <mx/operators/rnn.h>
 #include <mx/operators/symbolic.h>
 
@@ -64,24 +65,17 @@ void per_channel(AttrReader& attrs, Inputs& in, std::int64_t axis) {
 
 // RNN over data (T, N, C): its packed parameters (rnn_param_size), its begin states (L*D, N, H) (h (L*D, N, P)
 // with a projection; an LSTM's cell (L*D, N, H)) and, with use_sequence_length, the lengths (N,).
-void rnn_inputs(AttrReader& a, Inputs& in) {
+void rnn_inputs(const Attrs& attrs, Inputs& in) {
   const Shape& data = *in[0];
   if (data.ndim() != 3) return;
-  nd::RNNOptions o;
-  a.read("state_size", o.state_size);
-  a.read("num_layers", o.num_layers);
-  a.read("bidirectional", o.bidirectional);
-  a.read("mode", o.mode);
-  std::optional<double> projection;
-  a.read("projection_size", projection);
-  if (projection) o.projection_size = static_cast<std::int64_t>(*projection);
-  const bool use_sequence_length = read_bool(a, "use_sequence_length", false);
+  const forms::RNNNode node = forms::read_rnn(attrs);
+  const nd::RNNOptions& o = node.options;
   fill(in, 1, Shape{nd::rnn_param_size(o, data[2])});
   const std::int64_t layers = o.num_layers * (o.bidirectional ? 2 : 1);
   fill(in, 2, Shape{layers, data[1], o.projection_size.value_or(o.state_size)});
   const std::size_t states = o.mode == "lstm" ? 2 : 1;
   if (states == 2) fill(in, 3, Shape{layers, data[1], o.state_size});
-  if (use_sequence_length) fill(in, 2 + states, Shape{data[1]});
+  if (node.use_sequence_length) fill(in, 2 + states, Shape{data[1]});
 }
 
 void regression_label(AttrReader&, Inputs& in) {
@@ -121,7 +115,7 @@ const std::unordered_map<std::string, Rule>& rules() {
          const Shape& data = *in[0];
          if (data.ndim() >= 2) fill(in, 1, Shape(std::vector<std::int64_t>(data.dims().begin(), data.dims().end() - 1)));
        }},
-      {"RNN", &rnn_inputs},
+      {"RNN", [](AttrReader& a, Inputs& in) { rnn_inputs(a.attrs(), in); }},
       {"LinearRegressionOutput", &regression_label},
       {"LogisticRegressionOutput", &regression_label},
       {"MAERegressionOutput", &regression_label},

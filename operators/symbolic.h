@@ -46,6 +46,7 @@ class AttrReader {
   AttrReader(std::string op, const Attrs& attrs) : op_(std::move(op)), attrs_(attrs) {}
   const std::string& op() const { return op_; }
   bool has(const std::string& key) const { return attrs_.contains(key); }
+  const Attrs& attrs() const { return attrs_; }
 
   void read(const std::string& key, bool& value);
   void read(const std::string& key, int& value);
